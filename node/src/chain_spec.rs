@@ -1,0 +1,42 @@
+//! Chain specifications: `dev` and `local` are built from the runtime's genesis presets.
+
+use gridmask_runtime::WASM_BINARY;
+use sc_service::ChainType;
+use sp_genesis_builder::{DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
+
+/// A chain specification of gridmask (no extensions).
+pub type ChainSpec = sc_service::GenericChainSpec;
+
+fn properties() -> sc_chain_spec::Properties {
+	let mut p = sc_chain_spec::Properties::new();
+	p.insert("tokenSymbol".into(), "GMT".into());
+	p.insert("tokenDecimals".into(), 12.into());
+	p.insert("ss58Format".into(), 42.into());
+	p
+}
+
+fn wasm() -> Result<&'static [u8], String> {
+	WASM_BINARY.ok_or_else(|| "the runtime's wasm binary is not available (built with SKIP_WASM_BUILD?)".to_string())
+}
+
+/// The single-aggregator development chain (preset `development`).
+pub fn development_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm()?, None)
+		.with_name("gridmask dev")
+		.with_id("gridmask_dev")
+		.with_chain_type(ChainType::Development)
+		.with_genesis_config_preset_name(DEV_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}
+
+/// The four-aggregator local testnet (preset `local_testnet`).
+pub fn local_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm()?, None)
+		.with_name("gridmask local")
+		.with_id("gridmask_local")
+		.with_chain_type(ChainType::Local)
+		.with_genesis_config_preset_name(LOCAL_TESTNET_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}

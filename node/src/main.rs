@@ -1,0 +1,13 @@
+//! `gridmask-node`: the gridmask aggregator node (Aura authoring, GRANDPA finality, ParityDB,
+//! off-chain workers, JSON-RPC, Prometheus).
+#![warn(missing_docs)]
+
+mod chain_spec;
+mod cli;
+mod command;
+mod rpc;
+mod service;
+
+fn main() -> sc_cli::Result<()> {
+	command::run()
+}

@@ -1,0 +1,283 @@
+//! # Aggregators pallet
+//!
+//! The registry of gridmask's data aggregators — which **is** the chain's authority set.
+//!
+//! ## Overview
+//!
+//! In gridmask (PROTOCOL.md §1) every data aggregator (the paper's `DA_j`) is an authority node:
+//! an Aura block author and a GRANDPA voter. Every aggregator re-executes every block and thereby
+//! re-verifies every meter reading; GRANDPA finalizes with more than 2/3 of them, so four
+//! aggregators tolerate one faulty one.
+//!
+//! This pallet keeps the set of aggregator accounts. An admin origin adds an aggregator together
+//! with its session keys (Aura + GRANDPA) and the proof that the keys' owner is that account, and
+//! removes aggregators again. The pallet is the runtime's [`pallet_session::SessionManager`], so
+//! the validator set that `pallet-session` plans for the coming session is exactly the registered
+//! aggregators. Changes follow `pallet-session`'s schedule: a change made during session `i` is
+//! planned at the start of session `i + 1` and becomes the Aura/GRANDPA authority set at the start
+//! of session `i + 2`.
+//!
+//! The set never shrinks below [`Config::MinAggregators`]: with fewer authorities the chain
+//! could neither author nor finalize.
+//!
+//! ## Terminology
+//!
+//! - **Aggregator**: an account whose node authors and finalizes blocks; its session keys are
+//!   registered in `pallet-session` (`NextKeys`).
+//! - **Session keys**: the runtime's `SessionKeys` (one Aura sr25519 key, one GRANDPA ed25519
+//!   key). A node generates them with the `author_rotateKeysWithOwner` RPC, which also returns the
+//!   ownership proof this pallet needs.
+//! - **Planned set**: the validator set handed to `pallet-session` for the session after next.
+//!
+//! ## Calls
+//!
+//! - [`Pallet::add_aggregator`]: admin origin; registers an account and its session keys.
+//! - [`Pallet::remove_aggregator`]: admin origin; removes an account and purges its keys.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use weights::WeightInfo;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+const LOG_TARGET: &str = "runtime::aggregators";
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{pallet_prelude::*, traits::BuildGenesisConfig};
+	use frame_system::{pallet_prelude::*, RawOrigin};
+	use sp_staking::SessionIndex;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config
+		+ pallet_session::Config<ValidatorId = <Self as frame_system::Config>::AccountId>
+	{
+		/// Who may add and remove aggregators (root on the dev chain).
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The least number of aggregators; removals below it are refused.
+		#[pallet::constant]
+		type MinAggregators: Get<u32>;
+
+		/// The most aggregators the set may hold (bounds storage and the session's work).
+		#[pallet::constant]
+		type MaxAggregators: Get<u32>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The registered aggregators, sorted by account, no duplicates.
+	#[pallet::storage]
+	pub type Aggregators<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxAggregators>, ValueQuery>;
+
+	/// Set when the registry changed since the last set was handed to `pallet-session`.
+	#[pallet::storage]
+	pub type PendingChange<T: Config> = StorageValue<_, bool, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The genesis aggregators. Their session keys go into `pallet-session`'s genesis.
+		pub aggregators: Vec<T::AccountId>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			let mut set = self.aggregators.clone();
+			set.sort();
+			set.dedup();
+			assert_eq!(set.len(), self.aggregators.len(), "duplicate genesis aggregator");
+			assert!(
+				set.len() as u32 >= T::MinAggregators::get(),
+				"fewer genesis aggregators than MinAggregators"
+			);
+			let set: BoundedVec<_, _> =
+				set.try_into().expect("more genesis aggregators than MaxAggregators");
+			Aggregators::<T>::put(set);
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An aggregator was registered; it authors from the session after next.
+		AggregatorAdded { who: T::AccountId },
+		/// An aggregator was removed; it stops authoring from the session after next.
+		AggregatorRemoved { who: T::AccountId },
+		/// The registry was handed to `pallet-session` as the validator set of `session`.
+		NewSetPlanned { session: SessionIndex, aggregators: Vec<T::AccountId> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is already an aggregator.
+		AlreadyAggregator,
+		/// The account is not an aggregator.
+		NotAggregator,
+		/// Removing would leave fewer than `MinAggregators` aggregators.
+		TooFewAggregators,
+		/// Adding would exceed `MaxAggregators`.
+		TooManyAggregators,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MinAggregators::get() >= 1, "MinAggregators must be at least 1");
+			assert!(
+				T::MinAggregators::get() <= T::MaxAggregators::get(),
+				"MinAggregators must not exceed MaxAggregators"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Register `who` as an aggregator with its session `keys`.
+		///
+		/// `proof` proves that the holder of `keys` agreed to act for `who`: it is the
+		/// `proof` returned by the node's `author_rotateKeysWithOwner(who)` RPC (each session key
+		/// signs the SCALE-encoded account). The keys are registered in `pallet-session` on
+		/// behalf of `who`; `who` must exist (hold a balance). The account authors from the
+		/// session after next.
+		///
+		/// The dispatch origin must be [`Config::AdminOrigin`].
+		///
+		/// ## Errors
+		/// - [`Error::AlreadyAggregator`]: `who` is already registered.
+		/// - [`Error::TooManyAggregators`]: the set is full.
+		/// - `pallet_session::Error::InvalidProof`: `proof` does not match `keys` and `who`.
+		/// - `pallet_session::Error::DuplicatedKey`: a key is registered to another account.
+		/// - `pallet_session::Error::NoAccount`: `who` does not exist.
+		#[pallet::call_index(0)]
+		#[pallet::weight(<T as Config>::WeightInfo::add_aggregator())]
+		pub fn add_aggregator(
+			origin: OriginFor<T>,
+			who: T::AccountId,
+			keys: T::Keys,
+			proof: Vec<u8>,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			let mut set = Aggregators::<T>::get();
+			let pos = match set.binary_search(&who) {
+				Ok(_) => return Err(Error::<T>::AlreadyAggregator.into()),
+				Err(pos) => pos,
+			};
+			set.try_insert(pos, who.clone()).map_err(|_| Error::<T>::TooManyAggregators)?;
+			// pallet-session checks the proof and key uniqueness, and keeps its bookkeeping
+			// (key owners, consumer reference) as if `who` had called `set_keys` itself.
+			pallet_session::Pallet::<T>::set_keys(RawOrigin::Signed(who.clone()).into(), keys, proof)?;
+			Aggregators::<T>::put(set);
+			PendingChange::<T>::put(true);
+			Self::deposit_event(Event::AggregatorAdded { who });
+			Ok(())
+		}
+
+		/// Remove `who` from the aggregators and purge its session keys.
+		///
+		/// `who` stays an authority until the end of the next session (the set for it is
+		/// already planned).
+		///
+		/// The dispatch origin must be [`Config::AdminOrigin`].
+		///
+		/// ## Errors
+		/// - [`Error::NotAggregator`]: `who` is not registered.
+		/// - [`Error::TooFewAggregators`]: removing would leave fewer than `MinAggregators`.
+		#[pallet::call_index(1)]
+		#[pallet::weight(<T as Config>::WeightInfo::remove_aggregator())]
+		pub fn remove_aggregator(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			let mut set = Aggregators::<T>::get();
+			let pos = set.binary_search(&who).map_err(|_| Error::<T>::NotAggregator)?;
+			ensure!(
+				set.len() as u32 > T::MinAggregators::get(),
+				Error::<T>::TooFewAggregators
+			);
+			set.remove(pos);
+			// Keys of a planned-but-removed validator are not needed any more: the queued set
+			// keeps its own copy, and the next plan leaves `who` out.
+			if pallet_session::NextKeys::<T>::contains_key(&who) {
+				pallet_session::Pallet::<T>::purge_keys(RawOrigin::Signed(who.clone()).into())?;
+			}
+			Aggregators::<T>::put(set);
+			PendingChange::<T>::put(true);
+			Self::deposit_event(Event::AggregatorRemoved { who });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The registered aggregators, sorted.
+		pub fn aggregators() -> Vec<T::AccountId> {
+			Aggregators::<T>::get().into_inner()
+		}
+
+		/// Whether `who` is a registered aggregator.
+		pub fn is_aggregator(who: &T::AccountId) -> bool {
+			Aggregators::<T>::get().binary_search(who).is_ok()
+		}
+
+		/// Invariants: sorted without duplicates, at least `MinAggregators`, and every
+		/// aggregator has session keys for the next plan.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let set = Aggregators::<T>::get();
+			ensure!(set.windows(2).all(|w| w[0] < w[1]), "aggregators not sorted or duplicated");
+			ensure!(set.len() as u32 >= T::MinAggregators::get(), "fewer than MinAggregators");
+			ensure!(
+				set.iter().all(|a| pallet_session::NextKeys::<T>::contains_key(a)),
+				"an aggregator has no session keys"
+			);
+			Ok(())
+		}
+	}
+
+	impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
+		fn new_session(new_index: SessionIndex) -> Option<Vec<T::AccountId>> {
+			// `None` keeps the current set and tells pallet-session nothing changed.
+			if !PendingChange::<T>::take() {
+				return None;
+			}
+			let aggregators = Self::aggregators();
+			log::info!(
+				target: LOG_TARGET,
+				"planning {} aggregators for session {}",
+				aggregators.len(),
+				new_index
+			);
+			Self::deposit_event(Event::NewSetPlanned {
+				session: new_index,
+				aggregators: aggregators.clone(),
+			});
+			Some(aggregators)
+		}
+
+		fn new_session_genesis(_new_index: SessionIndex) -> Option<Vec<T::AccountId>> {
+			Some(Self::aggregators())
+		}
+
+		fn end_session(_end_index: SessionIndex) {}
+
+		fn start_session(_start_index: SessionIndex) {}
+	}
+}

@@ -1,0 +1,131 @@
+//! T, the set commitment of a (region, period) (PROTOCOL.md §3).
+//!
+//! `T = BLAKE2b-256("gridmask/t-commit/v1" || region || period || PRID_1 || ... || PRID_n)` with
+//! `region` and `period` as u32 LE and the PRIDs as 32 raw bytes each, sorted ascending bytewise,
+//! no duplicates, no count (every entry has the same width, so the preimage parses uniquely).
+//! Sorting makes T independent of arrival order; the runtime feeds the PRIDs it stored (e.g. from
+//! a map keyed by the PRID with an identity hasher, which iterates in exactly this order) through
+//! a [`TBuilder`] without allocating.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+use crate::{hashing::tagged_state, prid::Prid, tags, PeriodIndex, RegionId};
+
+/// A 32-byte T commitment.
+#[derive(
+	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct TCommitment(pub [u8; 32]);
+
+/// Why a T commitment could not be computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum TError {
+	/// PRIDs were not pushed in strictly ascending order (or one was pushed twice).
+	NotAscending,
+	/// The same PRID appears twice.
+	Duplicate,
+}
+
+/// Streaming computation of T over PRIDs pushed in ascending order.
+#[derive(Clone)]
+pub struct TBuilder {
+	state: blake2b_simd::State,
+	last: Option<Prid>,
+	count: u32,
+}
+
+impl TBuilder {
+	/// Starts the commitment of `(region, period)`.
+	pub fn new(region: RegionId, period: PeriodIndex) -> Self {
+		let mut state = tagged_state(tags::T_COMMIT, 32);
+		state.update(&region.to_le_bytes());
+		state.update(&period.to_le_bytes());
+		Self { state, last: None, count: 0 }
+	}
+
+	/// Adds the next PRID, which must be greater than the previous one.
+	pub fn push(&mut self, prid: &Prid) -> Result<(), TError> {
+		if let Some(last) = &self.last {
+			if prid == last {
+				return Err(TError::Duplicate);
+			}
+			if prid < last {
+				return Err(TError::NotAscending);
+			}
+		}
+		self.state.update(&prid.0);
+		self.last = Some(*prid);
+		self.count = self.count.saturating_add(1);
+		Ok(())
+	}
+
+	/// PRIDs pushed so far.
+	pub fn count(&self) -> u32 {
+		self.count
+	}
+
+	/// T.
+	pub fn finish(&self) -> TCommitment {
+		let mut out = [0u8; 32];
+		out.copy_from_slice(self.state.finalize().as_bytes());
+		TCommitment(out)
+	}
+}
+
+/// T over PRIDs that are already sorted ascending (errors otherwise).
+pub fn t_commitment_sorted(
+	region: RegionId,
+	period: PeriodIndex,
+	prids: &[Prid],
+) -> Result<TCommitment, TError> {
+	let mut builder = TBuilder::new(region, period);
+	for prid in prids {
+		builder.push(prid)?;
+	}
+	Ok(builder.finish())
+}
+
+/// T over PRIDs in any order (sorts a copy); a duplicate is an error, since T commits to a set.
+pub fn t_commitment(
+	region: RegionId,
+	period: PeriodIndex,
+	prids: impl IntoIterator<Item = Prid>,
+) -> Result<TCommitment, TError> {
+	let mut sorted: alloc::vec::Vec<Prid> = prids.into_iter().collect();
+	sorted.sort_unstable();
+	t_commitment_sorted(region, period, &sorted)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn p(b: u8) -> Prid {
+		Prid([b; 32])
+	}
+
+	#[test]
+	fn preimage_layout() {
+		let t = t_commitment(3, 9, [p(2), p(1)]).unwrap();
+		let mut pre = b"gridmask/t-commit/v1".to_vec();
+		pre.extend_from_slice(&3u32.to_le_bytes());
+		pre.extend_from_slice(&9u32.to_le_bytes());
+		pre.extend_from_slice(&[1u8; 32]);
+		pre.extend_from_slice(&[2u8; 32]);
+		assert_eq!(t.0, sp_io::hashing::blake2_256(&pre));
+	}
+
+	#[test]
+	fn order_and_duplicates() {
+		assert_eq!(t_commitment(0, 0, [p(1), p(1)]), Err(TError::Duplicate));
+		assert_eq!(t_commitment_sorted(0, 0, &[p(2), p(1)]), Err(TError::NotAscending));
+		assert_ne!(t_commitment(0, 0, [p(1)]), t_commitment(0, 1, [p(1)]));
+		assert_ne!(t_commitment(0, 0, [p(1)]), t_commitment(1, 0, [p(1)]));
+		let mut b = TBuilder::new(0, 0);
+		b.push(&p(1)).unwrap();
+		b.push(&p(3)).unwrap();
+		assert_eq!(b.count(), 2);
+		assert_eq!(b.finish(), t_commitment(0, 0, [p(3), p(1)]).unwrap());
+	}
+}

@@ -1,0 +1,109 @@
+//! Genesis presets.
+//!
+//! - `development` (alias `dev`): Alice is the only aggregator and the sudo key; Bob holds the
+//!   KGC role, Charlie the CC role.
+//! - `local_testnet` (alias `local`): Alice, Bob, Charlie and Dave are aggregators (4 tolerate
+//!   1 faulty one); Eve holds the KGC role, Ferdie the CC role; Alice is sudo.
+//!
+//! Every well-known development account is endowed.
+
+use crate::{
+	AccountId, AggregatorsConfig, BalancesConfig, MetersConfig, RuntimeGenesisConfig,
+	SessionConfig, SessionKeys, SudoConfig, UNIT,
+};
+use alloc::{vec, vec::Vec};
+use frame_support::build_struct_json_patch;
+use serde_json::Value;
+use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+/// Balance of each endowed development account.
+const ENDOWMENT: u128 = 1_000_000 * UNIT;
+
+/// The accounts and roles of a chain.
+struct ChainRoles {
+	aggregators: Vec<Sr25519Keyring>,
+	sudo: Sr25519Keyring,
+	kgc: Sr25519Keyring,
+	cc: Sr25519Keyring,
+}
+
+/// Session keys of a well-known development aggregator: Aura `//Name` (sr25519) and GRANDPA
+/// `//Name` (ed25519), the keys `--alice` & co. put into a node's keystore.
+fn dev_session_keys(who: Sr25519Keyring) -> SessionKeys {
+	let ed = match who {
+		Sr25519Keyring::Alice => Ed25519Keyring::Alice,
+		Sr25519Keyring::Bob => Ed25519Keyring::Bob,
+		Sr25519Keyring::Charlie => Ed25519Keyring::Charlie,
+		Sr25519Keyring::Dave => Ed25519Keyring::Dave,
+		Sr25519Keyring::Eve => Ed25519Keyring::Eve,
+		Sr25519Keyring::Ferdie => Ed25519Keyring::Ferdie,
+		other => panic!("{other:?} is not a development aggregator"),
+	};
+	SessionKeys { aura: who.public().into(), grandpa: ed.public().into() }
+}
+
+fn genesis(roles: ChainRoles) -> Value {
+	let endowed: Vec<AccountId> = Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect();
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: endowed.into_iter().map(|a| (a, ENDOWMENT)).collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: Some(roles.sudo.to_account_id()) },
+		aggregators: AggregatorsConfig {
+			aggregators: roles.aggregators.iter().map(|k| k.to_account_id()).collect::<Vec<_>>(),
+		},
+		session: SessionConfig {
+			keys: roles
+				.aggregators
+				.iter()
+				.map(|k| (k.to_account_id(), k.to_account_id(), dev_session_keys(*k)))
+				.collect::<Vec<_>>(),
+		},
+		meters: MetersConfig { kgc: Some(roles.kgc.to_account_id()), cc: Some(roles.cc.to_account_id()) },
+	})
+}
+
+/// The `development` preset.
+pub fn development_config_genesis() -> Value {
+	genesis(ChainRoles {
+		aggregators: vec![Sr25519Keyring::Alice],
+		sudo: Sr25519Keyring::Alice,
+		kgc: Sr25519Keyring::Bob,
+		cc: Sr25519Keyring::Charlie,
+	})
+}
+
+/// The `local_testnet` preset.
+pub fn local_config_genesis() -> Value {
+	genesis(ChainRoles {
+		aggregators: vec![
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		],
+		sudo: Sr25519Keyring::Alice,
+		kgc: Sr25519Keyring::Eve,
+		cc: Sr25519Keyring::Ferdie,
+	})
+}
+
+/// The preset with the given id (`dev` and `local` are accepted as aliases).
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		DEV_RUNTIME_PRESET | "dev" => development_config_genesis(),
+		LOCAL_TESTNET_RUNTIME_PRESET | "local" => local_config_genesis(),
+		_ => return None,
+	};
+	Some(
+		serde_json::to_string(&patch)
+			.expect("serialization to json is expected to work. qed.")
+			.into_bytes(),
+	)
+}
+
+/// The names of the presets.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![PresetId::from(DEV_RUNTIME_PRESET), PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET)]
+}

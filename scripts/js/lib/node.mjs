@@ -1,0 +1,156 @@
+// Start and stop gridmask-node processes for tests: free loopback ports, logs to files,
+// readiness by RPC, and clean shutdown.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, openSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, '../../..');
+
+/** The node binary: $GRIDMASK_NODE, else the release build in $CARGO_TARGET_DIR. */
+export function nodeBinary() {
+  if (process.env.GRIDMASK_NODE) return process.env.GRIDMASK_NODE;
+  const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/gridmask/target');
+  return join(target, 'release/gridmask-node');
+}
+
+/** A TCP port on 127.0.0.1 that nobody listens on right now. */
+export function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/** The libp2p peer id of a node key (hex, 32 bytes) as the node computes it. */
+export function peerIdOf(nodeKeyHex, workDir) {
+  const file = join(workDir, `node-key-${nodeKeyHex.slice(-4)}`);
+  writeFileSync(file, nodeKeyHex);
+  return execFileSync(nodeBinary(), ['key', 'inspect-node-key', '--file', file]).toString().trim();
+}
+
+/**
+ * Start a node. `opts`: { name, chain, key ('alice'...), nodeKey, bootnodes: [], extra: [] }.
+ * Returns { name, proc, rpcPort, p2pPort, promPort, log, ws, stop() }.
+ */
+export async function startNode(opts, workDir) {
+  const [p2pPort, rpcPort, promPort] = [await freePort(), await freePort(), await freePort()];
+  const log = join(workDir, `${opts.name}.log`);
+  const args = [
+    '--chain', opts.chain,
+    '--base-path', join(workDir, opts.name),
+    '--name', opts.name,
+    '--validator',
+    '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
+    '--rpc-port', String(rpcPort),
+    '--prometheus-port', String(promPort),
+    '--no-mdns',
+    '--no-telemetry',
+    '--rpc-cors', 'all',
+    ...(opts.key ? [`--${opts.key}`] : []),
+    ...(opts.nodeKey ? ['--node-key', opts.nodeKey] : []),
+    ...(opts.bootnodes ?? []).flatMap((b) => ['--bootnodes', b]),
+    ...(opts.extra ?? []),
+  ];
+  const fd = openSync(log, 'a');
+  const proc = spawn(nodeBinary(), args, { stdio: ['ignore', fd, fd] });
+  const node = {
+    name: opts.name, proc, p2pPort, rpcPort, promPort, log,
+    ws: `ws://127.0.0.1:${rpcPort}`,
+    exited: null,
+    async stop() {
+      if (node.exited) return;
+      proc.kill('SIGINT');
+      const done = await Promise.race([
+        new Promise((r) => proc.once('exit', () => r(true))),
+        new Promise((r) => setTimeout(() => r(false), 15_000)),
+      ]);
+      if (!done) proc.kill('SIGKILL');
+    },
+  };
+  proc.once('exit', (code, signal) => { node.exited = { code, signal }; });
+  return node;
+}
+
+/** Connect polkadot.js to a node, retrying while it starts. */
+export async function connect(node, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (node.exited) throw new Error(`${node.name} exited (${JSON.stringify(node.exited)}); see ${node.log}`);
+    try {
+      const provider = new WsProvider(node.ws, false);
+      await provider.connect();
+      await provider.isReadyOrError;
+      return await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`cannot connect to ${node.name} at ${node.ws}: ${e.message}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Resolve when `predicate(api)` is truthy; poll every block-ish. */
+export async function waitFor(what, predicate, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await predicate();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+export async function finalizedNumber(api) {
+  const h = await api.rpc.chain.getFinalizedHead();
+  return (await api.rpc.chain.getHeader(h)).number.toNumber();
+}
+
+export async function bestNumber(api) {
+  return (await api.rpc.chain.getHeader()).number.toNumber();
+}
+
+/** A temporary working directory for one test run (kept for inspection when it fails). */
+export function workDir(prefix) {
+  return mkdtempSync(join(tmpdir(), `${prefix}-`));
+}
+
+/** The last `n` lines of a log, for failure reports. */
+export function tail(file, n = 30) {
+  try { return readFileSync(file, 'utf8').split('\n').slice(-n).join('\n'); } catch { return ''; }
+}
+
+/** Sign and send `tx`, resolve with { events, blockHash } once in a block; reject on invalidity. */
+export function sendAndWait(api, tx, signer) {
+  return new Promise((res, rej) => {
+    let unsub;
+    tx.signAndSend(signer, (result) => {
+      const { status, events, dispatchError } = result;
+      if (status.isInBlock) {
+        unsub?.();
+        res({ events, blockHash: status.asInBlock, dispatchError });
+      } else if (status.isInvalid || status.isDropped || status.isUsurped) {
+        unsub?.();
+        rej(new Error(`transaction ${status.type}`));
+      }
+    }).then((u) => { unsub = u; }).catch(rej);
+  });
+}
+
+/** A dispatch error as `pallet.Error` text. */
+export function errorName(api, dispatchError) {
+  if (dispatchError.isModule) {
+    const m = api.registry.findMetaError(dispatchError.asModule);
+    return `${m.section}.${m.name}`;
+  }
+  return dispatchError.type;
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install what building and testing gridmask needs. Idempotent: re-running changes nothing.
+#   - Debian packages: protobuf-compiler (libp2p/litep2p protocol code), make, perl (vendored
+#     OpenSSL build), curl
+#   - Rust: the wasm targets and rust-src for the runtime's wasm build
+#   - npm packages (pinned in scripts/js/package-lock.json) for the polkadot.js checks and tests
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+need_pkgs=()
+for p in protobuf-compiler make perl curl; do
+	dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+done
+if ((${#need_pkgs[@]})); then
+	log "installing Debian packages: ${need_pkgs[*]}"
+	SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+	$SUDO apt-get install -y -q "${need_pkgs[@]}" >/dev/null 2>&1 || {
+		$SUDO apt-get update -q >/dev/null
+		$SUDO apt-get install -y -q "${need_pkgs[@]}" >/dev/null
+	}
+fi
+
+command -v rustup >/dev/null || die "rustup is required (https://rustup.rs)"
+installed_targets="$(rustup target list --installed)"
+for t in wasm32v1-none wasm32-unknown-unknown; do
+	grep -qx "$t" <<<"$installed_targets" || { log "adding rust target $t"; rustup target add "$t" >/dev/null; }
+done
+rustup component list --installed | grep -q '^rust-src' || { log "adding rust-src"; rustup component add rust-src >/dev/null; }
+
+command -v node >/dev/null || die "Node.js is required for the polkadot.js checks"
+js="$GRIDMASK_ROOT/scripts/js"
+lock_sum="$(sha256sum "$js/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$js/node_modules/.gridmask-lock.sha256" 2>/dev/null)" != "$lock_sum" ]; then
+	log "installing pinned npm packages (scripts/js)"
+	(cd "$js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+	echo "$lock_sum" >"$js/node_modules/.gridmask-lock.sha256"
+fi
+log "setup complete"

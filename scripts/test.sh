@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Everything CI runs (`.ci/run` calls this). On a fresh machine it installs what it needs
+# (scripts/setup.sh), builds with the release profile into $CARGO_TARGET_DIR (outside the
+# clone, default ~/.cache/gridmask/target) and runs:
+#   1. the Rust unit tests of every library crate (pallets with mock runtimes, the runtime);
+#   2. the node build;
+#   3. the integration tests against real nodes on free loopback ports (scripts/js/*.test.mjs).
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$GRIDMASK_ROOT"
+
+start=$(date +%s)
+phase() { log "== $* (at $(($(date +%s) - start))s)"; }
+
+phase "setup"
+scripts/setup.sh
+
+# Library crates: every workspace member except the node binary.
+crates=()
+while read -r c; do [ "$c" != gridmask-node ] && crates+=(-p "$c"); done < <(
+	cargo metadata --no-deps --format-version 1 --locked |
+		node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>JSON.parse(s).packages.forEach(p=>console.log(p.name)))'
+)
+
+phase "unit tests: ${crates[*]}"
+cargo test --release --locked "${crates[@]}"
+
+phase "node build"
+build_node
+
+for t in scripts/js/*.test.mjs; do
+	phase "integration test $t"
+	GRIDMASK_NODE="$GRIDMASK_NODE" node "$t"
+done
+
+phase "all tests passed"
