@@ -118,7 +118,16 @@ pub enum Bf1Error {
 
 /// The shape of a filter.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct Bf1Params {
 	/// Number of 64-byte blocks.
@@ -140,7 +149,8 @@ impl Bf1Probe {
 	/// Whether every bit of the element is set in `block` (the 64 bytes of block `self.block`);
 	/// `false` if `block` is not 64 bytes long.
 	pub fn matches(&self, block: &[u8]) -> bool {
-		block.len() == BF1_BLOCK_BYTES && block.iter().zip(self.mask.iter()).all(|(b, m)| b & m == *m)
+		block.len() == BF1_BLOCK_BYTES
+			&& block.iter().zip(self.mask.iter()).all(|(b, m)| b & m == *m)
 	}
 
 	/// Where block `self.block` sits when the filter is stored in chunks of `blocks_per_chunk`
@@ -155,9 +165,8 @@ impl Bf1Params {
 	/// The parameters for `entries` elements at false-positive rate `2^-fp_exp` (see the module
 	/// docs). Integer-only, so the client and the runtime always agree.
 	pub fn for_entries(entries: u32, fp_exp: u8) -> Result<Self, Bf1Error> {
-		let (bits_per_entry, k) = *BF1_SIZING
-			.get(usize::from(fp_exp).wrapping_sub(1))
-			.ok_or(Bf1Error::BadFpExponent)?;
+		let (bits_per_entry, k) =
+			*BF1_SIZING.get(usize::from(fp_exp).wrapping_sub(1)).ok_or(Bf1Error::BadFpExponent)?;
 		let bits = u64::from(entries) * u64::from(bits_per_entry);
 		let num_blocks = bits.div_ceil(u64::from(BF1_BLOCK_BITS)).max(1);
 		if num_blocks > u64::from(BF1_MAX_BLOCKS) {
@@ -188,7 +197,8 @@ impl Bf1Params {
 		let h = blake2b_512(tags::BF1, &[&prid.0]);
 		let mut first = [0u8; 8];
 		first.copy_from_slice(&h[..8]);
-		let block = ((u128::from(u64::from_le_bytes(first)) * u128::from(self.num_blocks)) >> 64) as u32;
+		let block =
+			((u128::from(u64::from_le_bytes(first)) * u128::from(self.num_blocks)) >> 64) as u32;
 		let mut positions = [0u16; BF1_MAX_K as usize];
 		for (i, p) in positions.iter_mut().enumerate().take(usize::from(self.k.min(BF1_MAX_K))) {
 			let offset = 64 + 9 * i;
@@ -350,9 +360,12 @@ mod tests {
 		f.insert(&prid(1, 0));
 		let enc = f.encode();
 		assert_eq!(Bf1::decode(&mut &enc[..]).unwrap(), f);
-		let bad = (Bf1Params { num_blocks: f.params().num_blocks + 1, k: 22 }, f.as_bytes().to_vec()).encode();
+		let bad =
+			(Bf1Params { num_blocks: f.params().num_blocks + 1, k: 22 }, f.as_bytes().to_vec())
+				.encode();
 		assert!(Bf1::decode(&mut &bad[..]).is_err());
-		let bad_k = (Bf1Params { num_blocks: f.params().num_blocks, k: 0 }, f.as_bytes().to_vec()).encode();
+		let bad_k =
+			(Bf1Params { num_blocks: f.params().num_blocks, k: 0 }, f.as_bytes().to_vec()).encode();
 		assert!(Bf1::decode(&mut &bad_k[..]).is_err());
 		assert_eq!(Bf1::from_parts(f.params(), alloc::vec![0u8; 3]), Err(Bf1Error::BadLength));
 	}
@@ -382,7 +395,8 @@ mod tests {
 		let cells = f64::from(BF1_BLOCK_BITS);
 		let mut occ = alloc::vec![0.0f64; BF1_BLOCK_BITS as usize + 1];
 		occ[0] = 1.0;
-		let frac: Vec<f64> = (0..=BF1_BLOCK_BITS).map(|x| (f64::from(x) / cells).powi(k as i32)).collect();
+		let frac: Vec<f64> =
+			(0..=BF1_BLOCK_BITS).map(|x| (f64::from(x) / cells).powi(k as i32)).collect();
 		let mut pois = (-lambda).exp();
 		let mut total = 0.0;
 		let mut i = 0u32;
@@ -393,7 +407,11 @@ mod tests {
 				for _ in 0..k {
 					for x in (0..=BF1_BLOCK_BITS as usize).rev() {
 						let stay = occ[x] * (x as f64 / cells);
-						let arrive = if x > 0 { occ[x - 1] * ((cells - (x - 1) as f64) / cells) } else { 0.0 };
+						let arrive = if x > 0 {
+							occ[x - 1] * ((cells - (x - 1) as f64) / cells)
+						} else {
+							0.0
+						};
 						occ[x] = stay + arrive;
 					}
 				}
@@ -440,8 +458,14 @@ mod tests {
 			if e == 30 {
 				assert!(hits <= 1.0, "{hits} false positives at 2^-30");
 			} else {
-				assert!(measured <= 2.0 * target && measured >= target / 2.0, "e={e}: {measured} vs {target}");
-				assert!(measured <= 2.0 * model && measured >= model / 2.0, "e={e}: {measured} vs model {model}");
+				assert!(
+					measured <= 2.0 * target && measured >= target / 2.0,
+					"e={e}: {measured} vs {target}"
+				);
+				assert!(
+					measured <= 2.0 * model && measured >= model / 2.0,
+					"e={e}: {measured} vs model {model}"
+				);
 			}
 		}
 	}

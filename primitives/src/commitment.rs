@@ -14,7 +14,16 @@ use crate::{hashing::tagged_state, prid::Prid, tags, PeriodIndex, RegionId};
 
 /// A 32-byte T commitment.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct TCommitment(pub [u8; 32]);
 

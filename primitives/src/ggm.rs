@@ -67,7 +67,14 @@ pub fn eval_range(
 }
 
 /// `node` covers leaves `base..base + 2^height`, which intersect `lo..hi`.
-fn expand(node: &Node, height: u32, base: u32, lo: u32, hi: u32, f: &mut impl FnMut(LeafIndex, &Node)) {
+fn expand(
+	node: &Node,
+	height: u32,
+	base: u32,
+	lo: u32,
+	hi: u32,
+	f: &mut impl FnMut(LeafIndex, &Node),
+) {
 	if height == 0 {
 		// base < 2^16 here: the caller checked hi <= 2^16.
 		f(base as LeafIndex, node);
@@ -90,7 +97,9 @@ mod tests {
 	#[test]
 	fn range_matches_point_evaluation() {
 		let root = [7u8; 32];
-		for (start, end) in [(0u32, 0u32), (0, 1), (0, 1440), (5, 9), (65_530, 65_536), (1439, 1441)] {
+		for (start, end) in
+			[(0u32, 0u32), (0, 1), (0, 1440), (5, 9), (65_530, 65_536), (1439, 1441)]
+		{
 			let mut seen = alloc::vec::Vec::new();
 			eval_range(&root, start, end, |k, leaf| seen.push((k, *leaf))).unwrap();
 			assert_eq!(seen.len() as u32, end - start);

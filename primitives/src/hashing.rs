@@ -44,7 +44,10 @@ mod tests {
 	fn equals_substrate_blake2() {
 		// Pallets may hash with sp_io; both must agree.
 		let data = b"gridmask/test/v1some data";
-		assert_eq!(blake2b_256(b"gridmask/test/v1", &[b"some ", b"data"]), sp_core::blake2_256(data));
+		assert_eq!(
+			blake2b_256(b"gridmask/test/v1", &[b"some ", b"data"]),
+			sp_io::hashing::blake2_256(data)
+		);
 		assert_eq!(blake2b_256(b"", &[data]), sp_io::hashing::blake2_256(data));
 		let mut full = [0u8; 64];
 		full.copy_from_slice(blake2b_simd::Params::new().hash_length(64).hash(data).as_bytes());

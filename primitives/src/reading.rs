@@ -21,7 +21,16 @@ pub const SIGNING_MESSAGE_LEN: usize = 19 + 32 + 4 + 4 + 32 + 8 + 8;
 
 /// One share of one meter's reading of one period, as signed.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct ReadingPayload {
 	/// Hash of the chain's genesis block.
@@ -70,7 +79,16 @@ impl ReadingPayload {
 
 /// A payload and its signature.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct SignedReading {
 	/// What was signed.
@@ -107,7 +125,8 @@ pub fn meter_readings(
 	random: u64,
 	timestamps_ms: [Moment; 2],
 ) -> [SignedReading; 2] {
-	let (value_a, value_b) = crate::mask::mask_reading(consumption, random, keys.mask_a, keys.mask_b);
+	let (value_a, value_b) =
+		crate::mask::mask_reading(consumption, random, keys.mask_a, keys.mask_b);
 	let make = |key: &prid::PridKey, value, timestamp_ms| {
 		let payload =
 			ReadingPayload { genesis_hash, region, period, prid: key.prid(), value, timestamp_ms };
@@ -179,6 +198,9 @@ mod tests {
 				assert!(!ok(case));
 			}
 		});
-		assert_eq!(payload(&key).sign(&PridKey::from_leaf(&[4u8; 32])), Err(ReadingError::WrongKey));
+		assert_eq!(
+			payload(&key).sign(&PridKey::from_leaf(&[4u8; 32])),
+			Err(ReadingError::WrongKey)
+		);
 	}
 }

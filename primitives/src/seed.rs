@@ -146,13 +146,18 @@ mod tests {
 		let m = MasterSecret([9u8; 32]);
 		let c0 = m.cycle_seeds(0);
 		let c1 = m.cycle_seeds(1);
-		let all = [c0.prid_a, c0.prid_b, c0.mask_a, c0.mask_b, c1.prid_a, c1.prid_b, c1.mask_a, c1.mask_b];
+		let all = [
+			c0.prid_a, c0.prid_b, c0.mask_a, c0.mask_b, c1.prid_a, c1.prid_b, c1.mask_a, c1.mask_b,
+		];
 		for i in 0..all.len() {
 			for j in 0..i {
 				assert_ne!(all[i], all[j]);
 			}
 		}
-		assert_eq!(c0.prid_a, blake2b_256(b"gridmask/seed-prid-a/v1", &[&[9u8; 32], &[0, 0, 0, 0]]));
+		assert_eq!(
+			c0.prid_a,
+			blake2b_256(b"gridmask/seed-prid-a/v1", &[&[9u8; 32], &[0, 0, 0, 0]])
+		);
 		assert_eq!(format!("{:?}", m), "MasterSecret(..)");
 	}
 }

@@ -21,7 +21,16 @@ pub enum TimeError {
 
 /// The chain's time parameters.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct TimeParams {
 	/// Timestamp (ms) at which period 0 starts.
@@ -103,7 +112,12 @@ mod tests {
 	use super::*;
 
 	fn params() -> TimeParams {
-		TimeParams { genesis_start_ms: 1_000, period_ms: 60_000, periods_per_cycle: 1440, window_ms: 5_000 }
+		TimeParams {
+			genesis_start_ms: 1_000,
+			period_ms: 60_000,
+			periods_per_cycle: 1440,
+			window_ms: 5_000,
+		}
 	}
 
 	#[test]

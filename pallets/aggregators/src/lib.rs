@@ -239,7 +239,6 @@ pub mod pallet {
 
 		/// Invariants: sorted without duplicates, at least `MinAggregators`, and every
 		/// aggregator has session keys for the next plan.
-		#[cfg(any(feature = "try-runtime", test))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			let set = Aggregators::<T>::get();
 			ensure!(set.windows(2).all(|w| w[0] < w[1]), "aggregators not sorted or duplicated");

@@ -55,7 +55,7 @@ pub mod pallet {
 		Copy,
 		PartialEq,
 		Eq,
-		RuntimeDebug,
+		Debug,
 	)]
 	pub enum Role {
 		/// Key generation centre and bill provider.
