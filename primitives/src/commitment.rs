@@ -82,6 +82,61 @@ impl TBuilder {
 	}
 }
 
+/// A [`TBuilder`] whose whole state is SCALE-encodable (and `MaxEncodedLen`), so that the runtime
+/// can hash a bounded number of PRIDs per block and resume in a later block (sealing a large
+/// (region, period), PROTOCOL.md §4 step 4). Same rules and same result as [`TBuilder`]; uses the
+/// storable [`Blake2b256`](crate::blake2b::Blake2b256) state instead of `blake2b_simd`'s.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct ResumableTBuilder {
+	state: crate::blake2b::Blake2b256,
+	last: Option<Prid>,
+	count: u32,
+}
+
+impl ResumableTBuilder {
+	/// Starts the commitment of `(region, period)`.
+	pub fn new(region: RegionId, period: PeriodIndex) -> Self {
+		let mut state = crate::blake2b::Blake2b256::new();
+		state.update(tags::T_COMMIT);
+		state.update(&region.to_le_bytes());
+		state.update(&period.to_le_bytes());
+		Self { state, last: None, count: 0 }
+	}
+
+	/// Adds the next PRID, which must be greater than the previous one.
+	pub fn push(&mut self, prid: &Prid) -> Result<(), TError> {
+		if let Some(last) = &self.last {
+			if prid == last {
+				return Err(TError::Duplicate);
+			}
+			if prid < last {
+				return Err(TError::NotAscending);
+			}
+		}
+		self.state.update(&prid.0);
+		self.last = Some(*prid);
+		self.count = self.count.saturating_add(1);
+		Ok(())
+	}
+
+	/// PRIDs pushed so far.
+	pub fn count(&self) -> u32 {
+		self.count
+	}
+
+	/// The last PRID pushed (the resume point).
+	pub fn last(&self) -> Option<&Prid> {
+		self.last.as_ref()
+	}
+
+	/// T of the PRIDs pushed so far (the builder is unchanged).
+	pub fn finish(&self) -> TCommitment {
+		TCommitment(self.state.finalize())
+	}
+}
+
 /// T over PRIDs that are already sorted ascending (errors otherwise).
 pub fn t_commitment_sorted(
 	region: RegionId,
@@ -136,5 +191,40 @@ mod tests {
 		b.push(&p(3)).unwrap();
 		assert_eq!(b.count(), 2);
 		assert_eq!(b.finish(), t_commitment(0, 0, [p(3), p(1)]).unwrap());
+	}
+
+	#[test]
+	fn resumable_builder_matches_one_shot() {
+		use codec::{Decode, Encode};
+		let prids: alloc::vec::Vec<Prid> = (0..700u32)
+			.map(|i| Prid(crate::hashing::blake2b_256(b"t-test", &[&i.to_le_bytes()])))
+			.collect();
+		let mut sorted = prids.clone();
+		sorted.sort_unstable();
+		for n in [0usize, 1, 2, 3, 4, 5, 7, 8, 100, 699, 700] {
+			let expected = t_commitment(9, 77, prids[..n].iter().copied()).unwrap();
+			let mut part = prids[..n].to_vec();
+			part.sort_unstable();
+			// Resume (encode, decode) every `step` PRIDs.
+			for step in [1usize, 3, 64] {
+				let mut b = ResumableTBuilder::new(9, 77);
+				for chunk in part.chunks(step) {
+					let mut resumed = ResumableTBuilder::decode(&mut &b.encode()[..]).unwrap();
+					assert_eq!(resumed, b);
+					for p in chunk {
+						resumed.push(p).unwrap();
+					}
+					b = resumed;
+				}
+				assert_eq!(b.count() as usize, n);
+				assert_eq!(b.finish(), expected, "n={n} step={step}");
+				assert_eq!(b.last(), part.last());
+			}
+		}
+		let mut b = ResumableTBuilder::new(0, 0);
+		b.push(&p(2)).unwrap();
+		assert_eq!(b.push(&p(2)), Err(TError::Duplicate));
+		assert_eq!(b.push(&p(1)), Err(TError::NotAscending));
+		assert!(ResumableTBuilder::max_encoded_len() < 256);
 	}
 }

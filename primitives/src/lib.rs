@@ -42,7 +42,9 @@
 //!   multiply-shift of `h[0..8]`, k 9-bit positions from the following bits; sized by an integer
 //!   table from the exact blocked-filter model: 2^-30 needs 81 bits per entry and k = 22.
 //! - **T** ([`commitment`]): `BLAKE2b-256(gridmask/t-commit/v1 || region LE || period LE || PRIDs
-//!   sorted ascending bytewise, 32 bytes each)`; duplicates are an error.
+//!   sorted ascending bytewise, 32 bytes each)`; duplicates are an error. [`ResumableTBuilder`]
+//!   computes it with a SCALE-encodable BLAKE2b state ([`blake2b`]) so the runtime can spread the
+//!   work over several blocks.
 //! - **Bills** ([`bill`]): HPKE base mode X25519/HKDF-SHA256/ChaCha20-Poly1305, stored as
 //!   `enc || ciphertext`, `info` = SCALE of `(b"gridmask/bill/v1", genesis_hash, meter, cycle)`.
 //! - **CIDs** ([`cid`]): CIDv1 raw sha2-256 of one block; reports are at most 1 MiB (Kubo's block
@@ -61,6 +63,7 @@
 extern crate alloc;
 
 pub mod bill;
+pub mod blake2b;
 pub mod bloom;
 pub mod cid;
 pub mod commitment;
@@ -80,7 +83,9 @@ pub mod vectors;
 pub use bill::HpkePublicKey;
 pub use bloom::{Bf1, Bf1Error, Bf1Params, Bf1Probe, BF1_DEFAULT_FP_EXP};
 pub use cid::{CidError, RawCid, MAX_REPORT_BYTES};
-pub use commitment::{t_commitment, t_commitment_sorted, TBuilder, TCommitment, TError};
+pub use commitment::{
+	t_commitment, t_commitment_sorted, ResumableTBuilder, TBuilder, TCommitment, TError,
+};
 pub use ggm::{GGM_DEPTH, GGM_LEAVES};
 pub use mask::{aggregate, h3, mask_reading, mask_sum, recover};
 pub use prid::{Prid, PridKey, ReadingSignature, SIGNING_CONTEXT};
@@ -90,6 +95,9 @@ pub use time::{TimeError, TimeParams};
 
 /// Region identifier.
 pub type RegionId = u32;
+/// Meter identifier: the paper's billing identity (BID). Public and long-lived, so it never
+/// appears in a reading transaction; bills and fault records use it.
+pub type MeterId = u64;
 /// Global period index: `(now - genesis_start) / period_ms`.
 pub type PeriodIndex = u32;
 /// Cycle index: `period / periods_per_cycle`.

@@ -17,8 +17,10 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
+use gridmask_primitives::{Moment, PeriodIndex, Prid, ReadingSignature, RegionId};
+
 use super::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
+	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Readings, Runtime,
 	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
@@ -196,6 +198,40 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_readings::runtime_api::ReadingsApi<Block> for Runtime {
+		fn time() -> pallet_readings::TimeInfo {
+			Readings::api_time()
+		}
+		fn period_state(region: RegionId, period: PeriodIndex) -> pallet_readings::PeriodState {
+			Readings::api_period_state(region, period)
+		}
+		fn share(region: RegionId, period: PeriodIndex, prid: Prid) -> Option<pallet_readings::Share> {
+			Readings::api_share(region, period, prid)
+		}
+		fn shares(
+			queries: Vec<(RegionId, PeriodIndex, Prid)>,
+		) -> Vec<Option<pallet_readings::Share>> {
+			Readings::api_shares(queries)
+		}
+		fn aggregate_series(
+			region: RegionId,
+			from: PeriodIndex,
+			to: PeriodIndex,
+		) -> Vec<(PeriodIndex, pallet_readings::PeriodOutcome)> {
+			Readings::api_aggregate_series(region, from, to)
+		}
+		fn check_reading(
+			region: RegionId,
+			period: PeriodIndex,
+			prid: Prid,
+			value: u64,
+			timestamp_ms: Moment,
+			signature: ReadingSignature,
+		) -> Result<(), pallet_readings::ReadingRejection> {
+			Readings::api_check_reading(region, period, prid, value, timestamp_ms, signature)
 		}
 	}
 

@@ -5,11 +5,12 @@
 //! - `local_testnet` (alias `local`): Alice, Bob, Charlie and Dave are aggregators (4 tolerate
 //!   1 faulty one); Eve holds the KGC role, Ferdie the CC role; Alice is sudo.
 //!
-//! Every well-known development account is endowed.
+//! Every well-known development account is endowed. Both use the same metering clock:
+//! 1-minute periods, a 30-second reading window, 10-period billing cycles.
 
 use crate::{
-	AccountId, AggregatorsConfig, BalancesConfig, MetersConfig, RuntimeGenesisConfig,
-	SessionConfig, SessionKeys, SudoConfig, UNIT,
+	AccountId, AggregatorsConfig, BalancesConfig, MetersConfig, ReadingsConfig,
+	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -26,7 +27,19 @@ struct ChainRoles {
 	sudo: Sr25519Keyring,
 	kgc: Sr25519Keyring,
 	cc: Sr25519Keyring,
+	time: MeteringTime,
 }
+
+/// The metering clock (PROTOCOL §2). Period 0 starts at the first block.
+struct MeteringTime {
+	period_ms: u64,
+	periods_per_cycle: u32,
+	window_ms: u64,
+}
+
+/// Dev and local chains: 1-minute periods, readings accepted during the first 30 s after a
+/// period ends, 10-period (10-minute) billing cycles, so a demo sees whole cycles quickly.
+const DEV_TIME: MeteringTime = MeteringTime { period_ms: 60_000, periods_per_cycle: 10, window_ms: 30_000 };
 
 /// Session keys of a well-known development aggregator: Aura `//Name` (sr25519) and GRANDPA
 /// `//Name` (ed25519), the keys `--alice` & co. put into a node's keystore.
@@ -61,6 +74,12 @@ fn genesis(roles: ChainRoles) -> Value {
 				.collect::<Vec<_>>(),
 		},
 		meters: MetersConfig { kgc: Some(roles.kgc.to_account_id()), cc: Some(roles.cc.to_account_id()) },
+		readings: ReadingsConfig {
+			genesis_start_ms: 0,
+			period_ms: roles.time.period_ms,
+			periods_per_cycle: roles.time.periods_per_cycle,
+			window_ms: roles.time.window_ms,
+		},
 	})
 }
 
@@ -71,6 +90,7 @@ pub fn development_config_genesis() -> Value {
 		sudo: Sr25519Keyring::Alice,
 		kgc: Sr25519Keyring::Bob,
 		cc: Sr25519Keyring::Charlie,
+		time: DEV_TIME,
 	})
 }
 
@@ -86,6 +106,7 @@ pub fn local_config_genesis() -> Value {
 		sudo: Sr25519Keyring::Alice,
 		kgc: Sr25519Keyring::Eve,
 		cc: Sr25519Keyring::Ferdie,
+		time: DEV_TIME,
 	})
 }
 

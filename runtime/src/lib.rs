@@ -16,6 +16,8 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
 extern crate alloc;
 
+use alloc::vec::Vec;
+
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
@@ -27,8 +29,6 @@ use sp_runtime::{
 	traits::{BlakeTwo256, IdentifyAccount, Verify},
 	MultiAddress, MultiSignature,
 };
-#[cfg(feature = "std")]
-use sp_version::NativeVersion;
 use sp_version::RuntimeVersion;
 
 pub use frame_support::{genesis_builder_helper, weights::Weight};
@@ -75,12 +75,6 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	transaction_version: 1,
 	system_version: 1,
 };
-
-/// The version information used to identify this runtime when compiled natively.
-#[cfg(feature = "std")]
-pub fn native_version() -> NativeVersion {
-	NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
-}
 
 /// Time. Aura slots are `MILLI_SECS_PER_BLOCK` long; a session lasts `SESSION_PERIOD` blocks.
 pub mod time {
@@ -208,4 +202,7 @@ mod runtime {
 
 	#[runtime::pallet_index(20)]
 	pub type Meters = pallet_meters;
+
+	#[runtime::pallet_index(21)]
+	pub type Readings = pallet_readings;
 }

@@ -6,6 +6,7 @@
 // usage: node check.mjs [ws://127.0.0.1:9944] [--quiet]
 
 import { ApiPromise, WsProvider } from '@polkadot/api';
+import { stringCamelCase } from '@polkadot/util';
 
 const url = process.argv.find((a) => a.startsWith('ws')) ?? process.env.GRIDMASK_WS ?? 'ws://127.0.0.1:9944';
 const quiet = process.argv.includes('--quiet');
@@ -54,7 +55,7 @@ async function main() {
 
   for (const pallet of meta.pallets) {
     const name = pallet.name.toString();
-    const section = name.charAt(0).toLowerCase() + name.slice(1);
+    const section = stringCamelCase(name);
     const storage = pallet.storage.isSome ? pallet.storage.unwrap().items : [];
     const events = pallet.events.isSome ? api.registry.lookup.getSiType(pallet.events.unwrap().type).def.asVariant.variants : [];
     const calls = pallet.calls.isSome ? api.registry.lookup.getSiType(pallet.calls.unwrap().type).def.asVariant.variants : [];
@@ -67,7 +68,7 @@ async function main() {
     }
     for (const call of calls) {
       counts.calls++;
-      const m = call.name.toString().replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+      const m = stringCamelCase(call.name);
       if (!api.tx[section]?.[m]) fail(`call ${name}.${call.name}`, 'not exposed by api.tx');
       call.fields.forEach((f) => checkType(api, `call ${name}.${call.name} arg ${f.name}`, f.type));
     }
@@ -75,7 +76,7 @@ async function main() {
     for (const c of pallet.constants) {
       counts.constants++;
       try {
-        const m = c.name.toString().replace(/^./, (x) => x.toLowerCase());
+        const m = stringCamelCase(c.name);
         const v = api.consts[section][m];
         if (v === undefined) throw new Error('not exposed by api.consts');
         v.toJSON();
@@ -83,7 +84,7 @@ async function main() {
     }
     for (const item of storage) {
       counts.storage++;
-      const m = item.name.toString().replace(/^./, (x) => x.toLowerCase());
+      const m = stringCamelCase(item.name);
       const q = api.query[section]?.[m];
       if (!q) { fail(`storage ${name}.${item.name}`, 'not exposed by api.query'); continue; }
       try {
@@ -104,10 +105,10 @@ async function main() {
   // Runtime APIs, described by metadata v15+: every method's types, then the argument-free calls.
   for (const rtApi of meta.apis ?? []) {
     counts.apis++;
-    const section = rtApi.name.toString().replace(/^./, (x) => x.toLowerCase());
+    const section = stringCamelCase(rtApi.name);
     say(`runtime api ${rtApi.name}: ${rtApi.methods.map((m) => m.name.toString()).join(', ')}`);
     for (const method of rtApi.methods) {
-      const m = method.name.toString().replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+      const m = stringCamelCase(method.name);
       method.inputs.forEach((i) => checkType(api, `api ${rtApi.name}.${method.name} input ${i.name}`, i.type));
       checkType(api, `api ${rtApi.name}.${method.name} output`, method.output);
       const fn = api.call[section]?.[m];

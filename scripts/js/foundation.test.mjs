@@ -13,6 +13,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
@@ -23,6 +24,7 @@ import {
 
 const SESSION_TIMEOUT = 4 * 60_000; // a change takes effect within two 1-minute sessions
 const ALICE_NODE_KEY = '0000000000000000000000000000000000000000000000000000000000000001';
+const BOB_NODE_KEY = '0000000000000000000000000000000000000000000000000000000000000002';
 
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;
@@ -45,6 +47,17 @@ async function authorities(api) {
     validators: validators.map((v) => v.toString()),
     session: session.toNumber(),
   };
+}
+
+/** A JSON-RPC call polkadot.js has no definition for. */
+async function rpcRaw(node, method, params) {
+  const provider = new WsProvider(node.ws);
+  try {
+    await provider.isReady;
+    return await provider.send(method, params);
+  } finally {
+    await provider.disconnect();
+  }
 }
 
 /** Send `call` through sudo, return the inner dispatch result as null (ok) or an error name. */
@@ -73,7 +86,7 @@ async function main() {
     );
     nodes.push(aliceNode);
     const bootnode = `/ip4/127.0.0.1/tcp/${aliceNode.p2pPort}/p2p/${peerIdOf(ALICE_NODE_KEY, dir)}`;
-    const bobNode = await startNode({ name: 'bob', chain: 'dev', key: 'bob', bootnodes: [bootnode] }, dir);
+    const bobNode = await startNode({ name: 'bob', chain: 'dev', key: 'bob', nodeKey: BOB_NODE_KEY, bootnodes: [bootnode] }, dir);
     nodes.push(bobNode);
     step(`alice rpc ${aliceNode.rpcPort} p2p ${aliceNode.p2pPort}; bob rpc ${bobNode.rpcPort} p2p ${bobNode.p2pPort}`);
 
@@ -97,12 +110,12 @@ async function main() {
     assert(before.aura.length === 1 && before.grandpa.length === 1, 'one Aura and one GRANDPA authority');
 
     // -- add Bob with keys his node generated for his account
-    const generated = await bobApi.rpc.author.rotateKeysWithOwner(u8aToHex(bob.publicKey));
-    const keys = generated.keys ?? generated[0];
-    const proof = generated.proof ?? generated[1];
-    // The RPC returns SCALE bytes; decode them as the call's `keys` argument type.
+    // polkadot.js 16 does not know this RPC yet: call it raw. The owner is the SCALE-encoded
+    // account (32 bytes), as `pallet-session` checks it.
+    const { keys, proof } = await rpcRaw(bobNode, 'author_rotateKeysWithOwner', [u8aToHex(bob.publicKey)]);
+    assert(keys && proof, 'rotateKeysWithOwner returned keys and a proof');
     const keysType = api.tx.aggregators.addAggregator.meta.args[1].type.toString();
-    const sessionKeys = api.createType(keysType, keys.toU8a(true));
+    const sessionKeys = api.createType(keysType, keys);
     step(`bob's new session keys: aura ${sessionKeys.aura.toString()} grandpa ${sessionKeys.grandpa.toString()}`);
     assert((await sudo(api, alice, api.tx.aggregators.addAggregator(bob.address, sessionKeys, proof))) === null,
       'addAggregator(bob) succeeds');

@@ -1,28 +1,41 @@
 //! # Meters pallet
 //!
-//! Regions, meters and their owners, and the two privileged roles of gridmask (PROTOCOL.md §1).
+//! Regions, meters and their owners, and the two privileged roles of gridmask (PROTOCOL.md §1,
+//! §4 step 1).
 //!
 //! ## Overview
 //!
-//! This first part holds the **role accounts**: the key generation centre / bill provider
-//! (**KGC**), which registers meters and publishes period setups and bills, and the control
-//! centre (**CC**), which sets tariffs. Each is one account, set at genesis and changeable by
-//! [`Config::RoleAdminOrigin`] (root). Other pallets check these roles through the
-//! [`EnsureKgc`] and [`EnsureCc`] origins.
-//!
-//! Regions and meters follow in this pallet (issue "readings").
+//! - **Roles**: the key generation centre / bill provider (**KGC**) registers regions and meters
+//!   and later publishes period setups and bills; the control centre (**CC**) sets tariffs. Each
+//!   is one account, set at genesis and changeable by [`Config::RoleAdminOrigin`] (root). Other
+//!   pallets check them through the [`EnsureKgc`] and [`EnsureCc`] origins.
+//! - **Regions**: an id, a name and the aggregators that serve its meters (clients route
+//!   readings to them). The region's number of *active* meters is kept up to date: the readings
+//!   pallet refuses period setups for regions below a minimum (k-anonymity of aggregates).
+//! - **Meters**: the billing id (the paper's BID, [`MeterId`]), region, owner account, the
+//!   owner's HPKE public key for encrypted bills, a status and a fault counter. Meter secrets
+//!   never touch the chain, and the billing id never appears in a reading.
 //!
 //! ## Terminology
 //!
 //! - **KGC**: the trusted key generation centre and bill provider of the paper (KGCBP).
 //! - **CC**: the semi-honest control centre that sets dynamic prices.
+//! - **Active / Suspended / Retired**: an active meter is expected to report every period; a
+//!   suspended one (by the KGC, or after too many faults) is not, until reinstated; a retired
+//!   one is gone for good (its id is never reused).
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
 pub use pallet::*;
+pub use types::*;
 pub use weights::WeightInfo;
 
 #[cfg(test)]
+mod mock;
+#[cfg(test)]
 mod tests;
+mod types;
 pub mod weights;
 
 use frame_support::traits::EnsureOrigin;
@@ -30,6 +43,7 @@ use frame_support::traits::EnsureOrigin;
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
+	use alloc::vec::Vec;
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 
@@ -40,28 +54,17 @@ pub mod pallet {
 	pub trait Config: frame_system::Config {
 		/// Who may change the role accounts (root).
 		type RoleAdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Longest region name, in bytes.
+		#[pallet::constant]
+		type MaxNameLen: Get<u32>;
+		/// Most aggregators serving one region.
+		#[pallet::constant]
+		type MaxRegionAggregators: Get<u32>;
+		/// Most meters registered by one `register_meters` call.
+		#[pallet::constant]
+		type MaxRegisterBatch: Get<u32>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
-	}
-
-	/// A privileged role.
-	#[derive(
-		Encode,
-		Decode,
-		DecodeWithMemTracking,
-		MaxEncodedLen,
-		TypeInfo,
-		Clone,
-		Copy,
-		PartialEq,
-		Eq,
-		Debug,
-	)]
-	pub enum Role {
-		/// Key generation centre and bill provider.
-		Kgc,
-		/// Control centre.
-		Cc,
 	}
 
 	/// The KGC account.
@@ -71,6 +74,20 @@ pub mod pallet {
 	/// The CC account.
 	#[pallet::storage]
 	pub type Cc<T: Config> = StorageValue<_, T::AccountId, OptionQuery>;
+
+	/// Regions by id.
+	#[pallet::storage]
+	pub type Regions<T: Config> = StorageMap<_, Twox64Concat, RegionId, RegionOf<T>, OptionQuery>;
+
+	/// Meters by billing id.
+	#[pallet::storage]
+	pub type Meters<T: Config> = StorageMap<_, Twox64Concat, MeterId, MeterOf<T>, OptionQuery>;
+
+	/// The meters of each region (any status but retired), for iteration by the KGC's tools
+	/// and off-chain worker.
+	#[pallet::storage]
+	pub type MetersByRegion<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, RegionId, Twox64Concat, MeterId, (), OptionQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -98,6 +115,50 @@ pub mod pallet {
 	pub enum Event<T: Config> {
 		/// The account holding `role` changed.
 		RoleAssigned { role: Role, who: T::AccountId },
+		/// A region was created.
+		RegionCreated { region: RegionId },
+		/// The aggregators serving a region changed.
+		RegionAggregatorsSet { region: RegionId, aggregators: Vec<T::AccountId> },
+		/// Meters were registered (all active).
+		MetersRegistered { region: RegionId, meters: Vec<MeterId> },
+		/// A meter moved to another region.
+		MeterMoved { meter: MeterId, from: RegionId, to: RegionId },
+		/// A meter was suspended: it is not expected to report.
+		MeterSuspended { meter: MeterId },
+		/// A suspended meter is active again.
+		MeterReinstated { meter: MeterId },
+		/// A meter was retired for good.
+		MeterRetired { meter: MeterId },
+		/// The owner's key for encrypted bills changed.
+		OwnerKeySet { meter: MeterId, key: HpkePublicKey },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// A region with this id exists already.
+		RegionExists,
+		/// No region with this id.
+		UnknownRegion,
+		/// A meter with this id exists (or existed: retired ids are not reused).
+		MeterExists,
+		/// No meter with this id.
+		UnknownMeter,
+		/// The meter is retired; nothing can change it.
+		MeterRetired,
+		/// The meter is suspended already.
+		AlreadySuspended,
+		/// The meter is not suspended.
+		NotSuspended,
+		/// The meter is in that region already.
+		SameRegion,
+		/// The batch is empty.
+		EmptyBatch,
+		/// The batch names a meter twice.
+		DuplicateInBatch,
+		/// A meter registered in one batch must all go to one region.
+		MixedRegions,
+		/// A region's meter counter would overflow.
+		TooManyMeters,
 	}
 
 	#[pallet::call]
@@ -119,6 +180,208 @@ pub mod pallet {
 			Self::deposit_event(Event::RoleAssigned { role, who });
 			Ok(())
 		}
+
+		/// Create region `region` named `name`, served by `aggregators`.
+		///
+		/// The dispatch origin must be the KGC.
+		///
+		/// ## Errors
+		/// - [`Error::RegionExists`]: the id is taken.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::create_region())]
+		pub fn create_region(
+			origin: OriginFor<T>,
+			region: RegionId,
+			name: BoundedVec<u8, T::MaxNameLen>,
+			aggregators: BoundedVec<T::AccountId, T::MaxRegionAggregators>,
+		) -> DispatchResult {
+			EnsureKgc::<T>::ensure_origin(origin)?;
+			ensure!(!Regions::<T>::contains_key(region), Error::<T>::RegionExists);
+			Regions::<T>::insert(region, Region { name, aggregators, active_meters: 0 });
+			Self::deposit_event(Event::RegionCreated { region });
+			Ok(())
+		}
+
+		/// Set the aggregators that serve `region` (clients send its readings to them).
+		///
+		/// The dispatch origin must be the KGC.
+		///
+		/// ## Errors
+		/// - [`Error::UnknownRegion`]
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::set_region_aggregators())]
+		pub fn set_region_aggregators(
+			origin: OriginFor<T>,
+			region: RegionId,
+			aggregators: BoundedVec<T::AccountId, T::MaxRegionAggregators>,
+		) -> DispatchResult {
+			EnsureKgc::<T>::ensure_origin(origin)?;
+			Regions::<T>::try_mutate(region, |r| -> DispatchResult {
+				let r = r.as_mut().ok_or(Error::<T>::UnknownRegion)?;
+				r.aggregators = aggregators.clone();
+				Ok(())
+			})?;
+			Self::deposit_event(Event::RegionAggregatorsSet {
+				region,
+				aggregators: aggregators.into_inner(),
+			});
+			Ok(())
+		}
+
+		/// Register a batch of new meters, all in one region, all active. All or nothing.
+		///
+		/// The dispatch origin must be the KGC.
+		///
+		/// ## Errors
+		/// - [`Error::EmptyBatch`], [`Error::MixedRegions`], [`Error::DuplicateInBatch`]
+		/// - [`Error::UnknownRegion`]
+		/// - [`Error::MeterExists`]: an id is (or was) in use.
+		/// - [`Error::TooManyMeters`]: the region's counter would overflow.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::register_meters(meters.len() as u32))]
+		pub fn register_meters(
+			origin: OriginFor<T>,
+			meters: BoundedVec<MeterRegistration<T::AccountId>, T::MaxRegisterBatch>,
+		) -> DispatchResult {
+			EnsureKgc::<T>::ensure_origin(origin)?;
+			let region = meters.first().ok_or(Error::<T>::EmptyBatch)?.region;
+			ensure!(meters.iter().all(|m| m.region == region), Error::<T>::MixedRegions);
+			let mut ids: Vec<MeterId> = meters.iter().map(|m| m.meter).collect();
+			ids.sort_unstable();
+			ensure!(ids.windows(2).all(|w| w[0] != w[1]), Error::<T>::DuplicateInBatch);
+			ensure!(
+				ids.iter().all(|id| !Meters::<T>::contains_key(id)),
+				Error::<T>::MeterExists
+			);
+			Regions::<T>::try_mutate(region, |r| -> DispatchResult {
+				let r = r.as_mut().ok_or(Error::<T>::UnknownRegion)?;
+				r.active_meters = r
+					.active_meters
+					.checked_add(meters.len() as u32)
+					.ok_or(Error::<T>::TooManyMeters)?;
+				Ok(())
+			})?;
+			let mut registered = Vec::with_capacity(meters.len());
+			for m in meters {
+				Meters::<T>::insert(
+					m.meter,
+					Meter {
+						region,
+						owner: m.owner,
+						owner_key: m.owner_key,
+						status: MeterStatus::Active,
+						faults: 0,
+					},
+				);
+				MetersByRegion::<T>::insert(region, m.meter, ());
+				registered.push(m.meter);
+			}
+			Self::deposit_event(Event::MetersRegistered { region, meters: registered });
+			Ok(())
+		}
+
+		/// Move `meter` to region `to`. Its status stays as it is.
+		///
+		/// The dispatch origin must be the KGC.
+		///
+		/// ## Errors
+		/// - [`Error::UnknownMeter`], [`Error::MeterRetired`], [`Error::UnknownRegion`],
+		///   [`Error::SameRegion`], [`Error::TooManyMeters`]
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::move_meter())]
+		pub fn move_meter(origin: OriginFor<T>, meter: MeterId, to: RegionId) -> DispatchResult {
+			EnsureKgc::<T>::ensure_origin(origin)?;
+			let mut m = Self::live_meter(meter)?;
+			let from = m.region;
+			ensure!(from != to, Error::<T>::SameRegion);
+			ensure!(Regions::<T>::contains_key(to), Error::<T>::UnknownRegion);
+			if m.status == MeterStatus::Active {
+				Self::adjust_active(to, true)?;
+				Self::adjust_active(from, false)?;
+			}
+			MetersByRegion::<T>::remove(from, meter);
+			MetersByRegion::<T>::insert(to, meter, ());
+			m.region = to;
+			Meters::<T>::insert(meter, m);
+			Self::deposit_event(Event::MeterMoved { meter, from, to });
+			Ok(())
+		}
+
+		/// Suspend `meter`: it is no longer expected to report (and no longer counted active).
+		///
+		/// The dispatch origin must be the KGC.
+		///
+		/// ## Errors
+		/// - [`Error::UnknownMeter`], [`Error::MeterRetired`], [`Error::AlreadySuspended`]
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::suspend_meter())]
+		pub fn suspend_meter(origin: OriginFor<T>, meter: MeterId) -> DispatchResult {
+			EnsureKgc::<T>::ensure_origin(origin)?;
+			Self::do_suspend(meter)
+		}
+
+		/// Reinstate a suspended `meter` and reset its fault counter.
+		///
+		/// The dispatch origin must be the KGC.
+		///
+		/// ## Errors
+		/// - [`Error::UnknownMeter`], [`Error::MeterRetired`], [`Error::NotSuspended`],
+		///   [`Error::TooManyMeters`]
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::reinstate_meter())]
+		pub fn reinstate_meter(origin: OriginFor<T>, meter: MeterId) -> DispatchResult {
+			EnsureKgc::<T>::ensure_origin(origin)?;
+			let mut m = Self::live_meter(meter)?;
+			ensure!(m.status == MeterStatus::Suspended, Error::<T>::NotSuspended);
+			Self::adjust_active(m.region, true)?;
+			m.status = MeterStatus::Active;
+			m.faults = 0;
+			Meters::<T>::insert(meter, m);
+			Self::deposit_event(Event::MeterReinstated { meter });
+			Ok(())
+		}
+
+		/// Retire `meter` for good. The record stays (bills refer to it); the id is not reused.
+		///
+		/// The dispatch origin must be the KGC.
+		///
+		/// ## Errors
+		/// - [`Error::UnknownMeter`], [`Error::MeterRetired`]
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::retire_meter())]
+		pub fn retire_meter(origin: OriginFor<T>, meter: MeterId) -> DispatchResult {
+			EnsureKgc::<T>::ensure_origin(origin)?;
+			let mut m = Self::live_meter(meter)?;
+			if m.status == MeterStatus::Active {
+				Self::adjust_active(m.region, false)?;
+			}
+			MetersByRegion::<T>::remove(m.region, meter);
+			m.status = MeterStatus::Retired;
+			Meters::<T>::insert(meter, m);
+			Self::deposit_event(Event::MeterRetired { meter });
+			Ok(())
+		}
+
+		/// Set the owner's HPKE public key of `meter` (future bills are encrypted to it).
+		///
+		/// The dispatch origin must be the KGC.
+		///
+		/// ## Errors
+		/// - [`Error::UnknownMeter`], [`Error::MeterRetired`]
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::set_owner_key())]
+		pub fn set_owner_key(
+			origin: OriginFor<T>,
+			meter: MeterId,
+			key: HpkePublicKey,
+		) -> DispatchResult {
+			EnsureKgc::<T>::ensure_origin(origin)?;
+			let mut m = Self::live_meter(meter)?;
+			m.owner_key = key;
+			Meters::<T>::insert(meter, m);
+			Self::deposit_event(Event::OwnerKeySet { meter, key });
+			Ok(())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -129,10 +392,91 @@ pub mod pallet {
 				Role::Cc => Cc::<T>::get(),
 			}
 		}
+
+		/// Whether `region` exists.
+		pub fn region_exists(region: RegionId) -> bool {
+			Regions::<T>::contains_key(region)
+		}
+
+		/// The number of active meters of `region` (0 for an unknown region).
+		pub fn active_meters(region: RegionId) -> u32 {
+			Regions::<T>::get(region).map_or(0, |r| r.active_meters)
+		}
+
+		/// The meter, unless unknown or retired.
+		fn live_meter(meter: MeterId) -> Result<MeterOf<T>, DispatchError> {
+			let m = Meters::<T>::get(meter).ok_or(Error::<T>::UnknownMeter)?;
+			ensure!(m.status != MeterStatus::Retired, Error::<T>::MeterRetired);
+			Ok(m)
+		}
+
+		/// Count one active meter more (`up`) or less in `region`.
+		fn adjust_active(region: RegionId, up: bool) -> DispatchResult {
+			Regions::<T>::try_mutate(region, |r| {
+				let r = r.as_mut().ok_or(Error::<T>::UnknownRegion)?;
+				r.active_meters = if up {
+					r.active_meters.checked_add(1).ok_or(Error::<T>::TooManyMeters)?
+				} else {
+					// An active meter is always counted: a zero here is a broken invariant,
+					// which try_state reports; saturate rather than fail the call.
+					r.active_meters.saturating_sub(1)
+				};
+				Ok(())
+			})
+		}
+
+		/// Suspend an active meter (the KGC's call, or the fault threshold).
+		pub fn do_suspend(meter: MeterId) -> DispatchResult {
+			let mut m = Self::live_meter(meter)?;
+			ensure!(m.status != MeterStatus::Suspended, Error::<T>::AlreadySuspended);
+			Self::adjust_active(m.region, false)?;
+			m.status = MeterStatus::Suspended;
+			Meters::<T>::insert(meter, m);
+			Self::deposit_event(Event::MeterSuspended { meter });
+			Ok(())
+		}
+
+		/// Invariants: every region's active count equals its active meters, and
+		/// `MetersByRegion` indexes exactly the non-retired meters.
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			for (region, r) in Regions::<T>::iter() {
+				let mut active = 0u32;
+				for (meter, ()) in MetersByRegion::<T>::iter_prefix(region) {
+					let m = Meters::<T>::get(meter).ok_or("indexed meter missing")?;
+					ensure!(m.region == region, "meter indexed under another region");
+					ensure!(m.status != MeterStatus::Retired, "retired meter indexed");
+					if m.status == MeterStatus::Active {
+						active += 1;
+					}
+				}
+				ensure!(active == r.active_meters, "active meter count out of date");
+			}
+			for (meter, m) in Meters::<T>::iter() {
+				ensure!(
+					(m.status == MeterStatus::Retired) !=
+						MetersByRegion::<T>::contains_key(m.region, meter),
+					"meter index out of date"
+				);
+			}
+			Ok(())
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxRegisterBatch::get() >= 1, "MaxRegisterBatch must be at least 1");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
 	}
 }
 
-/// Origin check: a signed origin whose account holds `ROLE`; yields that account.
+/// Origin check: a signed origin whose account holds the KGC (`KGC = true`) or CC role;
+/// yields that account.
 pub struct EnsureRole<T, const KGC: bool>(core::marker::PhantomData<T>);
 
 /// The KGC's signed origin.

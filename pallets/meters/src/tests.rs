@@ -1,44 +1,56 @@
-//! Unit tests of the role accounts.
+//! Unit tests of the meters pallet: roles, regions, meters; every call, every error.
 
-use crate::{self as pallet_meters, Cc, EnsureCc, EnsureKgc, Event, Kgc, Role};
-use frame_support::{assert_noop, assert_ok, derive_impl, traits::EnsureOrigin};
-use sp_runtime::{BuildStorage, DispatchError};
+use crate::{
+	mock::*, Cc, EnsureCc, EnsureKgc, Error, Event, HpkePublicKey, Kgc, MeterId, MeterRegistration,
+	MeterStatus, MetersByRegion, RegionId, Regions, Role,
+};
 
-type Block = frame_system::mocking::MockBlock<Test>;
+/// The meters storage map (the mock names the pallet `Meters` too).
+type MeterRecords = crate::Meters<Test>;
+use frame_support::{assert_noop, assert_ok, traits::EnsureOrigin, BoundedVec};
+use sp_runtime::DispatchError;
 
-frame_support::construct_runtime!(
-	pub enum Test {
-		System: frame_system,
-		Meters: pallet_meters,
-	}
-);
+const R1: RegionId = 1;
+const R2: RegionId = 2;
 
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
+fn kgc() -> RuntimeOrigin {
+	RuntimeOrigin::signed(KGC)
 }
 
-impl pallet_meters::Config for Test {
-	type RoleAdminOrigin = frame_system::EnsureRoot<u64>;
-	type WeightInfo = ();
+fn key(b: u8) -> HpkePublicKey {
+	HpkePublicKey([b; 32])
 }
 
-const KGC: u64 = 2;
-const CC: u64 = 3;
-
-fn new_test_ext() -> sp_io::TestExternalities {
-	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	pallet_meters::GenesisConfig::<Test> { kgc: Some(KGC), cc: Some(CC) }
-		.assimilate_storage(&mut t)
-		.unwrap();
-	let mut ext = sp_io::TestExternalities::new(t);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+fn reg(meter: MeterId, region: RegionId) -> MeterRegistration<u64> {
+	MeterRegistration { meter, region, owner: 100 + meter, owner_key: key(meter as u8) }
 }
+
+fn batch(v: Vec<MeterRegistration<u64>>) -> BoundedVec<MeterRegistration<u64>, ConstU32Batch> {
+	BoundedVec::try_from(v).unwrap()
+}
+type ConstU32Batch = frame_support::traits::ConstU32<MAX_BATCH>;
+
+fn create(region: RegionId) {
+	assert_ok!(Meters::create_region(
+		kgc(),
+		region,
+		BoundedVec::truncate_from(b"north".to_vec()),
+		BoundedVec::truncate_from(vec![10, 11]),
+	));
+}
+
+/// Regions 1 and 2; meters 1..=3 in region 1.
+fn setup() {
+	create(R1);
+	create(R2);
+	assert_ok!(Meters::register_meters(kgc(), batch(vec![reg(1, R1), reg(2, R1), reg(3, R1)])));
+}
+
+// -- roles
 
 #[test]
 fn genesis_sets_roles() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_eq!(Kgc::<Test>::get(), Some(KGC));
 		assert_eq!(Cc::<Test>::get(), Some(CC));
 	});
@@ -46,7 +58,7 @@ fn genesis_sets_roles() {
 
 #[test]
 fn role_origins_accept_only_the_holder() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_eq!(EnsureKgc::<Test>::try_origin(RuntimeOrigin::signed(KGC)).ok(), Some(KGC));
 		assert!(EnsureKgc::<Test>::try_origin(RuntimeOrigin::signed(CC)).is_err());
 		assert!(EnsureKgc::<Test>::try_origin(RuntimeOrigin::root()).is_err());
@@ -58,7 +70,7 @@ fn role_origins_accept_only_the_holder() {
 
 #[test]
 fn set_role_by_root_moves_the_role() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(Meters::set_role(RuntimeOrigin::root(), Role::Kgc, 7));
 		System::assert_last_event(Event::RoleAssigned { role: Role::Kgc, who: 7 }.into());
 		assert!(EnsureKgc::<Test>::try_origin(RuntimeOrigin::signed(KGC)).is_err());
@@ -70,7 +82,7 @@ fn set_role_by_root_moves_the_role() {
 
 #[test]
 fn set_role_requires_root() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(
 			Meters::set_role(RuntimeOrigin::signed(KGC), Role::Kgc, KGC),
 			DispatchError::BadOrigin
@@ -80,8 +92,252 @@ fn set_role_requires_root() {
 
 #[test]
 fn without_holder_nobody_has_the_role() {
-	let t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	sp_io::TestExternalities::new(t).execute_with(|| {
+	ExtBuilder::default().without_roles().build_and_execute(|| {
 		assert!(EnsureCc::<Test>::try_origin(RuntimeOrigin::signed(CC)).is_err());
+		assert_noop!(
+			Meters::create_region(kgc(), R1, Default::default(), Default::default()),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+// -- regions
+
+#[test]
+fn create_region_works() {
+	ExtBuilder::default().build_and_execute(|| {
+		create(R1);
+		System::assert_last_event(Event::RegionCreated { region: R1 }.into());
+		let r = Regions::<Test>::get(R1).unwrap();
+		assert_eq!(r.name.to_vec(), b"north".to_vec());
+		assert_eq!(r.aggregators.to_vec(), vec![10, 11]);
+		assert_eq!(r.active_meters, 0);
+		assert!(Meters::region_exists(R1));
+		assert!(!Meters::region_exists(R2));
+	});
+}
+
+#[test]
+fn create_region_errors() {
+	ExtBuilder::default().build_and_execute(|| {
+		create(R1);
+		assert_noop!(
+			Meters::create_region(kgc(), R1, Default::default(), Default::default()),
+			Error::<Test>::RegionExists
+		);
+		assert_noop!(
+			Meters::create_region(RuntimeOrigin::signed(CC), R2, Default::default(), Default::default()),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Meters::create_region(RuntimeOrigin::root(), R2, Default::default(), Default::default()),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
+fn set_region_aggregators_works_and_errors() {
+	ExtBuilder::default().build_and_execute(|| {
+		create(R1);
+		assert_ok!(Meters::set_region_aggregators(kgc(), R1, BoundedVec::truncate_from(vec![12])));
+		System::assert_last_event(
+			Event::RegionAggregatorsSet { region: R1, aggregators: vec![12] }.into(),
+		);
+		assert_eq!(Regions::<Test>::get(R1).unwrap().aggregators.to_vec(), vec![12]);
+		assert_noop!(
+			Meters::set_region_aggregators(kgc(), R2, Default::default()),
+			Error::<Test>::UnknownRegion
+		);
+		assert_noop!(
+			Meters::set_region_aggregators(RuntimeOrigin::signed(1), R1, Default::default()),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+// -- meters
+
+#[test]
+fn register_meters_works() {
+	ExtBuilder::default().build_and_execute(|| {
+		setup();
+		System::assert_last_event(Event::MetersRegistered { region: R1, meters: vec![1, 2, 3] }.into());
+		assert_eq!(Meters::active_meters(R1), 3);
+		assert_eq!(Meters::active_meters(R2), 0);
+		let m = MeterRecords::get(2).unwrap();
+		assert_eq!((m.region, m.owner, m.owner_key, m.status, m.faults), (R1, 102, key(2), MeterStatus::Active, 0));
+		assert_eq!(MetersByRegion::<Test>::iter_key_prefix(R1).count(), 3);
+	});
+}
+
+#[test]
+fn register_meters_is_all_or_nothing() {
+	ExtBuilder::default().build_and_execute(|| {
+		setup();
+		assert_noop!(Meters::register_meters(kgc(), batch(vec![])), Error::<Test>::EmptyBatch);
+		assert_noop!(
+			Meters::register_meters(kgc(), batch(vec![reg(4, R1), reg(5, R2)])),
+			Error::<Test>::MixedRegions
+		);
+		assert_noop!(
+			Meters::register_meters(kgc(), batch(vec![reg(4, R1), reg(4, R1)])),
+			Error::<Test>::DuplicateInBatch
+		);
+		assert_noop!(
+			Meters::register_meters(kgc(), batch(vec![reg(4, R1), reg(2, R1)])),
+			Error::<Test>::MeterExists
+		);
+		assert_noop!(
+			Meters::register_meters(kgc(), batch(vec![reg(4, 9)])),
+			Error::<Test>::UnknownRegion
+		);
+		assert_noop!(
+			Meters::register_meters(RuntimeOrigin::signed(CC), batch(vec![reg(4, R1)])),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
+fn register_meters_refuses_counter_overflow() {
+	// The counter is forced to its maximum, which breaks the count invariant on purpose.
+	ExtBuilder::default().build().execute_with(|| {
+		create(R1);
+		Regions::<Test>::mutate(R1, |r| r.as_mut().unwrap().active_meters = u32::MAX);
+		assert_noop!(
+			Meters::register_meters(kgc(), batch(vec![reg(1, R1)])),
+			Error::<Test>::TooManyMeters
+		);
+	});
+}
+
+#[test]
+fn batch_size_is_bounded_by_the_type() {
+	let too_many: Vec<_> = (0..=MAX_BATCH as u64).map(|i| reg(i, R1)).collect();
+	assert!(BoundedVec::<_, ConstU32Batch>::try_from(too_many).is_err());
+}
+
+#[test]
+fn retired_ids_are_not_reused() {
+	ExtBuilder::default().build_and_execute(|| {
+		setup();
+		assert_ok!(Meters::retire_meter(kgc(), 1));
+		assert_noop!(
+			Meters::register_meters(kgc(), batch(vec![reg(1, R1)])),
+			Error::<Test>::MeterExists
+		);
+	});
+}
+
+#[test]
+fn move_meter_works_and_keeps_counts() {
+	ExtBuilder::default().build_and_execute(|| {
+		setup();
+		assert_ok!(Meters::move_meter(kgc(), 1, R2));
+		System::assert_last_event(Event::MeterMoved { meter: 1, from: R1, to: R2 }.into());
+		assert_eq!((Meters::active_meters(R1), Meters::active_meters(R2)), (2, 1));
+		assert_eq!(MeterRecords::get(1).unwrap().region, R2);
+		// A suspended meter moves without changing active counts.
+		assert_ok!(Meters::suspend_meter(kgc(), 2));
+		assert_ok!(Meters::move_meter(kgc(), 2, R2));
+		assert_eq!((Meters::active_meters(R1), Meters::active_meters(R2)), (1, 1));
+	});
+}
+
+#[test]
+fn move_meter_errors() {
+	ExtBuilder::default().build_and_execute(|| {
+		setup();
+		assert_noop!(Meters::move_meter(kgc(), 9, R2), Error::<Test>::UnknownMeter);
+		assert_noop!(Meters::move_meter(kgc(), 1, R1), Error::<Test>::SameRegion);
+		assert_noop!(Meters::move_meter(kgc(), 1, 9), Error::<Test>::UnknownRegion);
+		assert_ok!(Meters::retire_meter(kgc(), 3));
+		assert_noop!(Meters::move_meter(kgc(), 3, R2), Error::<Test>::MeterRetired);
+		assert_noop!(Meters::move_meter(RuntimeOrigin::signed(1), 1, R2), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn suspend_and_reinstate() {
+	ExtBuilder::default().build_and_execute(|| {
+		setup();
+		MeterRecords::mutate(1, |m| m.as_mut().unwrap().faults = 4);
+		assert_ok!(Meters::suspend_meter(kgc(), 1));
+		System::assert_last_event(Event::MeterSuspended { meter: 1 }.into());
+		assert_eq!(Meters::active_meters(R1), 2);
+		assert_noop!(Meters::suspend_meter(kgc(), 1), Error::<Test>::AlreadySuspended);
+		assert_ok!(Meters::reinstate_meter(kgc(), 1));
+		System::assert_last_event(Event::MeterReinstated { meter: 1 }.into());
+		let m = MeterRecords::get(1).unwrap();
+		assert_eq!((m.status, m.faults), (MeterStatus::Active, 0));
+		assert_eq!(Meters::active_meters(R1), 3);
+		assert_noop!(Meters::reinstate_meter(kgc(), 1), Error::<Test>::NotSuspended);
+		assert_noop!(Meters::suspend_meter(kgc(), 9), Error::<Test>::UnknownMeter);
+		assert_noop!(Meters::reinstate_meter(kgc(), 9), Error::<Test>::UnknownMeter);
+		assert_noop!(Meters::suspend_meter(RuntimeOrigin::signed(CC), 1), DispatchError::BadOrigin);
+		assert_noop!(Meters::reinstate_meter(RuntimeOrigin::signed(CC), 1), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn retire_meter_works_and_is_final() {
+	ExtBuilder::default().build_and_execute(|| {
+		setup();
+		assert_ok!(Meters::suspend_meter(kgc(), 2));
+		assert_ok!(Meters::retire_meter(kgc(), 2));
+		assert_ok!(Meters::retire_meter(kgc(), 3));
+		System::assert_last_event(Event::MeterRetired { meter: 3 }.into());
+		assert_eq!(Meters::active_meters(R1), 1);
+		assert_eq!(MetersByRegion::<Test>::iter_key_prefix(R1).collect::<Vec<_>>(), vec![1]);
+		assert_eq!(MeterRecords::get(3).unwrap().status, MeterStatus::Retired);
+		assert_noop!(Meters::retire_meter(kgc(), 3), Error::<Test>::MeterRetired);
+		assert_noop!(Meters::suspend_meter(kgc(), 3), Error::<Test>::MeterRetired);
+		assert_noop!(Meters::reinstate_meter(kgc(), 3), Error::<Test>::MeterRetired);
+		assert_noop!(Meters::set_owner_key(kgc(), 3, key(9)), Error::<Test>::MeterRetired);
+		assert_noop!(Meters::retire_meter(kgc(), 9), Error::<Test>::UnknownMeter);
+		assert_noop!(Meters::retire_meter(RuntimeOrigin::signed(1), 1), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn set_owner_key_works_and_errors() {
+	ExtBuilder::default().build_and_execute(|| {
+		setup();
+		assert_ok!(Meters::set_owner_key(kgc(), 1, key(0xaa)));
+		System::assert_last_event(Event::OwnerKeySet { meter: 1, key: key(0xaa) }.into());
+		assert_eq!(MeterRecords::get(1).unwrap().owner_key, key(0xaa));
+		assert_noop!(Meters::set_owner_key(kgc(), 9, key(1)), Error::<Test>::UnknownMeter);
+		// The owner cannot change it; the KGC registers keys.
+		assert_noop!(Meters::set_owner_key(RuntimeOrigin::signed(101), 1, key(1)), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn do_suspend_is_usable_by_other_pallets() {
+	ExtBuilder::default().build_and_execute(|| {
+		setup();
+		assert_ok!(Meters::do_suspend(1));
+		assert_eq!(Meters::active_meters(R1), 2);
+		assert_noop!(Meters::do_suspend(1), Error::<Test>::AlreadySuspended);
+	});
+}
+
+#[test]
+fn try_state_detects_a_wrong_count() {
+	ExtBuilder::default().build().execute_with(|| {
+		setup();
+		assert!(Meters::do_try_state().is_ok());
+		Regions::<Test>::mutate(R1, |r| r.as_mut().unwrap().active_meters = 7);
+		assert!(Meters::do_try_state().is_err());
+	});
+}
+
+#[test]
+fn try_state_detects_a_stale_index() {
+	ExtBuilder::default().build().execute_with(|| {
+		setup();
+		MetersByRegion::<Test>::remove(R1, 2);
+		assert!(Meters::do_try_state().is_err());
 	});
 }

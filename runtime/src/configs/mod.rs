@@ -1,7 +1,7 @@
 //! Pallet configurations. `consensus.rs`: aggregators, session, Aura, GRANDPA;
 //! `gridmask.rs`: the metering pallets; this file: system, time, currency, fees, sudo.
 
-mod consensus;
+pub mod consensus;
 mod gridmask;
 
 use frame_support::{
@@ -12,6 +12,7 @@ use frame_support::{
 		IdentityFee, Weight,
 	},
 };
+use frame_support::dispatch::DispatchClass;
 use frame_system::limits::{BlockLength, BlockWeights};
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_runtime::{traits::One, Perbill};
@@ -36,7 +37,11 @@ parameter_types! {
 		Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
 		NORMAL_DISPATCH_RATIO,
 	);
-	pub RuntimeBlockLength: BlockLength = BlockLength::max_with_normal_ratio(5 * 1024 * 1024, NORMAL_DISPATCH_RATIO);
+	/// 5 MiB per block; normal transactions may use 75% of it.
+	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
+		.max_length(5 * 1024 * 1024)
+		.modify_max_length_for_class(DispatchClass::Normal, |m| *m = NORMAL_DISPATCH_RATIO * *m)
+		.build();
 	/// Generic Substrate SS58 prefix.
 	pub const SS58Prefix: u8 = 42;
 }

@@ -1,0 +1,265 @@
+//! Benchmarks (frame-benchmarking v2) of every call, the authorization of `submit_reading`, and
+//! the sealing and pruning hooks. Readings are signed with the keystore host functions
+//! (`sr25519_generate` / `sr25519_sign`, which use the `substrate` context like meters do) and
+//! their filters built in the runtime with `gridmask_primitives::Bf1`.
+
+use super::*;
+use crate::{traits::RegionRegistry, Pallet as Readings};
+use alloc::{vec, vec::Vec};
+use frame_benchmarking::v2::*;
+use frame_support::{
+	pallet_prelude::*,
+	traits::{Authorize, Get, Hooks, UnfilteredDispatchable},
+	weights::WeightMeter,
+	BoundedVec,
+};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use gridmask_primitives::{Bf1Params, TCommitment};
+use sp_core::{crypto::KeyTypeId, H256};
+use sp_runtime::traits::Zero;
+
+const START: Moment = 1_800_000_000_000;
+const KEY_TYPE: KeyTypeId = KeyTypeId(*b"gmrd");
+
+fn time() -> TimeParams {
+	TimeParams {
+		genesis_start_ms: START,
+		period_ms: 60_000,
+		periods_per_cycle: 10,
+		window_ms: 30_000,
+	}
+}
+
+/// A started clock at `now`, and the KGC origin.
+fn start<T: Config>(now: Moment) -> T::RuntimeOrigin {
+	TimeConfig::<T>::put(time());
+	NextSeal::<T>::put(SealPosition::default());
+	T::BenchmarkHelper::set_time(now);
+	frame_system::BlockHash::<T>::insert(BlockNumberFor::<T>::zero(), H256::repeat_byte(0x5a));
+	T::KgcOrigin::try_successful_origin().expect("the runtime has a KGC")
+}
+
+fn end_of(p: PeriodIndex) -> Moment {
+	time().period_end(p).unwrap()
+}
+
+fn entry(region: RegionId, period: PeriodIndex, num_blocks: u32) -> SetupEntry {
+	SetupEntry {
+		region,
+		period,
+		bf1: Bf1Params { num_blocks, k: 22 },
+		t: TCommitment([1; 32]),
+		z: 7,
+		expected: 2,
+	}
+}
+
+/// A complete setup of (region, period) whose filter (of the largest allowed size) holds a
+/// fresh keystore key; returns the reading call signed by it.
+fn ready_reading<T: Config>(region: RegionId, period: PeriodIndex) -> Call<T> {
+	let public = sp_io::crypto::sr25519_generate(KEY_TYPE, None);
+	let prid = Prid(public.0);
+	// The largest filter; only the chunk holding the PRID's block is stored (that is all the
+	// authorization reads), so no multi-MiB filter is built in the runtime.
+	let params = Bf1Params { num_blocks: T::MaxBf1Blocks::get(), k: 22 };
+	Setups::<T>::insert(
+		region,
+		period,
+		SetupInfo {
+			bf1: params,
+			t: TCommitment([1; 32]),
+			z: 0,
+			expected: 2,
+			chunks: chunk_count(&params),
+			chunks_present: chunk_count(&params),
+			generation: 0,
+		},
+	);
+	let probe = params.probe(&prid);
+	let (index, offset) = probe.chunk_position(BF1_BLOCKS_PER_CHUNK).unwrap();
+	let mut bytes = vec![0u8; chunk_len(&params, index).unwrap() as usize];
+	for (b, m) in bytes[offset..offset + 64].iter_mut().zip(probe.mask.iter()) {
+		*b |= m;
+	}
+	Bf1Chunks::<T>::insert(
+		(region, period),
+		index,
+		StoredChunk { generation: 0, bytes: BoundedVec::truncate_from(bytes) },
+	);
+	let payload = ReadingPayload {
+		genesis_hash: Readings::<T>::genesis_hash(),
+		region,
+		period,
+		prid,
+		value: 12_345,
+		timestamp_ms: end_of(period) + 1,
+	};
+	let sig = sp_io::crypto::sr25519_sign(KEY_TYPE, &public, &payload.signing_message())
+		.expect("key in keystore");
+	Call::<T>::submit_reading {
+		region,
+		period,
+		prid,
+		value: payload.value,
+		timestamp_ms: payload.timestamp_ms,
+		signature: ReadingSignature(sig.0),
+	}
+}
+
+fn prid(i: u32) -> Prid {
+	Prid(sp_io::hashing::blake2_256(&i.to_le_bytes()))
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn publish_setup(n: Linear<1, { T::MaxSetupBatch::get() }>) -> Result<(), BenchmarkError> {
+		let origin = start::<T>(START + 1);
+		let region = T::Regions::benchmark_region(T::MinRegionMeters::get());
+		let entries: Vec<SetupEntry> =
+			(0..n).map(|i| entry(region, 100 + i, T::MaxBf1Blocks::get())).collect();
+		let setups = BoundedVec::try_from(entries).map_err(|_| "batch bound")?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, setups);
+
+		assert!(Setups::<T>::contains_key(region, 100 + n - 1));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn publish_bf1_chunks(
+		c: Linear<1, { T::MaxChunksPerCall::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let origin = start::<T>(START + 1);
+		let region = T::Regions::benchmark_region(T::MinRegionMeters::get());
+		let num_blocks = (c * BF1_BLOCKS_PER_CHUNK).min(T::MaxBf1Blocks::get());
+		Readings::<T>::publish_setup(
+			origin.clone(),
+			BoundedVec::truncate_from(vec![entry(region, 100, num_blocks)]),
+		)?;
+		let chunks: Vec<(u32, Bf1Chunk)> = (0..c)
+			.map(|i| {
+				let len = chunk_len(&Bf1Params { num_blocks, k: 22 }, i).unwrap_or(0);
+				(i, BoundedVec::truncate_from(vec![0xffu8; len as usize]))
+			})
+			.collect();
+		let chunks = BoundedVec::try_from(chunks).map_err(|_| "chunk bound")?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, region, 100, chunks);
+
+		Ok(())
+	}
+
+	#[benchmark]
+	fn submit_reading() -> Result<(), BenchmarkError> {
+		start::<T>(end_of(1) + 1);
+		let call = ready_reading::<T>(1, 1);
+		let Call::<T>::submit_reading { prid, .. } = call.clone() else { unreachable!() };
+
+		#[block]
+		{
+			call.dispatch_bypass_filter(RawOrigin::Authorized.into())?;
+		}
+
+		assert!(Shares::<T>::contains_key((1, 1), prid));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn authorize_submit_reading() -> Result<(), BenchmarkError> {
+		start::<T>(end_of(1) + 1);
+		let call = ready_reading::<T>(1, 1);
+
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or("call must be authorized")?
+				.map_err(|_| "authorization failed")?;
+		}
+
+		Ok(())
+	}
+
+	#[benchmark]
+	fn on_initialize_idle() {
+		start::<T>(START + 1);
+
+		#[block]
+		{
+			Readings::<T>::on_initialize(1u32.into());
+		}
+	}
+
+	/// `s` PRIDs of one pair hashed and the pair finished; `p` pairs started in all.
+	#[benchmark]
+	fn on_initialize_seal(
+		s: Linear<0, { T::MaxSealStepsPerBlock::get() / 2 }>,
+		p: Linear<1, { T::MaxRegionsPerPeriod::get().min(T::MaxSealStepsPerBlock::get() / 8) }>,
+	) {
+		start::<T>(START + 1);
+		let regions: Vec<RegionId> = (0..p).collect();
+		for r in &regions {
+			Setups::<T>::insert(r, 1, {
+				let mut i = SetupInfo {
+					bf1: Bf1Params { num_blocks: 1, k: 1 },
+					t: TCommitment([0; 32]),
+					z: 0,
+					expected: 0,
+					chunks: 1,
+					chunks_present: 1,
+					generation: 0,
+				};
+				i.expected = s;
+				i
+			});
+		}
+		PeriodRegions::<T>::insert(1, BoundedVec::truncate_from(regions));
+		for i in 0..s {
+			Shares::<T>::insert((0, 1), prid(i), Share { value: 1, timestamp_ms: 0 });
+		}
+		Accumulators::<T>::insert(0, 1, Accumulator { sum: u64::from(s), count: s });
+		// The windows of periods 0 and 1 have closed.
+		NextSeal::<T>::put(SealPosition { period: 1, next_region: 0 });
+		T::BenchmarkHelper::set_time(end_of(1) + 30_000);
+
+		#[block]
+		{
+			Readings::<T>::on_initialize(1u32.into());
+		}
+
+		assert!(Outcomes::<T>::contains_key(0, 1));
+	}
+
+	/// Pruning one (region, period) holding `k` shares.
+	#[benchmark]
+	fn on_idle_prune(k: Linear<0, { T::MaxPruneStepsPerBlock::get() }>) {
+		start::<T>(START + 1);
+		PeriodRegions::<T>::insert(1, BoundedVec::truncate_from(vec![0]));
+		for i in 0..k {
+			Shares::<T>::insert((0, 1), prid(i), Share { value: 1, timestamp_ms: 0 });
+		}
+		NextSeal::<T>::put(SealPosition { period: 1_000, next_region: 0 });
+		NextPrune::<T>::put(PrunePosition { period: 1, next_region: 0, shares_done: false });
+		// Far in the future: period 1 is RetainCycles + 2 cycles old.
+		let cycles = T::RetainCycles::get() + 2;
+		T::BenchmarkHelper::set_time(START + u64::from(cycles) * 10 * 60_000);
+		let mut meter = WeightMeter::new();
+
+		#[block]
+		{
+			Readings::<T>::prune(&mut meter);
+		}
+
+		assert_eq!(Shares::<T>::iter_key_prefix((0, 1)).count(), 0);
+	}
+
+	impl_benchmark_test_suite!(
+		Readings,
+		crate::mock::ExtBuilder::default().build(),
+		crate::mock::Test
+	);
+}

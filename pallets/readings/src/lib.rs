@@ -1,0 +1,1120 @@
+//! # Readings pallet
+//!
+//! The heart of gridmask (PROTOCOL.md §2–§4, steps 2–4): the KGC publishes per (region, period)
+//! a filter of the expected one-time identities, a commitment to exactly that set and the sum
+//! of the masks; meters without accounts submit masked shares as **authorized general
+//! transactions**; every aggregator re-verifies each share when it executes the block; when the
+//! period's reading window closes the runtime checks that exactly the committed set of shares
+//! arrived and publishes the regional aggregate, which nobody could compute for one household.
+//!
+//! ## Overview
+//!
+//! 1. **Period setup** ([`Pallet::publish_setup`], [`Pallet::publish_bf1_chunks`], KGC origin):
+//!    for each (region, period) the BF1 parameters, T, Z and the expected share count, in
+//!    bounded batches; the filter's bytes follow in chunks of [`BF1_BLOCKS_PER_CHUNK`] blocks
+//!    (1 KiB), over as many transactions as needed. A setup is *complete* when every chunk is
+//!    present. The KGC may replace the setup of a period whose window has not opened (a meter
+//!    was added or retired); it may never touch a period whose window has opened or closed.
+//!    A region with fewer than [`Config::MinRegionMeters`] active meters gets no setup
+//!    (k-anonymity of aggregates, §4 step 2).
+//! 2. **Reading submission** ([`Pallet::submit_reading`]): an authorized general transaction
+//!    (`#[pallet::authorize]`; the runtime's transaction extensions start with
+//!    `frame_system::AuthorizeCall`), free, from no account. Authorization runs every check
+//!    that can fail, cheapest first, each with its own `InvalidTransaction::Custom` code (see
+//!    [`ReadingRejection`]): clock started; window open; setup present and complete; PRID not
+//!    yet stored; PRID ∈ BF1 (one 1 KiB chunk read); signature last (`sr25519_verify` host
+//!    function over [`ReadingPayload::signing_message`], which binds the genesis hash, region,
+//!    period, PRID, value and timestamp). The dispatch stores the share and updates the
+//!    (region, period)'s accumulator; the filter is only read.
+//! 3. **Sealing** (`on_initialize`, bounded, resumable): when a period's window has closed,
+//!    each region with a setup for it is sealed in turn: T is recomputed over the stored PRIDs
+//!    in ascending order and compared with the setup's T. Equal: `aggregate = Σ value − Z`
+//!    (mod 2^64), [`PeriodOutcome::Sealed`], event [`Event::PeriodSealed`]. Different:
+//!    [`PeriodOutcome::Faulted`], event [`Event::AggregationFault`] with the expected and
+//!    received counts.
+//! 4. **Pruning** (`on_idle`, bounded): shares and filter chunks of periods more than
+//!    [`Config::RetainCycles`] cycles old are deleted; setups, accumulators and outcomes stay.
+//!
+//! ## Terminology
+//!
+//! - **Period / cycle / window** (§2): `period = (now − genesis_start) / period_ms`, `cycle =
+//!   period / periods_per_cycle`; readings for period `p` are accepted while `end(p) ≤ now <
+//!   end(p) + window_ms`. *Now* is always the chain's timestamp ([`Config::Clock`]), never a
+//!   node's clock.
+//! - **Share**: one masked half of a meter's reading, stored under its **PRID** (a one-time
+//!   sr25519 public key).
+//! - **BF1**: the blocked Bloom filter of the expected PRIDs of a (region, period). **T**: the
+//!   exact set commitment. **Z**: the sum of the masks.
+//! - **Setup generation**: a counter bumped when a setup is replaced; chunks are tagged with it.
+//!
+//! ## Design notes
+//!
+//! - **Coupling**: the pallet knows regions only through [`traits::RegionRegistry`]
+//!   (implemented by `pallet-meters`) and the KGC only through [`Config::KgcOrigin`]
+//!   (`pallet_meters::EnsureKgc`). The genesis hash signed into each reading is
+//!   `frame_system::BlockHash(0)`, which `frame_system` never prunes.
+//! - **Time**: [`TimeConfig`] holds [`TimeParams`] from the genesis config. If its
+//!   `genesis_start_ms` is 0 the clock starts at the first block: `on_initialize` of block 2 sees
+//!   block 1's timestamp (`pallet_timestamp::Now` before this block's inherent) and sets
+//!   `genesis_start_ms` to it **rounded down to a multiple of `period_ms`** in Unix time, so that
+//!   periods fall on wall-clock boundaries (e.g. :00 and :30 for 30-minute periods, as tariffs
+//!   and meters expect), and period 0 contains the first block. Until then every time-dependent
+//!   call is refused (`NotStarted`). `genesis_start_ms` = 0 therefore means "not started".
+//! - **Storage for the hot path**: [`Shares`] is keyed `(region, period), prid` with the
+//!   `Identity` hasher on the PRID (already pseudo-random, so no balancing hash is needed);
+//!   iterating a (region, period) prefix therefore yields PRIDs in ascending byte order, which
+//!   is the order T is defined over. The filter lives in [`Bf1Chunks`], 1 KiB per entry, and a
+//!   membership check reads exactly the chunk holding the PRID's 64-byte block
+//!   ([`Bf1Probe::chunk_position`]). [`Accumulators`] are 12 bytes per (region, period).
+//! - **Replay**: the stored share is the replay guard. Authorization is re-run by
+//!   `AuthorizeCall` when the block builder (or an importing node) applies the transaction,
+//!   against the state left by the block's earlier transactions, so the second of two identical
+//!   transactions in one block is invalid (`DuplicatePrid`) and cannot be included. The pool
+//!   dedups by the tag `provides = prid` too. The dispatch re-checks anyway and fails with
+//!   [`Error::DuplicatePrid`] (defence in depth, should an `Authorized` origin ever reach it by
+//!   another path).
+//! - **Sealing in `on_initialize`**, not `on_idle`: sealing decides the protocol's outcome and
+//!   must progress even when blocks are full, so it is mandatory work with a fixed budget of
+//!   [`Config::MaxSealStepsPerBlock`] steps (one step = one PRID hashed, or one pair started,
+//!   finished, or one period skipped). It uses the parent block's timestamp, which is safe: if
+//!   the parent's time is past a period's window, no transaction of this block or later can
+//!   add to it. T is computed with [`ResumableTBuilder`], whose state (a storable BLAKE2b state)
+//!   is kept in [`Sealing`] with the last PRID hashed; the next block resumes with
+//!   `iter_key_prefix_from` after it. Only keys are read (the sum is in the accumulator).
+//! - **Many pairs closing together**: all regions' windows of a period close at the same
+//!   moment. The queue is [`PeriodRegions`] (the regions with a setup for each period, sorted,
+//!   at most [`Config::MaxRegionsPerPeriod`]) walked by [`NextSeal`]: periods in ascending
+//!   order, regions in ascending order within a period, one pair at a time, over as many blocks
+//!   as the budget needs. A (region, period) without a setup is not in the queue and is never
+//!   sealed. A setup with zero readings ends `Faulted` (unless it expected none).
+//! - **Pruning in `on_idle`**: housekeeping that may wait for spare block weight; at most
+//!   [`Config::MaxPruneStepsPerBlock`] keys per block, `clear_prefix` per (region, period) and
+//!   at most one call per prefix per block (so no removal cursor needs to be kept).
+//!
+//! ## Transaction validity codes of `submit_reading`
+//!
+//! Each refusal of the authorization is `InvalidTransaction::Custom(code)`; [`ReadingRejection`]
+//! maps codes to names (`TryFrom<u8>`, [`ReadingRejection::name`]) and is in the metadata (it is
+//! the error type of [`runtime_api::ReadingsApi::check_reading`]). Checks run in this order:
+//!
+//! | code | name | meaning |
+//! |---|---|---|
+//! | 1 | `NotStarted` | the period clock has not started (no first block yet) |
+//! | 2 | `WindowNotOpen` | chain time < `end(period)`: too early |
+//! | 3 | `WindowClosed` | chain time ≥ `end(period) + window_ms`: too late (or no such period) |
+//! | 4 | `NoSetup` | no setup for (region, period) |
+//! | 5 | `SetupIncomplete` | not every BF1 chunk of the setup is published |
+//! | 6 | `DuplicatePrid` | a share under this PRID is stored already (replay) |
+//! | 7 | `NotInFilter` | the PRID is not in the (region, period)'s BF1 |
+//! | 8 | `BadSignature` | the signature does not verify over the payload (wrong key, genesis, region, period, value or timestamp) |
+//!
+//! A valid reading `provides` the tag `("gridmask-reading", prid)` ([`READING_TAG_PREFIX`]),
+//! requires nothing, lives until its window closes (`ceil((close − now) / MinBlockTimeMs) + 1`
+//! blocks) and has priority [`Config::ReadingPriority`].
+//!
+//! ## Calls
+//!
+//! - [`Pallet::publish_setup`]: KGC; setups of (region, period) pairs, bounded batch.
+//! - [`Pallet::publish_bf1_chunks`]: KGC; BF1 chunks of one (region, period).
+//! - [`Pallet::submit_reading`]: authorized general transaction; one share.
+//!
+//! ## Runtime API
+//!
+//! [`runtime_api::ReadingsApi`]; the runtime implements it with the `api_*` functions of
+//! [`Pallet`].
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+pub mod runtime_api;
+#[cfg(test)]
+mod tests;
+pub mod traits;
+pub mod types;
+pub mod weights;
+
+use gridmask_primitives::{
+	Bf1Probe, Moment, PeriodIndex, Prid, ReadingPayload, ReadingSignature, RegionId,
+	ResumableTBuilder, TimeParams,
+};
+
+const LOG_TARGET: &str = "runtime::readings";
+
+/// Prefix of the pool tag a reading provides: `provides = [("gridmask-reading", prid).encode()]`.
+pub const READING_TAG_PREFIX: &str = "gridmask-reading";
+
+/// Benchmarks only: what the benchmarks need from the runtime beyond [`Config`].
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper {
+	/// Make `now_ms` the chain time [`Config::Clock`] returns.
+	fn set_time(now_ms: Moment);
+}
+
+/// [`BenchmarkHelper`] for a runtime whose clock is `pallet_timestamp` (writes `Now` directly,
+/// so no `OnTimestampSet` hook such as Aura's slot check runs).
+#[cfg(feature = "runtime-benchmarks")]
+pub struct TimestampBenchmarkHelper<R>(core::marker::PhantomData<R>);
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<R: pallet_timestamp::Config<Moment = Moment>> BenchmarkHelper for TimestampBenchmarkHelper<R> {
+	fn set_time(now_ms: Moment) {
+		pallet_timestamp::Now::<R>::put(now_ms);
+	}
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use crate::traits::RegionRegistry;
+	use alloc::vec::Vec;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{BuildGenesisConfig, Time},
+		weights::WeightMeter,
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_core::H256;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<Hash = H256> {
+		/// The chain's clock: `pallet_timestamp` (milliseconds).
+		type Clock: Time<Moment = Moment>;
+
+		/// The region registry (`pallet-meters`).
+		type Regions: RegionRegistry;
+
+		/// The KGC (`pallet_meters::EnsureKgc`).
+		type KgcOrigin: EnsureOrigin<Self::RuntimeOrigin, Success = Self::AccountId>;
+
+		/// Least number of active meters a region needs to get a setup (k-anonymity).
+		#[pallet::constant]
+		type MinRegionMeters: Get<u32>;
+
+		/// Most setups per `publish_setup` call.
+		#[pallet::constant]
+		type MaxSetupBatch: Get<u32>;
+
+		/// Most chunks per `publish_bf1_chunks` call.
+		#[pallet::constant]
+		type MaxChunksPerCall: Get<u32>;
+
+		/// Most BF1 blocks (64 bytes) of one filter; at most `gridmask_primitives::bloom::
+		/// BF1_MAX_BLOCKS`.
+		#[pallet::constant]
+		type MaxBf1Blocks: Get<u32>;
+
+		/// Most regions with a setup for one period (the sealing queue of a period).
+		#[pallet::constant]
+		type MaxRegionsPerPeriod: Get<u32>;
+
+		/// Sealing budget per block, in steps (a PRID hashed, a pair started or finished, a
+		/// period skipped).
+		#[pallet::constant]
+		type MaxSealStepsPerBlock: Get<u32>;
+
+		/// Pruning budget per block, in storage keys removed (also limited by spare weight).
+		#[pallet::constant]
+		type MaxPruneStepsPerBlock: Get<u32>;
+
+		/// Shares and filters of a period are kept while its cycle is at most this many cycles
+		/// behind the current one.
+		#[pallet::constant]
+		type RetainCycles: Get<u32>;
+
+		/// The shortest time between blocks (ms; Aura's slot duration): turns the time left in
+		/// a window into a transaction longevity in blocks.
+		#[pallet::constant]
+		type MinBlockTimeMs: Get<Moment>;
+
+		/// Pool priority of readings.
+		#[pallet::constant]
+		type ReadingPriority: Get<TransactionPriority>;
+
+		/// Weights.
+		type WeightInfo: WeightInfo;
+
+		/// Benchmarks only: sets the chain time (use [`TimestampBenchmarkHelper`]).
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper;
+	}
+
+	/// The time parameters (PROTOCOL.md §2); `genesis_start_ms` is 0 until the clock starts.
+	#[pallet::storage]
+	pub type TimeConfig<T: Config> = StorageValue<_, TimeParams, OptionQuery>;
+
+	/// Setups by region and period.
+	#[pallet::storage]
+	pub type Setups<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		RegionId,
+		Twox64Concat,
+		PeriodIndex,
+		SetupInfo,
+		OptionQuery,
+	>;
+
+	/// BF1 chunks: `(region, period), chunk index → chunk`.
+	#[pallet::storage]
+	pub type Bf1Chunks<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		(RegionId, PeriodIndex),
+		Twox64Concat,
+		u32,
+		StoredChunk,
+		OptionQuery,
+	>;
+
+	/// Shares: `(region, period), prid → share`; `Identity` on the PRID so a prefix iterates in
+	/// ascending PRID order.
+	#[pallet::storage]
+	pub type Shares<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		(RegionId, PeriodIndex),
+		Identity,
+		Prid,
+		Share,
+		OptionQuery,
+	>;
+
+	/// Σ value and count of the shares of a (region, period).
+	#[pallet::storage]
+	pub type Accumulators<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		RegionId,
+		Twox64Concat,
+		PeriodIndex,
+		Accumulator,
+		ValueQuery,
+	>;
+
+	/// Sealing outcomes (kept forever).
+	#[pallet::storage]
+	pub type Outcomes<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		RegionId,
+		Twox64Concat,
+		PeriodIndex,
+		PeriodOutcome,
+		OptionQuery,
+	>;
+
+	/// Regions with a setup for a period, sorted: the sealing (and pruning) queue of the period.
+	#[pallet::storage]
+	pub type PeriodRegions<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		PeriodIndex,
+		BoundedVec<RegionId, T::MaxRegionsPerPeriod>,
+		ValueQuery,
+	>;
+
+	/// The next (period, region position) to seal.
+	#[pallet::storage]
+	pub type NextSeal<T: Config> = StorageValue<_, SealPosition, ValueQuery>;
+
+	/// The pair being sealed and its T state.
+	#[pallet::storage]
+	pub type Sealing<T: Config> = StorageValue<_, SealCursor, OptionQuery>;
+
+	/// The next (period, region position) to prune.
+	#[pallet::storage]
+	pub type NextPrune<T: Config> = StorageValue<_, PrunePosition, ValueQuery>;
+
+	/// Genesis: the time parameters (PROTOCOL.md §2). `period_ms` 0 (the default) leaves the
+	/// pallet without a clock (every reading refused); `genesis_start_ms` 0 starts the clock at
+	/// the first block (rounded down to a multiple of `period_ms`). JSON (chain spec / preset):
+	/// `"readings": { "genesisStartMs": 0, "periodMs": 60000, "periodsPerCycle": 10,
+	/// "windowMs": 30000 }`.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Start of period 0 (Unix ms), or 0 for "the first block".
+		pub genesis_start_ms: Moment,
+		/// Period length (ms); 0: no clock.
+		pub period_ms: Moment,
+		/// Periods per billing cycle (≤ 2^16).
+		pub periods_per_cycle: u32,
+		/// Reading window after each period (ms, ≤ `period_ms`).
+		pub window_ms: Moment,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	impl<T: Config> GenesisConfig<T> {
+		/// A genesis config with these time parameters.
+		pub fn with_time(time: TimeParams) -> Self {
+			Self {
+				genesis_start_ms: time.genesis_start_ms,
+				period_ms: time.period_ms,
+				periods_per_cycle: time.periods_per_cycle,
+				window_ms: time.window_ms,
+				_config: Default::default(),
+			}
+		}
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if self.period_ms == 0 {
+				return;
+			}
+			let time = TimeParams {
+				genesis_start_ms: self.genesis_start_ms,
+				period_ms: self.period_ms,
+				periods_per_cycle: self.periods_per_cycle,
+				window_ms: self.window_ms,
+			};
+			time.validate().expect("invalid genesis TimeParams");
+			TimeConfig::<T>::put(time);
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// The period clock started: period 0 begins at `genesis_start_ms`.
+		ClockStarted { genesis_start_ms: Moment },
+		/// A setup was published (`replaced`: it replaces an earlier one; its chunks must be
+		/// published again).
+		SetupPublished {
+			region: RegionId,
+			period: PeriodIndex,
+			expected: u32,
+			chunks: u32,
+			replaced: bool,
+		},
+		/// BF1 chunks were stored; `complete` once all `chunks` are present.
+		Bf1ChunksPublished {
+			region: RegionId,
+			period: PeriodIndex,
+			chunks_present: u32,
+			chunks: u32,
+			complete: bool,
+		},
+		/// A share was stored.
+		ShareStored { region: RegionId, period: PeriodIndex, prid: Prid },
+		/// T matched: the regional aggregate of the period.
+		PeriodSealed { region: RegionId, period: PeriodIndex, aggregate: u64, count: u32 },
+		/// T did not match: shares are missing or forged.
+		AggregationFault { region: RegionId, period: PeriodIndex, expected: u32, received: u32 },
+		/// Shares and filter of a (region, period) were pruned.
+		PeriodPruned { region: RegionId, period: PeriodIndex },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The period clock has not started yet (first block not yet built).
+		NotStarted,
+		/// The region is not registered.
+		UnknownRegion,
+		/// The region has fewer than `MinRegionMeters` active meters.
+		TooFewMeters,
+		/// The BF1 parameters are invalid (block count or k out of range).
+		InvalidBf1Params,
+		/// The filter has more than `MaxBf1Blocks` blocks.
+		Bf1TooLarge,
+		/// The period index is out of the time range.
+		PeriodOutOfRange,
+		/// The period's reading window has opened: its setup is frozen.
+		WindowOpened,
+		/// The period's window has closed (sealed or being sealed).
+		PeriodClosed,
+		/// The same (region, period) appears twice in the batch.
+		DuplicateEntry,
+		/// `MaxRegionsPerPeriod` regions already have a setup for this period.
+		TooManyRegions,
+		/// No setup for this (region, period).
+		NoSetup,
+		/// The chunk index is not below the filter's chunk count.
+		ChunkIndexOutOfRange,
+		/// The chunk's length is not 64 × its block count.
+		BadChunkLength,
+		/// A share under this PRID is already stored.
+		DuplicatePrid,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
+			let mut weight = T::WeightInfo::on_initialize_idle();
+			let Some(mut time) = TimeConfig::<T>::get() else { return weight };
+			let now = T::Clock::now();
+			if time.genesis_start_ms == 0 {
+				if now == 0 {
+					return weight;
+				}
+				time.genesis_start_ms = now - now % time.period_ms.max(1);
+				TimeConfig::<T>::put(time);
+				NextSeal::<T>::put(SealPosition { period: 0, next_region: 0 });
+				Self::deposit_event(Event::ClockStarted {
+					genesis_start_ms: time.genesis_start_ms,
+				});
+				return weight.saturating_add(T::DbWeight::get().writes(2));
+			}
+			let (shares, steps) = Self::seal(&time, now, T::MaxSealStepsPerBlock::get());
+			if shares > 0 || steps > 0 {
+				weight = weight.saturating_add(T::WeightInfo::on_initialize_seal(shares, steps));
+			}
+			weight
+		}
+
+		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			let mut meter = WeightMeter::with_limit(remaining);
+			Self::prune(&mut meter);
+			meter.consumed()
+		}
+
+		fn integrity_test() {
+			use gridmask_primitives::bloom::BF1_MAX_BLOCKS;
+			assert!(T::MaxSetupBatch::get() >= 1, "MaxSetupBatch must be at least 1");
+			assert!(T::MaxChunksPerCall::get() >= 1, "MaxChunksPerCall must be at least 1");
+			assert!(
+				T::MaxBf1Blocks::get() >= 1 && T::MaxBf1Blocks::get() <= BF1_MAX_BLOCKS,
+				"MaxBf1Blocks must be in 1..=BF1_MAX_BLOCKS"
+			);
+			assert!(T::MaxRegionsPerPeriod::get() >= 1, "MaxRegionsPerPeriod must be at least 1");
+			// A pair needs a start and a finish step; with fewer it could never finish.
+			assert!(T::MaxSealStepsPerBlock::get() >= 4, "MaxSealStepsPerBlock must be at least 4");
+			assert!(
+				T::MaxPruneStepsPerBlock::get() >= 1,
+				"MaxPruneStepsPerBlock must be at least 1"
+			);
+			assert!(T::MinRegionMeters::get() >= 1, "MinRegionMeters must be at least 1");
+			assert!(T::MinBlockTimeMs::get() >= 1, "MinBlockTimeMs must be at least 1");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight = <T as Config>::WeightInfo)]
+	impl<T: Config> Pallet<T> {
+		/// Publish (or replace) the setups of a batch of (region, period) pairs.
+		///
+		/// Each entry gives the BF1 shape, T, Z and the expected share count; the filter's
+		/// bytes follow with [`Pallet::publish_bf1_chunks`]. Replacing the setup of a period
+		/// whose window has not opened is allowed (a meter was added or retired): the new setup
+		/// starts a new generation and needs all its chunks again. The batch is all or nothing.
+		///
+		/// The dispatch origin must be [`Config::KgcOrigin`].
+		///
+		/// ## Errors
+		/// - `BadOrigin`: not the KGC.
+		/// - [`Error::NotStarted`]: the period clock has not started.
+		/// - [`Error::DuplicateEntry`]: a (region, period) appears twice.
+		/// - [`Error::UnknownRegion`]: the region is not registered.
+		/// - [`Error::TooFewMeters`]: the region has fewer than `MinRegionMeters` active meters.
+		/// - [`Error::InvalidBf1Params`] / [`Error::Bf1TooLarge`]: bad filter shape.
+		/// - [`Error::PeriodOutOfRange`]: the period's end overflows the time range.
+		/// - [`Error::WindowOpened`]: the period's reading window is open.
+		/// - [`Error::PeriodClosed`]: the period's window has closed.
+		/// - [`Error::TooManyRegions`]: the period has `MaxRegionsPerPeriod` regions already.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::publish_setup(setups.len() as u32))]
+		pub fn publish_setup(
+			origin: OriginFor<T>,
+			setups: BoundedVec<SetupEntry, T::MaxSetupBatch>,
+		) -> DispatchResult {
+			T::KgcOrigin::ensure_origin(origin)?;
+			let time = Self::started_time().ok_or(Error::<T>::NotStarted)?;
+			let now = T::Clock::now();
+			let mut keys: Vec<(RegionId, PeriodIndex)> =
+				setups.iter().map(|e| (e.region, e.period)).collect();
+			keys.sort_unstable();
+			ensure!(keys.windows(2).all(|w| w[0] != w[1]), Error::<T>::DuplicateEntry);
+			for e in setups.iter() {
+				ensure!(T::Regions::region_exists(e.region), Error::<T>::UnknownRegion);
+				ensure!(
+					T::Regions::active_meters(e.region) >= T::MinRegionMeters::get(),
+					Error::<T>::TooFewMeters
+				);
+				e.bf1.validate().map_err(|_| Error::<T>::InvalidBf1Params)?;
+				ensure!(e.bf1.num_blocks <= T::MaxBf1Blocks::get(), Error::<T>::Bf1TooLarge);
+				Self::ensure_setup_open(&time, now, e.region, e.period)?;
+				let previous = Setups::<T>::get(e.region, e.period);
+				if previous.is_none() {
+					PeriodRegions::<T>::try_mutate(e.period, |regions| {
+						let pos = regions.binary_search(&e.region).unwrap_or_else(|p| p);
+						regions.try_insert(pos, e.region).map_err(|_| Error::<T>::TooManyRegions)
+					})?;
+				}
+				let chunks = chunk_count(&e.bf1);
+				Setups::<T>::insert(
+					e.region,
+					e.period,
+					SetupInfo {
+						bf1: e.bf1,
+						t: e.t,
+						z: e.z,
+						expected: e.expected,
+						chunks,
+						chunks_present: 0,
+						generation: previous.map_or(0, |p| p.generation.wrapping_add(1)),
+					},
+				);
+				Self::deposit_event(Event::SetupPublished {
+					region: e.region,
+					period: e.period,
+					expected: e.expected,
+					chunks,
+					replaced: previous.is_some(),
+				});
+			}
+			Ok(())
+		}
+
+		/// Store BF1 chunks of the setup of (region, period).
+		///
+		/// Chunk `i` holds blocks `16·i .. 16·i + 16` of the filter (1024 bytes; the last chunk
+		/// `64 ×` the remaining blocks). Re-sending a chunk overwrites it. The setup becomes
+		/// complete, and readings acceptable, once every chunk is present; chunks may only be
+		/// sent before the period's window opens.
+		///
+		/// The dispatch origin must be [`Config::KgcOrigin`].
+		///
+		/// ## Errors
+		/// - `BadOrigin`: not the KGC.
+		/// - [`Error::NotStarted`]: the period clock has not started.
+		/// - [`Error::NoSetup`]: no setup for (region, period).
+		/// - [`Error::WindowOpened`] / [`Error::PeriodClosed`]: the window has opened / closed.
+		/// - [`Error::PeriodOutOfRange`]: the period's end overflows the time range.
+		/// - [`Error::ChunkIndexOutOfRange`]: an index is not below the chunk count.
+		/// - [`Error::BadChunkLength`]: a chunk has the wrong length.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::publish_bf1_chunks(chunks.len() as u32))]
+		pub fn publish_bf1_chunks(
+			origin: OriginFor<T>,
+			region: RegionId,
+			period: PeriodIndex,
+			chunks: BoundedVec<(u32, Bf1Chunk), T::MaxChunksPerCall>,
+		) -> DispatchResult {
+			T::KgcOrigin::ensure_origin(origin)?;
+			let time = Self::started_time().ok_or(Error::<T>::NotStarted)?;
+			let mut setup = Setups::<T>::get(region, period).ok_or(Error::<T>::NoSetup)?;
+			Self::ensure_setup_open(&time, T::Clock::now(), region, period)?;
+			for (index, bytes) in chunks {
+				let len = chunk_len(&setup.bf1, index).ok_or(Error::<T>::ChunkIndexOutOfRange)?;
+				ensure!(bytes.len() as u32 == len, Error::<T>::BadChunkLength);
+				let fresh = Bf1Chunks::<T>::get((region, period), index)
+					.is_none_or(|c| c.generation != setup.generation);
+				if fresh {
+					setup.chunks_present = setup.chunks_present.saturating_add(1);
+				}
+				Bf1Chunks::<T>::insert(
+					(region, period),
+					index,
+					StoredChunk { generation: setup.generation, bytes },
+				);
+			}
+			Setups::<T>::insert(region, period, setup);
+			Self::deposit_event(Event::Bf1ChunksPublished {
+				region,
+				period,
+				chunks_present: setup.chunks_present,
+				chunks: setup.chunks,
+				complete: setup.is_complete(),
+			});
+			Ok(())
+		}
+
+		/// Submit one masked share of a meter's reading for (region, period), under its PRID.
+		///
+		/// Sent as a general (unsigned-style, no account) transaction: the runtime's
+		/// `frame_system::AuthorizeCall` extension runs [`Pallet::check_reading`], which refuses
+		/// with the `InvalidTransaction::Custom` codes of [`ReadingRejection`]. Free
+		/// (`Pays::No`). Stores the share and adds it to the period's accumulator.
+		///
+		/// The dispatch origin must be `Authorized` (i.e. the authorization passed).
+		///
+		/// ## Errors
+		/// - `BadOrigin`: not an authorized transaction.
+		/// - [`Error::DuplicatePrid`]: a share under `prid` is already stored (cannot happen
+		///   after authorization in the same state; defence in depth).
+		#[pallet::call_index(2)]
+		#[pallet::weight((T::WeightInfo::submit_reading(), DispatchClass::Normal, Pays::No))]
+		#[pallet::authorize(Self::authorize_submit_reading)]
+		pub fn submit_reading(
+			origin: OriginFor<T>,
+			region: RegionId,
+			period: PeriodIndex,
+			prid: Prid,
+			value: u64,
+			timestamp_ms: Moment,
+			signature: ReadingSignature,
+		) -> DispatchResult {
+			frame_system::ensure_authorized(origin)?;
+			let _ = signature;
+			ensure!(!Shares::<T>::contains_key((region, period), prid), Error::<T>::DuplicatePrid);
+			Shares::<T>::insert((region, period), prid, Share { value, timestamp_ms });
+			Accumulators::<T>::mutate(region, period, |acc| {
+				acc.sum = acc.sum.wrapping_add(value);
+				acc.count = acc.count.saturating_add(1);
+			});
+			Self::deposit_event(Event::ShareStored { region, period, prid });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// `#[pallet::authorize]` of [`Pallet::submit_reading`].
+		#[allow(clippy::too_many_arguments)]
+		fn authorize_submit_reading(
+			_source: TransactionSource,
+			region: &RegionId,
+			period: &PeriodIndex,
+			prid: &Prid,
+			value: &u64,
+			timestamp_ms: &Moment,
+			signature: &ReadingSignature,
+		) -> TransactionValidityWithRefund {
+			let valid =
+				Self::check_reading(*region, *period, *prid, *value, *timestamp_ms, *signature)?;
+			Ok((valid, Weight::zero()))
+		}
+
+		/// The authorization of a reading: every check, cheapest first (see
+		/// [`ReadingRejection`]); on success the pool validity: `provides = [prid]` (tag
+		/// prefix `gridmask-reading`), longevity until the window closes, priority
+		/// [`Config::ReadingPriority`].
+		pub fn check_reading(
+			region: RegionId,
+			period: PeriodIndex,
+			prid: Prid,
+			value: u64,
+			timestamp_ms: Moment,
+			signature: ReadingSignature,
+		) -> Result<ValidTransaction, ReadingRejection> {
+			let time = Self::started_time().ok_or(ReadingRejection::NotStarted)?;
+			let now = T::Clock::now();
+			let end = time.period_end(period).ok_or(ReadingRejection::WindowClosed)?;
+			if now < end {
+				return Err(ReadingRejection::WindowNotOpen);
+			}
+			let close = end.saturating_add(time.window_ms);
+			if now >= close {
+				return Err(ReadingRejection::WindowClosed);
+			}
+			let setup = Setups::<T>::get(region, period).ok_or(ReadingRejection::NoSetup)?;
+			if !setup.is_complete() {
+				return Err(ReadingRejection::SetupIncomplete);
+			}
+			if Shares::<T>::contains_key((region, period), prid) {
+				return Err(ReadingRejection::DuplicatePrid);
+			}
+			let probe: Bf1Probe = setup.bf1.probe(&prid);
+			let (index, offset) =
+				probe.chunk_position(BF1_BLOCKS_PER_CHUNK).ok_or(ReadingRejection::NotInFilter)?;
+			let chunk = Bf1Chunks::<T>::get((region, period), index)
+				.filter(|c| c.generation == setup.generation)
+				.ok_or(ReadingRejection::SetupIncomplete)?;
+			let block = chunk
+				.bytes
+				.get(offset..offset.saturating_add(gridmask_primitives::bloom::BF1_BLOCK_BYTES))
+				.ok_or(ReadingRejection::NotInFilter)?;
+			if !probe.matches(block) {
+				return Err(ReadingRejection::NotInFilter);
+			}
+			let payload = ReadingPayload {
+				genesis_hash: Self::genesis_hash(),
+				region,
+				period,
+				prid,
+				value,
+				timestamp_ms,
+			};
+			if !sp_io::crypto::sr25519_verify(
+				&signature.into(),
+				&payload.signing_message(),
+				&prid.into(),
+			) {
+				return Err(ReadingRejection::BadSignature);
+			}
+			let blocks_left = (close - now).div_ceil(T::MinBlockTimeMs::get().max(1));
+			Ok(ValidTransaction {
+				priority: T::ReadingPriority::get(),
+				requires: Vec::new(),
+				// What `ValidTransaction::with_tag_prefix(..).and_provides(prid)` produces.
+				provides: alloc::vec![(READING_TAG_PREFIX, prid).encode()],
+				longevity: blocks_left.saturating_add(1),
+				propagate: true,
+			})
+		}
+
+		/// The genesis hash signed into readings: `frame_system::BlockHash(0)`.
+		pub fn genesis_hash() -> H256 {
+			frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
+		}
+
+		/// The time parameters once the clock has started.
+		pub fn started_time() -> Option<TimeParams> {
+			TimeConfig::<T>::get().filter(|t| t.genesis_start_ms != 0)
+		}
+
+		/// Setup of (region, period) may still be published, replaced or completed: the
+		/// period's window has not opened.
+		fn ensure_setup_open(
+			time: &TimeParams,
+			now: Moment,
+			region: RegionId,
+			period: PeriodIndex,
+		) -> DispatchResult {
+			let end = time.period_end(period).ok_or(Error::<T>::PeriodOutOfRange)?;
+			time.period_end(period)
+				.and_then(|e| e.checked_add(time.window_ms))
+				.ok_or(Error::<T>::PeriodOutOfRange)?;
+			ensure!(
+				!time.is_sealed(period, now)
+					&& period >= NextSeal::<T>::get().period
+					&& !Outcomes::<T>::contains_key(region, period),
+				Error::<T>::PeriodClosed
+			);
+			ensure!(now < end, Error::<T>::WindowOpened);
+			Ok(())
+		}
+
+		/// Seals with a budget of `budget` steps at chain time `now` (the parent block's
+		/// timestamp). Returns `(PRIDs hashed, other steps)`.
+		pub(crate) fn seal(time: &TimeParams, now: Moment, budget: u32) -> (u32, u32) {
+			let (mut hashed, mut other) = (0u32, 0u32);
+			loop {
+				let used = hashed.saturating_add(other);
+				if used >= budget {
+					break;
+				}
+				if let Some(mut cursor) = Sealing::<T>::get() {
+					let key = (cursor.region, cursor.period);
+					let mut iter = match cursor.builder.last() {
+						Some(last) => Shares::<T>::iter_key_prefix_from(
+							key,
+							Shares::<T>::hashed_key_for(key, last),
+						),
+						None => Shares::<T>::iter_key_prefix(key),
+					};
+					let allowed = budget - used;
+					let mut n = 0u32;
+					let mut exhausted = false;
+					while n < allowed {
+						match iter.next() {
+							Some(prid) => {
+								// Keys come in ascending order, each once: push cannot fail.
+								if cursor.builder.push(&prid).is_err() {
+									log::error!(target: LOG_TARGET, "PRIDs out of order");
+								}
+								n += 1;
+							},
+							None => {
+								exhausted = true;
+								break;
+							},
+						}
+					}
+					hashed = hashed.saturating_add(n);
+					if !exhausted {
+						Sealing::<T>::put(cursor);
+						break;
+					}
+					Self::finish_pair(&cursor);
+					Sealing::<T>::kill();
+					NextSeal::<T>::mutate(|p| p.next_region = p.next_region.saturating_add(1));
+					other = other.saturating_add(1);
+				} else {
+					let pos = NextSeal::<T>::get();
+					if !time.is_sealed(pos.period, now) {
+						break;
+					}
+					other = other.saturating_add(1);
+					let regions = PeriodRegions::<T>::get(pos.period);
+					match regions.get(pos.next_region as usize) {
+						Some(region) => Sealing::<T>::put(SealCursor {
+							region: *region,
+							period: pos.period,
+							builder: ResumableTBuilder::new(*region, pos.period),
+						}),
+						None => NextSeal::<T>::put(SealPosition {
+							period: pos.period.saturating_add(1),
+							next_region: 0,
+						}),
+					}
+				}
+			}
+			(hashed, other)
+		}
+
+		/// Compares T and records the outcome of a fully hashed pair.
+		fn finish_pair(cursor: &SealCursor) {
+			let (region, period) = (cursor.region, cursor.period);
+			let acc = Accumulators::<T>::get(region, period);
+			let Some(setup) = Setups::<T>::get(region, period) else { return };
+			if cursor.builder.count() != acc.count {
+				log::error!(target: LOG_TARGET, "accumulator count differs from stored shares");
+			}
+			let outcome = if cursor.builder.finish() == setup.t {
+				let aggregate = gridmask_primitives::aggregate(acc.sum, setup.z);
+				Self::deposit_event(Event::PeriodSealed {
+					region,
+					period,
+					aggregate,
+					count: acc.count,
+				});
+				PeriodOutcome::Sealed { aggregate, count: acc.count }
+			} else {
+				Self::deposit_event(Event::AggregationFault {
+					region,
+					period,
+					expected: setup.expected,
+					received: acc.count,
+				});
+				PeriodOutcome::Faulted { expected: setup.expected, received: acc.count }
+			};
+			Outcomes::<T>::insert(region, period, outcome);
+		}
+
+		/// Whether the shares and filter of `period` may be pruned at chain time `now`.
+		fn prunable(time: &TimeParams, now: Moment, period: PeriodIndex) -> bool {
+			let Some(current) = time.period_at(now) else { return false };
+			period < NextSeal::<T>::get().period
+				&& time.cycle_of(period).saturating_add(T::RetainCycles::get())
+					< time.cycle_of(current)
+		}
+
+		/// Prunes within `meter`'s weight and `MaxPruneStepsPerBlock` keys.
+		pub(crate) fn prune(meter: &mut WeightMeter) {
+			let base = T::WeightInfo::on_idle_prune(0);
+			let per_key = T::WeightInfo::on_idle_prune(1).saturating_sub(base);
+			if meter.try_consume(T::DbWeight::get().reads(2)).is_err() {
+				return;
+			}
+			let Some(time) = Self::started_time() else { return };
+			let now = T::Clock::now();
+			let mut keys_left = T::MaxPruneStepsPerBlock::get();
+			while keys_left > 0 && meter.can_consume(base.saturating_add(per_key)) {
+				let mut pos = NextPrune::<T>::get();
+				if !Self::prunable(&time, now, pos.period) {
+					break;
+				}
+				meter.consume(base);
+				let regions = PeriodRegions::<T>::get(pos.period);
+				let Some(region) = regions.get(pos.next_region as usize).copied() else {
+					PeriodRegions::<T>::remove(pos.period);
+					NextPrune::<T>::put(PrunePosition {
+						period: pos.period.saturating_add(1),
+						next_region: 0,
+						shares_done: false,
+					});
+					keys_left = keys_left.saturating_sub(1);
+					continue;
+				};
+				let by_weight = meter
+					.remaining()
+					.ref_time()
+					.checked_div(per_key.ref_time().max(1))
+					.unwrap_or(0)
+					.min(u64::from(u32::MAX)) as u32;
+				let limit = keys_left.min(by_weight).max(1);
+				let key = (region, pos.period);
+				let result = if pos.shares_done {
+					Bf1Chunks::<T>::clear_prefix(key, limit, None)
+				} else {
+					Shares::<T>::clear_prefix(key, limit, None)
+				};
+				meter.consume(per_key.saturating_mul(u64::from(result.loops.max(1))));
+				keys_left = keys_left.saturating_sub(result.loops.max(1));
+				if result.maybe_cursor.is_some() {
+					// More keys under this prefix: next block (one call per prefix per block).
+					NextPrune::<T>::put(pos);
+					break;
+				}
+				if pos.shares_done {
+					pos.next_region = pos.next_region.saturating_add(1);
+					pos.shares_done = false;
+					Self::deposit_event(Event::PeriodPruned { region, period: key.1 });
+				} else {
+					pos.shares_done = true;
+				}
+				NextPrune::<T>::put(pos);
+			}
+		}
+
+		// ---- runtime API helpers ----
+
+		/// [`runtime_api::ReadingsApi::time`].
+		pub fn api_time() -> TimeInfo {
+			let params = TimeConfig::<T>::get();
+			let now_ms = T::Clock::now();
+			let started = params.filter(|t| t.genesis_start_ms != 0);
+			let current_period = started.and_then(|t| t.period_at(now_ms));
+			let open_window = started.zip(current_period).and_then(|(t, p)| {
+				let period = p.checked_sub(1)?;
+				let opened_at_ms = t.period_end(period)?;
+				let closes_at_ms = opened_at_ms.checked_add(t.window_ms)?;
+				t.window_open(period, now_ms).then_some(OpenWindow {
+					period,
+					opened_at_ms,
+					closes_at_ms,
+				})
+			});
+			TimeInfo {
+				params,
+				now_ms,
+				current_period,
+				current_cycle: started.zip(current_period).map(|(t, p)| t.cycle_of(p)),
+				current_leaf: started.zip(current_period).map(|(t, p)| t.leaf_of(p)),
+				open_window,
+			}
+		}
+
+		/// [`runtime_api::ReadingsApi::period_state`].
+		pub fn api_period_state(region: RegionId, period: PeriodIndex) -> PeriodState {
+			let setup = Setups::<T>::get(region, period);
+			let now = T::Clock::now();
+			let phase = if let Some(outcome) = Outcomes::<T>::get(region, period) {
+				PeriodPhase::Done(outcome)
+			} else if let Some(c) =
+				Sealing::<T>::get().filter(|c| c.region == region && c.period == period)
+			{
+				PeriodPhase::Sealing { hashed: c.builder.count() }
+			} else {
+				match Self::started_time() {
+					None => PeriodPhase::NotStarted,
+					Some(t) => match t.period_end(period) {
+						Some(end) if now < end => PeriodPhase::Upcoming { opens_at_ms: end },
+						Some(end) if now < end.saturating_add(t.window_ms) => {
+							PeriodPhase::Open { closes_at_ms: end.saturating_add(t.window_ms) }
+						},
+						_ => PeriodPhase::Closed,
+					},
+				}
+			};
+			let pruned = period < NextPrune::<T>::get().period;
+			PeriodState {
+				setup,
+				setup_complete: setup.is_some_and(|s| s.is_complete()),
+				accumulator: Accumulators::<T>::get(region, period),
+				phase,
+				pruned,
+			}
+		}
+
+		/// [`runtime_api::ReadingsApi::share`].
+		pub fn api_share(region: RegionId, period: PeriodIndex, prid: Prid) -> Option<Share> {
+			Shares::<T>::get((region, period), prid)
+		}
+
+		/// [`runtime_api::ReadingsApi::shares`]: at most [`MAX_API_ITEMS`] answers.
+		pub fn api_shares(queries: Vec<(RegionId, PeriodIndex, Prid)>) -> Vec<Option<Share>> {
+			queries
+				.into_iter()
+				.take(MAX_API_ITEMS as usize)
+				.map(|(r, p, prid)| Shares::<T>::get((r, p), prid))
+				.collect()
+		}
+
+		/// [`runtime_api::ReadingsApi::aggregate_series`]: the outcomes of `region` for
+		/// periods `from..=to` (at most [`MAX_API_ITEMS`] periods scanned from `from`).
+		pub fn api_aggregate_series(
+			region: RegionId,
+			from: PeriodIndex,
+			to: PeriodIndex,
+		) -> Vec<(PeriodIndex, PeriodOutcome)> {
+			let last = to.min(from.saturating_add(MAX_API_ITEMS - 1));
+			(from..=last).filter_map(|p| Outcomes::<T>::get(region, p).map(|o| (p, o))).collect()
+		}
+
+		/// [`runtime_api::ReadingsApi::check_reading`].
+		pub fn api_check_reading(
+			region: RegionId,
+			period: PeriodIndex,
+			prid: Prid,
+			value: u64,
+			timestamp_ms: Moment,
+			signature: ReadingSignature,
+		) -> Result<(), ReadingRejection> {
+			Self::check_reading(region, period, prid, value, timestamp_ms, signature).map(|_| ())
+		}
+
+		/// Invariants (try-runtime, and after every mock test):
+		/// - the sealing cursor is the pair [`NextSeal`] points at, its window has closed, and
+		///   it has hashed no more PRIDs than are stored;
+		/// - for each unsealed (region, period) in the queue (sampled: at most 64 pairs), the
+		///   accumulator count equals the number of stored shares, and the setup's
+		///   `chunks_present` equals the number of chunks of its generation (≤ `chunks`);
+		/// - sealed pairs have an outcome; `PeriodRegions` lists are sorted.
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let pos = NextSeal::<T>::get();
+			if let Some(c) = Sealing::<T>::get() {
+				ensure!(c.period == pos.period, "sealing cursor is not at NextSeal's period");
+				let regions = PeriodRegions::<T>::get(pos.period);
+				ensure!(
+					regions.get(pos.next_region as usize) == Some(&c.region),
+					"sealing cursor is not at NextSeal's region"
+				);
+				ensure!(
+					c.builder.count() <= Accumulators::<T>::get(c.region, c.period).count,
+					"sealing hashed more PRIDs than stored"
+				);
+				if let Some(time) = Self::started_time() {
+					ensure!(
+						time.is_sealed(c.period, T::Clock::now()),
+						"sealing a period whose window is open"
+					);
+				}
+			}
+			let mut sampled = 0u32;
+			for (period, regions) in PeriodRegions::<T>::iter() {
+				ensure!(regions.windows(2).all(|w| w[0] < w[1]), "PeriodRegions not sorted");
+				for (i, region) in regions.iter().enumerate() {
+					let sealed = period < pos.period
+						|| (period == pos.period && (i as u32) < pos.next_region);
+					ensure!(
+						!sealed
+							|| Outcomes::<T>::contains_key(region, period)
+							|| period < NextPrune::<T>::get().period,
+						"a sealed pair has no outcome"
+					);
+					if sealed || sampled >= 64 {
+						continue;
+					}
+					sampled += 1;
+					let stored = Shares::<T>::iter_key_prefix((*region, period)).count() as u32;
+					ensure!(
+						Accumulators::<T>::get(region, period).count == stored,
+						"accumulator count differs from stored shares"
+					);
+					let setup = Setups::<T>::get(region, period)
+						.ok_or(sp_runtime::TryRuntimeError::Other("queued pair without setup"))?;
+					let chunks = Bf1Chunks::<T>::iter_prefix_values((*region, period))
+						.filter(|c| c.generation == setup.generation)
+						.count() as u32;
+					ensure!(
+						chunks == setup.chunks_present && chunks <= setup.chunks,
+						"chunk count differs from setup"
+					);
+				}
+			}
+			Ok(())
+		}
+	}
+}

@@ -1,0 +1,414 @@
+//! Types stored by the pallet and returned by its runtime API (all SCALE + `TypeInfo`, so
+//! polkadot.js decodes them from the metadata).
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{traits::ConstU32, BoundedVec};
+use gridmask_primitives::{
+	bloom::BF1_BLOCK_BYTES, Bf1Params, CycleIndex, LeafIndex, Moment, PeriodIndex, RegionId,
+	ResumableTBuilder, TCommitment, TimeParams,
+};
+use scale_info::TypeInfo;
+use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
+
+/// BF1 blocks (64 bytes each) per stored chunk: a membership check reads exactly one chunk.
+pub const BF1_BLOCKS_PER_CHUNK: u32 = 16;
+/// Bytes of a full chunk (1 KiB); the last chunk of a filter may be shorter.
+pub const BF1_CHUNK_BYTES: u32 = BF1_BLOCKS_PER_CHUNK * BF1_BLOCK_BYTES as u32;
+
+/// The bytes of one BF1 chunk.
+pub type Bf1Chunk = BoundedVec<u8, ConstU32<BF1_CHUNK_BYTES>>;
+
+/// Most items one runtime-API query returns (shares by PRID list, aggregate series): a meter's
+/// month of 1440 periods has 2880 shares.
+pub const MAX_API_ITEMS: u32 = 4096;
+
+/// Number of chunks of a filter with `params`.
+pub fn chunk_count(params: &Bf1Params) -> u32 {
+	params.num_blocks.div_ceil(BF1_BLOCKS_PER_CHUNK)
+}
+
+/// Length in bytes of chunk `index` of a filter with `params` (`None` if out of range).
+pub fn chunk_len(params: &Bf1Params, index: u32) -> Option<u32> {
+	let first_block = index.checked_mul(BF1_BLOCKS_PER_CHUNK)?;
+	let blocks = params.num_blocks.checked_sub(first_block).filter(|b| *b > 0)?;
+	Some(blocks.min(BF1_BLOCKS_PER_CHUNK) * BF1_BLOCK_BYTES as u32)
+}
+
+/// One (region, period) setup as the KGC publishes it (PROTOCOL.md §4 step 2). The filter's
+/// bytes follow in chunks (`publish_bf1_chunks`).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct SetupEntry {
+	/// The region.
+	pub region: RegionId,
+	/// Global period index.
+	pub period: PeriodIndex,
+	/// Shape of BF1 (block count, bits per element).
+	pub bf1: Bf1Params,
+	/// The commitment to exactly the expected PRIDs.
+	pub t: TCommitment,
+	/// The mask sum `Z` (mod 2^64).
+	pub z: u64,
+	/// Number of expected PRIDs (two per meter).
+	pub expected: u32,
+}
+
+/// A stored setup.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct SetupInfo {
+	/// Shape of BF1.
+	pub bf1: Bf1Params,
+	/// T.
+	pub t: TCommitment,
+	/// Z.
+	pub z: u64,
+	/// Number of expected PRIDs.
+	pub expected: u32,
+	/// Number of chunks of the filter.
+	pub chunks: u32,
+	/// Chunks of the current generation stored so far; the setup is complete when this equals
+	/// `chunks`.
+	pub chunks_present: u32,
+	/// Bumped each time the KGC replaces the setup; chunks of older generations are ignored
+	/// (and overwritten or pruned), so a replacement costs O(1) whatever the old filter's size.
+	pub generation: u32,
+}
+
+impl SetupInfo {
+	/// Whether every chunk of the filter is present.
+	pub fn is_complete(&self) -> bool {
+		self.chunks_present == self.chunks
+	}
+}
+
+/// A stored BF1 chunk, tagged with the setup generation it belongs to.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct StoredChunk {
+	/// The setup generation.
+	pub generation: u32,
+	/// `64 · blocks` bytes (16 blocks, fewer in the last chunk).
+	pub bytes: Bf1Chunk,
+}
+
+/// One stored share (the masked value a meter sent under one PRID).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Share {
+	/// The masked value `c' + H3(z)` (or `c'' + H3(z')`).
+	pub value: u64,
+	/// The meter's timestamp (ms) from the signed payload.
+	pub timestamp_ms: Moment,
+}
+
+/// The running totals of a (region, period).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Accumulator {
+	/// Σ value (mod 2^64).
+	pub sum: u64,
+	/// Number of shares stored.
+	pub count: u32,
+}
+
+/// The result of sealing a (region, period).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum PeriodOutcome {
+	/// T matched: `aggregate = Σ value − Z` (mod 2^64) is the region's consumption (Wh).
+	Sealed {
+		/// Σ consumption of the region's meters.
+		aggregate: u64,
+		/// Shares received.
+		count: u32,
+	},
+	/// T did not match: some expected shares are absent, or a forged PRID slipped through BF1.
+	Faulted {
+		/// Shares expected by the setup.
+		expected: u32,
+		/// Shares received.
+		received: u32,
+	},
+}
+
+/// The (region, period) being sealed and the T state so far.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct SealCursor {
+	/// The region.
+	pub region: RegionId,
+	/// The period.
+	pub period: PeriodIndex,
+	/// T over the PRIDs hashed so far; its `last()` is where the next block resumes.
+	pub builder: ResumableTBuilder,
+}
+
+/// Where sealing stands: the first period not yet completely sealed, and the position in that
+/// period's region list ([`crate::PeriodRegions`]) of the next region to start.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct SealPosition {
+	/// The period.
+	pub period: PeriodIndex,
+	/// Index into the period's sorted region list.
+	pub next_region: u32,
+}
+
+/// Where pruning stands.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct PrunePosition {
+	/// The oldest period not yet pruned.
+	pub period: PeriodIndex,
+	/// Index into the period's sorted region list.
+	pub next_region: u32,
+	/// Shares of that region are gone; its chunks are next.
+	pub shares_done: bool,
+}
+
+/// Why a reading is refused: the `InvalidTransaction::Custom` code of each rejection of
+/// `submit_reading`'s authorization, in the order the checks run (cheapest first).
+///
+/// | code | name | meaning |
+/// |---|---|---|
+/// | 1 | `NotStarted` | the chain's period clock has not started (first block not yet built) |
+/// | 2 | `WindowNotOpen` | chain time is before `end(period)`: too early |
+/// | 3 | `WindowClosed` | chain time is at or past `end(period) + window`: too late |
+/// | 4 | `NoSetup` | no setup for (region, period) |
+/// | 5 | `SetupIncomplete` | the setup's BF1 chunks are not all published |
+/// | 6 | `DuplicatePrid` | a share under this PRID is already stored (replay) |
+/// | 7 | `NotInFilter` | the PRID is not in the (region, period)'s BF1 |
+/// | 8 | `BadSignature` | the sr25519 signature over the payload does not verify |
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[repr(u8)]
+pub enum ReadingRejection {
+	/// The period clock has not started.
+	NotStarted = 1,
+	/// The window of the period has not opened.
+	WindowNotOpen = 2,
+	/// The window of the period has closed.
+	WindowClosed = 3,
+	/// No setup for (region, period).
+	NoSetup = 4,
+	/// The setup's filter is not complete.
+	SetupIncomplete = 5,
+	/// The PRID already has a share.
+	DuplicatePrid = 6,
+	/// The PRID is not in BF1.
+	NotInFilter = 7,
+	/// The signature does not verify.
+	BadSignature = 8,
+}
+
+impl ReadingRejection {
+	/// Every rejection, in check order.
+	pub const ALL: [Self; 8] = [
+		Self::NotStarted,
+		Self::WindowNotOpen,
+		Self::WindowClosed,
+		Self::NoSetup,
+		Self::SetupIncomplete,
+		Self::DuplicatePrid,
+		Self::NotInFilter,
+		Self::BadSignature,
+	];
+
+	/// The `InvalidTransaction::Custom` code.
+	pub fn code(self) -> u8 {
+		self as u8
+	}
+
+	/// The name (as in the table above).
+	pub fn name(self) -> &'static str {
+		match self {
+			Self::NotStarted => "NotStarted",
+			Self::WindowNotOpen => "WindowNotOpen",
+			Self::WindowClosed => "WindowClosed",
+			Self::NoSetup => "NoSetup",
+			Self::SetupIncomplete => "SetupIncomplete",
+			Self::DuplicatePrid => "DuplicatePrid",
+			Self::NotInFilter => "NotInFilter",
+			Self::BadSignature => "BadSignature",
+		}
+	}
+
+	/// The rejection of a pool / block-builder error, if it is one of ours.
+	pub fn from_validity_error(e: &TransactionValidityError) -> Option<Self> {
+		match e {
+			TransactionValidityError::Invalid(InvalidTransaction::Custom(c)) => {
+				Self::try_from(*c).ok()
+			},
+			_ => None,
+		}
+	}
+}
+
+impl TryFrom<u8> for ReadingRejection {
+	type Error = u8;
+	fn try_from(code: u8) -> Result<Self, u8> {
+		Self::ALL.into_iter().find(|r| r.code() == code).ok_or(code)
+	}
+}
+
+impl From<ReadingRejection> for TransactionValidityError {
+	fn from(r: ReadingRejection) -> Self {
+		TransactionValidityError::Invalid(InvalidTransaction::Custom(r.code()))
+	}
+}
+
+/// The reading window currently open.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct OpenWindow {
+	/// The period whose readings are accepted.
+	pub period: PeriodIndex,
+	/// When the window opened (= end of the period), ms.
+	pub opened_at_ms: Moment,
+	/// When it closes (exclusive), ms.
+	pub closes_at_ms: Moment,
+}
+
+/// Chain time as the pallet sees it (runtime API).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct TimeInfo {
+	/// The time parameters (`genesis_start_ms` 0 until the clock starts).
+	pub params: Option<TimeParams>,
+	/// Chain time (timestamp of the latest block), ms.
+	pub now_ms: Moment,
+	/// The period containing `now_ms` (`None` before the clock starts).
+	pub current_period: Option<PeriodIndex>,
+	/// Its cycle.
+	pub current_cycle: Option<CycleIndex>,
+	/// Its GGM leaf in the cycle.
+	pub current_leaf: Option<LeafIndex>,
+	/// The reading window open at `now_ms`, if any (that of `current_period − 1`).
+	pub open_window: Option<OpenWindow>,
+}
+
+/// Where a (region, period) stands (runtime API).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub enum PeriodPhase {
+	/// The clock has not started.
+	NotStarted,
+	/// The window opens at `opens_at_ms`; setup may still be published or replaced.
+	Upcoming {
+		/// End of the period, ms.
+		opens_at_ms: Moment,
+	},
+	/// Readings are accepted until `closes_at_ms`.
+	Open {
+		/// Window close, ms.
+		closes_at_ms: Moment,
+	},
+	/// The window closed; the pair waits in the sealing queue (or has no setup and is never
+	/// sealed).
+	Closed,
+	/// T is being recomputed; `hashed` PRIDs so far.
+	Sealing {
+		/// PRIDs hashed so far.
+		hashed: u32,
+	},
+	/// Sealed or faulted.
+	Done(PeriodOutcome),
+}
+
+/// The state of a (region, period) (runtime API).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct PeriodState {
+	/// The setup, if published.
+	pub setup: Option<SetupInfo>,
+	/// Whether every chunk of the setup's filter is present.
+	pub setup_complete: bool,
+	/// Σ value and count of the shares stored.
+	pub accumulator: Accumulator,
+	/// Where the pair stands.
+	pub phase: PeriodPhase,
+	/// Shares and filter have been pruned (the outcome and accumulator remain).
+	pub pruned: bool,
+}
