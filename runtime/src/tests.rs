@@ -8,12 +8,29 @@ use frame_support::traits::Hooks;
 use sp_genesis_builder::PresetId;
 use sp_keyring::Sr25519Keyring::{self, *};
 
+/// RFC 7386 merge: what the node does with a preset (a patch) over the default config.
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
+			for (k, v) in p {
+				merge(b.entry(k).or_insert(serde_json::Value::Null), v);
+			}
+		},
+		(b, p) => *b = p,
+	}
+}
+
 fn ext_for(preset: &str) -> sp_io::TestExternalities {
-	let json = get_preset(&PresetId::from(preset)).expect("preset exists");
+	let patch: serde_json::Value =
+		serde_json::from_slice(&get_preset(&PresetId::from(preset)).expect("preset exists")).unwrap();
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	merge(&mut config, patch);
 	let mut ext = sp_io::TestExternalities::default();
 	ext.execute_with(|| {
-		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(json)
-			.expect("preset builds a genesis state");
+		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
+			serde_json::to_vec(&config).unwrap(),
+		)
+		.expect("preset builds a genesis state");
 	});
 	ext
 }

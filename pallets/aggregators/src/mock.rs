@@ -57,6 +57,7 @@ parameter_types! {
 }
 
 impl pallet_session::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
 	type ValidatorId = AccountId;
 	type ValidatorIdOf = ConvertInto;
 	type ShouldEndSession = pallet_session::PeriodicSessions<Period, Offset>;

@@ -234,3 +234,13 @@ fn integrity_test_passes() {
 		<Aggregators as Hooks<u64>>::integrity_test();
 	});
 }
+
+#[test]
+fn empty_genesis_leaves_the_session_keys_in_charge() {
+	// The `Default` genesis (no aggregators) must build; the registry stays empty and the
+	// session pallet falls back to its own genesis keys.
+	ExtBuilder::default().aggregators(vec![]).build().execute_with(|| {
+		assert!(Aggregators::aggregators().is_empty());
+		assert!(Session::validators().is_empty());
+	});
+}
