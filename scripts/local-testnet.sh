@@ -51,7 +51,7 @@ chain_spec() {
 	mkdir -p "$DIR"
 	if [ ! -f "$DIR/local.json" ]; then
 		log "building the chain spec from the 'local' preset"
-		"$GRIDMASK_NODE" build-spec --chain local --raw 2>/dev/null >"$DIR/local.json.tmp"
+		"$GRIDMASK_NODE" build-spec --chain local --raw --disable-default-bootnode 2>/dev/null >"$DIR/local.json.tmp"
 		mv "$DIR/local.json.tmp" "$DIR/local.json"
 	fi
 }
