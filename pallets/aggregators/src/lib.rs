@@ -46,6 +46,7 @@ mod mock;
 mod tests;
 pub mod weights;
 
+/// Log target of this pallet.
 const LOG_TARGET: &str = "runtime::aggregators";
 
 #[frame_support::pallet]
