@@ -10,7 +10,7 @@
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
-use crate::{hashing::tagged_state, prid::Prid, tags, PeriodIndex, RegionId};
+use crate::{prid::Prid, tags, PeriodIndex, RegionId};
 
 /// A 32-byte T commitment.
 #[derive(
@@ -36,66 +36,20 @@ pub enum TError {
 	Duplicate,
 }
 
-/// Streaming computation of T over PRIDs pushed in ascending order.
-#[derive(Clone)]
-pub struct TBuilder {
-	state: blake2b_simd::State,
-	last: Option<Prid>,
-	count: u32,
-}
-
-impl TBuilder {
-	/// Starts the commitment of `(region, period)`.
-	pub fn new(region: RegionId, period: PeriodIndex) -> Self {
-		let mut state = tagged_state(tags::T_COMMIT, 32);
-		state.update(&region.to_le_bytes());
-		state.update(&period.to_le_bytes());
-		Self { state, last: None, count: 0 }
-	}
-
-	/// Adds the next PRID, which must be greater than the previous one.
-	pub fn push(&mut self, prid: &Prid) -> Result<(), TError> {
-		if let Some(last) = &self.last {
-			if prid == last {
-				return Err(TError::Duplicate);
-			}
-			if prid < last {
-				return Err(TError::NotAscending);
-			}
-		}
-		self.state.update(&prid.0);
-		self.last = Some(*prid);
-		self.count = self.count.saturating_add(1);
-		Ok(())
-	}
-
-	/// PRIDs pushed so far.
-	pub fn count(&self) -> u32 {
-		self.count
-	}
-
-	/// T.
-	pub fn finish(&self) -> TCommitment {
-		let mut out = [0u8; 32];
-		out.copy_from_slice(self.state.finalize().as_bytes());
-		TCommitment(out)
-	}
-}
-
-/// A [`TBuilder`] whose whole state is SCALE-encodable (and `MaxEncodedLen`), so that the runtime
-/// can hash a bounded number of PRIDs per block and resume in a later block (sealing a large
-/// (region, period), PROTOCOL.md §4 step 4). Same rules and same result as [`TBuilder`]; uses the
-/// storable [`Blake2b256`](crate::blake2b::Blake2b256) state instead of `blake2b_simd`'s.
+/// Streaming computation of T over PRIDs pushed in ascending order. Its whole state is
+/// SCALE-encodable (and `MaxEncodedLen`: a storable [`Blake2b256`](crate::blake2b::Blake2b256)
+/// state), so the runtime can hash a bounded number of PRIDs per block and resume in a later
+/// block when it seals a large (region, period) (PROTOCOL.md §4 step 4).
 #[derive(
 	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-pub struct ResumableTBuilder {
+pub struct TBuilder {
 	state: crate::blake2b::Blake2b256,
 	last: Option<Prid>,
 	count: u32,
 }
 
-impl ResumableTBuilder {
+impl TBuilder {
 	/// Starts the commitment of `(region, period)`.
 	pub fn new(region: RegionId, period: PeriodIndex) -> Self {
 		let mut state = crate::blake2b::Blake2b256::new();
@@ -207,9 +161,9 @@ mod tests {
 			part.sort_unstable();
 			// Resume (encode, decode) every `step` PRIDs.
 			for step in [1usize, 3, 64] {
-				let mut b = ResumableTBuilder::new(9, 77);
+				let mut b = TBuilder::new(9, 77);
 				for chunk in part.chunks(step) {
-					let mut resumed = ResumableTBuilder::decode(&mut &b.encode()[..]).unwrap();
+					let mut resumed = TBuilder::decode(&mut &b.encode()[..]).unwrap();
 					assert_eq!(resumed, b);
 					for p in chunk {
 						resumed.push(p).unwrap();
@@ -221,10 +175,10 @@ mod tests {
 				assert_eq!(b.last(), part.last());
 			}
 		}
-		let mut b = ResumableTBuilder::new(0, 0);
+		let mut b = TBuilder::new(0, 0);
 		b.push(&p(2)).unwrap();
 		assert_eq!(b.push(&p(2)), Err(TError::Duplicate));
 		assert_eq!(b.push(&p(1)), Err(TError::NotAscending));
-		assert!(ResumableTBuilder::max_encoded_len() < 256);
+		assert!(TBuilder::max_encoded_len() < 256);
 	}
 }

@@ -42,7 +42,7 @@
 //!   multiply-shift of `h[0..8]`, k 9-bit positions from the following bits; sized by an integer
 //!   table from the exact blocked-filter model: 2^-30 needs 81 bits per entry and k = 22.
 //! - **T** ([`commitment`]): `BLAKE2b-256(gridmask/t-commit/v1 || region LE || period LE || PRIDs
-//!   sorted ascending bytewise, 32 bytes each)`; duplicates are an error. [`ResumableTBuilder`]
+//!   sorted ascending bytewise, 32 bytes each)`; duplicates are an error. [`TBuilder`]
 //!   computes it with a SCALE-encodable BLAKE2b state ([`blake2b`]) so the runtime can spread the
 //!   work over several blocks.
 //! - **Bills** ([`bill`]): HPKE base mode X25519/HKDF-SHA256/ChaCha20-Poly1305, stored as
@@ -84,7 +84,7 @@ pub use bill::HpkePublicKey;
 pub use bloom::{Bf1, Bf1Error, Bf1Params, Bf1Probe, BF1_DEFAULT_FP_EXP};
 pub use cid::{CidError, RawCid, MAX_REPORT_BYTES};
 pub use commitment::{
-	t_commitment, t_commitment_sorted, ResumableTBuilder, TBuilder, TCommitment, TError,
+	t_commitment, t_commitment_sorted, TBuilder, TCommitment, TError,
 };
 pub use ggm::{GGM_DEPTH, GGM_LEAVES};
 pub use mask::{aggregate, h3, mask_reading, mask_sum, recover};

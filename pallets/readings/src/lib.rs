@@ -78,7 +78,7 @@
 //!   [`Config::MaxSealStepsPerBlock`] steps (one step = one PRID hashed, or one pair started,
 //!   finished, or one period skipped). It uses the parent block's timestamp, which is safe: if
 //!   the parent's time is past a period's window, no transaction of this block or later can
-//!   add to it. T is computed with [`ResumableTBuilder`], whose state (a storable BLAKE2b state)
+//!   add to it. T is computed with [`TBuilder`], whose state (a storable BLAKE2b state)
 //!   is kept in [`Sealing`] with the last PRID hashed; the next block resumes with
 //!   `iter_key_prefix_from` after it. Only keys are read (the sum is in the accumulator).
 //! - **Many pairs closing together**: all regions' windows of a period close at the same
@@ -143,7 +143,7 @@ pub mod weights;
 
 use gridmask_primitives::{
 	Bf1Probe, Moment, PeriodIndex, Prid, ReadingPayload, ReadingSignature, RegionId,
-	ResumableTBuilder, TimeParams,
+	TBuilder, TimeParams,
 };
 
 const LOG_TARGET: &str = "runtime::readings";
@@ -851,7 +851,7 @@ pub mod pallet {
 						Some(region) => Sealing::<T>::put(SealCursor {
 							region: *region,
 							period: pos.period,
-							builder: ResumableTBuilder::new(*region, pos.period),
+							builder: TBuilder::new(*region, pos.period),
 						}),
 						None => NextSeal::<T>::put(SealPosition {
 							period: pos.period.saturating_add(1),

@@ -5,7 +5,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{traits::ConstU32, BoundedVec};
 use gridmask_primitives::{
 	bloom::BF1_BLOCK_BYTES, Bf1Params, CycleIndex, LeafIndex, Moment, PeriodIndex, RegionId,
-	ResumableTBuilder, TCommitment, TimeParams,
+	TBuilder, TCommitment, TimeParams,
 };
 use scale_info::TypeInfo;
 use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
@@ -194,7 +194,7 @@ pub struct SealCursor {
 	/// The period.
 	pub period: PeriodIndex,
 	/// T over the PRIDs hashed so far; its `last()` is where the next block resumes.
-	pub builder: ResumableTBuilder,
+	pub builder: TBuilder,
 }
 
 /// Where sealing stands: the first period not yet completely sealed, and the position in that
