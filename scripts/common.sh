@@ -3,13 +3,17 @@
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gridmask/target}"
 GRIDMASK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 GRIDMASK_NODE="${GRIDMASK_NODE:-$CARGO_TARGET_DIR/release/gridmask-node}"
-export GRIDMASK_ROOT GRIDMASK_NODE
+GRIDMASK_CLIENT="${GRIDMASK_CLIENT:-$CARGO_TARGET_DIR/release/gridmask}"
+export GRIDMASK_ROOT GRIDMASK_NODE GRIDMASK_CLIENT
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# Build the node (release: the project's one cargo profile) unless it is up to date.
+# Build the node and the client (release: the project's one cargo profile) unless they are up
+# to date. Always both in one invocation: their shared dependencies (jsonrpsee, tokio) then get
+# one feature set, the same as in `cargo test --workspace`, and are never compiled twice.
 build_node() {
-	log "building gridmask-node (release, target dir $CARGO_TARGET_DIR)"
-	(cd "$GRIDMASK_ROOT" && cargo build --release --locked -p gridmask-node) || die "build failed"
+	log "building gridmask-node and gridmask (release, target dir $CARGO_TARGET_DIR)"
+	(cd "$GRIDMASK_ROOT" && cargo build --release --locked -p gridmask-node -p gridmask-client) ||
+		die "build failed"
 }

@@ -21,12 +21,12 @@ scripts/setup.sh
 phase "unit tests (cargo test --workspace)"
 cargo test --release --locked --workspace
 
-phase "node build"
+phase "node and client build"
 build_node
 
 for t in scripts/js/*.test.mjs; do
 	phase "integration test $t"
-	GRIDMASK_NODE="$GRIDMASK_NODE" node "$t"
+	GRIDMASK_NODE="$GRIDMASK_NODE" GRIDMASK_CLIENT="$GRIDMASK_CLIENT" node "$t"
 done
 
 phase "all tests passed"

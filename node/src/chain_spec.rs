@@ -16,7 +16,9 @@ fn properties() -> sc_chain_spec::Properties {
 }
 
 fn wasm() -> Result<&'static [u8], String> {
-	WASM_BINARY.ok_or_else(|| "the runtime's wasm binary is not available (built with SKIP_WASM_BUILD?)".to_string())
+	WASM_BINARY.ok_or_else(|| {
+		"the runtime's wasm binary is not available (built with SKIP_WASM_BUILD?)".to_string()
+	})
 }
 
 /// The single-aggregator development chain (preset `development`).

@@ -83,9 +83,7 @@ pub mod vectors;
 pub use bill::HpkePublicKey;
 pub use bloom::{Bf1, Bf1Error, Bf1Params, Bf1Probe, BF1_DEFAULT_FP_EXP};
 pub use cid::{CidError, RawCid, MAX_REPORT_BYTES};
-pub use commitment::{
-	t_commitment, t_commitment_sorted, TBuilder, TCommitment, TError,
-};
+pub use commitment::{t_commitment, t_commitment_sorted, TBuilder, TCommitment, TError};
 pub use ggm::{GGM_DEPTH, GGM_LEAVES};
 pub use mask::{aggregate, h3, mask_reading, mask_sum, recover};
 pub use prid::{Prid, PridKey, ReadingSignature, SIGNING_CONTEXT};

@@ -149,8 +149,12 @@ impl PridKey {
 /// `sp_io::crypto::sr25519_verify` does (which pallets should prefer: it is a host function).
 /// `false` for a PRID that is not a valid point or a malformed signature.
 pub fn verify(prid: &Prid, msg: &[u8], sig: &ReadingSignature) -> bool {
-	let Ok(public) = schnorrkel::PublicKey::from_bytes(&prid.0) else { return false };
-	let Ok(sig) = schnorrkel::Signature::from_bytes(&sig.0) else { return false };
+	let Ok(public) = schnorrkel::PublicKey::from_bytes(&prid.0) else {
+		return false;
+	};
+	let Ok(sig) = schnorrkel::Signature::from_bytes(&sig.0) else {
+		return false;
+	};
 	public.verify_simple(SIGNING_CONTEXT, msg, &sig).is_ok()
 }
 

@@ -9,8 +9,8 @@
 //! 1-minute periods, a 30-second reading window, 10-period billing cycles.
 
 use crate::{
-    AccountId, AggregatorsConfig, BalancesConfig, MetersConfig, ReadingsConfig,
-    RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, UNIT,
+	AccountId, AggregatorsConfig, BalancesConfig, MetersConfig, ReadingsConfig,
+	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -23,132 +23,112 @@ const ENDOWMENT: u128 = 1_000_000 * UNIT;
 
 /// The accounts and roles of a chain.
 struct ChainRoles {
-    aggregators: Vec<Sr25519Keyring>,
-    sudo: Sr25519Keyring,
-    kgc: Sr25519Keyring,
-    cc: Sr25519Keyring,
-    time: MeteringTime,
+	aggregators: Vec<Sr25519Keyring>,
+	sudo: Sr25519Keyring,
+	kgc: Sr25519Keyring,
+	cc: Sr25519Keyring,
+	time: MeteringTime,
 }
 
 /// The metering clock (PROTOCOL §2). Period 0 starts at the first block.
 struct MeteringTime {
-    period_ms: u64,
-    periods_per_cycle: u32,
-    window_ms: u64,
+	period_ms: u64,
+	periods_per_cycle: u32,
+	window_ms: u64,
 }
 
 /// Dev and local chains: 1-minute periods, readings accepted during the first 30 s after a
 /// period ends, 10-period (10-minute) billing cycles, so a demo sees whole cycles quickly.
-const DEV_TIME: MeteringTime = MeteringTime {
-    period_ms: 60_000,
-    periods_per_cycle: 10,
-    window_ms: 30_000,
-};
+const DEV_TIME: MeteringTime =
+	MeteringTime { period_ms: 60_000, periods_per_cycle: 10, window_ms: 30_000 };
 
 /// Session keys of a well-known development aggregator: Aura `//Name` (sr25519) and GRANDPA
 /// `//Name` (ed25519), the keys `--alice` & co. put into a node's keystore.
 fn dev_session_keys(who: Sr25519Keyring) -> SessionKeys {
-    let ed = match who {
-        Sr25519Keyring::Alice => Ed25519Keyring::Alice,
-        Sr25519Keyring::Bob => Ed25519Keyring::Bob,
-        Sr25519Keyring::Charlie => Ed25519Keyring::Charlie,
-        Sr25519Keyring::Dave => Ed25519Keyring::Dave,
-        Sr25519Keyring::Eve => Ed25519Keyring::Eve,
-        Sr25519Keyring::Ferdie => Ed25519Keyring::Ferdie,
-        other => panic!("{other:?} is not a development aggregator"),
-    };
-    SessionKeys {
-        aura: who.public().into(),
-        grandpa: ed.public().into(),
-    }
+	let ed = match who {
+		Sr25519Keyring::Alice => Ed25519Keyring::Alice,
+		Sr25519Keyring::Bob => Ed25519Keyring::Bob,
+		Sr25519Keyring::Charlie => Ed25519Keyring::Charlie,
+		Sr25519Keyring::Dave => Ed25519Keyring::Dave,
+		Sr25519Keyring::Eve => Ed25519Keyring::Eve,
+		Sr25519Keyring::Ferdie => Ed25519Keyring::Ferdie,
+		other => panic!("{other:?} is not a development aggregator"),
+	};
+	SessionKeys { aura: who.public().into(), grandpa: ed.public().into() }
 }
 
 fn genesis(roles: ChainRoles) -> Value {
-    let endowed: Vec<AccountId> = Sr25519Keyring::well_known()
-        .map(|k| k.to_account_id())
-        .collect();
-    build_struct_json_patch!(RuntimeGenesisConfig {
-        balances: BalancesConfig {
-            balances: endowed
-                .into_iter()
-                .map(|a| (a, ENDOWMENT))
-                .collect::<Vec<_>>(),
-        },
-        sudo: SudoConfig {
-            key: Some(roles.sudo.to_account_id())
-        },
-        aggregators: AggregatorsConfig {
-            aggregators: roles
-                .aggregators
-                .iter()
-                .map(|k| k.to_account_id())
-                .collect::<Vec<_>>(),
-        },
-        session: SessionConfig {
-            keys: roles
-                .aggregators
-                .iter()
-                .map(|k| (k.to_account_id(), k.to_account_id(), dev_session_keys(*k)))
-                .collect::<Vec<_>>(),
-        },
-        meters: MetersConfig {
-            kgc: Some(roles.kgc.to_account_id()),
-            cc: Some(roles.cc.to_account_id())
-        },
-        readings: ReadingsConfig {
-            genesis_start_ms: 0,
-            period_ms: roles.time.period_ms,
-            periods_per_cycle: roles.time.periods_per_cycle,
-            window_ms: roles.time.window_ms,
-        },
-    })
+	let endowed: Vec<AccountId> = Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect();
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: endowed.into_iter().map(|a| (a, ENDOWMENT)).collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: Some(roles.sudo.to_account_id()) },
+		aggregators: AggregatorsConfig {
+			aggregators: roles.aggregators.iter().map(|k| k.to_account_id()).collect::<Vec<_>>(),
+		},
+		session: SessionConfig {
+			keys: roles
+				.aggregators
+				.iter()
+				.map(|k| (k.to_account_id(), k.to_account_id(), dev_session_keys(*k)))
+				.collect::<Vec<_>>(),
+		},
+		meters: MetersConfig {
+			kgc: Some(roles.kgc.to_account_id()),
+			cc: Some(roles.cc.to_account_id())
+		},
+		readings: ReadingsConfig {
+			genesis_start_ms: 0,
+			period_ms: roles.time.period_ms,
+			periods_per_cycle: roles.time.periods_per_cycle,
+			window_ms: roles.time.window_ms,
+		},
+	})
 }
 
 /// The `development` preset.
 pub fn development_config_genesis() -> Value {
-    genesis(ChainRoles {
-        aggregators: vec![Sr25519Keyring::Alice],
-        sudo: Sr25519Keyring::Alice,
-        kgc: Sr25519Keyring::Bob,
-        cc: Sr25519Keyring::Charlie,
-        time: DEV_TIME,
-    })
+	genesis(ChainRoles {
+		aggregators: vec![Sr25519Keyring::Alice],
+		sudo: Sr25519Keyring::Alice,
+		kgc: Sr25519Keyring::Bob,
+		cc: Sr25519Keyring::Charlie,
+		time: DEV_TIME,
+	})
 }
 
 /// The `local_testnet` preset.
 pub fn local_config_genesis() -> Value {
-    genesis(ChainRoles {
-        aggregators: vec![
-            Sr25519Keyring::Alice,
-            Sr25519Keyring::Bob,
-            Sr25519Keyring::Charlie,
-            Sr25519Keyring::Dave,
-        ],
-        sudo: Sr25519Keyring::Alice,
-        kgc: Sr25519Keyring::Eve,
-        cc: Sr25519Keyring::Ferdie,
-        time: DEV_TIME,
-    })
+	genesis(ChainRoles {
+		aggregators: vec![
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		],
+		sudo: Sr25519Keyring::Alice,
+		kgc: Sr25519Keyring::Eve,
+		cc: Sr25519Keyring::Ferdie,
+		time: DEV_TIME,
+	})
 }
 
 /// The preset with the given id (`dev` and `local` are accepted as aliases).
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
-    let patch = match id.as_ref() {
-        DEV_RUNTIME_PRESET | "dev" => development_config_genesis(),
-        LOCAL_TESTNET_RUNTIME_PRESET | "local" => local_config_genesis(),
-        _ => return None,
-    };
-    Some(
-        serde_json::to_string(&patch)
-            .expect("serialization to json is expected to work. qed.")
-            .into_bytes(),
-    )
+	let patch = match id.as_ref() {
+		DEV_RUNTIME_PRESET | "dev" => development_config_genesis(),
+		LOCAL_TESTNET_RUNTIME_PRESET | "local" => local_config_genesis(),
+		_ => return None,
+	};
+	Some(
+		serde_json::to_string(&patch)
+			.expect("serialization to json is expected to work. qed.")
+			.into_bytes(),
+	)
 }
 
 /// The names of the presets.
 pub fn preset_names() -> Vec<PresetId> {
-    vec![
-        PresetId::from(DEV_RUNTIME_PRESET),
-        PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET),
-    ]
+	vec![PresetId::from(DEV_RUNTIME_PRESET), PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET)]
 }

@@ -18,6 +18,10 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
+// Before `apis`: it defines the `list_benchmarks!`/`add_benchmarks!` macros `apis` uses.
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
@@ -25,9 +29,9 @@ pub mod genesis_config_presets;
 mod tests;
 
 use sp_runtime::{
-    generic, impl_opaque_keys,
-    traits::{BlakeTwo256, IdentifyAccount, Verify},
-    MultiAddress, MultiSignature,
+	generic, impl_opaque_keys,
+	traits::{BlakeTwo256, IdentifyAccount, Verify},
+	MultiAddress, MultiSignature,
 };
 use sp_version::RuntimeVersion;
 
@@ -39,56 +43,56 @@ pub use sp_runtime::BuildStorage;
 
 /// Opaque types: the node knows the block format without knowing the runtime's calls.
 pub mod opaque {
-    use super::*;
-    use sp_runtime::traits::Hash as HashT;
+	use super::*;
+	use sp_runtime::traits::Hash as HashT;
 
-    pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
 
-    /// Opaque block header type.
-    pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
-    /// Opaque block type.
-    pub type Block = generic::Block<Header, UncheckedExtrinsic>;
-    /// Opaque block identifier type.
-    pub type BlockId = generic::BlockId<Block>;
-    /// Opaque block hash type.
-    pub type Hash = <BlakeTwo256 as HashT>::Output;
+	/// Opaque block header type.
+	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	/// Opaque block type.
+	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+	/// Opaque block identifier type.
+	pub type BlockId = generic::BlockId<Block>;
+	/// Opaque block hash type.
+	pub type Hash = <BlakeTwo256 as HashT>::Output;
 }
 
 impl_opaque_keys! {
-    /// The session keys of an aggregator: an Aura (sr25519) and a GRANDPA (ed25519) key.
-    pub struct SessionKeys {
-        pub aura: Aura,
-        pub grandpa: Grandpa,
-    }
+	/// The session keys of an aggregator: an Aura (sr25519) and a GRANDPA (ed25519) key.
+	pub struct SessionKeys {
+		pub aura: Aura,
+		pub grandpa: Grandpa,
+	}
 }
 
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
-    spec_name: alloc::borrow::Cow::Borrowed("gridmask"),
-    impl_name: alloc::borrow::Cow::Borrowed("gridmask"),
-    authoring_version: 1,
-    // Bump on every change of runtime logic; the node refuses to run a wasm whose version
-    // does not match what the chain expects.
-    spec_version: 100,
-    impl_version: 1,
-    apis: apis::RUNTIME_API_VERSIONS,
-    transaction_version: 1,
-    system_version: 1,
+	spec_name: alloc::borrow::Cow::Borrowed("gridmask"),
+	impl_name: alloc::borrow::Cow::Borrowed("gridmask"),
+	authoring_version: 1,
+	// Bump on every change of runtime logic; the node refuses to run a wasm whose version
+	// does not match what the chain expects.
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
 };
 
 /// Time. Aura slots are `MILLI_SECS_PER_BLOCK` long; a session lasts `SESSION_PERIOD` blocks.
 pub mod time {
-    use super::BlockNumber;
+	use super::BlockNumber;
 
-    /// Target block time. Aura authors one block per slot of this length.
-    pub const MILLI_SECS_PER_BLOCK: u64 = 6000;
-    /// Aura slot duration (equal to the block time).
-    pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
-    /// Blocks per minute at the target block time.
-    pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
-    /// Length of a session: authority-set changes take effect at session boundaries, so keep
-    /// it short enough that adding or removing an aggregator is quick (two sessions at most).
-    pub const SESSION_PERIOD: BlockNumber = MINUTES;
+	/// Target block time. Aura authors one block per slot of this length.
+	pub const MILLI_SECS_PER_BLOCK: u64 = 6000;
+	/// Aura slot duration (equal to the block time).
+	pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
+	/// Blocks per minute at the target block time.
+	pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
+	/// Length of a session: authority-set changes take effect at session boundaries, so keep
+	/// it short enough that adding or removing an aggregator is quick (two sessions at most).
+	pub const SESSION_PERIOD: BlockNumber = MINUTES;
 }
 
 /// Currency. 1 GMT = 10^12 plancks.
@@ -123,21 +127,21 @@ pub type BlockId = generic::BlockId<Block>;
 /// `#[pallet::authorize]` origin (meter readings) can be sent as general transactions without
 /// an account; the rest are the usual checks for signed transactions.
 pub type TxExtension = (
-    frame_system::AuthorizeCall<Runtime>,
-    frame_system::CheckNonZeroSender<Runtime>,
-    frame_system::CheckSpecVersion<Runtime>,
-    frame_system::CheckTxVersion<Runtime>,
-    frame_system::CheckGenesis<Runtime>,
-    frame_system::CheckEra<Runtime>,
-    frame_system::CheckNonce<Runtime>,
-    frame_system::CheckWeight<Runtime>,
-    pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
-    frame_system::WeightReclaim<Runtime>,
+	frame_system::AuthorizeCall<Runtime>,
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
 );
 
 /// Unchecked extrinsic type as expected by this runtime.
 pub type UncheckedExtrinsic =
-    generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
@@ -146,63 +150,63 @@ type Migrations = ();
 
 /// Executive: dispatches incoming extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<
-    Runtime,
-    Block,
-    frame_system::ChainContext<Runtime>,
-    Runtime,
-    AllPalletsWithSystem,
-    Migrations,
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+	Migrations,
 >;
 
 #[frame_support::runtime]
 mod runtime {
-    #[runtime::runtime]
-    #[runtime::derive(
-        RuntimeCall,
-        RuntimeEvent,
-        RuntimeError,
-        RuntimeOrigin,
-        RuntimeFreezeReason,
-        RuntimeHoldReason,
-        RuntimeSlashReason,
-        RuntimeLockId,
-        RuntimeTask,
-        RuntimeViewFunction
-    )]
-    pub struct Runtime;
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
 
-    #[runtime::pallet_index(0)]
-    pub type System = frame_system;
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
 
-    #[runtime::pallet_index(1)]
-    pub type Timestamp = pallet_timestamp;
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
 
-    #[runtime::pallet_index(2)]
-    pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Balances = pallet_balances;
 
-    #[runtime::pallet_index(3)]
-    pub type TransactionPayment = pallet_transaction_payment;
+	#[runtime::pallet_index(3)]
+	pub type TransactionPayment = pallet_transaction_payment;
 
-    #[runtime::pallet_index(4)]
-    pub type Sudo = pallet_sudo;
+	#[runtime::pallet_index(4)]
+	pub type Sudo = pallet_sudo;
 
-    // The aggregator registry must come before Session: it answers Session's
-    // `new_session` calls during Session's hooks and genesis.
-    #[runtime::pallet_index(10)]
-    pub type Aggregators = pallet_aggregators;
+	// The aggregator registry must come before Session: it answers Session's
+	// `new_session` calls during Session's hooks and genesis.
+	#[runtime::pallet_index(10)]
+	pub type Aggregators = pallet_aggregators;
 
-    #[runtime::pallet_index(11)]
-    pub type Session = pallet_session;
+	#[runtime::pallet_index(11)]
+	pub type Session = pallet_session;
 
-    #[runtime::pallet_index(12)]
-    pub type Aura = pallet_aura;
+	#[runtime::pallet_index(12)]
+	pub type Aura = pallet_aura;
 
-    #[runtime::pallet_index(13)]
-    pub type Grandpa = pallet_grandpa;
+	#[runtime::pallet_index(13)]
+	pub type Grandpa = pallet_grandpa;
 
-    #[runtime::pallet_index(20)]
-    pub type Meters = pallet_meters;
+	#[runtime::pallet_index(20)]
+	pub type Meters = pallet_meters;
 
-    #[runtime::pallet_index(21)]
-    pub type Readings = pallet_readings;
+	#[runtime::pallet_index(21)]
+	pub type Readings = pallet_readings;
 }

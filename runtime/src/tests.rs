@@ -1,8 +1,8 @@
 //! Runtime-level tests: the genesis presets build a consistent state.
 
 use crate::{
-    genesis_config_presets::{get_preset, preset_names},
-    AccountId, Aggregators, Meters, Runtime, RuntimeGenesisConfig, Session,
+	genesis_config_presets::{get_preset, preset_names},
+	AccountId, Aggregators, Meters, Runtime, RuntimeGenesisConfig, Session,
 };
 use frame_support::traits::Hooks;
 use sp_genesis_builder::PresetId;
@@ -10,117 +10,82 @@ use sp_keyring::Sr25519Keyring::{self, *};
 
 /// RFC 7386 merge: what the node does with a preset (a patch) over the default config.
 fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
-    match (base, patch) {
-        (serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
-            for (k, v) in p {
-                merge(b.entry(k).or_insert(serde_json::Value::Null), v);
-            }
-        }
-        (b, p) => *b = p,
-    }
+	match (base, patch) {
+		(serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
+			for (k, v) in p {
+				merge(b.entry(k).or_insert(serde_json::Value::Null), v);
+			}
+		},
+		(b, p) => *b = p,
+	}
 }
 
 fn ext_for(preset: &str) -> sp_io::TestExternalities {
-    let patch: serde_json::Value =
-        serde_json::from_slice(&get_preset(&PresetId::from(preset)).expect("preset exists"))
-            .unwrap();
-    let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-    merge(&mut config, patch);
-    let mut ext = sp_io::TestExternalities::default();
-    ext.execute_with(|| {
-        frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
-            serde_json::to_vec(&config).unwrap(),
-        )
-        .expect("preset builds a genesis state");
-    });
-    ext
+	let patch: serde_json::Value =
+		serde_json::from_slice(&get_preset(&PresetId::from(preset)).expect("preset exists"))
+			.unwrap();
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	merge(&mut config, patch);
+	let mut ext = sp_io::TestExternalities::default();
+	ext.execute_with(|| {
+		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
+			serde_json::to_vec(&config).unwrap(),
+		)
+		.expect("preset builds a genesis state");
+	});
+	ext
 }
 
 fn accounts(keys: &[Sr25519Keyring]) -> Vec<AccountId> {
-    let mut v: Vec<AccountId> = keys.iter().map(|k| k.to_account_id()).collect();
-    v.sort();
-    v
+	let mut v: Vec<AccountId> = keys.iter().map(|k| k.to_account_id()).collect();
+	v.sort();
+	v
 }
 
 #[test]
 fn presets_are_listed_and_aliases_resolve() {
-    let names: Vec<String> = preset_names()
-        .iter()
-        .map(|p| String::from_utf8_lossy(p.as_ref()).into_owned())
-        .collect();
-    assert_eq!(names, vec!["development", "local_testnet"]);
-    assert_eq!(
-        get_preset(&PresetId::from("dev")),
-        get_preset(&PresetId::from("development"))
-    );
-    assert_eq!(
-        get_preset(&PresetId::from("local")),
-        get_preset(&PresetId::from("local_testnet"))
-    );
-    assert!(get_preset(&PresetId::from("mainnet")).is_none());
+	let names: Vec<String> =
+		preset_names().iter().map(|p| String::from_utf8_lossy(p.as_ref()).into_owned()).collect();
+	assert_eq!(names, vec!["development", "local_testnet"]);
+	assert_eq!(get_preset(&PresetId::from("dev")), get_preset(&PresetId::from("development")));
+	assert_eq!(get_preset(&PresetId::from("local")), get_preset(&PresetId::from("local_testnet")));
+	assert!(get_preset(&PresetId::from("mainnet")).is_none());
 }
 
 #[test]
 fn dev_preset_has_alice_as_the_only_aggregator() {
-    ext_for("development").execute_with(|| {
-        assert_eq!(Aggregators::aggregators(), accounts(&[Alice]));
-        assert_eq!(Session::validators(), accounts(&[Alice]));
-        assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
-        assert_eq!(
-            pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(),
-            1
-        );
-        assert_eq!(
-            pallet_sudo::Key::<Runtime>::get(),
-            Some(Alice.to_account_id())
-        );
-        assert_eq!(
-            pallet_meters::Kgc::<Runtime>::get(),
-            Some(Bob.to_account_id())
-        );
-        assert_eq!(
-            pallet_meters::Cc::<Runtime>::get(),
-            Some(Charlie.to_account_id())
-        );
-        Aggregators::do_try_state().unwrap();
-        assert_eq!(
-            Meters::role_holder(pallet_meters::Role::Kgc),
-            Some(Bob.to_account_id())
-        );
-    });
+	ext_for("development").execute_with(|| {
+		assert_eq!(Aggregators::aggregators(), accounts(&[Alice]));
+		assert_eq!(Session::validators(), accounts(&[Alice]));
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
+		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 1);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Alice.to_account_id()));
+		assert_eq!(pallet_meters::Kgc::<Runtime>::get(), Some(Bob.to_account_id()));
+		assert_eq!(pallet_meters::Cc::<Runtime>::get(), Some(Charlie.to_account_id()));
+		Aggregators::do_try_state().unwrap();
+		assert_eq!(Meters::role_holder(pallet_meters::Role::Kgc), Some(Bob.to_account_id()));
+	});
 }
 
 #[test]
 fn local_preset_has_four_aggregators() {
-    ext_for("local_testnet").execute_with(|| {
-        assert_eq!(
-            Aggregators::aggregators(),
-            accounts(&[Alice, Bob, Charlie, Dave])
-        );
-        assert_eq!(Session::validators().len(), 4);
-        assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
-        assert_eq!(
-            pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(),
-            4
-        );
-        assert_eq!(
-            pallet_meters::Kgc::<Runtime>::get(),
-            Some(Eve.to_account_id())
-        );
-        assert_eq!(
-            pallet_meters::Cc::<Runtime>::get(),
-            Some(Ferdie.to_account_id())
-        );
-        Aggregators::do_try_state().unwrap();
-    });
+	ext_for("local_testnet").execute_with(|| {
+		assert_eq!(Aggregators::aggregators(), accounts(&[Alice, Bob, Charlie, Dave]));
+		assert_eq!(Session::validators().len(), 4);
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
+		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 4);
+		assert_eq!(pallet_meters::Kgc::<Runtime>::get(), Some(Eve.to_account_id()));
+		assert_eq!(pallet_meters::Cc::<Runtime>::get(), Some(Ferdie.to_account_id()));
+		Aggregators::do_try_state().unwrap();
+	});
 }
 
 #[test]
 fn integrity_tests_pass() {
-    sp_io::TestExternalities::default().execute_with(|| {
-        <crate::AllPalletsWithSystem as frame_support::traits::IntegrityTest>::integrity_test();
-        <Aggregators as Hooks<crate::BlockNumber>>::integrity_test();
-    });
+	sp_io::TestExternalities::default().execute_with(|| {
+		<crate::AllPalletsWithSystem as frame_support::traits::IntegrityTest>::integrity_test();
+		<Aggregators as Hooks<crate::BlockNumber>>::integrity_test();
+	});
 }
 
 /// PROTOCOL §4 steps 1–4 in the real runtime: 10 meters in 2 regions, setups published by the
@@ -128,381 +93,342 @@ fn integrity_tests_pass() {
 /// transaction-extension pipeline (AuthorizeCall first; nonce and fee checks must let an
 /// account-less transaction through, for free), then sealing: each region's aggregate equals
 /// the sum of its meters' true consumption.
+/// The client's interface is generated from `client/metadata/gridmask.scale`; it must be this
+/// runtime's metadata (v16). `scripts/metadata.sh` (`GRIDMASK_BLESS=1`) rewrites the file.
+#[test]
+fn committed_client_metadata_is_current() {
+	let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../client/metadata/gridmask.scale");
+	let current = Runtime::metadata_at_version(16).expect("the runtime serves metadata v16");
+	let current: &[u8] = &current;
+	if std::env::var_os("GRIDMASK_BLESS").is_some() {
+		std::fs::write(path, current).expect("write the metadata file");
+	}
+	let committed = std::fs::read(path).unwrap_or_default();
+	assert!(
+		committed == current,
+		"client/metadata/gridmask.scale is stale ({} bytes; the runtime's is {}): run scripts/metadata.sh",
+		committed.len(),
+		current.len()
+	);
+}
+
 /// The readings protocol (PROTOCOL.md §4 steps 1–4) through the real runtime: KGC calls as
 /// signed dispatches, meter readings as general transactions through the runtime's full
 /// `TxExtension` pipeline, sealing by the real hooks.
 mod readings {
-    use super::*;
-    use crate::{Readings, RuntimeCall, RuntimeOrigin, TxExtension, UncheckedExtrinsic};
-    use frame_support::{dispatch::GetDispatchInfo, BoundedVec};
-    use gridmask_primitives::{
-        reading::{meter_readings, ReadingPayload, SignedReading},
-        setup::{build_periods, PeriodSetup, SetupParams},
-        time::TimeParams,
-        Bf1, Bf1Params, MasterSecret, PeriodIndex, PridKey, RegionId,
-    };
-    use pallet_readings::{PeriodOutcome, SetupEntry, BF1_BLOCKS_PER_CHUNK};
-    use sp_core::H256;
-    use sp_runtime::{
-        generic::Era,
-        traits::{Applyable, Checkable},
-        transaction_validity::TransactionValidityError,
-    };
-    use std::collections::BTreeMap;
+	use super::*;
+	use crate::{Readings, RuntimeCall, RuntimeOrigin, TxExtension, UncheckedExtrinsic};
+	use frame_support::{dispatch::GetDispatchInfo, BoundedVec};
+	use gridmask_primitives::{
+		reading::{meter_readings, ReadingPayload, SignedReading},
+		setup::{build_periods, PeriodSetup, SetupParams},
+		time::TimeParams,
+		Bf1, Bf1Params, MasterSecret, PeriodIndex, PridKey, RegionId,
+	};
+	use pallet_readings::{PeriodOutcome, SetupEntry, BF1_BLOCKS_PER_CHUNK};
+	use sp_core::H256;
+	use sp_runtime::{
+		generic::Era,
+		traits::{Applyable, Checkable},
+		transaction_validity::TransactionValidityError,
+	};
+	use std::collections::BTreeMap;
 
-    /// A period boundary (a multiple of the dev chain's 60 s period).
-    const T0: u64 = 1_800_000_000_000;
-    const REGIONS: [RegionId; 2] = [1, 2];
-    const METERS_PER_REGION: usize = 5;
+	/// A period boundary (a multiple of the dev chain's 60 s period).
+	const T0: u64 = 1_800_000_000_000;
+	const REGIONS: [RegionId; 2] = [1, 2];
+	const METERS_PER_REGION: usize = 5;
 
-    fn kgc() -> RuntimeOrigin {
-        RuntimeOrigin::signed(Bob.to_account_id())
-    }
+	fn kgc() -> RuntimeOrigin {
+		RuntimeOrigin::signed(Bob.to_account_id())
+	}
 
-    /// Chain time without the timestamp inherent (which Aura would check against its slot).
-    fn set_now(t: u64) {
-        pallet_timestamp::Now::<Runtime>::put(t);
-    }
+	/// Chain time without the timestamp inherent (which Aura would check against its slot).
+	fn set_now(t: u64) {
+		pallet_timestamp::Now::<Runtime>::put(t);
+	}
 
-    /// A dev chain whose clock has started, with two regions of five registered meters.
-    struct Chain {
-        time: TimeParams,
-        genesis: H256,
-        secrets: BTreeMap<RegionId, Vec<MasterSecret>>,
-    }
+	/// A dev chain whose clock has started, with two regions of five registered meters.
+	struct Chain {
+		time: TimeParams,
+		genesis: H256,
+		secrets: BTreeMap<RegionId, Vec<MasterSecret>>,
+	}
 
-    impl Chain {
-        /// Call inside `ext_for("development").execute_with`.
-        fn start() -> Self {
-            // Block 1 at T0; block 2 starts the metering clock at T0.
-            frame_system::Pallet::<Runtime>::set_block_number(1);
-            set_now(T0);
-            frame_system::Pallet::<Runtime>::set_block_number(2);
-            <Readings as Hooks<crate::BlockNumber>>::on_initialize(2);
-            let time = pallet_readings::TimeConfig::<Runtime>::get().expect("clock configured");
-            assert_eq!(time.genesis_start_ms, T0);
-            let genesis = frame_system::BlockHash::<Runtime>::get(0);
+	impl Chain {
+		/// Call inside `ext_for("development").execute_with`.
+		fn start() -> Self {
+			// Block 1 at T0; block 2 starts the metering clock at T0.
+			frame_system::Pallet::<Runtime>::set_block_number(1);
+			set_now(T0);
+			frame_system::Pallet::<Runtime>::set_block_number(2);
+			<Readings as Hooks<crate::BlockNumber>>::on_initialize(2);
+			let time = pallet_readings::TimeConfig::<Runtime>::get().expect("clock configured");
+			assert_eq!(time.genesis_start_ms, T0);
+			let genesis = frame_system::BlockHash::<Runtime>::get(0);
 
-            let mut secrets = BTreeMap::new();
-            for region in REGIONS {
-                Meters::create_region(kgc(), region, Default::default(), Default::default())
-                    .unwrap();
-                let ms: Vec<MasterSecret> = (0..METERS_PER_REGION as u8)
-                    .map(|i| MasterSecret([region as u8 * 16 + i; 32]))
-                    .collect();
-                let regs = (0..METERS_PER_REGION as u64)
-                    .map(|i| pallet_meters::MeterRegistration {
-                        meter: u64::from(region) * 100 + i,
-                        region,
-                        owner: Alice.to_account_id(),
-                        owner_key: gridmask_primitives::HpkePublicKey([7; 32]),
-                    })
-                    .collect::<Vec<_>>();
-                Meters::register_meters(kgc(), BoundedVec::truncate_from(regs)).unwrap();
-                secrets.insert(region, ms);
-            }
-            Self {
-                time,
-                genesis,
-                secrets,
-            }
-        }
+			let mut secrets = BTreeMap::new();
+			for region in REGIONS {
+				Meters::create_region(kgc(), region, Default::default(), Default::default())
+					.unwrap();
+				let ms: Vec<MasterSecret> = (0..METERS_PER_REGION as u8)
+					.map(|i| MasterSecret([region as u8 * 16 + i; 32]))
+					.collect();
+				let regs = (0..METERS_PER_REGION as u64)
+					.map(|i| pallet_meters::MeterRegistration {
+						meter: u64::from(region) * 100 + i,
+						region,
+						owner: Alice.to_account_id(),
+						owner_key: gridmask_primitives::HpkePublicKey([7; 32]),
+					})
+					.collect::<Vec<_>>();
+				Meters::register_meters(kgc(), BoundedVec::truncate_from(regs)).unwrap();
+				secrets.insert(region, ms);
+			}
+			Self { time, genesis, secrets }
+		}
 
-        /// The honest setup of (region, period), computed as the KGC does.
-        fn setup(&self, region: RegionId, period: PeriodIndex) -> PeriodSetup {
-            let params = SetupParams {
-                region,
-                cycle: self.time.cycle_of(period),
-                periods_per_cycle: self.time.periods_per_cycle,
-                fp_exp: gridmask_primitives::BF1_DEFAULT_FP_EXP,
-            };
-            let leaf = u32::from(self.time.leaf_of(period));
-            build_periods(&params, &self.secrets[&region], leaf..leaf + 1)
-                .unwrap()
-                .remove(0)
-        }
+		/// The honest setup of (region, period), computed as the KGC does.
+		fn setup(&self, region: RegionId, period: PeriodIndex) -> PeriodSetup {
+			let params = SetupParams {
+				region,
+				cycle: self.time.cycle_of(period),
+				periods_per_cycle: self.time.periods_per_cycle,
+				fp_exp: gridmask_primitives::BF1_DEFAULT_FP_EXP,
+			};
+			let leaf = u32::from(self.time.leaf_of(period));
+			build_periods(&params, &self.secrets[&region], leaf..leaf + 1).unwrap().remove(0)
+		}
 
-        /// The KGC publishes `s` (with `bf1` as the filter), before the period's window opens.
-        fn publish(&self, s: &PeriodSetup, bf1: &Bf1) {
-            let entry = SetupEntry {
-                region: s.region,
-                period: s.period,
-                bf1: bf1.params(),
-                t: s.t,
-                z: s.z,
-                expected: s.entries,
-            };
-            Readings::publish_setup(kgc(), BoundedVec::truncate_from(vec![entry])).unwrap();
-            let chunks = (0..bf1.chunk_count(BF1_BLOCKS_PER_CHUNK))
-                .map(|i| {
-                    (
-                        i,
-                        bf1.chunk(i, BF1_BLOCKS_PER_CHUNK)
-                            .unwrap()
-                            .to_vec()
-                            .try_into()
-                            .unwrap(),
-                    )
-                })
-                .collect::<Vec<_>>();
-            Readings::publish_bf1_chunks(
-                kgc(),
-                s.region,
-                s.period,
-                BoundedVec::truncate_from(chunks),
-            )
-            .unwrap();
-        }
+		/// The KGC publishes `s` (with `bf1` as the filter), before the period's window opens.
+		fn publish(&self, s: &PeriodSetup, bf1: &Bf1) {
+			let entry = SetupEntry {
+				region: s.region,
+				period: s.period,
+				bf1: bf1.params(),
+				t: s.t,
+				z: s.z,
+				expected: s.entries,
+			};
+			Readings::publish_setup(kgc(), BoundedVec::truncate_from(vec![entry])).unwrap();
+			let chunks = (0..bf1.chunk_count(BF1_BLOCKS_PER_CHUNK))
+				.map(|i| {
+					(i, bf1.chunk(i, BF1_BLOCKS_PER_CHUNK).unwrap().to_vec().try_into().unwrap())
+				})
+				.collect::<Vec<_>>();
+			Readings::publish_bf1_chunks(
+				kgc(),
+				s.region,
+				s.period,
+				BoundedVec::truncate_from(chunks),
+			)
+			.unwrap();
+		}
 
-        fn window_open(&self, period: PeriodIndex) -> u64 {
-            self.time.period_end(period).unwrap()
-        }
+		fn window_open(&self, period: PeriodIndex) -> u64 {
+			self.time.period_end(period).unwrap()
+		}
 
-        /// Meter `i` of `region` reports `consumption` for `period` (both shares).
-        fn readings(
-            &self,
-            region: RegionId,
-            i: usize,
-            period: PeriodIndex,
-            consumption: u64,
-        ) -> [SignedReading; 2] {
-            let open = self.window_open(period);
-            let keys = self.secrets[&region][i]
-                .cycle_seeds(self.time.cycle_of(period))
-                .period_keys(self.time.leaf_of(period));
-            meter_readings(
-                &keys,
-                self.genesis,
-                region,
-                period,
-                consumption,
-                0x5eed ^ consumption,
-                [open + 1_000, open + 4_000],
-            )
-        }
+		/// Meter `i` of `region` reports `consumption` for `period` (both shares).
+		fn readings(
+			&self,
+			region: RegionId,
+			i: usize,
+			period: PeriodIndex,
+			consumption: u64,
+		) -> [SignedReading; 2] {
+			let open = self.window_open(period);
+			let keys = self.secrets[&region][i]
+				.cycle_seeds(self.time.cycle_of(period))
+				.period_keys(self.time.leaf_of(period));
+			meter_readings(
+				&keys,
+				self.genesis,
+				region,
+				period,
+				consumption,
+				0x5eed ^ consumption,
+				[open + 1_000, open + 4_000],
+			)
+		}
 
-        /// Runs the hooks of the blocks after the window of `period` until every region's
-        /// outcome is known.
-        fn seal(&self, period: PeriodIndex) -> BTreeMap<RegionId, PeriodOutcome> {
-            let mut n = 4;
-            let mut now = self.window_open(period) + self.time.window_ms;
-            while REGIONS
-                .iter()
-                .any(|r| pallet_readings::Outcomes::<Runtime>::get(r, period).is_none())
-            {
-                assert!(n < 20, "sealing did not finish");
-                frame_system::Pallet::<Runtime>::set_block_number(n);
-                <Readings as Hooks<crate::BlockNumber>>::on_initialize(n);
-                set_now(now);
-                now += 6_000;
-                n += 1;
-            }
-            REGIONS
-                .iter()
-                .map(|r| {
-                    (
-                        *r,
-                        pallet_readings::Outcomes::<Runtime>::get(r, period).unwrap(),
-                    )
-                })
-                .collect()
-        }
-    }
+		/// Runs the hooks of the blocks after the window of `period` until every region's
+		/// outcome is known.
+		fn seal(&self, period: PeriodIndex) -> BTreeMap<RegionId, PeriodOutcome> {
+			let mut n = 4;
+			let mut now = self.window_open(period) + self.time.window_ms;
+			while REGIONS
+				.iter()
+				.any(|r| pallet_readings::Outcomes::<Runtime>::get(r, period).is_none())
+			{
+				assert!(n < 20, "sealing did not finish");
+				frame_system::Pallet::<Runtime>::set_block_number(n);
+				<Readings as Hooks<crate::BlockNumber>>::on_initialize(n);
+				set_now(now);
+				now += 6_000;
+				n += 1;
+			}
+			REGIONS
+				.iter()
+				.map(|r| (*r, pallet_readings::Outcomes::<Runtime>::get(r, period).unwrap()))
+				.collect()
+		}
+	}
 
-    /// Applies `r` as a general (unsigned, authorized) transaction with the runtime's full
-    /// extension pipeline, and checks that it paid no fee.
-    fn submit(r: &SignedReading) -> Result<(), TransactionValidityError> {
-        let call = RuntimeCall::Readings(pallet_readings::Call::submit_reading {
-            region: r.payload.region,
-            period: r.payload.period,
-            prid: r.payload.prid,
-            value: r.payload.value,
-            timestamp_ms: r.payload.timestamp_ms,
-            signature: r.signature,
-        });
-        let ext: TxExtension = (
-            frame_system::AuthorizeCall::new(),
-            frame_system::CheckNonZeroSender::new(),
-            frame_system::CheckSpecVersion::new(),
-            frame_system::CheckTxVersion::new(),
-            frame_system::CheckGenesis::new(),
-            frame_system::CheckEra::from(Era::Immortal),
-            frame_system::CheckNonce::from(0),
-            frame_system::CheckWeight::new(),
-            pallet_transaction_payment::ChargeTransactionPayment::from(0),
-            frame_system::WeightReclaim::new(),
-        );
-        let xt = UncheckedExtrinsic::new_transaction(call, ext);
-        let info = xt.get_dispatch_info();
-        let len = codec::Encode::encoded_size(&xt);
-        let checked = Checkable::check(xt, &frame_system::ChainContext::<Runtime>::default())?;
-        let issuance = pallet_balances::TotalIssuance::<Runtime>::get();
-        checked
-            .apply::<Runtime>(&info, len)?
-            .expect("an authorized reading dispatches");
-        assert_eq!(
-            pallet_balances::TotalIssuance::<Runtime>::get(),
-            issuance,
-            "no fee"
-        );
-        Ok(())
-    }
+	/// Applies `r` as a general (unsigned, authorized) transaction with the runtime's full
+	/// extension pipeline, and checks that it paid no fee.
+	fn submit(r: &SignedReading) -> Result<(), TransactionValidityError> {
+		let call = RuntimeCall::Readings(pallet_readings::Call::submit_reading {
+			region: r.payload.region,
+			period: r.payload.period,
+			prid: r.payload.prid,
+			value: r.payload.value,
+			timestamp_ms: r.payload.timestamp_ms,
+			signature: r.signature,
+		});
+		let ext: TxExtension = (
+			frame_system::AuthorizeCall::new(),
+			frame_system::CheckNonZeroSender::new(),
+			frame_system::CheckSpecVersion::new(),
+			frame_system::CheckTxVersion::new(),
+			frame_system::CheckGenesis::new(),
+			frame_system::CheckEra::from(Era::Immortal),
+			frame_system::CheckNonce::from(0),
+			frame_system::CheckWeight::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::from(0),
+			frame_system::WeightReclaim::new(),
+		);
+		let xt = UncheckedExtrinsic::new_transaction(call, ext);
+		let info = xt.get_dispatch_info();
+		let len = codec::Encode::encoded_size(&xt);
+		let checked = Checkable::check(xt, &frame_system::ChainContext::<Runtime>::default())?;
+		let issuance = pallet_balances::TotalIssuance::<Runtime>::get();
+		checked.apply::<Runtime>(&info, len)?.expect("an authorized reading dispatches");
+		assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), issuance, "no fee");
+		Ok(())
+	}
 
-    fn consumption(region: RegionId, i: usize) -> u64 {
-        250 + 37 * i as u64 + u64::from(region)
-    }
+	fn consumption(region: RegionId, i: usize) -> u64 {
+		250 + 37 * i as u64 + u64::from(region)
+	}
 
-    #[test]
-    fn every_meter_reports_and_each_region_seals_its_sum() {
-        ext_for("development").execute_with(|| {
-            let chain = Chain::start();
-            let period = 1;
-            for region in REGIONS {
-                let s = chain.setup(region, period);
-                chain.publish(&s, &s.bf1);
-            }
-            frame_system::Pallet::<Runtime>::set_block_number(3);
-            set_now(chain.window_open(period) + 6_000);
-            let mut expected = BTreeMap::new();
-            for region in REGIONS {
-                for i in 0..METERS_PER_REGION {
-                    let c = consumption(region, i);
-                    *expected.entry(region).or_insert(0u64) += c;
-                    for r in chain.readings(region, i, period, c) {
-                        submit(&r).expect("an honest reading is valid");
-                    }
-                }
-            }
-            let outcomes = chain.seal(period);
-            for (region, total) in expected {
-                assert_eq!(
-                    outcomes[&region],
-                    PeriodOutcome::Sealed {
-                        aggregate: total,
-                        count: 10
-                    },
-                    "region {region}"
-                );
-            }
-        });
-    }
+	#[test]
+	fn every_meter_reports_and_each_region_seals_its_sum() {
+		ext_for("development").execute_with(|| {
+			let chain = Chain::start();
+			let period = 1;
+			for region in REGIONS {
+				let s = chain.setup(region, period);
+				chain.publish(&s, &s.bf1);
+			}
+			frame_system::Pallet::<Runtime>::set_block_number(3);
+			set_now(chain.window_open(period) + 6_000);
+			let mut expected = BTreeMap::new();
+			for region in REGIONS {
+				for i in 0..METERS_PER_REGION {
+					let c = consumption(region, i);
+					*expected.entry(region).or_insert(0u64) += c;
+					for r in chain.readings(region, i, period, c) {
+						submit(&r).expect("an honest reading is valid");
+					}
+				}
+			}
+			let outcomes = chain.seal(period);
+			for (region, total) in expected {
+				assert_eq!(
+					outcomes[&region],
+					PeriodOutcome::Sealed { aggregate: total, count: 10 },
+					"region {region}"
+				);
+			}
+		});
+	}
 
-    #[test]
-    fn a_silent_meter_faults_its_region_only() {
-        ext_for("development").execute_with(|| {
-            let chain = Chain::start();
-            let period = 1;
-            for region in REGIONS {
-                let s = chain.setup(region, period);
-                chain.publish(&s, &s.bf1);
-            }
-            frame_system::Pallet::<Runtime>::set_block_number(3);
-            set_now(chain.window_open(period) + 6_000);
-            let mut sum2 = 0;
-            for region in REGIONS {
-                for i in 0..METERS_PER_REGION {
-                    if region == 1 && i == 3 {
-                        continue; // meter 103 stays silent
-                    }
-                    let c = consumption(region, i);
-                    if region == 2 {
-                        sum2 += c;
-                    }
-                    for r in chain.readings(region, i, period, c) {
-                        submit(&r).unwrap();
-                    }
-                }
-            }
-            let outcomes = chain.seal(period);
-            assert_eq!(
-                outcomes[&1],
-                PeriodOutcome::Faulted {
-                    expected: 10,
-                    received: 8
-                }
-            );
-            assert_eq!(
-                outcomes[&2],
-                PeriodOutcome::Sealed {
-                    aggregate: sum2,
-                    count: 10
-                }
-            );
-        });
-    }
+	#[test]
+	fn a_silent_meter_faults_its_region_only() {
+		ext_for("development").execute_with(|| {
+			let chain = Chain::start();
+			let period = 1;
+			for region in REGIONS {
+				let s = chain.setup(region, period);
+				chain.publish(&s, &s.bf1);
+			}
+			frame_system::Pallet::<Runtime>::set_block_number(3);
+			set_now(chain.window_open(period) + 6_000);
+			let mut sum2 = 0;
+			for region in REGIONS {
+				for i in 0..METERS_PER_REGION {
+					if region == 1 && i == 3 {
+						continue; // meter 103 stays silent
+					}
+					let c = consumption(region, i);
+					if region == 2 {
+						sum2 += c;
+					}
+					for r in chain.readings(region, i, period, c) {
+						submit(&r).unwrap();
+					}
+				}
+			}
+			let outcomes = chain.seal(period);
+			assert_eq!(outcomes[&1], PeriodOutcome::Faulted { expected: 10, received: 8 });
+			assert_eq!(outcomes[&2], PeriodOutcome::Sealed { aggregate: sum2, count: 10 });
+		});
+	}
 
-    /// BF1 is only a cheap first filter: with a deliberately tiny filter (one block, every bit
-    /// set) a PRID that no meter owns is admitted, and T catches it at sealing — even when the
-    /// count of shares matches (the forger takes a silent meter's place).
-    #[test]
-    fn a_forged_prid_passing_a_tiny_filter_is_caught_by_t() {
-        ext_for("development").execute_with(|| {
-            let chain = Chain::start();
-            let period = 1;
-            let tiny = Bf1::from_parts(
-                Bf1Params {
-                    num_blocks: 1,
-                    k: 22,
-                },
-                vec![0xff; 64],
-            )
-            .unwrap();
-            let s1 = chain.setup(1, period);
-            chain.publish(&s1, &tiny);
-            let s2 = chain.setup(2, period);
-            chain.publish(&s2, &s2.bf1);
+	/// BF1 is only a cheap first filter: with a deliberately tiny filter (one block, every bit
+	/// set) a PRID that no meter owns is admitted, and T catches it at sealing — even when the
+	/// count of shares matches (the forger takes a silent meter's place).
+	#[test]
+	fn a_forged_prid_passing_a_tiny_filter_is_caught_by_t() {
+		ext_for("development").execute_with(|| {
+			let chain = Chain::start();
+			let period = 1;
+			let tiny = Bf1::from_parts(Bf1Params { num_blocks: 1, k: 22 }, vec![0xff; 64]).unwrap();
+			let s1 = chain.setup(1, period);
+			chain.publish(&s1, &tiny);
+			let s2 = chain.setup(2, period);
+			chain.publish(&s2, &s2.bf1);
 
-            frame_system::Pallet::<Runtime>::set_block_number(3);
-            let open = chain.window_open(period);
-            set_now(open + 6_000);
-            for region in REGIONS {
-                for i in 0..METERS_PER_REGION {
-                    if region == 1 && i == 0 {
-                        continue; // meter 100 is silent; the forger sends two shares instead
-                    }
-                    for r in chain.readings(region, i, period, consumption(region, i)) {
-                        submit(&r).unwrap();
-                    }
-                }
-            }
-            let forged = |seed: u8, value: u64| {
-                let key = PridKey::from_leaf(&[seed; 32]);
-                let payload = ReadingPayload {
-                    genesis_hash: chain.genesis,
-                    region: 1,
-                    period,
-                    prid: key.prid(),
-                    value,
-                    timestamp_ms: open + 2_000,
-                };
-                let signature = key.sign(&payload.signing_message());
-                SignedReading { payload, signature }
-            };
-            // Region 2's real filter stops the same forger at authorization.
-            let mut stray = forged(0x99, 1);
-            stray.payload.region = 2;
-            stray.signature =
-                PridKey::from_leaf(&[0x99; 32]).sign(&stray.payload.signing_message());
-            assert_eq!(
-                submit(&stray),
-                Err(pallet_readings::ReadingRejection::NotInFilter.into())
-            );
-            // Region 1's tiny filter admits both forged shares.
-            submit(&forged(0x99, 1_000_000)).expect("the tiny filter admits any PRID");
-            submit(&forged(0x98, 2_000_000)).expect("the tiny filter admits any PRID");
+			frame_system::Pallet::<Runtime>::set_block_number(3);
+			let open = chain.window_open(period);
+			set_now(open + 6_000);
+			for region in REGIONS {
+				for i in 0..METERS_PER_REGION {
+					if region == 1 && i == 0 {
+						continue; // meter 100 is silent; the forger sends two shares instead
+					}
+					for r in chain.readings(region, i, period, consumption(region, i)) {
+						submit(&r).unwrap();
+					}
+				}
+			}
+			let forged = |seed: u8, value: u64| {
+				let key = PridKey::from_leaf(&[seed; 32]);
+				let payload = ReadingPayload {
+					genesis_hash: chain.genesis,
+					region: 1,
+					period,
+					prid: key.prid(),
+					value,
+					timestamp_ms: open + 2_000,
+				};
+				let signature = key.sign(&payload.signing_message());
+				SignedReading { payload, signature }
+			};
+			// Region 2's real filter stops the same forger at authorization.
+			let mut stray = forged(0x99, 1);
+			stray.payload.region = 2;
+			stray.signature =
+				PridKey::from_leaf(&[0x99; 32]).sign(&stray.payload.signing_message());
+			assert_eq!(submit(&stray), Err(pallet_readings::ReadingRejection::NotInFilter.into()));
+			// Region 1's tiny filter admits both forged shares.
+			submit(&forged(0x99, 1_000_000)).expect("the tiny filter admits any PRID");
+			submit(&forged(0x98, 2_000_000)).expect("the tiny filter admits any PRID");
 
-            let outcomes = chain.seal(period);
-            assert_eq!(
-                outcomes[&1],
-                PeriodOutcome::Faulted {
-                    expected: 10,
-                    received: 10
-                }
-            );
-            assert!(matches!(
-                outcomes[&2],
-                PeriodOutcome::Sealed { count: 10, .. }
-            ));
-        });
-    }
+			let outcomes = chain.seal(period);
+			assert_eq!(outcomes[&1], PeriodOutcome::Faulted { expected: 10, received: 10 });
+			assert!(matches!(outcomes[&2], PeriodOutcome::Sealed { count: 10, .. }));
+		});
+	}
 }

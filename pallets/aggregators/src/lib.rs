@@ -40,6 +40,8 @@ extern crate alloc;
 pub use pallet::*;
 pub use weights::WeightInfo;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -48,6 +50,29 @@ pub mod weights;
 
 /// Log target of this pallet.
 const LOG_TARGET: &str = "runtime::aggregators";
+
+/// Benchmarks only: what the benchmarks need from the runtime beyond [`Config`].
+///
+/// `Keys` is the runtime's `pallet_session::Config::Keys`, a type made by
+/// `sp_runtime::impl_opaque_keys!`. That macro gives it an inherent
+/// `generate(owner, seed)`, which no trait exposes, so the runtime has to call it:
+///
+/// ```ignore
+/// impl pallet_aggregators::BenchmarkHelper<AccountId, SessionKeys> for Helper {
+/// 	fn generate_session_keys_and_proof(owner: AccountId) -> (SessionKeys, Vec<u8>) {
+/// 		let generated = SessionKeys::generate(&owner.encode(), None);
+/// 		(generated.keys, generated.proof.encode())
+/// 	}
+/// }
+/// ```
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId, Keys> {
+	/// Fresh session keys, registered to nobody, and the proof that `owner` holds them: what
+	/// the node's `author_rotateKeysWithOwner(owner)` RPC returns, i.e. the keys generated in
+	/// the keystore and the SCALE-encoded tuple of each key's proof of possession over
+	/// `owner.encode()`. Each call must return different keys.
+	fn generate_session_keys_and_proof(owner: AccountId) -> (Keys, alloc::vec::Vec<u8>);
+}
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -78,6 +103,13 @@ pub mod pallet {
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+
+		/// Benchmarks only: generates valid session keys and their ownership proof.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: crate::BenchmarkHelper<
+			Self::AccountId,
+			<Self as pallet_session::Config>::Keys,
+		>;
 	}
 
 	/// The registered aggregators, sorted by account, no duplicates.
@@ -192,7 +224,11 @@ pub mod pallet {
 			set.try_insert(pos, who.clone()).map_err(|_| Error::<T>::TooManyAggregators)?;
 			// pallet-session checks the proof and key uniqueness, and keeps its bookkeeping
 			// (key owners, consumer reference) as if `who` had called `set_keys` itself.
-			pallet_session::Pallet::<T>::set_keys(RawOrigin::Signed(who.clone()).into(), keys, proof)?;
+			pallet_session::Pallet::<T>::set_keys(
+				RawOrigin::Signed(who.clone()).into(),
+				keys,
+				proof,
+			)?;
 			Aggregators::<T>::put(set);
 			PendingChange::<T>::put(true);
 			Self::deposit_event(Event::AggregatorAdded { who });
@@ -215,10 +251,7 @@ pub mod pallet {
 			T::AdminOrigin::ensure_origin(origin)?;
 			let mut set = Aggregators::<T>::get();
 			let pos = set.binary_search(&who).map_err(|_| Error::<T>::NotAggregator)?;
-			ensure!(
-				set.len() as u32 > T::MinAggregators::get(),
-				Error::<T>::TooFewAggregators
-			);
+			ensure!(set.len() as u32 > T::MinAggregators::get(), Error::<T>::TooFewAggregators);
 			set.remove(pos);
 			// Keys of a planned-but-removed validator are not needed any more: the queued set
 			// keeps its own copy, and the next plan leaves `who` out.

@@ -79,6 +79,19 @@ impl pallet_aggregators::Config for Test {
 	type MinAggregators = ConstU32<MIN_AGGREGATORS>;
 	type MaxAggregators = ConstU32<MAX_AGGREGATORS>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockBenchmarkHelper;
+}
+
+/// Random `UintAuthorityId` keys (as `generate` makes them) with their real proof.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId, MockSessionKeys> for MockBenchmarkHelper {
+	fn generate_session_keys_and_proof(owner: AccountId) -> (MockSessionKeys, Vec<u8>) {
+		let generated = MockSessionKeys::generate(&owner.encode(), None);
+		(generated.keys, generated.proof.encode())
+	}
 }
 
 /// Session keys of account `who` in tests: the key id is `who * 100`, so keys and accounts

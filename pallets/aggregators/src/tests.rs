@@ -67,10 +67,9 @@ fn add_aggregator_works_and_takes_effect_two_sessions_later() {
 fn unchanged_registry_plans_nothing() {
 	ExtBuilder::default().build_and_execute(|| {
 		run_to_session(3);
-		assert!(!System::events().iter().any(|r| matches!(
-			r.event,
-			RuntimeEvent::Aggregators(Event::NewSetPlanned { .. })
-		)));
+		assert!(!System::events()
+			.iter()
+			.any(|r| matches!(r.event, RuntimeEvent::Aggregators(Event::NewSetPlanned { .. }))));
 		assert_eq!(Session::validators(), vec![1, 2, 3]);
 	});
 }

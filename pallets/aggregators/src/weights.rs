@@ -8,7 +8,10 @@
 #![allow(unused_parens, unused_imports)]
 
 use core::marker::PhantomData;
-use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
+use frame_support::{
+	traits::Get,
+	weights::{constants::RocksDbWeight, Weight},
+};
 
 /// Weight functions needed by `pallet-aggregators`.
 pub trait WeightInfo {

@@ -31,6 +31,8 @@ pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -249,10 +251,7 @@ pub mod pallet {
 			let mut ids: Vec<MeterId> = meters.iter().map(|m| m.meter).collect();
 			ids.sort_unstable();
 			ensure!(ids.windows(2).all(|w| w[0] != w[1]), Error::<T>::DuplicateInBatch);
-			ensure!(
-				ids.iter().all(|id| !Meters::<T>::contains_key(id)),
-				Error::<T>::MeterExists
-			);
+			ensure!(ids.iter().all(|id| !Meters::<T>::contains_key(id)), Error::<T>::MeterExists);
 			Regions::<T>::try_mutate(region, |r| -> DispatchResult {
 				let r = r.as_mut().ok_or(Error::<T>::UnknownRegion)?;
 				r.active_meters = r
@@ -453,8 +452,8 @@ pub mod pallet {
 			}
 			for (meter, m) in Meters::<T>::iter() {
 				ensure!(
-					(m.status == MeterStatus::Retired) !=
-						MetersByRegion::<T>::contains_key(m.region, meter),
+					(m.status == MeterStatus::Retired)
+						!= MetersByRegion::<T>::contains_key(m.region, meter),
 					"meter index out of date"
 				);
 			}

@@ -126,11 +126,21 @@ fn create_region_errors() {
 			Error::<Test>::RegionExists
 		);
 		assert_noop!(
-			Meters::create_region(RuntimeOrigin::signed(CC), R2, Default::default(), Default::default()),
+			Meters::create_region(
+				RuntimeOrigin::signed(CC),
+				R2,
+				Default::default(),
+				Default::default()
+			),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Meters::create_region(RuntimeOrigin::root(), R2, Default::default(), Default::default()),
+			Meters::create_region(
+				RuntimeOrigin::root(),
+				R2,
+				Default::default(),
+				Default::default()
+			),
 			DispatchError::BadOrigin
 		);
 	});
@@ -162,11 +172,16 @@ fn set_region_aggregators_works_and_errors() {
 fn register_meters_works() {
 	ExtBuilder::default().build_and_execute(|| {
 		setup();
-		System::assert_last_event(Event::MetersRegistered { region: R1, meters: vec![1, 2, 3] }.into());
+		System::assert_last_event(
+			Event::MetersRegistered { region: R1, meters: vec![1, 2, 3] }.into(),
+		);
 		assert_eq!(Meters::active_meters(R1), 3);
 		assert_eq!(Meters::active_meters(R2), 0);
 		let m = MeterRecords::get(2).unwrap();
-		assert_eq!((m.region, m.owner, m.owner_key, m.status, m.faults), (R1, 102, key(2), MeterStatus::Active, 0));
+		assert_eq!(
+			(m.region, m.owner, m.owner_key, m.status, m.faults),
+			(R1, 102, key(2), MeterStatus::Active, 0)
+		);
 		assert_eq!(MetersByRegion::<Test>::iter_key_prefix(R1).count(), 3);
 	});
 }
@@ -276,7 +291,10 @@ fn suspend_and_reinstate() {
 		assert_noop!(Meters::suspend_meter(kgc(), 9), Error::<Test>::UnknownMeter);
 		assert_noop!(Meters::reinstate_meter(kgc(), 9), Error::<Test>::UnknownMeter);
 		assert_noop!(Meters::suspend_meter(RuntimeOrigin::signed(CC), 1), DispatchError::BadOrigin);
-		assert_noop!(Meters::reinstate_meter(RuntimeOrigin::signed(CC), 1), DispatchError::BadOrigin);
+		assert_noop!(
+			Meters::reinstate_meter(RuntimeOrigin::signed(CC), 1),
+			DispatchError::BadOrigin
+		);
 	});
 }
 
@@ -309,7 +327,10 @@ fn set_owner_key_works_and_errors() {
 		assert_eq!(MeterRecords::get(1).unwrap().owner_key, key(0xaa));
 		assert_noop!(Meters::set_owner_key(kgc(), 9, key(1)), Error::<Test>::UnknownMeter);
 		// The owner cannot change it; the KGC registers keys.
-		assert_noop!(Meters::set_owner_key(RuntimeOrigin::signed(101), 1, key(1)), DispatchError::BadOrigin);
+		assert_noop!(
+			Meters::set_owner_key(RuntimeOrigin::signed(101), 1, key(1)),
+			DispatchError::BadOrigin
+		);
 	});
 }
 

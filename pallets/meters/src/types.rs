@@ -8,7 +8,16 @@ pub use gridmask_primitives::{HpkePublicKey, MeterId, RegionId};
 
 /// A privileged role.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub enum Role {
 	/// Key generation centre and bill provider.
@@ -31,7 +40,16 @@ pub struct Region<AccountId, MaxName: Get<u32>, MaxAggregators: Get<u32>> {
 
 /// The status of a meter.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub enum MeterStatus {
 	/// Expected to report every period.
@@ -58,7 +76,9 @@ pub struct Meter<AccountId> {
 }
 
 /// One meter of a `register_meters` batch.
-#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
 pub struct MeterRegistration<AccountId> {
 	/// The billing id.
 	pub meter: MeterId,

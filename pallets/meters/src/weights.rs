@@ -24,7 +24,9 @@ pub trait WeightInfo {
 
 fn weights(db: RuntimeDbWeight) -> impl Fn(u64, u64, u64) -> Weight {
 	move |base, reads, writes| {
-		Weight::from_parts(base, 2_000).saturating_add(db.reads(reads)).saturating_add(db.writes(writes))
+		Weight::from_parts(base, 2_000)
+			.saturating_add(db.reads(reads))
+			.saturating_add(db.writes(writes))
 	}
 }
 

@@ -142,8 +142,8 @@ pub mod types;
 pub mod weights;
 
 use gridmask_primitives::{
-	Bf1Probe, Moment, PeriodIndex, Prid, ReadingPayload, ReadingSignature, RegionId,
-	TBuilder, TimeParams,
+	Bf1Probe, Moment, PeriodIndex, Prid, ReadingPayload, ReadingSignature, RegionId, TBuilder,
+	TimeParams,
 };
 
 const LOG_TARGET: &str = "runtime::readings";
@@ -458,7 +458,9 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
 			let mut weight = T::WeightInfo::on_initialize_idle();
-			let Some(mut time) = TimeConfig::<T>::get() else { return weight };
+			let Some(mut time) = TimeConfig::<T>::get() else {
+				return weight;
+			};
 			let now = T::Clock::now();
 			if time.genesis_start_ms == 0 {
 				if now == 0 {
@@ -867,7 +869,9 @@ pub mod pallet {
 		fn finish_pair(cursor: &SealCursor) {
 			let (region, period) = (cursor.region, cursor.period);
 			let acc = Accumulators::<T>::get(region, period);
-			let Some(setup) = Setups::<T>::get(region, period) else { return };
+			let Some(setup) = Setups::<T>::get(region, period) else {
+				return;
+			};
 			if cursor.builder.count() != acc.count {
 				log::error!(target: LOG_TARGET, "accumulator count differs from stored shares");
 			}
@@ -894,7 +898,9 @@ pub mod pallet {
 
 		/// Whether the shares and filter of `period` may be pruned at chain time `now`.
 		fn prunable(time: &TimeParams, now: Moment, period: PeriodIndex) -> bool {
-			let Some(current) = time.period_at(now) else { return false };
+			let Some(current) = time.period_at(now) else {
+				return false;
+			};
 			period < NextSeal::<T>::get().period
 				&& time.cycle_of(period).saturating_add(T::RetainCycles::get())
 					< time.cycle_of(current)
@@ -907,7 +913,9 @@ pub mod pallet {
 			if meter.try_consume(T::DbWeight::get().reads(2)).is_err() {
 				return;
 			}
-			let Some(time) = Self::started_time() else { return };
+			let Some(time) = Self::started_time() else {
+				return;
+			};
 			let now = T::Clock::now();
 			let mut keys_left = T::MaxPruneStepsPerBlock::get();
 			while keys_left > 0 && meter.can_consume(base.saturating_add(per_key)) {

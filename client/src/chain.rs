@@ -1,0 +1,276 @@
+//! The node connection: the subxt interface generated from `metadata/gridmask.scale`, endpoint
+//! failover, signed (KGC/CC/owner) transactions, authorized reading transactions, and errors
+//! decoded into names.
+
+use anyhow::{anyhow, bail, Context, Result};
+use gridmask_primitives::{time::TimeParams, SignedReading};
+use std::time::Duration;
+use subxt::{
+	config::DefaultExtrinsicParamsBuilder,
+	error::{DispatchError, TransactionEventsError},
+	transactions::{TransactionInvalid, TransactionStatus, ValidationResult},
+	utils::{AccountId32, MultiSignature, H256},
+	OnlineClient, SubstrateConfig,
+};
+use subxt_signer::sr25519::Keypair;
+
+/// The chain's interface, generated from the committed metadata (regenerate it with
+/// `scripts/metadata.sh`; a runtime test fails while it is stale).
+#[subxt::subxt(runtime_metadata_path = "metadata/gridmask.scale")]
+pub mod runtime {}
+
+pub use runtime::runtime_types;
+use runtime_types::gridmask_primitives::prid::{Prid as ChainPrid, ReadingSignature as ChainSig};
+
+/// A reading transaction, ready to submit.
+pub type ReadingTx = subxt::transactions::SubmittableTransaction<
+	SubstrateConfig,
+	subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>,
+>;
+
+/// A connected client. Every `at_*` read is against the latest finalized block unless said.
+#[derive(Clone)]
+pub struct Chain {
+	/// The subxt client.
+	pub api: OnlineClient<SubstrateConfig>,
+	/// The endpoint in use.
+	pub url: String,
+}
+
+impl Chain {
+	/// Connects to the first endpoint of `urls` that answers, in order.
+	pub async fn connect(urls: &[String]) -> Result<Self> {
+		let mut errors = Vec::new();
+		for url in urls {
+			match OnlineClient::<SubstrateConfig>::from_insecure_url(url.as_str()).await {
+				Ok(api) => return Ok(Self { api, url: url.clone() }),
+				Err(e) => errors.push(format!("{url}: {e}")),
+			}
+		}
+		bail!("no node endpoint answered:\n  {}", errors.join("\n  "))
+	}
+
+	/// The genesis hash (what readings and bills are bound to).
+	pub fn genesis(&self) -> H256 {
+		self.api.genesis_hash()
+	}
+
+	/// A runtime constant (from the metadata of the finalized block).
+	pub async fn constant<Addr: subxt::constants::Address>(
+		&self,
+		addr: Addr,
+	) -> Result<Addr::Target> {
+		Ok(self.api.at_current_block().await?.constants().entry(addr)?)
+	}
+
+	/// The readings clock and the chain time, at the best block (what the pool validates
+	/// against).
+	pub async fn time(&self) -> Result<ChainTime> {
+		let at = self.api.at_current_block().await?;
+		let info = at.runtime_apis().call(runtime::runtime_apis().readings_api().time()).await?;
+		let params = info.params.map(|p| TimeParams {
+			genesis_start_ms: p.genesis_start_ms,
+			period_ms: p.period_ms,
+			periods_per_cycle: p.periods_per_cycle,
+			window_ms: p.window_ms,
+		});
+		Ok(ChainTime { params, now_ms: info.now_ms, block: at.block_number() })
+	}
+
+	/// Signs `call` with `signer`, submits it and waits until it is finalized and succeeded.
+	/// A dispatch error comes back as `Pallet::Error: doc`.
+	pub async fn sign_and_finalize<Call: subxt::transactions::Payload>(
+		&self,
+		call: &Call,
+		signer: &Keypair,
+	) -> Result<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>> {
+		let at = self.api.at_current_block().await?;
+		let progress = at
+			.tx()
+			.sign_and_submit_then_watch_default(call, signer)
+			.await
+			.map_err(|e| anyhow!("submission refused: {}", explain_message(&e.to_string())))?;
+		let mut progress = progress;
+		while let Some(status) = futures::StreamExt::next(&mut progress).await {
+			match status? {
+				TransactionStatus::InFinalizedBlock(b) => {
+					let events = b.wait_for_success().await.map_err(|e| anyhow!(explain_events(e)))?;
+					return Ok(events);
+				},
+				TransactionStatus::Invalid { message }
+				| TransactionStatus::Dropped { message }
+				| TransactionStatus::Error { message } => {
+					bail!("transaction not included: {}", explain_message(&message))
+				},
+				_ => {},
+			}
+		}
+		bail!("the node stopped reporting on the transaction")
+	}
+
+	/// Builds the general (unsigned, authorized) transaction of one reading: extension
+	/// format v5, no signature, immortal, nonce 0, no tip — the meter has no account.
+	pub async fn reading_tx(&self, r: &SignedReading) -> Result<ReadingTx> {
+		let at = self.api.at_current_block().await?;
+		let call = runtime::tx().readings().submit_reading(
+			r.payload.region,
+			r.payload.period,
+			ChainPrid(r.payload.prid.0),
+			r.payload.value,
+			r.payload.timestamp_ms,
+			ChainSig(r.signature.0),
+		);
+		let params =
+			DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().immortal().nonce(0).build();
+		// No `VerifySignature` extension exists in the runtime, so the account and signature
+		// given here are never encoded: the result is a bare-preamble general transaction.
+		let tx =
+			at.tx().create_v5_signable_offline(&call, params)?.sign_with_account_and_signature(
+				&AccountId32([0; 32]),
+				&MultiSignature::Sr25519([0; 64]),
+			)?;
+		Ok(tx)
+	}
+
+	/// Asks the runtime why `tx` is invalid (a dry-run validation at the best block), since
+	/// an RPC error carries at most a bare code. `None`: no structured answer (the node did not
+	/// answer, or finds the transaction valid now).
+	pub async fn why_invalid(&self, tx: &ReadingTx) -> Option<ReadingError> {
+		match tx.validate().await {
+			Ok(ValidationResult::Invalid(TransactionInvalid::Custom(code))) => {
+				Some(match pallet_readings::ReadingRejection::try_from(code) {
+					Ok(r) => ReadingError::Rejected(r),
+					Err(code) => ReadingError::Other(anyhow!("rejected with unknown code {code}")),
+				})
+			},
+			Ok(ValidationResult::Invalid(other)) => {
+				Some(ReadingError::Other(anyhow!("invalid transaction: {other:?}")))
+			},
+			_ => None,
+		}
+	}
+
+	/// Waits (polling every `every`) until `f` holds or `timeout` passes.
+	pub async fn wait_until<F, Fut>(
+		&self,
+		timeout: Duration,
+		every: Duration,
+		mut f: F,
+	) -> Result<()>
+	where
+		F: FnMut() -> Fut,
+		Fut: std::future::Future<Output = Result<bool>>,
+	{
+		let deadline = tokio::time::Instant::now() + timeout;
+		loop {
+			if f().await? {
+				return Ok(());
+			}
+			if tokio::time::Instant::now() >= deadline {
+				bail!("timed out after {timeout:?}");
+			}
+			tokio::time::sleep(every).await;
+		}
+	}
+}
+
+/// The chain's clock as seen by the client.
+#[derive(Clone, Copy, Debug)]
+pub struct ChainTime {
+	/// The time parameters (`None`: the chain has no readings clock yet).
+	pub params: Option<TimeParams>,
+	/// The timestamp of the finalized block.
+	pub now_ms: u64,
+	/// The finalized block number.
+	pub block: u64,
+}
+
+impl ChainTime {
+	/// The started clock, or an error saying it has not started.
+	pub fn started(&self) -> Result<TimeParams> {
+		match self.params {
+			Some(p) if p.genesis_start_ms != 0 => Ok(p),
+			_ => bail!("the chain's readings clock has not started (it starts at block 2)"),
+		}
+	}
+}
+
+/// Why a reading was not included.
+#[derive(Debug)]
+pub enum ReadingError {
+	/// Authorization refused it.
+	Rejected(pallet_readings::ReadingRejection),
+	/// Anything else (connection, node).
+	Other(anyhow::Error),
+}
+
+impl std::fmt::Display for ReadingError {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			Self::Rejected(r) => write!(f, "rejected: {} ({})", r.name(), rejection_text(*r)),
+			Self::Other(e) => write!(f, "{e:#}"),
+		}
+	}
+}
+
+impl std::error::Error for ReadingError {}
+
+/// What each authorization rejection means, for people.
+pub fn rejection_text(r: pallet_readings::ReadingRejection) -> &'static str {
+	use pallet_readings::ReadingRejection::*;
+	match r {
+		NotStarted => "the chain's period clock has not started",
+		WindowNotOpen => "the reading window of this period has not opened yet",
+		WindowClosed => "the reading window of this period has closed",
+		NoSetup => "the KGC has published no setup for this region and period",
+		SetupIncomplete => "the setup's filter has not been fully published",
+		DuplicatePrid => "a share under this pseudonym is already on chain",
+		NotInFilter => "the pseudonym is not in the period's filter (not a registered meter's)",
+		BadSignature => "the signature does not verify under the pseudonym",
+	}
+}
+
+fn explain_events(e: TransactionEventsError) -> String {
+	match e {
+		TransactionEventsError::ExtrinsicFailed(d) => explain_dispatch(&d),
+		other => other.to_string(),
+	}
+}
+
+/// `Pallet::Error: first doc line` for a module error, the error's text otherwise.
+pub fn explain_dispatch(d: &DispatchError) -> String {
+	if let DispatchError::Module(m) = d {
+		if let Ok(details) = m.details() {
+			let doc = details.variant.docs.first().map(|s| s.trim()).unwrap_or("");
+			let name = format!("{}::{}", details.pallet.name(), details.variant.name);
+			return if doc.is_empty() { name } else { format!("{name}: {doc}") };
+		}
+	}
+	d.to_string()
+}
+
+/// Pool messages carry `Custom error: N` for our codes; name them.
+pub fn explain_message(message: &str) -> String {
+	let code = message
+		.split(|c: char| !c.is_ascii_digit())
+		.filter(|s| !s.is_empty())
+		.last()
+		.and_then(|s| s.parse::<u8>().ok());
+	if message.contains("Custom") {
+		if let Some(r) = code.and_then(|c| pallet_readings::ReadingRejection::try_from(c).ok()) {
+			return format!("{message} = {}: {}", r.name(), rejection_text(r));
+		}
+	}
+	message.to_string()
+}
+
+/// Parses a secret URI (`//Bob`, a mnemonic, `0x…` seed) into an sr25519 key pair.
+pub fn keypair(suri: &str) -> Result<Keypair> {
+	let uri: subxt_signer::SecretUri = suri.parse().context("bad secret URI")?;
+	Keypair::from_uri(&uri).map_err(|e| anyhow!("bad secret URI: {e}"))
+}
+
+/// The SS58 form of an account.
+pub fn account_of(k: &Keypair) -> AccountId32 {
+	k.public_key().to_account_id()
+}

@@ -1,0 +1,324 @@
+//! The key generation centre: provisioning meters (PROTOCOL §4 step 1) and publishing period
+//! setups (step 2).
+
+use crate::{
+	chain::{account_of, runtime, runtime_types as rt, Chain},
+	progress,
+	store::{
+		write_secret_json, Credential, KgcMeter, KgcStore, OwnerFile, Secret32, StoreDir,
+		FORMAT_VERSION,
+	},
+};
+use anyhow::{bail, Context, Result};
+use gridmask_primitives::{
+	bill,
+	setup::{build_periods, PeriodSetup, SetupParams},
+	time::TimeParams,
+	MasterSecret, MeterId, PeriodIndex, RegionId, BF1_DEFAULT_FP_EXP,
+};
+use pallet_readings::BF1_BLOCKS_PER_CHUNK;
+use rand::RngCore;
+use serde::Serialize;
+use subxt_signer::sr25519::Keypair;
+
+use rt::bounded_collections::bounded_vec::BoundedVec;
+
+/// What `kgc provision` did.
+#[derive(Debug, Serialize)]
+pub struct ProvisionReport {
+	/// Regions created (those that already existed are reused).
+	pub regions_created: Vec<RegionId>,
+	/// Meters registered on chain.
+	pub meters_registered: usize,
+	/// Registration transactions.
+	pub batches: usize,
+	/// Where the store is.
+	pub store: String,
+}
+
+/// Provisions `per_region` meters in each of `regions`, with ids from `first_meter` on: master
+/// secrets into the KGC store, one credential per meter, demo owner keys, on-chain registration
+/// in batches. Refuses to overwrite an existing store.
+pub async fn provision(
+	chain: &Chain,
+	kgc: &Keypair,
+	dir: &StoreDir,
+	regions: &[RegionId],
+	per_region: u32,
+	first_meter: MeterId,
+	batch: Option<u32>,
+) -> Result<ProvisionReport> {
+	if dir.kgc().exists() {
+		bail!(
+			"{} exists: this store is already provisioned (use another --store)",
+			dir.kgc().display()
+		);
+	}
+	let max_batch = chain.constant(runtime::constants().meters().max_register_batch()).await?;
+	let batch = batch.unwrap_or(max_batch).clamp(1, max_batch) as usize;
+	let genesis = format!("{:?}", chain.genesis());
+
+	// Regions first (reusing existing ones: provisioning may add meters to a region).
+	let mut regions_created = Vec::new();
+	for &region in regions {
+		let at = chain.api.at_current_block().await?;
+		let exists = at
+			.storage()
+			.try_fetch(runtime::storage().meters().regions(), (region,))
+			.await?
+			.is_some();
+		if !exists {
+			let name = format!("region-{region}").into_bytes();
+			let call =
+				runtime::tx().meters().create_region(region, BoundedVec(name), BoundedVec(vec![]));
+			chain
+				.sign_and_finalize(&call, kgc)
+				.await
+				.with_context(|| format!("creating region {region}"))?;
+			regions_created.push(region);
+		}
+	}
+
+	// Secrets and files before registration, so nothing registered is ever without its secret.
+	let mut meters = Vec::new();
+	let mut owners = Vec::new();
+	let mut rng = rand::rngs::OsRng;
+	let mut next = first_meter;
+	for &region in regions {
+		for _ in 0..per_region {
+			let master = MasterSecret::generate();
+			let mut account_seed = [0u8; 32];
+			rng.fill_bytes(&mut account_seed);
+			let (hpke_sk, hpke_pk) = bill::generate_keypair();
+			let owner = Keypair::from_secret_key(account_seed).context("owner key")?;
+			meters.push(KgcMeter { meter: next, region, master_secret: Secret32(master.0) });
+			owners.push((next, region, account_of(&owner), hpke_pk));
+			write_secret_json(
+				&dir.credential(next),
+				&Credential {
+					version: FORMAT_VERSION,
+					genesis: genesis.clone(),
+					meter: next,
+					region,
+					master_secret: Secret32(master.0),
+				},
+			)?;
+			write_secret_json(
+				&dir.owner(next),
+				&OwnerFile {
+					version: FORMAT_VERSION,
+					meter: next,
+					account_seed: Secret32(account_seed),
+					hpke_secret: Secret32(hpke_sk.0),
+				},
+			)?;
+			next = next.checked_add(1).context("meter id overflow")?;
+		}
+	}
+	let store = KgcStore { version: FORMAT_VERSION, genesis, meters };
+	write_secret_json(&dir.kgc(), &store)?;
+
+	// Registration: a batch holds one region's meters.
+	let bar = progress::bar(owners.len() as u64, "registering meters");
+	let mut batches = 0;
+	for &region in regions {
+		let mine: Vec<_> = owners.iter().filter(|o| o.1 == region).collect();
+		for chunk in mine.chunks(batch) {
+			let regs = chunk
+				.iter()
+				.map(|(meter, region, owner, key)| rt::pallet_meters::types::MeterRegistration {
+					meter: *meter,
+					region: *region,
+					owner: owner.clone(),
+					owner_key: rt::gridmask_primitives::bill::HpkePublicKey(key.0),
+				})
+				.collect();
+			let call = runtime::tx().meters().register_meters(BoundedVec(regs));
+			chain.sign_and_finalize(&call, kgc).await.with_context(|| {
+				format!("registering {} meters of region {region}", chunk.len())
+			})?;
+			batches += 1;
+			bar.inc(chunk.len() as u64);
+		}
+	}
+	bar.finish_and_clear();
+	Ok(ProvisionReport {
+		regions_created,
+		meters_registered: owners.len(),
+		batches,
+		store: dir.0.display().to_string(),
+	})
+}
+
+/// What `kgc setup` did.
+#[derive(Debug, Default, Serialize)]
+pub struct SetupReport {
+	/// The periods set up.
+	pub periods: Vec<PeriodIndex>,
+	/// (region, period) pairs published now.
+	pub published: usize,
+	/// Pairs that were already complete on chain (a resumed run).
+	pub already_complete: usize,
+	/// Setup transactions (entries and filter chunks).
+	pub transactions: usize,
+	/// Seconds spent computing setups.
+	pub compute_secs: f64,
+}
+
+/// Which periods to set up.
+#[derive(Clone, Copy, Debug)]
+pub enum PeriodSelection {
+	/// The next `n` periods whose window has not opened (with a margin for the submissions).
+	Next(u32),
+	/// Every period of cycle `c` whose window has not opened.
+	Cycle(u32),
+}
+
+/// Computes and publishes the setups (BF1, T, Z) of the selected periods for every region of
+/// the store; skips pairs already complete on chain, so an interrupted run can be resumed.
+pub async fn setup(
+	chain: &Chain,
+	kgc: &Keypair,
+	dir: &StoreDir,
+	which: PeriodSelection,
+) -> Result<SetupReport> {
+	let store = dir.load_kgc()?;
+	let time = chain.time().await?.started()?;
+	let now = chain.time().await?.now_ms;
+	// A setup must be complete before the window opens; leave time for the transactions.
+	let margin_ms = 2 * time.period_ms.min(30_000);
+	let periods: Vec<PeriodIndex> = match which {
+		PeriodSelection::Next(n) => {
+			let current = time.period_at(now).context("chain time before the clock")?;
+			(current..).filter(|p| open_after(&time, *p, now, margin_ms)).take(n as usize).collect()
+		},
+		PeriodSelection::Cycle(c) => {
+			let first = c.checked_mul(time.periods_per_cycle).context("cycle out of range")?;
+			(first..first + time.periods_per_cycle)
+				.filter(|p| open_after(&time, *p, now, margin_ms))
+				.collect()
+		},
+	};
+	if periods.is_empty() {
+		bail!("every selected period's window has opened or is about to (chain time {now} ms)");
+	}
+	let mut report = SetupReport { periods: periods.clone(), ..Default::default() };
+	let max_setup =
+		chain.constant(runtime::constants().readings().max_setup_batch()).await? as usize;
+	let max_chunks =
+		chain.constant(runtime::constants().readings().max_chunks_per_call()).await? as usize;
+
+	let mut by_region: std::collections::BTreeMap<RegionId, Vec<MasterSecret>> = Default::default();
+	for m in &store.meters {
+		by_region.entry(m.region).or_default().push(m.secret());
+	}
+	// Which pairs still need publishing (resume).
+	let at = chain.api.at_current_block().await?;
+	let mut todo: Vec<(RegionId, PeriodIndex)> = Vec::new();
+	for (&region, _) in &by_region {
+		for &p in &periods {
+			let st = at
+				.runtime_apis()
+				.call(runtime::runtime_apis().readings_api().period_state(region, p))
+				.await?;
+			if st.setup_complete {
+				report.already_complete += 1;
+			} else {
+				todo.push((region, p));
+			}
+		}
+	}
+
+	// Compute (rayon, all cores) per region over the contiguous leaves of each cycle.
+	let started = std::time::Instant::now();
+	let mut setups: Vec<PeriodSetup> = Vec::new();
+	for (&region, secrets) in &by_region {
+		let mine: Vec<PeriodIndex> = todo.iter().filter(|t| t.0 == region).map(|t| t.1).collect();
+		let mut cycles: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
+		for p in mine {
+			cycles.entry(time.cycle_of(p)).or_default().push(u32::from(time.leaf_of(p)));
+		}
+		for (cycle, leaves) in cycles {
+			let params = SetupParams {
+				region,
+				cycle,
+				periods_per_cycle: time.periods_per_cycle,
+				fp_exp: BF1_DEFAULT_FP_EXP,
+			};
+			let (lo, hi) = (*leaves.iter().min().unwrap(), *leaves.iter().max().unwrap());
+			let built = build_periods(&params, secrets, lo..hi + 1)
+				.map_err(|e| anyhow::anyhow!("setup of region {region} cycle {cycle}: {e:?}"))?;
+			setups.extend(built.into_iter().filter(|s| leaves.contains(&u32::from(s.leaf))));
+		}
+	}
+	report.compute_secs = started.elapsed().as_secs_f64();
+
+	// Publish: entries in batches, then each filter in chunk batches.
+	let chunk_calls: usize = setups
+		.iter()
+		.map(|s| (s.bf1.chunk_count(BF1_BLOCKS_PER_CHUNK) as usize).div_ceil(max_chunks))
+		.sum();
+	let bar =
+		progress::bar((setups.len().div_ceil(max_setup) + chunk_calls) as u64, "publishing setups");
+	for batch in setups.chunks(max_setup) {
+		let entries = batch
+			.iter()
+			.map(|s| rt::pallet_readings::types::SetupEntry {
+				region: s.region,
+				period: s.period,
+				bf1: rt::gridmask_primitives::bloom::Bf1Params {
+					num_blocks: s.bf1.params().num_blocks,
+					k: s.bf1.params().k,
+				},
+				t: rt::gridmask_primitives::commitment::TCommitment(s.t.0),
+				z: s.z,
+				expected: s.entries,
+			})
+			.collect();
+		chain
+			.sign_and_finalize(&runtime::tx().readings().publish_setup(BoundedVec(entries)), kgc)
+			.await
+			.context("publishing setup entries")?;
+		report.transactions += 1;
+		bar.inc(1);
+	}
+	for s in &setups {
+		let count = s.bf1.chunk_count(BF1_BLOCKS_PER_CHUNK);
+		let all: Vec<u32> = (0..count).collect();
+		for ids in all.chunks(max_chunks) {
+			let chunks = ids
+				.iter()
+				.map(|&i| {
+					(
+						i,
+						BoundedVec(
+							s.bf1.chunk(i, BF1_BLOCKS_PER_CHUNK).expect("index < count").to_vec(),
+						),
+					)
+				})
+				.collect();
+			chain
+				.sign_and_finalize(
+					&runtime::tx().readings().publish_bf1_chunks(
+						s.region,
+						s.period,
+						BoundedVec(chunks),
+					),
+					kgc,
+				)
+				.await
+				.with_context(|| {
+					format!("publishing the filter of region {} period {}", s.region, s.period)
+				})?;
+			report.transactions += 1;
+			bar.inc(1);
+		}
+		report.published += 1;
+	}
+	bar.finish_and_clear();
+	Ok(report)
+}
+
+fn open_after(time: &TimeParams, p: PeriodIndex, now: u64, margin_ms: u64) -> bool {
+	time.period_end(p).is_some_and(|end| end > now + margin_ms)
+}

@@ -1,0 +1,245 @@
+//! `gridmask`: every off-chain role of gridmask against a node over JSON-RPC.
+//!
+//! - `kgc provision` / `kgc setup` — the key generation centre (PROTOCOL §4 steps 1–2);
+//! - `meter run` — simulated meters (step 3);
+//! - `status` — the chain's clock, regions and period outcomes.
+//!
+//! Errors are printed as sentences naming the pallet error or the reading rejection, never as
+//! raw bytes. Commands that output data accept `--json`.
+
+mod chain;
+mod kgc;
+mod meter;
+mod profile;
+mod progress;
+mod status;
+mod store;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::{collections::BTreeMap, path::PathBuf, process::ExitCode, sync::Arc};
+
+#[derive(Parser)]
+#[command(
+	name = "gridmask",
+	version,
+	about = "Privacy-preserving smart-meter metering on a gridmask chain"
+)]
+struct Cli {
+	/// Node endpoints (WebSocket JSON-RPC), in order of preference; meters fail over to the next.
+	#[arg(
+		long = "url",
+		global = true,
+		env = "GRIDMASK_URL",
+		value_delimiter = ',',
+		default_value = "ws://127.0.0.1:9944"
+	)]
+	urls: Vec<String>,
+	/// Print data as JSON (on stdout).
+	#[arg(long, global = true)]
+	json: bool,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Key generation centre: provision meters, publish period setups.
+	#[command(subcommand)]
+	Kgc(KgcCommand),
+	/// Simulated smart meters.
+	#[command(subcommand)]
+	Meter(MeterCommand),
+	/// The chain's clock, regions, and recent period outcomes.
+	Status {
+		/// How many past periods to show per region.
+		#[arg(long, default_value_t = 5)]
+		last: u32,
+	},
+}
+
+#[derive(Args)]
+struct KgcKey {
+	/// The KGC account's secret URI (dev chain: Bob).
+	#[arg(long, env = "GRIDMASK_KGC_SURI", default_value = "//Bob")]
+	kgc_suri: String,
+	/// The KGC store directory (kgc.json, meters/, owners/).
+	#[arg(long, default_value = "gridmask-store")]
+	store: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum KgcCommand {
+	/// Create regions, generate meters (master secrets, credentials, demo owners) and register
+	/// them on chain in batches.
+	Provision {
+		#[command(flatten)]
+		key: KgcKey,
+		/// Region ids (created if absent).
+		#[arg(long, value_delimiter = ',', default_value = "1")]
+		regions: Vec<u32>,
+		/// Meters per region.
+		#[arg(long, default_value_t = 10)]
+		meters_per_region: u32,
+		/// The first meter id (billing id).
+		#[arg(long, default_value_t = 1000)]
+		first_meter: u64,
+		/// Meters per registration transaction (default: the runtime's maximum).
+		#[arg(long)]
+		batch: Option<u32>,
+	},
+	/// Compute and publish the setups (BF1, T, Z) of upcoming periods for every region;
+	/// resumable (pairs already complete on chain are skipped).
+	Setup {
+		#[command(flatten)]
+		key: KgcKey,
+		/// The next N periods whose window is still ahead.
+		#[arg(long, conflicts_with = "cycle")]
+		next: Option<u32>,
+		/// Every period of this cycle whose window is still ahead.
+		#[arg(long)]
+		cycle: Option<u32>,
+	},
+}
+
+#[derive(Subcommand)]
+enum MeterCommand {
+	/// Run meters from credential files: two masked shares per period each, at random times
+	/// inside the window. Exit status 0 only if every share sent is in the finalized chain.
+	Run {
+		/// A credential file, or a directory of meter-*.json.
+		#[arg(long)]
+		credentials: PathBuf,
+		/// Number of periods to report.
+		#[arg(long, default_value_t = 1)]
+		periods: u32,
+		/// Start with this period (default: the first whose window is ahead).
+		#[arg(long)]
+		first_period: Option<u32>,
+		/// Seed of the load profiles.
+		#[arg(long, default_value_t = 1)]
+		seed: u64,
+		/// Silent meters: METER (the whole run) or METER:N (its first N periods). Repeatable.
+		#[arg(long, value_parser = parse_silent)]
+		silent: Vec<(u64, u32)>,
+	},
+}
+
+fn parse_silent(s: &str) -> Result<(u64, u32), String> {
+	let (m, n) = match s.split_once(':') {
+		Some((m, n)) => (m, n.parse::<u32>().map_err(|_| format!("bad period count in {s:?}"))?),
+		None => (s, u32::MAX),
+	};
+	Ok((m.parse().map_err(|_| format!("bad meter id in {s:?}"))?, n))
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+	println!("{}", serde_json::to_string_pretty(v)?);
+	Ok(())
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+	if cli.urls.is_empty() {
+		bail!("no --url given");
+	}
+	match cli.command {
+		Command::Kgc(KgcCommand::Provision {
+			key,
+			regions,
+			meters_per_region,
+			first_meter,
+			batch,
+		}) => {
+			let chain = chain::Chain::connect(&cli.urls).await?;
+			let signer = chain::keypair(&key.kgc_suri)?;
+			let dir = store::StoreDir(key.store);
+			let r = kgc::provision(
+				&chain,
+				&signer,
+				&dir,
+				&regions,
+				meters_per_region,
+				first_meter,
+				batch,
+			)
+			.await?;
+			if cli.json {
+				print_json(&r)?;
+			} else {
+				println!(
+					"registered {} meters in {} transactions; regions created {:?}; store {}",
+					r.meters_registered, r.batches, r.regions_created, r.store
+				);
+			}
+		},
+		Command::Kgc(KgcCommand::Setup { key, next, cycle }) => {
+			let chain = chain::Chain::connect(&cli.urls).await?;
+			let signer = chain::keypair(&key.kgc_suri)?;
+			let which = match (next, cycle) {
+				(_, Some(c)) => kgc::PeriodSelection::Cycle(c),
+				(n, None) => kgc::PeriodSelection::Next(n.unwrap_or(1)),
+			};
+			let r = kgc::setup(&chain, &signer, &store::StoreDir(key.store), which).await?;
+			if cli.json {
+				print_json(&r)?;
+			} else {
+				println!(
+                    "periods {:?}: published {} setups ({} already complete) in {} transactions; computed in {:.2} s",
+                    r.periods, r.published, r.already_complete, r.transactions, r.compute_secs
+                );
+			}
+		},
+		Command::Meter(MeterCommand::Run { credentials, periods, first_period, seed, silent }) => {
+			let creds = store::load_credentials(&credentials)?;
+			let first = chain::Chain::connect(&cli.urls[..1])
+				.await
+				.or(chain::Chain::connect(&cli.urls).await)
+				.context("connecting")?;
+			let endpoints = Arc::new(meter::Endpoints::new(cli.urls.clone(), first));
+			let opts = meter::RunOptions {
+				periods,
+				seed,
+				silent: silent.into_iter().collect::<BTreeMap<_, _>>(),
+				first_period,
+			};
+			let live = !cli.json;
+			let r = meter::run(endpoints, creds, opts, live).await?;
+			if cli.json {
+				print_json(&r)?;
+			} else {
+				println!(
+                    "periods {:?}: {} shares sent, {} in the finalized chain, {} missing, {} failovers",
+                    r.periods, r.submitted, r.included, r.missing, r.failovers
+                );
+				for (why, n) in &r.rejected {
+					println!("  {n} rejected: {why}");
+				}
+			}
+			if !r.all_included() {
+				return Ok(ExitCode::from(2));
+			}
+		},
+		Command::Status { last } => {
+			let chain = chain::Chain::connect(&cli.urls).await?;
+			let s = status::status(&chain, last).await?;
+			if cli.json {
+				print_json(&s)?;
+			} else {
+				status::print(&s);
+			}
+		},
+	}
+	Ok(ExitCode::SUCCESS)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+	let cli = Cli::parse();
+	match run(cli).await {
+		Ok(code) => code,
+		Err(e) => {
+			eprintln!("error: {e:#}");
+			ExitCode::FAILURE
+		},
+	}
+}

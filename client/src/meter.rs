@@ -1,0 +1,414 @@
+//! Simulated smart meters (PROTOCOL §4 step 3): each period, each meter splits its consumption
+//! into two masked shares and sends them under its two one-time pseudonyms, at independent
+//! uniformly random times inside the period's reading window, to any live aggregator.
+
+use crate::{
+	chain::{runtime, runtime_types as rt, Chain, ReadingError},
+	profile,
+	store::Credential,
+};
+use anyhow::{bail, Context, Result};
+use gridmask_primitives::{
+	reading::meter_readings, time::TimeParams, MasterSecret, MeterId, PeriodIndex, Prid, RegionId,
+	SignedReading,
+};
+use rand::Rng;
+use serde::Serialize;
+use std::{
+	collections::BTreeMap,
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc,
+	},
+	time::Duration,
+};
+use subxt::utils::H256;
+use tokio::sync::Mutex;
+
+/// Options of `meter run`.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+	/// Periods to report (from the first whose window is still ahead).
+	pub periods: u32,
+	/// Seed of the load profiles and the share randomness.
+	pub seed: u64,
+	/// Meters that stay silent: meter → number of leading periods (`u32::MAX` = the whole run).
+	pub silent: BTreeMap<MeterId, u32>,
+	/// Report only from this period on (else: the first one ahead).
+	pub first_period: Option<PeriodIndex>,
+}
+
+/// One share's fate.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShareRecord {
+	/// Meter.
+	pub meter: MeterId,
+	/// Region.
+	pub region: RegionId,
+	/// Period.
+	pub period: PeriodIndex,
+	/// The pseudonym (`0x…`).
+	pub prid: String,
+	/// `included` (seen on chain at a finalized block), `rejected: <reason>`, or `missing`.
+	pub status: String,
+}
+
+/// What `meter run` did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RunReport {
+	/// Periods reported.
+	pub periods: Vec<PeriodIndex>,
+	/// Shares sent.
+	pub submitted: u64,
+	/// Shares found in the finalized chain.
+	pub included: u64,
+	/// Shares refused, by reason.
+	pub rejected: BTreeMap<String, u64>,
+	/// Shares accepted by a node but not in the finalized chain after the window.
+	pub missing: u64,
+	/// Submissions retried on another endpoint.
+	pub failovers: u64,
+	/// Every meter's true consumption (Wh) per period, for checking aggregates in tests.
+	pub consumption: Vec<(MeterId, RegionId, PeriodIndex, u64)>,
+	/// Every share.
+	pub shares: Vec<ShareRecord>,
+}
+
+impl RunReport {
+	/// Whether every share sent is on chain.
+	pub fn all_included(&self) -> bool {
+		self.rejected.is_empty() && self.missing == 0
+	}
+}
+
+/// Live counters, printed as they change.
+#[derive(Default)]
+struct Counters {
+	submitted: AtomicU64,
+	accepted: AtomicU64,
+	rejected: AtomicU64,
+	failovers: AtomicU64,
+}
+
+/// The endpoints a meter may use, in preference order; a failed one is skipped until the
+/// others fail too.
+pub struct Endpoints {
+	urls: Vec<String>,
+	live: Mutex<Vec<Option<Chain>>>,
+}
+
+impl Endpoints {
+	/// Endpoints `urls`; `first` is already connected to `urls[0]`.
+	pub fn new(urls: Vec<String>, first: Chain) -> Self {
+		let mut live = vec![None; urls.len()];
+		live[0] = Some(first);
+		Self { urls, live: Mutex::new(live) }
+	}
+
+	/// A connected endpoint, starting the search at `from`.
+	async fn get(&self, from: usize) -> Option<(usize, Chain)> {
+		for k in 0..self.urls.len() {
+			let i = (from + k) % self.urls.len();
+			let cached = self.live.lock().await[i].clone();
+			if let Some(c) = cached {
+				return Some((i, c));
+			}
+			if let Ok(c) = Chain::connect(std::slice::from_ref(&self.urls[i])).await {
+				self.live.lock().await[i] = Some(c.clone());
+				return Some((i, c));
+			}
+		}
+		None
+	}
+
+	async fn drop_endpoint(&self, i: usize) {
+		self.live.lock().await[i] = None;
+	}
+}
+
+fn unix_ms() -> u64 {
+	std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.expect("clock after 1970")
+		.as_millis() as u64
+}
+
+async fn sleep_until_ms(t: u64) {
+	let now = unix_ms();
+	if t > now {
+		tokio::time::sleep(Duration::from_millis(t - now)).await;
+	}
+}
+
+/// Two submission times, uniform and independent in `[lo, hi)`, at least `(hi − lo)/8` apart
+/// (so a meter's two shares are never sent back to back and cannot be linked by timing).
+pub fn submission_times<R: Rng>(rng: &mut R, lo: u64, hi: u64) -> [u64; 2] {
+	let gap = (hi - lo) / 8;
+	loop {
+		let a = rng.gen_range(lo..hi);
+		let b = rng.gen_range(lo..hi);
+		if a.abs_diff(b) >= gap {
+			return [a, b];
+		}
+	}
+}
+
+/// Runs `creds` for `opts.periods` periods.
+pub async fn run(
+	endpoints: Arc<Endpoints>,
+	creds: Vec<Credential>,
+	opts: RunOptions,
+	live: bool,
+) -> Result<RunReport> {
+	let (_, chain) = endpoints.get(0).await.context("no endpoint answers")?;
+	let genesis = chain.genesis();
+	for c in &creds {
+		if c.genesis != format!("{genesis:?}") {
+			bail!(
+				"meter {} is registered on chain {}, but the node runs {genesis:?}",
+				c.meter,
+				c.genesis
+			);
+		}
+	}
+	let time = chain.time().await?.started()?;
+	let slot = chain.constant(runtime::constants().readings().min_block_time_ms()).await?;
+	// Submit after the first block of the window and well before it closes, so the including
+	// block's time falls inside the window.
+	let (head, tail) = (slot + 1_000, 2 * slot);
+	if time.window_ms <= head + tail {
+		bail!("the window ({} ms) is too short for {slot} ms blocks", time.window_ms);
+	}
+	let now = unix_ms();
+	let first = match opts.first_period {
+		Some(p) => p,
+		None => {
+			let current = time.period_at(now).context("chain time before the clock")?;
+			(current.saturating_sub(1)..)
+				.find(|p| time.period_end(*p).is_some_and(|end| end + head > now))
+				.expect("a later period exists")
+		},
+	};
+	let periods: Vec<PeriodIndex> = (first..first + opts.periods).collect();
+	let counters = Arc::new(Counters::default());
+	let report = Arc::new(Mutex::new(RunReport { periods: periods.clone(), ..Default::default() }));
+	let printer = live.then(|| spawn_printer(counters.clone()));
+
+	for (k, &period) in periods.iter().enumerate() {
+		let open = time.period_end(period).context("period out of range")?;
+		let (lo, hi) = (open + head, open + time.window_ms - tail);
+		let start = time.period_start(period).expect("period in range");
+		let mut tasks = Vec::new();
+		let mut sent: Vec<(MeterId, RegionId, Prid)> = Vec::new();
+		for c in &creds {
+			if opts.silent.get(&c.meter).is_some_and(|n| (k as u32) < *n) {
+				continue;
+			}
+			let consumption =
+				profile::consumption(opts.seed, c.meter, period, start, time.period_ms);
+			let mut rng = rand::rngs::OsRng;
+			let times = submission_times(&mut rng, lo, hi);
+			let shares = readings_of(&time, c, genesis, period, consumption, rng.gen(), times);
+			report.lock().await.consumption.push((c.meter, c.region, period, consumption));
+			for (r, at) in shares.into_iter().zip(times) {
+				sent.push((c.meter, c.region, r.payload.prid));
+				let (endpoints, counters, report) =
+					(endpoints.clone(), counters.clone(), report.clone());
+				let meter = c.meter;
+				tasks.push(tokio::spawn(async move {
+					sleep_until_ms(at).await;
+					if let Err(reason) = send(&endpoints, &r, &counters).await {
+						let mut rep = report.lock().await;
+						*rep.rejected.entry(reason.clone()).or_default() += 1;
+						rep.shares.push(ShareRecord {
+							meter,
+							region: r.payload.region,
+							period: r.payload.period,
+							prid: format!("{:?}", H256(r.payload.prid.0)),
+							status: format!("rejected: {reason}"),
+						});
+						return false;
+					}
+					true
+				}));
+			}
+		}
+		let mut accepted = std::collections::BTreeSet::new();
+		for (t, s) in futures::future::join_all(tasks).await.into_iter().zip(&sent) {
+			if t.unwrap_or(false) {
+				accepted.insert(s.2);
+			}
+		}
+		// After the window, check the finalized chain for every accepted share.
+		let close = open + time.window_ms;
+		let (_, chain) = endpoints.get(0).await.context("no endpoint answers")?;
+		wait_finalized_past(&chain, close).await?;
+		let queries: Vec<_> = sent.iter().filter(|s| accepted.contains(&s.2)).collect();
+		let found = shares_on_chain(&chain, period, &queries).await?;
+		let mut rep = report.lock().await;
+		rep.submitted += sent.len() as u64;
+		for ((meter, region, prid), present) in queries.iter().zip(found) {
+			let status = if present {
+				rep.included += 1;
+				"included"
+			} else {
+				rep.missing += 1;
+				"missing"
+			};
+			rep.shares.push(ShareRecord {
+				meter: *meter,
+				region: *region,
+				period,
+				prid: format!("{:?}", H256(prid.0)),
+				status: status.into(),
+			});
+		}
+	}
+	if let Some(p) = printer {
+		p.abort();
+		eprintln!();
+	}
+	let mut rep = report.lock().await.clone();
+	rep.failovers = counters.failovers.load(Ordering::Relaxed);
+	Ok(rep)
+}
+
+/// A meter's two signed shares of `period`.
+pub fn readings_of(
+	time: &TimeParams,
+	c: &Credential,
+	genesis: H256,
+	period: PeriodIndex,
+	consumption: u64,
+	random: u64,
+	times: [u64; 2],
+) -> [SignedReading; 2] {
+	let keys = MasterSecret(c.master_secret.0)
+		.cycle_seeds(time.cycle_of(period))
+		.period_keys(time.leaf_of(period));
+	meter_readings(&keys, sp_core::H256(genesis.0), c.region, period, consumption, random, times)
+}
+
+/// Sends one share to the first live endpoint; on a connection failure, to the next. Returns
+/// the rejection reason if the chain refuses it.
+async fn send(endpoints: &Endpoints, r: &SignedReading, counters: &Counters) -> Result<(), String> {
+	counters.submitted.fetch_add(1, Ordering::Relaxed);
+	let mut from = 0;
+	let mut not_open_retries = 0;
+	for _attempt in 0..(2 * endpoints.urls.len() + 6) {
+		let Some((i, chain)) = endpoints.get(from).await else {
+			tokio::time::sleep(Duration::from_secs(1)).await;
+			continue;
+		};
+		let tx = match chain.reading_tx(r).await {
+			Ok(tx) => tx,
+			Err(_) => {
+				endpoints.drop_endpoint(i).await;
+				counters.failovers.fetch_add(1, Ordering::Relaxed);
+				from = i + 1;
+				continue;
+			},
+		};
+		match tx.submit().await {
+			Ok(_) => {
+				counters.accepted.fetch_add(1, Ordering::Relaxed);
+				return Ok(());
+			},
+			Err(e) => {
+				let msg = e.to_string();
+				// Already known to this node (e.g. gossiped before a failover): it is in a pool.
+				if msg.contains("already imported") || msg.contains("Temporarily banned") {
+					counters.accepted.fetch_add(1, Ordering::Relaxed);
+					return Ok(());
+				}
+				match chain.why_invalid(&tx).await {
+					Some(ReadingError::Rejected(
+						pallet_readings::ReadingRejection::WindowNotOpen,
+					)) if not_open_retries < 5 => {
+						// The node has not yet imported the window's first block.
+						not_open_retries += 1;
+						tokio::time::sleep(Duration::from_secs(2)).await;
+					},
+					Some(reason) => {
+						counters.rejected.fetch_add(1, Ordering::Relaxed);
+						return Err(match reason {
+							ReadingError::Rejected(r) => r.name().to_string(),
+							other => other.to_string(),
+						});
+					},
+					None => {
+						// No structured answer: the endpoint is unwell.
+						endpoints.drop_endpoint(i).await;
+						counters.failovers.fetch_add(1, Ordering::Relaxed);
+						from = i + 1;
+					},
+				}
+			},
+		}
+	}
+	counters.rejected.fetch_add(1, Ordering::Relaxed);
+	Err("no endpoint accepted the share".into())
+}
+
+/// Waits until the finalized chain's time is past `t_ms` (plus one block, for the last
+/// includable block to be finalized).
+async fn wait_finalized_past(chain: &Chain, t_ms: u64) -> Result<()> {
+	sleep_until_ms(t_ms).await;
+	chain
+		.wait_until(Duration::from_secs(120), Duration::from_secs(2), || async {
+			Ok(chain.time().await?.now_ms >= t_ms)
+		})
+		.await
+		.context("waiting for the window's blocks to be finalized")
+}
+
+/// Whether each (meter, region, prid) has a share on chain (finalized), via the runtime API,
+/// in pages.
+async fn shares_on_chain(
+	chain: &Chain,
+	period: PeriodIndex,
+	q: &[&(MeterId, RegionId, Prid)],
+) -> Result<Vec<bool>> {
+	let at = chain.api.at_current_block().await?;
+	let mut out = Vec::with_capacity(q.len());
+	for page in q.chunks(256) {
+		let queries = page
+			.iter()
+			.map(|(_, region, prid)| (*region, period, rt::gridmask_primitives::prid::Prid(prid.0)))
+			.collect();
+		let res =
+			at.runtime_apis().call(runtime::runtime_apis().readings_api().shares(queries)).await?;
+		out.extend(res.into_iter().map(|s| s.is_some()));
+	}
+	Ok(out)
+}
+
+fn spawn_printer(c: Arc<Counters>) -> tokio::task::JoinHandle<()> {
+	tokio::spawn(async move {
+		loop {
+			eprint!(
+				"\rshares sent {}  accepted {}  rejected {}  failovers {}   ",
+				c.submitted.load(Ordering::Relaxed),
+				c.accepted.load(Ordering::Relaxed),
+				c.rejected.load(Ordering::Relaxed),
+				c.failovers.load(Ordering::Relaxed)
+			);
+			tokio::time::sleep(Duration::from_millis(500)).await;
+		}
+	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn submission_times_are_inside_and_apart() {
+		let mut rng = rand::thread_rng();
+		for _ in 0..1000 {
+			let [a, b] = submission_times(&mut rng, 1_000, 9_000);
+			assert!((1_000..9_000).contains(&a) && (1_000..9_000).contains(&b));
+			assert!(a.abs_diff(b) >= 1_000);
+		}
+	}
+}

@@ -1,0 +1,249 @@
+//! Files the client keeps: the KGC store, meter credentials and demo owner keys. All are JSON,
+//! written with mode 0600 (they hold secrets), atomically (write, then rename).
+//!
+//! ```text
+//! <store>/kgc.json                the KGC store: chain, regions, every meter's master secret
+//! <store>/meters/meter-<id>.json  one meter's credential (what is burnt into the device)
+//! <store>/owners/owner-<id>.json  the demo owner of meter <id>: account seed + HPKE secret key
+//! ```
+//!
+//! `kgc.json` (format version 1):
+//! `{"version":1,"genesis":"0x…","meters":[{"meter":1000,"region":1,"master_secret":"0x…"}…]}`.
+//! A credential is `{"version":1,"genesis":"0x…","meter":1000,"region":1,"master_secret":"0x…"}`.
+//! An owner file is `{"version":1,"meter":1000,"account_seed":"0x…","hpke_secret":"0x…"}`.
+
+use anyhow::{bail, Context, Result};
+use gridmask_primitives::{MasterSecret, MeterId, RegionId};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::{
+	io::Write,
+	os::unix::fs::{OpenOptionsExt, PermissionsExt},
+	path::{Path, PathBuf},
+};
+
+/// The format version of every file here.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A 32-byte secret as `0x…` hex in JSON.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret32(pub [u8; 32]);
+
+impl std::fmt::Debug for Secret32 {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str("Secret32(…)")
+	}
+}
+
+impl Serialize for Secret32 {
+	fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+		s.serialize_str(&format!("0x{}", hex::encode(self.0)))
+	}
+}
+
+impl<'de> Deserialize<'de> for Secret32 {
+	fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+		let s = String::deserialize(d)?;
+		parse_hex32(&s).map(Secret32).map_err(serde::de::Error::custom)
+	}
+}
+
+/// Parses `0x` + 64 hex digits.
+pub fn parse_hex32(s: &str) -> Result<[u8; 32]> {
+	let h = s.strip_prefix("0x").unwrap_or(s);
+	let v = hex::decode(h).with_context(|| format!("not hex: {s:?}"))?;
+	v.try_into().map_err(|v: Vec<u8>| anyhow::anyhow!("expected 32 bytes, got {}", v.len()))
+}
+
+/// One meter in the KGC store.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct KgcMeter {
+	/// Billing id (BID).
+	pub meter: MeterId,
+	/// Its region.
+	pub region: RegionId,
+	/// Its master secret (PROTOCOL §3.1).
+	pub master_secret: Secret32,
+}
+
+impl KgcMeter {
+	/// The master secret.
+	pub fn secret(&self) -> MasterSecret {
+		MasterSecret(self.master_secret.0)
+	}
+}
+
+/// The KGC's store.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct KgcStore {
+	/// Format version.
+	pub version: u32,
+	/// The chain these meters are registered on (`0x…`).
+	pub genesis: String,
+	/// Every meter, in registration order.
+	pub meters: Vec<KgcMeter>,
+}
+
+/// A meter's credential file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Credential {
+	/// Format version.
+	pub version: u32,
+	/// The chain (`0x…`).
+	pub genesis: String,
+	/// Billing id.
+	pub meter: MeterId,
+	/// Region.
+	pub region: RegionId,
+	/// Master secret.
+	pub master_secret: Secret32,
+}
+
+/// A demo owner's keys.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OwnerFile {
+	/// Format version.
+	pub version: u32,
+	/// The meter owned.
+	pub meter: MeterId,
+	/// Seed of the owner's sr25519 account.
+	pub account_seed: Secret32,
+	/// The owner's HPKE (X25519) secret key.
+	pub hpke_secret: Secret32,
+}
+
+/// The paths of a store directory.
+#[derive(Clone, Debug)]
+pub struct StoreDir(pub PathBuf);
+
+impl StoreDir {
+	/// `<dir>/kgc.json`.
+	pub fn kgc(&self) -> PathBuf {
+		self.0.join("kgc.json")
+	}
+	/// `<dir>/meters`.
+	pub fn meters(&self) -> PathBuf {
+		self.0.join("meters")
+	}
+	/// `<dir>/meters/meter-<id>.json`.
+	pub fn credential(&self, meter: MeterId) -> PathBuf {
+		self.meters().join(format!("meter-{meter}.json"))
+	}
+	/// `<dir>/owners/owner-<id>.json`.
+	pub fn owner(&self, meter: MeterId) -> PathBuf {
+		self.0.join("owners").join(format!("owner-{meter}.json"))
+	}
+
+	/// Reads the KGC store.
+	pub fn load_kgc(&self) -> Result<KgcStore> {
+		let s: KgcStore = read_json(&self.kgc())?;
+		if s.version != FORMAT_VERSION {
+			bail!(
+				"{}: format version {} (this client reads {FORMAT_VERSION})",
+				self.kgc().display(),
+				s.version
+			);
+		}
+		Ok(s)
+	}
+}
+
+/// Writes `value` as pretty JSON to `path` with mode 0600, atomically.
+pub fn write_secret_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+	if let Some(dir) = path.parent() {
+		std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+		std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).ok();
+	}
+	let tmp = path.with_extension("json.tmp");
+	let mut f = std::fs::OpenOptions::new()
+		.write(true)
+		.create(true)
+		.truncate(true)
+		.mode(0o600)
+		.open(&tmp)
+		.with_context(|| format!("creating {}", tmp.display()))?;
+	serde_json::to_writer_pretty(&mut f, value)?;
+	f.write_all(b"\n")?;
+	f.sync_all()?;
+	std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+	Ok(())
+}
+
+/// Reads a JSON file, naming the file in errors.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+	let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+	serde_json::from_slice(&bytes)
+		.with_context(|| format!("{} is not a valid file of its kind", path.display()))
+}
+
+/// Reads credentials: a single file, or every `meter-*.json` of a directory (sorted by meter).
+pub fn load_credentials(path: &Path) -> Result<Vec<Credential>> {
+	let files = if path.is_dir() {
+		let mut v: Vec<PathBuf> = std::fs::read_dir(path)
+			.with_context(|| format!("reading {}", path.display()))?
+			.filter_map(|e| e.ok().map(|e| e.path()))
+			.filter(|p| {
+				p.file_name()
+					.and_then(|n| n.to_str())
+					.is_some_and(|n| n.starts_with("meter-") && n.ends_with(".json"))
+			})
+			.collect();
+		v.sort();
+		v
+	} else {
+		vec![path.to_path_buf()]
+	};
+	let mut creds = files
+		.iter()
+		.map(|f| {
+			let c: Credential = read_json(f)?;
+			if c.version != FORMAT_VERSION {
+				bail!(
+					"{}: format version {} (this client reads {FORMAT_VERSION})",
+					f.display(),
+					c.version
+				);
+			}
+			Ok(c)
+		})
+		.collect::<Result<Vec<_>>>()?;
+	if creds.is_empty() {
+		bail!("no meter credentials (meter-*.json) in {}", path.display());
+	}
+	creds.sort_by_key(|c| c.meter);
+	Ok(creds)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn secrets_are_written_private_and_read_back() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = StoreDir(dir.path().to_path_buf());
+		let c = Credential {
+			version: 1,
+			genesis: "0x00".into(),
+			meter: 7,
+			region: 2,
+			master_secret: Secret32([9; 32]),
+		};
+		write_secret_json(&store.credential(7), &c).unwrap();
+		let mode = std::fs::metadata(store.credential(7)).unwrap().permissions().mode();
+		assert_eq!(mode & 0o777, 0o600);
+		let back = load_credentials(&store.meters()).unwrap();
+		assert_eq!(back.len(), 1);
+		assert_eq!(back[0].master_secret, Secret32([9; 32]));
+		assert!(!format!("{:?}", back[0]).contains("09"), "Debug never prints a secret");
+	}
+
+	#[test]
+	fn bad_files_are_named() {
+		let dir = tempfile::tempdir().unwrap();
+		let p = dir.path().join("meter-1.json");
+		std::fs::write(&p, b"{\"version\":1}").unwrap();
+		let e = load_credentials(dir.path()).unwrap_err();
+		assert!(format!("{e:#}").contains("meter-1.json"), "{e:#}");
+		assert!(parse_hex32("0x12").is_err());
+	}
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Regenerates the `weights.rs` of our pallets on this machine from their v2 benchmarks.
+#
+#   scripts/weights.sh [pallet …]      (default: all three; STEPS / REPEAT override the defaults)
+#
+# Needs the node built with `--features runtime-benchmarks`, a different feature set from the
+# normal build, so it gets its own target dir (a first build takes about as long as a cold one).
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+BENCH_TARGET_DIR="${BENCH_TARGET_DIR:-$HOME/.cache/gridmask/target-bench}"
+STEPS="${STEPS:-20}"
+REPEAT="${REPEAT:-10}"
+pallets=("$@")
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_aggregators pallet_meters pallet_readings)
+
+log "building gridmask-node --features runtime-benchmarks (target dir $BENCH_TARGET_DIR)"
+(cd "$GRIDMASK_ROOT" && CARGO_TARGET_DIR="$BENCH_TARGET_DIR" \
+	cargo build --release --locked -p gridmask-node --features runtime-benchmarks) || die "build failed"
+node="$BENCH_TARGET_DIR/release/gridmask-node"
+wasm="$BENCH_TARGET_DIR/release/wbuild/gridmask-runtime/gridmask_runtime.compact.compressed.wasm"
+
+for p in "${pallets[@]}"; do
+	dir="$GRIDMASK_ROOT/pallets/${p#pallet_}"
+	[ -d "$dir" ] || die "no pallet directory for $p"
+	log "benchmarking $p (steps $STEPS, repeat $REPEAT)"
+	"$node" benchmark pallet \
+		--runtime "$wasm" \
+		--genesis-builder=runtime --genesis-builder-preset=development \
+		--pallet "$p" --extrinsic '*' \
+		--steps "$STEPS" --repeat "$REPEAT" \
+		--wasm-execution compiled --heap-pages 4096 \
+		--template "$GRIDMASK_ROOT/scripts/weight-template.hbs" \
+		--output "$dir/src/weights.rs"
+done
+log "done: review the diff of pallets/*/src/weights.rs"
