@@ -94,7 +94,8 @@ impl Chain {
 		while let Some(status) = futures::StreamExt::next(&mut progress).await {
 			match status? {
 				TransactionStatus::InFinalizedBlock(b) => {
-					let events = b.wait_for_success().await.map_err(|e| anyhow!(explain_events(e)))?;
+					let events =
+						b.wait_for_success().await.map_err(|e| anyhow!(explain_events(e)))?;
 					return Ok(events);
 				},
 				TransactionStatus::Invalid { message }

@@ -17,11 +17,14 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
-use gridmask_primitives::{Moment, PeriodIndex, Prid, ReadingSignature, RegionId};
+use gridmask_primitives::{
+	CycleIndex, MeterId, Moment, PeriodIndex, Prid, ReadingSignature, RegionId,
+};
 
 use super::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Readings, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Billing, Block, BlockNumber, Executive, Grandpa, InherentDataExt,
+	Nonce, Pricing, Readings, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -198,6 +201,39 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_pricing::runtime_api::PricingApi<Block, pallet_pricing::TariffRecordOf<Runtime>> for Runtime {
+		fn price_series(
+			region: RegionId,
+			from: PeriodIndex,
+			to: PeriodIndex,
+		) -> Vec<(PeriodIndex, pallet_pricing::PriceRecord)> {
+			Pricing::api_price_series(region, from, to)
+		}
+		fn tariff_at(
+			region: RegionId,
+			period: PeriodIndex,
+		) -> Option<(pallet_pricing::TariffVersion, pallet_pricing::TariffRecordOf<Runtime>)> {
+			Pricing::api_tariff_at(region, period)
+		}
+		fn tariffs(region: RegionId) -> Vec<(pallet_pricing::TariffVersion, pallet_pricing::TariffRecordOf<Runtime>)> {
+			Pricing::api_tariffs(region)
+		}
+	}
+
+	impl pallet_billing::runtime_api::BillingApi<Block, BlockNumber, pallet_billing::ReasonOf<Runtime>> for Runtime {
+		fn bills_of(
+			meter: MeterId,
+		) -> Vec<(CycleIndex, pallet_billing::BillVersion, pallet_billing::BillRecordOf<Runtime>)> {
+			Billing::api_bills_of(meter)
+		}
+		fn bill(
+			meter: MeterId,
+			cycle: CycleIndex,
+		) -> Option<(pallet_billing::BillVersion, pallet_billing::BillRecordOf<Runtime>)> {
+			Billing::api_bill(meter, cycle)
 		}
 	}
 

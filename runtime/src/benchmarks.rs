@@ -8,4 +8,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_aggregators, Aggregators]
 	[pallet_meters, Meters]
 	[pallet_readings, Readings]
+	[pallet_pricing, Pricing]
+	[pallet_billing, Billing]
 );

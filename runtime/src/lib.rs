@@ -209,4 +209,10 @@ mod runtime {
 
 	#[runtime::pallet_index(21)]
 	pub type Readings = pallet_readings;
+
+	#[runtime::pallet_index(22)]
+	pub type Pricing = pallet_pricing;
+
+	#[runtime::pallet_index(23)]
+	pub type Billing = pallet_billing;
 }

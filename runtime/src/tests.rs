@@ -317,6 +317,21 @@ mod readings {
 		ext_for("development").execute_with(|| {
 			let chain = Chain::start();
 			let period = 1;
+			// The CC (Charlie) prices region 1 from period 1 on: a day of two bands (night
+			// cheaper) plus a surcharge above 1 kWh of regional demand. Region 2 has no tariff.
+			let tariff = pallet_pricing::Tariff {
+				day_periods: 1_440,
+				day_offset: 0,
+				bands: BoundedVec::truncate_from(vec![(0, 200_000), (360, 300_000)]),
+				tiers: BoundedVec::truncate_from(vec![(1_000, 50_000)]),
+			};
+			crate::Pricing::set_tariff(
+				RuntimeOrigin::signed(Charlie.to_account_id()),
+				1,
+				period,
+				tariff,
+			)
+			.unwrap();
 			for region in REGIONS {
 				let s = chain.setup(region, period);
 				chain.publish(&s, &s.bf1);
@@ -334,13 +349,26 @@ mod readings {
 				}
 			}
 			let outcomes = chain.seal(period);
-			for (region, total) in expected {
+			for (region, total) in &expected {
 				assert_eq!(
-					outcomes[&region],
-					PeriodOutcome::Sealed { aggregate: total, count: 10 },
+					outcomes[region],
+					PeriodOutcome::Sealed { aggregate: *total, count: 10 },
 					"region {region}"
 				);
 			}
+			// Sealing priced region 1 from its tariff (period 1 of the day: the night band;
+			// 1.3 kWh of demand: the surcharge), and left region 2 unpriced.
+			assert!(expected[&1] >= 1_000);
+			assert_eq!(
+				pallet_pricing::Prices::<Runtime>::get(1, period),
+				Some(pallet_pricing::PriceRecord {
+					price: 250_000,
+					aggregate: expected[&1],
+					source: pallet_pricing::PriceSource::Tariff { version: 1 },
+				})
+			);
+			assert_eq!(pallet_pricing::Prices::<Runtime>::get(2, period), None);
+			assert_eq!(pallet_pricing::Unpriced::<Runtime>::get(2, period), Some(expected[&2]));
 		});
 	}
 

@@ -245,6 +245,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type ReadingPriority: Get<TransactionPriority>;
 
+		/// Told each outcome as it is recorded (pricing, fault handling).
+		type OnOutcome: crate::traits::OnPeriodOutcome;
+
 		/// Weights.
 		type WeightInfo: WeightInfo;
 
@@ -474,11 +477,11 @@ pub mod pallet {
 				});
 				return weight.saturating_add(T::DbWeight::get().writes(2));
 			}
-			let (shares, steps) = Self::seal(&time, now, T::MaxSealStepsPerBlock::get());
+			let (shares, steps, hooks) = Self::seal(&time, now, T::MaxSealStepsPerBlock::get());
 			if shares > 0 || steps > 0 {
 				weight = weight.saturating_add(T::WeightInfo::on_initialize_seal(shares, steps));
 			}
-			weight
+			weight.saturating_add(hooks)
 		}
 
 		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
@@ -798,9 +801,9 @@ pub mod pallet {
 		}
 
 		/// Seals with a budget of `budget` steps at chain time `now` (the parent block's
-		/// timestamp). Returns `(PRIDs hashed, other steps)`.
-		pub(crate) fn seal(time: &TimeParams, now: Moment, budget: u32) -> (u32, u32) {
-			let (mut hashed, mut other) = (0u32, 0u32);
+		/// timestamp). Returns `(PRIDs hashed, other steps, weight of the outcome hooks)`.
+		pub(crate) fn seal(time: &TimeParams, now: Moment, budget: u32) -> (u32, u32, Weight) {
+			let (mut hashed, mut other, mut hooks) = (0u32, 0u32, Weight::zero());
 			loop {
 				let used = hashed.saturating_add(other);
 				if used >= budget {
@@ -838,7 +841,7 @@ pub mod pallet {
 						Sealing::<T>::put(cursor);
 						break;
 					}
-					Self::finish_pair(&cursor);
+					hooks = hooks.saturating_add(Self::finish_pair(&cursor));
 					Sealing::<T>::kill();
 					NextSeal::<T>::mutate(|p| p.next_region = p.next_region.saturating_add(1));
 					other = other.saturating_add(1);
@@ -862,15 +865,16 @@ pub mod pallet {
 					}
 				}
 			}
-			(hashed, other)
+			(hashed, other, hooks)
 		}
 
-		/// Compares T and records the outcome of a fully hashed pair.
-		fn finish_pair(cursor: &SealCursor) {
+		/// Compares T and records the outcome of a fully hashed pair; tells
+		/// [`Config::OnOutcome`] and returns the weight it used.
+		fn finish_pair(cursor: &SealCursor) -> Weight {
 			let (region, period) = (cursor.region, cursor.period);
 			let acc = Accumulators::<T>::get(region, period);
 			let Some(setup) = Setups::<T>::get(region, period) else {
-				return;
+				return Weight::zero();
 			};
 			if cursor.builder.count() != acc.count {
 				log::error!(target: LOG_TARGET, "accumulator count differs from stored shares");
@@ -894,6 +898,18 @@ pub mod pallet {
 				PeriodOutcome::Faulted { expected: setup.expected, received: acc.count }
 			};
 			Outcomes::<T>::insert(region, period, outcome);
+			match outcome {
+				PeriodOutcome::Sealed { aggregate, .. } => {
+					<T::OnOutcome as crate::traits::OnPeriodOutcome>::on_sealed(
+						region, period, aggregate,
+					)
+				},
+				PeriodOutcome::Faulted { expected, received } => {
+					<T::OnOutcome as crate::traits::OnPeriodOutcome>::on_faulted(
+						region, period, expected, received,
+					)
+				},
+			}
 		}
 
 		/// Whether the shares and filter of `period` may be pruned at chain time `now`.

@@ -108,9 +108,35 @@ impl pallet_readings::Config for Test {
 	type RetainCycles = ConstU32<1>;
 	type MinBlockTimeMs = ConstU64<BLOCK_MS>;
 	type ReadingPriority = ConstU64<{ 1 << 40 }>;
+	type OnOutcome = RecordOutcomes;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::TimestampBenchmarkHelper<Test>;
+}
+
+/// What [`RecordOutcomes`] was told: `(region, period, Ok(aggregate) | Err((expected, received)))`.
+pub type HookCall = (RegionId, PeriodIndex, Result<u64, (u32, u32)>);
+
+thread_local! {
+	pub static OUTCOMES: RefCell<Vec<HookCall>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The outcome hook: records each call; charges 1_000 ref-time so the weight can be checked.
+pub struct RecordOutcomes;
+impl RecordOutcomes {
+	pub fn take() -> Vec<HookCall> {
+		OUTCOMES.with(|o| core::mem::take(&mut *o.borrow_mut()))
+	}
+}
+impl crate::traits::OnPeriodOutcome for RecordOutcomes {
+	fn on_sealed(region: RegionId, period: PeriodIndex, aggregate: u64) -> Weight {
+		OUTCOMES.with(|o| o.borrow_mut().push((region, period, Ok(aggregate))));
+		Weight::from_parts(1_000, 0)
+	}
+	fn on_faulted(region: RegionId, period: PeriodIndex, expected: u32, received: u32) -> Weight {
+		OUTCOMES.with(|o| o.borrow_mut().push((region, period, Err((expected, received)))));
+		Weight::from_parts(1_000, 0)
+	}
 }
 
 /// The genesis hash the mock chain signs readings with (that of the test vectors).

@@ -651,6 +651,8 @@ fn ten_meters_in_two_regions_seal_to_the_true_consumption() {
 			Readings::api_period_state(2, 1).phase,
 			PeriodPhase::Done(PeriodOutcome::Sealed { aggregate: c2, count: 10 })
 		);
+		// The outcome hook heard each pair once, in sealing order.
+		assert_eq!(RecordOutcomes::take(), vec![(1, 1, Ok(c1)), (2, 1, Ok(c2))]);
 		// A period without setup is never in the queue.
 		assert_eq!(outcome(1, 0), None);
 		assert_eq!(NextSeal::<Test>::get(), SealPosition { period: 2, next_region: 0 });
@@ -670,6 +672,7 @@ fn an_absent_meter_faults_the_period() {
 		System::assert_has_event(
 			Event::AggregationFault { region: 1, period: 1, expected: 10, received: 8 }.into(),
 		);
+		assert_eq!(RecordOutcomes::take(), vec![(1, 1, Err((10, 8)))]);
 	});
 }
 

@@ -1,6 +1,7 @@
 //! How this pallet sees the rest of the runtime.
 
-use gridmask_primitives::RegionId;
+use frame_support::weights::Weight;
+use gridmask_primitives::{PeriodIndex, RegionId};
 
 /// The region registry (implemented by `pallet-meters`).
 ///
@@ -18,4 +19,24 @@ pub trait RegionRegistry {
 	/// return its id.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn benchmark_region(active: u32) -> RegionId;
+}
+
+/// What happens when sealing records a period's outcome (PROTOCOL.md §4 steps 5–6): the
+/// runtime prices sealed periods and opens faults for the others. Called once per (region,
+/// period), inside the sealing step of `on_initialize`; each returns the weight it used, which
+/// is added to the block's.
+pub trait OnPeriodOutcome {
+	/// `aggregate` (Wh) of (region, period) is final.
+	fn on_sealed(region: RegionId, period: PeriodIndex, aggregate: u64) -> Weight;
+	/// (region, period) did not match its commitment.
+	fn on_faulted(region: RegionId, period: PeriodIndex, expected: u32, received: u32) -> Weight;
+}
+
+impl OnPeriodOutcome for () {
+	fn on_sealed(_: RegionId, _: PeriodIndex, _: u64) -> Weight {
+		Weight::zero()
+	}
+	fn on_faulted(_: RegionId, _: PeriodIndex, _: u32, _: u32) -> Weight {
+		Weight::zero()
+	}
 }

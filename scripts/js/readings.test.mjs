@@ -1,0 +1,149 @@
+// Integration test of the readings path (issue 4) on a real dev node, driven by the `gridmask`
+// client (readings built and signed with `gridmask-primitives`):
+//
+// 1. A dev node starts; the KGC (Bob) provisions 3 meters in region 1 and publishes the setups
+//    of the next two periods (`gridmask kgc provision` / `kgc setup`).
+// 2. `gridmask meter run` sends each meter's two masked shares of one period as authorized
+//    general transactions (no signature, no account) inside the period's window; the client
+//    reports every share in the finalized chain.
+// 3. polkadot.js finds each reading extrinsic in a finalized block — unsigned, carrying only
+//    the PRID, the masked value, the timestamp and the PRID's signature — and reads each share
+//    back through `ReadingsApi.share`.
+// 4. After the window the period is sealed; its aggregate equals Σ of the meters' consumption
+//    (which only the meters' own report reveals).
+// 5. Replaying a share over RPC is refused with `DuplicatePrid` (or `WindowClosed`), by name.
+// 6. The polkadot.js check passes with the readings in state.
+//
+// usage: node readings.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
+
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { startNode, connect, waitFor, finalizedNumber, workDir, tail, repoRoot } from './lib/node.mjs';
+
+const t0 = Date.now();
+const step = (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}`);
+function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
+
+const clientBinary = () =>
+  process.env.GRIDMASK_CLIENT ??
+  join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/gridmask/target'), 'release/gridmask');
+
+/** Runs `gridmask args…`; resolves with { code, stdout, stderr }. */
+function gridmask(args, { allowFail = false } = {}) {
+  return new Promise((res, rej) => {
+    const p = spawn(clientBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    p.on('error', rej);
+    p.on('exit', (code) => {
+      if (code !== 0 && !allowFail) {
+        rej(new Error(`gridmask ${args.join(' ')} exited ${code}:\n${stderr}\n${stdout}`));
+      } else {
+        res({ code, stdout, stderr });
+      }
+    });
+  });
+}
+
+async function main() {
+  const dir = workDir('gridmask-readings');
+  const node = await startNode({
+    name: 'alice', chain: 'dev', key: 'alice',
+    nodeKey: '0000000000000000000000000000000000000000000000000000000000000001',
+  }, dir);
+  let ok = false;
+  try {
+    const api = await connect(node);
+    await waitFor('block 2 (the readings clock starts)', async () => (await finalizedNumber(api)) >= 2, 60_000);
+    const url = ['--url', node.ws];
+    const store = join(dir, 'store');
+
+    step('kgc provision: 3 meters in region 1');
+    const prov = JSON.parse((await gridmask([...url, '--json', 'kgc', 'provision', '--store', store,
+      '--regions', '1', '--meters-per-region', '3'])).stdout);
+    assert(prov.meters_registered === 3, `3 meters registered (${JSON.stringify(prov)})`);
+    const region = (await api.query.meters.regions(1)).unwrap();
+    assert(region.activeMeters.toNumber() === 3, 'region 1 has 3 active meters on chain');
+
+    step('kgc setup: the next two periods');
+    const setup = JSON.parse((await gridmask([...url, '--json', 'kgc', 'setup', '--store', store, '--next', '2'])).stdout);
+    assert(setup.published === 2, `2 setups published (${JSON.stringify(setup)})`);
+    const period = setup.periods[0];
+
+    step(`meter run: period ${period}`);
+    const run = await gridmask([...url, '--json', 'meter', 'run', '--credentials', join(store, 'meters'),
+      '--periods', '1', '--first-period', String(period)], { allowFail: true });
+    const report = JSON.parse(run.stdout);
+    assert(run.code === 0, `meter run succeeded: ${run.stderr} ${JSON.stringify(report)}`);
+    assert(report.submitted === 6 && report.included === 6, `6 shares included (${report.submitted}/${report.included})`);
+
+    step('each reading is an unsigned extrinsic in a finalized block; each share reads back');
+    const finalized = await api.rpc.chain.getFinalizedHead();
+    const lastN = (await api.rpc.chain.getHeader(finalized)).number.toNumber();
+    const found = new Map();
+    for (let n = lastN; n > 2 && found.size < 6; n--) {
+      const hash = await api.rpc.chain.getBlockHash(n);
+      const block = await api.rpc.chain.getBlock(hash);
+      for (const xt of block.block.extrinsics) {
+        if (xt.method.section === 'readings' && xt.method.method === 'submitReading') {
+          assert(!xt.isSigned, 'a reading carries no signature of an account');
+          const prid = xt.method.args[2].toHex();
+          found.set(prid, { block: n, value: xt.method.args[3].toBigInt() });
+        }
+      }
+    }
+    assert(found.size === 6, `6 reading extrinsics in finalized blocks (found ${found.size})`);
+    for (const s of report.shares) {
+      assert(found.has(s.prid), `share ${s.prid} is in a finalized block`);
+      const share = await api.call.readingsApi.share(s.region, s.period, s.prid);
+      assert(share.isSome, `ReadingsApi.share returns ${s.prid}`);
+      assert(share.unwrap().value.toBigInt() === found.get(s.prid).value, 'the stored value is the submitted one');
+    }
+
+    step('sealing: the aggregate is the sum of the consumption');
+    const expected = report.consumption.reduce((a, [, , , c]) => a + BigInt(c), 0n);
+    const outcome = await waitFor('the period to be sealed', async () => {
+      const st = await api.call.readingsApi.periodState(1, period);
+      return st.phase.isDone ? st.phase.asDone : null;
+    }, 120_000);
+    assert(outcome.isSealed, `period ${period} sealed (${outcome.toString()})`);
+    assert(outcome.asSealed.aggregate.toBigInt() === expected, `aggregate ${outcome.asSealed.aggregate} = Σ ${expected}`);
+    assert(outcome.asSealed.count.toNumber() === 6, 'count 6');
+
+    step('replaying a share is refused with a named reason');
+    const replay = await gridmask([...url, '--json', 'meter', 'run', '--credentials', join(store, 'meters', 'meter-1000.json'),
+      '--periods', '1', '--first-period', String(period)], { allowFail: true });
+    assert(replay.code === 2, `the replay run fails with exit status 2 (${replay.code}: ${replay.stderr})`);
+    const rejected = Object.keys(JSON.parse(replay.stdout).rejected);
+    assert(rejected.every((r) => ['DuplicatePrid', 'WindowClosed'].includes(r)) && rejected.length > 0,
+      `rejected by name: ${rejected}`);
+
+    step('status (of the finalized chain) shows the sealed period');
+    let status;
+    await waitFor('the sealed period in `gridmask status`', async () => {
+      status = JSON.parse((await gridmask([...url, '--json', 'status'])).stdout);
+      const r1 = status.regions.find((r) => r.region === 1);
+      return r1?.periods.some(([p, text]) => p === period && text === `sealed ${expected} Wh (6 shares)`);
+    }, 60_000).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(status)}`); });
+
+    step('polkadot.js check with readings in state');
+    await api.disconnect();
+    const check = spawn('node', [join(repoRoot, 'scripts/js/check.mjs'), node.ws], { stdio: 'inherit' });
+    const code = await new Promise((r) => check.on('exit', r));
+    assert(code === 0, 'the polkadot.js check passes');
+    ok = true;
+    step('readings test passed');
+  } finally {
+    await node.stop();
+    if (!ok) console.error(`--- ${node.log}\n${tail(node.log)}`);
+  }
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e);
+  process.exit(1);
+});
