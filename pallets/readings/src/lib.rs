@@ -134,6 +134,7 @@ pub use weights::WeightInfo;
 mod benchmarking;
 #[cfg(test)]
 mod mock;
+mod recheck;
 pub mod runtime_api;
 #[cfg(test)]
 mod tests;
@@ -343,6 +344,30 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextPrune<T: Config> = StorageValue<_, PrunePosition, ValueQuery>;
 
+	/// Re-checks of faulted pairs with a KGC resolution, waiting or running, in order.
+	#[pallet::storage]
+	pub type RecheckQueue<T: Config> = StorageValue<
+		_,
+		BoundedVec<(RegionId, PeriodIndex), ConstU32<{ crate::recheck::MAX_QUEUED_RECHECKS }>>,
+		ValueQuery,
+	>;
+
+	/// The resolution of each queued re-check.
+	#[pallet::storage]
+	pub type Rechecks<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		RegionId,
+		Twox64Concat,
+		PeriodIndex,
+		Resolution,
+		OptionQuery,
+	>;
+
+	/// The re-check under way (the head of [`RecheckQueue`]) and its T state.
+	#[pallet::storage]
+	pub type Rechecking<T: Config> = StorageValue<_, RecheckCursor, OptionQuery>;
+
 	/// Genesis: the time parameters (PROTOCOL.md §2). `period_ms` 0 (the default) leaves the
 	/// pallet without a clock (every reading refused); `genesis_start_ms` 0 starts the clock at
 	/// the first block (rounded down to a multiple of `period_ms`). JSON (chain spec / preset):
@@ -423,6 +448,13 @@ pub mod pallet {
 		AggregationFault { region: RegionId, period: PeriodIndex, expected: u32, received: u32 },
 		/// Shares and filter of a (region, period) were pruned.
 		PeriodPruned { region: RegionId, period: PeriodIndex },
+		/// A faulted pair will be re-checked with a resolution.
+		RecheckQueued { region: RegionId, period: PeriodIndex, absent: u32, forged: u32 },
+		/// The resolution reproduced T: the pair is sealed with the corrected aggregate
+		/// (`count` shares contributed: received minus forged).
+		FaultResolved { region: RegionId, period: PeriodIndex, aggregate: u64, count: u32 },
+		/// The resolution did not reproduce T: the pair stays faulted.
+		ResolutionRejected { region: RegionId, period: PeriodIndex },
 	}
 
 	#[pallet::error]
@@ -455,6 +487,22 @@ pub mod pallet {
 		BadChunkLength,
 		/// A share under this PRID is already stored.
 		DuplicatePrid,
+		/// The pair is not faulted (not sealed yet, or sealed correctly).
+		NotFaulted,
+		/// The pair's shares were pruned: it can no longer be re-checked.
+		AlreadyPruned,
+		/// A re-check of the pair is already queued.
+		RecheckPending,
+		/// Too many re-checks are queued.
+		RecheckQueueFull,
+		/// More absent or forged PRIDs than a re-check takes.
+		TooManyPrids,
+		/// The absent or forged PRIDs are not in strictly ascending order.
+		PridsNotSorted,
+		/// A PRID said to be absent has a share on chain.
+		AbsentPridStored,
+		/// A PRID said to be forged has no share on chain.
+		ForgedPridNotStored,
 	}
 
 	#[pallet::hooks]
@@ -477,7 +525,16 @@ pub mod pallet {
 				});
 				return weight.saturating_add(T::DbWeight::get().writes(2));
 			}
-			let (shares, steps, hooks) = Self::seal(&time, now, T::MaxSealStepsPerBlock::get());
+			let budget = T::MaxSealStepsPerBlock::get();
+			let (mut shares, mut steps, mut hooks) = Self::seal(&time, now, budget);
+			// Re-checks of resolved faults share what sealing left of the budget.
+			let left = budget.saturating_sub(shares.saturating_add(steps));
+			if left > 0 && !RecheckQueue::<T>::get().is_empty() {
+				let (h, s, w) = Self::recheck(left);
+				shares = shares.saturating_add(h);
+				steps = steps.saturating_add(s).saturating_add(1);
+				hooks = hooks.saturating_add(w);
+			}
 			if shares > 0 || steps > 0 {
 				weight = weight.saturating_add(T::WeightInfo::on_initialize_seal(shares, steps));
 			}

@@ -114,8 +114,16 @@ impl pallet_readings::Config for Test {
 	type BenchmarkHelper = crate::TimestampBenchmarkHelper<Test>;
 }
 
-/// What [`RecordOutcomes`] was told: `(region, period, Ok(aggregate) | Err((expected, received)))`.
-pub type HookCall = (RegionId, PeriodIndex, Result<u64, (u32, u32)>);
+/// What [`RecordOutcomes`] was told: `(region, period, what)`.
+pub type HookCall = (RegionId, PeriodIndex, Heard);
+
+/// One outcome hook call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Heard {
+	Sealed(u64),
+	Faulted { expected: u32, received: u32 },
+	Resolved(Option<u64>),
+}
 
 thread_local! {
 	pub static OUTCOMES: RefCell<Vec<HookCall>> = const { RefCell::new(Vec::new()) };
@@ -130,11 +138,16 @@ impl RecordOutcomes {
 }
 impl crate::traits::OnPeriodOutcome for RecordOutcomes {
 	fn on_sealed(region: RegionId, period: PeriodIndex, aggregate: u64) -> Weight {
-		OUTCOMES.with(|o| o.borrow_mut().push((region, period, Ok(aggregate))));
+		OUTCOMES.with(|o| o.borrow_mut().push((region, period, Heard::Sealed(aggregate))));
 		Weight::from_parts(1_000, 0)
 	}
 	fn on_faulted(region: RegionId, period: PeriodIndex, expected: u32, received: u32) -> Weight {
-		OUTCOMES.with(|o| o.borrow_mut().push((region, period, Err((expected, received)))));
+		OUTCOMES
+			.with(|o| o.borrow_mut().push((region, period, Heard::Faulted { expected, received })));
+		Weight::from_parts(1_000, 0)
+	}
+	fn on_resolved(region: RegionId, period: PeriodIndex, aggregate: Option<u64>) -> Weight {
+		OUTCOMES.with(|o| o.borrow_mut().push((region, period, Heard::Resolved(aggregate))));
 		Weight::from_parts(1_000, 0)
 	}
 }

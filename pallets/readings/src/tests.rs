@@ -10,6 +10,7 @@ use frame_support::{
 	traits::Hooks,
 	BoundedVec,
 };
+use gridmask_primitives::setup::PeriodSetup;
 use gridmask_primitives::{
 	t_commitment, Bf1, Bf1Params, PeriodIndex, Prid, PridKey, ReadingPayload, ReadingSignature,
 	SignedReading, TCommitment,
@@ -652,7 +653,10 @@ fn ten_meters_in_two_regions_seal_to_the_true_consumption() {
 			PeriodPhase::Done(PeriodOutcome::Sealed { aggregate: c2, count: 10 })
 		);
 		// The outcome hook heard each pair once, in sealing order.
-		assert_eq!(RecordOutcomes::take(), vec![(1, 1, Ok(c1)), (2, 1, Ok(c2))]);
+		assert_eq!(
+			RecordOutcomes::take(),
+			vec![(1, 1, Heard::Sealed(c1)), (2, 1, Heard::Sealed(c2))]
+		);
 		// A period without setup is never in the queue.
 		assert_eq!(outcome(1, 0), None);
 		assert_eq!(NextSeal::<Test>::get(), SealPosition { period: 2, next_region: 0 });
@@ -672,7 +676,10 @@ fn an_absent_meter_faults_the_period() {
 		System::assert_has_event(
 			Event::AggregationFault { region: 1, period: 1, expected: 10, received: 8 }.into(),
 		);
-		assert_eq!(RecordOutcomes::take(), vec![(1, 1, Err((10, 8)))]);
+		assert_eq!(
+			RecordOutcomes::take(),
+			vec![(1, 1, Heard::Faulted { expected: 10, received: 8 })]
+		);
 	});
 }
 
@@ -1122,5 +1129,198 @@ fn sealing_weight_is_reported() {
 		let idle = Readings::on_initialize(System::block_number() + 1);
 		assert!(idle.ref_time() > <() as WeightInfo>::on_initialize_idle().ref_time());
 		assert!(outcome(1, 1).is_some());
+	});
+}
+
+// ---------------------------------------------------------------- re-checking resolved faults
+
+/// Meter `i`'s PRIDs and mask sum for `period` (what only the KGC can compute).
+fn kgc_view(m: &gridmask_primitives::MasterSecret, period: PeriodIndex) -> ([Prid; 2], u64) {
+	let time = dev_time();
+	let keys = m.cycle_seeds(time.cycle_of(period)).period_keys(time.leaf_of(period));
+	let (a, b) = keys.prids();
+	([a, b], keys.mask_sum())
+}
+
+fn sorted(mut v: Vec<Prid>) -> Vec<Prid> {
+	v.sort_by(|a, b| a.0.cmp(&b.0));
+	v
+}
+
+/// Meter 3 of 5 is silent in period 1: the period faults. Returns (setup, Σ consumption sent).
+fn faulted_by_a_silent_meter() -> (PeriodSetup, u64, Vec<gridmask_primitives::MasterSecret>) {
+	let ms = meters(1, 5);
+	let s = period_setup(1, 1, &ms, 30);
+	publish(&s);
+	advance_to(end_of(1) + 1_000);
+	let c = report(&ms, 1, 1, &[3]);
+	advance_to(end_of(1) + WINDOW_MS);
+	seal_all();
+	assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 10, received: 8 }));
+	RecordOutcomes::take();
+	(s, c, ms)
+}
+
+#[test]
+fn a_correct_resolution_seals_the_faulted_period_with_the_reporters_sum() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (s, c, ms) = faulted_by_a_silent_meter();
+		let (prids, masks) = kgc_view(&ms[3], 1);
+		let z_prime = s.z.wrapping_sub(masks);
+		assert_ok!(Readings::start_recheck(1, 1, sorted(prids.to_vec()), vec![], z_prime));
+		System::assert_last_event(
+			Event::RecheckQueued { region: 1, period: 1, absent: 2, forged: 0 }.into(),
+		);
+		next_block();
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 8 }));
+		System::assert_has_event(
+			Event::FaultResolved { region: 1, period: 1, aggregate: c, count: 8 }.into(),
+		);
+		assert_eq!(RecordOutcomes::take(), vec![(1, 1, Heard::Resolved(Some(c)))]);
+		assert!(RecheckQueue::<Test>::get().is_empty());
+		assert_eq!(Rechecks::<Test>::get(1, 1), None);
+		// Sealed now: nothing more to re-check.
+		assert_noop!(
+			Readings::start_recheck(1, 1, sorted(prids.to_vec()), vec![], z_prime),
+			Error::<Test>::NotFaulted
+		);
+	});
+}
+
+#[test]
+fn a_resolution_missing_a_prid_is_rejected_and_may_be_corrected() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (s, c, ms) = faulted_by_a_silent_meter();
+		let (prids, masks) = kgc_view(&ms[3], 1);
+		let z_prime = s.z.wrapping_sub(masks);
+		// Only one of the two absent PRIDs: T differs.
+		assert_ok!(Readings::start_recheck(1, 1, vec![prids[0]], vec![], z_prime));
+		next_block();
+		System::assert_has_event(Event::ResolutionRejected { region: 1, period: 1 }.into());
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 10, received: 8 }));
+		assert_eq!(RecordOutcomes::take(), vec![(1, 1, Heard::Resolved(None))]);
+		// An extra PRID (another meter's, which did report) is refused before queueing.
+		let (other, _) = kgc_view(&ms[0], 1);
+		let mut extra = prids.to_vec();
+		extra.push(other[0]);
+		assert_noop!(
+			Readings::start_recheck(1, 1, sorted(extra), vec![], z_prime),
+			Error::<Test>::AbsentPridStored
+		);
+		// The right one then seals.
+		assert_ok!(Readings::start_recheck(1, 1, sorted(prids.to_vec()), vec![], z_prime));
+		next_block();
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 8 }));
+	});
+}
+
+#[test]
+fn a_forgery_is_excluded_from_the_resolved_aggregate() {
+	ExtBuilder::default().build_and_execute(|| {
+		let ms = meters(1, 5);
+		let s = period_setup(1, 1, &ms, 1);
+		publish(&s);
+		let forger = forge(&s.bf1);
+		advance_to(end_of(1) + 1_000);
+		let c = report(&ms, 1, 1, &[2]);
+		let p = ReadingPayload {
+			genesis_hash: GENESIS,
+			region: 1,
+			period: 1,
+			prid: forger.prid(),
+			value: 1_000_000,
+			timestamp_ms: end_of(1) + 10,
+		};
+		let forged = SignedReading { payload: p, signature: forger.sign(&p.signing_message()) };
+		assert_eq!(submit(&forged), Ok(Ok(())));
+		advance_to(end_of(1) + WINDOW_MS);
+		seal_all();
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 10, received: 9 }));
+		let (prids, masks) = kgc_view(&ms[2], 1);
+		// Without naming the forgery, T cannot match.
+		assert_ok!(Readings::start_recheck(
+			1,
+			1,
+			sorted(prids.to_vec()),
+			vec![],
+			s.z.wrapping_sub(masks)
+		));
+		next_block();
+		System::assert_has_event(Event::ResolutionRejected { region: 1, period: 1 }.into());
+		assert_ok!(Readings::start_recheck(
+			1,
+			1,
+			sorted(prids.to_vec()),
+			vec![forger.prid()],
+			s.z.wrapping_sub(masks)
+		));
+		next_block();
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 8 }));
+	});
+}
+
+#[test]
+fn a_recheck_resumes_across_blocks_with_the_same_result() {
+	ExtBuilder::default().build_and_execute(|| {
+		let ms = meters(1, 40);
+		let s = period_setup(1, 1, &ms, 30);
+		publish(&s);
+		advance_to(end_of(1) + 1_000);
+		let c = report(&ms, 1, 1, &[0, 17, 39]);
+		advance_to(end_of(1) + WINDOW_MS);
+		seal_all();
+		let mut absent = vec![];
+		let mut masks = 0u64;
+		for i in [0, 17, 39] {
+			let (p, m) = kgc_view(&ms[i], 1);
+			absent.extend(p);
+			masks = masks.wrapping_add(m);
+		}
+		SealSteps::set(7);
+		assert_ok!(Readings::start_recheck(1, 1, sorted(absent), vec![], s.z.wrapping_sub(masks)));
+		let mut blocks = 0;
+		while Rechecks::<Test>::get(1, 1).is_some() {
+			next_block();
+			blocks += 1;
+			assert!(blocks < 100);
+		}
+		assert!(blocks >= 80 / 7, "{blocks} blocks");
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 74 }));
+	});
+}
+
+#[test]
+fn recheck_requests_are_validated_before_queueing() {
+	ExtBuilder::default().build_and_execute(|| {
+		let ms = meters(1, 5);
+		publish(&period_setup(1, 1, &ms, 30));
+		// Not sealed yet.
+		assert_noop!(Readings::start_recheck(1, 1, vec![], vec![], 0), Error::<Test>::NotFaulted);
+		advance_to(end_of(1) + 1_000);
+		report(&ms, 1, 1, &[3]);
+		advance_to(end_of(1) + WINDOW_MS);
+		seal_all();
+		let (prids, _) = kgc_view(&ms[3], 1);
+		let mut desc = sorted(prids.to_vec());
+		desc.reverse();
+		assert_noop!(Readings::start_recheck(1, 1, desc, vec![], 0), Error::<Test>::PridsNotSorted);
+		assert_noop!(
+			Readings::start_recheck(1, 1, vec![prids[0], prids[0]], vec![], 0),
+			Error::<Test>::PridsNotSorted
+		);
+		assert_noop!(
+			Readings::start_recheck(1, 1, vec![], vec![prids[0]], 0),
+			Error::<Test>::ForgedPridNotStored
+		);
+		let too_many = vec![prids[0]; crate::recheck::MAX_RECHECK_PRIDS as usize + 1];
+		assert_noop!(
+			Readings::start_recheck(1, 1, too_many, vec![], 0),
+			Error::<Test>::TooManyPrids
+		);
+		assert_ok!(Readings::start_recheck(1, 1, vec![prids[0]], vec![], 0));
+		assert_noop!(
+			Readings::start_recheck(1, 1, vec![prids[1]], vec![], 0),
+			Error::<Test>::RecheckPending
+		);
 	});
 }

@@ -30,6 +30,9 @@ pub trait OnPeriodOutcome {
 	fn on_sealed(region: RegionId, period: PeriodIndex, aggregate: u64) -> Weight;
 	/// (region, period) did not match its commitment.
 	fn on_faulted(region: RegionId, period: PeriodIndex, expected: u32, received: u32) -> Weight;
+	/// The re-check of a faulted (region, period) with a resolution ended: `Some(aggregate)`
+	/// (now sealed) or `None` (the resolution did not reproduce T; still faulted).
+	fn on_resolved(region: RegionId, period: PeriodIndex, aggregate: Option<u64>) -> Weight;
 }
 
 impl OnPeriodOutcome for () {
@@ -37,6 +40,9 @@ impl OnPeriodOutcome for () {
 		Weight::zero()
 	}
 	fn on_faulted(_: RegionId, _: PeriodIndex, _: u32, _: u32) -> Weight {
+		Weight::zero()
+	}
+	fn on_resolved(_: RegionId, _: PeriodIndex, _: Option<u64>) -> Weight {
 		Weight::zero()
 	}
 }

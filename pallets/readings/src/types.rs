@@ -4,7 +4,7 @@
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{traits::ConstU32, BoundedVec};
 use gridmask_primitives::{
-	bloom::BF1_BLOCK_BYTES, Bf1Params, CycleIndex, LeafIndex, Moment, PeriodIndex, RegionId,
+	bloom::BF1_BLOCK_BYTES, Bf1Params, CycleIndex, LeafIndex, Moment, PeriodIndex, Prid, RegionId,
 	TBuilder, TCommitment, TimeParams,
 };
 use scale_info::TypeInfo;
@@ -411,4 +411,32 @@ pub struct PeriodState {
 	pub phase: PeriodPhase,
 	/// Shares and filter have been pruned (the outcome and accumulator remain).
 	pub pruned: bool,
+}
+
+/// A KGC resolution of a faulted pair (PROTOCOL.md §4 step 6), as the re-check uses it.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Resolution {
+	/// Expected PRIDs without a share, ascending.
+	pub absent: BoundedVec<Prid, ConstU32<{ crate::recheck::MAX_RECHECK_PRIDS }>>,
+	/// Stored PRIDs no meter owns (forgeries that passed BF1), ascending.
+	pub forged: BoundedVec<Prid, ConstU32<{ crate::recheck::MAX_RECHECK_PRIDS }>>,
+	/// Σ value of the forged shares (mod 2^64), read when the re-check was queued.
+	pub forged_sum: u64,
+	/// `Z' = Z − Σ H3(mask)` of the absent shares.
+	pub z_prime: u64,
+}
+
+/// The re-check under way: T over `(stored − forged) ∪ absent`, merged in PRID order.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct RecheckCursor {
+	/// The region.
+	pub region: RegionId,
+	/// The period.
+	pub period: PeriodIndex,
+	/// T over the PRIDs merged so far; its `last()` is where the next block resumes.
+	pub builder: TBuilder,
 }

@@ -78,7 +78,8 @@ impl pallet_readings::Config for Runtime {
 	type BenchmarkHelper = pallet_readings::TimestampBenchmarkHelper<Runtime>;
 }
 
-/// What follows a period's outcome (PROTOCOL §4 steps 5–6): a sealed aggregate is priced.
+/// What follows a period's outcome (PROTOCOL §4 steps 5–6): a sealed aggregate — at sealing
+/// or after a fault's resolution — is priced.
 pub struct PeriodOutcomes;
 impl pallet_readings::traits::OnPeriodOutcome for PeriodOutcomes {
 	fn on_sealed(region: RegionId, period: PeriodIndex, aggregate: u64) -> Weight {
@@ -93,6 +94,13 @@ impl pallet_readings::traits::OnPeriodOutcome for PeriodOutcomes {
 	) -> Weight {
 		// Faults are recorded by the readings pallet's outcome; their resolution comes later.
 		Weight::zero()
+	}
+
+	fn on_resolved(region: RegionId, period: PeriodIndex, aggregate: Option<u64>) -> Weight {
+		match aggregate {
+			Some(aggregate) => Pricing::on_period_sealed(region, period, aggregate),
+			None => Weight::zero(),
+		}
 	}
 }
 
