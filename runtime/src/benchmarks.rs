@@ -10,4 +10,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_readings, Readings]
 	[pallet_pricing, Pricing]
 	[pallet_billing, Billing]
+	[pallet_faults, Faults]
 );

@@ -215,4 +215,7 @@ mod runtime {
 
 	#[runtime::pallet_index(23)]
 	pub type Billing = pallet_billing;
+
+	#[runtime::pallet_index(24)]
+	pub type Faults = pallet_faults;
 }

@@ -459,4 +459,148 @@ mod readings {
 			assert!(matches!(outcomes[&2], PeriodOutcome::Sealed { count: 10, .. }));
 		});
 	}
+
+	/// PROTOCOL §4 steps 5–6 through the runtime: meter 103 is silent in periods 1 and 2, both
+	/// fault; the KGC node's real off-chain worker (keystore key, secrets in off-chain storage)
+	/// signs one resolution per fault; applied through the full extension pipeline, each is
+	/// re-checked against T, the periods are sealed with the reporters' sum and priced from the
+	/// tariff, and the meter's fault count is 2.
+	#[test]
+	fn silent_meter_faults_are_resolved_by_the_kgc_worker_and_priced() {
+		use codec::Decode;
+		use sp_core::offchain::{
+			testing::{TestOffchainExt, TestTransactionPoolExt},
+			OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+		};
+		use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+
+		let mut ext = ext_for("development");
+		let (offchain, _offchain_state) = TestOffchainExt::new();
+		let (pool, pool_state) = TestTransactionPoolExt::new();
+		let keystore = MemoryKeystore::new();
+		// The KGC (Bob) has its key in the node's keystore under the faults key type.
+		keystore.sr25519_generate_new(pallet_faults::KEY_TYPE, Some("//Bob")).unwrap();
+		ext.register_extension(OffchainDbExt::new(offchain.clone()));
+		ext.register_extension(OffchainWorkerExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(pool));
+		ext.register_extension(KeystoreExt::new(keystore));
+
+		ext.execute_with(|| {
+			let chain = Chain::start();
+			let tariff = pallet_pricing::Tariff {
+				day_periods: 1_440,
+				day_offset: 0,
+				bands: BoundedVec::truncate_from(vec![(0, 200_000)]),
+				tiers: BoundedVec::truncate_from(vec![]),
+			};
+			crate::Pricing::set_tariff(
+				RuntimeOrigin::signed(Charlie.to_account_id()),
+				1,
+				1,
+				tariff,
+			)
+			.unwrap();
+			for period in [1, 2] {
+				for region in REGIONS {
+					let s = chain.setup(region, period);
+					chain.publish(&s, &s.bf1);
+				}
+			}
+			// Both periods: everyone reports except meter 103 (region 1, index 3).
+			let mut sums = BTreeMap::new();
+			let mut n = 3;
+			for period in [1, 2] {
+				frame_system::Pallet::<Runtime>::set_block_number(n);
+				set_now(chain.window_open(period) + 6_000);
+				for region in REGIONS {
+					for i in 0..METERS_PER_REGION {
+						if region == 1 && i == 3 {
+							continue;
+						}
+						let c = consumption(region, i) + u64::from(period);
+						*sums.entry((region, period)).or_insert(0u64) += c;
+						for r in chain.readings(region, i, period, c) {
+							submit(&r).unwrap();
+						}
+					}
+				}
+				n += 1;
+			}
+			// Seal both periods.
+			let mut now = chain.window_open(2) + chain.time.window_ms;
+			while pallet_readings::Outcomes::<Runtime>::get(2, 2).is_none() {
+				assert!(n < 40, "sealing did not finish");
+				frame_system::Pallet::<Runtime>::set_block_number(n);
+				<Readings as Hooks<crate::BlockNumber>>::on_initialize(n);
+				set_now(now);
+				now += 6_000;
+				n += 1;
+			}
+			for period in [1, 2] {
+				assert!(matches!(
+					pallet_readings::Outcomes::<Runtime>::get(1, period),
+					Some(PeriodOutcome::Faulted { expected: 10, received: 8 })
+				));
+				assert!(pallet_faults::Faults::<Runtime>::get(1, period).is_some());
+				assert!(matches!(
+					pallet_readings::Outcomes::<Runtime>::get(2, period),
+					Some(PeriodOutcome::Sealed { .. })
+				));
+			}
+
+			// The KGC node's worker: secrets of region 1 in its persistent off-chain storage.
+			let secrets: Vec<(u64, [u8; 32])> =
+				chain.secrets[&1].iter().enumerate().map(|(i, m)| (100 + i as u64, m.0)).collect();
+			sp_io::offchain::local_storage_set(
+				sp_core::offchain::StorageKind::PERSISTENT,
+				&pallet_faults::offchain::secrets_key(1),
+				&codec::Encode::encode(&secrets),
+			);
+			let mut sent = Vec::new();
+			for _ in 0..3 {
+				// Signed transactions are mortal: the birth block's hash must be known (as on a
+				// real chain; blocks here are not built by `initialize_block`).
+				for b in 1..=n {
+					frame_system::BlockHash::<Runtime>::insert(b, H256::repeat_byte(b as u8));
+				}
+				// A node runs the worker on a throw-away state (its nonce bump is not kept).
+				sp_io::storage::start_transaction();
+				<crate::Faults as Hooks<crate::BlockNumber>>::offchain_worker(n);
+				sp_io::storage::rollback_transaction();
+				for tx in pool_state.write().transactions.drain(..) {
+					sent.push(UncheckedExtrinsic::decode(&mut &tx[..]).unwrap());
+				}
+				// Include what it sent (the KGC's nonce advances between the two).
+				for xt in sent.drain(..) {
+					let info = xt.get_dispatch_info();
+					let len = codec::Encode::encoded_size(&xt);
+					let checked =
+						Checkable::check(xt, &frame_system::ChainContext::<Runtime>::default())
+							.expect("signed by the KGC key");
+					checked.apply::<Runtime>(&info, len).unwrap().unwrap();
+				}
+				n += 1;
+				frame_system::Pallet::<Runtime>::set_block_number(n);
+				<Readings as Hooks<crate::BlockNumber>>::on_initialize(n);
+			}
+			for period in [1, 2] {
+				assert_eq!(
+					pallet_readings::Outcomes::<Runtime>::get(1, period),
+					Some(PeriodOutcome::Sealed { aggregate: sums[&(1, period)], count: 8 }),
+					"period {period}"
+				);
+				assert!(matches!(
+					pallet_faults::Faults::<Runtime>::get(1, period).map(|f| f.status),
+					Some(pallet_faults::FaultStatus::Resolved { .. })
+				));
+				assert_eq!(
+					pallet_pricing::Prices::<Runtime>::get(1, period).map(|p| p.price),
+					Some(200_000)
+				);
+			}
+			let meter = pallet_meters::Meters::<Runtime>::get(103).unwrap();
+			assert_eq!(meter.faults, 2);
+			assert_eq!(meter.status, pallet_meters::MeterStatus::Active, "below SuspendAfter");
+		});
+	}
 }

@@ -135,6 +135,7 @@ mod benchmarking;
 #[cfg(test)]
 mod mock;
 mod recheck;
+pub use recheck::{MAX_QUEUED_RECHECKS, MAX_RECHECK_PRIDS};
 pub mod runtime_api;
 #[cfg(test)]
 mod tests;

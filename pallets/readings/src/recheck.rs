@@ -12,8 +12,8 @@
 //! [`crate::Config::MaxSealStepsPerBlock`], one queued pair at a time.
 
 use crate::{traits::OnPeriodOutcome, *};
-use frame_support::{pallet_prelude::*, weights::Weight};
 use alloc::vec::Vec;
+use frame_support::{pallet_prelude::*, weights::Weight};
 use gridmask_primitives::{Prid, TBuilder};
 
 /// Most absent (and, separately, forged) PRIDs in one resolution.

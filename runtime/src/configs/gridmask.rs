@@ -8,9 +8,11 @@ use gridmask_primitives::{CycleIndex, MeterId, PeriodIndex, RegionId};
 use sp_runtime::transaction_validity::TransactionPriority;
 
 use crate::{
-	configs::consensus::MAX_AGGREGATORS, time::SLOT_DURATION, AccountId, Billing, Meters, Pricing,
-	Readings, Runtime, Timestamp,
+	configs::consensus::MAX_AGGREGATORS, time::SLOT_DURATION, AccountId, Billing, Faults, Meters,
+	Pricing, Readings, Runtime, Timestamp,
 };
+use alloc::vec::Vec;
+use gridmask_primitives::{Prid, TimeParams};
 
 impl pallet_meters::Config for Runtime {
 	type RoleAdminOrigin = frame_system::EnsureRoot<AccountId>;
@@ -86,20 +88,17 @@ impl pallet_readings::traits::OnPeriodOutcome for PeriodOutcomes {
 		Pricing::on_period_sealed(region, period, aggregate)
 	}
 
-	fn on_faulted(
-		_region: RegionId,
-		_period: PeriodIndex,
-		_expected: u32,
-		_received: u32,
-	) -> Weight {
-		// Faults are recorded by the readings pallet's outcome; their resolution comes later.
-		Weight::zero()
+	fn on_faulted(region: RegionId, period: PeriodIndex, expected: u32, received: u32) -> Weight {
+		Faults::on_faulted(region, period, expected, received)
 	}
 
 	fn on_resolved(region: RegionId, period: PeriodIndex, aggregate: Option<u64>) -> Weight {
+		let w = Faults::on_check_done(region, period, aggregate.ok_or(()));
 		match aggregate {
-			Some(aggregate) => Pricing::on_period_sealed(region, period, aggregate),
-			None => Weight::zero(),
+			Some(aggregate) => {
+				w.saturating_add(Pricing::on_period_sealed(region, period, aggregate))
+			},
+			None => w,
 		}
 	}
 }
@@ -203,4 +202,128 @@ impl pallet_billing::Config for Runtime {
 	/// As many bills per call as meters per registration.
 	type MaxBillsPerCall = ConstU32<500>;
 	type WeightInfo = pallet_billing::weights::SubstrateWeight<Runtime>;
+}
+
+/// The KGC account, for the fault worker's signer check.
+pub struct KgcRole;
+impl pallet_faults::traits::KgcAccount<AccountId> for KgcRole {
+	fn kgc() -> Option<AccountId> {
+		pallet_meters::Kgc::<Runtime>::get()
+	}
+}
+
+/// Meters as the faults pallet sees them; a meter's fault count and suspension live in
+/// `pallet-meters`.
+pub struct FaultyMeters;
+impl pallet_faults::traits::MeterDirectory for FaultyMeters {
+	fn is_registered(meter: MeterId) -> bool {
+		pallet_meters::Meters::<Runtime>::contains_key(meter)
+	}
+
+	fn is_active_in(meter: MeterId, region: RegionId) -> bool {
+		pallet_meters::Meters::<Runtime>::get(meter)
+			.is_some_and(|m| m.region == region && m.status == pallet_meters::MeterStatus::Active)
+	}
+
+	fn note_fault(meter: MeterId, suspend_after: u32) -> Option<pallet_faults::FaultNote> {
+		let mut m = pallet_meters::Meters::<Runtime>::get(meter)
+			.filter(|m| m.status != pallet_meters::MeterStatus::Retired)?;
+		m.faults = m.faults.saturating_add(1);
+		let faults = m.faults;
+		let suspend = suspend_after > 0
+			&& faults >= suspend_after
+			&& m.status == pallet_meters::MeterStatus::Active;
+		pallet_meters::Meters::<Runtime>::insert(meter, m);
+		let suspended = suspend && Meters::do_suspend(meter).is_ok();
+		Some(pallet_faults::FaultNote { faults, suspended })
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_meters(region: RegionId, n: u32) -> Vec<MeterId> {
+		use pallet_billing::traits::MeterRegistry;
+		let _ = <MetersRegistry as pallet_readings::traits::RegionRegistry>::benchmark_region(n);
+		(0..n)
+			.map(|i| {
+				let meter = 1_000_000 + u64::from(i);
+				BillableMeters::benchmark_meter(meter, AccountId::new([7; 32]));
+				pallet_meters::Meters::<Runtime>::mutate(meter, |m| {
+					if let Some(m) = m {
+						m.region = region;
+					}
+				});
+				meter
+			})
+			.collect()
+	}
+}
+
+/// What the fault worker reads of the readings pallet.
+pub struct ReadingsPeriods;
+impl pallet_faults::traits::PeriodData for ReadingsPeriods {
+	fn time() -> Option<TimeParams> {
+		pallet_readings::TimeConfig::<Runtime>::get().filter(|t| t.genesis_start_ms != 0)
+	}
+
+	fn setup_z(region: RegionId, period: PeriodIndex) -> Option<u64> {
+		pallet_readings::Setups::<Runtime>::get(region, period).map(|s| s.z)
+	}
+
+	fn received_prids(region: RegionId, period: PeriodIndex) -> Option<Vec<Prid>> {
+		if period < pallet_readings::NextPrune::<Runtime>::get().period {
+			return None;
+		}
+		Some(pallet_readings::Shares::<Runtime>::iter_key_prefix((region, period)).collect())
+	}
+}
+
+/// Resolutions are verified by the readings pallet's re-check of T.
+pub struct ReadingsRecheck;
+impl pallet_faults::traits::FaultChecker for ReadingsRecheck {
+	fn start_check(
+		region: RegionId,
+		period: PeriodIndex,
+		absent: Vec<Prid>,
+		forged: Vec<Prid>,
+		z_prime: u64,
+	) -> sp_runtime::DispatchResult {
+		Readings::start_recheck(region, period, absent, forged, z_prime)
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn prepare_check(region: RegionId, period: PeriodIndex, _absent: &[Prid], forged: &[Prid]) {
+		pallet_readings::Outcomes::<Runtime>::insert(
+			region,
+			period,
+			pallet_readings::PeriodOutcome::Faulted { expected: 2, received: 0 },
+		);
+		for p in forged {
+			pallet_readings::Shares::<Runtime>::insert(
+				(region, period),
+				p,
+				pallet_readings::Share { value: 1, timestamp_ms: 0 },
+			);
+		}
+	}
+}
+
+parameter_types! {
+	/// A KGC worker's resolution that was dropped is sent again after a minute.
+	pub const ResendAfter: crate::BlockNumber = 10;
+}
+
+impl pallet_faults::Config for Runtime {
+	type AuthorityId = pallet_faults::crypto::KgcAuthId;
+	type KgcOrigin = pallet_meters::EnsureKgc<Runtime>;
+	type Kgc = KgcRole;
+	type Meters = FaultyMeters;
+	type Periods = ReadingsPeriods;
+	type Checker = ReadingsRecheck;
+	/// A meter silent in 5 periods is suspended until the KGC reinstates it.
+	type SuspendAfter = ConstU32<5>;
+	type MaxAbsent = ConstU32<{ pallet_readings::MAX_RECHECK_PRIDS }>;
+	type MaxForged = ConstU32<256>;
+	type MaxOpenFaults = ConstU32<256>;
+	type ResendAfter = ResendAfter;
+	type OcwFaultsPerBlock = ConstU32<4>;
+	type WeightInfo = pallet_faults::weights::SubstrateWeight<Runtime>;
 }

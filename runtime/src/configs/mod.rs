@@ -3,6 +3,7 @@
 
 pub mod consensus;
 mod gridmask;
+mod offchain;
 
 use frame_support::dispatch::DispatchClass;
 use frame_support::{

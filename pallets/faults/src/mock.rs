@@ -1,0 +1,567 @@
+//! Mock runtime for the faults pallet: System + Faults with `AccountId32` accounts and
+//! `MultiSignature` signed transactions (as the gridmask runtime), a mock meter registry, a mock
+//! readings pallet (setups, stored shares) and a checker that really re-hashes T with
+//! `gridmask-primitives`, and builders of real faulted periods from meters' master secrets.
+
+use crate as pallet_faults;
+use crate::traits::{FaultChecker, KgcAccount, MeterDirectory, PeriodData};
+use crate::FaultNote;
+use codec::Encode;
+use core::cell::RefCell;
+use frame_support::{
+	derive_impl,
+	traits::{ConstU32, ConstU64, EnsureOrigin},
+	weights::Weight,
+};
+use frame_system::offchain::{
+	AppCrypto, CreateSignedTransaction, CreateTransactionBase, SigningTypes,
+};
+use gridmask_primitives::{
+	mask_reading,
+	setup::{build_periods, SetupParams},
+	t_commitment, MasterSecret, MeterId, PeriodIndex, PeriodKeys, Prid, RegionId, TCommitment,
+	TimeParams,
+};
+use sp_core::{offchain::testing, Pair};
+use sp_runtime::{
+	traits::{IdentifyAccount, IdentityLookup},
+	AccountId32, BuildStorage, DispatchError, DispatchResult, MultiSignature, MultiSigner,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub type AccountId = AccountId32;
+/// Signed transactions as the worker builds them: signed by the account, no extension.
+pub type Extrinsic =
+	sp_runtime::generic::UncheckedExtrinsic<AccountId, RuntimeCall, MultiSignature, ()>;
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Faults: pallet_faults,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = IdentityLookup<AccountId>;
+}
+
+impl SigningTypes for Test {
+	type Public = MultiSigner;
+	type Signature = MultiSignature;
+}
+
+impl<LocalCall> CreateTransactionBase<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<LocalCall> CreateSignedTransaction<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	/// Signs `(call, nonce)` with the keystore key of `public`.
+	fn create_signed_transaction<C: AppCrypto<Self::Public, Self::Signature>>(
+		call: RuntimeCall,
+		public: MultiSigner,
+		account: AccountId,
+		nonce: u32,
+	) -> Option<Extrinsic> {
+		let signature = C::sign(&signed_payload(&call, nonce), public)?;
+		Some(Extrinsic::new_signed(call, account, signature, ()))
+	}
+}
+
+/// What the mock's signed transactions sign.
+pub fn signed_payload(call: &RuntimeCall, nonce: u32) -> Vec<u8> {
+	(call, nonce).encode()
+}
+
+pub const SUSPEND_AFTER: u32 = 3;
+pub const MAX_ABSENT: u32 = 8;
+pub const MAX_FORGED: u32 = 4;
+pub const MAX_OPEN: u32 = 4;
+pub const RESEND_AFTER: u64 = 5;
+pub const OCW_FAULTS_PER_BLOCK: u32 = 2;
+
+impl pallet_faults::Config for Test {
+	type AuthorityId = crate::crypto::KgcAuthId;
+	type KgcOrigin = EnsureKgc;
+	type Kgc = MockKgc;
+	type Meters = MockMeters;
+	type Periods = MockPeriods;
+	type Checker = MockChecker;
+	type SuspendAfter = ConstU32<SUSPEND_AFTER>;
+	type MaxAbsent = ConstU32<MAX_ABSENT>;
+	type MaxForged = ConstU32<MAX_FORGED>;
+	type MaxOpenFaults = ConstU32<MAX_OPEN>;
+	type ResendAfter = ConstU64<RESEND_AFTER>;
+	type OcwFaultsPerBlock = ConstU32<OCW_FAULTS_PER_BLOCK>;
+	type WeightInfo = ();
+}
+
+// -- the KGC
+
+/// The suri of the KGC's key in the tests.
+pub const KGC_SURI: &str = "//Kgc";
+
+/// The account of the sr25519 key of `suri` (`MultiSigner` → `AccountId32`).
+pub fn account_of(suri: &str) -> AccountId {
+	let public = sp_core::sr25519::Pair::from_string(suri, None).expect("valid suri").public();
+	MultiSigner::from(public).into_account()
+}
+
+/// The KGC account: the account of [`KGC_SURI`].
+pub fn kgc() -> AccountId {
+	account_of(KGC_SURI)
+}
+
+thread_local! {
+	static KGC: RefCell<Option<AccountId>> = const { RefCell::new(None) };
+	static METERS: RefCell<BTreeMap<MeterId, MockMeter>> = const { RefCell::new(BTreeMap::new()) };
+	static TIME: RefCell<Option<TimeParams>> = const { RefCell::new(None) };
+	static PERIODS: RefCell<BTreeMap<(RegionId, PeriodIndex), MockPeriod>> =
+		const { RefCell::new(BTreeMap::new()) };
+	static CHECKS: RefCell<BTreeMap<(RegionId, PeriodIndex), PendingCheck>> =
+		const { RefCell::new(BTreeMap::new()) };
+}
+
+/// The mock role holder.
+pub struct MockKgc;
+impl MockKgc {
+	pub fn set(who: Option<AccountId>) {
+		KGC.with(|k| *k.borrow_mut() = who);
+	}
+}
+impl KgcAccount<AccountId> for MockKgc {
+	fn kgc() -> Option<AccountId> {
+		KGC.with(|k| k.borrow().clone())
+	}
+}
+
+/// A signed origin whose account is [`MockKgc`]'s.
+pub struct EnsureKgc;
+impl EnsureOrigin<RuntimeOrigin> for EnsureKgc {
+	type Success = AccountId;
+
+	fn try_origin(o: RuntimeOrigin) -> Result<AccountId, RuntimeOrigin> {
+		match (o.clone().into(), MockKgc::kgc()) {
+			(Ok(frame_system::RawOrigin::Signed(who)), Some(kgc)) if who == kgc => Ok(who),
+			_ => Err(o),
+		}
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn try_successful_origin() -> Result<RuntimeOrigin, ()> {
+		MockKgc::kgc().map(RuntimeOrigin::signed).ok_or(())
+	}
+}
+
+// -- meters
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MockMeter {
+	pub region: RegionId,
+	pub active: bool,
+	pub faults: u32,
+}
+
+/// The mock meter registry.
+pub struct MockMeters;
+impl MockMeters {
+	pub fn add(meter: MeterId, region: RegionId) {
+		METERS
+			.with(|m| m.borrow_mut().insert(meter, MockMeter { region, active: true, faults: 0 }));
+	}
+	pub fn get(meter: MeterId) -> Option<MockMeter> {
+		METERS.with(|m| m.borrow().get(&meter).cloned())
+	}
+	pub fn set_active(meter: MeterId, active: bool) {
+		METERS.with(|m| m.borrow_mut().get_mut(&meter).expect("meter").active = active);
+	}
+}
+impl MeterDirectory for MockMeters {
+	fn is_registered(meter: MeterId) -> bool {
+		METERS.with(|m| m.borrow().contains_key(&meter))
+	}
+	fn is_active_in(meter: MeterId, region: RegionId) -> bool {
+		Self::get(meter).is_some_and(|m| m.active && m.region == region)
+	}
+	fn note_fault(meter: MeterId, suspend_after: u32) -> Option<FaultNote> {
+		METERS.with(|m| {
+			let mut meters = m.borrow_mut();
+			let m = meters.get_mut(&meter)?;
+			m.faults += 1;
+			let suspended = m.active && suspend_after > 0 && m.faults >= suspend_after;
+			if suspended {
+				m.active = false;
+			}
+			Some(FaultNote { faults: m.faults, suspended })
+		})
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_meters(region: RegionId, n: u32) -> Vec<MeterId> {
+		(0..u64::from(n))
+			.map(|i| {
+				Self::add(1_000_000 + i, region);
+				1_000_000 + i
+			})
+			.collect()
+	}
+}
+
+// -- periods (the readings pallet's side)
+
+/// A (region, period) as the mock readings pallet holds it.
+#[derive(Clone, Debug, Default)]
+pub struct MockPeriod {
+	/// The setup's T.
+	pub t: Option<TCommitment>,
+	/// The setup's Z.
+	pub z: u64,
+	/// Stored shares: PRID → value.
+	pub shares: BTreeMap<Prid, u64>,
+	/// Shares pruned.
+	pub pruned: bool,
+}
+
+/// The mock readings storage.
+pub struct MockPeriods;
+impl MockPeriods {
+	pub fn set_time(time: Option<TimeParams>) {
+		TIME.with(|t| *t.borrow_mut() = time);
+	}
+	pub fn insert(region: RegionId, period: PeriodIndex, p: MockPeriod) {
+		PERIODS.with(|s| s.borrow_mut().insert((region, period), p));
+	}
+	pub fn get(region: RegionId, period: PeriodIndex) -> Option<MockPeriod> {
+		PERIODS.with(|s| s.borrow().get(&(region, period)).cloned())
+	}
+	pub fn prune(region: RegionId, period: PeriodIndex) {
+		PERIODS.with(|s| s.borrow_mut().get_mut(&(region, period)).expect("period").pruned = true);
+	}
+}
+impl PeriodData for MockPeriods {
+	fn time() -> Option<TimeParams> {
+		TIME.with(|t| *t.borrow())
+	}
+	fn setup_z(region: RegionId, period: PeriodIndex) -> Option<u64> {
+		Self::get(region, period).filter(|p| p.t.is_some()).map(|p| p.z)
+	}
+	fn received_prids(region: RegionId, period: PeriodIndex) -> Option<Vec<Prid>> {
+		Self::get(region, period).filter(|p| !p.pruned).map(|p| p.shares.into_keys().collect())
+	}
+}
+
+// -- the checker
+
+/// A resolution waiting for [`MockChecker::finish`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingCheck {
+	pub absent: Vec<Prid>,
+	pub forged: Vec<Prid>,
+	pub z_prime: u64,
+}
+
+/// The mock verifier: the readings pallet's up-front checks in `start_check`; the re-hash of T
+/// over `(received − forged) ∪ absent` with `gridmask_primitives::t_commitment` in `finish`,
+/// which, like the readings pallet a few blocks later, reports to `Faults::on_check_done`.
+pub struct MockChecker;
+impl MockChecker {
+	pub fn pending(region: RegionId, period: PeriodIndex) -> Option<PendingCheck> {
+		CHECKS.with(|c| c.borrow().get(&(region, period)).cloned())
+	}
+
+	/// The check's outcome: `Ok(Σ value(received − forged) − z_prime)` if T matches.
+	pub fn outcome(region: RegionId, period: PeriodIndex, check: &PendingCheck) -> Result<u64, ()> {
+		let p = MockPeriods::get(region, period).ok_or(())?;
+		let forged: BTreeSet<Prid> = check.forged.iter().copied().collect();
+		let kept = p.shares.iter().filter(|(prid, _)| !forged.contains(prid));
+		let sum = kept.clone().fold(0u64, |s, (_, v)| s.wrapping_add(*v));
+		let set = kept.map(|(prid, _)| *prid).chain(check.absent.iter().copied());
+		match (t_commitment(region, period, set), p.t) {
+			(Ok(t), Some(expected)) if t == expected => Ok(sum.wrapping_sub(check.z_prime)),
+			_ => Err(()),
+		}
+	}
+
+	/// End the pending check of (region, period) and report it; returns the hook's weight.
+	pub fn finish(region: RegionId, period: PeriodIndex) -> Weight {
+		let check =
+			CHECKS.with(|c| c.borrow_mut().remove(&(region, period))).expect("a check is pending");
+		let outcome = Self::outcome(region, period, &check);
+		Faults::on_check_done(region, period, outcome)
+	}
+}
+impl FaultChecker for MockChecker {
+	fn start_check(
+		region: RegionId,
+		period: PeriodIndex,
+		absent: Vec<Prid>,
+		forged: Vec<Prid>,
+		z_prime: u64,
+	) -> DispatchResult {
+		let p = MockPeriods::get(region, period).ok_or(DispatchError::Other("NotFaulted"))?;
+		if p.pruned {
+			return Err(DispatchError::Other("AlreadyPruned"));
+		}
+		if Self::pending(region, period).is_some() {
+			return Err(DispatchError::Other("RecheckPending"));
+		}
+		let ascending = |v: &[Prid]| v.windows(2).all(|w| w[0] < w[1]);
+		if !ascending(&absent) || !ascending(&forged) {
+			return Err(DispatchError::Other("PridsNotSorted"));
+		}
+		if absent.iter().any(|prid| p.shares.contains_key(prid)) {
+			return Err(DispatchError::Other("AbsentPridStored"));
+		}
+		if forged.iter().any(|prid| !p.shares.contains_key(prid)) {
+			return Err(DispatchError::Other("ForgedPridNotStored"));
+		}
+		CHECKS.with(|c| {
+			c.borrow_mut().insert((region, period), PendingCheck { absent, forged, z_prime })
+		});
+		Ok(())
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn prepare_check(region: RegionId, period: PeriodIndex, _absent: &[Prid], forged: &[Prid]) {
+		CHECKS.with(|c| c.borrow_mut().remove(&(region, period)));
+		let shares = forged.iter().map(|p| (*p, 1u64)).collect();
+		MockPeriods::insert(region, period, MockPeriod { t: None, z: 0, shares, pruned: false });
+	}
+}
+
+// -- real meters and periods
+
+/// The chain's time parameters in the tests: 16 periods per cycle.
+pub const TIME_PARAMS: TimeParams = TimeParams {
+	genesis_start_ms: 1_000,
+	period_ms: 60_000,
+	periods_per_cycle: 16,
+	window_ms: 5_000,
+};
+/// The region of the scenarios, and another one.
+pub const REGION: RegionId = 1;
+pub const OTHER_REGION: RegionId = 2;
+/// The faulted period of the scenarios: cycle 2, leaf 5.
+pub const PERIOD: PeriodIndex = 37;
+
+/// The master secret of `meter` (a test value).
+pub fn secret(meter: MeterId) -> [u8; 32] {
+	sp_io::hashing::blake2_256(&(b"test meter secret", meter).encode())
+}
+
+/// `meter`'s keys for `period`, from its master secret.
+pub fn keys(meter: MeterId, period: PeriodIndex) -> PeriodKeys {
+	MasterSecret(secret(meter))
+		.cycle_seeds(TIME_PARAMS.cycle_of(period))
+		.period_keys(TIME_PARAMS.leaf_of(period))
+}
+
+/// `meter`'s consumption in `period`, Wh (a test value).
+pub fn consumption(meter: MeterId, period: PeriodIndex) -> u64 {
+	100 * meter + u64::from(period)
+}
+
+/// T and Z of (`region`, `period`) for `meters`, computed by the KGC's setup builder.
+pub fn setup_of(region: RegionId, period: PeriodIndex, meters: &[MeterId]) -> (TCommitment, u64) {
+	let params = SetupParams {
+		region,
+		cycle: TIME_PARAMS.cycle_of(period),
+		periods_per_cycle: TIME_PARAMS.periods_per_cycle,
+		fp_exp: 30,
+	};
+	let secrets: Vec<MasterSecret> = meters.iter().map(|m| MasterSecret(secret(*m))).collect();
+	let leaf = u32::from(TIME_PARAMS.leaf_of(period));
+	let setup = build_periods(&params, &secrets, leaf..leaf + 1).expect("setup builds");
+	(setup[0].t, setup[0].z)
+}
+
+/// A faulted (region, period) of real meters.
+pub struct Scenario {
+	pub region: RegionId,
+	pub period: PeriodIndex,
+	/// The meters of the setup.
+	pub meters: Vec<MeterId>,
+	/// Meters of the setup that sent nothing.
+	pub silent: Vec<MeterId>,
+	/// Forged shares that passed BF1: PRID and value.
+	pub forged: Vec<(Prid, u64)>,
+}
+
+impl Scenario {
+	/// Meters 1..=4 of [`REGION`] in [`PERIOD`], meter 3 silent.
+	pub fn one_silent() -> Self {
+		Self {
+			region: REGION,
+			period: PERIOD,
+			meters: vec![1, 2, 3, 4],
+			silent: vec![3],
+			forged: vec![],
+		}
+	}
+
+	/// The meters that reported.
+	pub fn reporting(&self) -> Vec<MeterId> {
+		self.meters.iter().copied().filter(|m| !self.silent.contains(m)).collect()
+	}
+
+	/// The regional consumption of the reporting meters: the correct aggregate.
+	pub fn true_aggregate(&self) -> u64 {
+		self.reporting().iter().map(|m| consumption(*m, self.period)).sum()
+	}
+
+	/// Register the meters (active, in the region), publish the setup over all of them and
+	/// store the masked shares of the reporting ones plus the forged ones; record the fault as
+	/// sealing would. Returns T and Z.
+	pub fn install(&self) -> (TCommitment, u64) {
+		for m in &self.meters {
+			if MockMeters::get(*m).is_none() {
+				MockMeters::add(*m, self.region);
+			}
+		}
+		let (t, z) = setup_of(self.region, self.period, &self.meters);
+		let mut shares = BTreeMap::new();
+		for m in self.reporting() {
+			let k = keys(m, self.period);
+			let random = u64::from_le_bytes(secret(m)[..8].try_into().unwrap());
+			let (va, vb) = mask_reading(consumption(m, self.period), random, k.mask_a, k.mask_b);
+			let (a, b) = k.prids();
+			shares.insert(a, va);
+			shares.insert(b, vb);
+		}
+		for (prid, value) in &self.forged {
+			shares.insert(*prid, *value);
+		}
+		let received = shares.len() as u32;
+		MockPeriods::insert(
+			self.region,
+			self.period,
+			MockPeriod { t: Some(t), z, shares, pruned: false },
+		);
+		Faults::on_faulted(self.region, self.period, 2 * self.meters.len() as u32, received);
+		(t, z)
+	}
+
+	/// The correct absent shares, ascending by PRID.
+	pub fn absent(&self) -> Vec<(MeterId, Prid)> {
+		let mut absent: Vec<(MeterId, Prid)> = self
+			.silent
+			.iter()
+			.flat_map(|m| {
+				let (a, b) = keys(*m, self.period).prids();
+				[(*m, a), (*m, b)]
+			})
+			.collect();
+		absent.sort_by_key(|(_, p)| *p);
+		absent
+	}
+
+	/// The correct forged PRIDs, ascending.
+	pub fn forged_prids(&self) -> Vec<Prid> {
+		let mut f: Vec<Prid> = self.forged.iter().map(|(p, _)| *p).collect();
+		f.sort();
+		f
+	}
+
+	/// The correct `Z'`: the setup's Z of the reporting meters only.
+	pub fn z_prime(&self) -> u64 {
+		setup_of(self.region, self.period, &self.reporting()).1
+	}
+}
+
+/// A PRID no meter owns: the PRID of a key nobody registered.
+pub fn forged_prid(n: u8) -> Prid {
+	MasterSecret([n; 32]).cycle_seeds(0).period_keys(0).prids().0
+}
+
+// -- externalities
+
+pub struct ExtBuilder {
+	kgc: Option<AccountId>,
+	time: Option<TimeParams>,
+}
+
+impl Default for ExtBuilder {
+	fn default() -> Self {
+		Self { kgc: Some(kgc()), time: Some(TIME_PARAMS) }
+	}
+}
+
+/// The transaction pool of an off-chain test.
+pub struct Pool {
+	drain: Box<dyn Fn() -> Vec<Vec<u8>>>,
+}
+
+impl Pool {
+	/// Take every transaction submitted since the last call, decoded.
+	pub fn take(&self) -> Vec<Extrinsic> {
+		use codec::Decode;
+		(self.drain)()
+			.into_iter()
+			.map(|tx| Extrinsic::decode(&mut &tx[..]).expect("a transaction of the mock"))
+			.collect()
+	}
+}
+
+impl ExtBuilder {
+	/// No KGC account on chain.
+	pub fn without_kgc(mut self) -> Self {
+		self.kgc = None;
+		self
+	}
+
+	/// No time parameters.
+	pub fn without_time(mut self) -> Self {
+		self.time = None;
+		self
+	}
+
+	pub fn build(self) -> sp_io::TestExternalities {
+		MockKgc::set(self.kgc);
+		MockPeriods::set_time(self.time);
+		METERS.with(|m| m.borrow_mut().clear());
+		PERIODS.with(|p| p.borrow_mut().clear());
+		CHECKS.with(|c| c.borrow_mut().clear());
+		let t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		let mut ext = sp_io::TestExternalities::new(t);
+		ext.execute_with(|| System::set_block_number(1));
+		ext
+	}
+
+	/// Build, run `test`, then check the pallet's invariants.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			Faults::do_try_state().expect("invariants hold");
+		})
+	}
+
+	/// Build with off-chain worker, off-chain DB, transaction pool and keystore extensions; the
+	/// keystore holds a `gmkg` key for each of `keys` (suris).
+	pub fn build_offchain(self, keys: &[&str]) -> (sp_io::TestExternalities, Pool) {
+		use sp_core::offchain::{OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
+		use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+
+		let (offchain, _state) = testing::TestOffchainExt::new();
+		let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+		let keystore = MemoryKeystore::new();
+		for suri in keys {
+			keystore.sr25519_generate_new(crate::KEY_TYPE, Some(suri)).expect("key generated");
+		}
+		let mut ext = self.build();
+		ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+		ext.register_extension(OffchainDbExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(pool));
+		ext.register_extension(KeystoreExt::new(keystore));
+		let drain = Box::new(move || core::mem::take(&mut pool_state.write().transactions));
+		(ext, Pool { drain })
+	}
+}

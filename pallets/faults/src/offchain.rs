@@ -1,0 +1,332 @@
+//! The KGC node's off-chain worker: computes and submits fault resolutions (see the crate docs,
+//! "Off-chain worker").
+//!
+//! Local storage (persistent, i.e. `StorageKind::PERSISTENT`, the kind the RPC method
+//! `offchain_localStorageSet("PERSISTENT", ..)` writes):
+//!
+//! | key | value | written by |
+//! |---|---|---|
+//! | `b"gridmask/kgc/secrets/" ++ region u32 LE` | SCALE `Vec<(MeterId, [u8; 32])>` | the operator, over RPC |
+//! | `b"gridmask/faults/sent/" ++ region u32 LE ++ period u32 LE` | SCALE [`SentResolution`] | the worker |
+
+use crate::{
+	pallet::{Call, Config, Faults, OpenFaults, Pallet},
+	traits::{KgcAccount, MeterDirectory, PeriodData},
+	FaultStatus, LOG_TARGET,
+};
+use alloc::{
+	collections::{BTreeMap, BTreeSet},
+	vec,
+	vec::Vec,
+};
+use codec::{Decode, Encode};
+use frame_support::{traits::Get, BoundedVec};
+use frame_system::{
+	offchain::{SendSignedTransaction, Signer},
+	pallet_prelude::BlockNumberFor,
+};
+use gridmask_primitives::{MasterSecret, MeterId, PeriodIndex, Prid, RegionId, TimeParams};
+use sp_runtime::{
+	offchain::storage::{MutateStorageError, StorageRetrievalError, StorageValueRef},
+	Saturating,
+};
+
+/// Prefix of the key under which the KGC node keeps a region's master secrets.
+pub const SECRETS_PREFIX: &[u8] = b"gridmask/kgc/secrets/";
+/// Prefix of the key of the worker's per-fault send record.
+pub const SENT_PREFIX: &[u8] = b"gridmask/faults/sent/";
+
+/// The value under [`secrets_key`]: each meter's id and master secret.
+pub type RegionSecrets = Vec<(MeterId, [u8; 32])>;
+
+/// The local-storage key of `region`'s master secrets: `SECRETS_PREFIX ++ region u32 LE`.
+pub fn secrets_key(region: RegionId) -> Vec<u8> {
+	[SECRETS_PREFIX, &region.to_le_bytes()[..]].concat()
+}
+
+/// The local-storage key of the send record of a fault: `SENT_PREFIX ++ region LE ++ period LE`.
+pub fn sent_key(region: RegionId, period: PeriodIndex) -> Vec<u8> {
+	[SENT_PREFIX, &region.to_le_bytes()[..], &period.to_le_bytes()[..]].concat()
+}
+
+/// What the worker remembers of a fault it handled.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub struct SentResolution<BlockNumber> {
+	/// Nothing is sent (or recomputed) for this fault before this block.
+	pub until: BlockNumber,
+	/// BLAKE2b-256 of the SCALE of `(region, period, absent, forged, z_prime)` last sent
+	/// ([`Resolution::digest`]); zero if nothing was sent yet.
+	pub digest: [u8; 32],
+}
+
+/// A resolution as the worker computes it.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Resolution {
+	/// Expected shares absent on chain: `(meter, PRID)`, strictly ascending by PRID.
+	pub absent: Vec<(MeterId, Prid)>,
+	/// Received PRIDs that no active meter owns, strictly ascending.
+	pub forged: Vec<Prid>,
+	/// `Z − Σ H3(mask)` over the absent shares (mod 2^64).
+	pub z_prime: u64,
+}
+
+impl Resolution {
+	/// Compute the resolution of faulted (`region`, `period`) from the region's `secrets` (only
+	/// meters `is_active` keeps), the setup's `z` and the `received` PRIDs.
+	///
+	/// Each kept meter's period keys (`cycle_of(period)`, `leaf_of(period)`) give its expected
+	/// `(PRID, H3(z))` and `(PRID', H3(z'))`. Expected PRIDs not received are absent, and their
+	/// masks are subtracted from `z`; received PRIDs not expected are forged.
+	pub fn compute(
+		time: &TimeParams,
+		region: RegionId,
+		period: PeriodIndex,
+		secrets: &[(MeterId, [u8; 32])],
+		is_active: impl Fn(MeterId, RegionId) -> bool,
+		z: u64,
+		received: impl IntoIterator<Item = Prid>,
+	) -> Self {
+		let (cycle, leaf) = (time.cycle_of(period), time.leaf_of(period));
+		// PRID → (meter, mask of that share). Ordered by PRID, the order T hashes in.
+		let mut expected: BTreeMap<Prid, (MeterId, u64)> = BTreeMap::new();
+		for (meter, secret) in secrets {
+			if !is_active(*meter, region) {
+				continue;
+			}
+			let keys = MasterSecret(*secret).cycle_seeds(cycle).period_keys(leaf);
+			let (prid_a, prid_b) = keys.prids();
+			expected.insert(prid_a, (*meter, keys.mask_a));
+			expected.insert(prid_b, (*meter, keys.mask_b));
+		}
+		let received: BTreeSet<Prid> = received.into_iter().collect();
+		let mut z_prime = z;
+		let mut absent = Vec::new();
+		for (prid, (meter, mask)) in &expected {
+			if !received.contains(prid) {
+				z_prime = z_prime.wrapping_sub(*mask);
+				absent.push((*meter, *prid));
+			}
+		}
+		let forged = received.into_iter().filter(|p| !expected.contains_key(p)).collect();
+		Self { absent, forged, z_prime }
+	}
+
+	/// Whether there is nothing to report (the secrets explain every received share and no
+	/// expected one is missing: they cannot explain the fault).
+	pub fn is_empty(&self) -> bool {
+		self.absent.is_empty() && self.forged.is_empty()
+	}
+
+	/// BLAKE2b-256 of the SCALE of `(region, period, absent, forged, z_prime)`.
+	pub fn digest(&self, region: RegionId, period: PeriodIndex) -> [u8; 32] {
+		(region, period, &self.absent, &self.forged, self.z_prime)
+			.using_encoded(sp_io::hashing::blake2_256)
+	}
+}
+
+/// Why the worker did not send a resolution. Carries no secret.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum OffchainError<BlockNumber> {
+	/// No KGC account is set on chain.
+	NoKgcAccount,
+	/// This node's keystore has no `gmkg` key of the KGC account.
+	NoKgcKey,
+	/// The chain's time parameters are not set.
+	NoTimeParams,
+	/// The fault is not recorded, or no longer waits for a resolution.
+	NotAwaiting,
+	/// A resolution was sent (or the fault evaluated) recently; nothing before this block.
+	RecentlySent(BlockNumber),
+	/// This node holds no secrets for the region.
+	NoSecrets,
+	/// The region's secrets in local storage do not decode as `Vec<(MeterId, [u8; 32])>`.
+	BadSecrets,
+	/// The (region, period) has no setup.
+	NoSetup,
+	/// The period's shares are pruned: the fault can no longer be checked.
+	SharesPruned,
+	/// The secrets explain every received share and miss none: they cannot explain the fault
+	/// (e.g. a meter of the setup is missing from them).
+	NothingToResolve,
+	/// More absent shares than a resolution takes.
+	TooManyAbsent(u32),
+	/// More forged PRIDs than a resolution takes.
+	TooManyForged(u32),
+	/// The fault is `Rejected` and this very resolution was sent before.
+	AlreadyRejected,
+	/// Another worker run took the send record first.
+	Contention,
+	/// Signing or submitting the transaction failed.
+	SubmitFailed,
+}
+
+type OffchainResult<T, R> = Result<R, OffchainError<BlockNumberFor<T>>>;
+
+/// Take the send record under `key` for `claim` with a compare-and-set: fails if a record says
+/// nothing may be sent before a block later than `now` (another run sent, or is sending), or if
+/// another run wrote the record between our read and our write.
+pub fn claim_send<BlockNumber: Encode + Decode + PartialOrd + Clone>(
+	key: &[u8],
+	now: BlockNumber,
+	claim: SentResolution<BlockNumber>,
+) -> Result<(), OffchainError<BlockNumber>> {
+	let taken = StorageValueRef::persistent(key).mutate(
+		|stored: Result<Option<SentResolution<BlockNumber>>, StorageRetrievalError>| match stored {
+			Ok(Some(s)) if now < s.until => Err(OffchainError::RecentlySent(s.until)),
+			_ => Ok(claim),
+		},
+	);
+	match taken {
+		Ok(_) => Ok(()),
+		Err(MutateStorageError::ValueFunctionFailed(e)) => Err(e),
+		Err(MutateStorageError::ConcurrentModification(_)) => Err(OffchainError::Contention),
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The off-chain worker's run at block `now`: resolve open faults, at most
+	/// [`Config::OcwFaultsPerBlock`] evaluated. Returns the number of resolutions sent; errors
+	/// only if this node cannot resolve anything (no KGC key, no time parameters).
+	pub fn offchain_resolve(now: BlockNumberFor<T>) -> OffchainResult<T, u32> {
+		let open = OpenFaults::<T>::get();
+		if open.is_empty() {
+			return Ok(0);
+		}
+		let signer = Self::kgc_signer()?;
+		let time = T::Periods::time().ok_or(OffchainError::NoTimeParams)?;
+		let budget = T::OcwFaultsPerBlock::get();
+		let (mut evaluated, mut sent) = (0u32, 0u32);
+		for (region, period) in open {
+			if evaluated >= budget {
+				break;
+			}
+			match Self::resolve_fault(now, &time, &signer, region, period, &mut evaluated) {
+				Ok(()) => {
+					sent += 1;
+					log::info!(
+						target: LOG_TARGET,
+						"resolution of region {region} period {period} sent",
+					);
+				},
+				Err(e @ (OffchainError::NoSecrets | OffchainError::RecentlySent(_))) => {
+					log::debug!(target: LOG_TARGET, "fault {region}/{period} skipped: {e:?}");
+				},
+				Err(e) => {
+					log::warn!(target: LOG_TARGET, "fault {region}/{period} not resolved: {e:?}");
+				},
+			}
+		}
+		Ok(sent)
+	}
+
+	/// The public key of this node's `gmkg` key whose account is the KGC.
+	fn kgc_signer() -> OffchainResult<T, T::Public> {
+		let kgc = T::Kgc::kgc().ok_or(OffchainError::NoKgcAccount)?;
+		Signer::<T, T::AuthorityId>::keystore_accounts()
+			.find(|account| account.id == kgc)
+			.map(|account| account.public)
+			.ok_or(OffchainError::NoKgcKey)
+	}
+
+	/// The region's master secrets from local storage.
+	fn region_secrets(region: RegionId) -> OffchainResult<T, RegionSecrets> {
+		StorageValueRef::persistent(&secrets_key(region))
+			.get::<RegionSecrets>()
+			.map_err(|_| OffchainError::BadSecrets)?
+			.ok_or(OffchainError::NoSecrets)
+	}
+
+	/// Compute and send the resolution of one fault. Cheap checks first (status, send record,
+	/// secrets present); `evaluated` counts the faults whose PRIDs were derived.
+	fn resolve_fault(
+		now: BlockNumberFor<T>,
+		time: &TimeParams,
+		signer: &T::Public,
+		region: RegionId,
+		period: PeriodIndex,
+		evaluated: &mut u32,
+	) -> OffchainResult<T, ()> {
+		let status = Faults::<T>::get(region, period).map(|r| r.status);
+		let rejected = match status {
+			Some(FaultStatus::Open) => false,
+			Some(FaultStatus::Rejected) => true,
+			_ => return Err(OffchainError::NotAwaiting),
+		};
+		let key = sent_key(region, period);
+		let record = StorageValueRef::persistent(&key);
+		let previous = record.get::<SentResolution<BlockNumberFor<T>>>().ok().flatten();
+		if let Some(p) = &previous {
+			if now < p.until {
+				return Err(OffchainError::RecentlySent(p.until));
+			}
+		}
+		let secrets = Self::region_secrets(region)?;
+		let z = T::Periods::setup_z(region, period).ok_or(OffchainError::NoSetup)?;
+		let received =
+			T::Periods::received_prids(region, period).ok_or(OffchainError::SharesPruned)?;
+
+		*evaluated += 1;
+		let resolution = Resolution::compute(
+			time,
+			region,
+			period,
+			&secrets,
+			T::Meters::is_active_in,
+			z,
+			received,
+		);
+		drop(secrets);
+		let until = now.saturating_add(T::ResendAfter::get());
+		// Back off (keeping what was sent before) when there is nothing worth sending.
+		let back_off = |e: OffchainError<BlockNumberFor<T>>| {
+			let digest = previous.as_ref().map_or([0u8; 32], |p| p.digest);
+			record.set(&SentResolution { until, digest });
+			e
+		};
+		if resolution.is_empty() {
+			return Err(back_off(OffchainError::NothingToResolve));
+		}
+		let n_absent = resolution.absent.len() as u32;
+		let absent: BoundedVec<_, T::MaxAbsent> = resolution
+			.absent
+			.clone()
+			.try_into()
+			.map_err(|_| back_off(OffchainError::TooManyAbsent(n_absent)))?;
+		let n_forged = resolution.forged.len() as u32;
+		let forged: BoundedVec<_, T::MaxForged> = resolution
+			.forged
+			.clone()
+			.try_into()
+			.map_err(|_| back_off(OffchainError::TooManyForged(n_forged)))?;
+		let digest = resolution.digest(region, period);
+		if rejected && previous.as_ref().is_some_and(|p| p.digest == digest) {
+			return Err(back_off(OffchainError::AlreadyRejected));
+		}
+
+		// Take the send record: one resolution per fault until `until`, even if runs overlap.
+		claim_send(&key, now, SentResolution { until, digest })?;
+
+		// Sign with the KGC's key only.
+		let z_prime = resolution.z_prime;
+		let result = Signer::<T, T::AuthorityId>::any_account()
+			.with_filter(vec![signer.clone()])
+			.send_signed_transaction(|_| Call::submit_resolution {
+				region,
+				period,
+				absent: absent.clone(),
+				forged: forged.clone(),
+				z_prime,
+			});
+		match result {
+			Some((_, Ok(()))) => Ok(()),
+			_ => {
+				// Release the record so that the next run retries.
+				match &previous {
+					Some(p) => record.set(p),
+					None => StorageValueRef::persistent(&key).clear(),
+				}
+				Err(OffchainError::SubmitFailed)
+			},
+		}
+	}
+}
