@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the `weights.rs` of our pallets on this machine from their v2 benchmarks.
 #
-#   scripts/weights.sh [pallet …]      (default: all three; STEPS / REPEAT override the defaults)
+#   scripts/weights.sh [pallet …]      (default: all of ours; STEPS / REPEAT override the defaults)
 #
 # Needs the node built with `--features runtime-benchmarks`, a different feature set from the
 # normal build, so it gets its own target dir (a first build takes about as long as a cold one).
@@ -12,10 +12,14 @@ BENCH_TARGET_DIR="${BENCH_TARGET_DIR:-$HOME/.cache/gridmask/target-bench}"
 STEPS="${STEPS:-20}"
 REPEAT="${REPEAT:-10}"
 pallets=("$@")
-[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_aggregators pallet_meters pallet_readings)
+[ ${#pallets[@]} -gt 0 ] ||
+	pallets=(pallet_aggregators pallet_meters pallet_readings pallet_pricing pallet_billing pallet_faults)
 
 log "building gridmask-node --features runtime-benchmarks (target dir $BENCH_TARGET_DIR)"
-(cd "$GRIDMASK_ROOT" && CARGO_TARGET_DIR="$BENCH_TARGET_DIR" \
+# The benchmarking CLI's storage-access test runtime is only for `benchmark storage`, and its
+# wasm build cannot find itself in this workspace's (feature-less) `cargo metadata`, where the
+# CLI is an optional dependency: skip it.
+(cd "$GRIDMASK_ROOT" && CARGO_TARGET_DIR="$BENCH_TARGET_DIR" SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1 \
 	cargo build --release --locked -p gridmask-node --features runtime-benchmarks) || die "build failed"
 node="$BENCH_TARGET_DIR/release/gridmask-node"
 wasm="$BENCH_TARGET_DIR/release/wbuild/gridmask-runtime/gridmask_runtime.compact.compressed.wasm"
