@@ -8,6 +8,7 @@ use std::time::Duration;
 use subxt::{
 	config::DefaultExtrinsicParamsBuilder,
 	error::{DispatchError, TransactionEventsError},
+	rpcs::RpcClient,
 	transactions::{TransactionInvalid, TransactionStatus, ValidationResult},
 	utils::{AccountId32, MultiSignature, H256},
 	OnlineClient, SubstrateConfig,
@@ -33,6 +34,9 @@ pub type ReadingTx = subxt::transactions::SubmittableTransaction<
 pub struct Chain {
 	/// The subxt client.
 	pub api: OnlineClient<SubstrateConfig>,
+	/// The raw JSON-RPC connection under it (for node-local methods: keystore, off-chain
+	/// storage).
+	pub rpc: RpcClient,
 	/// The endpoint in use.
 	pub url: String,
 }
@@ -42,8 +46,15 @@ impl Chain {
 	pub async fn connect(urls: &[String]) -> Result<Self> {
 		let mut errors = Vec::new();
 		for url in urls {
-			match OnlineClient::<SubstrateConfig>::from_insecure_url(url.as_str()).await {
-				Ok(api) => return Ok(Self { api, url: url.clone() }),
+			let rpc = match RpcClient::from_insecure_url(url.as_str()).await {
+				Ok(rpc) => rpc,
+				Err(e) => {
+					errors.push(format!("{url}: {e}"));
+					continue;
+				},
+			};
+			match OnlineClient::<SubstrateConfig>::from_rpc_client(rpc.clone()).await {
+				Ok(api) => return Ok(Self { api, rpc, url: url.clone() }),
 				Err(e) => errors.push(format!("{url}: {e}")),
 			}
 		}
@@ -247,7 +258,12 @@ pub fn explain_dispatch(d: &DispatchError) -> String {
 			return if doc.is_empty() { name } else { format!("{name}: {doc}") };
 		}
 	}
-	d.to_string()
+	match d {
+		DispatchError::BadOrigin => {
+			"BadOrigin: the signing account does not hold the role this call needs".into()
+		},
+		other => other.to_string(),
+	}
 }
 
 /// Pool messages carry `Custom error: N` for our codes; name them.

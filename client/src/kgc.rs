@@ -322,3 +322,93 @@ pub async fn setup(
 fn open_after(time: &TimeParams, p: PeriodIndex, now: u64, margin_ms: u64) -> bool {
 	time.period_end(p).is_some_and(|end| end > now + margin_ms)
 }
+
+/// What `kgc push-secrets` did.
+#[derive(Debug, Serialize)]
+pub struct PushReport {
+	/// The KGC node written to.
+	pub node: String,
+	/// (region, meters whose secret the node now holds for it).
+	pub regions: Vec<(RegionId, usize)>,
+	/// The `gmkg` public key inserted (`0x…`): the KGC account's.
+	pub key: String,
+	/// The node's roles (`Authority`, `Full`): its off-chain worker runs by default only on an
+	/// authority.
+	pub node_roles: Vec<String>,
+}
+
+/// Gives the KGC node what its mask-recomputation worker needs (PROTOCOL §4 step 6): every
+/// region's master secrets into its PERSISTENT off-chain storage (merged with what it holds:
+/// meters of other stores are kept, this store's replace theirs), and the KGC's signing key
+/// into its keystore as key type `gmkg`. Both are unsafe RPC methods: the KGC node must be
+/// the KGC's own, reachable by nobody else.
+pub async fn push_secrets(node: &Chain, kgc_suri: &str, dir: &StoreDir) -> Result<PushReport> {
+	use codec::{Decode, Encode};
+	use pallet_faults::offchain::{secrets_key, RegionSecrets};
+	use subxt::rpcs::rpc_params;
+
+	let store = dir.load_kgc()?;
+	let genesis = format!("{:?}", node.genesis());
+	if store.genesis != genesis {
+		bail!("the store is for chain {} but the node runs {genesis}", store.genesis);
+	}
+	let unsafe_hint = |e: subxt::rpcs::Error, method: &str| {
+		anyhow::anyhow!(
+			"the KGC node refused {method}: {e} (it is an unsafe RPC method: run the KGC node \
+			 with --rpc-methods unsafe, or on this host with the default)"
+		)
+	};
+	let mut by_region: std::collections::BTreeMap<RegionId, RegionSecrets> = Default::default();
+	for m in &store.meters {
+		by_region.entry(m.region).or_default().push((m.meter, m.master_secret.0));
+	}
+	let mut regions = Vec::new();
+	for (region, mine) in by_region {
+		let key = format!("0x{}", hex::encode(secrets_key(region)));
+		let held: Option<String> = node
+			.rpc
+			.request("offchain_localStorageGet", rpc_params!["PERSISTENT", &key])
+			.await
+			.map_err(|e| unsafe_hint(e, "offchain_localStorageGet"))?;
+		let mut merged: std::collections::BTreeMap<MeterId, [u8; 32]> = match held {
+			Some(h) => {
+				let bytes = hex::decode(h.trim_start_matches("0x")).context("node's answer")?;
+				RegionSecrets::decode(&mut &bytes[..])
+					.with_context(|| format!("the node's secrets of region {region} are corrupt"))?
+					.into_iter()
+					.collect()
+			},
+			None => Default::default(),
+		};
+		merged.extend(mine);
+		let value: RegionSecrets = merged.into_iter().collect();
+		let count = value.len();
+		let () = node
+			.rpc
+			.request(
+				"offchain_localStorageSet",
+				rpc_params!["PERSISTENT", &key, format!("0x{}", hex::encode(value.encode()))],
+			)
+			.await
+			.map_err(|e| unsafe_hint(e, "offchain_localStorageSet"))?;
+		regions.push((region, count));
+	}
+
+	let public = format!("0x{}", hex::encode(crate::chain::keypair(kgc_suri)?.public_key().0));
+	let key_type = String::from_utf8_lossy(&pallet_faults::KEY_TYPE.0).into_owned();
+	let () = node
+		.rpc
+		.request("author_insertKey", rpc_params![&key_type, kgc_suri, &public])
+		.await
+		.map_err(|e| unsafe_hint(e, "author_insertKey"))?;
+	let has: bool = node
+		.rpc
+		.request("author_hasKey", rpc_params![&public, &key_type])
+		.await
+		.map_err(|e| unsafe_hint(e, "author_hasKey"))?;
+	if !has {
+		bail!("the KGC node accepted the {key_type} key but does not hold it");
+	}
+	let node_roles: Vec<String> = node.rpc.request("system_nodeRoles", rpc_params![]).await?;
+	Ok(PushReport { node: node.url.clone(), regions, key: public, node_roles })
+}

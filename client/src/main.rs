@@ -1,12 +1,15 @@
 //! `gridmask`: every off-chain role of gridmask against a node over JSON-RPC.
 //!
 //! - `kgc provision` / `kgc setup` — the key generation centre (PROTOCOL §4 steps 1–2);
+//! - `kgc push-secrets` — the KGC node's worker gets the meters' secrets and the KGC key (step 6);
 //! - `meter run` — simulated meters (step 3);
+//! - `cc tariff set|show`, `cc price` — the control centre's prices (step 5);
 //! - `status` — the chain's clock, regions and period outcomes.
 //!
 //! Errors are printed as sentences naming the pallet error or the reading rejection, never as
 //! raw bytes. Commands that output data accept `--json`.
 
+mod cc;
 mod chain;
 mod kgc;
 mod meter;
@@ -50,6 +53,9 @@ enum Command {
 	/// Simulated smart meters.
 	#[command(subcommand)]
 	Meter(MeterCommand),
+	/// Control centre: tariffs and explicit prices.
+	#[command(subcommand)]
+	Cc(CcCommand),
 	/// The chain's clock, regions, and recent period outcomes.
 	Status {
 		/// How many past periods to show per region.
@@ -87,6 +93,20 @@ enum KgcCommand {
 		/// Meters per registration transaction (default: the runtime's maximum).
 		#[arg(long)]
 		batch: Option<u32>,
+		#[command(flatten)]
+		push: PushTarget,
+		/// Do not push the secrets to the KGC node (do it later with `kgc push-secrets`).
+		#[arg(long)]
+		no_push: bool,
+	},
+	/// Give the KGC node's mask-recomputation worker every meter's master secret (its
+	/// off-chain storage) and the KGC signing key (its keystore, key type `gmkg`). Uses unsafe
+	/// RPC methods: the KGC node must be the KGC's own.
+	PushSecrets {
+		#[command(flatten)]
+		key: KgcKey,
+		#[command(flatten)]
+		push: PushTarget,
 	},
 	/// Compute and publish the setups (BF1, T, Z) of upcoming periods for every region;
 	/// resumable (pairs already complete on chain are skipped).
@@ -99,6 +119,75 @@ enum KgcCommand {
 		/// Every period of this cycle whose window is still ahead.
 		#[arg(long)]
 		cycle: Option<u32>,
+	},
+}
+
+#[derive(Args)]
+struct PushTarget {
+	/// The KGC node's endpoint (default: the first --url).
+	#[arg(long)]
+	kgc_node: Option<String>,
+}
+
+#[derive(Args)]
+struct CcKey {
+	/// The CC account's secret URI (dev chain: Charlie).
+	#[arg(long, env = "GRIDMASK_CC_SURI", default_value = "//Charlie")]
+	cc_suri: String,
+}
+
+#[derive(Subcommand)]
+enum CcCommand {
+	/// Tariffs: `set` a new version, `show` every version.
+	#[command(subcommand)]
+	Tariff(TariffCommand),
+	/// Publish an explicit price (micro-units per kWh) for a sealed, not yet billed period,
+	/// overriding the tariff.
+	Price {
+		#[command(flatten)]
+		key: CcKey,
+		#[arg(long)]
+		region: u32,
+		#[arg(long)]
+		period: u32,
+		#[arg(long)]
+		price: u64,
+	},
+}
+
+#[derive(Subcommand)]
+enum TariffCommand {
+	/// Add a tariff version for a region, effective from a future period. Prices are
+	/// micro-units of the currency per kWh. Example (time-of-use with a peak tier):
+	/// `--day-periods 48 --band 0:150000 --band 14:250000 --band 40:150000 --tier 5000:50000`.
+	Set {
+		#[command(flatten)]
+		key: CcKey,
+		#[arg(long)]
+		region: u32,
+		/// The first period priced (default: the first starting ≥ 30 s from now).
+		#[arg(long)]
+		from_period: Option<u32>,
+		/// A flat price: one band over a one-period day.
+		#[arg(long, conflicts_with_all = ["band", "day_periods", "day_offset"])]
+		flat: Option<u64>,
+		/// Periods per day of the time-of-use pattern.
+		#[arg(long, default_value_t = 1)]
+		day_periods: u32,
+		/// The period-of-day of period 0.
+		#[arg(long, default_value_t = 0)]
+		day_offset: u32,
+		/// A price band `FIRST_PERIOD_OF_DAY:PRICE` (repeatable; the first starts at 0).
+		#[arg(long, value_parser = cc::parse_pair::<u32, u64>)]
+		band: Vec<(u32, u64)>,
+		/// A demand tier `AGGREGATE_WH:SURCHARGE` (repeatable; thresholds increasing).
+		#[arg(long, value_parser = cc::parse_pair::<u64, u64>)]
+		tier: Vec<(u64, u64)>,
+	},
+	/// Every tariff version of a region.
+	Show {
+		#[arg(long)]
+		region: u32,
 	},
 }
 
@@ -133,6 +222,32 @@ fn parse_silent(s: &str) -> Result<(u64, u32), String> {
 	Ok((m.parse().map_err(|_| format!("bad meter id in {s:?}"))?, n))
 }
 
+/// The KGC node: `--kgc-node`, or the connection already open to the first `--url`.
+async fn push_node(
+	urls: &[String],
+	push: PushTarget,
+	chain: &chain::Chain,
+) -> Result<chain::Chain> {
+	match push.kgc_node {
+		Some(url) => chain::Chain::connect(&[url]).await,
+		None if urls.first() == Some(&chain.url) => Ok(chain.clone()),
+		None => chain::Chain::connect(&urls[..1]).await,
+	}
+}
+
+fn print_push(p: &kgc::PushReport) {
+	for (region, n) in &p.regions {
+		println!("KGC node {}: region {region} secrets of {n} meters", p.node);
+	}
+	println!("KGC node {}: gmkg key {} (node roles {:?})", p.node, p.key, p.node_roles);
+	if !p.node_roles.iter().any(|r| r == "Authority") {
+		println!(
+			"note: the node is not an authority; its off-chain worker runs only with \
+			 --offchain-worker always"
+		);
+	}
+}
+
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 	println!("{}", serde_json::to_string_pretty(v)?);
 	Ok(())
@@ -149,6 +264,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 			meters_per_region,
 			first_meter,
 			batch,
+			push,
+			no_push,
 		}) => {
 			let chain = chain::Chain::connect(&cli.urls).await?;
 			let signer = chain::keypair(&key.kgc_suri)?;
@@ -163,12 +280,82 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 				batch,
 			)
 			.await?;
+			let pushed = if no_push {
+				None
+			} else {
+				let node = push_node(&cli.urls, push, &chain).await?;
+				Some(kgc::push_secrets(&node, &key.kgc_suri, &dir).await?)
+			};
 			if cli.json {
-				print_json(&r)?;
+				print_json(&serde_json::json!({ "provision": r, "pushed": pushed }))?;
 			} else {
 				println!(
 					"registered {} meters in {} transactions; regions created {:?}; store {}",
 					r.meters_registered, r.batches, r.regions_created, r.store
+				);
+				if let Some(p) = &pushed {
+					print_push(p);
+				}
+			}
+		},
+		Command::Kgc(KgcCommand::PushSecrets { key, push }) => {
+			let chain = chain::Chain::connect(&cli.urls).await?;
+			let node = push_node(&cli.urls, push, &chain).await?;
+			let p = kgc::push_secrets(&node, &key.kgc_suri, &store::StoreDir(key.store)).await?;
+			if cli.json {
+				print_json(&p)?;
+			} else {
+				print_push(&p);
+			}
+		},
+		Command::Cc(CcCommand::Tariff(TariffCommand::Set {
+			key,
+			region,
+			from_period,
+			flat,
+			day_periods,
+			day_offset,
+			band,
+			tier,
+		})) => {
+			let chain = chain::Chain::connect(&cli.urls).await?;
+			let signer = chain::keypair(&key.cc_suri)?;
+			let spec = match flat {
+				Some(price) => cc::TariffSpec { tiers: tier, ..cc::TariffSpec::flat(price) },
+				None => cc::TariffSpec { day_periods, day_offset, bands: band, tiers: tier },
+			};
+			let r = cc::set_tariff(&chain, &signer, region, from_period, &spec).await?;
+			if cli.json {
+				print_json(&r)?;
+			} else {
+				println!(
+					"region {} tariff v{} prices periods from {} on",
+					r.region, r.version, r.effective_from
+				);
+			}
+		},
+		Command::Cc(CcCommand::Tariff(TariffCommand::Show { region })) => {
+			let chain = chain::Chain::connect(&cli.urls).await?;
+			let v = cc::tariffs(&chain, region).await?;
+			if cli.json {
+				print_json(&v)?;
+			} else {
+				cc::print_tariffs(region, &v);
+			}
+		},
+		Command::Cc(CcCommand::Price { key, region, period, price }) => {
+			let chain = chain::Chain::connect(&cli.urls).await?;
+			let signer = chain::keypair(&key.cc_suri)?;
+			let r = cc::set_price(&chain, &signer, region, period, price).await?;
+			if cli.json {
+				print_json(&r)?;
+			} else {
+				println!(
+					"region {} period {} priced {} µ/kWh (replacing {})",
+					r.region,
+					r.period,
+					r.price,
+					r.replaced.map_or("no price".into(), |p| p.to_string())
 				);
 			}
 		},

@@ -19,35 +19,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startNode, connect, waitFor, finalizedNumber, workDir, tail, repoRoot } from './lib/node.mjs';
+import { gridmask, assert, stepper } from './lib/client.mjs';
 
-const t0 = Date.now();
-const step = (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}`);
-function assert(cond, msg) {
-  if (!cond) throw new Error(`assertion failed: ${msg}`);
-}
-
-const clientBinary = () =>
-  process.env.GRIDMASK_CLIENT ??
-  join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/gridmask/target'), 'release/gridmask');
-
-/** Runs `gridmask args…`; resolves with { code, stdout, stderr }. */
-function gridmask(args, { allowFail = false } = {}) {
-  return new Promise((res, rej) => {
-    const p = spawn(clientBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => { stderr += d; });
-    p.on('error', rej);
-    p.on('exit', (code) => {
-      if (code !== 0 && !allowFail) {
-        rej(new Error(`gridmask ${args.join(' ')} exited ${code}:\n${stderr}\n${stdout}`));
-      } else {
-        res({ code, stdout, stderr });
-      }
-    });
-  });
-}
+const step = stepper();
 
 async function main() {
   const dir = workDir('gridmask-readings');
@@ -64,7 +38,7 @@ async function main() {
 
     step('kgc provision: 3 meters in region 1');
     const prov = JSON.parse((await gridmask([...url, '--json', 'kgc', 'provision', '--store', store,
-      '--regions', '1', '--meters-per-region', '3'])).stdout);
+      '--regions', '1', '--meters-per-region', '3', '--no-push'])).stdout).provision;
     assert(prov.meters_registered === 3, `3 meters registered (${JSON.stringify(prov)})`);
     const region = (await api.query.meters.regions(1)).unwrap();
     assert(region.activeMeters.toNumber() === 3, 'region 1 has 3 active meters on chain');

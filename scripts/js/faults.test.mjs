@@ -1,0 +1,115 @@
+// Integration test of pricing and fault repair (issue 5) on a real dev node with the real
+// off-chain worker, driven by the `gridmask` client:
+//
+// 1. A dev node (Alice, an authority, so its off-chain worker runs) starts. The KGC (Bob)
+//    provisions 3 meters in region 1; `kgc provision` pushes their master secrets into the
+//    node's PERSISTENT off-chain storage and Bob's key into its keystore as `gmkg`.
+// 2. The CC (Charlie) sets a flat tariff (`cc tariff set`); a non-CC account is refused by name.
+// 3. The KGC publishes the setups; meter 1002 is silent for two periods while the others report.
+// 4. Both periods fault (2 of 3 meters' shares); the worker derives the PRIDs, finds the
+//    absent ones, computes Z' and submits a signed resolution; the runtime re-hashes T and seals
+//    each period with Σ consumption of the meters that reported.
+// 5. Each period is priced from the tariff; meter 1002's fault count is 2, still Active.
+// 6. The CC overrides one price (`cc price`); the price series shows the override.
+//
+// usage: node faults.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
+
+import { join } from 'node:path';
+import { startNode, connect, waitFor, finalizedNumber, workDir, tail } from './lib/node.mjs';
+import { gridmask, gridmaskJson, assert, stepper } from './lib/client.mjs';
+
+const step = stepper();
+const PRICE = 200000n;
+const SILENT = 1002;
+
+async function main() {
+  const dir = workDir('gridmask-faults');
+  const node = await startNode({
+    name: 'alice', chain: 'dev', key: 'alice',
+    nodeKey: '0000000000000000000000000000000000000000000000000000000000000001',
+  }, dir);
+  let ok = false;
+  try {
+    const api = await connect(node);
+    await waitFor('block 2 (the readings clock starts)', async () => (await finalizedNumber(api)) >= 2, 60_000);
+    const url = ['--url', node.ws];
+    const store = join(dir, 'store');
+
+    step('kgc provision: 3 meters in region 1, secrets and key pushed to the node');
+    const prov = await gridmaskJson([...url, 'kgc', 'provision', '--store', store,
+      '--regions', '1', '--meters-per-region', '3']);
+    assert(prov.provision.meters_registered === 3, `3 meters registered (${JSON.stringify(prov)})`);
+    assert(JSON.stringify(prov.pushed.regions) === '[[1,3]]', `region 1's 3 secrets pushed (${JSON.stringify(prov.pushed)})`);
+    assert(prov.pushed.node_roles.includes('Authority'), 'the node is an authority (its worker runs)');
+    const keyType = '0x' + Buffer.from('gmkg').toString('hex');
+    const secretsKey = '0x' + Buffer.concat([Buffer.from('gridmask/kgc/secrets/'), Buffer.from([1, 0, 0, 0])]).toString('hex');
+    const held = await api.rpc.offchain.localStorageGet('PERSISTENT', secretsKey);
+    assert(held.isSome, 'the node holds region 1\'s secrets in PERSISTENT off-chain storage');
+    assert((await api.rpc.author.hasKey(prov.pushed.key, 'gmkg')).isTrue, `the keystore holds ${prov.pushed.key} as ${keyType}`);
+
+    step('a non-CC account cannot set a tariff; the CC can');
+    const refused = await gridmask([...url, 'cc', 'tariff', 'set', '--cc-suri', '//Dave', '--region', '1',
+      '--flat', '1'], { allowFail: true });
+    assert(refused.code !== 0 && /BadOrigin/.test(refused.stderr), `refused by name: ${refused.stderr}`);
+    const tariff = await gridmaskJson([...url, 'cc', 'tariff', 'set', '--region', '1', '--flat', String(PRICE)]);
+    assert(tariff.version === 1, `tariff v1 (${JSON.stringify(tariff)})`);
+    const shown = await gridmaskJson([...url, 'cc', 'tariff', 'show', '--region', '1']);
+    assert(shown.length === 1 && shown[0].tariff.bands[0][1] === Number(PRICE), `tariff show: ${JSON.stringify(shown)}`);
+
+    step('kgc setup: the next four periods');
+    const setup = await gridmaskJson([...url, 'kgc', 'setup', '--store', store, '--next', '4']);
+    const first = Math.max(setup.periods[0], tariff.effective_from);
+    const periods = [first, first + 1];
+    assert(periods.every((p) => setup.periods.includes(p)), `periods ${periods} set up (${setup.periods})`);
+
+    step(`meter run: periods ${periods}, meter ${SILENT} silent in both`);
+    const run = await gridmask([...url, '--json', 'meter', 'run', '--credentials', join(store, 'meters'),
+      '--periods', '2', '--first-period', String(first), '--silent', `${SILENT}:2`], { allowFail: true });
+    const report = JSON.parse(run.stdout);
+    assert(run.code === 0, `meter run succeeded: ${run.stderr} ${JSON.stringify(report)}`);
+    assert(report.submitted === 8 && report.included === 8, `8 shares included (${report.submitted}/${report.included})`);
+
+    for (const p of periods) {
+      step(`period ${p}: faulted, then resolved by the worker`);
+      const fault = await waitFor(`the fault of period ${p}`, async () => {
+        const f = await api.query.faults.faults(1, p);
+        return f.isSome ? f.unwrap() : null;
+      }, 150_000);
+      assert(fault.expected.toNumber() === 6 && fault.received.toNumber() === 4,
+        `sealing saw 4 of 6 shares (${fault.toString()})`);
+      const resolved = await waitFor(`the resolution of period ${p}`, async () => {
+        const f = (await api.query.faults.faults(1, p)).unwrap();
+        return f.status.isResolved ? f.status.asResolved : null;
+      }, 120_000);
+      assert(resolved.absentMeters.map((m) => m.toNumber()).join() === String(SILENT), `meter ${SILENT} found silent`);
+      const expected = report.consumption.filter(([, , q]) => q === p).reduce((a, [, , , c]) => a + BigInt(c), 0n);
+      const st = await api.call.readingsApi.periodState(1, p);
+      assert(st.phase.isDone && st.phase.asDone.isSealed, `period ${p} sealed (${st.phase.toString()})`);
+      const sealed = st.phase.asDone.asSealed;
+      assert(sealed.aggregate.toBigInt() === expected, `aggregate ${sealed.aggregate} = Σ of the reporters ${expected}`);
+      assert(sealed.count.toNumber() === 4, 'count 4');
+      const [[, price]] = await api.call.pricingApi.priceSeries(1, p, p);
+      assert(price.price.toBigInt() === PRICE && price.source.isTariff, `priced ${price.price} by the tariff`);
+    }
+    const meter = (await api.query.meters.meters(SILENT)).unwrap();
+    assert(meter.faults.toNumber() === 2 && meter.status.isActive, `meter ${SILENT}: 2 faults, active (${meter.toString()})`);
+
+    step('the CC overrides a price');
+    const over = await gridmaskJson([...url, 'cc', 'price', '--region', '1', '--period', String(periods[1]), '--price', '333']);
+    assert(over.price === 333 && over.replaced === Number(PRICE), `override replaced the tariff price (${JSON.stringify(over)})`);
+    const [[, overridden]] = await api.call.pricingApi.priceSeries(1, periods[1], periods[1]);
+    assert(overridden.source.isOverride && overridden.price.toNumber() === 333, 'the series shows the override');
+
+    ok = true;
+    step('faults test passed');
+    await api.disconnect();
+  } finally {
+    await node.stop();
+    if (!ok) console.error(`--- ${node.log}\n${tail(node.log)}`);
+  }
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+// Running the `gridmask` client from the integration tests, and their small helpers.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+/** The client binary: $GRIDMASK_CLIENT, or the release build in $CARGO_TARGET_DIR. */
+export const clientBinary = () =>
+  process.env.GRIDMASK_CLIENT ??
+  join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/gridmask/target'), 'release/gridmask');
+
+/** Runs `gridmask args…`; resolves with { code, stdout, stderr } (rejects on a non-zero exit
+ *  unless `allowFail`). */
+export function gridmask(args, { allowFail = false } = {}) {
+  return new Promise((res, rej) => {
+    const p = spawn(clientBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    p.on('error', rej);
+    p.on('exit', (code) => {
+      if (code !== 0 && !allowFail) {
+        rej(new Error(`gridmask ${args.join(' ')} exited ${code}:\n${stderr}\n${stdout}`));
+      } else {
+        res({ code, stdout, stderr });
+      }
+    });
+  });
+}
+
+/** `gridmask --json args…` parsed. */
+export async function gridmaskJson(args) {
+  const { stdout } = await gridmask(['--json', ...args]);
+  return JSON.parse(stdout);
+}
+
+export function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
+
+/** A logger that prefixes the seconds since it was made. */
+export function stepper() {
+  const t0 = Date.now();
+  return (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}`);
+}
