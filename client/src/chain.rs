@@ -3,7 +3,7 @@
 //! decoded into names.
 
 use anyhow::{anyhow, bail, Context, Result};
-use gridmask_primitives::{time::TimeParams, SignedReading};
+use gridmask_primitives::{time::TimeParams, PeriodIndex, Prid, RegionId, SignedReading};
 use std::time::Duration;
 use subxt::{
 	config::DefaultExtrinsicParamsBuilder,
@@ -17,7 +17,7 @@ use subxt_signer::sr25519::Keypair;
 
 /// The chain's interface, generated from the committed metadata (regenerate it with
 /// `scripts/metadata.sh`; a runtime test fails while it is stale).
-#[subxt::subxt(runtime_metadata_path = "metadata/gridmask.scale")]
+#[subxt::subxt(runtime_metadata_path = "metadata/gridmask.scale", derive_for_all_types = "Clone")]
 pub mod runtime {}
 
 pub use runtime::runtime_types;
@@ -95,29 +95,83 @@ impl Chain {
 		call: &Call,
 		signer: &Keypair,
 	) -> Result<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>> {
-		let at = self.api.at_current_block().await?;
-		let progress = at
-			.tx()
-			.sign_and_submit_then_watch_default(call, signer)
-			.await
-			.map_err(|e| anyhow!("submission refused: {}", explain_message(&e.to_string())))?;
-		let mut progress = progress;
-		while let Some(status) = futures::StreamExt::next(&mut progress).await {
-			match status? {
-				TransactionStatus::InFinalizedBlock(b) => {
-					let events =
-						b.wait_for_success().await.map_err(|e| anyhow!(explain_events(e)))?;
-					return Ok(events);
-				},
-				TransactionStatus::Invalid { message }
-				| TransactionStatus::Dropped { message }
-				| TransactionStatus::Error { message } => {
-					bail!("transaction not included: {}", explain_message(&message))
-				},
-				_ => {},
+		let progress = self.submit(call, signer).await?;
+		finalized(progress).await
+	}
+
+	/// Like [`Self::sign_and_finalize`] for many calls of one signer, pipelined: up to
+	/// [`PIPELINE`] transactions are in the pool at once, with consecutive nonces from the
+	/// node's `system_accountNextIndex` (which counts the pool), instead of one per
+	/// finalization. `done` is called after each finalized call. Stops at the first failure.
+	pub async fn sign_and_finalize_all<Call: subxt::transactions::Payload>(
+		&self,
+		calls: &[Call],
+		signer: &Keypair,
+		mut done: impl FnMut(),
+	) -> Result<Vec<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>>> {
+		let mut out = Vec::with_capacity(calls.len());
+		let account = account_of(signer);
+		for window in calls.chunks(PIPELINE) {
+			let mut nonce: u64 = self
+				.rpc
+				.request("system_accountNextIndex", subxt::rpcs::rpc_params![account.to_string()])
+				.await
+				.context("reading the signer's next nonce")?;
+			let mut watching = Vec::with_capacity(window.len());
+			for call in window {
+				let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
+					.mortal(64)
+					.nonce(nonce)
+					.build();
+				let at = self.api.at_current_block().await?;
+				let progress =
+					at.tx().sign_and_submit_then_watch(call, signer, params).await.map_err(
+						|e| anyhow!("submission refused: {}", explain_message(&e.to_string())),
+					)?;
+				watching.push(progress);
+				nonce += 1;
+			}
+			for (k, result) in futures::future::join_all(watching.into_iter().map(finalized))
+				.await
+				.into_iter()
+				.enumerate()
+			{
+				out.push(result.with_context(|| {
+					format!("transaction {} of {}", out.len() + k + 1, calls.len())
+				})?);
+				done();
 			}
 		}
-		bail!("the node stopped reporting on the transaction")
+		Ok(out)
+	}
+
+	async fn submit<Call: subxt::transactions::Payload>(
+		&self,
+		call: &Call,
+		signer: &Keypair,
+	) -> Result<Progress> {
+		let at = self.api.at_current_block().await?;
+		at.tx()
+			.sign_and_submit_then_watch_default(call, signer)
+			.await
+			.map_err(|e| anyhow!("submission refused: {}", explain_message(&e.to_string())))
+	}
+
+	/// The shares stored at `(region, period, prid)` (`None` where there is none), at the
+	/// finalized block.
+	pub async fn shares(
+		&self,
+		queries: &[(RegionId, PeriodIndex, Prid)],
+	) -> Result<Vec<Option<runtime_types::pallet_readings::types::Share>>> {
+		let at = self.api.at_current_block().await?;
+		let mut out = Vec::with_capacity(queries.len());
+		for page in queries.chunks(1024) {
+			let q = page.iter().map(|(r, p, prid)| (*r, *p, ChainPrid(prid.0))).collect();
+			out.extend(
+				at.runtime_apis().call(runtime::runtime_apis().readings_api().shares(q)).await?,
+			);
+		}
+		Ok(out)
 	}
 
 	/// Builds the general (unsigned, authorized) transaction of one reading: extension
@@ -184,6 +238,34 @@ impl Chain {
 			tokio::time::sleep(every).await;
 		}
 	}
+}
+
+/// Transactions of one signer in the pool at once ([`Chain::sign_and_finalize_all`]).
+pub const PIPELINE: usize = 64;
+
+type Progress = subxt::transactions::TransactionProgress<
+	SubstrateConfig,
+	subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>,
+>;
+
+/// Follows a submitted transaction until it is finalized and succeeded.
+async fn finalized(
+	mut progress: Progress,
+) -> Result<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>> {
+	while let Some(status) = futures::StreamExt::next(&mut progress).await {
+		match status? {
+			TransactionStatus::InFinalizedBlock(b) => {
+				return b.wait_for_success().await.map_err(|e| anyhow!(explain_events(e)));
+			},
+			TransactionStatus::Invalid { message }
+			| TransactionStatus::Dropped { message }
+			| TransactionStatus::Error { message } => {
+				bail!("transaction not included: {}", explain_message(&message))
+			},
+			_ => {},
+		}
+	}
+	bail!("the node stopped reporting on the transaction")
 }
 
 /// The chain's clock as seen by the client.

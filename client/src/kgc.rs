@@ -32,6 +32,8 @@ pub struct ProvisionReport {
 	pub meters_registered: usize,
 	/// Registration transactions.
 	pub batches: usize,
+	/// Owner accounts endowed (`--fund-owners`).
+	pub owners_funded: usize,
 	/// Where the store is.
 	pub store: String,
 }
@@ -47,6 +49,7 @@ pub async fn provision(
 	per_region: u32,
 	first_meter: MeterId,
 	batch: Option<u32>,
+	fund_owners: u128,
 ) -> Result<ProvisionReport> {
 	if dir.kgc().exists() {
 		bail!(
@@ -142,9 +145,28 @@ pub async fn provision(
 		}
 	}
 	bar.finish_and_clear();
+
+	// Demo owners need funds for the fees of acknowledging or disputing their bills.
+	if fund_owners > 0 {
+		let calls: Vec<_> = owners
+			.iter()
+			.map(|o| {
+				runtime::tx()
+					.balances()
+					.transfer_keep_alive(subxt::utils::MultiAddress::Id(o.2.clone()), fund_owners)
+			})
+			.collect();
+		let bar = progress::bar(calls.len() as u64, "funding owners");
+		chain
+			.sign_and_finalize_all(&calls, kgc, || bar.inc(1))
+			.await
+			.context("funding the demo owners")?;
+		bar.finish_and_clear();
+	}
 	Ok(ProvisionReport {
 		regions_created,
 		meters_registered: owners.len(),
+		owners_funded: if fund_owners > 0 { owners.len() } else { 0 },
 		batches,
 		store: dir.0.display().to_string(),
 	})

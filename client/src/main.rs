@@ -4,13 +4,18 @@
 //! - `kgc push-secrets` — the KGC node's worker gets the meters' secrets and the KGC key (step 6);
 //! - `meter run` — simulated meters (step 3);
 //! - `cc tariff set|show`, `cc price` — the control centre's prices (step 5);
+//! - `kgc bill` — encrypted bill reports in the content store, CIDs on chain (step 7);
+//! - `owner bill` / `owner ack` / `owner dispute` — an owner checks a bill against the chain
+//!   and answers it (step 8);
 //! - `status` — the chain's clock, regions and period outcomes.
 //!
 //! Errors are printed as sentences naming the pallet error or the reading rejection, never as
 //! raw bytes. Commands that output data accept `--json`.
 
+mod bill;
 mod cc;
 mod chain;
+mod content;
 mod kgc;
 mod meter;
 mod profile;
@@ -18,7 +23,7 @@ mod progress;
 mod status;
 mod store;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand};
 use std::{collections::BTreeMap, path::PathBuf, process::ExitCode, sync::Arc};
 
@@ -41,6 +46,13 @@ struct Cli {
 	/// Print data as JSON (on stdout).
 	#[arg(long, global = true)]
 	json: bool,
+	/// The embedded content store of bill reports: a directory of blocks by CID.
+	#[arg(long, global = true, env = "GRIDMASK_CONTENT", default_value = "gridmask-content")]
+	content_store: PathBuf,
+	/// Use an IPFS node's Kubo HTTP RPC API (e.g. http://127.0.0.1:5001) as the content store
+	/// instead; the CIDs are the same.
+	#[arg(long, global = true, env = "GRIDMASK_IPFS_API")]
+	ipfs_api: Option<String>,
 	#[command(subcommand)]
 	command: Command,
 }
@@ -56,6 +68,9 @@ enum Command {
 	/// Control centre: tariffs and explicit prices.
 	#[command(subcommand)]
 	Cc(CcCommand),
+	/// A meter's owner: check a bill against the chain, acknowledge or dispute it.
+	#[command(subcommand)]
+	Owner(OwnerCommand),
 	/// The chain's clock, regions, and recent period outcomes.
 	Status {
 		/// How many past periods to show per region.
@@ -98,6 +113,29 @@ enum KgcCommand {
 		/// Do not push the secrets to the KGC node (do it later with `kgc push-secrets`).
 		#[arg(long)]
 		no_push: bool,
+		/// Endow each demo owner account with this many units (10^12 planck) from the KGC
+		/// account, so that owners can pay the fees of `owner ack|dispute`; 0: none.
+		#[arg(long, default_value_t = 1)]
+		fund_owners: u64,
+	},
+	/// Bill a finished cycle: per meter, a report of every period (consumption from its
+	/// unmasked shares, the chain's prices), HPKE-sealed to the owner, stored in the content
+	/// store under its CID; CIDs and digests posted on chain in batches. Meters already billed
+	/// for the cycle are skipped (resumable) unless --supersede.
+	Bill {
+		#[command(flatten)]
+		key: KgcKey,
+		#[arg(long)]
+		cycle: u32,
+		/// Only these meters (repeatable; default: every meter of the store).
+		#[arg(long)]
+		meter: Vec<u64>,
+		/// Replace each selected meter's latest bill (e.g. to answer a dispute).
+		#[arg(long)]
+		supersede: bool,
+		/// Testing the owners' check: misstate period P's consumption by DELTA Wh.
+		#[arg(long, hide = true, value_parser = cc::parse_pair::<u32, i64>)]
+		misstate: Option<(u32, i64)>,
 	},
 	/// Give the KGC node's mask-recomputation worker every meter's master secret (its
 	/// off-chain storage) and the KGC signing key (its keystore, key type `gmkg`). Uses unsafe
@@ -119,6 +157,62 @@ enum KgcCommand {
 		/// Every period of this cycle whose window is still ahead.
 		#[arg(long)]
 		cycle: Option<u32>,
+	},
+}
+
+#[derive(Args)]
+struct OwnerKey {
+	/// The owner's key file (default: <store>/owners/owner-<meter>.json).
+	#[arg(long)]
+	owner_file: Option<PathBuf>,
+	/// The store holding demo owner files.
+	#[arg(long, default_value = "gridmask-store")]
+	store: PathBuf,
+	/// The meter.
+	#[arg(long)]
+	meter: u64,
+	/// The billing cycle.
+	#[arg(long)]
+	cycle: u32,
+}
+
+impl OwnerKey {
+	fn load(&self) -> Result<store::OwnerFile> {
+		let path = self
+			.owner_file
+			.clone()
+			.unwrap_or_else(|| store::StoreDir(self.store.clone()).owner(self.meter));
+		let f: store::OwnerFile = store::read_json(&path)?;
+		if f.meter != self.meter {
+			bail!("{} is the owner file of meter {}, not {}", path.display(), f.meter, self.meter);
+		}
+		Ok(f)
+	}
+}
+
+#[derive(Subcommand)]
+enum OwnerCommand {
+	/// Find the meter's bill of the cycle, fetch it by CID, check the digest, decrypt it and
+	/// verify every line against the chain; write its page. Exit status 0: verified; 2: not
+	/// (each problem names its line).
+	Bill {
+		#[command(flatten)]
+		owner: OwnerKey,
+		/// Where to write the bill's HTML page (default: bill-<meter>-<cycle>.html).
+		#[arg(long)]
+		out: Option<PathBuf>,
+	},
+	/// Acknowledge the latest bill.
+	Ack {
+		#[command(flatten)]
+		owner: OwnerKey,
+	},
+	/// Dispute the latest bill, with a reason (the KGC may answer with a superseding bill).
+	Dispute {
+		#[command(flatten)]
+		owner: OwnerKey,
+		#[arg(long)]
+		reason: String,
 	},
 }
 
@@ -257,6 +351,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 	if cli.urls.is_empty() {
 		bail!("no --url given");
 	}
+	let content = match &cli.ipfs_api {
+		Some(url) => content::ContentStore::Kubo(url.clone()),
+		None => content::ContentStore::Dir(cli.content_store.clone()),
+	};
 	match cli.command {
 		Command::Kgc(KgcCommand::Provision {
 			key,
@@ -266,6 +364,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 			batch,
 			push,
 			no_push,
+			fund_owners,
 		}) => {
 			let chain = chain::Chain::connect(&cli.urls).await?;
 			let signer = chain::keypair(&key.kgc_suri)?;
@@ -278,6 +377,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 				meters_per_region,
 				first_meter,
 				batch,
+				u128::from(fund_owners) * 1_000_000_000_000,
 			)
 			.await?;
 			let pushed = if no_push {
@@ -296,6 +396,84 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 				if let Some(p) = &pushed {
 					print_push(p);
 				}
+			}
+		},
+		Command::Kgc(KgcCommand::Bill { key, cycle, meter, supersede, misstate }) => {
+			let chain = chain::Chain::connect(&cli.urls).await?;
+			let signer = chain::keypair(&key.kgc_suri)?;
+			let opts = bill::BillOptions { meters: meter, supersede, misstate };
+			let r =
+				bill::issue(&chain, &signer, &store::StoreDir(key.store), &content, cycle, &opts)
+					.await?;
+			if cli.json {
+				print_json(&r)?;
+			} else {
+				println!(
+					"cycle {}: {} bills posted in {} transactions ({} meters already billed); \
+					 made in {:.2} s, posted in {:.2} s",
+					r.cycle,
+					r.billed.len(),
+					r.transactions,
+					r.already_billed,
+					r.make_secs,
+					r.post_secs
+				);
+			}
+		},
+		Command::Owner(OwnerCommand::Bill { owner, out }) => {
+			let chain = chain::Chain::connect(&cli.urls).await?;
+			let file = owner.load()?;
+			let out = out.unwrap_or_else(|| {
+				PathBuf::from(format!("bill-{}-{}.html", owner.meter, owner.cycle))
+			});
+			let v = bill::verify(&chain, &file, &content, owner.cycle, &out).await?;
+			if cli.json {
+				print_json(&v)?;
+			} else {
+				println!(
+					"meter {} cycle {}: bill v{} {} ({}), {} lines, {} Wh, amount {} µ",
+					v.meter,
+					v.cycle,
+					v.version,
+					v.cid,
+					v.status,
+					v.lines,
+					v.total_wh,
+					v.total_amount
+				);
+				for p in &v.problems {
+					println!("  NOT VERIFIED: {p}");
+				}
+				if v.verified() {
+					println!("  verified against the chain");
+				}
+				if let Some(h) = &v.html {
+					println!("  page: {h}");
+				}
+			}
+			if !v.verified() {
+				return Ok(ExitCode::from(2));
+			}
+		},
+		Command::Owner(OwnerCommand::Ack { owner }) => {
+			let chain = chain::Chain::connect(&cli.urls).await?;
+			let version = bill::answer(&chain, &owner.load()?, owner.cycle, None).await?;
+			if cli.json {
+				print_json(&serde_json::json!({ "acknowledged": version }))?;
+			} else {
+				println!(
+					"meter {} cycle {}: bill v{version} acknowledged",
+					owner.meter, owner.cycle
+				);
+			}
+		},
+		Command::Owner(OwnerCommand::Dispute { owner, reason }) => {
+			let chain = chain::Chain::connect(&cli.urls).await?;
+			let version = bill::answer(&chain, &owner.load()?, owner.cycle, Some(reason)).await?;
+			if cli.json {
+				print_json(&serde_json::json!({ "disputed": version }))?;
+			} else {
+				println!("meter {} cycle {}: bill v{version} disputed", owner.meter, owner.cycle);
 			}
 		},
 		Command::Kgc(KgcCommand::PushSecrets { key, push }) => {
@@ -378,11 +556,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 		},
 		Command::Meter(MeterCommand::Run { credentials, periods, first_period, seed, silent }) => {
 			let creds = store::load_credentials(&credentials)?;
-			let first = chain::Chain::connect(&cli.urls[..1])
-				.await
-				.or(chain::Chain::connect(&cli.urls).await)
-				.context("connecting")?;
-			let endpoints = Arc::new(meter::Endpoints::new(cli.urls.clone(), first));
+			let endpoints = Arc::new(meter::Endpoints::new(cli.urls.clone()));
 			let opts = meter::RunOptions {
 				periods,
 				seed,

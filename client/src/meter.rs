@@ -3,7 +3,7 @@
 //! uniformly random times inside the period's reading window, to any live aggregator.
 
 use crate::{
-	chain::{runtime, runtime_types as rt, Chain, ReadingError},
+	chain::{runtime, Chain, ReadingError},
 	profile,
 	store::Credential,
 };
@@ -66,7 +66,7 @@ pub struct RunReport {
 	pub rejected: BTreeMap<String, u64>,
 	/// Shares accepted by a node but not in the finalized chain after the window.
 	pub missing: u64,
-	/// Submissions retried on another endpoint.
+	/// Submissions retried on another endpoint, plus endpoints found down and skipped.
 	pub failovers: u64,
 	/// Every meter's true consumption (Wh) per period, for checking aggregates in tests.
 	pub consumption: Vec<(MeterId, RegionId, PeriodIndex, u64)>,
@@ -95,14 +95,21 @@ struct Counters {
 pub struct Endpoints {
 	urls: Vec<String>,
 	live: Mutex<Vec<Option<Chain>>>,
+	/// When each endpoint was last found down (it is not retried for [`RETRY_DOWN`]).
+	down: Mutex<Vec<Option<std::time::Instant>>>,
+	/// Times an endpoint was found down and the next one tried.
+	skipped: AtomicU64,
 }
 
+/// How long an endpoint found down is skipped before it is tried again.
+const RETRY_DOWN: Duration = Duration::from_secs(10);
+
 impl Endpoints {
-	/// Endpoints `urls`; `first` is already connected to `urls[0]`.
-	pub fn new(urls: Vec<String>, first: Chain) -> Self {
-		let mut live = vec![None; urls.len()];
-		live[0] = Some(first);
-		Self { urls, live: Mutex::new(live) }
+	/// Endpoints `urls`, in order of preference; connected on first use.
+	pub fn new(urls: Vec<String>) -> Self {
+		let live = Mutex::new(vec![None; urls.len()]);
+		let down = Mutex::new(vec![None; urls.len()]);
+		Self { urls, live, down, skipped: AtomicU64::new(0) }
 	}
 
 	/// A connected endpoint, starting the search at `from`.
@@ -113,9 +120,16 @@ impl Endpoints {
 			if let Some(c) = cached {
 				return Some((i, c));
 			}
-			if let Ok(c) = Chain::connect(std::slice::from_ref(&self.urls[i])).await {
-				self.live.lock().await[i] = Some(c.clone());
-				return Some((i, c));
+			let recently_down = self.down.lock().await[i].is_some_and(|t| t.elapsed() < RETRY_DOWN);
+			// The last resort is tried even if it was down recently.
+			if !recently_down || k + 1 == self.urls.len() {
+				if let Ok(c) = Chain::connect(std::slice::from_ref(&self.urls[i])).await {
+					self.live.lock().await[i] = Some(c.clone());
+					self.down.lock().await[i] = None;
+					return Some((i, c));
+				}
+				self.down.lock().await[i] = Some(std::time::Instant::now());
+				self.skipped.fetch_add(1, Ordering::Relaxed);
 			}
 		}
 		None
@@ -269,7 +283,8 @@ pub async fn run(
 		eprintln!();
 	}
 	let mut rep = report.lock().await.clone();
-	rep.failovers = counters.failovers.load(Ordering::Relaxed);
+	rep.failovers =
+		counters.failovers.load(Ordering::Relaxed) + endpoints.skipped.load(Ordering::Relaxed);
 	Ok(rep)
 }
 
@@ -369,18 +384,8 @@ async fn shares_on_chain(
 	period: PeriodIndex,
 	q: &[&(MeterId, RegionId, Prid)],
 ) -> Result<Vec<bool>> {
-	let at = chain.api.at_current_block().await?;
-	let mut out = Vec::with_capacity(q.len());
-	for page in q.chunks(256) {
-		let queries = page
-			.iter()
-			.map(|(_, region, prid)| (*region, period, rt::gridmask_primitives::prid::Prid(prid.0)))
-			.collect();
-		let res =
-			at.runtime_apis().call(runtime::runtime_apis().readings_api().shares(queries)).await?;
-		out.extend(res.into_iter().map(|s| s.is_some()));
-	}
-	Ok(out)
+	let queries: Vec<_> = q.iter().map(|(_, region, prid)| (*region, period, *prid)).collect();
+	Ok(chain.shares(&queries).await?.into_iter().map(|s| s.is_some()).collect())
 }
 
 fn spawn_printer(c: Arc<Counters>) -> tokio::task::JoinHandle<()> {

@@ -14,9 +14,40 @@ pub struct RegionStatus {
 	pub name: String,
 	/// Active meters.
 	pub active_meters: u32,
-	/// The latest periods: (period, outcome) with outcome `sealed <aggregate> Wh (<count>
-	/// shares)`, `faulted (<received>/<expected> shares)`, or the phase.
-	pub periods: Vec<(PeriodIndex, String)>,
+	/// The latest periods with a setup, ascending.
+	pub periods: Vec<PeriodStatus>,
+}
+
+/// One (region, period).
+#[derive(Debug, Serialize)]
+pub struct PeriodStatus {
+	/// The period.
+	pub period: PeriodIndex,
+	/// `sealed <aggregate> Wh (<count> shares)`, `faulted (<received>/<expected> shares)`, or
+	/// the phase (`upcoming (setup complete)`, `open (<n> shares)`, `sealing`).
+	pub outcome: String,
+	/// The sealed aggregate, Wh.
+	pub aggregate: Option<u64>,
+	/// The price, µ-units per kWh, and where it comes from (`tariff v<N>`, `override`).
+	pub price: Option<(u64, String)>,
+	/// The fault's state if the period faulted: `open`, `checking`, `resolved (silent: …)`,
+	/// `rejected`.
+	pub fault: Option<String>,
+}
+
+/// Bills of one cycle (their latest versions).
+#[derive(Debug, Default, Serialize)]
+pub struct CycleBills {
+	/// The cycle.
+	pub cycle: u32,
+	/// Bills posted and not answered.
+	pub posted: u32,
+	/// Acknowledged by the owner.
+	pub acknowledged: u32,
+	/// Disputed by the owner.
+	pub disputed: u32,
+	/// Bills that were superseded at least once (latest version > 1).
+	pub corrected: u32,
 }
 
 /// The whole status.
@@ -32,8 +63,14 @@ pub struct Status {
 	pub current_period: Option<PeriodIndex>,
 	/// Current cycle.
 	pub current_cycle: Option<u32>,
+	/// Periods per cycle (from the chain's clock).
+	pub periods_per_cycle: Option<u32>,
+	/// Period length, ms.
+	pub period_ms: Option<u64>,
 	/// Regions.
 	pub regions: Vec<RegionStatus>,
+	/// Bills per cycle.
+	pub bills: Vec<CycleBills>,
 }
 
 /// Reads the status, with the last `last` periods per region.
@@ -57,9 +94,11 @@ pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 					.call(runtime::runtime_apis().readings_api().period_state(region, p))
 					.await?;
 				use rt::pallet_readings::types::{PeriodOutcome as O, PeriodPhase as P};
-				let text = match st.phase {
-					P::Done(O::Sealed { aggregate, count }) => {
-						format!("sealed {aggregate} Wh ({count} shares)")
+				let mut aggregate = None;
+				let outcome = match st.phase {
+					P::Done(O::Sealed { aggregate: a, count }) => {
+						aggregate = Some(a);
+						format!("sealed {a} Wh ({count} shares)")
 					},
 					P::Done(O::Faulted { expected, received }) => {
 						format!("faulted ({received}/{expected} shares)")
@@ -73,7 +112,40 @@ pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 					P::Closed | P::Sealing { .. } => "sealing".into(),
 					P::NotStarted => "not started".into(),
 				};
-				periods.push((p, text));
+				let price = at
+					.runtime_apis()
+					.call(runtime::runtime_apis().pricing_api().price_series(region, p, p))
+					.await?
+					.into_iter()
+					.next()
+					.map(|(_, r)| {
+						let source = match r.source {
+							rt::pallet_pricing::types::PriceSource::Tariff { version } => {
+								format!("tariff v{version}")
+							},
+							rt::pallet_pricing::types::PriceSource::Override => "override".into(),
+						};
+						(r.price, source)
+					});
+				let fault = at
+					.storage()
+					.try_fetch(runtime::storage().faults().faults(), (region, p))
+					.await?
+					.map(|f| f.decode())
+					.transpose()?
+					.map(|f| {
+						use rt::pallet_faults::types::FaultStatus as F;
+						match f.status {
+							F::Open => "open".to_string(),
+							F::Checking { .. } => "checking".into(),
+							F::Resolved { absent_meters, forged, .. } => format!(
+								"resolved (silent: {:?}, forged shares: {forged})",
+								absent_meters.0
+							),
+							F::Rejected => "rejected".into(),
+						}
+					});
+				periods.push(PeriodStatus { period: p, outcome, aggregate, price, fault });
 			}
 		}
 		regions.push(RegionStatus {
@@ -84,13 +156,39 @@ pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 		});
 	}
 	regions.sort_by_key(|r| r.region);
+
+	let mut bills: std::collections::BTreeMap<u32, CycleBills> = Default::default();
+	let mut iter = at.storage().entry(runtime::storage().billing().latest_bill())?.iter(()).await?;
+	while let Some(kv) = futures::StreamExt::next(&mut iter).await {
+		let kv = kv?;
+		let (meter, cycle) = kv.key()?.decode()?;
+		let version = kv.value().decode()?;
+		let c = bills.entry(cycle).or_insert_with(|| CycleBills { cycle, ..Default::default() });
+		if version > 1 {
+			c.corrected += 1;
+		}
+		let rec = at
+			.storage()
+			.try_fetch(runtime::storage().billing().bills(), (meter, cycle, version))
+			.await?;
+		use rt::pallet_billing::types::BillStatus as B;
+		match rec.map(|r| r.decode()).transpose()?.map(|r| r.status) {
+			Some(B::Acknowledged) => c.acknowledged += 1,
+			Some(B::Disputed { .. }) => c.disputed += 1,
+			_ => c.posted += 1,
+		}
+	}
+
 	Ok(Status {
 		endpoint: chain.url.clone(),
 		finalized_block: time.block,
 		now_ms: time.now_ms,
 		current_period: current,
 		current_cycle: current.zip(time.params).map(|(p, t)| t.cycle_of(p)),
+		periods_per_cycle: time.params.map(|t| t.periods_per_cycle),
+		period_ms: time.params.map(|t| t.period_ms),
 		regions,
+		bills: bills.into_values().collect(),
 	})
 }
 
@@ -106,8 +204,17 @@ pub fn print(s: &Status) {
 	}
 	for r in &s.regions {
 		println!("region {} {:?}: {} active meters", r.region, r.name, r.active_meters);
-		for (p, text) in &r.periods {
-			println!("  period {p:>8}  {text}");
+		for p in &r.periods {
+			let price =
+				p.price.as_ref().map_or(String::new(), |(v, s)| format!("  {v} µ/kWh ({s})"));
+			let fault = p.fault.as_ref().map_or(String::new(), |f| format!("  fault {f}"));
+			println!("  period {:>8}  {}{price}{fault}", p.period, p.outcome);
 		}
+	}
+	for b in &s.bills {
+		println!(
+			"bills of cycle {}: {} posted, {} acknowledged, {} disputed ({} corrected)",
+			b.cycle, b.posted, b.acknowledged, b.disputed, b.corrected
+		);
 	}
 }

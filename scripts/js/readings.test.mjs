@@ -101,7 +101,7 @@ async function main() {
     await waitFor('the sealed period in `gridmask status`', async () => {
       status = JSON.parse((await gridmask([...url, '--json', 'status'])).stdout);
       const r1 = status.regions.find((r) => r.region === 1);
-      return r1?.periods.some(([p, text]) => p === period && text === `sealed ${expected} Wh (6 shares)`);
+      return r1?.periods.some((x) => x.period === period && x.outcome === `sealed ${expected} Wh (6 shares)`);
     }, 60_000).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(status)}`); });
 
     step('polkadot.js check with readings in state');

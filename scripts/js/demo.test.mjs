@@ -1,0 +1,116 @@
+// Integration test of the whole client (issue 6) on a fresh dev node:
+//
+// 1. The demo (scripts/demo.sh --quick: 10 meters in 2 regions, one cycle, 2 meters silent for
+//    2 periods), with the first endpoint of every command down, so every command and every
+//    meter fails over to the live node. Every aggregate equals the meters' consumption, every
+//    period is priced, the faults are resolved by the off-chain worker, every owner verifies
+//    their bill, and a disputed bill is answered by a superseding one that verifies.
+// 2. `owner bill` refuses, naming what is wrong:
+//    - a report tampered with in the content store;
+//    - a bill whose CID on chain is another meter's report (posted with polkadot.js as the KGC);
+//    - a bill with one misstated line (the KGC's `--misstate`), naming that line only.
+//
+// usage: node demo.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
+
+import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { Keyring } from '@polkadot/keyring';
+import { startNode, connect, waitFor, finalizedNumber, workDir, tail, freePort, sendAndWait, errorName } from './lib/node.mjs';
+import { gridmask, gridmaskJson, assert, stepper } from './lib/client.mjs';
+import { demo, printSummary } from './lib/demo.mjs';
+
+const step = stepper();
+
+async function main() {
+  const dir = workDir('gridmask-demo-test');
+  const node = await startNode({
+    name: 'alice', chain: 'dev', key: 'alice',
+    nodeKey: '0000000000000000000000000000000000000000000000000000000000000001',
+  }, dir);
+  let ok = false;
+  try {
+    const api = await connect(node);
+    await waitFor('block 2 (the readings clock starts)', async () => (await finalizedNumber(api)) >= 2, 60_000);
+    const dead = `ws://127.0.0.1:${await freePort()}`;
+
+    step(`demo --quick with the first endpoint (${dead}) down`);
+    const s = await demo({ urls: [dead, node.ws], dir, log: step, meters: 10, regions: 2, cycles: 1, silent: 2, silentPeriods: 2 });
+    printSummary(s, step);
+    assert(s.readings.included === s.readings.submitted && s.readings.submitted > 0, 'every share included');
+    assert(s.readings.failovers >= 1, `the meters failed over (${s.readings.failovers})`);
+    assert(s.faults_resolved >= 2, `the silent meters' faults were resolved (${s.faults_resolved})`);
+    assert(s.bills_total === 10 && s.bills_verified === 10, `every owner verified their bill (${s.bills_verified}/${s.bills_total})`);
+    assert(s.dispute.reverified && s.dispute.version === 2, 'the disputed bill was superseded by v2, which verifies');
+    const silentBill = s.bills.find((b) => b.meter === s.silent[0]);
+    assert(silentBill.verified, 'a silent meter\'s bill verifies too');
+
+    const url = ['--url', node.ws];
+    const store = join(dir, 'store');
+    const contentDir = join(dir, 'content');
+    const content = ['--content-store', contentDir];
+    const cycle = s.cycles[0];
+    const ownerBill = async (meter) => {
+      const r = await gridmask([...url, ...content, '--json', 'owner', 'bill', '--store', store,
+        '--meter', String(meter), '--cycle', String(cycle), '--out', join(dir, `check-${meter}.html`)], { allowFail: true });
+      return { code: r.code, ...JSON.parse(r.stdout) };
+    };
+
+    step('a tampered report is refused');
+    const victim = s.bills.find((b) => b.meter === 1002);
+    const block = join(contentDir, 'blocks', victim.cid);
+    const original = readFileSync(block);
+    const tampered = Buffer.from(original);
+    tampered[tampered.length - 1] ^= 1;
+    writeFileSync(block, tampered);
+    let v = await ownerBill(1002);
+    assert(v.code === 2 && v.problems.length === 1 && /tampered/.test(v.problems[0]), `tampered: ${JSON.stringify(v.problems)}`);
+    writeFileSync(block, original);
+    assert((await ownerBill(1002)).code === 0, 'the restored report verifies');
+
+    step('a bill whose CID is another meter\'s report is refused');
+    const other = s.bills.find((b) => b.meter === 1004);
+    const otherBytes = readFileSync(join(contentDir, 'blocks', other.cid));
+    const digest = '0x' + createHash('sha256').update(otherBytes).digest('hex');
+    const bob = new Keyring({ type: 'sr25519' }).addFromUri('//Bob');
+    const posted = await sendAndWait(api,
+      api.tx.billing.postBill(1003, cycle, '0x' + Buffer.from(other.cid).toString('hex'), digest, 1), bob);
+    assert(!posted.dispatchError, `the KGC posted it (${posted.dispatchError && errorName(api, posted.dispatchError)})`);
+    await waitFor('the wrong bill to be finalized', async () => {
+      const b = await api.call.billingApi.bill(1003, cycle);
+      const fin = await api.rpc.chain.getFinalizedHead();
+      const atFin = await (await api.at(fin)).call.billingApi.bill(1003, cycle);
+      return b.isSome && atFin.isSome && atFin.unwrap()[0].toNumber() === 2;
+    }, 60_000);
+    v = await ownerBill(1003);
+    assert(v.code === 2 && v.problems.length === 1 && /cannot be opened as meter 1003's bill/.test(v.problems[0]),
+      `wrong CID: ${JSON.stringify(v.problems)}`);
+
+    step('a bill with one misstated line is refused, naming the line');
+    const metered = s.aggregates.find((p) => p.region === 2).period;
+    const wrong = await gridmaskJson([...url, ...content, 'kgc', 'bill', '--store', store, '--cycle', String(cycle),
+      '--meter', '1005', '--supersede', '--misstate', `${metered}:100`]);
+    assert(wrong.billed.length === 1 && wrong.billed[0][1] === 2, `v2 posted (${JSON.stringify(wrong)})`);
+    v = await ownerBill(1005);
+    assert(v.code === 2, `the misstated bill fails (${v.code})`);
+    assert(v.problems.length === 1 && v.problems[0].startsWith(`line for period ${metered}: states`),
+      `exactly the misstated line is named: ${JSON.stringify(v.problems)}`);
+
+    step('status shows bills and faults');
+    const st = await gridmaskJson([...url, 'status', '--last', '12']);
+    assert(st.bills.some((b) => b.cycle === cycle && b.acknowledged === 1 && b.corrected >= 3), `bills in status: ${JSON.stringify(st.bills)}`);
+    assert(st.regions.some((r) => r.periods.some((p) => p.fault && p.fault.startsWith('resolved'))), 'a resolved fault in status');
+
+    ok = true;
+    step('demo test passed');
+    await api.disconnect();
+  } finally {
+    await node.stop();
+    if (!ok) console.error(`--- ${node.log}\n${tail(node.log)}`);
+  }
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e);
+  process.exit(1);
+});
