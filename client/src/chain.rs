@@ -89,14 +89,25 @@ impl Chain {
 	}
 
 	/// Signs `call` with `signer`, submits it and waits until it is finalized and succeeded.
-	/// A dispatch error comes back as `Pallet::Error: doc`.
+	/// A dispatch error comes back as `Pallet::Error: doc`. A nonce taken meanwhile by another
+	/// sender of the same account (the KGC node's off-chain worker signs as the KGC) is retried
+	/// with a fresh nonce.
 	pub async fn sign_and_finalize<Call: subxt::transactions::Payload>(
 		&self,
 		call: &Call,
 		signer: &Keypair,
 	) -> Result<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>> {
-		let progress = self.submit(call, signer).await?;
-		finalized(progress).await
+		let mut attempt = 0;
+		loop {
+			let mut nonce = None;
+			let progress = self.submit(call, signer, &mut nonce).await?;
+			match finalized(progress).await {
+				Err(e) if attempt < NONCE_RETRIES && is_nonce_clash(&e.to_string()) => {
+					attempt += 1;
+				},
+				other => return other,
+			}
+		}
 	}
 
 	/// Like [`Self::sign_and_finalize`] for many calls of one signer, pipelined: up to
@@ -110,51 +121,66 @@ impl Chain {
 		mut done: impl FnMut(),
 	) -> Result<Vec<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>>> {
 		let mut out = Vec::with_capacity(calls.len());
-		let account = account_of(signer);
 		for window in calls.chunks(PIPELINE) {
-			let mut nonce: u64 = self
-				.rpc
-				.request("system_accountNextIndex", subxt::rpcs::rpc_params![account.to_string()])
-				.await
-				.context("reading the signer's next nonce")?;
+			let mut nonce = None;
 			let mut watching = Vec::with_capacity(window.len());
 			for call in window {
-				let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
-					.mortal(64)
-					.nonce(nonce)
-					.build();
-				let at = self.api.at_current_block().await?;
-				let progress =
-					at.tx().sign_and_submit_then_watch(call, signer, params).await.map_err(
-						|e| anyhow!("submission refused: {}", explain_message(&e.to_string())),
-					)?;
-				watching.push(progress);
-				nonce += 1;
+				watching.push(self.submit(call, signer, &mut nonce).await?);
 			}
-			for (k, result) in futures::future::join_all(watching.into_iter().map(finalized))
-				.await
-				.into_iter()
-				.enumerate()
-			{
-				out.push(result.with_context(|| {
-					format!("transaction {} of {}", out.len() + k + 1, calls.len())
-				})?);
+			let results = futures::future::join_all(watching.into_iter().map(finalized)).await;
+			for (k, (result, call)) in results.into_iter().zip(window).enumerate() {
+				let n = out.len() + k + 1;
+				let events = match result {
+					Err(e) if is_nonce_clash(&e.to_string()) => {
+						self.sign_and_finalize(call, signer).await
+					},
+					other => other,
+				};
+				out.push(events.with_context(|| format!("transaction {n} of {}", calls.len()))?);
 				done();
 			}
 		}
 		Ok(out)
 	}
 
+	/// Submits `call` with nonce `*nonce` (or the node's next one for the signer, counting its
+	/// pool), mortal for 64 blocks; advances `*nonce`. Retries with a fresh nonce if another
+	/// sender took it.
 	async fn submit<Call: subxt::transactions::Payload>(
 		&self,
 		call: &Call,
 		signer: &Keypair,
+		nonce: &mut Option<u64>,
 	) -> Result<Progress> {
-		let at = self.api.at_current_block().await?;
-		at.tx()
-			.sign_and_submit_then_watch_default(call, signer)
-			.await
-			.map_err(|e| anyhow!("submission refused: {}", explain_message(&e.to_string())))
+		let mut attempt = 0;
+		loop {
+			let n = match *nonce {
+				Some(n) => n,
+				None => self
+					.rpc
+					.request(
+						"system_accountNextIndex",
+						subxt::rpcs::rpc_params![account_of(signer).to_string()],
+					)
+					.await
+					.context("reading the signer's next nonce")?,
+			};
+			let params =
+				DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().mortal(64).nonce(n).build();
+			let at = self.api.at_current_block().await?;
+			match at.tx().sign_and_submit_then_watch(call, signer, params).await {
+				Ok(progress) => {
+					*nonce = Some(n + 1);
+					return Ok(progress);
+				},
+				Err(e) if attempt < NONCE_RETRIES && is_nonce_clash(&e.to_string()) => {
+					attempt += 1;
+					*nonce = None;
+					tokio::time::sleep(Duration::from_millis(500)).await;
+				},
+				Err(e) => bail!("submission refused: {}", explain_message(&e.to_string())),
+			}
+		}
 	}
 
 	/// The shares stored at `(region, period, prid)` (`None` where there is none), at the
@@ -238,6 +264,18 @@ impl Chain {
 			tokio::time::sleep(every).await;
 		}
 	}
+}
+
+/// Resubmissions after a nonce clash.
+const NONCE_RETRIES: u32 = 3;
+
+/// Whether a pool error means the nonce was used by another transaction of the same account.
+fn is_nonce_clash(message: &str) -> bool {
+	let m = message.to_ascii_lowercase();
+	m.contains("outdated")
+		|| m.contains("priority is too low")
+		|| m.contains("priority of the transaction is too low")
+		|| m.contains("stale")
 }
 
 /// Transactions of one signer in the pool at once ([`Chain::sign_and_finalize_all`]).

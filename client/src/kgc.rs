@@ -63,24 +63,28 @@ pub async fn provision(
 
 	// Regions first (reusing existing ones: provisioning may add meters to a region).
 	let mut regions_created = Vec::new();
+	let at = chain.api.at_current_block().await?;
 	for &region in regions {
-		let at = chain.api.at_current_block().await?;
 		let exists = at
 			.storage()
 			.try_fetch(runtime::storage().meters().regions(), (region,))
 			.await?
 			.is_some();
 		if !exists {
-			let name = format!("region-{region}").into_bytes();
-			let call =
-				runtime::tx().meters().create_region(region, BoundedVec(name), BoundedVec(vec![]));
-			chain
-				.sign_and_finalize(&call, kgc)
-				.await
-				.with_context(|| format!("creating region {region}"))?;
 			regions_created.push(region);
 		}
 	}
+	let calls: Vec<_> = regions_created
+		.iter()
+		.map(|region| {
+			let name = format!("region-{region}").into_bytes();
+			runtime::tx().meters().create_region(*region, BoundedVec(name), BoundedVec(vec![]))
+		})
+		.collect();
+	chain
+		.sign_and_finalize_all(&calls, kgc, || {})
+		.await
+		.with_context(|| format!("creating regions {regions_created:?}"))?;
 
 	// Secrets and files before registration, so nothing registered is ever without its secret.
 	let mut meters = Vec::new();
@@ -123,7 +127,7 @@ pub async fn provision(
 
 	// Registration: a batch holds one region's meters.
 	let bar = progress::bar(owners.len() as u64, "registering meters");
-	let mut batches = 0;
+	let mut calls = Vec::new();
 	for &region in regions {
 		let mine: Vec<_> = owners.iter().filter(|o| o.1 == region).collect();
 		for chunk in mine.chunks(batch) {
@@ -136,14 +140,20 @@ pub async fn provision(
 					owner_key: rt::gridmask_primitives::bill::HpkePublicKey(key.0),
 				})
 				.collect();
-			let call = runtime::tx().meters().register_meters(BoundedVec(regs));
-			chain.sign_and_finalize(&call, kgc).await.with_context(|| {
-				format!("registering {} meters of region {region}", chunk.len())
-			})?;
-			batches += 1;
-			bar.inc(chunk.len() as u64);
+			calls.push((chunk.len(), runtime::tx().meters().register_meters(BoundedVec(regs))));
 		}
 	}
+	let sizes: Vec<usize> = calls.iter().map(|c| c.0).collect();
+	let calls: Vec<_> = calls.into_iter().map(|c| c.1).collect();
+	let mut k = 0;
+	chain
+		.sign_and_finalize_all(&calls, kgc, || {
+			bar.inc(sizes[k] as u64);
+			k += 1;
+		})
+		.await
+		.context("registering meters")?;
+	let batches = calls.len();
 	bar.finish_and_clear();
 
 	// Demo owners need funds for the fees of acknowledging or disputing their bills.
@@ -282,28 +292,32 @@ pub async fn setup(
 		.sum();
 	let bar =
 		progress::bar((setups.len().div_ceil(max_setup) + chunk_calls) as u64, "publishing setups");
-	for batch in setups.chunks(max_setup) {
-		let entries = batch
-			.iter()
-			.map(|s| rt::pallet_readings::types::SetupEntry {
-				region: s.region,
-				period: s.period,
-				bf1: rt::gridmask_primitives::bloom::Bf1Params {
-					num_blocks: s.bf1.params().num_blocks,
-					k: s.bf1.params().k,
-				},
-				t: rt::gridmask_primitives::commitment::TCommitment(s.t.0),
-				z: s.z,
-				expected: s.entries,
-			})
-			.collect();
-		chain
-			.sign_and_finalize(&runtime::tx().readings().publish_setup(BoundedVec(entries)), kgc)
-			.await
-			.context("publishing setup entries")?;
-		report.transactions += 1;
-		bar.inc(1);
-	}
+	let entry_calls: Vec<_> = setups
+		.chunks(max_setup)
+		.map(|batch| {
+			let entries = batch
+				.iter()
+				.map(|s| rt::pallet_readings::types::SetupEntry {
+					region: s.region,
+					period: s.period,
+					bf1: rt::gridmask_primitives::bloom::Bf1Params {
+						num_blocks: s.bf1.params().num_blocks,
+						k: s.bf1.params().k,
+					},
+					t: rt::gridmask_primitives::commitment::TCommitment(s.t.0),
+					z: s.z,
+					expected: s.entries,
+				})
+				.collect();
+			runtime::tx().readings().publish_setup(BoundedVec(entries))
+		})
+		.collect();
+	chain
+		.sign_and_finalize_all(&entry_calls, kgc, || bar.inc(1))
+		.await
+		.context("publishing setup entries")?;
+	report.transactions += entry_calls.len();
+	let mut chunk_calls = Vec::new();
 	for s in &setups {
 		let count = s.bf1.chunk_count(BF1_BLOCKS_PER_CHUNK);
 		let all: Vec<u32> = (0..count).collect();
@@ -319,24 +333,19 @@ pub async fn setup(
 					)
 				})
 				.collect();
-			chain
-				.sign_and_finalize(
-					&runtime::tx().readings().publish_bf1_chunks(
-						s.region,
-						s.period,
-						BoundedVec(chunks),
-					),
-					kgc,
-				)
-				.await
-				.with_context(|| {
-					format!("publishing the filter of region {} period {}", s.region, s.period)
-				})?;
-			report.transactions += 1;
-			bar.inc(1);
+			chunk_calls.push(runtime::tx().readings().publish_bf1_chunks(
+				s.region,
+				s.period,
+				BoundedVec(chunks),
+			));
 		}
-		report.published += 1;
 	}
+	chain
+		.sign_and_finalize_all(&chunk_calls, kgc, || bar.inc(1))
+		.await
+		.context("publishing the filters")?;
+	report.transactions += chunk_calls.len();
+	report.published = setups.len();
 	bar.finish_and_clear();
 	Ok(report)
 }
