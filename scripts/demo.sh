@@ -8,6 +8,6 @@
 # you started; `--json` prints the summary as JSON).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-"$GRIDMASK_ROOT/scripts/setup.sh"
-build_node
+"$GRIDMASK_ROOT/scripts/setup.sh" >&2
+build_node >&2
 exec node "$GRIDMASK_ROOT/scripts/js/demo.mjs" "$@"

@@ -326,6 +326,9 @@ pub fn render_html(r: &Report) -> String {
 	)
 }
 
+/// Meters whose chain data is fetched at once by `kgc bill`.
+const CONCURRENCY: usize = 16;
+
 /// Which bills `kgc bill` makes.
 #[derive(Clone, Debug, Default)]
 pub struct BillOptions {
@@ -391,16 +394,31 @@ pub async fn issue(
 	if selected.is_empty() {
 		bail!("no meter of the store selected");
 	}
-	let bar = progress::bar(selected.len() as u64, "making bills");
+	// What the chain says of each meter (concurrent queries: latency, not work, dominates).
+	use futures::{StreamExt, TryStreamExt};
+	let fetched: Vec<_> = futures::stream::iter(selected)
+		.map(|m| {
+			let at = at.clone();
+			async move {
+				let billed = at
+					.runtime_apis()
+					.call(runtime::runtime_apis().billing_api().bill(m.meter, cycle))
+					.await?;
+				let info = at
+					.storage()
+					.try_fetch(runtime::storage().meters().meters(), (m.meter,))
+					.await?
+					.with_context(|| format!("meter {} is not registered", m.meter))?
+					.decode()?;
+				anyhow::Ok((m, billed, info))
+			}
+		})
+		.buffered(CONCURRENCY)
+		.try_collect()
+		.await?;
+	let mut todo = Vec::new();
 	let mut regions: BTreeMap<RegionId, RegionCycle> = BTreeMap::new();
-	let mut entries = Vec::new();
-	let mut made = Vec::new();
-	for m in selected {
-		bar.inc(1);
-		let billed = at
-			.runtime_apis()
-			.call(runtime::runtime_apis().billing_api().bill(m.meter, cycle))
-			.await?;
+	for (m, billed, info) in fetched {
 		let supersede = match (&billed, opts.supersede) {
 			(Some(_), false) => {
 				report.already_billed += 1;
@@ -409,52 +427,67 @@ pub async fn issue(
 			(Some((v, _)), true) => Some(*v),
 			(None, _) => None,
 		};
-		let info = at
-			.storage()
-			.try_fetch(runtime::storage().meters().meters(), (m.meter,))
-			.await?
-			.with_context(|| format!("meter {} is not registered", m.meter))?
-			.decode()?;
 		// A superseding bill keeps the region of the first (the chain records it).
 		let region = billed.as_ref().map_or(info.region, |(_, r)| r.region);
 		if !regions.contains_key(&region) {
-			regions.insert(region, region_cycle(chain, &time, region, cycle).await?);
-		}
-		let rc = &regions[&region];
-		if let Some((p, _)) = rc.periods.iter().find(|(_, settled)| !settled) {
-			bail!(
-				"period {p} of region {region} is not sealed (pending, or faulted and not \
-				 resolved): bill cycle {cycle} once every period is settled"
-			);
-		}
-		let mut lines = lines_of(chain, &time, &m.secret(), region, rc, cycle)
-			.await
-			.with_context(|| format!("meter {}", m.meter))?;
-		if let Some((p, delta)) = opts.misstate {
-			if let Some(l) = lines.iter_mut().find(|l| l.period == p) {
-				l.consumption_wh = l.consumption_wh.saturating_add_signed(delta);
-				l.amount = l.price.map_or(0, |pr| amount(l.consumption_wh, pr));
+			let rc = region_cycle(chain, &time, region, cycle).await?;
+			if let Some((p, _)) = rc.periods.iter().find(|(_, settled)| !settled) {
+				bail!(
+					"period {p} of region {region} is not sealed (pending, or faulted and not \
+					 resolved): bill cycle {cycle} once every period is settled"
+				);
 			}
+			regions.insert(region, rc);
 		}
-		let r = make_report(format!("{genesis:?}"), m.meter, region, cycle, lines);
-		let json = serde_json::to_vec(&r)?;
-		let sealed = pbill::seal_bill(
-			&HpkePublicKey(info.owner_key.0),
-			&bill_info(&sp_core::H256(genesis.0), &m.meter, cycle),
-			&json,
-		)
-		.map_err(|e| anyhow::anyhow!("sealing the bill of meter {}: {e:?}", m.meter))?;
-		let cid = content.put(&sealed.bytes).await?;
-		debug_assert_eq!(cid, sealed.cid);
-		entries.push(rt::pallet_billing::types::BillEntry {
-			meter: m.meter,
+		todo.push((m, supersede, region, HpkePublicKey(info.owner_key.0)));
+	}
+
+	let bar = progress::bar(todo.len() as u64, "making bills");
+	let regions = &regions;
+	let made: Vec<_> = futures::stream::iter(todo)
+		.map(|(m, supersede, region, owner_key)| {
+			let bar = &bar;
+			async move {
+				let mut lines =
+					lines_of(chain, &time, &m.secret(), region, &regions[&region], cycle)
+						.await
+						.with_context(|| format!("meter {}", m.meter))?;
+				if let Some((p, delta)) = opts.misstate {
+					if let Some(l) = lines.iter_mut().find(|l| l.period == p) {
+						l.consumption_wh = l.consumption_wh.saturating_add_signed(delta);
+						l.amount = l.price.map_or(0, |pr| amount(l.consumption_wh, pr));
+					}
+				}
+				let r = make_report(format!("{genesis:?}"), m.meter, region, cycle, lines);
+				let json = serde_json::to_vec(&r)?;
+				let sealed = pbill::seal_bill(
+					&owner_key,
+					&bill_info(&sp_core::H256(genesis.0), &m.meter, cycle),
+					&json,
+				)
+				.map_err(|e| anyhow::anyhow!("sealing the bill of meter {}: {e:?}", m.meter))?;
+				let cid = content.put(&sealed.bytes).await?;
+				bar.inc(1);
+				anyhow::Ok((m.meter, supersede, cid))
+			}
+		})
+		.buffered(CONCURRENCY)
+		.try_collect()
+		.await?;
+	let entries: Vec<_> = made
+		.iter()
+		.map(|(meter, supersede, cid)| rt::pallet_billing::types::BillEntry {
+			meter: *meter,
 			cycle,
 			cid: BoundedVec(cid.to_bytes().to_vec()),
 			digest: *cid.digest(),
-			supersede,
-		});
-		made.push((m.meter, supersede.map_or(1, |v| v + 1), cid.to_string()));
-	}
+			supersede: *supersede,
+		})
+		.collect();
+	let made: Vec<_> = made
+		.into_iter()
+		.map(|(meter, supersede, cid)| (meter, supersede.map_or(1, |v| v + 1), cid.to_string()))
+		.collect();
 	bar.finish_and_clear();
 	report.make_secs = started.elapsed().as_secs_f64();
 

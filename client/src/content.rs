@@ -150,4 +150,98 @@ mod tests {
 		let err = store.get(&absent).await.unwrap_err().to_string();
 		assert!(err.contains("not in the content store"), "{err}");
 	}
+
+	/// A minimal Kubo RPC API: `add` (checks the options that make the CID a raw CIDv1) and
+	/// `cat`, one request per connection. `honest: false` answers `add` with another CID, as a
+	/// node with default options (CIDv0, dag-pb) would.
+	async fn mock_kubo(honest: bool) -> String {
+		use std::collections::HashMap;
+		use tokio::io::{AsyncReadExt, AsyncWriteExt};
+		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+		let addr = listener.local_addr().unwrap();
+		tokio::spawn(async move {
+			let mut blocks: HashMap<String, Vec<u8>> = HashMap::new();
+			loop {
+				let (mut sock, _) = listener.accept().await.unwrap();
+				let mut buf = Vec::new();
+				let (head_end, len) = loop {
+					let mut chunk = [0u8; 4096];
+					let n = sock.read(&mut chunk).await.unwrap();
+					buf.extend_from_slice(&chunk[..n]);
+					if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+						let head = String::from_utf8_lossy(&buf[..i]).to_lowercase();
+						let len = head
+							.lines()
+							.find_map(|l| l.strip_prefix("content-length: "))
+							.map_or(0, |v| v.trim().parse::<usize>().unwrap());
+						break (i + 4, len);
+					}
+				};
+				while buf.len() < head_end + len {
+					let mut chunk = [0u8; 4096];
+					let n = sock.read(&mut chunk).await.unwrap();
+					buf.extend_from_slice(&chunk[..n]);
+				}
+				let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+				let target = head.split_whitespace().nth(1).unwrap().to_string();
+				let body = &buf[head_end..head_end + len];
+				let (status, answer) = if target.starts_with("/api/v0/add?") {
+					assert!(target.contains("cid-version=1") && target.contains("raw-leaves=true"));
+					// The file part: after its headers, up to the closing boundary.
+					let start = body.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+					let end = body.windows(4).rposition(|w| w == b"\r\n--").unwrap();
+					let file = body[start..end].to_vec();
+					let cid = if honest {
+						RawCid::of(&file).unwrap().to_string()
+					} else {
+						"QmNotARawCid".to_string()
+					};
+					blocks.insert(cid.clone(), file);
+					("200 OK", format!("{{\"Name\":\"report\",\"Hash\":\"{cid}\"}}").into_bytes())
+				} else if let Some(cid) = target.strip_prefix("/api/v0/cat?arg=") {
+					match blocks.get(cid) {
+						Some(b) => ("200 OK", b.clone()),
+						None => ("500 Internal Server Error", b"block not found".to_vec()),
+					}
+				} else {
+					("404 Not Found", Vec::new())
+				};
+				let mut resp = format!(
+					"HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+					answer.len()
+				)
+				.into_bytes();
+				resp.extend_from_slice(&answer);
+				sock.write_all(&resp).await.unwrap();
+				sock.shutdown().await.ok();
+			}
+		});
+		format!("http://{addr}")
+	}
+
+	#[tokio::test]
+	async fn kubo_store_gives_the_same_cid_as_the_directory() {
+		let kubo = ContentStore::Kubo(mock_kubo(true).await);
+		let bytes = vec![0xa5u8; 70_000];
+		let cid = kubo.put(&bytes).await.unwrap();
+		assert_eq!(cid, RawCid::of(&bytes).unwrap());
+		assert_eq!(kubo.get(&cid).await.unwrap(), bytes);
+		let err = kubo.get(&RawCid::of(b"absent").unwrap()).await.unwrap_err();
+		assert!(format!("{err:#}").contains("block not found"), "{err:#}");
+	}
+
+	#[tokio::test]
+	async fn a_node_that_does_not_store_raw_blocks_is_refused() {
+		let kubo = ContentStore::Kubo(mock_kubo(false).await);
+		let err = kubo.put(b"report").await.unwrap_err().to_string();
+		assert!(err.contains("does not honour cid-version=1"), "{err}");
+	}
+
+	#[tokio::test]
+	async fn an_unreachable_ipfs_api_is_named() {
+		let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+		let kubo = ContentStore::Kubo(format!("http://127.0.0.1:{port}"));
+		let err = format!("{:#}", kubo.put(b"x").await.unwrap_err());
+		assert!(err.contains("IPFS API unreachable"), "{err}");
+	}
 }

@@ -26,7 +26,8 @@ const { values: a } = parseArgs({
   },
 });
 
-const log = stepper();
+// With --json the summary is stdout's only content; progress goes to stderr.
+const log = stepper(a.json ? console.error : console.log);
 const dir = a.dir ?? workDir('gridmask-demo');
 mkdirSync(dir, { recursive: true });
 let node = null;

@@ -1,6 +1,6 @@
 // Integration test of the whole client (issue 6) on a fresh dev node:
 //
-// 1. The demo (scripts/demo.sh --quick: 10 meters in 2 regions, one cycle, 2 meters silent for
+// 1. scripts/demo.sh --quick (10 meters in 2 regions, one cycle, 2 meters silent for
 //    2 periods), with the first endpoint of every command down, so every command and every
 //    meter fails over to the live node. Every aggregate equals the meters' consumption, every
 //    period is priced, the faults are resolved by the off-chain worker, every owner verifies
@@ -13,12 +13,13 @@
 // usage: node demo.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
 
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Keyring } from '@polkadot/keyring';
-import { startNode, connect, waitFor, finalizedNumber, workDir, tail, freePort, sendAndWait, errorName } from './lib/node.mjs';
+import { startNode, connect, waitFor, finalizedNumber, workDir, tail, freePort, sendAndWait, errorName, repoRoot } from './lib/node.mjs';
 import { gridmask, gridmaskJson, assert, stepper } from './lib/client.mjs';
-import { demo, printSummary } from './lib/demo.mjs';
+import { printSummary } from './lib/demo.mjs';
 
 const step = stepper();
 
@@ -34,8 +35,23 @@ async function main() {
     await waitFor('block 2 (the readings clock starts)', async () => (await finalizedNumber(api)) >= 2, 60_000);
     const dead = `ws://127.0.0.1:${await freePort()}`;
 
-    step(`demo --quick with the first endpoint (${dead}) down`);
-    const s = await demo({ urls: [dead, node.ws], dir, log: step, meters: 10, regions: 2, cycles: 1, silent: 2, silentPeriods: 2 });
+    step(`scripts/demo.sh --quick with the first endpoint (${dead}) down`);
+    const s = await new Promise((res, rej) => {
+      const p = spawn('bash', [join(repoRoot, 'scripts/demo.sh'), '--quick', '--json', '--url', `${dead},${node.ws}`, '--dir', dir],
+        { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      p.stdout.on('data', (d) => { out += d; });
+      p.on('error', rej);
+      p.on('exit', (code) => {
+        try {
+          const summary = JSON.parse(out);
+          if (code !== 0) rej(new Error(`demo.sh exited ${code}: ${JSON.stringify(summary)}`));
+          else res(summary);
+        } catch (e) {
+          rej(new Error(`demo.sh exited ${code} without a summary: ${out}`));
+        }
+      });
+    });
     printSummary(s, step);
     assert(s.readings.included === s.readings.submitted && s.readings.submitted > 0, 'every share included');
     assert(s.readings.failovers >= 1, `the meters failed over (${s.readings.failovers})`);

@@ -37,8 +37,8 @@ export function assert(cond, msg) {
   if (!cond) throw new Error(`assertion failed: ${msg}`);
 }
 
-/** A logger that prefixes the seconds since it was made. */
-export function stepper() {
+/** A logger (to `out`) that prefixes the seconds since it was made. */
+export function stepper(out = console.log) {
   const t0 = Date.now();
-  return (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}`);
+  return (m) => out(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}`);
 }
