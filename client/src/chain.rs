@@ -203,25 +203,7 @@ impl Chain {
 	/// Builds the general (unsigned, authorized) transaction of one reading: extension
 	/// format v5, no signature, immortal, nonce 0, no tip — the meter has no account.
 	pub async fn reading_tx(&self, r: &SignedReading) -> Result<ReadingTx> {
-		let at = self.api.at_current_block().await?;
-		let call = runtime::tx().readings().submit_reading(
-			r.payload.region,
-			r.payload.period,
-			ChainPrid(r.payload.prid.0),
-			r.payload.value,
-			r.payload.timestamp_ms,
-			ChainSig(r.signature.0),
-		);
-		let params =
-			DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().immortal().nonce(0).build();
-		// No `VerifySignature` extension exists in the runtime, so the account and signature
-		// given here are never encoded: the result is a bare-preamble general transaction.
-		let tx =
-			at.tx().create_v5_signable_offline(&call, params)?.sign_with_account_and_signature(
-				&AccountId32([0; 32]),
-				&MultiSignature::Sr25519([0; 64]),
-			)?;
-		Ok(tx)
+		reading_tx_at(&self.api.at_current_block().await?, r)
 	}
 
 	/// Asks the runtime why `tx` is invalid (a dry-run validation at the best block), since
@@ -264,6 +246,33 @@ impl Chain {
 			tokio::time::sleep(every).await;
 		}
 	}
+}
+
+/// The client of one block (what transactions are built against).
+pub type AtBlock = subxt::client::ClientAtBlock<
+	SubstrateConfig,
+	subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>,
+>;
+
+/// [`Chain::reading_tx`] against a given block's client, without RPC (for many readings).
+pub fn reading_tx_at(at: &AtBlock, r: &SignedReading) -> Result<ReadingTx> {
+	let call = runtime::tx().readings().submit_reading(
+		r.payload.region,
+		r.payload.period,
+		ChainPrid(r.payload.prid.0),
+		r.payload.value,
+		r.payload.timestamp_ms,
+		ChainSig(r.signature.0),
+	);
+	let params =
+		DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().immortal().nonce(0).build();
+	// No `VerifySignature` extension exists in the runtime, so the account and signature
+	// given here are never encoded: the result is a bare-preamble general transaction.
+	let tx = at.tx().create_v5_signable_offline(&call, params)?.sign_with_account_and_signature(
+		&AccountId32([0; 32]),
+		&MultiSignature::Sr25519([0; 64]),
+	)?;
+	Ok(tx)
 }
 
 /// Resubmissions after a nonce clash.

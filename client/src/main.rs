@@ -173,6 +173,40 @@ enum BenchCommand {
 		#[arg(long, default_value_t = 2000)]
 		periods: u32,
 	},
+	/// Finalized readings/s against finalized balance transfers/s on one fresh dev node that
+	/// this command starts (ignores --url): latencies, node CPU per item, block fill; the
+	/// ratio readings/transfers last. See BENCHMARKS.md.
+	Ingest {
+		/// The node binary (default: gridmask-node beside this program).
+		#[arg(long, env = "GRIDMASK_NODE")]
+		node: Option<PathBuf>,
+		/// Readings to send (two per meter; all for one period's window).
+		#[arg(long, default_value_t = 16_000)]
+		readings: usize,
+		/// Transfers to send.
+		#[arg(long, default_value_t = 16_000)]
+		transfers: usize,
+		/// Accounts the transfers come from (funded by Alice first).
+		#[arg(long, default_value_t = 64)]
+		senders: usize,
+		/// At most this many items submitted and not yet included (the node's pool holds
+		/// 8,192 ready transactions by default).
+		#[arg(long, default_value_t = 6_000)]
+		max_pending: usize,
+		/// RPC connections to submit over.
+		#[arg(long, default_value_t = 4)]
+		connections: usize,
+		/// Work directory for the node's base path, its log and the KGC store (default: a
+		/// new directory under the system's temp dir, removed afterwards unless --keep).
+		#[arg(long)]
+		dir: Option<PathBuf>,
+		/// Keep the work directory.
+		#[arg(long)]
+		keep: bool,
+		/// An extra argument for the node (repeat), e.g. --node-arg=--pool-limit=20000.
+		#[arg(long = "node-arg", allow_hyphen_values = true)]
+		node_args: Vec<String>,
+	},
 }
 
 #[derive(Args)]
@@ -608,6 +642,54 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 					c.sign_us,
 					c.verify_us
 				);
+			}
+			return Ok(ExitCode::SUCCESS);
+		},
+		Command::Bench(BenchCommand::Ingest {
+			node,
+			readings,
+			transfers,
+			senders,
+			max_pending,
+			connections,
+			dir,
+			keep,
+			node_args,
+		}) => {
+			let node_bin = match node {
+				Some(n) => n,
+				None => std::env::current_exe()?
+					.parent()
+					.map(|d| d.join("gridmask-node"))
+					.ok_or_else(|| anyhow::anyhow!("no --node given"))?,
+			};
+			let (work_dir, temporary) = match dir {
+				Some(d) => (d, false),
+				None => (
+					std::env::temp_dir()
+						.join(format!("gridmask-bench-ingest-{}", std::process::id())),
+					!keep,
+				),
+			};
+			let opts = bench::ingest::IngestOptions {
+				node_bin,
+				readings,
+				transfers,
+				senders,
+				max_pending,
+				connections,
+				node_args,
+				work_dir: work_dir.clone(),
+			};
+			let result = bench::ingest::run(&opts, |line| eprintln!("{line}")).await;
+			if temporary && result.is_ok() {
+				let _ = std::fs::remove_dir_all(&work_dir);
+			}
+			let r = result?;
+			if cli.json {
+				print_json(&r)?;
+			} else {
+				bench::ingest::print(&r);
 			}
 			return Ok(ExitCode::SUCCESS);
 		},

@@ -1,0 +1,837 @@
+//! `gridmask bench ingest`: how many readings a node finalizes per second, against balance
+//! transfers (`transfer_keep_alive`) on the same fresh dev node in the same run.
+//!
+//! A reading carries no account, nonce or fee, so it should be cheaper than a transfer. The
+//! benchmark:
+//! 1. starts a fresh dev node (its own base path and ports);
+//! 2. provisions `readings / 2` meters in one region and publishes the setups of the next
+//!    periods (the KGC's ordinary path, `kgc provision` and `kgc setup`);
+//! 3. funds `senders` accounts from the dev accounts and pre-signs the transfers (nonces in
+//!    order, immortal);
+//! 4. **transfers**: submits all of them at a saturating rate — as fast as the node accepts,
+//!    keeping at most `max_pending` submitted but not yet included;
+//! 5. pre-signs the readings of one period whose window has not opened, waits (measuring the
+//!    node's idle CPU meanwhile) and, from the first best block inside the window, submits them
+//!    the same way until the window closes;
+//! 6. waits for finality and checks that the chain applied what it included (the period's
+//!    share count, the senders' nonces).
+//!
+//! Per workload it reports: the items per block; the **sustained finalized throughput** — the
+//! mean items per *saturated* block (a block after which submitted items were still waiting)
+//! divided by the block time; submission→inclusion and submission→finality latencies (p50,
+//! p99, max; inclusion is when the client saw the best block); and the node process's CPU
+//! seconds (user + system, from `/proc`) per finalized item. What limited the blocks is shown
+//! by their weight and length fill. The ratio readings/s ÷ transfers/s is printed last.
+//!
+//! A reading's CPU is compared with its bare crypto, measured in this process: one sr25519
+//! verification and the BF1 membership test.
+
+use super::node::DevNode;
+use crate::{
+	chain::{self, account_of, keypair, runtime, Chain},
+	kgc::{self, PeriodSelection},
+	store::StoreDir,
+};
+use anyhow::{bail, Context, Result};
+use futures::StreamExt;
+use gridmask_primitives::{
+	bloom::Bf1,
+	reading::meter_readings,
+	setup::{build_periods, SetupParams},
+	PeriodIndex, RegionId, SignedReading, BF1_DEFAULT_FP_EXP,
+};
+use rand::Rng;
+use serde::Serialize;
+use std::{
+	collections::{BTreeMap, HashMap},
+	path::PathBuf,
+	sync::{
+		atomic::{AtomicBool, AtomicUsize, Ordering},
+		Arc, Mutex,
+	},
+	time::{Duration, Instant},
+};
+use subxt::{
+	config::DefaultExtrinsicParamsBuilder, rpcs::rpc_params, rpcs::RpcClient, utils::MultiAddress,
+	SubstrateConfig,
+};
+
+/// The region the benchmark's meters are in.
+const REGION: RegionId = 1;
+/// Amount of each benchmark transfer (the existential deposit; to an existing account).
+const TRANSFER_AMOUNT: u128 = 1_000_000_000;
+/// What each sender account is funded with (100 units).
+const SENDER_FUNDS: u128 = 100_000_000_000_000;
+/// Submissions in flight per RPC connection (the node buffers 64 per connection).
+const IN_FLIGHT_PER_CONNECTION: usize = 32;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct IngestOptions {
+	/// The `gridmask-node` binary.
+	pub node_bin: PathBuf,
+	/// Readings to send (two per meter).
+	pub readings: usize,
+	/// Transfers to send.
+	pub transfers: usize,
+	/// Accounts the transfers are spread over.
+	pub senders: usize,
+	/// At most this many submitted items not yet included (below the pool's ready limit).
+	pub max_pending: usize,
+	/// RPC connections to submit over.
+	pub connections: usize,
+	/// Extra arguments for the node (e.g. `--pool-limit 20000`).
+	pub node_args: Vec<String>,
+	/// Where the node's base path, log and the KGC store go.
+	pub work_dir: PathBuf,
+}
+
+/// Latency percentiles, milliseconds.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Latency {
+	/// Median.
+	pub p50_ms: f64,
+	/// 99th percentile.
+	pub p99_ms: f64,
+	/// Maximum.
+	pub max_ms: f64,
+}
+
+impl Latency {
+	fn of(mut v: Vec<f64>) -> Self {
+		if v.is_empty() {
+			return Self::default();
+		}
+		v.sort_by(|a, b| a.total_cmp(b));
+		let at = |q: f64| v[((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1];
+		Self { p50_ms: at(0.50), p99_ms: at(0.99), max_ms: v[v.len() - 1] }
+	}
+}
+
+/// One block that held items of a workload.
+#[derive(Clone, Debug, Serialize)]
+pub struct BlockFill {
+	/// Block number.
+	pub number: u64,
+	/// Items of the workload in it.
+	pub items: usize,
+	/// All extrinsics in it (with the inherents).
+	pub extrinsics: usize,
+	/// Bytes of its extrinsics.
+	pub bytes: usize,
+	/// Submitted items still waiting after it (> 0: the block was saturated).
+	pub waiting_after: usize,
+	/// Normal-class weight used, percent of the class's maximum.
+	pub weight_pct: f64,
+	/// Bytes used, percent of the normal-class length limit.
+	pub length_pct: f64,
+}
+
+/// The figures of one workload.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Workload {
+	/// `readings` or `transfers`.
+	pub name: String,
+	/// Items prepared.
+	pub items: usize,
+	/// Accepted into the pool.
+	pub accepted: usize,
+	/// Refused by the pool, by reason.
+	pub refused: BTreeMap<String, usize>,
+	/// Not sent because the workload had to stop (the reading window closed).
+	pub unsent: usize,
+	/// Resubmissions after "pool full" answers.
+	pub pool_full_retries: usize,
+	/// Included in a best block.
+	pub included: usize,
+	/// Finalized.
+	pub finalized: usize,
+	/// The blocks that held items.
+	pub blocks: Vec<BlockFill>,
+	/// Blocks after which items were still waiting.
+	pub saturated_blocks: usize,
+	/// Mean items per saturated block ÷ block time (all blocks if none was saturated).
+	pub sustained_per_s: f64,
+	/// Finalized items ÷ (last finalization − first submission).
+	pub end_to_end_per_s: f64,
+	/// Submission → seen in a best block.
+	pub inclusion: Latency,
+	/// Submission → seen finalized.
+	pub finality: Latency,
+	/// Node CPU seconds (user + system) from the first submission to the last finalization.
+	pub node_cpu_s: f64,
+	/// Wall seconds of that interval.
+	pub wall_s: f64,
+	/// `node_cpu_s / finalized`, µs.
+	pub node_cpu_us_per_item: f64,
+	/// The same, after subtracting the node's idle CPU rate over the interval, µs.
+	pub node_cpu_us_per_item_net: f64,
+}
+
+/// The whole run.
+#[derive(Clone, Debug, Serialize)]
+pub struct IngestReport {
+	/// CPUs of this machine (the node and the benchmark share them).
+	pub cpus: usize,
+	/// The chain's block time, ms.
+	pub block_ms: u64,
+	/// Meters provisioned (one region).
+	pub meters: usize,
+	/// The period the readings were for.
+	pub period: PeriodIndex,
+	/// The node's idle CPU use (fraction of one core) measured while waiting for the window.
+	pub idle_cpu: f64,
+	/// Transfers first, then readings.
+	pub transfers: Workload,
+	/// The readings.
+	pub readings: Workload,
+	/// Bare crypto of one reading in this process: sr25519 verify + BF1 membership, µs.
+	pub reading_crypto_us: f64,
+	/// `readings.node_cpu_us_per_item_net / reading_crypto_us`.
+	pub reading_cpu_over_crypto: f64,
+	/// `readings.sustained_per_s / transfers.sustained_per_s`.
+	pub ratio: f64,
+	/// Where the node log and the store are.
+	pub work_dir: String,
+}
+
+/// Per pre-signed item: when it was submitted, seen included and seen finalized.
+#[derive(Clone, Copy, Default)]
+struct Track {
+	submitted: Option<Instant>,
+	included: Option<Instant>,
+	/// The block it was included in.
+	block: u64,
+	finalized: Option<Instant>,
+}
+
+/// A block seen by the watcher.
+struct Seen {
+	number: u64,
+	hash: String,
+	items: usize,
+	extrinsics: usize,
+	bytes: usize,
+	waiting_after: usize,
+}
+
+/// What the block watcher shares with the senders.
+#[derive(Default)]
+struct Board {
+	by_hash: Mutex<HashMap<[u8; 32], usize>>,
+	tracks: Mutex<Vec<Track>>,
+	blocks: Mutex<Vec<Seen>>,
+	accepted: AtomicUsize,
+	included: AtomicUsize,
+	finalized: AtomicUsize,
+	/// Items submitted or queued to be and not included or refused (saturation marker).
+	outstanding: AtomicUsize,
+	stop: AtomicBool,
+}
+
+/// Runs the benchmark; `say` gets progress lines.
+pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestReport> {
+	if opts.readings < 2 || opts.transfers == 0 || opts.senders == 0 || opts.connections == 0 {
+		bail!("--readings must be at least 2, --transfers, --senders and --connections at least 1");
+	}
+	std::fs::create_dir_all(&opts.work_dir)?;
+	let (node, chain) = DevNode::start(&opts.node_bin, &opts.work_dir, &opts.node_args).await?;
+	say(&format!("dev node at {} (log {})", node.url, node.log.display()));
+	let block_ms = 2 * chain.constant(runtime::constants().timestamp().minimum_period()).await?;
+	let limits = Limits::of(&chain).await?;
+
+	// The KGC's ordinary path: meters, then setups of the next periods.
+	let kgc_key = keypair("//Bob")?;
+	let store = StoreDir(opts.work_dir.join("store"));
+	let meters = opts.readings.div_ceil(2).max(3);
+	let t = Instant::now();
+	kgc::provision(&chain, &kgc_key, &store, &[REGION], meters as u32, 1, None, 0).await?;
+	let setup = kgc::setup(&chain, &kgc_key, &store, PeriodSelection::Next(4)).await?;
+	say(&format!(
+		"{meters} meters provisioned, setups of periods {:?} published ({:.0} s)",
+		setup.periods,
+		t.elapsed().as_secs_f64()
+	));
+
+	// Senders funded from Alice; transfers pre-signed, nonces interleaved across senders so
+	// that the pool sees each sender's nonces in order.
+	let alice = keypair("//Alice")?;
+	let senders: Vec<_> = (0..opts.senders)
+		.map(|i| keypair(&format!("//Alice//bench//{i}")))
+		.collect::<Result<_>>()?;
+	let fund: Vec<_> = senders
+		.iter()
+		.map(|s| {
+			runtime::tx()
+				.balances()
+				.transfer_keep_alive(MultiAddress::Id(account_of(s)), SENDER_FUNDS)
+		})
+		.collect();
+	chain.sign_and_finalize_all(&fund, &alice, || {}).await.context("funding the senders")?;
+	let dest = MultiAddress::Id(account_of(&keypair("//Ferdie")?));
+	let at = chain.api.at_current_block().await?;
+	let per_sender = opts.transfers.div_ceil(opts.senders);
+	let mut transfers = Vec::with_capacity(opts.transfers);
+	'outer: for nonce in 0..per_sender as u64 {
+		for s in &senders {
+			if transfers.len() == opts.transfers {
+				break 'outer;
+			}
+			let call = runtime::tx().balances().transfer_keep_alive(dest.clone(), TRANSFER_AMOUNT);
+			let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
+				.immortal()
+				.nonce(nonce)
+				.build();
+			let tx = at.tx().create_signable_offline(&call, params)?.sign(s)?;
+			transfers.push(tx.into_encoded());
+		}
+	}
+	say(&format!("{} senders funded, {} transfers signed", senders.len(), transfers.len()));
+
+	let conns = connect_many(&node.url, opts.connections).await?;
+	let transfer_report =
+		workload("transfers", &transfers, &conns, &node, &chain, &limits, opts, block_ms, false)
+			.await?;
+	drop(transfers);
+	say(&format!(
+		"transfers: {} finalized, {:.0}/s sustained",
+		transfer_report.finalized, transfer_report.sustained_per_s
+	));
+
+	// Readings of the first set-up period whose window is still a few seconds away.
+	let time = chain.time().await?.started()?;
+	let mut periods = setup.periods.clone();
+	let now = chain.time().await?.now_ms;
+	let period = loop {
+		if let Some(&p) =
+			periods.iter().find(|&&p| time.period_end(p).is_some_and(|e| e > now + 3_000))
+		{
+			break p;
+		}
+		periods = kgc::setup(&chain, &kgc_key, &store, PeriodSelection::Next(1)).await?.periods;
+	};
+	let end = time.period_end(period).context("period end")?;
+	let kgc_store = store.load_kgc()?;
+	let genesis = chain.genesis();
+	let mut rng = rand::thread_rng();
+	let mut signed: Vec<SignedReading> = Vec::with_capacity(opts.readings);
+	for m in &kgc_store.meters {
+		let keys = m.secret().cycle_seeds(time.cycle_of(period)).period_keys(time.leaf_of(period));
+		let pair = meter_readings(
+			&keys,
+			sp_core::H256(genesis.0),
+			m.region,
+			period,
+			rng.gen_range(50..2_000),
+			rng.gen(),
+			[end; 2],
+		);
+		signed.extend(pair);
+	}
+	signed.truncate(opts.readings);
+	let at = chain.api.at_current_block().await?;
+	let readings: Vec<Vec<u8>> = signed
+		.iter()
+		.map(|r| chain::reading_tx_at(&at, r).map(|t| t.into_encoded()))
+		.collect::<Result<_>>()?;
+	let crypto_us = reading_crypto_us(&kgc_store, &signed, &time, period)?;
+	say(&format!(
+		"{} readings of period {period} signed; waiting for its window (chain time {} s before it)",
+		readings.len(),
+		(end.saturating_sub(chain.time().await?.now_ms)) / 1000
+	));
+
+	// Idle CPU while waiting; submit from the first best block inside the window.
+	let (idle_t, idle_cpu0) = (Instant::now(), node.cpu_seconds()?);
+	loop {
+		if best_now_ms(&chain).await? >= end {
+			break;
+		}
+		tokio::time::sleep(Duration::from_millis(200)).await;
+	}
+	let idle_cpu = (node.cpu_seconds()? - idle_cpu0) / idle_t.elapsed().as_secs_f64().max(1e-3);
+	let reading_report =
+		workload("readings", &readings, &conns, &node, &chain, &limits, opts, block_ms, true)
+			.await?;
+
+	// The chain applied what it included.
+	let state = chain
+		.api
+		.at_current_block()
+		.await?
+		.runtime_apis()
+		.call(runtime::runtime_apis().readings_api().period_state(REGION, period))
+		.await?;
+	if state.accumulator.count as usize != reading_report.finalized {
+		bail!(
+			"the chain counts {} shares for period {period} but {} readings were finalized",
+			state.accumulator.count,
+			reading_report.finalized
+		);
+	}
+	let mut nonces = 0u64;
+	for s in &senders {
+		nonces += chain
+			.rpc
+			.request::<u64>("system_accountNextIndex", rpc_params![account_of(s).to_string()])
+			.await?;
+	}
+	if nonces as usize != transfer_report.finalized {
+		bail!(
+			"the senders' nonces sum to {nonces} but {} transfers were finalized",
+			transfer_report.finalized
+		);
+	}
+
+	let mut transfers = transfer_report;
+	let mut readings = reading_report;
+	for w in [&mut transfers, &mut readings] {
+		let net_cpu = (w.node_cpu_s - idle_cpu * w.wall_s).max(0.0);
+		w.node_cpu_us_per_item_net = net_cpu * 1e6 / w.finalized.max(1) as f64;
+	}
+	let ratio = readings.sustained_per_s / transfers.sustained_per_s.max(1e-9);
+	Ok(IngestReport {
+		cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+		block_ms,
+		meters,
+		period,
+		idle_cpu,
+		reading_cpu_over_crypto: readings.node_cpu_us_per_item_net / crypto_us.max(1e-9),
+		reading_crypto_us: crypto_us,
+		ratio,
+		transfers,
+		readings,
+		work_dir: opts.work_dir.display().to_string(),
+	})
+}
+
+/// The chain's block limits for the normal class.
+struct Limits {
+	max_normal_weight: u64,
+	max_normal_length: u64,
+}
+
+impl Limits {
+	async fn of(chain: &Chain) -> Result<Self> {
+		let w = chain.constant(runtime::constants().system().block_weights()).await?;
+		let l = chain.constant(runtime::constants().system().block_length()).await?;
+		Ok(Self {
+			max_normal_weight: w
+				.per_class
+				.normal
+				.max_total
+				.map(|m| m.ref_time)
+				.unwrap_or(w.max_block.ref_time),
+			max_normal_length: u64::from(l.max.normal),
+		})
+	}
+}
+
+/// The chain time at the best block (what the pool validates readings against).
+async fn best_now_ms(chain: &Chain) -> Result<u64> {
+	let hash: subxt::utils::H256 = chain.rpc.request("chain_getBlockHash", rpc_params![]).await?;
+	let at = chain.api.at_block(hash).await?;
+	Ok(at.runtime_apis().call(runtime::runtime_apis().readings_api().time()).await?.now_ms)
+}
+
+async fn connect_many(url: &str, n: usize) -> Result<Vec<RpcClient>> {
+	let mut out = Vec::with_capacity(n);
+	for _ in 0..n {
+		out.push(RpcClient::from_insecure_url(url).await?);
+	}
+	Ok(out)
+}
+
+/// Submits `items` at a saturating rate while a watcher follows the best and finalized
+/// blocks, then waits until every accepted item is finalized (or cannot be any more).
+#[allow(clippy::too_many_arguments)]
+async fn workload(
+	name: &str,
+	items: &[Vec<u8>],
+	conns: &[RpcClient],
+	node: &DevNode,
+	chain: &Chain,
+	limits: &Limits,
+	opts: &IngestOptions,
+	block_ms: u64,
+	readings: bool,
+) -> Result<Workload> {
+	let board = Arc::new(Board::default());
+	{
+		let mut by_hash = board.by_hash.lock().unwrap();
+		for (i, bytes) in items.iter().enumerate() {
+			by_hash.insert(tx_hash(bytes), i);
+		}
+		*board.tracks.lock().unwrap() = vec![Track::default(); items.len()];
+	}
+	board.outstanding.store(items.len(), Ordering::SeqCst);
+	let watcher_rpc = RpcClient::from_insecure_url(node.url.as_str()).await?;
+	let watcher = tokio::spawn(watch(watcher_rpc, board.clone()));
+	// Wait until the watcher has seen a head, so no inclusion is missed.
+	while board.blocks.lock().unwrap().is_empty() && !watcher.is_finished() {
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	}
+
+	let (cpu0, t0) = (node.cpu_seconds()?, Instant::now());
+	let refused: Arc<Mutex<BTreeMap<String, usize>>> = Default::default();
+	let retries = Arc::new(AtomicUsize::new(0));
+	let unsent = Arc::new(AtomicUsize::new(0));
+	let hexes: Vec<String> = items.iter().map(|b| format!("0x{}", hex::encode(b))).collect();
+	let sends = futures::stream::iter(hexes.iter().enumerate())
+		.map(|(i, hex)| {
+			let (board, refused, retries, unsent) =
+				(board.clone(), refused.clone(), retries.clone(), unsent.clone());
+			let rpc = conns[i % conns.len()].clone();
+			async move {
+				// Keep at most `max_pending` accepted but not yet included.
+				while board.accepted.load(Ordering::SeqCst)
+					- board
+						.included
+						.load(Ordering::SeqCst)
+						.min(board.accepted.load(Ordering::SeqCst))
+					>= opts.max_pending
+				{
+					if board.stop.load(Ordering::SeqCst) {
+						break;
+					}
+					tokio::time::sleep(Duration::from_millis(5)).await;
+				}
+				loop {
+					if board.stop.load(Ordering::SeqCst) {
+						unsent.fetch_add(1, Ordering::SeqCst);
+						board.outstanding.fetch_sub(1, Ordering::SeqCst);
+						return;
+					}
+					board.tracks.lock().unwrap()[i].submitted = Some(Instant::now());
+					match rpc.request::<String>("author_submitExtrinsic", rpc_params![hex]).await {
+						Ok(_) => {
+							board.accepted.fetch_add(1, Ordering::SeqCst);
+							return;
+						},
+						Err(e) => {
+							let msg = e.to_string();
+							if is_pool_full(&msg) {
+								retries.fetch_add(1, Ordering::SeqCst);
+								tokio::time::sleep(Duration::from_millis(50)).await;
+								continue;
+							}
+							let reason = chain::explain_message(&msg);
+							// Every later reading would be refused the same way.
+							if readings && reason.contains("WindowClosed") {
+								board.stop.store(true, Ordering::SeqCst);
+							}
+							*refused.lock().unwrap().entry(short(&reason)).or_default() += 1;
+							board.outstanding.fetch_sub(1, Ordering::SeqCst);
+							return;
+						},
+					}
+				}
+			}
+		})
+		.buffer_unordered(conns.len() * IN_FLIGHT_PER_CONNECTION)
+		.collect::<Vec<()>>();
+	sends.await;
+
+	// Wait for finality of everything accepted (a reading left in the pool when its window
+	// closes is dropped: stop waiting 3 blocks after the last inclusion that brought news).
+	let mut last_progress = (board.finalized.load(Ordering::SeqCst), Instant::now());
+	loop {
+		let f = board.finalized.load(Ordering::SeqCst);
+		if f >= board.accepted.load(Ordering::SeqCst) {
+			break;
+		}
+		if f != last_progress.0 {
+			last_progress = (f, Instant::now());
+		} else if last_progress.1.elapsed() > Duration::from_millis(5 * block_ms) {
+			break;
+		}
+		if watcher.is_finished() {
+			bail!("the block watcher stopped");
+		}
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+	let tracks = board.tracks.lock().unwrap().clone();
+	let last_final = tracks.iter().filter_map(|t| t.finalized).max().unwrap_or_else(Instant::now);
+	let wall_s = last_final.saturating_duration_since(t0).as_secs_f64();
+	let cpu = node.cpu_seconds()? - cpu0;
+	watcher.abort();
+
+	let mut report = Workload {
+		name: name.into(),
+		items: items.len(),
+		accepted: board.accepted.load(Ordering::SeqCst),
+		refused: refused.lock().unwrap().clone(),
+		unsent: unsent.load(Ordering::SeqCst),
+		pool_full_retries: retries.load(Ordering::SeqCst),
+		included: tracks.iter().filter(|t| t.included.is_some()).count(),
+		finalized: tracks.iter().filter(|t| t.finalized.is_some()).count(),
+		node_cpu_s: cpu,
+		wall_s,
+		..Default::default()
+	};
+	report.node_cpu_us_per_item = cpu * 1e6 / report.finalized.max(1) as f64;
+	let ms = |a: Option<Instant>, b: Option<Instant>| match (a, b) {
+		(Some(a), Some(b)) => Some(b.saturating_duration_since(a).as_secs_f64() * 1e3),
+		_ => None,
+	};
+	report.inclusion =
+		Latency::of(tracks.iter().filter_map(|t| ms(t.submitted, t.included)).collect());
+	report.finality =
+		Latency::of(tracks.iter().filter_map(|t| ms(t.submitted, t.finalized)).collect());
+	let first_submit = tracks.iter().filter_map(|t| t.submitted).min();
+	if let (Some(a), f) = (first_submit, report.finalized) {
+		let span = last_final.saturating_duration_since(a).as_secs_f64();
+		report.end_to_end_per_s = if span > 0.0 { f as f64 / span } else { 0.0 };
+	}
+
+	// Block fills, with the weight the chain recorded for each.
+	let seen: Vec<(u64, String, usize, usize, usize, usize)> = board
+		.blocks
+		.lock()
+		.unwrap()
+		.iter()
+		.filter(|b| b.items > 0)
+		.map(|b| (b.number, b.hash.clone(), b.items, b.extrinsics, b.bytes, b.waiting_after))
+		.collect();
+	for (number, hash, items, extrinsics, bytes, waiting_after) in seen {
+		let h: subxt::utils::H256 = hash.parse().context("block hash")?;
+		let weight = chain
+			.api
+			.at_block(h)
+			.await?
+			.storage()
+			.try_fetch(runtime::storage().system().block_weight(), ())
+			.await?
+			.map(|w| w.decode().map(|w| w.normal.ref_time))
+			.transpose()?
+			.unwrap_or(0);
+		report.blocks.push(BlockFill {
+			number,
+			items,
+			extrinsics,
+			bytes,
+			waiting_after,
+			weight_pct: 100.0 * weight as f64 / limits.max_normal_weight.max(1) as f64,
+			length_pct: 100.0 * bytes as f64 / limits.max_normal_length.max(1) as f64,
+		});
+	}
+	let saturated: Vec<&BlockFill> = report.blocks.iter().filter(|b| b.waiting_after > 0).collect();
+	report.saturated_blocks = saturated.len();
+	let basis: Vec<&BlockFill> =
+		if saturated.is_empty() { report.blocks.iter().collect() } else { saturated };
+	if !basis.is_empty() {
+		let mean = basis.iter().map(|b| b.items).sum::<usize>() as f64 / basis.len() as f64;
+		report.sustained_per_s = mean * 1000.0 / block_ms as f64;
+	}
+	Ok(report)
+}
+
+/// Whether a submission error means "pool full, try again" rather than "invalid".
+fn is_pool_full(msg: &str) -> bool {
+	let m = msg.to_ascii_lowercase();
+	m.contains("immediately dropped")
+		|| m.contains("pool is full")
+		|| m.contains("too low priority")
+}
+
+/// The first line of a reason, for grouping.
+fn short(reason: &str) -> String {
+	reason.lines().next().unwrap_or(reason).chars().take(160).collect()
+}
+
+/// Follows best heads (inclusion) and finalized heads (finality) and stamps the tracks.
+async fn watch(rpc: RpcClient, board: Arc<Board>) -> Result<()> {
+	type Header = serde_json::Value;
+	let mut best = rpc
+		.subscribe::<Header>("chain_subscribeNewHeads", rpc_params![], "chain_unsubscribeNewHeads")
+		.await?;
+	let mut fin = rpc
+		.subscribe::<Header>(
+			"chain_subscribeFinalizedHeads",
+			rpc_params![],
+			"chain_unsubscribeFinalizedHeads",
+		)
+		.await?;
+	let number_of = |h: &Header| -> Result<u64> {
+		let s = h["number"].as_str().context("header without number")?;
+		Ok(u64::from_str_radix(s.trim_start_matches("0x"), 16)?)
+	};
+	let mut last_best: Option<u64> = None;
+	let mut last_final: u64 = 0;
+	loop {
+		tokio::select! {
+			h = best.next() => {
+				let Some(h) = h else { bail!("best-head subscription ended") };
+				let n = number_of(&h?)?;
+				let now = Instant::now();
+				let from = last_best.map(|b| b + 1).unwrap_or(n);
+				for k in from..=n {
+					let hash: String = rpc.request("chain_getBlockHash", rpc_params![k]).await?;
+					let block: serde_json::Value =
+						rpc.request("chain_getBlock", rpc_params![&hash]).await?;
+					let xts = block["block"]["extrinsics"].as_array().cloned().unwrap_or_default();
+					let mut items = 0;
+					let mut bytes = 0;
+					{
+						let by_hash = board.by_hash.lock().unwrap();
+						let mut tracks = board.tracks.lock().unwrap();
+						for x in &xts {
+							let raw = hex::decode(x.as_str().unwrap_or("").trim_start_matches("0x"))?;
+							bytes += raw.len();
+							if let Some(&i) = by_hash.get(&tx_hash(&raw)) {
+								if tracks[i].included.is_none() {
+									tracks[i].included = Some(now);
+									tracks[i].block = k;
+									items += 1;
+								}
+							}
+						}
+					}
+					board.included.fetch_add(items, Ordering::SeqCst);
+					let waiting_after = board.outstanding.fetch_sub(items, Ordering::SeqCst) - items;
+					board.blocks.lock().unwrap().push(Seen {
+						number: k,
+						hash,
+						items,
+						extrinsics: xts.len(),
+						bytes,
+						waiting_after,
+					});
+				}
+				last_best = Some(n.max(last_best.unwrap_or(0)));
+			}
+			h = fin.next() => {
+				let Some(h) = h else { bail!("finalized-head subscription ended") };
+				let n = number_of(&h?)?;
+				if n <= last_final {
+					continue;
+				}
+				last_final = n;
+				let now = Instant::now();
+				let mut tracks = board.tracks.lock().unwrap();
+				let mut newly = 0;
+				for t in tracks.iter_mut() {
+					if t.finalized.is_none() && t.included.is_some() && t.block <= n {
+						t.finalized = Some(now);
+						newly += 1;
+					}
+				}
+				board.finalized.fetch_add(newly, Ordering::SeqCst);
+			}
+		}
+	}
+}
+
+/// Bare crypto of one reading, µs: sr25519 verification plus the BF1 membership test, over
+/// (up to 2,000 of) the signed readings, against the period's filter rebuilt here.
+fn reading_crypto_us(
+	store: &crate::store::KgcStore,
+	signed: &[SignedReading],
+	time: &gridmask_primitives::time::TimeParams,
+	period: PeriodIndex,
+) -> Result<f64> {
+	let secrets: Vec<_> = store.meters.iter().map(|m| m.secret()).collect();
+	let leaf = u32::from(time.leaf_of(period));
+	let params = SetupParams {
+		region: REGION,
+		cycle: time.cycle_of(period),
+		periods_per_cycle: time.periods_per_cycle,
+		fp_exp: BF1_DEFAULT_FP_EXP,
+	};
+	let setup = build_periods(&params, &secrets, leaf..leaf + 1)
+		.map_err(|e| anyhow::anyhow!("rebuilding the filter: {e:?}"))?
+		.pop()
+		.context("no setup rebuilt")?;
+	let bf1: &Bf1 = &setup.bf1;
+	let sample = &signed[..signed.len().min(2_000)];
+	let t = Instant::now();
+	for r in sample {
+		let ok = std::hint::black_box(r.verify()) && bf1.contains(&r.payload.prid);
+		if !ok {
+			bail!("a benchmark reading does not verify against its own filter");
+		}
+	}
+	Ok(t.elapsed().as_secs_f64() * 1e6 / sample.len().max(1) as f64)
+}
+
+/// The report as a table, the ratio last.
+pub fn print(r: &IngestReport) {
+	println!(
+		"fresh dev node, {} CPUs shared with this benchmark; block time {} ms; {} meters in one \
+		 region, readings for period {}; node idle CPU {:.1}% of a core",
+		r.cpus,
+		r.block_ms,
+		r.meters,
+		r.period,
+		r.idle_cpu * 100.0
+	);
+	println!(
+		"{:<10} {:>7} {:>7} {:>7} {:>7} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+		"workload",
+		"items",
+		"refused",
+		"final",
+		"blocks",
+		"satur.",
+		"per s",
+		"incl p50",
+		"incl p99",
+		"fin p50",
+		"fin p99",
+		"cpu µs"
+	);
+	for w in [&r.transfers, &r.readings] {
+		println!(
+			"{:<10} {:>7} {:>7} {:>7} {:>7} {:>6} {:>9.0} {:>7.0}ms {:>7.0}ms {:>7.0}ms {:>7.0}ms \
+			 {:>9.0}",
+			w.name,
+			w.items,
+			w.refused.values().sum::<usize>() + w.unsent,
+			w.finalized,
+			w.blocks.len(),
+			w.saturated_blocks,
+			w.sustained_per_s,
+			w.inclusion.p50_ms,
+			w.inclusion.p99_ms,
+			w.finality.p50_ms,
+			w.finality.p99_ms,
+			w.node_cpu_us_per_item_net
+		);
+	}
+	for w in [&r.transfers, &r.readings] {
+		println!("{} blocks (items, weight %, length %, waiting after):", w.name);
+		for b in &w.blocks {
+			println!(
+				"  #{:<6} {:>6} {:>6.1}% {:>6.1}% {:>7}",
+				b.number, b.items, b.weight_pct, b.length_pct, b.waiting_after
+			);
+		}
+		for (reason, n) in &w.refused {
+			println!("  refused {n}: {reason}");
+		}
+		if w.unsent > 0 {
+			println!("  not sent after the window closed: {}", w.unsent);
+		}
+		if w.pool_full_retries > 0 {
+			println!("  resubmissions after a full pool: {}", w.pool_full_retries);
+		}
+		println!(
+			"  node CPU {:.2} s over {:.1} s: {:.0} µs per finalized item ({:.0} µs after idle)",
+			w.node_cpu_s, w.wall_s, w.node_cpu_us_per_item, w.node_cpu_us_per_item_net
+		);
+	}
+	println!(
+		"reading: node CPU {:.0} µs = {:.2} × its bare crypto ({:.1} µs: sr25519 verify + BF1 \
+		 test, in this process)",
+		r.readings.node_cpu_us_per_item_net, r.reading_cpu_over_crypto, r.reading_crypto_us
+	);
+	println!(
+		"ratio readings/s ÷ transfers/s (sustained, finalized): {:.0} / {:.0} = {:.2}",
+		r.readings.sustained_per_s, r.transfers.sustained_per_s, r.ratio
+	);
+}
+
+/// A transaction's hash as the node computes it (BLAKE2b-256 of its encoding).
+fn tx_hash(bytes: &[u8]) -> [u8; 32] {
+	gridmask_primitives::hashing::blake2b_256(b"", &[bytes])
+}

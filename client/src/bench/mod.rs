@@ -1,0 +1,11 @@
+//! `gridmask bench …`: figures measured against this machine.
+//!
+//! - [`meter`]: what one period costs a meter, against one sr25519 signature;
+//! - [`ingest`]: finalized readings/s against finalized balance transfers/s on the same fresh
+//!   dev node, with latencies and the node's CPU per item.
+
+pub mod ingest;
+pub mod meter;
+mod node;
+
+pub use meter::meter_cost;

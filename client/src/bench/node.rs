@@ -1,0 +1,100 @@
+//! A fresh dev node for a benchmark: its own base path and free loopback ports, its log in a
+//! file, its CPU time read from `/proc`, stopped (SIGINT, then SIGKILL) when dropped.
+
+use anyhow::{bail, Context, Result};
+use std::{
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	time::Duration,
+};
+
+use crate::chain::Chain;
+
+/// A running dev node started by this process.
+pub struct DevNode {
+	child: Child,
+	/// Its WebSocket RPC endpoint.
+	pub url: String,
+	/// Its log file.
+	pub log: PathBuf,
+}
+
+fn free_port() -> Result<u16> {
+	Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+impl DevNode {
+	/// Starts `bin --dev` with its base path under `dir` and waits until it has produced a
+	/// block and answers RPC. `extra` is passed on (e.g. pool settings).
+	pub async fn start(bin: &Path, dir: &Path, extra: &[String]) -> Result<(Self, Chain)> {
+		std::fs::create_dir_all(dir)?;
+		let (rpc, p2p) = (free_port()?, free_port()?);
+		let log = dir.join("node.log");
+		let out = std::fs::File::create(&log)?;
+		let child = Command::new(bin)
+			.args(["--dev", "--no-prometheus", "--no-telemetry", "--no-mdns"])
+			.arg("--base-path")
+			.arg(dir.join("base"))
+			.args(["--rpc-port", &rpc.to_string()])
+			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{p2p}")])
+			.args(["--rpc-max-connections", "200"])
+			.args(extra)
+			.stdin(Stdio::null())
+			.stdout(out.try_clone()?)
+			.stderr(out)
+			.spawn()
+			.with_context(|| format!("starting {}", bin.display()))?;
+		let mut node = Self { child, url: format!("ws://127.0.0.1:{rpc}"), log };
+		let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+		loop {
+			if let Some(status) = node.child.try_wait()? {
+				bail!("the node exited ({status}); see {}", node.log.display());
+			}
+			if let Ok(chain) = Chain::connect(std::slice::from_ref(&node.url)).await {
+				if chain.time().await.map(|t| t.block >= 1).unwrap_or(false) {
+					return Ok((node, chain));
+				}
+			}
+			if tokio::time::Instant::now() > deadline {
+				bail!("the node produced no block within 60 s; see {}", node.log.display());
+			}
+			tokio::time::sleep(Duration::from_millis(500)).await;
+		}
+	}
+
+	/// The process's CPU time so far (user + system, all threads), in seconds.
+	pub fn cpu_seconds(&self) -> Result<f64> {
+		let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+			.context("reading the node's /proc/<pid>/stat")?;
+		// Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+		let rest = stat.rsplit_once(')').context("malformed /proc stat")?.1;
+		let f: Vec<&str> = rest.split_whitespace().collect();
+		let ticks: u64 = f.get(11).context("utime")?.parse::<u64>()?
+			+ f.get(12).context("stime")?.parse::<u64>()?;
+		Ok(ticks as f64 / clock_ticks() as f64)
+	}
+}
+
+fn clock_ticks() -> u64 {
+	std::process::Command::new("getconf")
+		.arg("CLK_TCK")
+		.output()
+		.ok()
+		.and_then(|o| String::from_utf8(o.stdout).ok())
+		.and_then(|s| s.trim().parse().ok())
+		.unwrap_or(100)
+}
+
+impl Drop for DevNode {
+	fn drop(&mut self) {
+		let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
+		for _ in 0..100 {
+			if let Ok(Some(_)) = self.child.try_wait() {
+				return;
+			}
+			std::thread::sleep(Duration::from_millis(100));
+		}
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
