@@ -533,7 +533,7 @@ async fn workload(
 	sends.await;
 
 	// Wait for finality of everything accepted (a reading left in the pool when its window
-	// closes is dropped: stop waiting 3 blocks after the last inclusion that brought news).
+	// closes is dropped: stop waiting 5 blocks after the last finalization that brought news).
 	let mut last_progress = (board.finalized.load(Ordering::SeqCst), Instant::now());
 	loop {
 		let f = board.finalized.load(Ordering::SeqCst);
