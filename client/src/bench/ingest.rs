@@ -484,11 +484,10 @@ async fn workload(
 			let rpc = conns[i % conns.len()].clone();
 			async move {
 				// Keep at most `max_pending` accepted but not yet included.
-				while board.accepted.load(Ordering::SeqCst)
-					- board
-						.included
-						.load(Ordering::SeqCst)
-						.min(board.accepted.load(Ordering::SeqCst))
+				while board
+					.accepted
+					.load(Ordering::SeqCst)
+					.saturating_sub(board.included.load(Ordering::SeqCst))
 					>= opts.max_pending
 				{
 					if board.stop.load(Ordering::SeqCst) {
