@@ -6,6 +6,11 @@ GRIDMASK_NODE="${GRIDMASK_NODE:-$CARGO_TARGET_DIR/release/gridmask-node}"
 GRIDMASK_CLIENT="${GRIDMASK_CLIENT:-$CARGO_TARGET_DIR/release/gridmask}"
 export GRIDMASK_ROOT GRIDMASK_NODE GRIDMASK_CLIENT
 
+# Transactions an aggregator's pool holds (Substrate's default is 8,192). The pool keeps each
+# transaction until it is finalized, so it must hold a whole reading window of shares (a few
+# thousand per block, finality two or three blocks behind); BENCHMARKS.md has the figures.
+GRIDMASK_POOL_LIMIT="${GRIDMASK_POOL_LIMIT:-32768}"
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 

@@ -12,5 +12,7 @@ if [ -n "${GRIDMASK_DEV_BASE:-}" ]; then
 else
 	state=(--tmp)
 fi
+pool=(--pool-limit "$GRIDMASK_POOL_LIMIT")
+[[ " $* " == *" --pool-limit"* ]] && pool=()
 log "starting the dev chain: RPC ws://127.0.0.1:9944, Prometheus http://127.0.0.1:9615/metrics"
-exec "$GRIDMASK_NODE" --dev "${state[@]}" --rpc-port 9944 --prometheus-port 9615 "$@"
+exec "$GRIDMASK_NODE" --dev "${state[@]}" "${pool[@]}" --rpc-port 9944 --prometheus-port 9615 "$@"

@@ -66,7 +66,7 @@ start_node() {
 		--node-key "$(node_key "$n")" \
 		--listen-addr "/ip4/127.0.0.1/tcp/$(p2p_port "$n")" --bootnodes "$boot" \
 		--rpc-port "$(rpc_port "$n")" --prometheus-port "$(prom_port "$n")" \
-		--rpc-cors all --no-mdns --no-telemetry \
+		--rpc-cors all --no-mdns --no-telemetry --pool-limit "$GRIDMASK_POOL_LIMIT" \
 		>>"$DIR/$n.log" 2>&1 &
 	echo $! >"$DIR/$n.pid"
 	log "started $n (pid $!): p2p $(p2p_port "$n"), rpc $(rpc_port "$n"), prometheus $(prom_port "$n"), log $DIR/$n.log"

@@ -302,7 +302,16 @@ async fn finalized(
 	while let Some(status) = futures::StreamExt::next(&mut progress).await {
 		match status? {
 			TransactionStatus::InFinalizedBlock(b) => {
-				return b.wait_for_success().await.map_err(|e| anyhow!(explain_events(e)));
+				// Right after a finalization the node can still answer that it has no header
+				// for the block (seen under load): ask again before giving up.
+				for attempt in 1.. {
+					match b.wait_for_success().await {
+						Err(e) if attempt < 10 && e.to_string().contains("cannot find the block header") => {
+							tokio::time::sleep(std::time::Duration::from_millis(500)).await
+						},
+						r => return r.map_err(|e| anyhow!(explain_events(e))),
+					}
+				}
 			},
 			TransactionStatus::Invalid { message }
 			| TransactionStatus::Dropped { message }

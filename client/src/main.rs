@@ -186,12 +186,14 @@ enum BenchCommand {
 		/// Transfers to send.
 		#[arg(long, default_value_t = 16_000)]
 		transfers: usize,
-		/// Accounts the transfers come from (funded by Alice first).
-		#[arg(long, default_value_t = 64)]
+		/// Accounts the transfers come from (funded by Alice first). Many accounts with short
+		/// nonce chains, as real traffic has: the node's pool drops long chains of one sender.
+		#[arg(long, default_value_t = 512)]
 		senders: usize,
-		/// At most this many items submitted and not yet included (the node's pool holds
-		/// 8,192 ready transactions by default).
-		#[arg(long, default_value_t = 6_000)]
+		/// At most this many items accepted and not yet included (a block's worth or two;
+		/// beyond it the node only spends CPU validating what no block can take yet). Items
+		/// accepted and not yet finalized are also kept below 90% of the node's pool (32,768).
+		#[arg(long, default_value_t = 4_000)]
 		max_pending: usize,
 		/// RPC connections to submit over.
 		#[arg(long, default_value_t = 4)]

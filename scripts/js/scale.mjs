@@ -1,17 +1,29 @@
-// Scale run of the client on a fresh dev node: provision N meters in one region, set up the
-// rest of cycle 0 and all of cycle 1, run every meter through cycle 0, bill cycle 0; prints the
-// figures as JSON (wall times, readings offered and included per second, peak client memory).
+// Scale run of the client on a fresh dev node: provision N meters in one region, set up one
+// whole billing cycle that lies ahead, run every meter through it, bill it and verify one bill;
+// prints the figures as JSON (wall times and the client's peak memory per step, readings sent
+// and finalized).
 //
 // usage: node scale.mjs [--meters 1000] [--dir DIR]
+//                       [--period-s S --window-s W --periods-per-cycle P]
+//
+// The dev chain's periods (60 s, a 30-s window, 10 per cycle) fit a few thousand meters: all of
+// a period's shares must reach the chain inside one window. The time options run the same dev
+// chain from a spec with other time parameters (e.g. 120 / 100 / 3 for 10,000 meters).
 
 import { parseArgs } from 'node:util';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { startNode, connect, waitFor, finalizedNumber, workDir, tail } from './lib/node.mjs';
+import { spawn, execFileSync } from 'node:child_process';
+import { startNode, connect, waitFor, finalizedNumber, workDir, tail, nodeBinary } from './lib/node.mjs';
 import { clientBinary, stepper } from './lib/client.mjs';
 
-const { values: a } = parseArgs({ options: { meters: { type: 'string', default: '1000' }, dir: { type: 'string' } } });
+const { values: a } = parseArgs({ options: {
+  meters: { type: 'string', default: '1000' },
+  dir: { type: 'string' },
+  'period-s': { type: 'string' },
+  'window-s': { type: 'string' },
+  'periods-per-cycle': { type: 'string' },
+} });
 const log = stepper();
 const dir = a.dir ?? workDir('gridmask-scale');
 mkdirSync(dir, { recursive: true });
@@ -33,8 +45,26 @@ function timed(args) {
   });
 }
 
-const node = await startNode({ name: 'alice', chain: 'dev', key: 'alice',
-  nodeKey: '0000000000000000000000000000000000000000000000000000000000000001' }, dir);
+/** The dev chain spec with other reading-time parameters (only those given). */
+function chainSpec() {
+  const time = { periodMs: a['period-s'] && Number(a['period-s']) * 1000,
+    windowMs: a['window-s'] && Number(a['window-s']) * 1000,
+    periodsPerCycle: a['periods-per-cycle'] && Number(a['periods-per-cycle']) };
+  if (!Object.values(time).some((v) => v)) return 'dev';
+  const spec = JSON.parse(execFileSync(nodeBinary(), ['build-spec', '--chain', 'dev'],
+    { stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 }).toString());
+  const g = spec.genesis.runtimeGenesis;
+  const readings = (g.patch ?? g.config).readings;
+  for (const [k, v] of Object.entries(time)) if (v) readings[k] = v;
+  const file = join(dir, 'chain-spec.json');
+  writeFileSync(file, JSON.stringify(spec));
+  return file;
+}
+
+// An aggregator's pool must hold a whole window of shares (scripts/common.sh).
+const node = await startNode({ name: 'alice', chain: chainSpec(), key: 'alice',
+  nodeKey: '0000000000000000000000000000000000000000000000000000000000000001',
+  extra: ['--pool-limit', process.env.GRIDMASK_POOL_LIMIT ?? '32768'] }, dir);
 const figures = { meters: Number(a.meters) };
 let ok = false;
 try {
@@ -51,38 +81,42 @@ try {
   };
   await step('provision', ['kgc', 'provision', '--store', store, '--regions', '1',
     '--meters-per-region', a.meters, '--fund-owners', '0']);
-  await step('tariff', ['cc', 'tariff', 'set', '--region', '1', '--flat', '200000', '--from-period', '3']);
-  const s0 = await step('setup_cycle0', ['kgc', 'setup', '--store', store, '--cycle', '0']);
-  figures.setup_cycle0.periods = s0.periods.length;
-  figures.setup_cycle0.compute_secs = s0.compute_secs;
-  const s1 = await step('setup_cycle1', ['kgc', 'setup', '--store', store, '--cycle', '1']);
-  figures.setup_cycle1.periods = s1.periods.length;
-  figures.setup_cycle1.compute_secs = s1.compute_secs;
-  figures.setup_cycle1.transactions = s1.transactions;
+  await step('tariff', ['cc', 'tariff', 'set', '--region', '1', '--flat', '200000']);
 
-  const status = JSON.parse((await timed([...url, '--json', 'status', '--last', '0'])).stdout);
-  const first = Math.max(s0.periods[0], status.current_period, 3);
-  const last = status.periods_per_cycle - 1;
+  // The first cycle whose first window is still far enough ahead to publish its setups.
+  const clock = JSON.parse((await timed([...url, '--json', 'status', '--last', '0'])).stdout);
+  const ppc = clock.periods_per_cycle;
+  const cycle = clock.current_cycle + 1;
+  figures.time = { period_ms: clock.period_ms, periods_per_cycle: ppc, cycle };
+  const s = await step('setup', ['kgc', 'setup', '--store', store, '--cycle', String(cycle)]);
+  if (s.periods.length !== ppc) throw new Error(`cycle ${cycle}: only ${s.periods.length} of ${ppc} periods set up`);
+  figures.setup.periods = s.periods.length;
+  figures.setup.compute_secs = s.compute_secs;
+  figures.setup.transactions = s.transactions;
+
+  const first = cycle * ppc;
   const run = await step('meters', ['meter', 'run', '--credentials', join(store, 'meters'),
-    '--first-period', String(first), '--periods', String(last - first + 1)]);
-  figures.meters.periods = last - first + 1;
+    '--first-period', String(first), '--periods', String(ppc)]);
+  figures.meters.periods = ppc;
   figures.meters.submitted = run.submitted;
   figures.meters.included = run.included;
   figures.meters.rejected = run.rejected;
   figures.meters.missing = run.missing;
 
-  log('waiting for the cycle to be sealed');
-  await waitFor('cycle 0 sealed', async () => {
-    const st = JSON.parse((await timed([...url, '--json', 'status', '--last', '12'])).stdout);
-    return st.current_cycle >= 1 && st.regions[0].periods.filter((p) => p.period >= first && p.period <= last).every((p) => p.aggregate !== null);
-  }, 300_000);
-  const bill = await step('bill_cycle0', ['kgc', 'bill', '--store', store, '--cycle', '0']);
-  figures.bill_cycle0.billed = bill.billed.length;
-  figures.bill_cycle0.make_secs = bill.make_secs;
-  figures.bill_cycle0.post_secs = bill.post_secs;
-  figures.bill_cycle0.transactions = bill.transactions;
-  await step('owner_verify_one', ['owner', 'bill', '--store', store, '--meter', '1000', '--cycle', '0',
-    '--out', join(dir, 'bill-1000-0.html')]);
+  log(`waiting for cycle ${cycle} to be sealed`);
+  await waitFor(`cycle ${cycle} sealed`, async () => {
+    const st = JSON.parse((await timed([...url, '--json', 'status', '--last', String(ppc + 2)])).stdout);
+    return st.current_cycle > cycle
+      && st.regions[0].periods.filter((p) => p.period >= first && p.period < first + ppc).length === ppc
+      && st.regions[0].periods.filter((p) => p.period >= first && p.period < first + ppc).every((p) => p.aggregate !== null);
+  }, 2 * clock.period_ms + 300_000);
+  const bill = await step('bill', ['kgc', 'bill', '--store', store, '--cycle', String(cycle)]);
+  figures.bill.billed = bill.billed.length;
+  figures.bill.make_secs = bill.make_secs;
+  figures.bill.post_secs = bill.post_secs;
+  figures.bill.transactions = bill.transactions;
+  await step('owner_verify_one', ['owner', 'bill', '--store', store, '--meter', '1000', '--cycle', String(cycle),
+    '--out', join(dir, `bill-1000-${cycle}.html`)]);
   ok = true;
   await api.disconnect();
 } catch (e) {

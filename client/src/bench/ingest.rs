@@ -76,7 +76,7 @@ pub struct IngestOptions {
 	pub transfers: usize,
 	/// Accounts the transfers are spread over.
 	pub senders: usize,
-	/// At most this many submitted items not yet included (below the pool's ready limit).
+	/// At most this many accepted items not yet included.
 	pub max_pending: usize,
 	/// RPC connections to submit over.
 	pub connections: usize,
@@ -125,6 +125,10 @@ pub struct BlockFill {
 	pub weight_pct: f64,
 	/// Bytes used, percent of the normal-class length limit.
 	pub length_pct: f64,
+	/// The node's time to build it (its log: "Prepared block for proposing at N (ms)"), ms.
+	pub build_ms: Option<u64>,
+	/// Why the node stopped adding transactions (its log: `end`), e.g. `HitBlockWeightLimit`.
+	pub end: Option<String>,
 }
 
 /// The figures of one workload.
@@ -142,6 +146,8 @@ pub struct Workload {
 	pub unsent: usize,
 	/// Resubmissions after "pool full" answers.
 	pub pool_full_retries: usize,
+	/// Accepted by the pool but never included (the run stopped when they stalled).
+	pub dropped: usize,
 	/// Included in a best block.
 	pub included: usize,
 	/// Finalized.
@@ -164,6 +170,11 @@ pub struct Workload {
 	pub wall_s: f64,
 	/// `node_cpu_s / finalized`, µs.
 	pub node_cpu_us_per_item: f64,
+	/// Block-building time per item over the blocks that held items (from the node's log):
+	/// the real cost of applying one item, against which its weight can be compared, µs.
+	pub build_us_per_item: f64,
+	/// Normal-class weight per item over those blocks, µs (the chain's charge).
+	pub weight_us_per_item: f64,
 	/// The same, after subtracting the node's idle CPU rate over the interval, µs.
 	pub node_cpu_us_per_item_net: f64,
 }
@@ -226,6 +237,8 @@ struct Board {
 	finalized: AtomicUsize,
 	/// Items submitted or queued to be and not included or refused (saturation marker).
 	outstanding: AtomicUsize,
+	/// Accepted but never included: the pool dropped them (set when the run stalls).
+	dropped: AtomicUsize,
 	stop: AtomicBool,
 }
 
@@ -259,15 +272,7 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 	let senders: Vec<_> = (0..opts.senders)
 		.map(|i| keypair(&format!("//Alice//bench//{i}")))
 		.collect::<Result<_>>()?;
-	let fund: Vec<_> = senders
-		.iter()
-		.map(|s| {
-			runtime::tx()
-				.balances()
-				.transfer_keep_alive(MultiAddress::Id(account_of(s)), SENDER_FUNDS)
-		})
-		.collect();
-	chain.sign_and_finalize_all(&fund, &alice, || {}).await.context("funding the senders")?;
+	fund_senders(&chain, &alice, &senders, &say).await?;
 	let dest = MultiAddress::Id(account_of(&keypair("//Ferdie")?));
 	let at = chain.api.at_current_block().await?;
 	let per_sender = opts.transfers.div_ceil(opts.senders);
@@ -405,6 +410,47 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 	})
 }
 
+/// Funds every sender holding less than half of [`SENDER_FUNDS`] from `from`, in rounds: a
+/// round that fails (the node may lose track of a block header under load) is followed by one
+/// that funds only the senders still short, so a retry never funds anyone twice.
+async fn fund_senders(
+	chain: &Chain,
+	from: &subxt_signer::sr25519::Keypair,
+	senders: &[subxt_signer::sr25519::Keypair],
+	say: &impl Fn(&str),
+) -> Result<()> {
+	const ROUNDS: usize = 3;
+	for round in 1..=ROUNDS {
+		let at = chain.api.at_current_block().await?;
+		let mut short = Vec::new();
+		for s in senders {
+			let free = at
+				.storage()
+				.try_fetch(runtime::storage().system().account(), (account_of(s),))
+				.await?
+				.map(|a| a.decode().map(|a| a.data.free))
+				.transpose()?
+				.unwrap_or(0);
+			if free < SENDER_FUNDS / 2 {
+				short.push(account_of(s));
+			}
+		}
+		if short.is_empty() {
+			return Ok(());
+		}
+		let fund: Vec<_> = short
+			.into_iter()
+			.map(|a| runtime::tx().balances().transfer_keep_alive(MultiAddress::Id(a), SENDER_FUNDS))
+			.collect();
+		match chain.sign_and_finalize_all(&fund, from, || {}).await {
+			Ok(_) => {},
+			Err(e) if round < ROUNDS => say(&format!("funding round {round} failed ({e:#}); retrying")),
+			Err(e) => return Err(e.context("funding the senders")),
+		}
+	}
+	Ok(())
+}
+
 /// The chain's block limits for the normal class.
 struct Limits {
 	max_normal_weight: u64,
@@ -477,59 +523,42 @@ async fn workload(
 	let retries = Arc::new(AtomicUsize::new(0));
 	let unsent = Arc::new(AtomicUsize::new(0));
 	let hexes: Vec<String> = items.iter().map(|b| format!("0x{}", hex::encode(b))).collect();
-	let sends = futures::stream::iter(hexes.iter().enumerate())
-		.map(|(i, hex)| {
-			let (board, refused, retries, unsent) =
-				(board.clone(), refused.clone(), retries.clone(), unsent.clone());
-			let rpc = conns[i % conns.len()].clone();
+	// Items are sent in lanes, each in order, all lanes at once. A transfer lane is one sender:
+	// its next nonce goes only after the previous one was accepted, because the pool keeps at
+	// most 512 out-of-order ("future") transactions and silently evicts the rest, after which
+	// every later nonce of that sender is stuck. Readings need no order.
+	let lanes = if readings { conns.len() * IN_FLIGHT_PER_CONNECTION } else { opts.senders };
+	let lanes = lanes.clamp(1, items.len().max(1));
+	let stalled = tokio::spawn(stall_watch(board.clone(), block_ms));
+	let sends = futures::stream::iter(0..lanes)
+		.map(|lane| {
+			let (board, refused, retries, unsent, hexes) =
+				(board.clone(), refused.clone(), retries.clone(), unsent.clone(), &hexes);
+			let rpc = conns[lane % conns.len()].clone();
 			async move {
-				// Keep at most `max_pending` accepted but not yet included.
-				while board
-					.accepted
-					.load(Ordering::SeqCst)
-					.saturating_sub(board.included.load(Ordering::SeqCst))
-					>= opts.max_pending
-				{
-					if board.stop.load(Ordering::SeqCst) {
-						break;
+				let mut i = lane;
+				while i < hexes.len() {
+					let sent = submit(&rpc, &hexes[i], i, &board, &refused, &retries, &unsent, opts, readings)
+						.await;
+					if !sent {
+						// The rest of a transfer lane would be out of order; a stopped run
+						// sends nothing more.
+						let rest = (i + 1..hexes.len()).step_by(lanes).count();
+						if rest > 0 && (board.stop.load(Ordering::SeqCst) || !readings) {
+							unsent.fetch_add(rest, Ordering::SeqCst);
+							board.outstanding.fetch_sub(rest, Ordering::SeqCst);
+							break;
+						}
 					}
-					tokio::time::sleep(Duration::from_millis(5)).await;
-				}
-				loop {
-					if board.stop.load(Ordering::SeqCst) {
-						unsent.fetch_add(1, Ordering::SeqCst);
-						board.outstanding.fetch_sub(1, Ordering::SeqCst);
-						return;
-					}
-					board.tracks.lock().unwrap()[i].submitted = Some(Instant::now());
-					match rpc.request::<String>("author_submitExtrinsic", rpc_params![hex]).await {
-						Ok(_) => {
-							board.accepted.fetch_add(1, Ordering::SeqCst);
-							return;
-						},
-						Err(e) => {
-							let msg = e.to_string();
-							if is_pool_full(&msg) {
-								retries.fetch_add(1, Ordering::SeqCst);
-								tokio::time::sleep(Duration::from_millis(50)).await;
-								continue;
-							}
-							let reason = chain::explain_message(&msg);
-							// Every later reading would be refused the same way.
-							if readings && reason.contains("WindowClosed") {
-								board.stop.store(true, Ordering::SeqCst);
-							}
-							*refused.lock().unwrap().entry(short(&reason)).or_default() += 1;
-							board.outstanding.fetch_sub(1, Ordering::SeqCst);
-							return;
-						},
-					}
+					i += lanes;
 				}
 			}
 		})
-		.buffer_unordered(conns.len() * IN_FLIGHT_PER_CONNECTION)
+		.buffer_unordered(lanes)
 		.collect::<Vec<()>>();
 	sends.await;
+	stalled.abort();
+	let dropped = board.dropped.load(Ordering::SeqCst);
 
 	// Wait for finality of everything accepted (a reading left in the pool when its window
 	// closes is dropped: stop waiting 5 blocks after the last finalization that brought news).
@@ -562,6 +591,7 @@ async fn workload(
 		refused: refused.lock().unwrap().clone(),
 		unsent: unsent.load(Ordering::SeqCst),
 		pool_full_retries: retries.load(Ordering::SeqCst),
+		dropped,
 		included: tracks.iter().filter(|t| t.included.is_some()).count(),
 		finalized: tracks.iter().filter(|t| t.finalized.is_some()).count(),
 		node_cpu_s: cpu,
@@ -592,6 +622,8 @@ async fn workload(
 		.filter(|b| b.items > 0)
 		.map(|b| (b.number, b.hash.clone(), b.items, b.extrinsics, b.bytes, b.waiting_after))
 		.collect();
+	let built = built_blocks(&node.log);
+	let mut weight_ps = 0u64;
 	for (number, hash, items, extrinsics, bytes, waiting_after) in seen {
 		let h: subxt::utils::H256 = hash.parse().context("block hash")?;
 		let weight = chain
@@ -612,7 +644,16 @@ async fn workload(
 			waiting_after,
 			weight_pct: 100.0 * weight as f64 / limits.max_normal_weight.max(1) as f64,
 			length_pct: 100.0 * bytes as f64 / limits.max_normal_length.max(1) as f64,
+			build_ms: built.get(&number).map(|b| b.0),
+			end: built.get(&number).map(|b| b.1.clone()),
 		});
+		weight_ps += weight;
+	}
+	let items_in_blocks: usize = report.blocks.iter().map(|b| b.items).sum();
+	let build_ms: u64 = report.blocks.iter().filter_map(|b| b.build_ms).sum();
+	if items_in_blocks > 0 {
+		report.build_us_per_item = build_ms as f64 * 1e3 / items_in_blocks as f64;
+		report.weight_us_per_item = weight_ps as f64 / 1e6 / items_in_blocks as f64;
 	}
 	let saturated: Vec<&BlockFill> = report.blocks.iter().filter(|b| b.waiting_after > 0).collect();
 	report.saturated_blocks = saturated.len();
@@ -623,6 +664,116 @@ async fn workload(
 		report.sustained_per_s = mean * 1000.0 / block_ms as f64;
 	}
 	Ok(report)
+}
+
+/// The blocks this node built, from its log: number → (milliseconds, end reason). The line is
+/// sc-basic-authorship's "🎁 Prepared block for proposing at N (T ms) hash: …; end: R; …".
+fn built_blocks(log: &std::path::Path) -> HashMap<u64, (u64, String)> {
+	let text = std::fs::read_to_string(log).unwrap_or_default();
+	let mut out = HashMap::new();
+	for line in text.lines() {
+		let Some(rest) = line.split_once("Prepared block for proposing at ").map(|x| x.1) else {
+			continue;
+		};
+		let mut it = rest.splitn(2, " (");
+		let (Some(n), Some(tail)) = (it.next(), it.next()) else { continue };
+		let Some(ms) = tail.split_once(" ms)").map(|x| x.0) else { continue };
+		let end = tail
+			.split_once("end: ")
+			.map(|x| x.1.split(';').next().unwrap_or("").trim().to_string())
+			.unwrap_or_default();
+		if let (Ok(n), Ok(ms)) = (n.trim().parse::<u64>(), ms.trim().parse::<u64>()) {
+			out.insert(n, (ms, end));
+		}
+	}
+	out
+}
+
+/// Submits one item, retrying while the pool is full; `false` if it was not accepted (refused,
+/// or the run was stopped). Waits first while `max_pending` items are accepted but not included.
+#[allow(clippy::too_many_arguments)]
+async fn submit(
+	rpc: &RpcClient,
+	hex: &str,
+	i: usize,
+	board: &Board,
+	refused: &Mutex<BTreeMap<String, usize>>,
+	retries: &AtomicUsize,
+	unsent: &AtomicUsize,
+	opts: &IngestOptions,
+	readings: bool,
+) -> bool {
+	// At most `max_pending` waiting for a block, and the pool (which keeps an item until it is
+	// finalized, not just included) never full: a full pool answers "immediately dropped" and
+	// every resubmission costs the node a full validation.
+	let pool_room = super::node::POOL_LIMIT * 9 / 10;
+	while {
+		let accepted = board.accepted.load(Ordering::SeqCst);
+		accepted.saturating_sub(board.included.load(Ordering::SeqCst)) >= opts.max_pending
+			|| accepted.saturating_sub(board.finalized.load(Ordering::SeqCst)) >= pool_room
+	} {
+		if board.stop.load(Ordering::SeqCst) {
+			break;
+		}
+		tokio::time::sleep(Duration::from_millis(5)).await;
+	}
+	loop {
+		if board.stop.load(Ordering::SeqCst) {
+			unsent.fetch_add(1, Ordering::SeqCst);
+			board.outstanding.fetch_sub(1, Ordering::SeqCst);
+			return false;
+		}
+		board.tracks.lock().unwrap()[i].submitted = Some(Instant::now());
+		match rpc.request::<String>("author_submitExtrinsic", rpc_params![hex]).await {
+			Ok(_) => {
+				board.accepted.fetch_add(1, Ordering::SeqCst);
+				return true;
+			},
+			Err(e) => {
+				// The reason (e.g. "Custom error: 3") is in the JSON-RPC error's data.
+				let msg = match &e {
+					subxt::rpcs::Error::User(u) => format!(
+						"{} ({}) {}",
+						u.message,
+						u.code,
+						u.data.as_ref().map_or("", |d| d.get())
+					),
+					other => other.to_string(),
+				};
+				if is_pool_full(&msg) {
+					retries.fetch_add(1, Ordering::SeqCst);
+					tokio::time::sleep(Duration::from_millis(50)).await;
+					continue;
+				}
+				let reason = chain::explain_message(&msg);
+				// Every later reading would be refused the same way.
+				if readings && reason.contains("WindowClosed") {
+					board.stop.store(true, Ordering::SeqCst);
+				}
+				*refused.lock().unwrap().entry(short(&reason)).or_default() += 1;
+				board.outstanding.fetch_sub(1, Ordering::SeqCst);
+				return false;
+			},
+		}
+	}
+}
+
+/// Stops the run when accepted items stop being included for 10 blocks (the pool dropped them:
+/// nothing else would ever end the wait), counting them as dropped.
+async fn stall_watch(board: Arc<Board>, block_ms: u64) {
+	let mut last = (usize::MAX, Instant::now());
+	loop {
+		tokio::time::sleep(Duration::from_millis(200)).await;
+		let included = board.included.load(Ordering::SeqCst);
+		let pending = board.accepted.load(Ordering::SeqCst).saturating_sub(included);
+		if included != last.0 || pending == 0 {
+			last = (included, Instant::now());
+		} else if last.1.elapsed() > Duration::from_millis(10 * block_ms) {
+			board.dropped.store(pending, Ordering::SeqCst);
+			board.stop.store(true, Ordering::SeqCst);
+			return;
+		}
+	}
 }
 
 /// Whether a submission error means "pool full, try again" rather than "invalid".
@@ -798,18 +949,36 @@ pub fn print(r: &IngestReport) {
 		);
 	}
 	for w in [&r.transfers, &r.readings] {
-		println!("{} blocks (items, weight %, length %, waiting after):", w.name);
+		println!(
+			"{} blocks (items, weight %, length %, waiting after, build ms, end):",
+			w.name
+		);
 		for b in &w.blocks {
 			println!(
-				"  #{:<6} {:>6} {:>6.1}% {:>6.1}% {:>7}",
-				b.number, b.items, b.weight_pct, b.length_pct, b.waiting_after
+				"  #{:<6} {:>6} {:>6.1}% {:>6.1}% {:>7} {:>6} {}",
+				b.number,
+				b.items,
+				b.weight_pct,
+				b.length_pct,
+				b.waiting_after,
+				b.build_ms.map_or("?".into(), |m| m.to_string()),
+				b.end.as_deref().unwrap_or("?")
 			);
 		}
+		println!(
+			"  per item: weight {:.0} µs, block building {:.0} µs (weight ÷ real {:.2})",
+			w.weight_us_per_item,
+			w.build_us_per_item,
+			w.weight_us_per_item / w.build_us_per_item.max(1e-9)
+		);
 		for (reason, n) in &w.refused {
 			println!("  refused {n}: {reason}");
 		}
 		if w.unsent > 0 {
 			println!("  not sent after the window closed: {}", w.unsent);
+		}
+		if w.dropped > 0 {
+			println!("  accepted by the pool but never included (dropped): {}", w.dropped);
 		}
 		if w.pool_full_retries > 0 {
 			println!("  resubmissions after a full pool: {}", w.pool_full_retries);

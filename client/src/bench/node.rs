@@ -19,6 +19,21 @@ pub struct DevNode {
 	pub log: PathBuf,
 }
 
+/// The pool size the benchmark's node gets unless `extra` sets one: [`POOL_LIMIT`].
+fn pool_limit(extra: &[String]) -> Vec<String> {
+	if extra.iter().any(|a| a.starts_with("--pool-limit")) {
+		return Vec::new();
+	}
+	vec!["--pool-limit".into(), POOL_LIMIT.to_string()]
+}
+
+/// Transactions the node's pool holds (`--pool-limit`; Substrate's default is 8,192). The pool
+/// keeps each transaction until it is *finalized*, so with thousands of items per block and
+/// finality two or three blocks behind, the default leaves too little room to keep blocks full:
+/// the pool answers "immediately dropped" and every resubmission costs a full validation. The
+/// dev and testnet scripts start aggregators with the same figure (a whole reading window).
+pub const POOL_LIMIT: usize = 32_768;
+
 fn free_port() -> Result<u16> {
 	Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
@@ -38,6 +53,7 @@ impl DevNode {
 			.args(["--rpc-port", &rpc.to_string()])
 			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{p2p}")])
 			.args(["--rpc-max-connections", "200"])
+			.args(pool_limit(extra))
 			.args(extra)
 			.stdin(Stdio::null())
 			.stdout(out.try_clone()?)

@@ -259,7 +259,10 @@ pub mod pallet {
 	}
 
 	/// The time parameters (PROTOCOL.md §2); `genesis_start_ms` is 0 until the clock starts.
+	/// Whitelisted in benchmarks: `on_initialize` reads it in every block, so a reading's
+	/// authorization finds it in the block's storage cache, never in the database.
 	#[pallet::storage]
+	#[pallet::whitelist_storage]
 	pub type TimeConfig<T: Config> = StorageValue<_, TimeParams, OptionQuery>;
 
 	/// Setups by region and period.
