@@ -170,13 +170,13 @@ pub struct Workload {
 	pub wall_s: f64,
 	/// `node_cpu_s / finalized`, µs.
 	pub node_cpu_us_per_item: f64,
+	/// The same, after subtracting the node's idle CPU rate over the interval, µs.
+	pub node_cpu_us_per_item_net: f64,
 	/// Block-building time per item over the blocks that held items (from the node's log):
 	/// the real cost of applying one item, against which its weight can be compared, µs.
 	pub build_us_per_item: f64,
 	/// Normal-class weight per item over those blocks, µs (the chain's charge).
 	pub weight_us_per_item: f64,
-	/// The same, after subtracting the node's idle CPU rate over the interval, µs.
-	pub node_cpu_us_per_item_net: f64,
 }
 
 /// The whole run.
@@ -543,7 +543,7 @@ async fn workload(
 					if !sent {
 						// The rest of a transfer lane would be out of order; a stopped run
 						// sends nothing more.
-						let rest = (i + 1..hexes.len()).step_by(lanes).count();
+						let rest = (i + lanes..hexes.len()).step_by(lanes).count();
 						if rest > 0 && (board.stop.load(Ordering::SeqCst) || !readings) {
 							unsent.fetch_add(rest, Ordering::SeqCst);
 							board.outstanding.fetch_sub(rest, Ordering::SeqCst);
