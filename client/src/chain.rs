@@ -306,7 +306,10 @@ async fn finalized(
 				// for the block (seen under load): ask again before giving up.
 				for attempt in 1.. {
 					match b.wait_for_success().await {
-						Err(e) if attempt < 10 && e.to_string().contains("cannot find the block header") => {
+						Err(e)
+							if attempt < 10
+								&& e.to_string().contains("cannot find the block header") =>
+						{
 							tokio::time::sleep(std::time::Duration::from_millis(500)).await
 						},
 						r => return r.map_err(|e| anyhow!(explain_events(e))),

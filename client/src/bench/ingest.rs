@@ -440,11 +440,15 @@ async fn fund_senders(
 		}
 		let fund: Vec<_> = short
 			.into_iter()
-			.map(|a| runtime::tx().balances().transfer_keep_alive(MultiAddress::Id(a), SENDER_FUNDS))
+			.map(|a| {
+				runtime::tx().balances().transfer_keep_alive(MultiAddress::Id(a), SENDER_FUNDS)
+			})
 			.collect();
 		match chain.sign_and_finalize_all(&fund, from, || {}).await {
 			Ok(_) => {},
-			Err(e) if round < ROUNDS => say(&format!("funding round {round} failed ({e:#}); retrying")),
+			Err(e) if round < ROUNDS => {
+				say(&format!("funding round {round} failed ({e:#}); retrying"))
+			},
 			Err(e) => return Err(e.context("funding the senders")),
 		}
 	}
@@ -538,8 +542,10 @@ async fn workload(
 			async move {
 				let mut i = lane;
 				while i < hexes.len() {
-					let sent = submit(&rpc, &hexes[i], i, &board, &refused, &retries, &unsent, opts, readings)
-						.await;
+					let sent = submit(
+						&rpc, &hexes[i], i, &board, &refused, &retries, &unsent, opts, readings,
+					)
+					.await;
 					if !sent {
 						// The rest of a transfer lane would be out of order; a stopped run
 						// sends nothing more.
@@ -949,10 +955,7 @@ pub fn print(r: &IngestReport) {
 		);
 	}
 	for w in [&r.transfers, &r.readings] {
-		println!(
-			"{} blocks (items, weight %, length %, waiting after, build ms, end):",
-			w.name
-		);
+		println!("{} blocks (items, weight %, length %, waiting after, build ms, end):", w.name);
 		for b in &w.blocks {
 			println!(
 				"  #{:<6} {:>6} {:>6.1}% {:>6.1}% {:>7} {:>6} {}",
