@@ -528,9 +528,10 @@ async fn workload(
 	let unsent = Arc::new(AtomicUsize::new(0));
 	let hexes: Vec<String> = items.iter().map(|b| format!("0x{}", hex::encode(b))).collect();
 	// Items are sent in lanes, each in order, all lanes at once. A transfer lane is one sender:
-	// its next nonce goes only after the previous one was accepted, because the pool keeps at
-	// most 512 out-of-order ("future") transactions and silently evicts the rest, after which
-	// every later nonce of that sender is stuck. Readings need no order.
+	// its next nonce goes only after the previous one was accepted: the pool keeps only a few
+	// out-of-order ("future") transactions and silently evicts the rest, after which every
+	// later nonce of that sender is stuck (seen with 64 senders × 250 nonces). Readings need
+	// no order.
 	let lanes = if readings { conns.len() * IN_FLIGHT_PER_CONNECTION } else { opts.senders };
 	let lanes = lanes.clamp(1, items.len().max(1));
 	let stalled = tokio::spawn(stall_watch(board.clone(), block_ms));
