@@ -27,6 +27,8 @@ pub mod configs;
 pub mod genesis_config_presets;
 #[cfg(test)]
 mod tests;
+#[cfg(feature = "std")]
+pub mod testing;
 
 use sp_runtime::{
 	generic, impl_opaque_keys,

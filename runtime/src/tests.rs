@@ -2,39 +2,12 @@
 
 use crate::{
 	genesis_config_presets::{get_preset, preset_names},
-	AccountId, Aggregators, Meters, Runtime, RuntimeGenesisConfig, Session,
+	testing::ext_for,
+	AccountId, Aggregators, Meters, Runtime, Session,
 };
 use frame_support::traits::Hooks;
 use sp_genesis_builder::PresetId;
 use sp_keyring::Sr25519Keyring::{self, *};
-
-/// RFC 7386 merge: what the node does with a preset (a patch) over the default config.
-fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
-	match (base, patch) {
-		(serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
-			for (k, v) in p {
-				merge(b.entry(k).or_insert(serde_json::Value::Null), v);
-			}
-		},
-		(b, p) => *b = p,
-	}
-}
-
-fn ext_for(preset: &str) -> sp_io::TestExternalities {
-	let patch: serde_json::Value =
-		serde_json::from_slice(&get_preset(&PresetId::from(preset)).expect("preset exists"))
-			.unwrap();
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	merge(&mut config, patch);
-	let mut ext = sp_io::TestExternalities::default();
-	ext.execute_with(|| {
-		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
-			serde_json::to_vec(&config).unwrap(),
-		)
-		.expect("preset builds a genesis state");
-	});
-	ext
-}
 
 fn accounts(keys: &[Sr25519Keyring]) -> Vec<AccountId> {
 	let mut v: Vec<AccountId> = keys.iter().map(|k| k.to_account_id()).collect();
@@ -117,193 +90,25 @@ fn committed_client_metadata_is_current() {
 /// `TxExtension` pipeline, sealing by the real hooks.
 mod readings {
 	use super::*;
-	use crate::{Readings, RuntimeCall, RuntimeOrigin, TxExtension, UncheckedExtrinsic};
+	use crate::{testing::*, Readings, RuntimeOrigin, UncheckedExtrinsic};
+	use sp_core::H256;
+	use std::collections::BTreeMap;
 	use frame_support::{dispatch::GetDispatchInfo, BoundedVec};
 	use gridmask_primitives::{
-		reading::{meter_readings, ReadingPayload, SignedReading},
-		setup::{build_periods, PeriodSetup, SetupParams},
-		time::TimeParams,
-		Bf1, Bf1Params, MasterSecret, PeriodIndex, PridKey, RegionId,
+		reading::{ReadingPayload, SignedReading},
+		Bf1, Bf1Params, PridKey, RegionId,
 	};
-	use pallet_readings::{PeriodOutcome, SetupEntry, BF1_BLOCKS_PER_CHUNK};
-	use sp_core::H256;
+	use pallet_readings::PeriodOutcome;
 	use sp_runtime::{
-		generic::Era,
 		traits::{Applyable, Checkable},
 		transaction_validity::TransactionValidityError,
 	};
-	use std::collections::BTreeMap;
-
-	/// A period boundary (a multiple of the dev chain's 60 s period).
-	const T0: u64 = 1_800_000_000_000;
-	const REGIONS: [RegionId; 2] = [1, 2];
-	const METERS_PER_REGION: usize = 5;
-
-	fn kgc() -> RuntimeOrigin {
-		RuntimeOrigin::signed(Bob.to_account_id())
-	}
-
-	/// Chain time without the timestamp inherent (which Aura would check against its slot).
-	fn set_now(t: u64) {
-		pallet_timestamp::Now::<Runtime>::put(t);
-	}
-
-	/// A dev chain whose clock has started, with two regions of five registered meters.
-	struct Chain {
-		time: TimeParams,
-		genesis: H256,
-		secrets: BTreeMap<RegionId, Vec<MasterSecret>>,
-	}
-
-	impl Chain {
-		/// Call inside `ext_for("development").execute_with`.
-		fn start() -> Self {
-			// Block 1 at T0; block 2 starts the metering clock at T0.
-			frame_system::Pallet::<Runtime>::set_block_number(1);
-			set_now(T0);
-			frame_system::Pallet::<Runtime>::set_block_number(2);
-			<Readings as Hooks<crate::BlockNumber>>::on_initialize(2);
-			let time = pallet_readings::TimeConfig::<Runtime>::get().expect("clock configured");
-			assert_eq!(time.genesis_start_ms, T0);
-			let genesis = frame_system::BlockHash::<Runtime>::get(0);
-
-			let mut secrets = BTreeMap::new();
-			for region in REGIONS {
-				Meters::create_region(kgc(), region, Default::default(), Default::default())
-					.unwrap();
-				let ms: Vec<MasterSecret> = (0..METERS_PER_REGION as u8)
-					.map(|i| MasterSecret([region as u8 * 16 + i; 32]))
-					.collect();
-				let regs = (0..METERS_PER_REGION as u64)
-					.map(|i| pallet_meters::MeterRegistration {
-						meter: u64::from(region) * 100 + i,
-						region,
-						owner: Alice.to_account_id(),
-						owner_key: gridmask_primitives::HpkePublicKey([7; 32]),
-					})
-					.collect::<Vec<_>>();
-				Meters::register_meters(kgc(), BoundedVec::truncate_from(regs)).unwrap();
-				secrets.insert(region, ms);
-			}
-			Self { time, genesis, secrets }
-		}
-
-		/// The honest setup of (region, period), computed as the KGC does.
-		fn setup(&self, region: RegionId, period: PeriodIndex) -> PeriodSetup {
-			let params = SetupParams {
-				region,
-				cycle: self.time.cycle_of(period),
-				periods_per_cycle: self.time.periods_per_cycle,
-				fp_exp: gridmask_primitives::BF1_DEFAULT_FP_EXP,
-			};
-			let leaf = u32::from(self.time.leaf_of(period));
-			build_periods(&params, &self.secrets[&region], leaf..leaf + 1).unwrap().remove(0)
-		}
-
-		/// The KGC publishes `s` (with `bf1` as the filter), before the period's window opens.
-		fn publish(&self, s: &PeriodSetup, bf1: &Bf1) {
-			let entry = SetupEntry {
-				region: s.region,
-				period: s.period,
-				bf1: bf1.params(),
-				t: s.t,
-				z: s.z,
-				expected: s.entries,
-			};
-			Readings::publish_setup(kgc(), BoundedVec::truncate_from(vec![entry])).unwrap();
-			let chunks = (0..bf1.chunk_count(BF1_BLOCKS_PER_CHUNK))
-				.map(|i| {
-					(i, bf1.chunk(i, BF1_BLOCKS_PER_CHUNK).unwrap().to_vec().try_into().unwrap())
-				})
-				.collect::<Vec<_>>();
-			Readings::publish_bf1_chunks(
-				kgc(),
-				s.region,
-				s.period,
-				BoundedVec::truncate_from(chunks),
-			)
-			.unwrap();
-		}
-
-		fn window_open(&self, period: PeriodIndex) -> u64 {
-			self.time.period_end(period).unwrap()
-		}
-
-		/// Meter `i` of `region` reports `consumption` for `period` (both shares).
-		fn readings(
-			&self,
-			region: RegionId,
-			i: usize,
-			period: PeriodIndex,
-			consumption: u64,
-		) -> [SignedReading; 2] {
-			let open = self.window_open(period);
-			let keys = self.secrets[&region][i]
-				.cycle_seeds(self.time.cycle_of(period))
-				.period_keys(self.time.leaf_of(period));
-			meter_readings(
-				&keys,
-				self.genesis,
-				region,
-				period,
-				consumption,
-				0x5eed ^ consumption,
-				[open + 1_000, open + 4_000],
-			)
-		}
-
-		/// Runs the hooks of the blocks after the window of `period` until every region's
-		/// outcome is known.
-		fn seal(&self, period: PeriodIndex) -> BTreeMap<RegionId, PeriodOutcome> {
-			let mut n = 4;
-			let mut now = self.window_open(period) + self.time.window_ms;
-			while REGIONS
-				.iter()
-				.any(|r| pallet_readings::Outcomes::<Runtime>::get(r, period).is_none())
-			{
-				assert!(n < 20, "sealing did not finish");
-				frame_system::Pallet::<Runtime>::set_block_number(n);
-				<Readings as Hooks<crate::BlockNumber>>::on_initialize(n);
-				set_now(now);
-				now += 6_000;
-				n += 1;
-			}
-			REGIONS
-				.iter()
-				.map(|r| (*r, pallet_readings::Outcomes::<Runtime>::get(r, period).unwrap()))
-				.collect()
-		}
-	}
 
 	/// Applies `r` as a general (unsigned, authorized) transaction with the runtime's full
 	/// extension pipeline, and checks that it paid no fee.
 	fn submit(r: &SignedReading) -> Result<(), TransactionValidityError> {
-		let call = RuntimeCall::Readings(pallet_readings::Call::submit_reading {
-			region: r.payload.region,
-			period: r.payload.period,
-			prid: r.payload.prid,
-			value: r.payload.value,
-			timestamp_ms: r.payload.timestamp_ms,
-			signature: r.signature,
-		});
-		let ext: TxExtension = (
-			frame_system::AuthorizeCall::new(),
-			frame_system::CheckNonZeroSender::new(),
-			frame_system::CheckSpecVersion::new(),
-			frame_system::CheckTxVersion::new(),
-			frame_system::CheckGenesis::new(),
-			frame_system::CheckEra::from(Era::Immortal),
-			frame_system::CheckNonce::from(0),
-			frame_system::CheckWeight::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::from(0),
-			frame_system::WeightReclaim::new(),
-		);
-		let xt = UncheckedExtrinsic::new_transaction(call, ext);
-		let info = xt.get_dispatch_info();
-		let len = codec::Encode::encoded_size(&xt);
-		let checked = Checkable::check(xt, &frame_system::ChainContext::<Runtime>::default())?;
 		let issuance = pallet_balances::TotalIssuance::<Runtime>::get();
-		checked.apply::<Runtime>(&info, len)?.expect("an authorized reading dispatches");
+		apply(general_tx(reading_call(r)))?.expect("an authorized reading dispatches");
 		assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), issuance, "no fee");
 		Ok(())
 	}

@@ -1,0 +1,260 @@
+//! A native test chain, shared by the runtime's tests and the fuzz harness (`fuzz/`): a dev
+//! genesis state, a started metering clock, regions of registered meters with their master
+//! secrets, honest setups and readings computed as the KGC and the meters do, and helpers to
+//! apply extrinsics through the runtime's full transaction-extension pipeline.
+//!
+//! `std` only; never part of the Wasm runtime.
+
+use crate::{
+	genesis_config_presets::get_preset, Meters, Readings, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, RuntimeOrigin, TxExtension, UncheckedExtrinsic,
+};
+use frame_support::{
+	dispatch::{GetDispatchInfo, PostDispatchInfo},
+	traits::Hooks,
+	BoundedVec,
+};
+use gridmask_primitives::{
+	reading::{meter_readings, SignedReading},
+	setup::{build_periods, PeriodSetup, SetupParams},
+	time::TimeParams,
+	Bf1, MasterSecret, PeriodIndex, RegionId,
+};
+use pallet_readings::{PeriodOutcome, SetupEntry, BF1_BLOCKS_PER_CHUNK};
+use sp_core::H256;
+use sp_genesis_builder::PresetId;
+use sp_keyring::Sr25519Keyring::{Alice, Bob};
+use sp_runtime::{
+	generic::Era,
+	traits::{Applyable, Checkable},
+	transaction_validity::TransactionValidityError,
+	DispatchResultWithInfo,
+};
+use std::collections::BTreeMap;
+
+/// A period boundary (a multiple of the dev chain's 60 s period).
+pub const T0: u64 = 1_800_000_000_000;
+/// The regions of [`Chain`].
+pub const REGIONS: [RegionId; 2] = [1, 2];
+/// Meters per region of [`Chain`]; meter ids are `region * 100 + i`.
+pub const METERS_PER_REGION: usize = 5;
+
+/// RFC 7386 merge: what the node does with a preset (a patch) over the default config.
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
+			for (k, v) in p {
+				merge(b.entry(k).or_insert(serde_json::Value::Null), v);
+			}
+		},
+		(b, p) => *b = p,
+	}
+}
+
+/// The genesis state of `preset` (e.g. `"development"`, `"local"`).
+pub fn ext_for(preset: &str) -> sp_io::TestExternalities {
+	let patch: serde_json::Value =
+		serde_json::from_slice(&get_preset(&PresetId::from(preset)).expect("preset exists"))
+			.expect("a preset is JSON");
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serialises");
+	merge(&mut config, patch);
+	let mut ext = sp_io::TestExternalities::default();
+	ext.execute_with(|| {
+		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
+			serde_json::to_vec(&config).expect("serialises"),
+		)
+		.expect("preset builds a genesis state");
+	});
+	ext
+}
+
+/// The dev chain's KGC (Bob).
+pub fn kgc() -> RuntimeOrigin {
+	RuntimeOrigin::signed(Bob.to_account_id())
+}
+
+/// Chain time without the timestamp inherent (which Aura would check against its slot).
+pub fn set_now(t: u64) {
+	pallet_timestamp::Now::<Runtime>::put(t);
+}
+
+/// A dev chain whose clock has started, with [`REGIONS`] of [`METERS_PER_REGION`] registered
+/// meters each (owned by Alice).
+pub struct Chain {
+	/// The metering clock.
+	pub time: TimeParams,
+	/// The genesis hash signed into readings.
+	pub genesis: H256,
+	/// Each region's meters' master secrets, by meter index.
+	pub secrets: BTreeMap<RegionId, Vec<MasterSecret>>,
+}
+
+impl Chain {
+	/// Call inside `ext_for("development").execute_with`.
+	pub fn start() -> Self {
+		// Block 1 at T0; block 2 starts the metering clock at T0.
+		frame_system::Pallet::<Runtime>::set_block_number(1);
+		set_now(T0);
+		frame_system::Pallet::<Runtime>::set_block_number(2);
+		<Readings as Hooks<crate::BlockNumber>>::on_initialize(2);
+		let time = pallet_readings::TimeConfig::<Runtime>::get().expect("clock configured");
+		assert_eq!(time.genesis_start_ms, T0);
+		let genesis = frame_system::BlockHash::<Runtime>::get(0);
+
+		let mut secrets = BTreeMap::new();
+		for region in REGIONS {
+			Meters::create_region(kgc(), region, Default::default(), Default::default())
+				.expect("the KGC creates a region");
+			let ms: Vec<MasterSecret> = (0..METERS_PER_REGION as u8)
+				.map(|i| MasterSecret([region as u8 * 16 + i; 32]))
+				.collect();
+			let regs = (0..METERS_PER_REGION as u64)
+				.map(|i| pallet_meters::MeterRegistration {
+					meter: Self::meter_id(region, i as usize),
+					region,
+					owner: Alice.to_account_id(),
+					owner_key: gridmask_primitives::HpkePublicKey([7; 32]),
+				})
+				.collect::<Vec<_>>();
+			Meters::register_meters(kgc(), BoundedVec::truncate_from(regs))
+				.expect("the KGC registers meters");
+			secrets.insert(region, ms);
+		}
+		Self { time, genesis, secrets }
+	}
+
+	/// The id of meter `i` of `region`.
+	pub fn meter_id(region: RegionId, i: usize) -> u64 {
+		u64::from(region) * 100 + i as u64
+	}
+
+	/// The honest setup of (region, period), computed as the KGC does.
+	pub fn setup(&self, region: RegionId, period: PeriodIndex) -> PeriodSetup {
+		let params = SetupParams {
+			region,
+			cycle: self.time.cycle_of(period),
+			periods_per_cycle: self.time.periods_per_cycle,
+			fp_exp: gridmask_primitives::BF1_DEFAULT_FP_EXP,
+		};
+		let leaf = u32::from(self.time.leaf_of(period));
+		build_periods(&params, &self.secrets[&region], leaf..leaf + 1)
+			.expect("an honest setup builds")
+			.remove(0)
+	}
+
+	/// The KGC publishes `s` (with `bf1` as the filter), before the period's window opens.
+	pub fn publish(&self, s: &PeriodSetup, bf1: &Bf1) {
+		let entry = SetupEntry {
+			region: s.region,
+			period: s.period,
+			bf1: bf1.params(),
+			t: s.t,
+			z: s.z,
+			expected: s.entries,
+		};
+		Readings::publish_setup(kgc(), BoundedVec::truncate_from(vec![entry]))
+			.expect("the KGC publishes a setup");
+		let chunks = (0..bf1.chunk_count(BF1_BLOCKS_PER_CHUNK))
+			.map(|i| {
+				let chunk = bf1.chunk(i, BF1_BLOCKS_PER_CHUNK).expect("chunk in range");
+				(i, chunk.to_vec().try_into().expect("a chunk fits its bound"))
+			})
+			.collect::<Vec<_>>();
+		Readings::publish_bf1_chunks(kgc(), s.region, s.period, BoundedVec::truncate_from(chunks))
+			.expect("the KGC publishes the filter");
+	}
+
+	/// When the window of `period` opens (the period's end).
+	pub fn window_open(&self, period: PeriodIndex) -> u64 {
+		self.time.period_end(period).expect("period in range")
+	}
+
+	/// Meter `i` of `region` reports `consumption` for `period` (both shares).
+	pub fn readings(
+		&self,
+		region: RegionId,
+		i: usize,
+		period: PeriodIndex,
+		consumption: u64,
+	) -> [SignedReading; 2] {
+		let open = self.window_open(period);
+		let keys = self.secrets[&region][i]
+			.cycle_seeds(self.time.cycle_of(period))
+			.period_keys(self.time.leaf_of(period));
+		meter_readings(
+			&keys,
+			self.genesis,
+			region,
+			period,
+			consumption,
+			0x5eed ^ consumption,
+			[open + 1_000, open + 4_000],
+		)
+	}
+
+	/// Runs the hooks of the blocks after the window of `period` until every region's
+	/// outcome is known.
+	pub fn seal(&self, period: PeriodIndex) -> BTreeMap<RegionId, PeriodOutcome> {
+		let mut n = 4;
+		let mut now = self.window_open(period) + self.time.window_ms;
+		while REGIONS
+			.iter()
+			.any(|r| pallet_readings::Outcomes::<Runtime>::get(r, period).is_none())
+		{
+			assert!(n < 20, "sealing did not finish");
+			frame_system::Pallet::<Runtime>::set_block_number(n);
+			<Readings as Hooks<crate::BlockNumber>>::on_initialize(n);
+			set_now(now);
+			now += 6_000;
+			n += 1;
+		}
+		REGIONS
+			.iter()
+			.map(|r| (*r, pallet_readings::Outcomes::<Runtime>::get(r, period).expect("sealed")))
+			.collect()
+	}
+}
+
+/// The runtime's transaction extensions, immortal, with `nonce` and no tip.
+pub fn tx_extension(nonce: u32) -> TxExtension {
+	(
+		frame_system::AuthorizeCall::new(),
+		frame_system::CheckNonZeroSender::new(),
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(Era::Immortal),
+		frame_system::CheckNonce::from(nonce),
+		frame_system::CheckWeight::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::from(0),
+		frame_system::WeightReclaim::new(),
+	)
+}
+
+/// The `submit_reading` call of `r`.
+pub fn reading_call(r: &SignedReading) -> RuntimeCall {
+	RuntimeCall::Readings(pallet_readings::Call::submit_reading {
+		region: r.payload.region,
+		period: r.payload.period,
+		prid: r.payload.prid,
+		value: r.payload.value,
+		timestamp_ms: r.payload.timestamp_ms,
+		signature: r.signature,
+	})
+}
+
+/// `call` as a general (account-less) transaction, as a meter sends a reading.
+pub fn general_tx(call: RuntimeCall) -> UncheckedExtrinsic {
+	UncheckedExtrinsic::new_transaction(call, tx_extension(0))
+}
+
+/// Checks and applies `xt` as a block builder does (after the pool's validation): the outer
+/// error is a refusal (the extrinsic cannot be included), the inner one a failed dispatch.
+pub fn apply(
+	xt: UncheckedExtrinsic,
+) -> Result<DispatchResultWithInfo<PostDispatchInfo>, TransactionValidityError> {
+	let info = xt.get_dispatch_info();
+	let len = codec::Encode::encoded_size(&xt);
+	let checked = Checkable::check(xt, &frame_system::ChainContext::<Runtime>::default())?;
+	checked.apply::<Runtime>(&info, len)
+}
