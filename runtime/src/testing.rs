@@ -6,9 +6,10 @@
 //! `std` only; never part of the Wasm runtime.
 
 use crate::{
-	genesis_config_presets::get_preset, Meters, Readings, Runtime, RuntimeCall,
-	RuntimeGenesisConfig, RuntimeOrigin, TxExtension, UncheckedExtrinsic,
+	genesis_config_presets::get_preset, Address, Meters, Readings, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, RuntimeOrigin, SignedPayload, TxExtension, UncheckedExtrinsic,
 };
+use codec::Encode;
 use frame_support::{
 	dispatch::{GetDispatchInfo, PostDispatchInfo},
 	traits::Hooks,
@@ -23,7 +24,7 @@ use gridmask_primitives::{
 use pallet_readings::{PeriodOutcome, SetupEntry, BF1_BLOCKS_PER_CHUNK};
 use sp_core::H256;
 use sp_genesis_builder::PresetId;
-use sp_keyring::Sr25519Keyring::{Alice, Bob};
+use sp_keyring::Sr25519Keyring::{self, Alice, Bob};
 use sp_runtime::{
 	generic::Era,
 	traits::{Applyable, Checkable},
@@ -248,13 +249,21 @@ pub fn general_tx(call: RuntimeCall) -> UncheckedExtrinsic {
 	UncheckedExtrinsic::new_transaction(call, tx_extension(0))
 }
 
+/// `call` signed by the dev key `key` with `nonce`, as a wallet sends it.
+pub fn signed_tx(key: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> UncheckedExtrinsic {
+	let ext = tx_extension(nonce);
+	let payload = SignedPayload::new(call.clone(), ext.clone()).expect("implicit data is known");
+	let signature = payload.using_encoded(|m| key.sign(m));
+	UncheckedExtrinsic::new_signed(call, Address::Id(key.to_account_id()), signature.into(), ext)
+}
+
 /// Checks and applies `xt` as a block builder does (after the pool's validation): the outer
 /// error is a refusal (the extrinsic cannot be included), the inner one a failed dispatch.
 pub fn apply(
 	xt: UncheckedExtrinsic,
 ) -> Result<DispatchResultWithInfo<PostDispatchInfo>, TransactionValidityError> {
 	let info = xt.get_dispatch_info();
-	let len = codec::Encode::encoded_size(&xt);
+	let len = xt.encoded_size();
 	let checked = Checkable::check(xt, &frame_system::ChainContext::<Runtime>::default())?;
 	checked.apply::<Runtime>(&info, len)
 }
