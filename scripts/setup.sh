@@ -2,7 +2,7 @@
 # Install what building and testing gridmask needs. Idempotent: re-running changes nothing.
 #   - Debian packages: protobuf-compiler (libp2p/litep2p protocol code), make, perl (vendored
 #     OpenSSL build), curl
-#   - Rust: the wasm targets and rust-src for the runtime's wasm build
+#   - Rust: the wasm targets and rust-src for the runtime's wasm build; cargo-fuzz (pinned)
 #   - npm packages (pinned in scripts/js/package-lock.json) for the polkadot.js checks and tests
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -26,6 +26,13 @@ for t in wasm32v1-none wasm32-unknown-unknown; do
 	grep -qx "$t" <<<"$installed_targets" || { log "adding rust target $t"; rustup target add "$t" >/dev/null; }
 done
 rustup component list --installed | grep -q '^rust-src' || { log "adding rust-src"; rustup component add rust-src >/dev/null; }
+
+# cargo-fuzz (pinned) for scripts/fuzz.sh; libFuzzer itself is built by the libfuzzer-sys crate.
+CARGO_FUZZ_VERSION=0.13.1
+if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
+	log "installing cargo-fuzz $CARGO_FUZZ_VERSION"
+	cargo install --locked --quiet cargo-fuzz --version "$CARGO_FUZZ_VERSION" || die "cargo-fuzz install failed"
+fi
 
 command -v node >/dev/null || die "Node.js is required for the polkadot.js checks"
 js="$GRIDMASK_ROOT/scripts/js"

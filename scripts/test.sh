@@ -4,7 +4,8 @@
 # clone, default ~/.cache/gridmask/target) and runs:
 #   1. the Rust unit tests of every library crate (pallets with mock runtimes, the runtime);
 #   2. the node build;
-#   3. the integration tests against real nodes on free loopback ports (scripts/js/*.test.mjs).
+#   3. a short run of every fuzz target (scripts/fuzz.sh: 20 s each, corpora kept between runs);
+#   4. the integration tests against real nodes on free loopback ports (scripts/js/*.test.mjs).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$GRIDMASK_ROOT"
@@ -23,6 +24,9 @@ cargo test --release --locked --workspace
 
 phase "node and client build"
 build_node
+
+phase "fuzzing (short run)"
+scripts/fuzz.sh "${GRIDMASK_FUZZ_SECONDS:-20}"
 
 for t in scripts/js/*.test.mjs; do
 	phase "integration test $t"

@@ -223,29 +223,6 @@ impl Chain {
 			_ => None,
 		}
 	}
-
-	/// Waits (polling every `every`) until `f` holds or `timeout` passes.
-	pub async fn wait_until<F, Fut>(
-		&self,
-		timeout: Duration,
-		every: Duration,
-		mut f: F,
-	) -> Result<()>
-	where
-		F: FnMut() -> Fut,
-		Fut: std::future::Future<Output = Result<bool>>,
-	{
-		let deadline = tokio::time::Instant::now() + timeout;
-		loop {
-			if f().await? {
-				return Ok(());
-			}
-			if tokio::time::Instant::now() >= deadline {
-				bail!("timed out after {timeout:?}");
-			}
-			tokio::time::sleep(every).await;
-		}
-	}
 }
 
 /// The client of one block (what transactions are built against).

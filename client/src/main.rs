@@ -208,6 +208,11 @@ enum BenchCommand {
 		/// An extra argument for the node (repeat), e.g. --node-arg=--pool-limit=20000.
 		#[arg(long = "node-arg", allow_hyphen_values = true)]
 		node_args: Vec<String>,
+		/// Then a flood run in the next period: as many valid readings again, each followed by
+		/// this many invalid ones; reports valid readings included per second against the
+		/// readings run (0: no flood run).
+		#[arg(long, default_value_t = 0)]
+		flood: usize,
 	},
 }
 
@@ -657,6 +662,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 			dir,
 			keep,
 			node_args,
+			flood,
 		}) => {
 			let node_bin = match node {
 				Some(n) => n,
@@ -682,6 +688,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 				connections,
 				node_args,
 				work_dir: work_dir.clone(),
+				flood,
 			};
 			let result = bench::ingest::run(&opts, |line| eprintln!("{line}")).await;
 			if temporary && result.is_ok() {

@@ -187,9 +187,10 @@ pub async fn run(
 	}
 	let time = chain.time().await?.started()?;
 	let slot = chain.constant(runtime::constants().readings().min_block_time_ms()).await?;
-	// Submit after the first block of the window and well before it closes, so the including
-	// block's time falls inside the window.
-	let (head, tail) = (slot + 1_000, 2 * slot);
+	// Submit after the first block of the window, and early enough that the share is still
+	// included inside the window if the next two authors are down (two missed slots: 2 of
+	// 4 aggregators stopped), so the including block's time falls inside the window.
+	let (head, tail) = (slot + 1_000, 3 * slot + 1_000);
 	if time.window_ms <= head + tail {
 		bail!("the window ({} ms) is too short for {slot} ms blocks", time.window_ms);
 	}
@@ -208,6 +209,7 @@ pub async fn run(
 	let report = Arc::new(Mutex::new(RunReport { periods: periods.clone(), ..Default::default() }));
 	let printer = live.then(|| spawn_printer(counters.clone()));
 
+	let mut checks = Vec::new();
 	for (k, &period) in periods.iter().enumerate() {
 		let open = time.period_end(period).context("period out of range")?;
 		let (lo, hi) = (open + head, open + time.window_ms - tail);
@@ -247,36 +249,42 @@ pub async fn run(
 				}));
 			}
 		}
-		let mut accepted = std::collections::BTreeSet::new();
-		for (t, s) in futures::future::join_all(tasks).await.into_iter().zip(&sent) {
-			if t.unwrap_or(false) {
-				accepted.insert(s.2);
-			}
-		}
-		// After the window, check the finalized chain for every accepted share.
+		// The finalized chain is checked in the background, so that a finality stall (with
+		// blocks still being built) never delays the next periods' sends past their windows.
+		let (endpoints, report) = (endpoints.clone(), report.clone());
 		let close = open + time.window_ms;
-		let (_, chain) = endpoints.get(0).await.context("no endpoint answers")?;
-		wait_finalized_past(&chain, close).await?;
-		let queries: Vec<_> = sent.iter().filter(|s| accepted.contains(&s.2)).collect();
-		let found = shares_on_chain(&chain, period, &queries).await?;
-		let mut rep = report.lock().await;
-		rep.submitted += sent.len() as u64;
-		for ((meter, region, prid), present) in queries.iter().zip(found) {
-			let status = if present {
-				rep.included += 1;
-				"included"
-			} else {
-				rep.missing += 1;
-				"missing"
-			};
-			rep.shares.push(ShareRecord {
-				meter: *meter,
-				region: *region,
-				period,
-				prid: format!("{:?}", H256(prid.0)),
-				status: status.into(),
-			});
-		}
+		checks.push(tokio::spawn(async move {
+			let mut accepted = std::collections::BTreeSet::new();
+			for (t, s) in futures::future::join_all(tasks).await.into_iter().zip(&sent) {
+				if t.unwrap_or(false) {
+					accepted.insert(s.2);
+				}
+			}
+			let queries: Vec<_> = sent.iter().filter(|s| accepted.contains(&s.2)).collect();
+			let found = shares_on_finalized_chain(&endpoints, period, close, &queries).await?;
+			let mut rep = report.lock().await;
+			rep.submitted += sent.len() as u64;
+			for ((meter, region, prid), present) in queries.iter().zip(found) {
+				let status = if present {
+					rep.included += 1;
+					"included"
+				} else {
+					rep.missing += 1;
+					"missing"
+				};
+				rep.shares.push(ShareRecord {
+					meter: *meter,
+					region: *region,
+					period,
+					prid: format!("{:?}", H256(prid.0)),
+					status: status.into(),
+				});
+			}
+			anyhow::Ok(())
+		}));
+	}
+	for check in checks {
+		check.await.context("a period's check panicked")??;
 	}
 	if let Some(p) = printer {
 		p.abort();
@@ -367,25 +375,47 @@ async fn send(endpoints: &Endpoints, r: &SignedReading, counters: &Counters) -> 
 
 /// Waits until the finalized chain's time is past `t_ms` (plus one block, for the last
 /// includable block to be finalized).
-async fn wait_finalized_past(chain: &Chain, t_ms: u64) -> Result<()> {
-	sleep_until_ms(t_ms).await;
-	chain
-		.wait_until(Duration::from_secs(120), Duration::from_secs(2), || async {
-			Ok(chain.time().await?.now_ms >= t_ms)
-		})
-		.await
-		.context("waiting for the window's blocks to be finalized")
-}
+/// How long a meter waits for its window's blocks to be finalized (finality may stall while
+/// fewer than 2/3 of the aggregators are up; blocks, and so readings, go on meanwhile).
+const FINALITY_TIMEOUT: Duration = Duration::from_secs(900);
 
-/// Whether each (meter, region, prid) has a share on chain (finalized), via the runtime API,
-/// in pages.
-async fn shares_on_chain(
-	chain: &Chain,
+/// Whether each (meter, region, prid) has a share in the finalized chain once the chain's
+/// finalized time is past `close` (the window's end), via the runtime API; an endpoint that
+/// fails meanwhile is dropped and the next one asked.
+async fn shares_on_finalized_chain(
+	endpoints: &Endpoints,
 	period: PeriodIndex,
+	close: u64,
 	q: &[&(MeterId, RegionId, Prid)],
 ) -> Result<Vec<bool>> {
+	sleep_until_ms(close).await;
 	let queries: Vec<_> = q.iter().map(|(_, region, prid)| (*region, period, *prid)).collect();
-	Ok(chain.shares(&queries).await?.into_iter().map(|s| s.is_some()).collect())
+	let deadline = tokio::time::Instant::now() + FINALITY_TIMEOUT;
+	loop {
+		let Some((i, chain)) = endpoints.get(0).await else {
+			if tokio::time::Instant::now() >= deadline {
+				bail!("no endpoint answers");
+			}
+			tokio::time::sleep(Duration::from_secs(2)).await;
+			continue;
+		};
+		let attempt = async {
+			if chain.time().await?.now_ms < close {
+				return Ok(None);
+			}
+			let found = chain.shares(&queries).await?;
+			anyhow::Ok(Some(found.into_iter().map(|s| s.is_some()).collect()))
+		};
+		match attempt.await {
+			Ok(Some(found)) => return Ok(found),
+			Ok(None) => {},
+			Err(_) => endpoints.drop_endpoint(i).await,
+		}
+		if tokio::time::Instant::now() >= deadline {
+			bail!("the blocks of period {period}'s window were not finalized within {FINALITY_TIMEOUT:?}");
+		}
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	}
 }
 
 fn spawn_printer(c: Arc<Counters>) -> tokio::task::JoinHandle<()> {

@@ -24,11 +24,7 @@
 use arbitrary::Arbitrary;
 use codec::{DecodeLimit, Encode};
 use frame_support::storage::{with_transaction, TransactionOutcome};
-use gridmask_primitives::{
-	reading::SignedReading,
-	seed::PeriodKeys,
-	PeriodIndex, RegionId,
-};
+use gridmask_primitives::{reading::SignedReading, seed::PeriodKeys, PeriodIndex, RegionId};
 use gridmask_runtime::{
 	testing::{self, Chain, METERS_PER_REGION, REGIONS},
 	AccountId, Executive, Runtime, RuntimeCall, UncheckedExtrinsic,
@@ -40,10 +36,7 @@ use sp_runtime::{
 	transaction_validity::{TransactionSource, TransactionValidity, TransactionValidityError},
 	StateVersion,
 };
-use std::{
-	collections::BTreeMap,
-	sync::OnceLock,
-};
+use std::{collections::BTreeMap, sync::OnceLock};
 
 /// The periods whose honest setups are in the prepared state.
 pub const PERIODS: [PeriodIndex; 2] = [1, 2];
@@ -150,13 +143,24 @@ pub enum Mutation {
 	Period(PeriodIndex),
 	Value(u64),
 	Timestamp(u64),
-	PridByte { at: u8, xor: u8 },
-	SignatureByte { at: u8, xor: u8 },
+	PridByte {
+		at: u8,
+		xor: u8,
+	},
+	SignatureByte {
+		at: u8,
+		xor: u8,
+	},
 	/// Another reading's signature or PRID.
 	SignatureOf(u8),
 	PridOf(u8),
 	/// Re-signed with the meter's real key over altered fields (a lying or confused meter).
-	Resigned { genesis_xor: u8, region: Option<RegionId>, period: Option<PeriodIndex>, value: Option<u64> },
+	Resigned {
+		genesis_xor: u8,
+		region: Option<RegionId>,
+		period: Option<PeriodIndex>,
+		value: Option<u64>,
+	},
 }
 
 impl Mutation {
@@ -243,12 +247,7 @@ pub struct Harness<'a> {
 impl<'a> Harness<'a> {
 	/// Call inside `p.ext().execute_with`.
 	pub fn new(p: &'a Prepared) -> Self {
-		Self {
-			p,
-			now: p.now,
-			number: p.number,
-			pending: BTreeMap::new(),
-		}
+		Self { p, now: p.now, number: p.number, pending: BTreeMap::new() }
 	}
 
 	/// Turns `tx` into what the block builder would get, if the pool accepts it.
@@ -302,9 +301,10 @@ impl<'a> Harness<'a> {
 			digest,
 		);
 		Executive::initialize_block(&header);
-		let inherent = UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(
-			pallet_timestamp::Call::set { now: self.now },
-		));
+		let inherent =
+			UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
+				now: self.now,
+			}));
 		Executive::apply_extrinsic(inherent)
 			.expect("the timestamp inherent applies")
 			.expect("the timestamp inherent dispatches");
@@ -342,7 +342,9 @@ impl<'a> Harness<'a> {
 			.p
 			.honest
 			.iter()
-			.map(|h| ((h.reading.payload.region, h.reading.payload.period, h.reading.payload.prid.0), h))
+			.map(|h| {
+				((h.reading.payload.region, h.reading.payload.period, h.reading.payload.prid.0), h)
+			})
 			.collect();
 		for ((region, period), prid, _share) in pallet_readings::Shares::<Runtime>::iter() {
 			if self.p.setups.contains_key(&(region, period)) && self.honest_setup(region, period) {
@@ -365,9 +367,9 @@ impl<'a> Harness<'a> {
 						.honest
 						.iter()
 						.filter(|h| {
-							h.reading.payload.region == *region &&
-								h.reading.payload.period == *period &&
-								!h.share_b
+							h.reading.payload.region == *region
+								&& h.reading.payload.period == *period
+								&& !h.share_b
 						})
 						.map(|h| h.consumption)
 						.sum();
@@ -412,9 +414,9 @@ pub fn check_reading_input(input: &ReadingInput) {
 				}
 				if v.is_ok() {
 					let honest = p.honest.iter().any(|x| {
-						x.reading.payload.prid == r.payload.prid &&
-							x.reading.payload.region == r.payload.region &&
-							x.reading.payload.period == r.payload.period
+						x.reading.payload.prid == r.payload.prid
+							&& x.reading.payload.region == r.payload.region
+							&& x.reading.payload.period == r.payload.period
 					});
 					assert!(honest, "a reading under a PRID no meter holds was accepted");
 				}
@@ -483,7 +485,12 @@ mod tests {
 			Tx::Reading { index: 1, mutation: Mutation::Value(5) },
 			Tx::Reading {
 				index: 2,
-				mutation: Mutation::Resigned { genesis_xor: 1, region: None, period: None, value: None },
+				mutation: Mutation::Resigned {
+					genesis_xor: 1,
+					region: None,
+					period: None,
+					value: None,
+				},
 			},
 		];
 		p.ext().execute_with(|| {

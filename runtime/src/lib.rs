@@ -25,10 +25,10 @@ mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
-#[cfg(test)]
-mod tests;
 #[cfg(feature = "std")]
 pub mod testing;
+#[cfg(test)]
+mod tests;
 
 use sp_runtime::{
 	generic, impl_opaque_keys,

@@ -198,9 +198,7 @@ impl Chain {
 	pub fn seal(&self, period: PeriodIndex) -> BTreeMap<RegionId, PeriodOutcome> {
 		let mut n = 4;
 		let mut now = self.window_open(period) + self.time.window_ms;
-		while REGIONS
-			.iter()
-			.any(|r| pallet_readings::Outcomes::<Runtime>::get(r, period).is_none())
+		while REGIONS.iter().any(|r| pallet_readings::Outcomes::<Runtime>::get(r, period).is_none())
 		{
 			assert!(n < 20, "sealing did not finish");
 			frame_system::Pallet::<Runtime>::set_block_number(n);

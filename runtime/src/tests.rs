@@ -91,18 +91,18 @@ fn committed_client_metadata_is_current() {
 mod readings {
 	use super::*;
 	use crate::{testing::*, Readings, RuntimeOrigin, UncheckedExtrinsic};
-	use sp_core::H256;
-	use std::collections::BTreeMap;
 	use frame_support::{dispatch::GetDispatchInfo, BoundedVec};
 	use gridmask_primitives::{
 		reading::{ReadingPayload, SignedReading},
 		Bf1, Bf1Params, PridKey, RegionId,
 	};
 	use pallet_readings::PeriodOutcome;
+	use sp_core::H256;
 	use sp_runtime::{
 		traits::{Applyable, Checkable},
 		transaction_validity::TransactionValidityError,
 	};
+	use std::collections::BTreeMap;
 
 	/// Applies `r` as a general (unsigned, authorized) transaction with the runtime's full
 	/// extension pipeline, and checks that it paid no fee.
@@ -406,6 +406,100 @@ mod readings {
 			let meter = pallet_meters::Meters::<Runtime>::get(103).unwrap();
 			assert_eq!(meter.faults, 2);
 			assert_eq!(meter.status, pallet_meters::MeterStatus::Active, "below SuspendAfter");
+		});
+	}
+}
+
+/// Inputs the node must refuse before anything is included (the rest of the catalogue is in the
+/// pallets' tests and `scripts/js/badinput.test.mjs`).
+mod bad_input {
+	use super::*;
+	use crate::{testing::*, RuntimeCall, UncheckedExtrinsic};
+	use codec::{Compact, Decode, Encode};
+	use frame_support::traits::{Get, PalletInfoAccess};
+	use sp_runtime::DispatchError;
+
+	/// A reading sent as a *signed* transaction is never authorized: it is included, fails with
+	/// `BadOrigin`, stores nothing, and its sender pays the fee (so it cannot fill blocks for
+	/// free); the meter's own general transaction is then stored, for free.
+	#[test]
+	fn a_signed_reading_pays_and_fails() {
+		ext_for("development").execute_with(|| {
+			let chain = Chain::start();
+			let s = chain.setup(1, 1);
+			chain.publish(&s, &s.bf1);
+			set_now(chain.window_open(1) + 6_000);
+			let r = chain.readings(1, 0, 1, 300)[0];
+			let dave = Dave.to_account_id();
+			let free = || frame_system::Account::<Runtime>::get(&dave).data.free;
+			let before = free();
+			let result = apply(signed_tx(Dave, reading_call(&r), 0)).expect("included");
+			assert_eq!(result.map_err(|e| e.error), Err(DispatchError::BadOrigin));
+			assert!(free() < before, "the signer paid a fee");
+			assert_eq!(pallet_readings::Shares::<Runtime>::iter().count(), 0);
+
+			let issuance = pallet_balances::TotalIssuance::<Runtime>::get();
+			apply(general_tx(reading_call(&r))).expect("authorized").expect("dispatches");
+			assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), issuance, "no fee");
+			assert_eq!(pallet_readings::Shares::<Runtime>::iter().count(), 1);
+		});
+	}
+
+	/// Malformed SCALE bytes never decode into an extrinsic (the pool answers "could not
+	/// decode" without running anything), whatever their length.
+	#[test]
+	fn malformed_extrinsic_bytes_do_not_decode() {
+		ext_for("development").execute_with(|| {
+			let chain = Chain::start();
+			let r = chain.readings(1, 0, 1, 300)[0];
+			let good = general_tx(reading_call(&r)).encode();
+			assert!(UncheckedExtrinsic::decode(&mut &good[..]).is_ok());
+			// Truncated at every length, and with a byte too many.
+			for n in 0..good.len() {
+				assert!(
+					UncheckedExtrinsic::decode(&mut &good[..n]).is_err(),
+					"{n} of {} bytes",
+					good.len()
+				);
+			}
+			let mut long = good.clone();
+			long.push(0);
+			assert!(<UncheckedExtrinsic as codec::DecodeAll>::decode_all(&mut &long[..]).is_err());
+			// An unknown pallet and an unknown call of a known pallet.
+			for call in
+				[vec![0xfe, 0], vec![<crate::Readings as PalletInfoAccess>::index() as u8, 0xfe]]
+			{
+				assert!(RuntimeCall::decode(&mut &call[..]).is_err(), "{call:?}");
+			}
+			// A length prefix far beyond the bytes that follow.
+			let mut bomb = Compact(u32::MAX).encode();
+			bomb.extend_from_slice(&[4, 0x55]);
+			assert!(UncheckedExtrinsic::decode(&mut &bomb[..]).is_err());
+		});
+	}
+
+	/// A batch one item over its bound does not decode: bounded calls are refused before
+	/// validation, so no oversized batch ever reaches a pallet.
+	#[test]
+	fn an_oversized_batch_does_not_decode() {
+		ext_for("development").execute_with(|| {
+			let max = <Runtime as pallet_meters::Config>::MaxRegisterBatch::get();
+			let reg = pallet_meters::MeterRegistration {
+				meter: 1u64,
+				region: 1,
+				owner: Alice.to_account_id(),
+				owner_key: gridmask_primitives::HpkePublicKey([7; 32]),
+			};
+			let encode = |n: u32| {
+				let mut call = vec![<Meters as PalletInfoAccess>::index() as u8, 3];
+				call.extend((0..n).map(|_| reg.clone()).collect::<Vec<_>>().encode());
+				call
+			};
+			assert!(matches!(
+				RuntimeCall::decode(&mut &encode(max)[..]),
+				Ok(RuntimeCall::Meters(pallet_meters::Call::register_meters { .. }))
+			));
+			assert!(RuntimeCall::decode(&mut &encode(max + 1)[..]).is_err());
 		});
 	}
 }

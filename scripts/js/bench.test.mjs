@@ -1,6 +1,7 @@
 // The quick variant of `gridmask bench ingest` (issue 7), so that the benchmark cannot rot: it
 // starts its own fresh dev node, sends a few hundred transfers and readings and must report
-// figures for both workloads. It asserts that the benchmark ran and measured, never a speed
+// figures for both workloads; then the flood run (issue 8): as many valid readings again, each
+// followed by 10 invalid ones, every invalid one refused by name and none included. It asserts that the benchmark ran and measured, never a speed
 // (the figures of a full run are in BENCHMARKS.md).
 //
 // usage: node bench.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
@@ -12,7 +13,7 @@ const N = 300;
 
 step(`gridmask bench ingest: ${N} transfers, then ${N} readings, on a fresh dev node`);
 const { stdout, stderr } = await gridmask(['--json', 'bench', 'ingest', '--readings', String(N),
-  '--transfers', String(N), '--senders', '8']);
+  '--transfers', String(N), '--senders', '8', '--flood', '10']);
 const r = JSON.parse(stdout);
 try {
   assert(r.block_ms > 0 && r.meters >= N / 2, 'the run describes its node and meters');
@@ -30,10 +31,21 @@ try {
   assert(r.transfers.finalized === N, 'every transfer finalized');
   assert(r.readings.finalized + r.readings.unsent === N, 'every reading sent was finalized');
   assert(r.reading_crypto_us > 0 && r.ratio > 0, 'the crypto baseline and the ratio');
+  const f = r.flood;
+  assert(f && f.valid === N && f.invalid === 10 * N, `flood: ${N} valid and ${10 * N} invalid readings`);
+  const refused = Object.entries(f.run.refused);
+  assert(refused.reduce((a, [, n]) => a + n, 0) === f.invalid,
+    `every invalid reading refused: ${JSON.stringify(f.run.refused)}`);
+  assert(refused.every(([why]) => /NotInFilter|BadSignature|DuplicatePrid/.test(why)),
+    `refused by name: ${JSON.stringify(f.run.refused)}`);
+  assert(f.invalid_included === 0, 'no invalid reading included');
+  assert(f.run.finalized + f.run.unsent === N, 'every valid reading sent under the flood was finalized');
+  assert(f.vs_baseline > 0, 'valid throughput under the flood against the baseline');
 } catch (e) {
   console.error(stderr);
   console.error(JSON.stringify(r, null, 1));
   throw e;
 }
-step(`ratio ${r.ratio.toFixed(2)}; reading CPU ${r.reading_cpu_over_crypto.toFixed(1)} × its crypto`);
+step(`ratio ${r.ratio.toFixed(2)}; reading CPU ${r.reading_cpu_over_crypto.toFixed(1)} × its crypto; `
+  + `valid readings under 10× invalid: ${r.flood.vs_baseline.toFixed(2)} × baseline`);
 step('bench test passed');

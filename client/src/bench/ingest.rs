@@ -84,6 +84,9 @@ pub struct IngestOptions {
 	pub node_args: Vec<String>,
 	/// Where the node's base path, log and the KGC store go.
 	pub work_dir: PathBuf,
+	/// If not 0: after the readings, a flood run in the next period: as many valid readings
+	/// again, each followed by this many invalid ones (see [`Flood`]).
+	pub flood: usize,
 }
 
 /// Latency percentiles, milliseconds.
@@ -160,6 +163,9 @@ pub struct Workload {
 	pub sustained_per_s: f64,
 	/// Finalized items ÷ (last finalization − first submission).
 	pub end_to_end_per_s: f64,
+	/// Included items ÷ (last inclusion − first submission): how fast the chain took what was
+	/// offered (the flood run's measure).
+	pub included_per_s: f64,
 	/// Submission → seen in a best block.
 	pub inclusion: Latency,
 	/// Submission → seen finalized.
@@ -177,6 +183,9 @@ pub struct Workload {
 	pub build_us_per_item: f64,
 	/// Normal-class weight per item over those blocks, µs (the chain's charge).
 	pub weight_us_per_item: f64,
+	/// Which items were included, by index.
+	#[serde(skip)]
+	pub included_items: Vec<bool>,
 }
 
 /// The whole run.
@@ -202,8 +211,34 @@ pub struct IngestReport {
 	pub reading_cpu_over_crypto: f64,
 	/// `readings.sustained_per_s / transfers.sustained_per_s`.
 	pub ratio: f64,
+	/// The flood run, if asked for.
+	pub flood: Option<Flood>,
 	/// Where the node log and the store are.
 	pub work_dir: String,
+}
+
+/// Valid readings under a flood of invalid ones: the same number of valid readings as the
+/// readings workload (the baseline, on the same node), each followed by `ratio` invalid ones
+/// on the same connections: alternately a random PRID with a random signature (refused as
+/// `NotInFilter`, before any signature check) and a valid reading of the period with its
+/// value altered (`BadSignature`, the dearest refusal, or `DuplicatePrid` once the original
+/// is in).
+#[derive(Clone, Debug, Serialize)]
+pub struct Flood {
+	/// Invalid readings per valid one.
+	pub ratio: usize,
+	/// The period of the flood run.
+	pub period: PeriodIndex,
+	/// Valid readings sent.
+	pub valid: usize,
+	/// Invalid readings sent.
+	pub invalid: usize,
+	/// Items of the run that were included but are not one of the valid readings (must be 0).
+	pub invalid_included: usize,
+	/// The run (its `refused` are the invalid readings' refusals, by reason).
+	pub run: Workload,
+	/// Valid readings included per second under the flood ÷ without it (`included_per_s`).
+	pub vs_baseline: f64,
 }
 
 /// Per pre-signed item: when it was submitted, seen included and seen finalized.
@@ -303,42 +338,10 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 		transfer_report.finalized, transfer_report.sustained_per_s
 	));
 
-	// Readings of the first set-up period whose window is still a few seconds away.
+	let (period, end, signed, readings) =
+		period_readings(&chain, &kgc_key, &store, &setup.periods, opts.readings, 3_000).await?;
 	let time = chain.time().await?.started()?;
-	let mut periods = setup.periods.clone();
-	let now = chain.time().await?.now_ms;
-	let period = loop {
-		if let Some(&p) =
-			periods.iter().find(|&&p| time.period_end(p).is_some_and(|e| e > now + 3_000))
-		{
-			break p;
-		}
-		periods = kgc::setup(&chain, &kgc_key, &store, PeriodSelection::Next(1)).await?.periods;
-	};
-	let end = time.period_end(period).context("period end")?;
 	let kgc_store = store.load_kgc()?;
-	let genesis = chain.genesis();
-	let mut rng = rand::thread_rng();
-	let mut signed: Vec<SignedReading> = Vec::with_capacity(opts.readings);
-	for m in &kgc_store.meters {
-		let keys = m.secret().cycle_seeds(time.cycle_of(period)).period_keys(time.leaf_of(period));
-		let pair = meter_readings(
-			&keys,
-			sp_core::H256(genesis.0),
-			m.region,
-			period,
-			rng.gen_range(50..2_000),
-			rng.gen(),
-			[end; 2],
-		);
-		signed.extend(pair);
-	}
-	signed.truncate(opts.readings);
-	let at = chain.api.at_current_block().await?;
-	let readings: Vec<Vec<u8>> = signed
-		.iter()
-		.map(|r| chain::reading_tx_at(&at, r).map(|t| t.into_encoded()))
-		.collect::<Result<_>>()?;
 	let crypto_us = reading_crypto_us(&kgc_store, &signed, &time, period)?;
 	say(&format!(
 		"{} readings of period {period} signed; waiting for its window (chain time {} s before it)",
@@ -388,6 +391,30 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 		);
 	}
 
+	let flood = if opts.flood > 0 {
+		let f = flood(
+			&chain,
+			&kgc_key,
+			&store,
+			&setup.periods,
+			end,
+			&conns,
+			&node,
+			&limits,
+			opts,
+			block_ms,
+			&reading_report,
+		)
+		.await?;
+		say(&format!(
+			"flood: {} valid + {} invalid readings; valid included {:.0}/s = {:.2} × baseline",
+			f.valid, f.invalid, f.run.included_per_s, f.vs_baseline
+		));
+		Some(f)
+	} else {
+		None
+	};
+
 	let mut transfers = transfer_report;
 	let mut readings = reading_report;
 	for w in [&mut transfers, &mut readings] {
@@ -404,9 +431,118 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 		reading_cpu_over_crypto: readings.node_cpu_us_per_item_net / crypto_us.max(1e-9),
 		reading_crypto_us: crypto_us,
 		ratio,
+		flood,
 		transfers,
 		readings,
 		work_dir: opts.work_dir.display().to_string(),
+	})
+}
+
+/// Meter readings of the first set-up period whose window opens more than `ahead_ms` after
+/// the chain's time (a new setup is published if none is left): (period, window start,
+/// readings, their general transactions).
+async fn period_readings(
+	chain: &Chain,
+	kgc_key: &subxt_signer::sr25519::Keypair,
+	store: &StoreDir,
+	set_up: &[PeriodIndex],
+	n: usize,
+	ahead_ms: u64,
+) -> Result<(PeriodIndex, u64, Vec<SignedReading>, Vec<Vec<u8>>)> {
+	let time = chain.time().await?.started()?;
+	let mut periods = set_up.to_vec();
+	let now = chain.time().await?.now_ms;
+	let period = loop {
+		if let Some(&p) =
+			periods.iter().find(|&&p| time.period_end(p).is_some_and(|e| e > now + ahead_ms))
+		{
+			break p;
+		}
+		periods = kgc::setup(chain, kgc_key, store, PeriodSelection::Next(1)).await?.periods;
+	};
+	let end = time.period_end(period).context("period end")?;
+	let kgc_store = store.load_kgc()?;
+	let genesis = chain.genesis();
+	let mut rng = rand::thread_rng();
+	let mut signed: Vec<SignedReading> = Vec::with_capacity(n);
+	for m in &kgc_store.meters {
+		let keys = m.secret().cycle_seeds(time.cycle_of(period)).period_keys(time.leaf_of(period));
+		let pair = meter_readings(
+			&keys,
+			sp_core::H256(genesis.0),
+			m.region,
+			period,
+			rng.gen_range(50..2_000),
+			rng.gen(),
+			[end; 2],
+		);
+		signed.extend(pair);
+	}
+	signed.truncate(n);
+	let at = chain.api.at_current_block().await?;
+	let txs = signed
+		.iter()
+		.map(|r| chain::reading_tx_at(&at, r).map(|t| t.into_encoded()))
+		.collect::<Result<_>>()?;
+	Ok((period, end, signed, txs))
+}
+
+/// The flood run (see [`Flood`]) in the first set-up period after `after_ms`.
+#[allow(clippy::too_many_arguments)]
+async fn flood(
+	chain: &Chain,
+	kgc_key: &subxt_signer::sr25519::Keypair,
+	store: &StoreDir,
+	set_up: &[PeriodIndex],
+	after_ms: u64,
+	conns: &[RpcClient],
+	node: &DevNode,
+	limits: &Limits,
+	opts: &IngestOptions,
+	block_ms: u64,
+	baseline: &Workload,
+) -> Result<Flood> {
+	let ahead = after_ms.saturating_sub(chain.time().await?.now_ms) + 3_000;
+	let (period, end, signed, valid) =
+		period_readings(chain, kgc_key, store, set_up, opts.readings, ahead).await?;
+	let at = chain.api.at_current_block().await?;
+	let mut rng = rand::thread_rng();
+	let mut items = Vec::with_capacity(valid.len() * (opts.flood + 1));
+	let mut invalid = 0;
+	for (k, (r, tx)) in signed.iter().zip(&valid).enumerate() {
+		items.push(tx.clone());
+		for j in 0..opts.flood {
+			let mut bad = *r;
+			if (k + j) % 2 == 0 {
+				rng.fill(&mut bad.payload.prid.0[..]);
+				rng.fill(&mut bad.signature.0[..]);
+			} else {
+				bad = signed[(k + j) % signed.len()];
+				bad.payload.value ^= 1 + j as u64;
+			}
+			items.push(chain::reading_tx_at(&at, &bad)?.into_encoded());
+			invalid += 1;
+		}
+	}
+	while best_now_ms(chain).await? < end {
+		tokio::time::sleep(Duration::from_millis(200)).await;
+	}
+	let run = workload("flood", &items, conns, node, chain, limits, opts, block_ms, true).await?;
+	// Every (opts.flood + 1)-th item is a valid one.
+	let invalid_included = run
+		.included_items
+		.iter()
+		.enumerate()
+		.filter(|(i, &inc)| inc && i % (opts.flood + 1) != 0)
+		.count();
+	Ok(Flood {
+		ratio: opts.flood,
+		period,
+		valid: valid.len(),
+		invalid,
+		invalid_included,
+		vs_baseline: run.included_per_s / baseline.included_per_s.max(1e-9),
+		run,
 	})
 }
 
@@ -600,6 +736,7 @@ async fn workload(
 		pool_full_retries: retries.load(Ordering::SeqCst),
 		dropped,
 		included: tracks.iter().filter(|t| t.included.is_some()).count(),
+		included_items: tracks.iter().map(|t| t.included.is_some()).collect(),
 		finalized: tracks.iter().filter(|t| t.finalized.is_some()).count(),
 		node_cpu_s: cpu,
 		wall_s,
@@ -618,6 +755,11 @@ async fn workload(
 	if let (Some(a), f) = (first_submit, report.finalized) {
 		let span = last_final.saturating_duration_since(a).as_secs_f64();
 		report.end_to_end_per_s = if span > 0.0 { f as f64 / span } else { 0.0 };
+	}
+	let last_included = tracks.iter().filter_map(|t| t.included).max();
+	if let (Some(a), Some(b)) = (first_submit, last_included) {
+		let span = b.saturating_duration_since(a).as_secs_f64();
+		report.included_per_s = if span > 0.0 { report.included as f64 / span } else { 0.0 };
 	}
 
 	// Block fills, with the weight the chain recorded for each.
@@ -997,6 +1139,29 @@ pub fn print(r: &IngestReport) {
 		 test, in this process)",
 		r.readings.node_cpu_us_per_item_net, r.reading_cpu_over_crypto, r.reading_crypto_us
 	);
+	if let Some(f) = &r.flood {
+		println!(
+			"flood (period {}): {} valid readings, each followed by {} invalid ({} in all):",
+			f.period, f.valid, f.ratio, f.invalid
+		);
+		for (reason, n) in &f.run.refused {
+			println!("  refused {n}: {reason}");
+		}
+		println!(
+			"  valid included {} of {}, finalized {}; invalid included {}; node CPU {:.2} s over \
+			 {:.1} s",
+			f.run.included,
+			f.valid,
+			f.run.finalized,
+			f.invalid_included,
+			f.run.node_cpu_s,
+			f.run.wall_s
+		);
+		println!(
+			"  valid readings included per second: {:.0} under the flood ÷ {:.0} without = {:.2}",
+			f.run.included_per_s, r.readings.included_per_s, f.vs_baseline
+		);
+	}
 	println!(
 		"ratio readings/s ÷ transfers/s (sustained, finalized): {:.0} / {:.0} = {:.2}",
 		r.readings.sustained_per_s, r.transfers.sustained_per_s, r.ratio

@@ -710,8 +710,11 @@ pub mod pallet {
 		///
 		/// Sent as a general (unsigned-style, no account) transaction: the runtime's
 		/// `frame_system::AuthorizeCall` extension runs [`Pallet::check_reading`], which refuses
-		/// with the `InvalidTransaction::Custom` codes of [`ReadingRejection`]. Free
-		/// (`Pays::No`). Stores the share and adds it to the period's accumulator.
+		/// with the `InvalidTransaction::Custom` codes of [`ReadingRejection`]. Free for the
+		/// meter: a general transaction has no account to charge. The call is `Pays::Yes` so
+		/// that a *signed* copy, which is never authorized and fails with `BadOrigin`, costs
+		/// its sender the fee instead of filling blocks for free. Stores the share and adds it
+		/// to the period's accumulator.
 		///
 		/// The dispatch origin must be `Authorized` (i.e. the authorization passed).
 		///
@@ -720,7 +723,7 @@ pub mod pallet {
 		/// - [`Error::DuplicatePrid`]: a share under `prid` is already stored (cannot happen
 		///   after authorization in the same state; defence in depth).
 		#[pallet::call_index(2)]
-		#[pallet::weight((T::WeightInfo::submit_reading(), DispatchClass::Normal, Pays::No))]
+		#[pallet::weight((T::WeightInfo::submit_reading(), DispatchClass::Normal, Pays::Yes))]
 		#[pallet::authorize(Self::authorize_submit_reading)]
 		pub fn submit_reading(
 			origin: OriginFor<T>,

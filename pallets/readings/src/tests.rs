@@ -378,7 +378,9 @@ fn submit_reading_is_free_and_charges_the_authorization() {
 		let ms = meters(1, 3);
 		let r = readings_of(&ms[0], 1, 1, 1);
 		let info = general(reading_call(&r[0])).get_dispatch_info();
-		assert_eq!(info.pays_fee, Pays::No);
+		// `Pays::Yes` charges signed senders only; a general transaction has no payer (the
+		// runtime test `a_signed_reading_pays_and_fails` checks both with real fees).
+		assert_eq!(info.pays_fee, Pays::Yes);
 		assert_eq!(info.call_weight, <() as WeightInfo>::submit_reading());
 		assert_eq!(info.extension_weight, <() as WeightInfo>::authorize_submit_reading());
 	});

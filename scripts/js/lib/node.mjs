@@ -62,13 +62,12 @@ export async function startNode(opts, workDir) {
     ...(opts.bootnodes ?? []).flatMap((b) => ['--bootnodes', b]),
     ...(opts.extra ?? []),
   ];
-  const fd = openSync(log, 'a');
-  const proc = spawn(nodeBinary(), args, { stdio: ['ignore', fd, fd] });
   const node = {
-    name: opts.name, proc, p2pPort, rpcPort, promPort, log,
+    name: opts.name, proc: null, p2pPort, rpcPort, promPort, log,
     ws: `ws://127.0.0.1:${rpcPort}`,
     exited: null,
     async stop() {
+      const proc = node.proc;
       if (node.exited) return;
       proc.kill('SIGINT');
       const done = await Promise.race([
@@ -77,8 +76,20 @@ export async function startNode(opts, workDir) {
       ]);
       if (!done) proc.kill('SIGKILL');
     },
+    /** Start the stopped node again: same data, keys and ports. */
+    restart() {
+      if (!node.exited) throw new Error(`${node.name} is running`);
+      launch();
+    },
   };
-  proc.once('exit', (code, signal) => { node.exited = { code, signal }; });
+  const launch = () => {
+    const fd = openSync(log, 'a');
+    const proc = spawn(nodeBinary(), args, { stdio: ['ignore', fd, fd] });
+    node.proc = proc;
+    node.exited = null;
+    proc.once('exit', (code, signal) => { node.exited = { code, signal }; });
+  };
+  launch();
   return node;
 }
 
