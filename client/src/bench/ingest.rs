@@ -218,8 +218,8 @@ pub struct IngestReport {
 }
 
 /// Valid readings under a flood of invalid ones: the same number of valid readings as the
-/// readings workload (the baseline, on the same node), each followed by `ratio` invalid ones
-/// on the same connections: alternately a random PRID with a random signature (refused as
+/// readings workload (the baseline, on the same node), and `ratio` invalid ones per valid one,
+/// sent at the same time over other connections (as an attacker's would be): alternately a random PRID with a random signature (refused as
 /// `NotInFilter`, before any signature check) and a valid reading of the period with its
 /// value altered (`BadSignature`, the dearest refusal, or `DuplicatePrid` once the original
 /// is in).
@@ -329,9 +329,19 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 	say(&format!("{} senders funded, {} transfers signed", senders.len(), transfers.len()));
 
 	let conns = connect_many(&node.url, opts.connections).await?;
-	let transfer_report =
-		workload("transfers", &transfers, &conns, &node, &chain, &limits, opts, block_ms, false)
-			.await?;
+	let transfer_report = workload(
+		"transfers",
+		&transfers,
+		None,
+		&conns,
+		&node,
+		&chain,
+		&limits,
+		opts,
+		block_ms,
+		false,
+	)
+	.await?;
 	drop(transfers);
 	say(&format!(
 		"transfers: {} finalized, {:.0}/s sustained",
@@ -359,7 +369,7 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 	}
 	let idle_cpu = (node.cpu_seconds()? - idle_cpu0) / idle_t.elapsed().as_secs_f64().max(1e-3);
 	let reading_report =
-		workload("readings", &readings, &conns, &node, &chain, &limits, opts, block_ms, true)
+		workload("readings", &readings, None, &conns, &node, &chain, &limits, opts, block_ms, true)
 			.await?;
 
 	// The chain applied what it included.
@@ -527,7 +537,26 @@ async fn flood(
 	while best_now_ms(chain).await? < end {
 		tokio::time::sleep(Duration::from_millis(200)).await;
 	}
-	let run = workload("flood", &items, conns, node, chain, limits, opts, block_ms, true).await?;
+	// Meters and the attacker do not share connections: valid readings go over half of the
+	// connections, invalid ones over the other half (lane `l` uses connection `l % conns`).
+	let lanes = conns.len() * IN_FLIGHT_PER_CONNECTION;
+	let honest_conn = |l: usize| conns.len() < 2 || l % conns.len() < conns.len() / 2;
+	let (valid_lanes, flood_lanes): (Vec<usize>, Vec<usize>) =
+		(0..lanes).partition(|&l| honest_conn(l));
+	let mut plan = vec![Vec::new(); lanes];
+	let (mut v, mut f) = (0, 0);
+	for i in 0..items.len() {
+		if i % (opts.flood + 1) == 0 || flood_lanes.is_empty() {
+			plan[valid_lanes[v % valid_lanes.len()]].push(i);
+			v += 1;
+		} else {
+			plan[flood_lanes[f % flood_lanes.len()]].push(i);
+			f += 1;
+		}
+	}
+	let run =
+		workload("flood", &items, Some(plan), conns, node, chain, limits, opts, block_ms, true)
+			.await?;
 	// Every (opts.flood + 1)-th item is a valid one.
 	let invalid_included = run
 		.included_items
@@ -634,6 +663,7 @@ async fn connect_many(url: &str, n: usize) -> Result<Vec<RpcClient>> {
 async fn workload(
 	name: &str,
 	items: &[Vec<u8>],
+	plan: Option<Vec<Vec<usize>>>,
 	conns: &[RpcClient],
 	node: &DevNode,
 	chain: &Chain,
@@ -668,17 +698,21 @@ async fn workload(
 	// out-of-order ("future") transactions and silently evicts the rest, after which every
 	// later nonce of that sender is stuck (seen with 64 senders × 250 nonces). Readings need
 	// no order.
-	let lanes = if readings { conns.len() * IN_FLIGHT_PER_CONNECTION } else { opts.senders };
-	let lanes = lanes.clamp(1, items.len().max(1));
+	// Lane `l` sends `plan[l]` (default: items l, l + lanes, …) over connection `l % conns`.
+	let plan = plan.unwrap_or_else(|| {
+		let lanes = if readings { conns.len() * IN_FLIGHT_PER_CONNECTION } else { opts.senders };
+		let lanes = lanes.clamp(1, items.len().max(1));
+		(0..lanes).map(|l| (l..items.len()).step_by(lanes).collect()).collect()
+	});
+	let lanes = plan.len();
 	let stalled = tokio::spawn(stall_watch(board.clone(), block_ms));
-	let sends = futures::stream::iter(0..lanes)
-		.map(|lane| {
+	let sends = futures::stream::iter(plan.iter().enumerate())
+		.map(|(lane, mine)| {
 			let (board, refused, retries, unsent, hexes) =
 				(board.clone(), refused.clone(), retries.clone(), unsent.clone(), &hexes);
 			let rpc = conns[lane % conns.len()].clone();
 			async move {
-				let mut i = lane;
-				while i < hexes.len() {
+				for (k, &i) in mine.iter().enumerate() {
 					let sent = submit(
 						&rpc, &hexes[i], i, &board, &refused, &retries, &unsent, opts, readings,
 					)
@@ -686,14 +720,13 @@ async fn workload(
 					if !sent {
 						// The rest of a transfer lane would be out of order; a stopped run
 						// sends nothing more.
-						let rest = (i + lanes..hexes.len()).step_by(lanes).count();
+						let rest = mine.len() - k - 1;
 						if rest > 0 && (board.stop.load(Ordering::SeqCst) || !readings) {
 							unsent.fetch_add(rest, Ordering::SeqCst);
 							board.outstanding.fetch_sub(rest, Ordering::SeqCst);
 							break;
 						}
 					}
-					i += lanes;
 				}
 			}
 		})
