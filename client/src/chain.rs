@@ -200,6 +200,20 @@ impl Chain {
 		Ok(out)
 	}
 
+	/// Whether a share is stored under `prid` in the node's *best* block (not yet final).
+	pub async fn share_at_best(
+		&self,
+		region: RegionId,
+		period: PeriodIndex,
+		prid: Prid,
+	) -> Result<bool> {
+		let hash: subxt::utils::H256 =
+			self.rpc.request("chain_getBlockHash", subxt::rpcs::rpc_params![]).await?;
+		let at = self.api.at_block(hash).await?;
+		let api = runtime::runtime_apis().readings_api().share(region, period, ChainPrid(prid.0));
+		Ok(at.runtime_apis().call(api).await?.is_some())
+	}
+
 	/// Builds the general (unsigned, authorized) transaction of one reading: extension
 	/// format v5, no signature, immortal, nonce 0, no tip — the meter has no account.
 	pub async fn reading_tx(&self, r: &SignedReading) -> Result<ReadingTx> {

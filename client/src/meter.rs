@@ -68,6 +68,9 @@ pub struct RunReport {
 	pub missing: u64,
 	/// Submissions retried on another endpoint, plus endpoints found down and skipped.
 	pub failovers: u64,
+	/// Accepted shares sent again because no best block held them a slot later (the node
+	/// that accepted one may have stopped before passing it on).
+	pub resent: u64,
 	/// Every meter's true consumption (Wh) per period, for checking aggregates in tests.
 	pub consumption: Vec<(MeterId, RegionId, PeriodIndex, u64)>,
 	/// Every share.
@@ -88,6 +91,8 @@ struct Counters {
 	accepted: AtomicU64,
 	rejected: AtomicU64,
 	failovers: AtomicU64,
+	/// Accepted shares sent again because no best block held them yet.
+	resent: AtomicU64,
 }
 
 /// The endpoints a meter may use, in preference order; a failed one is skipped until the
@@ -231,9 +236,14 @@ pub async fn run(
 				let (endpoints, counters, report) =
 					(endpoints.clone(), counters.clone(), report.clone());
 				let meter = c.meter;
+				let resend_until = open + time.window_ms - slot;
 				tasks.push(tokio::spawn(async move {
 					sleep_until_ms(at).await;
-					if let Err(reason) = send(&endpoints, &r, &counters).await {
+					let sent = match send(&endpoints, &r, &counters).await {
+						Ok(()) => confirm(&endpoints, &r, &counters, slot, resend_until).await,
+						Err(reason) => Err(reason),
+					};
+					if let Err(reason) = sent {
 						let mut rep = report.lock().await;
 						*rep.rejected.entry(reason.clone()).or_default() += 1;
 						rep.shares.push(ShareRecord {
@@ -293,6 +303,7 @@ pub async fn run(
 	let mut rep = report.lock().await.clone();
 	rep.failovers =
 		counters.failovers.load(Ordering::Relaxed) + endpoints.skipped.load(Ordering::Relaxed);
+	rep.resent = counters.resent.load(Ordering::Relaxed);
 	Ok(rep)
 }
 
@@ -314,8 +325,49 @@ pub fn readings_of(
 
 /// Sends one share to the first live endpoint; on a connection failure, to the next. Returns
 /// the rejection reason if the chain refuses it.
+/// After a node accepted `r`: until it is in a best block, sends it again every slot, to any
+/// live endpoint, up to `until` (one slot before the window closes). The node that accepted
+/// it may stop before passing it on (its pool dies with it); a copy still in some pool is
+/// answered "already imported", and one already stored `DuplicatePrid`, both fine.
+async fn confirm(
+	endpoints: &Endpoints,
+	r: &SignedReading,
+	counters: &Counters,
+	slot: u64,
+	until: u64,
+) -> Result<(), String> {
+	let p = &r.payload;
+	while unix_ms() + slot < until {
+		tokio::time::sleep(Duration::from_millis(slot)).await;
+		if let Some((i, chain)) = endpoints.get(0).await {
+			match chain.share_at_best(p.region, p.period, p.prid).await {
+				Ok(true) => return Ok(()),
+				Ok(false) => {},
+				Err(_) => endpoints.drop_endpoint(i).await,
+			}
+		}
+		counters.resent.fetch_add(1, Ordering::Relaxed);
+		match send_once(endpoints, r, counters).await {
+			// Not a new acceptance: the live count stays one per share.
+			Ok(()) => _ = counters.accepted.fetch_sub(1, Ordering::Relaxed),
+			Err(reason) if reason == "DuplicatePrid" => return Ok(()),
+			Err(reason) => return Err(reason),
+		}
+	}
+	Ok(())
+}
+
 async fn send(endpoints: &Endpoints, r: &SignedReading, counters: &Counters) -> Result<(), String> {
 	counters.submitted.fetch_add(1, Ordering::Relaxed);
+	send_once(endpoints, r, counters).await
+}
+
+/// One submission of `r`, failing over between endpoints.
+async fn send_once(
+	endpoints: &Endpoints,
+	r: &SignedReading,
+	counters: &Counters,
+) -> Result<(), String> {
 	let mut from = 0;
 	let mut not_open_retries = 0;
 	for _attempt in 0..(2 * endpoints.urls.len() + 6) {

@@ -514,4 +514,41 @@ mod tests {
 			}
 		});
 	}
+
+	/// Signed calls go through signature, nonce and fee checks and dispatch with their role:
+	/// the KGC's (Bob) two calls in one block both apply, the same call by Dave is included
+	/// and fails (`BadOrigin`), and garbage call bytes are dropped before the pool.
+	#[test]
+	fn signed_calls_dispatch_with_their_signers_role() {
+		let p = prepared();
+		let create = |region: u32| {
+			RuntimeCall::Meters(pallet_meters::Call::create_region {
+				region,
+				name: Default::default(),
+				aggregators: Default::default(),
+			})
+			.encode()
+		};
+		p.ext().execute_with(|| {
+			let mut h = Harness::new(p);
+			let dave = sp_keyring::Sr25519Keyring::Dave.to_account_id();
+			h.block(&Block {
+				skip_slots: 0,
+				txs: vec![
+					Tx::Signed { signer: 1, call: create(7) },
+					Tx::Signed { signer: 1, call: create(8) },
+					Tx::Signed { signer: 3, call: create(9) },
+					Tx::Signed { signer: 1, call: vec![0xff, 0x00, 0x01] },
+				],
+			});
+			assert!(pallet_meters::Regions::<Runtime>::contains_key(7));
+			assert!(pallet_meters::Regions::<Runtime>::contains_key(8));
+			assert!(!pallet_meters::Regions::<Runtime>::contains_key(9));
+			assert_eq!(
+				frame_system::Pallet::<Runtime>::account_nonce(&dave),
+				1,
+				"Dave's call was included"
+			);
+		});
+	}
 }

@@ -142,11 +142,18 @@ async function main() {
 
     step('the meter run ends: every share included, every included share finalized');
     const run = await meterRun.done;
-    const report = JSON.parse(run.stdout);
+    writeFileSync(join(dir, 'meter-run.json'), run.stdout);
+    writeFileSync(join(dir, 'meter-run.err'), run.stderr);
+    let report;
+    try { report = JSON.parse(run.stdout); } catch {
+      throw new Error(`meter run (exit ${run.code}) printed no report: ${run.stderr.slice(-2000)}`);
+    }
     const total = 8 * 2 * PERIODS;
-    assert(run.code === 0, `meter run succeeded: ${run.stderr.slice(-2000)}`);
+    const lost = report.shares.filter((x) => x.status !== 'included');
     assert(report.submitted === total && report.included === total && report.missing === 0,
-      `all ${total} shares included (${report.submitted}/${report.included}, missing ${report.missing}, rejected ${JSON.stringify(report.rejected)})`);
+      `all ${total} shares included (${report.submitted}/${report.included}, missing ${report.missing}, `
+      + `rejected ${JSON.stringify(report.rejected)}): ${JSON.stringify(lost)}`);
+    assert(run.code === 0, `meter run succeeded: ${run.stderr.slice(-2000)}`);
     assert(report.failovers > 0, `meters failed over (${report.failovers})`);
     const finHash = await api.rpc.chain.getFinalizedHead();
     const at = await api.at(finHash);
@@ -174,6 +181,7 @@ async function main() {
         .map((p) => [p, mon.lag(p)])),
       recovery_s,
       failovers: report.failovers,
+      resent: report.resent,
       shares: total,
     };
     console.log(`figures ${JSON.stringify(figures)}`);
