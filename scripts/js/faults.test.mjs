@@ -9,7 +9,8 @@
 // 4. Both periods fault (2 of 3 meters' shares); the worker derives the PRIDs, finds the
 //    absent ones, computes Z' and submits a signed resolution; the runtime re-hashes T and seals
 //    each period with Σ consumption of the meters that reported.
-// 5. Each period is priced from the tariff; meter 1002's fault count is 2, still Active.
+// 5. Each period is priced from the tariff; meter 1002's fault count is the number of
+//    resolutions naming it (the two periods, and any later set-up period already resolved), still Active.
 // 6. The CC overrides one price (`cc price`); the price series shows the override.
 //
 // usage: node faults.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
@@ -91,8 +92,21 @@ async function main() {
       const [[, price]] = await api.call.pricingApi.priceSeries(1, p, p);
       assert(price.price.toBigInt() === PRICE && price.source.isTariff, `priced ${price.price} by the tariff`);
     }
-    const meter = (await api.query.meters.meters(SILENT)).unwrap();
-    assert(meter.faults.toNumber() === 2 && meter.status.isActive, `meter ${SILENT}: 2 faults, active (${meter.toString()})`);
+    // The setups cover more periods than the meters report (so the tariff's first period is
+    // among them); those later periods fault and resolve too, and every meter is absent in
+    // them. So count, at one block, the resolutions naming the meter: its fault count must
+    // equal them, and the two periods under test must be among them.
+    const at = await api.at(await api.rpc.chain.getBlockHash());
+    const named = [];
+    for (const p of setup.periods) {
+      const f = await at.query.faults.faults(1, p);
+      if (f.isSome && f.unwrap().status.isResolved
+        && f.unwrap().status.asResolved.absentMeters.some((m) => m.toNumber() === SILENT)) named.push(p);
+    }
+    const meter = (await at.query.meters.meters(SILENT)).unwrap();
+    assert(periods.every((p) => named.includes(p)), `periods ${periods} name meter ${SILENT} (${named})`);
+    assert(meter.faults.toNumber() === named.length && meter.status.isActive,
+      `meter ${SILENT}: ${named.length} faults (periods ${named}), active (${meter.toString()})`);
 
     step('the CC overrides a price');
     const over = await gridmaskJson([...url, 'cc', 'price', '--region', '1', '--period', String(periods[1]), '--price', '333']);
