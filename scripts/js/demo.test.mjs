@@ -113,7 +113,8 @@ async function main() {
       `exactly the misstated line is named: ${JSON.stringify(v.problems)}`);
 
     step('status shows bills and faults');
-    const st = await gridmaskJson([...url, 'status', '--last', '12']);
+    // Far enough back to reach the faulted periods however long the steps above took.
+    const st = await gridmaskJson([...url, 'status', '--last', '40']);
     assert(st.bills.some((b) => b.cycle === cycle && b.acknowledged === 1 && b.corrected >= 3), `bills in status: ${JSON.stringify(st.bills)}`);
     assert(st.regions.some((r) => r.periods.some((p) => p.fault && p.fault.startsWith('resolved'))), 'a resolved fault in status');
 

@@ -737,7 +737,8 @@ async fn workload(
 	let dropped = board.dropped.load(Ordering::SeqCst);
 
 	// Wait for finality of everything accepted (a reading left in the pool when its window
-	// closes is dropped: stop waiting 5 blocks after the last finalization that brought news).
+	// closes is dropped: stop waiting 10 blocks after the last finalization that brought news;
+	// a slow finality round on a loaded machine can take several).
 	let mut last_progress = (board.finalized.load(Ordering::SeqCst), Instant::now());
 	loop {
 		let f = board.finalized.load(Ordering::SeqCst);
@@ -746,7 +747,7 @@ async fn workload(
 		}
 		if f != last_progress.0 {
 			last_progress = (f, Instant::now());
-		} else if last_progress.1.elapsed() > Duration::from_millis(5 * block_ms) {
+		} else if last_progress.1.elapsed() > Duration::from_millis(10 * block_ms) {
 			break;
 		}
 		if watcher.is_finished() {
