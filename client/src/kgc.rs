@@ -215,10 +215,11 @@ pub async fn setup(
 	which: PeriodSelection,
 ) -> Result<SetupReport> {
 	let store = dir.load_kgc()?;
-	let time = chain.time().await?.started()?;
+	let clock = chain.time().await?;
+	let time = clock.started()?;
 	// The finalized time lags the clock the next blocks will carry by a finality round or two,
 	// so a margin measured from it alone can be too short on a slow network.
-	let now = chain.time().await?.now_ms.max(crate::meter::unix_ms());
+	let now = clock.now_ms.max(crate::meter::unix_ms());
 	// A setup must be complete before the window opens; leave time for the transactions.
 	let margin_ms = 2 * time.period_ms.min(30_000);
 	let periods: Vec<PeriodIndex> = match which {

@@ -12,6 +12,7 @@ use gridmask_primitives::{
 	reading::meter_readings, time::TimeParams, MasterSecret, MeterId, PeriodIndex, Prid, RegionId,
 	SignedReading,
 };
+use pallet_readings::ReadingRejection;
 use rand::Rng;
 use serde::Serialize;
 use std::{
@@ -350,8 +351,8 @@ async fn confirm(
 		match send_once(endpoints, r, counters).await {
 			// Not a new acceptance: the live count stays one per share.
 			Ok(()) => _ = counters.accepted.fetch_sub(1, Ordering::Relaxed),
-			Err(reason) if reason == "DuplicatePrid" => return Ok(()),
-			Err(reason) if reason == "WindowClosed" => return Err(reason),
+			Err(reason) if reason == ReadingRejection::DuplicatePrid.name() => return Ok(()),
+			Err(reason) if reason == ReadingRejection::WindowClosed.name() => return Err(reason),
 			// Anything else may be a node still catching up; the share was accepted once, so
 			// keep trying until `until` (the finality check has the last word).
 			Err(_) => _ = counters.rejected.fetch_sub(1, Ordering::Relaxed),
@@ -403,10 +404,8 @@ async fn send_once(
 					return Ok(());
 				}
 				match chain.why_invalid(r).await {
-					Some(ReadingError::Rejected(
-						pallet_readings::ReadingRejection::WindowNotOpen,
-					)) => {
-						last = pallet_readings::ReadingRejection::WindowNotOpen.name().to_string();
+					Some(ReadingError::Rejected(ReadingRejection::WindowNotOpen)) => {
+						last = ReadingRejection::WindowNotOpen.name().to_string();
 						not_open += 1;
 						tokio::time::sleep(Duration::from_secs(2)).await;
 						if not_open % 2 == 0 {
