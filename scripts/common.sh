@@ -14,9 +14,18 @@ GRIDMASK_POOL_LIMIT="${GRIDMASK_POOL_LIMIT:-32768}"
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# The feature flags of every `cargo test --workspace`: no crate's `default` feature, `std` where a
+# crate has it. Each crate then gets exactly the features the node and client build gives it
+# (the workspace's crates are otherwise built with their `default` feature as test targets and
+# without it as the node's dependencies), so one build never recompiles what the other built.
+# (The same holds for dev-dependencies: none may add a feature to a crate the node uses; see
+# the comments at `proptest` and `arbitrary` in Cargo.toml.)
+WORKSPACE_TEST_FLAGS=(--release --locked --workspace --no-default-features --features std)
+
 # Build the node and the client (release: the project's one cargo profile) unless they are up
 # to date. Always both in one invocation: their shared dependencies (jsonrpsee, tokio) then get
-# one feature set, the same as in `cargo test --workspace`, and are never compiled twice.
+# one feature set, the same as in `cargo test "${WORKSPACE_TEST_FLAGS[@]}"`, and are never
+# compiled twice.
 build_node() {
 	log "building gridmask-node and gridmask (release, target dir $CARGO_TARGET_DIR)"
 	(cd "$GRIDMASK_ROOT" && cargo build --release --locked -p gridmask-node -p gridmask-client) ||

@@ -8,6 +8,6 @@ cd "$GRIDMASK_ROOT"
 test_name=committed_client_metadata_is_current
 # The whole workspace (the usual feature set, nothing recompiled) unless the client no longer
 # compiles against the stale file; then the runtime alone.
-GRIDMASK_BLESS=1 cargo test --release --locked --workspace --lib -- "$test_name" ||
+GRIDMASK_BLESS=1 cargo test "${WORKSPACE_TEST_FLAGS[@]}" --lib -- "$test_name" ||
 	GRIDMASK_BLESS=1 cargo test --release --locked -p gridmask-runtime --lib -- "$test_name"
 log "wrote client/metadata/gridmask.scale ($(stat -c %s client/metadata/gridmask.scale) bytes)"

@@ -5,22 +5,47 @@
 #   1. the Rust unit tests of every library crate (pallets with mock runtimes, the runtime);
 #   2. the node build;
 #   3. a short run of every fuzz target (scripts/fuzz.sh: 20 s each, corpora kept between runs);
-#   4. the integration tests against real nodes on free loopback ports (scripts/js/*.test.mjs).
+#   4. the integration tests against real nodes on free loopback ports (scripts/js/*.test.mjs,
+#      on the `test` chains' time scale, two at a time: scripts/js/run-tests.mjs).
+# Prints each phase's time as it ends and all of them at the end.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$GRIDMASK_ROOT"
 
 start=$(date +%s)
-phase() { log "== $* (at $(($(date +%s) - start))s)"; }
+phases=()
+current=""
+phase_start=$start
+end_phase() {
+	[ -n "$current" ] || return 0
+	local now; now=$(date +%s)
+	phases+=("$(printf '%-36s %5d s' "$current" $((now - phase_start)))")
+	log "== $current: $((now - phase_start)) s"
+	current=""
+}
+phase() {
+	end_phase
+	current="$*"
+	phase_start=$(date +%s)
+	log "== $* (at $((phase_start - start))s)"
+}
+summary() {
+	local status=$?
+	end_phase
+	log "== phases"
+	printf '   %s\n' "${phases[@]}" >&2
+	printf '   %-36s %5d s\n' "total" $(($(date +%s) - start)) >&2
+	[ "$status" -eq 0 ] && log "== all tests passed" || log "== FAILED (exit $status)"
+}
+trap summary EXIT
 
 phase "setup"
 scripts/setup.sh
 
-# One cargo invocation over the whole workspace: the node package is selected too, so every
-# dependency is compiled with the same features as in the node build below and nothing is
-# compiled twice. (The node's bin has `test = false`.)
+# With the flags of common.sh every crate gets the features of the node build, so the node
+# build below only links the two binaries.
 phase "unit tests (cargo test --workspace)"
-cargo test --release --locked --workspace
+cargo test "${WORKSPACE_TEST_FLAGS[@]}"
 
 phase "node and client build"
 build_node
@@ -28,9 +53,5 @@ build_node
 phase "fuzzing (short run)"
 scripts/fuzz.sh "${GRIDMASK_FUZZ_SECONDS:-20}"
 
-for t in scripts/js/*.test.mjs; do
-	phase "integration test $t"
-	GRIDMASK_NODE="$GRIDMASK_NODE" GRIDMASK_CLIENT="$GRIDMASK_CLIENT" node "$t"
-done
-
-phase "all tests passed"
+phase "integration tests"
+node scripts/js/run-tests.mjs

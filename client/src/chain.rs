@@ -20,6 +20,10 @@ use subxt_signer::sr25519::Keypair;
 #[subxt::subxt(runtime_metadata_path = "metadata/gridmask.scale", derive_for_all_types = "Clone")]
 pub mod runtime {}
 
+/// The same file, so that cargo rebuilds the client when it changes: a proc macro's reads are
+/// invisible to cargo's change tracking, an `include_bytes!` is not.
+const _METADATA_FILE: &[u8] = include_bytes!("../metadata/gridmask.scale");
+
 pub use runtime::runtime_types;
 use runtime_types::gridmask_primitives::prid::{Prid as ChainPrid, ReadingSignature as ChainSig};
 

@@ -134,7 +134,7 @@ mod tests {
 
 	#[tokio::test]
 	async fn directory_store_round_trips_and_detects_tampering() {
-		let dir = tempfile::tempdir().unwrap();
+		let dir = crate::test_dir::TempDir::new();
 		let store = ContentStore::Dir(dir.path().to_path_buf());
 		let cid = store.put(b"sealed report").await.unwrap();
 		assert_eq!(cid, RawCid::of(b"sealed report").unwrap());

@@ -220,8 +220,10 @@ pub async fn setup(
 	// The finalized time lags the clock the next blocks will carry by a finality round or two,
 	// so a margin measured from it alone can be too short on a slow network.
 	let now = clock.now_ms.max(crate::meter::unix_ms());
-	// A setup must be complete before the window opens; leave time for the transactions.
-	let margin_ms = 2 * time.period_ms.min(30_000);
+	// A setup must be complete before the window opens; leave time for its transactions: two
+	// rounds of inclusion and finality, about 10 blocks (a minute at 6-second blocks).
+	let slot = chain.constant(runtime::constants().readings().min_block_time_ms()).await?;
+	let margin_ms = 10 * slot;
 	let periods: Vec<PeriodIndex> = match which {
 		PeriodSelection::Next(n) => {
 			let current = time.period_at(now).context("chain time before the clock")?;

@@ -23,6 +23,8 @@ mod profile;
 mod progress;
 mod status;
 mod store;
+#[cfg(test)]
+mod test_dir;
 
 use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand};
@@ -352,7 +354,8 @@ enum MeterCommand {
 		/// Number of periods to report.
 		#[arg(long, default_value_t = 1)]
 		periods: u32,
-		/// Start with this period (default: the first whose window is ahead).
+		/// Start with this period (default: the first whose window is ahead and whose setup is
+		/// complete on chain).
 		#[arg(long)]
 		first_period: Option<u32>,
 		/// Seed of the load profiles.

@@ -35,7 +35,8 @@ pub struct RunOptions {
 	pub seed: u64,
 	/// Meters that stay silent: meter → number of leading periods (`u32::MAX` = the whole run).
 	pub silent: BTreeMap<MeterId, u32>,
-	/// Report only from this period on (else: the first one ahead).
+	/// Report only from this period on (else: the first one ahead whose setup is complete on
+	/// chain for every region of the meters).
 	pub first_period: Option<PeriodIndex>,
 }
 
@@ -205,9 +206,32 @@ pub async fn run(
 		Some(p) => p,
 		None => {
 			let current = time.period_at(now).context("chain time before the clock")?;
-			(current.saturating_sub(1)..)
+			let ahead = (current.saturating_sub(1)..)
 				.find(|p| time.period_end(*p).is_some_and(|end| end + head > now))
-				.expect("a later period exists")
+				.expect("a later period exists");
+			let regions: std::collections::BTreeSet<RegionId> =
+				creds.iter().map(|c| c.region).collect();
+			// A period ahead without a setup would only collect `NoSetup` refusals.
+			let search = ahead..ahead.saturating_add(2 * time.periods_per_cycle);
+			let first = first_set_up(&chain, &regions, search.clone()).await?.with_context(|| {
+				format!(
+					"no period from {} to {} has a complete setup on chain for region(s) {regions:?}; \
+					 publish them first (`gridmask kgc setup`)",
+					search.start,
+					search.end - 1
+				)
+			})?;
+			// On stderr also with --json (stdout holds the report).
+			eprintln!(
+				"starting with period {first}: the first period whose window is ahead and whose \
+				 setup is complete on chain{}",
+				if first > ahead {
+					format!(" (periods {ahead}..{} are not set up)", first - 1)
+				} else {
+					String::new()
+				}
+			);
+			first
 		},
 	};
 	let periods: Vec<PeriodIndex> = (first..first + opts.periods).collect();
@@ -306,6 +330,33 @@ pub async fn run(
 		counters.failovers.load(Ordering::Relaxed) + endpoints.skipped.load(Ordering::Relaxed);
 	rep.resent = counters.resent.load(Ordering::Relaxed);
 	Ok(rep)
+}
+
+/// The first period of `periods` whose setup is complete (at the finalized block) for every
+/// one of `regions`.
+async fn first_set_up(
+	chain: &Chain,
+	regions: &std::collections::BTreeSet<RegionId>,
+	periods: std::ops::Range<PeriodIndex>,
+) -> Result<Option<PeriodIndex>> {
+	let at = chain.api.at_current_block().await?;
+	for p in periods {
+		let mut complete = true;
+		for &region in regions {
+			let st = at
+				.runtime_apis()
+				.call(runtime::runtime_apis().readings_api().period_state(region, p))
+				.await?;
+			if !st.setup_complete {
+				complete = false;
+				break;
+			}
+		}
+		if complete {
+			return Ok(Some(p));
+		}
+	}
+	Ok(None)
 }
 
 /// A meter's two signed shares of `period`.

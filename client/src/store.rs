@@ -219,7 +219,7 @@ mod tests {
 
 	#[test]
 	fn secrets_are_written_private_and_read_back() {
-		let dir = tempfile::tempdir().unwrap();
+		let dir = crate::test_dir::TempDir::new();
 		let store = StoreDir(dir.path().to_path_buf());
 		let c = Credential {
 			version: 1,
@@ -239,7 +239,7 @@ mod tests {
 
 	#[test]
 	fn bad_files_are_named() {
-		let dir = tempfile::tempdir().unwrap();
+		let dir = crate::test_dir::TempDir::new();
 		let p = dir.path().join("meter-1.json");
 		std::fs::write(&p, b"{\"version\":1}").unwrap();
 		let e = load_credentials(dir.path()).unwrap_err();

@@ -21,7 +21,7 @@
 //!   stored share is under a PRID of an honest reading for its (region, period);
 //! - a period sealed with all its shares has the meters' true total as its aggregate.
 
-use arbitrary::Arbitrary;
+use arbitrary::{Arbitrary, Unstructured};
 use codec::{DecodeLimit, Encode};
 use frame_support::storage::{with_transaction, TransactionOutcome};
 use gridmask_primitives::{reading::SignedReading, seed::PeriodKeys, PeriodIndex, RegionId};
@@ -134,7 +134,7 @@ impl Prepared {
 }
 
 /// What the fuzzer may do to an honest reading.
-#[derive(Arbitrary, Debug, Clone)]
+#[derive(Debug, Clone)]
 pub enum Mutation {
 	/// Sent as is (a replay if sent before).
 	None,
@@ -194,7 +194,7 @@ impl Mutation {
 }
 
 /// One transaction of a fuzzed block.
-#[derive(Arbitrary, Debug)]
+#[derive(Debug)]
 pub enum Tx {
 	/// An honest reading, possibly mutated, as a general (account-less) transaction.
 	Reading { index: u8, mutation: Mutation },
@@ -210,7 +210,7 @@ pub enum Tx {
 }
 
 /// One fuzzed block: how many slots after the previous one, and its transactions.
-#[derive(Arbitrary, Debug)]
+#[derive(Debug)]
 pub struct Block {
 	pub skip_slots: u8,
 	pub txs: Vec<Tx>,
@@ -453,7 +453,7 @@ pub fn check_reading_input(input: &ReadingInput) {
 }
 
 /// The input of the `submit_reading` target.
-#[derive(Arbitrary, Debug)]
+#[derive(Debug)]
 pub struct ReadingInput {
 	/// Added to the chain time of the prepared state (modulo two minutes).
 	pub clock_ms: u64,
@@ -461,10 +461,74 @@ pub struct ReadingInput {
 }
 
 /// An extrinsic as bytes, or an honest reading mutated.
-#[derive(Arbitrary, Debug)]
+#[derive(Debug)]
 pub enum ReadingKind {
 	Raw(Vec<u8>),
 	Mutated { index: u8, mutation: Mutation },
+}
+
+// `Arbitrary` by hand, not by `derive`: the node's wasmtime depends on `arbitrary` too, and a
+// feature only this crate enabled would make `cargo test --workspace` and the node build compile
+// wasmtime, and everything above it, twice.
+
+impl<'a> Arbitrary<'a> for Mutation {
+	fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+		Ok(match u.int_in_range(0u8..=9)? {
+			0 => Self::None,
+			1 => Self::Region(u.arbitrary()?),
+			2 => Self::Period(u.arbitrary()?),
+			3 => Self::Value(u.arbitrary()?),
+			4 => Self::Timestamp(u.arbitrary()?),
+			5 => Self::PridByte { at: u.arbitrary()?, xor: u.arbitrary()? },
+			6 => Self::SignatureByte { at: u.arbitrary()?, xor: u.arbitrary()? },
+			7 => Self::SignatureOf(u.arbitrary()?),
+			8 => Self::PridOf(u.arbitrary()?),
+			_ => Self::Resigned {
+				genesis_xor: u.arbitrary()?,
+				region: u.arbitrary()?,
+				period: u.arbitrary()?,
+				value: u.arbitrary()?,
+			},
+		})
+	}
+}
+
+impl<'a> Arbitrary<'a> for Tx {
+	fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+		Ok(match u.int_in_range(0u8..=4)? {
+			0 => Self::Reading { index: u.arbitrary()?, mutation: u.arbitrary()? },
+			1 => Self::Signed { signer: u.arbitrary()?, call: u.arbitrary()? },
+			2 => Self::General { call: u.arbitrary()? },
+			3 => Self::Bare { call: u.arbitrary()? },
+			_ => Self::Raw(u.arbitrary()?),
+		})
+	}
+}
+
+impl<'a> Arbitrary<'a> for Block {
+	fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+		Ok(Self { skip_slots: u.arbitrary()?, txs: u.arbitrary()? })
+	}
+
+	fn arbitrary_take_rest(mut u: Unstructured<'a>) -> arbitrary::Result<Self> {
+		Ok(Self { skip_slots: u.arbitrary()?, txs: Vec::arbitrary_take_rest(u)? })
+	}
+}
+
+impl<'a> Arbitrary<'a> for ReadingKind {
+	fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+		Ok(if u.arbitrary::<bool>()? {
+			Self::Raw(u.arbitrary()?)
+		} else {
+			Self::Mutated { index: u.arbitrary()?, mutation: u.arbitrary()? }
+		})
+	}
+}
+
+impl<'a> Arbitrary<'a> for ReadingInput {
+	fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+		Ok(Self { clock_ms: u.arbitrary()?, kind: u.arbitrary()? })
+	}
 }
 
 #[cfg(test)]

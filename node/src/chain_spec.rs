@@ -1,6 +1,11 @@
-//! Chain specifications: `dev` and `local` are built from the runtime's genesis presets.
+//! Chain specifications: `dev`, `local`, `test` and `test-local` are built from the runtime's
+//! genesis presets (`test` and `test-local` are `dev` and `local` on the integration tests' time
+//! scale: 2-second blocks, 20-second periods).
 
-use gridmask_runtime::WASM_BINARY;
+use gridmask_runtime::{
+	genesis_config_presets::{TEST_LOCAL_RUNTIME_PRESET, TEST_RUNTIME_PRESET},
+	WASM_BINARY,
+};
 use sc_service::ChainType;
 use sp_genesis_builder::{DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 
@@ -39,6 +44,28 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 		.with_id("gridmask_local")
 		.with_chain_type(ChainType::Local)
 		.with_genesis_config_preset_name(LOCAL_TESTNET_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}
+
+/// The single-aggregator chain of the integration tests (preset `test`).
+pub fn test_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm()?, None)
+		.with_name("gridmask test")
+		.with_id("gridmask_test")
+		.with_chain_type(ChainType::Development)
+		.with_genesis_config_preset_name(TEST_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}
+
+/// The four-aggregator chain of the integration tests (preset `test-local`).
+pub fn test_local_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm()?, None)
+		.with_name("gridmask test local")
+		.with_id("gridmask_test_local")
+		.with_chain_type(ChainType::Local)
+		.with_genesis_config_preset_name(TEST_LOCAL_RUNTIME_PRESET)
 		.with_properties(properties())
 		.build())
 }

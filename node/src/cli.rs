@@ -8,7 +8,8 @@ pub enum Subcommand {
 	#[command(subcommand)]
 	Key(sc_cli::KeySubcommand),
 
-	/// Build a chain specification (`--chain dev|local|<file>`, `--raw` for the genesis storage).
+	/// Build a chain specification (`--chain dev|local|test|test-local|<file>`, `--raw` for the
+	/// genesis storage).
 	#[deprecated(note = "use `export-chain-spec` instead")]
 	BuildSpec(sc_cli::BuildSpecCmd),
 

@@ -75,25 +75,31 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// Bump on every change of runtime logic; the node refuses to run a wasm whose version
 	// does not match what the chain expects.
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
 	system_version: 1,
 };
 
-/// Time. Aura slots are `MILLI_SECS_PER_BLOCK` long; a session lasts `SESSION_PERIOD` blocks.
+/// Time. Each chain chooses its slot duration in genesis (`pallet-aggregators`); the dev and
+/// local chains run at `MILLI_SECS_PER_BLOCK`, the test chains faster (`TEST_MILLI_SECS_PER_BLOCK`).
+/// A session lasts `SESSION_PERIOD` blocks on every chain.
 pub mod time {
 	use super::BlockNumber;
 
-	/// Target block time. Aura authors one block per slot of this length.
+	/// Block time of the dev and local chains (and of any chain whose genesis names none).
+	/// Aura authors one block per slot of this length.
 	pub const MILLI_SECS_PER_BLOCK: u64 = 6000;
-	/// Aura slot duration (equal to the block time).
+	/// Aura slot duration of the dev and local chains (equal to their block time).
 	pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
-	/// Blocks per minute at the target block time.
+	/// Block time of the `test` and `test-local` chains: the integration tests' time scale.
+	pub const TEST_MILLI_SECS_PER_BLOCK: u64 = 2000;
+	/// Blocks per minute at the dev chain's block time.
 	pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
-	/// Length of a session: authority-set changes take effect at session boundaries, so keep
-	/// it short enough that adding or removing an aggregator is quick (two sessions at most).
+	/// Length of a session (1 minute on the dev chain, 20 s on the test chains): authority-set
+	/// changes take effect at session boundaries, so keep it short enough that adding or
+	/// removing an aggregator is quick (two sessions at most).
 	pub const SESSION_PERIOD: BlockNumber = MINUTES;
 }
 

@@ -19,7 +19,7 @@ fn accounts(keys: &[Sr25519Keyring]) -> Vec<AccountId> {
 fn presets_are_listed_and_aliases_resolve() {
 	let names: Vec<String> =
 		preset_names().iter().map(|p| String::from_utf8_lossy(p.as_ref()).into_owned()).collect();
-	assert_eq!(names, vec!["development", "local_testnet"]);
+	assert_eq!(names, vec!["development", "local_testnet", "test", "test-local"]);
 	assert_eq!(get_preset(&PresetId::from("dev")), get_preset(&PresetId::from("development")));
 	assert_eq!(get_preset(&PresetId::from("local")), get_preset(&PresetId::from("local_testnet")));
 	assert!(get_preset(&PresetId::from("mainnet")).is_none());
@@ -53,6 +53,46 @@ fn local_preset_has_four_aggregators() {
 	});
 }
 
+/// The test chains: the dev and local chains' roles on a faster clock, chosen in genesis (one
+/// runtime): Aura, the timestamp pallet and the readings' block time all follow it.
+#[test]
+fn test_presets_run_the_same_roles_on_the_test_time_scale() {
+	use crate::time::{SLOT_DURATION, TEST_MILLI_SECS_PER_BLOCK};
+	use frame_support::traits::Get;
+	let clock = |preset: &str| {
+		ext_for(preset).execute_with(|| {
+			Aggregators::do_try_state().unwrap();
+			(
+				Aggregators::aggregators(),
+				pallet_meters::Kgc::<Runtime>::get(),
+				pallet_aura::Pallet::<Runtime>::slot_duration(),
+				<Runtime as pallet_timestamp::Config>::MinimumPeriod::get(),
+				<Runtime as pallet_readings::Config>::MinBlockTimeMs::get(),
+				pallet_readings::TimeConfig::<Runtime>::get()
+					.map(|t| (t.period_ms, t.window_ms, t.periods_per_cycle)),
+			)
+		})
+	};
+	let dev = clock("development");
+	let test = clock("test");
+	let local = clock("local_testnet");
+	let test_local = clock("test-local");
+	assert_eq!((&dev.0, &dev.1), (&test.0, &test.1), "test has the dev chain's roles");
+	assert_eq!((&local.0, &local.1), (&test_local.0, &test_local.1), "test-local has local's roles");
+	assert_eq!((dev.2, dev.3, dev.4), (SLOT_DURATION, SLOT_DURATION / 2, SLOT_DURATION));
+	assert_eq!(dev.5, Some((60_000, 30_000, 10)));
+	assert_eq!(local.2, SLOT_DURATION);
+	for t in [&test, &test_local] {
+		let slot = TEST_MILLI_SECS_PER_BLOCK;
+		assert_eq!((t.2, t.3, t.4), (slot, slot / 2, slot));
+		assert_eq!(t.5, Some((20_000, 15_000, 6)));
+	}
+	// A chain whose genesis names no slot duration runs at the dev chain's.
+	sp_io::TestExternalities::default().execute_with(|| {
+		assert_eq!(pallet_aura::Pallet::<Runtime>::slot_duration(), SLOT_DURATION);
+	});
+}
+
 #[test]
 fn integrity_tests_pass() {
 	sp_io::TestExternalities::default().execute_with(|| {
@@ -71,7 +111,11 @@ fn integrity_tests_pass() {
 #[test]
 fn committed_client_metadata_is_current() {
 	let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../client/metadata/gridmask.scale");
-	let current = Runtime::metadata_at_version(16).expect("the runtime serves metadata v16");
+	// Constants such as Aura's slot duration are read from storage (the chain's genesis
+	// chooses them): the committed file carries the defaults, which are the dev chain's.
+	let current = sp_io::TestExternalities::default()
+		.execute_with(|| Runtime::metadata_at_version(16))
+		.expect("the runtime serves metadata v16");
 	let current: &[u8] = &current;
 	if std::env::var_os("GRIDMASK_BLESS").is_some() {
 		std::fs::write(path, current).expect("write the metadata file");

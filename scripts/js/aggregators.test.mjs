@@ -1,7 +1,7 @@
 // Integration test of aggregator faults (issue 8) on the 4-aggregator local network:
 //
-// 1. Alice, Bob, Charlie and Dave (the `local` preset's aggregators; Eve is the KGC) start on
-//    free loopback ports from one chain spec (60 s periods, 45 s windows); finality runs.
+// 1. Alice, Bob, Charlie and Dave (the `test-local` preset's aggregators; Eve is the KGC) start
+//    on free loopback ports (2 s slots, 20 s periods, 15 s windows); finality runs.
 // 2. The KGC provisions 8 meters in 2 regions and publishes the setups; `gridmask meter run`
 //    reports 4 periods with the endpoints [Bob, Charlie, Alice, Dave] in that order of
 //    preference, so every meter starts on Bob.
@@ -11,15 +11,17 @@
 // 6. The run's every share is included, and each included share is in the finalized chain
 //    (checked again here with polkadot.js at the finalized head); every period of the run is
 //    sealed with the meters' true total.
-// Reports the finality lag (best − finalized) in each phase and the recovery time.
+// Reports the finality lag (best − finalized) in each phase and the recovery time. Every phase
+// begins and ends on the chain's own events (its best block's time against the reading
+// windows, blocks built, finality), never after a fixed sleep.
 //
 // usage: node aggregators.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
 
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import {
-  startNode, connect, waitFor, finalizedNumber, bestNumber, workDir, tail, peerIdOf, nodeBinary,
+  startNode, connect, waitFor, workDir, tail, peerIdOf, followHeads, TEST_LOCAL_CHAIN,
 } from './lib/node.mjs';
 import { gridmaskJson, clientBinary, assert, stepper } from './lib/client.mjs';
 
@@ -28,32 +30,19 @@ const NAMES = ['alice', 'bob', 'charlie', 'dave'];
 const NODE_KEYS = NAMES.map((_, i) => (i + 1).toString(16).padStart(64, '0'));
 const PERIODS = 4;
 
-/** The local chain spec with 45 s windows (the client needs window > 7 s + 3 slots + 1 s). */
-function chainSpec(dir) {
-  const spec = JSON.parse(execFileSync(nodeBinary(), ['build-spec', '--chain', 'local'],
-    { stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 }).toString());
-  const g = spec.genesis.runtimeGenesis;
-  Object.assign((g.patch ?? g.config).readings, { periodMs: 60_000, windowMs: 45_000 });
-  const file = join(dir, 'local.json');
-  writeFileSync(file, JSON.stringify(spec));
-  return file;
-}
-
-/** Samples (best, finalized) of `api` every second, labelled with the current phase. */
-function sampler(api) {
+/** Samples (best, finalized) at every head `heads` sees, labelled with the current phase. */
+function sampler(heads) {
   const samples = [];
   let phase = 'all up';
   const t0 = Date.now();
-  const timer = setInterval(async () => {
-    try {
-      const [best, fin] = [await bestNumber(api), await finalizedNumber(api)];
-      samples.push({ t: (Date.now() - t0) / 1000, phase, best, fin });
-    } catch { /* a sample lost while the node is busy */ }
-  }, 1000);
+  const take = () => samples.push({ t: (Date.now() - t0) / 1000, phase, best: heads.best, fin: heads.fin });
+  take();
+  const off = heads.onHead(take);
   return {
     samples,
-    set phase(p) { phase = p; },
-    stop() { clearInterval(timer); },
+    // A phase starts with a sample of where the chain stands.
+    set phase(p) { phase = p; take(); },
+    stop() { off(); },
     last() { return samples[samples.length - 1]; },
     lag(p) {
       const s = samples.filter((x) => x.phase === p);
@@ -72,7 +61,7 @@ function sampler(api) {
 
 async function main() {
   const dir = workDir('gridmask-aggregators');
-  const spec = chainSpec(dir);
+  const spec = TEST_LOCAL_CHAIN;
   const boot = `/ip4/127.0.0.1/tcp/%PORT%/p2p/${peerIdOf(NODE_KEYS[0], dir)}`;
   const nodes = {};
   let ok = false;
@@ -86,8 +75,9 @@ async function main() {
       nodes[name] = await startNode({ name, chain: spec, key: name, nodeKey: NODE_KEYS[i], bootnodes: [bootnode] }, dir);
     }
     const api = await connect(nodes.alice);
-    await waitFor('finality past block 3 with 4 voters', async () => (await finalizedNumber(api)) >= 3, 120_000);
-    const mon = sampler(api);
+    const heads = await followHeads(api);
+    await heads.until('finality past block 3 with 4 voters', (h) => h.fin >= 3, 120_000);
+    const mon = sampler(heads);
 
     step('the KGC (Eve) provisions 8 meters in 2 regions and publishes the setups');
     const store = join(dir, 'store');
@@ -99,24 +89,32 @@ async function main() {
     const clock = (await api.call.readingsApi.time()).toJSON();
     const periodMs = clock.params.periodMs;
     const windowMs = clock.params.windowMs;
-    const nowMs = clock.nowMs;
-    // The first set-up period whose window opens at least 20 s from now (time to start).
-    const first = setup.periods.find((p) => clock.params.genesisStartMs + (p + 1) * periodMs > nowMs + 20_000);
+    const slotMs = api.consts.aura.slotDuration.toNumber();
+    // The first set-up period whose window opens at least 4 slots after the best block (time
+    // for the meters to start).
+    const first = setup.periods.find((p) => clock.params.genesisStartMs + (p + 1) * periodMs > heads.bestTime + 4 * slotMs);
     assert(first !== undefined && setup.periods.includes(first + PERIODS - 1), `periods ${first}.. set up (${setup.periods})`);
     const windowOpen = (p) => clock.params.genesisStartMs + (p + 1) * periodMs;
-    const chainToWall = Date.now() - nowMs; // chain time is finalized time: close enough here
-    const untilWindowClosed = (p) => Math.max(0, windowOpen(p) + windowMs + chainToWall - Date.now() + 2_000);
+    const windowClose = (p) => windowOpen(p) + windowMs;
+    /** Until the chain's clock (its best block's time) reaches `ms`. */
+    const untilChainTime = (what, ms) => heads.until(what, (h) => h.bestTime >= ms, 5 * 60_000);
+    /** Until `n` more blocks are built on the best chain. */
+    const untilBlocks = (what, n) => {
+      const from = heads.best;
+      return heads.until(what, (h) => h.best >= from + n, 5 * 60_000);
+    };
 
     step(`meter run: periods ${first}..${first + PERIODS - 1}, endpoints Bob, Charlie, Alice, Dave`);
     const urls = ['bob', 'charlie', 'alice', 'dave'].map((n) => nodes[n].ws).join(',');
     meterRun = runMeters(['--url', urls, '--json', 'meter', 'run', '--credentials', join(store, 'meters'),
       '--periods', String(PERIODS), '--first-period', String(first)]);
 
-    await sleep(windowOpen(first) + chainToWall - Date.now() - 15_000);
+    // Bob goes down shortly before the first window opens, so meters starting on him fail over.
+    await untilChainTime('two slots before the first window', windowOpen(first) - 2 * slotMs);
     step('Bob stops: blocks and finality go on with 3 of 4');
     mon.phase = '1 down';
     await nodes.bob.stop();
-    await sleep(untilWindowClosed(first));
+    await untilChainTime('the first window to close', windowClose(first) + slotMs);
     const one = mon.lag('1 down');
     // About 10 slots pass; 3 is a floor a loaded machine still clears.
     assert(one.blocks >= 3 && one.finalized >= 3, `blocks and finality go on: ${JSON.stringify(one)}`);
@@ -124,12 +122,16 @@ async function main() {
     step('Charlie stops too: finality stalls, blocks go on');
     mon.phase = '2 down (settling)';
     await nodes.charlie.stop();
-    await sleep(20_000); // votes already cast land (a round needs 3 of 4 to complete)
+    // Votes already cast land (a round needs 3 of 4 to complete): two more blocks, at least
+    // four slots with two of four authors.
+    await untilBlocks('two blocks after Charlie stopped', 2);
     mon.phase = '2 down';
-    await sleep(untilWindowClosed(first + 1) + 10_000);
+    // The stall covers the second period's window, and at least four blocks.
+    await untilChainTime('the second window to close', windowClose(first + 1) + slotMs);
+    await untilBlocks('four blocks with two authors', Math.max(0, 4 - mon.lag('2 down').blocks));
     const two = mon.lag('2 down');
     assert(two.finalized === 0, `finality stalls: ${JSON.stringify(two)}`);
-    // Two of four authors: about one block per 12 s, fewer if a slot is missed.
+    // Two of four authors: about one block per two slots, fewer if a slot is missed.
     assert(two.blocks >= 2, `blocks go on: ${JSON.stringify(two)}`);
 
     step('Bob and Charlie restart: finality catches up');
@@ -138,7 +140,7 @@ async function main() {
     const restartedAt = Date.now();
     nodes.bob.restart();
     nodes.charlie.restart();
-    await waitFor(`finality past block ${head}`, async () => (await finalizedNumber(api)) >= head, 180_000);
+    await heads.until(`finality past block ${head}`, (h) => h.fin >= head, 180_000);
     const recovery_s = (Date.now() - restartedAt) / 1000;
     mon.phase = 'after recovery';
 
@@ -172,12 +174,13 @@ async function main() {
         const outcome = await waitFor(`the outcome of (${region}, ${p})`, async () => {
           const o = await api.query.readings.outcomes(region, p);
           return o.isSome ? o.unwrap() : null;
-        }, 120_000);
+        }, 120_000, api);
         assert(outcome.isSealed && outcome.asSealed.aggregate.toBigInt() === truth,
           `(${region}, ${p}) sealed with ${truth} Wh: ${outcome.toString()}`);
       }
     }
     mon.stop();
+    heads.stop();
     const figures = {
       phases: Object.fromEntries(['all up', '1 down', '2 down', 'recovery', 'after recovery']
         .map((p) => [p, mon.lag(p)])),
@@ -197,10 +200,6 @@ async function main() {
       console.error(`work dir kept: ${dir}`);
     }
   }
-}
-
-function sleep(ms) {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
 }
 
 /** `gridmask args` in the background: { done: Promise<{code, stdout, stderr}>, kill() }. */

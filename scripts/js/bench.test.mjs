@@ -1,5 +1,5 @@
 // The quick variant of `gridmask bench ingest` (issue 7), so that the benchmark cannot rot: it
-// starts its own fresh dev node, sends a few hundred transfers and readings and must report
+// starts its own fresh node (of the `test` chain: the dev chain on the test time scale), sends a few hundred transfers and readings and must report
 // figures for both workloads; then the flood run (issue 8): as many valid readings again, each
 // followed by 10 invalid ones, every invalid one refused by name and none included. It asserts that the benchmark ran and measured, never a speed
 // (the figures of a full run are in BENCHMARKS.md).
@@ -7,13 +7,14 @@
 // usage: node bench.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
 
 import { gridmask, assert, stepper } from './lib/client.mjs';
+import { TEST_CHAIN } from './lib/node.mjs';
 
 const step = stepper();
 const N = 300;
 
-step(`gridmask bench ingest: ${N} transfers, then ${N} readings, on a fresh dev node`);
+step(`gridmask bench ingest: ${N} transfers, then ${N} readings, on a fresh node of the test chain`);
 const { stdout, stderr } = await gridmask(['--json', 'bench', 'ingest', '--readings', String(N),
-  '--transfers', String(N), '--senders', '8', '--flood', '10']);
+  '--transfers', String(N), '--senders', '8', '--flood', '10', `--node-arg=--chain=${TEST_CHAIN}`]);
 const r = JSON.parse(stdout);
 try {
   assert(r.block_ms > 0 && r.meters >= N / 2, 'the run describes its node and meters');

@@ -1,4 +1,5 @@
-// Integration test of the whole client (issue 6) on a fresh dev node:
+// Integration test of the whole client (issue 6) on a fresh node of the `test` chain (the dev
+// chain's roles on the test time scale: 20-second periods, 6-period cycles):
 //
 // 1. scripts/demo.sh --quick (10 meters in 2 regions, one cycle, 2 meters silent for
 //    2 periods), with the first endpoint of every command down, so every command and every
@@ -17,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Keyring } from '@polkadot/keyring';
-import { startNode, connect, waitFor, finalizedNumber, workDir, tail, freePort, sendAndWait, errorName, repoRoot } from './lib/node.mjs';
+import { startNode, connect, waitFor, finalizedNumber, workDir, tail, TEST_CHAIN, freePort, sendAndWait, errorName, repoRoot } from './lib/node.mjs';
 import { gridmask, gridmaskJson, assert, stepper } from './lib/client.mjs';
 import { printSummary } from './lib/demo.mjs';
 
@@ -26,13 +27,13 @@ const step = stepper();
 async function main() {
   const dir = workDir('gridmask-demo-test');
   const node = await startNode({
-    name: 'alice', chain: 'dev', key: 'alice',
+    name: 'alice', chain: TEST_CHAIN, key: 'alice',
     nodeKey: '0000000000000000000000000000000000000000000000000000000000000001',
   }, dir);
   let ok = false;
   try {
     const api = await connect(node);
-    await waitFor('block 2 (the readings clock starts)', async () => (await finalizedNumber(api)) >= 2, 60_000);
+    await waitFor('block 2 (the readings clock starts)', async () => (await finalizedNumber(api)) >= 2, 60_000, api);
     const dead = `ws://127.0.0.1:${await freePort()}`;
 
     step(`scripts/demo.sh --quick with the first endpoint (${dead}) down`);
@@ -97,7 +98,7 @@ async function main() {
       const fin = await api.rpc.chain.getFinalizedHead();
       const atFin = await (await api.at(fin)).call.billingApi.bill(1003, cycle);
       return b.isSome && atFin.isSome && atFin.unwrap()[0].toNumber() === 2;
-    }, 60_000);
+    }, 60_000, api);
     v = await ownerBill(1003);
     assert(v.code === 2 && v.problems.length === 1 && /cannot be opened as meter 1003's bill/.test(v.problems[0]),
       `wrong CID: ${JSON.stringify(v.problems)}`);

@@ -1,4 +1,4 @@
-// Integration test of pricing and fault repair (issue 5) on a real dev node with the real
+// Integration test of pricing and fault repair (issue 5) on a real node of the `test` chain with the real
 // off-chain worker, driven by the `gridmask` client:
 //
 // 1. A dev node (Alice, an authority, so its off-chain worker runs) starts. The KGC (Bob)
@@ -16,7 +16,7 @@
 // usage: node faults.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
 
 import { join } from 'node:path';
-import { startNode, connect, waitFor, finalizedNumber, workDir, tail } from './lib/node.mjs';
+import { startNode, connect, waitFor, finalizedNumber, workDir, tail, TEST_CHAIN } from './lib/node.mjs';
 import { gridmask, gridmaskJson, assert, stepper } from './lib/client.mjs';
 
 const step = stepper();
@@ -26,13 +26,13 @@ const SILENT = 1002;
 async function main() {
   const dir = workDir('gridmask-faults');
   const node = await startNode({
-    name: 'alice', chain: 'dev', key: 'alice',
+    name: 'alice', chain: TEST_CHAIN, key: 'alice',
     nodeKey: '0000000000000000000000000000000000000000000000000000000000000001',
   }, dir);
   let ok = false;
   try {
     const api = await connect(node);
-    await waitFor('block 2 (the readings clock starts)', async () => (await finalizedNumber(api)) >= 2, 60_000);
+    await waitFor('block 2 (the readings clock starts)', async () => (await finalizedNumber(api)) >= 2, 60_000, api);
     const url = ['--url', node.ws];
     const store = join(dir, 'store');
 
@@ -75,13 +75,13 @@ async function main() {
       const fault = await waitFor(`the fault of period ${p}`, async () => {
         const f = await api.query.faults.faults(1, p);
         return f.isSome ? f.unwrap() : null;
-      }, 150_000);
+      }, 150_000, api);
       assert(fault.expected.toNumber() === 6 && fault.received.toNumber() === 4,
         `sealing saw 4 of 6 shares (${fault.toString()})`);
       const resolved = await waitFor(`the resolution of period ${p}`, async () => {
         const f = (await api.query.faults.faults(1, p)).unwrap();
         return f.status.isResolved ? f.status.asResolved : null;
-      }, 120_000);
+      }, 120_000, api);
       assert(resolved.absentMeters.map((m) => m.toNumber()).join() === String(SILENT), `meter ${SILENT} found silent`);
       const expected = report.consumption.filter(([, , q]) => q === p).reduce((a, [, , , c]) => a + BigInt(c), 0n);
       const st = await api.call.readingsApi.periodState(1, p);

@@ -1,11 +1,12 @@
-// Integration test of the readings path (issue 4) on a real dev node, driven by the `gridmask`
+// Integration test of the readings path (issue 4) on a real node of the `test` chain, driven by the `gridmask`
 // client (readings built and signed with `gridmask-primitives`):
 //
 // 1. A dev node starts; the KGC (Bob) provisions 3 meters in region 1 and publishes the setups
 //    of the next two periods (`gridmask kgc provision` / `kgc setup`).
-// 2. `gridmask meter run` sends each meter's two masked shares of one period as authorized
-//    general transactions (no signature, no account) inside the period's window; the client
-//    reports every share in the finalized chain.
+// 2. `gridmask meter run` (no --first-period) starts with the first period whose setup is
+//    complete on chain and says so; it sends each meter's two masked shares of that period as
+//    authorized general transactions (no signature, no account) inside the period's window;
+//    the client reports every share in the finalized chain.
 // 3. polkadot.js finds each reading extrinsic in a finalized block — unsigned, carrying only
 //    the PRID, the masked value, the timestamp and the PRID's signature — and reads each share
 //    back through `ReadingsApi.share`.
@@ -18,7 +19,7 @@
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { startNode, connect, waitFor, finalizedNumber, workDir, tail, repoRoot } from './lib/node.mjs';
+import { startNode, connect, waitFor, finalizedNumber, workDir, tail, TEST_CHAIN, repoRoot } from './lib/node.mjs';
 import { gridmask, assert, stepper } from './lib/client.mjs';
 
 const step = stepper();
@@ -26,13 +27,13 @@ const step = stepper();
 async function main() {
   const dir = workDir('gridmask-readings');
   const node = await startNode({
-    name: 'alice', chain: 'dev', key: 'alice',
+    name: 'alice', chain: TEST_CHAIN, key: 'alice',
     nodeKey: '0000000000000000000000000000000000000000000000000000000000000001',
   }, dir);
   let ok = false;
   try {
     const api = await connect(node);
-    await waitFor('block 2 (the readings clock starts)', async () => (await finalizedNumber(api)) >= 2, 60_000);
+    await waitFor('block 2 (the readings clock starts)', async () => (await finalizedNumber(api)) >= 2, 60_000, api);
     const url = ['--url', node.ws];
     const store = join(dir, 'store');
 
@@ -48,11 +49,16 @@ async function main() {
     assert(setup.published === 2, `2 setups published (${JSON.stringify(setup)})`);
     const period = setup.periods[0];
 
-    step(`meter run: period ${period}`);
+    // No --first-period: the run must start with the first period whose setup is complete on
+    // chain (the setup skipped the periods whose window opens too soon), never earlier.
+    step(`meter run: from the first set-up period (${period})`);
     const run = await gridmask([...url, '--json', 'meter', 'run', '--credentials', join(store, 'meters'),
-      '--periods', '1', '--first-period', String(period)], { allowFail: true });
+      '--periods', '1'], { allowFail: true });
     const report = JSON.parse(run.stdout);
     assert(run.code === 0, `meter run succeeded: ${run.stderr} ${JSON.stringify(report)}`);
+    assert(report.periods.length === 1 && report.periods[0] === period,
+      `the run reported period ${period}, the first set up (${report.periods})`);
+    assert(run.stderr.includes(`starting with period ${period}:`), `the run says where it starts: ${run.stderr}`);
     assert(report.submitted === 6 && report.included === 6, `6 shares included (${report.submitted}/${report.included})`);
 
     step('each reading is an unsigned extrinsic in a finalized block; each share reads back');
@@ -83,7 +89,7 @@ async function main() {
     const outcome = await waitFor('the period to be sealed', async () => {
       const st = await api.call.readingsApi.periodState(1, period);
       return st.phase.isDone ? st.phase.asDone : null;
-    }, 120_000);
+    }, 120_000, api);
     assert(outcome.isSealed, `period ${period} sealed (${outcome.toString()})`);
     assert(outcome.asSealed.aggregate.toBigInt() === expected, `aggregate ${outcome.asSealed.aggregate} = Σ ${expected}`);
     assert(outcome.asSealed.count.toNumber() === 6, 'count 6');
@@ -102,7 +108,7 @@ async function main() {
       status = JSON.parse((await gridmask([...url, '--json', 'status'])).stdout);
       const r1 = status.regions.find((r) => r.region === 1);
       return r1?.periods.some((x) => x.period === period && x.outcome === `sealed ${expected} Wh (6 shares)`);
-    }, 60_000).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(status)}`); });
+    }, 60_000, api).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(status)}`); });
 
     step('polkadot.js check with readings in state');
     await api.disconnect();

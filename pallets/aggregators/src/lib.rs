@@ -20,6 +20,12 @@
 //! The set never shrinks below [`Config::MinAggregators`]: with fewer authorities the chain
 //! could neither author nor finalize.
 //!
+//! The pallet also holds the aggregators' **slot duration** ([`SlotDuration`]): the time between
+//! two Aura slots, chosen once in the chain's genesis (a test chain runs faster than a dev
+//! chain, from the same runtime) and never changed afterwards. The runtime hands it to Aura
+//! ([`SlotDurationMs`]) and half of it to `pallet-timestamp` as the minimum block interval
+//! ([`HalfSlotDurationMs`]).
+//!
 //! ## Terminology
 //!
 //! - **Aggregator**: an account whose node authors and finalizes blocks; its session keys are
@@ -28,6 +34,7 @@
 //!   key). A node generates them with the `author_rotateKeysWithOwner` RPC, which also returns the
 //!   ownership proof this pallet needs.
 //! - **Planned set**: the validator set handed to `pallet-session` for the session after next.
+//! - **Slot**: Aura's unit of time; each slot one aggregator (round robin) may author a block.
 //!
 //! ## Calls
 //!
@@ -74,6 +81,28 @@ pub trait BenchmarkHelper<AccountId, Keys> {
 	fn generate_session_keys_and_proof(owner: AccountId) -> (Keys, alloc::vec::Vec<u8>);
 }
 
+/// The shortest slot duration a chain may have (ms). Below it, a block cannot travel to and be
+/// imported by the next author within its slot.
+pub const MIN_SLOT_DURATION_MS: u64 = 1_000;
+
+/// The chain's slot duration ([`SlotDuration`]), as a `Get` for Aura's `SlotDuration` and
+/// anything else timed in blocks.
+pub struct SlotDurationMs<T>(core::marker::PhantomData<T>);
+impl<T: Config> frame_support::traits::Get<u64> for SlotDurationMs<T> {
+	fn get() -> u64 {
+		SlotDuration::<T>::get()
+	}
+}
+
+/// Half the slot duration: `pallet-timestamp`'s `MinimumPeriod` (Aura authors at most one block
+/// per slot, so consecutive blocks are at least a slot apart; half of it is the usual margin).
+pub struct HalfSlotDurationMs<T>(core::marker::PhantomData<T>);
+impl<T: Config> frame_support::traits::Get<u64> for HalfSlotDurationMs<T> {
+	fn get() -> u64 {
+		SlotDuration::<T>::get() / 2
+	}
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -101,6 +130,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxAggregators: Get<u32>;
 
+		/// The slot duration (ms) of a chain whose genesis names none.
+		type DefaultSlotDuration: Get<u64>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 
@@ -121,16 +153,34 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PendingChange<T: Config> = StorageValue<_, bool, ValueQuery>;
 
+	/// The Aura slot duration (ms): set in genesis, constant for the chain's life (Aura maps
+	/// timestamps to slots with it, so changing it would move every later slot).
+	///
+	/// Whitelisted in benchmarks: the timestamp inherent reads it in every block.
+	#[pallet::storage]
+	#[pallet::whitelist_storage]
+	pub type SlotDuration<T: Config> = StorageValue<_, u64, ValueQuery, T::DefaultSlotDuration>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// The genesis aggregators. Their session keys go into `pallet-session`'s genesis.
 		pub aggregators: Vec<T::AccountId>,
+		/// The slot duration (ms, even, at least [`MIN_SLOT_DURATION_MS`]); 0:
+		/// [`Config::DefaultSlotDuration`].
+		pub slot_duration_ms: u64,
 	}
 
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
+			if self.slot_duration_ms != 0 {
+				assert!(
+					self.slot_duration_ms >= MIN_SLOT_DURATION_MS && self.slot_duration_ms % 2 == 0,
+					"the genesis slot duration must be even and at least {MIN_SLOT_DURATION_MS} ms"
+				);
+				SlotDuration::<T>::put(self.slot_duration_ms);
+			}
 			// An empty list (the `Default` config) leaves the registry empty; `pallet-session`
 			// then starts from its own genesis keys. A real chain names its aggregators.
 			if self.aggregators.is_empty() {
@@ -180,6 +230,11 @@ pub mod pallet {
 			assert!(
 				T::MinAggregators::get() <= T::MaxAggregators::get(),
 				"MinAggregators must not exceed MaxAggregators"
+			);
+			let slot = T::DefaultSlotDuration::get();
+			assert!(
+				slot >= MIN_SLOT_DURATION_MS && slot % 2 == 0,
+				"DefaultSlotDuration must be even and at least {MIN_SLOT_DURATION_MS} ms"
 			);
 		}
 
@@ -276,9 +331,11 @@ pub mod pallet {
 			Aggregators::<T>::get().binary_search(who).is_ok()
 		}
 
-		/// Invariants: sorted without duplicates, at least `MinAggregators`, and every
-		/// aggregator has session keys for the next plan.
+		/// Invariants: sorted without duplicates, at least `MinAggregators`, every aggregator
+		/// has session keys for the next plan, and the slot duration is usable.
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let slot = SlotDuration::<T>::get();
+			ensure!(slot >= MIN_SLOT_DURATION_MS && slot % 2 == 0, "unusable slot duration");
 			let set = Aggregators::<T>::get();
 			ensure!(set.windows(2).all(|w| w[0] < w[1]), "aggregators not sorted or duplicated");
 			ensure!(set.len() as u32 >= T::MinAggregators::get(), "fewer than MinAggregators");

@@ -73,11 +73,13 @@ impl pallet_session::Config for Test {
 
 pub const MIN_AGGREGATORS: u32 = 2;
 pub const MAX_AGGREGATORS: u32 = 4;
+pub const DEFAULT_SLOT_MS: u64 = 6_000;
 
 impl pallet_aggregators::Config for Test {
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type MinAggregators = ConstU32<MIN_AGGREGATORS>;
 	type MaxAggregators = ConstU32<MAX_AGGREGATORS>;
+	type DefaultSlotDuration = ConstU64<DEFAULT_SLOT_MS>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockBenchmarkHelper;
@@ -108,17 +110,24 @@ pub fn proof_for(keys: &MockSessionKeys, who: AccountId) -> Vec<u8> {
 pub struct ExtBuilder {
 	aggregators: Vec<AccountId>,
 	endowed: Vec<AccountId>,
+	slot_duration_ms: u64,
 }
 
 impl Default for ExtBuilder {
 	fn default() -> Self {
-		Self { aggregators: vec![1, 2, 3], endowed: (1..=10).collect() }
+		Self { aggregators: vec![1, 2, 3], endowed: (1..=10).collect(), slot_duration_ms: 0 }
 	}
 }
 
 impl ExtBuilder {
 	pub fn aggregators(mut self, aggregators: Vec<AccountId>) -> Self {
 		self.aggregators = aggregators;
+		self
+	}
+
+	/// The genesis slot duration (0: the default).
+	pub fn slot_duration_ms(mut self, ms: u64) -> Self {
+		self.slot_duration_ms = ms;
 		self
 	}
 
@@ -136,9 +145,12 @@ impl ExtBuilder {
 		}
 		.assimilate_storage(&mut t)
 		.unwrap();
-		pallet_aggregators::GenesisConfig::<Test> { aggregators: self.aggregators }
-			.assimilate_storage(&mut t)
-			.unwrap();
+		pallet_aggregators::GenesisConfig::<Test> {
+			aggregators: self.aggregators,
+			slot_duration_ms: self.slot_duration_ms,
+		}
+		.assimilate_storage(&mut t)
+		.unwrap();
 		let mut ext = sp_io::TestExternalities::new(t);
 		ext.execute_with(|| System::set_block_number(1));
 		ext

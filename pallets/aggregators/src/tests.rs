@@ -1,8 +1,14 @@
 //! Unit tests of `pallet-aggregators`: every call, every error, origin checks, and the
 //! hand-over of the registry to `pallet-session`.
 
-use crate::{mock::*, Aggregators as AggregatorSet, Error, Event, PendingChange};
-use frame_support::{assert_noop, assert_ok, traits::Hooks};
+use crate::{
+	mock::*, Aggregators as AggregatorSet, Error, Event, HalfSlotDurationMs, PendingChange,
+	SlotDuration, SlotDurationMs,
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{Get, Hooks},
+};
 use sp_runtime::DispatchError;
 
 fn add(who: AccountId) -> sp_runtime::DispatchResult {
@@ -224,7 +230,41 @@ fn try_state_detects_broken_invariants() {
 		// Unsorted.
 		AggregatorSet::<Test>::put(frame_support::BoundedVec::truncate_from(vec![2, 1]));
 		assert!(Aggregators::do_try_state().is_err());
+		// An odd slot duration.
+		AggregatorSet::<Test>::put(frame_support::BoundedVec::truncate_from(vec![1, 2, 3]));
+		assert!(Aggregators::do_try_state().is_ok());
+		SlotDuration::<Test>::put(2_001);
+		assert!(Aggregators::do_try_state().is_err());
 	});
+}
+
+#[test]
+fn slot_duration_defaults_when_genesis_names_none() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_eq!(SlotDuration::<Test>::get(), DEFAULT_SLOT_MS);
+		assert_eq!(<SlotDurationMs<Test> as Get<u64>>::get(), DEFAULT_SLOT_MS);
+		assert_eq!(<HalfSlotDurationMs<Test> as Get<u64>>::get(), DEFAULT_SLOT_MS / 2);
+	});
+}
+
+#[test]
+fn genesis_slot_duration_is_the_chains() {
+	ExtBuilder::default().slot_duration_ms(2_000).build_and_execute(|| {
+		assert_eq!(<SlotDurationMs<Test> as Get<u64>>::get(), 2_000);
+		assert_eq!(<HalfSlotDurationMs<Test> as Get<u64>>::get(), 1_000);
+	});
+}
+
+#[test]
+#[should_panic(expected = "the genesis slot duration must be even and at least 1000 ms")]
+fn genesis_slot_duration_below_minimum_panics() {
+	ExtBuilder::default().slot_duration_ms(500).build();
+}
+
+#[test]
+#[should_panic(expected = "the genesis slot duration must be even and at least 1000 ms")]
+fn odd_genesis_slot_duration_panics() {
+	ExtBuilder::default().slot_duration_ms(2_001).build();
 }
 
 #[test]

@@ -1,11 +1,15 @@
 //! Consensus: the aggregator registry drives `pallet-session`, which hands each session's
 //! validators to Aura (authoring) and GRANDPA (finality).
 
-use frame_support::{parameter_types, traits::ConstU32};
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, ConstU64},
+};
 use sp_runtime::traits::ConvertInto;
 
 use crate::{
-	time::SESSION_PERIOD, AccountId, Aggregators, Balances, BlockNumber, Runtime, SessionKeys,
+	time::{SESSION_PERIOD, SLOT_DURATION},
+	AccountId, Aggregators, Balances, BlockNumber, Runtime, SessionKeys,
 };
 
 /// The most aggregators (authorities) the chain supports.
@@ -22,6 +26,8 @@ impl pallet_aggregators::Config for Runtime {
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type MinAggregators = MinAggregators;
 	type MaxAggregators = ConstU32<MAX_AGGREGATORS>;
+	/// Chains whose genesis names no slot duration run at the dev chain's block time.
+	type DefaultSlotDuration = ConstU64<SLOT_DURATION>;
 	type WeightInfo = pallet_aggregators::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = AggregatorsBenchmarkHelper;
@@ -67,7 +73,8 @@ impl pallet_aura::Config for Runtime {
 	type DisabledValidators = ();
 	type MaxAuthorities = ConstU32<MAX_AGGREGATORS>;
 	type AllowMultipleBlocksPerSlot = frame_support::traits::ConstBool<false>;
-	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
+	/// The genesis' choice, constant for the chain's life (`pallet-aggregators`).
+	type SlotDuration = pallet_aggregators::SlotDurationMs<Runtime>;
 }
 
 impl pallet_grandpa::Config for Runtime {

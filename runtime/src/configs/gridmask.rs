@@ -8,7 +8,7 @@ use gridmask_primitives::{CycleIndex, MeterId, PeriodIndex, RegionId};
 use sp_runtime::transaction_validity::TransactionPriority;
 
 use crate::{
-	configs::consensus::MAX_AGGREGATORS, time::SLOT_DURATION, AccountId, Billing, Faults, Meters,
+	configs::consensus::MAX_AGGREGATORS, AccountId, Billing, Faults, Meters,
 	Pricing, Readings, Runtime, Timestamp,
 };
 use alloc::vec::Vec;
@@ -72,7 +72,7 @@ impl pallet_readings::Config for Runtime {
 	type MaxSealStepsPerBlock = ConstU32<2_000>;
 	type MaxPruneStepsPerBlock = ConstU32<1_000>;
 	type RetainCycles = ConstU32<2>;
-	type MinBlockTimeMs = frame_support::traits::ConstU64<SLOT_DURATION>;
+	type MinBlockTimeMs = pallet_aggregators::SlotDurationMs<Runtime>;
 	type ReadingPriority = ReadingPriority;
 	type OnOutcome = PeriodOutcomes;
 	type WeightInfo = pallet_readings::weights::SubstrateWeight<Runtime>;

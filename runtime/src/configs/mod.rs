@@ -8,7 +8,7 @@ mod offchain;
 use frame_support::dispatch::DispatchClass;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
+	traits::{ConstU128, ConstU32, ConstU8, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		IdentityFee, Weight,
@@ -73,8 +73,8 @@ impl pallet_timestamp::Config for Runtime {
 	/// Aura reads the slot from the timestamp.
 	type Moment = u64;
 	type OnTimestampSet = Aura;
-	/// Aura's slot duration is twice this (`MinimumPeriodTimesTwo`).
-	type MinimumPeriod = ConstU64<{ crate::time::SLOT_DURATION / 2 }>;
+	/// Half the chain's slot duration (which its genesis chooses: `pallet-aggregators`).
+	type MinimumPeriod = pallet_aggregators::HalfSlotDurationMs<Runtime>;
 	type WeightInfo = ();
 }
 

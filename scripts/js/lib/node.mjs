@@ -1,5 +1,9 @@
 // Start and stop gridmask-node processes for tests: free loopback ports, logs to files,
-// readiness by RPC, and clean shutdown.
+// readiness by RPC, and clean shutdown; waits driven by the chain's heads.
+//
+// The tests run on the `test` (one aggregator) and `test-local` (four) chains: the dev and
+// local chains' roles on the test time scale (2-second slots, 20-second periods, 15-second
+// windows, 6-period cycles, 10-block sessions), so that every scenario takes minutes.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -38,6 +42,10 @@ export function peerIdOf(nodeKeyHex, workDir) {
   writeFileSync(file, nodeKeyHex);
   return execFileSync(nodeBinary(), ['key', 'inspect-node-key', '--file', file]).toString().trim();
 }
+
+/** The chain of the single-aggregator tests, and of the four-aggregator ones. */
+export const TEST_CHAIN = 'test';
+export const TEST_LOCAL_CHAIN = 'test-local';
 
 /**
  * Start a node. `opts`: { name, chain, key ('alice'...), nodeKey, bootnodes: [], extra: [] }.
@@ -110,15 +118,78 @@ export async function connect(node, timeoutMs = 60_000) {
   }
 }
 
-/** Resolve when `predicate(api)` is truthy; poll every block-ish. */
-export async function waitFor(what, predicate, timeoutMs) {
+/**
+ * Resolve with the first truthy value of `predicate()`, checked now and again at every new
+ * best block of `api` (the chain's state changes only with blocks); with no `api`, every 500 ms
+ * (for predicates about processes, not chain state). Rejects after `timeoutMs`.
+ */
+export async function waitFor(what, predicate, timeoutMs, api = null) {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await predicate();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1000));
+  let wake = null;
+  let unsub = null;
+  if (api) {
+    unsub = await api.rpc.chain.subscribeNewHeads(() => wake?.());
   }
+  try {
+    for (;;) {
+      const v = await predicate();
+      if (v) return v;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+      // A new head, or (for a head missed while the predicate ran) a slot at most.
+      await new Promise((r) => {
+        wake = r;
+        setTimeout(r, Math.min(left, api ? 2_000 : 500));
+      });
+      wake = null;
+    }
+  } finally {
+    unsub?.();
+  }
+}
+
+/**
+ * Follows a node's best and finalized heads (subscriptions, no polling): `best`, `fin` (block
+ * numbers), `bestTime` (the best block's timestamp, ms: the chain's clock), `onHead(fn)` (called
+ * with this object at every change), `until(what, predicate, timeoutMs)` (resolves at the first
+ * head at which `predicate(this)` holds) and `stop()`.
+ */
+export async function followHeads(api) {
+  const listeners = new Set();
+  const f = {
+    best: 0, fin: 0, bestTime: 0,
+    onHead(fn) { listeners.add(fn); return () => listeners.delete(fn); },
+    until(what, predicate, timeoutMs) {
+      return new Promise((res, rej) => {
+        if (predicate(f)) { res(f); return; }
+        let off = null;
+        const timer = setTimeout(() => {
+          off();
+          rej(new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what} (best #${f.best}, finalized #${f.fin})`));
+        }, timeoutMs);
+        off = f.onHead(() => {
+          if (predicate(f)) { clearTimeout(timer); off(); res(f); }
+        });
+      });
+    },
+    stop() { unsubs.forEach((u) => u()); listeners.clear(); },
+  };
+  const fire = () => listeners.forEach((fn) => fn(f));
+  const unsubs = [
+    await api.rpc.chain.subscribeNewHeads(async (h) => {
+      const n = h.number.toNumber();
+      try {
+        const t = (await api.query.timestamp.now.at(h.hash)).toNumber();
+        if (n >= f.best) { f.best = n; f.bestTime = t; }
+      } catch { return; /* a head pruned or a node going down: the next one comes */ }
+      fire();
+    }),
+    await api.rpc.chain.subscribeFinalizedHeads((h) => {
+      f.fin = Math.max(f.fin, h.number.toNumber());
+      fire();
+    }),
+  ];
+  return f;
 }
 
 export async function finalizedNumber(api) {
