@@ -10,10 +10,13 @@
 #
 # usage: scripts/fuzz.sh [SECONDS_PER_TARGET (default 20)] [TARGET ...]   (default: all)
 #        scripts/fuzz.sh 3600 runtime_sequence      # a long run of one target
+#        scripts/fuzz.sh --build-only               # build the targets, run none
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$GRIDMASK_ROOT"
 
+build_only=false
+if [ "${1:-}" = "--build-only" ]; then build_only=true; shift; fi
 seconds="${1:-20}"
 shift || true
 targets=("$@")
@@ -23,6 +26,7 @@ export SKIP_WASM_BUILD=1
 
 log "building fuzz targets (cargo fuzz, target dir $CARGO_TARGET_DIR)"
 cargo fuzz build -s none || die "fuzz build failed"
+$build_only && exit 0
 for t in "${targets[@]}"; do
 	mkdir -p "$dir/corpus/$t" "$dir/artifacts/$t"
 	log "fuzzing $t for ${seconds}s (corpus $dir/corpus/$t)"

@@ -4,9 +4,11 @@
 # clone, default ~/.cache/gridmask/target) and runs:
 #   1. the Rust unit tests of every library crate (pallets with mock runtimes, the runtime);
 #   2. the node build;
-#   3. a short run of every fuzz target (scripts/fuzz.sh: 20 s each, corpora kept between runs);
+#   3. the fuzz targets' build, then a short run of every fuzz target (scripts/fuzz.sh: 20 s
+#      each, corpora kept between runs), one core, alongside
 #   4. the integration tests against real nodes on free loopback ports (scripts/js/*.test.mjs,
-#      on the `test` chains' time scale, two at a time: scripts/js/run-tests.mjs).
+#      on the `test` chains' time scale, two at a time: scripts/js/run-tests.mjs), which wait
+#      for the chain's clock most of the time.
 # Prints each phase's time as it ends and all of them at the end.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -42,16 +44,33 @@ trap summary EXIT
 phase "setup"
 scripts/setup.sh
 
-# With the flags of common.sh every crate gets the features of the node build, so the node
-# build below only links the two binaries.
-phase "unit tests (cargo test --workspace)"
+# With the flags of common.sh every crate gets the features of the node build; the node's and
+# the client's integration tests (node/tests, client/tests) make cargo build both binaries in
+# this same invocation, so the node build below finds them up to date.
+phase "unit tests and binaries (cargo test --workspace)"
 cargo test "${WORKSPACE_TEST_FLAGS[@]}"
 
-phase "node and client build"
+phase "node and client build (up to date)"
 build_node
 
-phase "fuzzing (short run)"
-scripts/fuzz.sh "${GRIDMASK_FUZZ_SECONDS:-20}"
+phase "fuzz targets build"
+scripts/fuzz.sh --build-only
 
-phase "integration tests"
-node scripts/js/run-tests.mjs
+phase "integration tests, fuzzing alongside"
+fuzz_log="$(mktemp)"
+(
+	t0=$(date +%s)
+	scripts/fuzz.sh "${GRIDMASK_FUZZ_SECONDS:-20}" && s=0 || s=$?
+	echo "[fuzz run: $(($(date +%s) - t0)) s, exit $s]"
+	exit "$s"
+) >"$fuzz_log" 2>&1 &
+fuzz_pid=$!
+tests_ok=true
+node scripts/js/run-tests.mjs || tests_ok=false
+fuzz_ok=true
+wait "$fuzz_pid" || fuzz_ok=false
+log "short fuzz run (alongside the integration tests):"
+cat "$fuzz_log" >&2
+rm -f "$fuzz_log"
+$fuzz_ok || die "a fuzz target failed (above)"
+$tests_ok || die "an integration test failed (above)"
