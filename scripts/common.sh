@@ -2,6 +2,10 @@
 # The cargo target dir lives outside the work tree so that builds survive a fresh clone.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gridmask/target}"
 GRIDMASK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Binaries named by the caller (GRIDMASK_NODE or GRIDMASK_CLIENT already set: by the user, or
+# by a script that built them, such as test.sh for the demo it runs) are used as they are, and
+# build_node builds nothing.
+if [ -n "${GRIDMASK_NODE:-}${GRIDMASK_CLIENT:-}" ]; then GRIDMASK_BINARIES_GIVEN=1; else GRIDMASK_BINARIES_GIVEN=0; fi
 GRIDMASK_NODE="${GRIDMASK_NODE:-$CARGO_TARGET_DIR/release/gridmask-node}"
 GRIDMASK_CLIENT="${GRIDMASK_CLIENT:-$CARGO_TARGET_DIR/release/gridmask}"
 export GRIDMASK_ROOT GRIDMASK_NODE GRIDMASK_CLIENT
@@ -27,6 +31,10 @@ WORKSPACE_TEST_FLAGS=(--release --locked --workspace --no-default-features --fea
 # one feature set, the same as in `cargo test "${WORKSPACE_TEST_FLAGS[@]}"`, and are never
 # compiled twice.
 build_node() {
+	if [ "$GRIDMASK_BINARIES_GIVEN" = 1 ]; then
+		log "using the given binaries: $GRIDMASK_NODE, $GRIDMASK_CLIENT"
+		return
+	fi
 	log "building gridmask-node and gridmask (release, target dir $CARGO_TARGET_DIR)"
 	(cd "$GRIDMASK_ROOT" && cargo build --release --locked -p gridmask-node -p gridmask-client) ||
 		die "build failed"

@@ -4,8 +4,8 @@
 # clone, default ~/.cache/gridmask/target) and runs:
 #   1. the Rust unit tests of every library crate (pallets with mock runtimes, the runtime);
 #   2. the node build;
-#   3. the fuzz targets' build, then a short run of every fuzz target (scripts/fuzz.sh: 20 s
-#      each, corpora kept between runs), one core, alongside
+#   3. the fuzz targets' build and a short run of every fuzz target (scripts/fuzz.sh: 20 s
+#      each, corpora kept between runs), in the background at the lowest priority, alongside
 #   4. the integration tests against real nodes on free loopback ports (scripts/js/*.test.mjs,
 #      on the `test` chains' time scale, two at a time: scripts/js/run-tests.mjs), which wait
 #      for the chain's clock most of the time.
@@ -21,7 +21,7 @@ phase_start=$start
 end_phase() {
 	[ -n "$current" ] || return 0
 	local now; now=$(date +%s)
-	phases+=("$(printf '%-36s %5d s' "$current" $((now - phase_start)))")
+	phases+=("$(printf '%-38s %5d s' "$current" $((now - phase_start)))")
 	log "== $current: $((now - phase_start)) s"
 	current=""
 }
@@ -36,7 +36,7 @@ summary() {
 	end_phase
 	log "== phases"
 	printf '   %s\n' "${phases[@]}" >&2
-	printf '   %-36s %5d s\n' "total" $(($(date +%s) - start)) >&2
+	printf '   %-38s %5d s\n' "total" $(($(date +%s) - start)) >&2
 	[ "$status" -eq 0 ] && log "== all tests passed" || log "== FAILED (exit $status)"
 }
 trap summary EXIT
@@ -47,21 +47,21 @@ scripts/setup.sh
 # With the flags of common.sh every crate gets the features of the node build; the node's and
 # the client's integration tests (node/tests, client/tests) make cargo build both binaries in
 # this same invocation, so the node build below finds them up to date.
-phase "unit tests and binaries (cargo test --workspace)"
+phase "unit tests and binaries"
 cargo test "${WORKSPACE_TEST_FLAGS[@]}"
 
-phase "node and client build (up to date)"
+phase "node and client (up to date)"
 build_node
 
-phase "fuzz targets build"
-scripts/fuzz.sh --build-only
-
+# The fuzz targets' build and their short run go on in the background at the lowest CPU
+# priority, on what the integration tests leave idle (they mostly wait for the chain's
+# clock), so that neither the nodes' timing nor the test command's length suffers.
 phase "integration tests, fuzzing alongside"
 fuzz_log="$(mktemp)"
 (
 	t0=$(date +%s)
-	scripts/fuzz.sh "${GRIDMASK_FUZZ_SECONDS:-20}" && s=0 || s=$?
-	echo "[fuzz run: $(($(date +%s) - t0)) s, exit $s]"
+	nice -n 19 scripts/fuzz.sh "${GRIDMASK_FUZZ_SECONDS:-20}" && s=0 || s=$?
+	echo "[fuzz build and run: $(($(date +%s) - t0)) s, exit $s]"
 	exit "$s"
 ) >"$fuzz_log" 2>&1 &
 fuzz_pid=$!
