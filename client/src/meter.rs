@@ -213,14 +213,15 @@ pub async fn run(
 				creds.iter().map(|c| c.region).collect();
 			// A period ahead without a setup would only collect `NoSetup` refusals.
 			let search = ahead..ahead.saturating_add(2 * time.periods_per_cycle);
-			let first = first_set_up(&chain, &regions, search.clone()).await?.with_context(|| {
-				format!(
+			let first =
+				first_set_up(&chain, &regions, search.clone()).await?.with_context(|| {
+					format!(
 					"no period from {} to {} has a complete setup on chain for region(s) {regions:?}; \
 					 publish them first (`gridmask kgc setup`)",
 					search.start,
 					search.end - 1
 				)
-			})?;
+				})?;
 			// On stderr also with --json (stdout holds the report).
 			eprintln!(
 				"starting with period {first}: the first period whose window is ahead and whose \

@@ -26,46 +26,38 @@ fn wasm() -> Result<&'static [u8], String> {
 	})
 }
 
-/// The single-aggregator development chain (preset `development`).
-pub fn development_chain_spec() -> Result<ChainSpec, String> {
+/// A chain of the runtime's genesis preset `preset`.
+fn from_preset(name: &str, id: &str, kind: ChainType, preset: &str) -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm()?, None)
-		.with_name("gridmask dev")
-		.with_id("gridmask_dev")
-		.with_chain_type(ChainType::Development)
-		.with_genesis_config_preset_name(DEV_RUNTIME_PRESET)
+		.with_name(name)
+		.with_id(id)
+		.with_chain_type(kind)
+		.with_genesis_config_preset_name(preset)
 		.with_properties(properties())
 		.build())
+}
+
+/// The single-aggregator development chain (preset `development`).
+pub fn development_chain_spec() -> Result<ChainSpec, String> {
+	from_preset("gridmask dev", "gridmask_dev", ChainType::Development, DEV_RUNTIME_PRESET)
 }
 
 /// The four-aggregator local testnet (preset `local_testnet`).
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(wasm()?, None)
-		.with_name("gridmask local")
-		.with_id("gridmask_local")
-		.with_chain_type(ChainType::Local)
-		.with_genesis_config_preset_name(LOCAL_TESTNET_RUNTIME_PRESET)
-		.with_properties(properties())
-		.build())
+	from_preset("gridmask local", "gridmask_local", ChainType::Local, LOCAL_TESTNET_RUNTIME_PRESET)
 }
 
 /// The single-aggregator chain of the integration tests (preset `test`).
 pub fn test_chain_spec() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(wasm()?, None)
-		.with_name("gridmask test")
-		.with_id("gridmask_test")
-		.with_chain_type(ChainType::Development)
-		.with_genesis_config_preset_name(TEST_RUNTIME_PRESET)
-		.with_properties(properties())
-		.build())
+	from_preset("gridmask test", "gridmask_test", ChainType::Development, TEST_RUNTIME_PRESET)
 }
 
 /// The four-aggregator chain of the integration tests (preset `test-local`).
 pub fn test_local_chain_spec() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(wasm()?, None)
-		.with_name("gridmask test local")
-		.with_id("gridmask_test_local")
-		.with_chain_type(ChainType::Local)
-		.with_genesis_config_preset_name(TEST_LOCAL_RUNTIME_PRESET)
-		.with_properties(properties())
-		.build())
+	from_preset(
+		"gridmask test local",
+		"gridmask_test_local",
+		ChainType::Local,
+		TEST_LOCAL_RUNTIME_PRESET,
+	)
 }

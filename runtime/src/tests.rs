@@ -78,7 +78,11 @@ fn test_presets_run_the_same_roles_on_the_test_time_scale() {
 	let local = clock("local_testnet");
 	let test_local = clock("test-local");
 	assert_eq!((&dev.0, &dev.1), (&test.0, &test.1), "test has the dev chain's roles");
-	assert_eq!((&local.0, &local.1), (&test_local.0, &test_local.1), "test-local has local's roles");
+	assert_eq!(
+		(&local.0, &local.1),
+		(&test_local.0, &test_local.1),
+		"test-local has local's roles"
+	);
 	assert_eq!((dev.2, dev.3, dev.4), (SLOT_DURATION, SLOT_DURATION / 2, SLOT_DURATION));
 	assert_eq!(dev.5, Some((60_000, 30_000, 10)));
 	assert_eq!(local.2, SLOT_DURATION);

@@ -8,8 +8,8 @@ use gridmask_primitives::{CycleIndex, MeterId, PeriodIndex, RegionId};
 use sp_runtime::transaction_validity::TransactionPriority;
 
 use crate::{
-	configs::consensus::MAX_AGGREGATORS, AccountId, Billing, Faults, Meters,
-	Pricing, Readings, Runtime, Timestamp,
+	configs::consensus::MAX_AGGREGATORS, AccountId, Billing, Faults, Meters, Pricing, Readings,
+	Runtime, Timestamp,
 };
 use alloc::vec::Vec;
 use gridmask_primitives::{Prid, TimeParams};
