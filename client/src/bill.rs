@@ -350,6 +350,8 @@ pub struct BillReport {
 	pub billed: Vec<(MeterId, u32, String)>,
 	/// Meters skipped because they already have a bill of the cycle.
 	pub already_billed: usize,
+	/// Meters not billed, and why (each on its own: the others are billed).
+	pub failed: Vec<BillFailure>,
 	/// `post_bills` transactions.
 	pub transactions: usize,
 	/// Seconds spent making, sealing and storing reports.
@@ -358,9 +360,29 @@ pub struct BillReport {
 	pub post_secs: f64,
 }
 
+/// A meter `kgc bill` could not bill.
+#[derive(Debug, Clone, Serialize)]
+pub struct BillFailure {
+	/// The meter.
+	pub meter: MeterId,
+	/// Why, readable.
+	pub reason: String,
+}
+
+/// A meter to bill: its store entry, the version its bill supersedes, its region, its owner's key.
+struct ToBill<'a> {
+	meter: &'a crate::store::KgcMeter,
+	supersede: Option<u32>,
+	region: RegionId,
+	owner_key: HpkePublicKey,
+}
+
 /// Bills `cycle` (PROTOCOL §4 step 7): per meter, derive its PRIDs and masks, fetch its shares,
 /// price every period from the chain, render and seal the report to the owner, store it, and
-/// post the CIDs in batches. Resumable: meters billed already are skipped.
+/// post the CIDs in batches. Resumable: meters billed already are skipped. A meter that cannot
+/// be billed (unregistered, an owner key no bill can be sealed to, a region with an unsettled
+/// period, an entry the chain refuses) is reported in [`BillReport::failed`] and the others
+/// are billed.
 pub async fn issue(
 	chain: &Chain,
 	kgc: &Keypair,
@@ -404,21 +426,28 @@ pub async fn issue(
 					.runtime_apis()
 					.call(runtime::runtime_apis().billing_api().bill(m.meter, cycle))
 					.await?;
-				let info = at
+				let info = match at
 					.storage()
 					.try_fetch(runtime::storage().meters().meters(), (m.meter,))
 					.await?
-					.with_context(|| format!("meter {} is not registered", m.meter))?
-					.decode()?;
+				{
+					Some(v) => Some(v.decode()?),
+					None => None,
+				};
 				anyhow::Ok((m, billed, info))
 			}
 		})
 		.buffered(CONCURRENCY)
 		.try_collect()
 		.await?;
+	let fail = |meter: MeterId, reason: String| BillFailure { meter, reason };
 	let mut todo = Vec::new();
-	let mut regions: BTreeMap<RegionId, RegionCycle> = BTreeMap::new();
+	let mut regions: BTreeMap<RegionId, std::result::Result<RegionCycle, String>> = BTreeMap::new();
 	for (m, billed, info) in fetched {
+		let Some(info) = info else {
+			report.failed.push(fail(m.meter, "not registered on chain".into()));
+			continue;
+		};
 		let supersede = match (&billed, opts.supersede) {
 			(Some(_), false) => {
 				report.already_billed += 1;
@@ -427,67 +456,88 @@ pub async fn issue(
 			(Some((v, _)), true) => Some(*v),
 			(None, _) => None,
 		};
+		let owner_key = HpkePublicKey(info.owner_key.0);
+		if !owner_key.is_acceptable() {
+			report.failed.push(fail(
+				m.meter,
+				"the owner's key on chain is an X25519 point of small order: no bill can be \
+				 sealed to it (set a new one with meters.set_owner_key)"
+					.into(),
+			));
+			continue;
+		}
 		// A superseding bill keeps the region of the first (the chain records it).
 		let region = billed.as_ref().map_or(info.region, |(_, r)| r.region);
 		if !regions.contains_key(&region) {
 			let rc = region_cycle(chain, &time, region, cycle).await?;
-			if let Some((p, _)) = rc.periods.iter().find(|(_, settled)| !settled) {
-				bail!(
+			let settled = match rc.periods.iter().find(|(_, settled)| !settled) {
+				Some((p, _)) => Err(format!(
 					"period {p} of region {region} is not sealed (pending, or faulted and not \
 					 resolved): bill cycle {cycle} once every period is settled"
-				);
-			}
-			regions.insert(region, rc);
+				)),
+				None => Ok(rc),
+			};
+			regions.insert(region, settled);
 		}
-		todo.push((m, supersede, region, HpkePublicKey(info.owner_key.0)));
+		if let Err(e) = &regions[&region] {
+			report.failed.push(fail(m.meter, e.clone()));
+			continue;
+		}
+		todo.push(ToBill { meter: m, supersede, region, owner_key });
 	}
 
 	let bar = progress::bar(todo.len() as u64, "making bills");
 	let regions = &regions;
 	let made: Vec<_> = futures::stream::iter(todo)
-		.map(|(m, supersede, region, owner_key)| {
+		.map(|b| {
 			let bar = &bar;
 			async move {
-				let mut lines =
-					lines_of(chain, &time, &m.secret(), region, &regions[&region], cycle)
-						.await
-						.with_context(|| format!("meter {}", m.meter))?;
-				if let Some((p, delta)) = opts.misstate {
-					if let Some(l) = lines.iter_mut().find(|l| l.period == p) {
-						l.consumption_wh = l.consumption_wh.saturating_add_signed(delta);
-						l.amount = l.price.map_or(0, |pr| amount(l.consumption_wh, pr));
+				let m = b.meter;
+				let rc = regions[&b.region].as_ref().expect("only settled regions are billed");
+				let made = async {
+					let mut lines =
+						lines_of(chain, &time, &m.secret(), b.region, rc, cycle).await?;
+					if let Some((p, delta)) = opts.misstate {
+						if let Some(l) = lines.iter_mut().find(|l| l.period == p) {
+							l.consumption_wh = l.consumption_wh.saturating_add_signed(delta);
+							l.amount = l.price.map_or(0, |pr| amount(l.consumption_wh, pr));
+						}
 					}
+					let r = make_report(format!("{genesis:?}"), m.meter, b.region, cycle, lines);
+					let json = serde_json::to_vec(&r)?;
+					let sealed = pbill::seal_bill(
+						&b.owner_key,
+						&bill_info(&sp_core::H256(genesis.0), &m.meter, cycle),
+						&json,
+					)
+					.map_err(|e| anyhow::anyhow!("sealing the report: {e:?}"))?;
+					content.put(&sealed.bytes).await
 				}
-				let r = make_report(format!("{genesis:?}"), m.meter, region, cycle, lines);
-				let json = serde_json::to_vec(&r)?;
-				let sealed = pbill::seal_bill(
-					&owner_key,
-					&bill_info(&sp_core::H256(genesis.0), &m.meter, cycle),
-					&json,
-				)
-				.map_err(|e| anyhow::anyhow!("sealing the bill of meter {}: {e:?}", m.meter))?;
-				let cid = content.put(&sealed.bytes).await?;
+				.await;
 				bar.inc(1);
-				anyhow::Ok((m.meter, supersede, cid))
+				(m.meter, b.supersede, made)
 			}
 		})
 		.buffered(CONCURRENCY)
-		.try_collect()
-		.await?;
-	let entries: Vec<_> = made
-		.iter()
-		.map(|(meter, supersede, cid)| rt::pallet_billing::types::BillEntry {
-			meter: *meter,
-			cycle,
-			cid: BoundedVec(cid.to_bytes().to_vec()),
-			digest: *cid.digest(),
-			supersede: *supersede,
-		})
-		.collect();
-	let made: Vec<_> = made
-		.into_iter()
-		.map(|(meter, supersede, cid)| (meter, supersede.map_or(1, |v| v + 1), cid.to_string()))
-		.collect();
+		.collect()
+		.await;
+	let mut entries = Vec::new();
+	let mut posted = BTreeMap::new();
+	for (meter, supersede, made) in made {
+		match made {
+			Ok(cid) => {
+				entries.push(rt::pallet_billing::types::BillEntry {
+					meter,
+					cycle,
+					cid: BoundedVec(cid.to_bytes().to_vec()),
+					digest: *cid.digest(),
+					supersede,
+				});
+				posted.insert(meter, (supersede.map_or(1, |v| v + 1), cid.to_string()));
+			},
+			Err(e) => report.failed.push(fail(meter, format!("{e:#}"))),
+		}
+	}
 	bar.finish_and_clear();
 	report.make_secs = started.elapsed().as_secs_f64();
 
@@ -498,11 +548,21 @@ pub async fn issue(
 		.map(|c| runtime::tx().billing().post_bills(BoundedVec(c.to_vec())))
 		.collect();
 	let bar = progress::bar(calls.len() as u64, "posting bills");
-	chain.sign_and_finalize_all(&calls, kgc, || bar.inc(1)).await.context("posting bills")?;
+	let events =
+		chain.sign_and_finalize_all(&calls, kgc, || bar.inc(1)).await.context("posting bills")?;
 	bar.finish_and_clear();
+	// Entries the chain refused changed nothing; the batch's others are posted.
+	let metadata = chain.api.at_current_block().await?.metadata();
+	for e in events.iter().flat_map(|ev| ev.find::<runtime::billing::events::BillRefused>()) {
+		let e = e?;
+		posted.remove(&e.meter);
+		let why = crate::chain::explain_event_dispatch(&metadata, &e.error);
+		report.failed.push(fail(e.meter, format!("the chain refused the bill: {why}")));
+	}
 	report.transactions = calls.len();
 	report.post_secs = started.elapsed().as_secs_f64();
-	report.billed = made;
+	report.billed = posted.into_iter().map(|(meter, (v, cid))| (meter, v, cid)).collect();
+	report.failed.sort_by_key(|f| f.meter);
 	Ok(report)
 }
 
@@ -745,25 +805,52 @@ async fn check_report(
 	Ok(problems)
 }
 
-/// The owner's answer to a bill.
+/// The owner's answer to a bill: each names the version it answers, which the chain refuses
+/// (`WrongVersion`) unless it is still the latest.
+#[derive(Clone, Debug)]
+pub enum Answer {
+	/// Accept this version.
+	Acknowledge(u32),
+	/// Contest this version for a reason.
+	Dispute {
+		/// The version.
+		version: u32,
+		/// Why (UTF-8).
+		reason: String,
+	},
+}
+
+/// The latest version of the bill of (meter, cycle) on chain.
+pub async fn latest_version(chain: &Chain, meter: MeterId, cycle: CycleIndex) -> Result<u32> {
+	let at = chain.api.at_current_block().await?;
+	let (version, _) = at
+		.runtime_apis()
+		.call(runtime::runtime_apis().billing_api().bill(meter, cycle))
+		.await?
+		.with_context(|| format!("meter {meter} has no bill for cycle {cycle} on chain"))?;
+	Ok(version)
+}
+
+/// Sends the owner's answer; returns the version the chain recorded it for.
 pub async fn answer(
 	chain: &Chain,
 	owner: &OwnerFile,
 	cycle: CycleIndex,
-	dispute: Option<String>,
+	answer: Answer,
 ) -> Result<u32> {
 	let signer = Keypair::from_secret_key(owner.account_seed.0).context("owner key")?;
-	let events = match dispute {
-		Some(reason) => {
+	let events = match answer {
+		Answer::Dispute { version, reason } => {
 			let call = runtime::tx().billing().dispute(
 				owner.meter,
 				cycle,
+				version,
 				BoundedVec(reason.into_bytes()),
 			);
 			chain.sign_and_finalize(&call, &signer).await?
 		},
-		None => {
-			let call = runtime::tx().billing().acknowledge(owner.meter, cycle);
+		Answer::Acknowledge(version) => {
+			let call = runtime::tx().billing().acknowledge(owner.meter, cycle, version);
 			chain.sign_and_finalize(&call, &signer).await?
 		},
 	};

@@ -409,6 +409,34 @@ pub fn explain_dispatch(d: &DispatchError) -> String {
 	}
 }
 
+/// [`explain_dispatch`] of a `DispatchError` that arrived inside an event (e.g.
+/// `billing.BillRefused`), decoded with the chain's metadata.
+pub fn explain_event_dispatch(
+	metadata: &subxt::metadata::Metadata,
+	e: &runtime_types::sp_runtime::DispatchError,
+) -> String {
+	use runtime_types::sp_runtime::DispatchError as D;
+	match e {
+		D::Module(m) => {
+			let Some(pallet) = metadata.pallet_by_error_index(m.index) else {
+				return format!("{e:?}");
+			};
+			match pallet.error_variant_by_index(m.error[0]) {
+				Some(v) => {
+					let name = format!("{}::{}", pallet.name(), v.name);
+					match v.docs.first().map(|d| d.trim()).filter(|d| !d.is_empty()) {
+						Some(doc) => format!("{name}: {doc}"),
+						None => name,
+					}
+				},
+				None => format!("{e:?}"),
+			}
+		},
+		D::BadOrigin => explain_dispatch(&DispatchError::BadOrigin),
+		other => format!("{other:?}"),
+	}
+}
+
 /// Pool messages carry `Custom error: N` for our codes; name them.
 pub fn explain_message(message: &str) -> String {
 	let code = message

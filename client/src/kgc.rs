@@ -96,7 +96,13 @@ pub async fn provision(
 			let master = MasterSecret::generate();
 			let mut account_seed = [0u8; 32];
 			rng.fill_bytes(&mut account_seed);
-			let (hpke_sk, hpke_pk) = bill::generate_keypair();
+			// A fresh key is of small order with negligible probability; never register one.
+			let (hpke_sk, hpke_pk) = loop {
+				let (sk, pk) = bill::generate_keypair();
+				if pk.is_acceptable() {
+					break (sk, pk);
+				}
+			};
 			let owner = Keypair::from_secret_key(account_seed).context("owner key")?;
 			meters.push(KgcMeter { meter: next, region, master_secret: Secret32(master.0) });
 			owners.push((next, region, account_of(&owner), hpke_pk));
@@ -107,6 +113,7 @@ pub async fn provision(
 					genesis: genesis.clone(),
 					meter: next,
 					region,
+					previous_regions: Vec::new(),
 					master_secret: Secret32(master.0),
 				},
 			)?;
@@ -245,20 +252,20 @@ pub async fn setup(
 	let max_chunks =
 		chain.constant(runtime::constants().readings().max_chunks_per_call()).await? as usize;
 
-	let mut by_region: std::collections::BTreeMap<RegionId, Vec<MasterSecret>> = Default::default();
-	for m in &store.meters {
-		by_region.entry(m.region).or_default().push(m.secret());
-	}
-	// Which pairs still need publishing (resume).
+	// The meters each setup covers: those active in the region on chain now, in its current
+	// membership epoch (the chain refuses a setup built for another epoch or count).
 	let at = chain.api.at_current_block().await?;
+	let by_region = active_sets(&at, &store).await?;
+	// Which pairs still need publishing: not complete, or built for an older epoch (a meter
+	// joined, left, moved, was suspended or reinstated since: replace it).
 	let mut todo: Vec<(RegionId, PeriodIndex)> = Vec::new();
-	for (&region, _) in &by_region {
+	for (&region, set) in &by_region {
 		for &p in &periods {
 			let st = at
 				.runtime_apis()
 				.call(runtime::runtime_apis().readings_api().period_state(region, p))
 				.await?;
-			if st.setup_complete {
+			if st.setup_complete && st.setup.is_some_and(|s| s.epoch == set.epoch) {
 				report.already_complete += 1;
 			} else {
 				todo.push((region, p));
@@ -269,7 +276,8 @@ pub async fn setup(
 	// Compute (rayon, all cores) per region over the contiguous leaves of each cycle.
 	let started = std::time::Instant::now();
 	let mut setups: Vec<PeriodSetup> = Vec::new();
-	for (&region, secrets) in &by_region {
+	for (&region, set) in &by_region {
+		let secrets = &set.secrets;
 		let mine: Vec<PeriodIndex> = todo.iter().filter(|t| t.0 == region).map(|t| t.1).collect();
 		let mut cycles: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
 		for p in mine {
@@ -312,6 +320,7 @@ pub async fn setup(
 					t: rt::gridmask_primitives::commitment::TCommitment(s.t.0),
 					z: s.z,
 					expected: s.entries,
+					epoch: by_region[&s.region].epoch,
 				})
 				.collect();
 			runtime::tx().readings().publish_setup(BoundedVec(entries))
@@ -355,8 +364,112 @@ pub async fn setup(
 	Ok(report)
 }
 
+/// The meters a region's setups cover now: its active meters on chain, their secrets from the
+/// store, and the region's membership epoch.
+struct ActiveSet {
+	epoch: u32,
+	secrets: Vec<MasterSecret>,
+}
+
+/// The active set of every region where a meter of the store is active on chain now. Errors if
+/// a region has an active meter whose secret the store lacks (no setup could cover it).
+async fn active_sets(
+	at: &crate::chain::AtBlock,
+	store: &KgcStore,
+) -> Result<std::collections::BTreeMap<RegionId, ActiveSet>> {
+	use std::collections::{BTreeMap, BTreeSet};
+	let secrets: BTreeMap<MeterId, MasterSecret> =
+		store.meters.iter().map(|m| (m.meter, m.secret())).collect();
+	let mut regions = BTreeSet::new();
+	for m in &store.meters {
+		if let Some(info) =
+			at.storage().try_fetch(runtime::storage().meters().meters(), (m.meter,)).await?
+		{
+			let info = info.decode()?;
+			if matches!(info.status, rt::pallet_meters::types::MeterStatus::Active) {
+				regions.insert(info.region);
+			}
+		}
+	}
+	let mut sets = BTreeMap::new();
+	for region in regions {
+		let info = at
+			.storage()
+			.try_fetch(runtime::storage().meters().regions(), (region,))
+			.await?
+			.with_context(|| format!("region {region} is not registered"))?
+			.decode()?;
+		let mut set = ActiveSet { epoch: info.epoch, secrets: Vec::new() };
+		let mut iter = at
+			.storage()
+			.entry(runtime::storage().meters().meters_by_region())?
+			.iter((region,))
+			.await?;
+		while let Some(kv) = futures::StreamExt::next(&mut iter).await {
+			let (_, meter) = kv?.key()?.decode()?;
+			let m = at
+				.storage()
+				.try_fetch(runtime::storage().meters().meters(), (meter,))
+				.await?
+				.with_context(|| format!("meter {meter} indexed in region {region} is missing"))?
+				.decode()?;
+			if !matches!(m.status, rt::pallet_meters::types::MeterStatus::Active) {
+				continue;
+			}
+			let secret = secrets.get(&meter).with_context(|| {
+				format!(
+					"meter {meter} is active in region {region} on chain but its secret is not \
+					 in this store: a setup must cover every active meter of the region"
+				)
+			})?;
+			set.secrets.push(secret.clone());
+		}
+		if set.secrets.len() as u32 != info.active_meters {
+			bail!(
+				"region {region}: {} active meters indexed, the region counts {}",
+				set.secrets.len(),
+				info.active_meters
+			);
+		}
+		sets.insert(region, set);
+	}
+	Ok(sets)
+}
+
 fn open_after(time: &TimeParams, p: PeriodIndex, now: u64, margin_ms: u64) -> bool {
 	time.period_end(p).is_some_and(|end| end > now + margin_ms)
+}
+
+/// Moves `meter` to region `to` on chain (`meters.move_meter`), then in the store and in its
+/// credential, which keeps the old region as a fallback for setups published before the move.
+/// Returns the old region.
+pub async fn move_meter(
+	chain: &Chain,
+	kgc: &Keypair,
+	dir: &StoreDir,
+	meter: MeterId,
+	to: RegionId,
+) -> Result<RegionId> {
+	let mut store = dir.load_kgc()?;
+	let entry = store
+		.meters
+		.iter_mut()
+		.find(|m| m.meter == meter)
+		.with_context(|| format!("meter {meter} is not in this store"))?;
+	let from = entry.region;
+	chain
+		.sign_and_finalize(&runtime::tx().meters().move_meter(meter, to), kgc)
+		.await
+		.with_context(|| format!("moving meter {meter} to region {to}"))?;
+	entry.region = to;
+	write_secret_json(&dir.kgc(), &store)?;
+	let path = dir.credential(meter);
+	let mut credential: Credential = crate::store::read_json(&path)?;
+	credential.previous_regions.retain(|r| *r != to);
+	credential.previous_regions.insert(0, credential.region);
+	credential.region = to;
+	write_secret_json(&path, &credential)?;
+	Ok(from)
 }
 
 /// What `kgc push-secrets` did.

@@ -127,7 +127,8 @@ enum KgcCommand {
 	/// Bill a finished cycle: per meter, a report of every period (consumption from its
 	/// unmasked shares, the chain's prices), HPKE-sealed to the owner, stored in the content
 	/// store under its CID; CIDs and digests posted on chain in batches. Meters already billed
-	/// for the cycle are skipped (resumable) unless --supersede.
+	/// for the cycle are skipped (resumable) unless --supersede. A meter that cannot be billed
+	/// is reported and skipped, the others are billed; exit status 2 if any was not.
 	Bill {
 		#[command(flatten)]
 		key: KgcKey,
@@ -152,8 +153,10 @@ enum KgcCommand {
 		#[command(flatten)]
 		push: PushTarget,
 	},
-	/// Compute and publish the setups (BF1, T, Z) of upcoming periods for every region;
-	/// resumable (pairs already complete on chain are skipped).
+	/// Compute and publish the setups (BF1, T, Z) of upcoming periods for every region where a
+	/// meter of the store is active, covering exactly the region's active meters on chain (its
+	/// membership epoch); resumable (pairs complete on chain for the current epoch are
+	/// skipped; older ones whose window has not opened are replaced).
 	Setup {
 		#[command(flatten)]
 		key: KgcKey,
@@ -163,6 +166,19 @@ enum KgcCommand {
 		/// Every period of this cycle whose window is still ahead.
 		#[arg(long)]
 		cycle: Option<u32>,
+	},
+	/// Move a meter to another region: on chain, in the store and in its credential (which
+	/// keeps the old region: setups published before the move may still cover it there). Run
+	/// `kgc setup` afterwards: it rebuilds both regions' upcoming setups.
+	Move {
+		#[command(flatten)]
+		key: KgcKey,
+		/// The meter.
+		#[arg(long)]
+		meter: u64,
+		/// Its new region.
+		#[arg(long)]
+		to: u32,
 	},
 }
 
@@ -260,10 +276,18 @@ enum OwnerCommand {
 		#[arg(long)]
 		out: Option<PathBuf>,
 	},
-	/// Acknowledge the latest bill.
+	/// Verify the latest bill as `owner bill` does and, only if every line verifies,
+	/// acknowledge that version. Exit status 2 (nothing sent) if it does not verify.
 	Ack {
 		#[command(flatten)]
 		owner: OwnerKey,
+		/// The version to acknowledge: refused unless it is the latest (default: the latest,
+		/// as verified).
+		#[arg(long)]
+		version: Option<u32>,
+		/// Where to write the bill's HTML page (default: bill-<meter>-<cycle>.html).
+		#[arg(long)]
+		out: Option<PathBuf>,
 	},
 	/// Dispute the latest bill, with a reason (the KGC may answer with a superseding bill).
 	Dispute {
@@ -271,6 +295,9 @@ enum OwnerCommand {
 		owner: OwnerKey,
 		#[arg(long)]
 		reason: String,
+		/// The version disputed: refused unless it is the latest (default: the latest).
+		#[arg(long)]
+		version: Option<u32>,
 	},
 }
 
@@ -364,6 +391,10 @@ enum MeterCommand {
 		/// Silent meters: METER (the whole run) or METER:N (its first N periods). Repeatable.
 		#[arg(long, value_parser = parse_silent)]
 		silent: Vec<(u64, u32)>,
+		/// Testing: meters that send only one of their two shares, METER or METER:N as for
+		/// --silent (a lone share on chain). Repeatable.
+		#[arg(long, hide = true, value_parser = parse_silent)]
+		drop_one: Vec<(u64, u32)>,
 	},
 }
 
@@ -473,6 +504,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 					r.make_secs,
 					r.post_secs
 				);
+				for f in &r.failed {
+					println!("  meter {} NOT BILLED: {}", f.meter, f.reason);
+				}
+			}
+			if !r.failed.is_empty() {
+				eprintln!(
+					"{} meter(s) not billed (the others were): run `kgc bill` again once fixed",
+					r.failed.len()
+				);
+				return Ok(ExitCode::from(2));
 			}
 		},
 		Command::Owner(OwnerCommand::Bill { owner, out }) => {
@@ -510,21 +551,62 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 				return Ok(ExitCode::from(2));
 			}
 		},
-		Command::Owner(OwnerCommand::Ack { owner }) => {
+		Command::Owner(OwnerCommand::Ack { owner, version, out }) => {
 			let chain = chain::Chain::connect(&cli.urls).await?;
-			let version = bill::answer(&chain, &owner.load()?, owner.cycle, None).await?;
+			let file = owner.load()?;
+			let out = out.unwrap_or_else(|| {
+				PathBuf::from(format!("bill-{}-{}.html", owner.meter, owner.cycle))
+			});
+			let v = bill::verify(&chain, &file, &content, owner.cycle, &out).await?;
+			if let Some(asked) = version.filter(|asked| *asked != v.version) {
+				bail!(
+					"meter {} cycle {}: version {asked} is not the latest bill (v{} is): nothing \
+					 acknowledged",
+					owner.meter,
+					owner.cycle,
+					v.version
+				);
+			}
+			if !v.verified() {
+				if cli.json {
+					print_json(&serde_json::json!({ "acknowledged": null, "verification": v }))?;
+				} else {
+					println!(
+						"meter {} cycle {}: bill v{} does not verify; nothing acknowledged \
+						 (dispute it with `owner dispute`)",
+						owner.meter, owner.cycle, v.version
+					);
+					for p in &v.problems {
+						println!("  NOT VERIFIED: {p}");
+					}
+				}
+				return Ok(ExitCode::from(2));
+			}
+			let version =
+				bill::answer(&chain, &file, owner.cycle, bill::Answer::Acknowledge(v.version))
+					.await?;
 			if cli.json {
-				print_json(&serde_json::json!({ "acknowledged": version }))?;
+				print_json(&serde_json::json!({ "acknowledged": version, "verification": v }))?;
 			} else {
 				println!(
-					"meter {} cycle {}: bill v{version} acknowledged",
+					"meter {} cycle {}: bill v{version} verified and acknowledged",
 					owner.meter, owner.cycle
 				);
 			}
 		},
-		Command::Owner(OwnerCommand::Dispute { owner, reason }) => {
+		Command::Owner(OwnerCommand::Dispute { owner, reason, version }) => {
 			let chain = chain::Chain::connect(&cli.urls).await?;
-			let version = bill::answer(&chain, &owner.load()?, owner.cycle, Some(reason)).await?;
+			let version = match version {
+				Some(v) => v,
+				None => bill::latest_version(&chain, owner.meter, owner.cycle).await?,
+			};
+			let version = bill::answer(
+				&chain,
+				&owner.load()?,
+				owner.cycle,
+				bill::Answer::Dispute { version, reason },
+			)
+			.await?;
 			if cli.json {
 				print_json(&serde_json::json!({ "disputed": version }))?;
 			} else {
@@ -609,13 +691,35 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 );
 			}
 		},
-		Command::Meter(MeterCommand::Run { credentials, periods, first_period, seed, silent }) => {
+		Command::Kgc(KgcCommand::Move { key, meter, to }) => {
+			let chain = chain::Chain::connect(&cli.urls).await?;
+			let signer = chain::keypair(&key.kgc_suri)?;
+			let from =
+				kgc::move_meter(&chain, &signer, &store::StoreDir(key.store), meter, to).await?;
+			if cli.json {
+				print_json(&serde_json::json!({ "meter": meter, "from": from, "to": to }))?;
+			} else {
+				println!(
+					"meter {meter} moved from region {from} to region {to}; run `kgc setup` to \
+					 rebuild both regions' upcoming setups"
+				);
+			}
+		},
+		Command::Meter(MeterCommand::Run {
+			credentials,
+			periods,
+			first_period,
+			seed,
+			silent,
+			drop_one,
+		}) => {
 			let creds = store::load_credentials(&credentials)?;
 			let endpoints = Arc::new(meter::Endpoints::new(cli.urls.clone()));
 			let opts = meter::RunOptions {
 				periods,
 				seed,
 				silent: silent.into_iter().collect::<BTreeMap<_, _>>(),
+				drop_one: drop_one.into_iter().collect::<BTreeMap<_, _>>(),
 				first_period,
 			};
 			let live = !cli.json;

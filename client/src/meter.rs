@@ -35,6 +35,9 @@ pub struct RunOptions {
 	pub seed: u64,
 	/// Meters that stay silent: meter → number of leading periods (`u32::MAX` = the whole run).
 	pub silent: BTreeMap<MeterId, u32>,
+	/// Meters that send only their first share (testing lone shares): meter → number of
+	/// leading periods.
+	pub drop_one: BTreeMap<MeterId, u32>,
 	/// Report only from this period on (else: the first one ahead whose setup is complete on
 	/// chain for every region of the meters).
 	pub first_period: Option<PeriodIndex>,
@@ -246,7 +249,8 @@ pub async fn run(
 		let (lo, hi) = (open + head, open + time.window_ms - tail);
 		let start = time.period_start(period).expect("period in range");
 		let mut tasks = Vec::new();
-		let mut sent: Vec<(MeterId, RegionId, Prid)> = Vec::new();
+		let mut sent: Vec<(MeterId, Prid)> = Vec::new();
+		let mut consumptions: Vec<(MeterId, RegionId, u64)> = Vec::new();
 		for c in &creds {
 			if opts.silent.get(&c.meter).is_some_and(|n| (k as u32) < *n) {
 				continue;
@@ -255,21 +259,48 @@ pub async fn run(
 				profile::consumption(opts.seed, c.meter, period, start, time.period_ms);
 			let mut rng = rand::rngs::OsRng;
 			let times = submission_times(&mut rng, lo, hi);
-			let shares = readings_of(&time, c, genesis, period, consumption, rng.gen(), times);
-			report.lock().await.consumption.push((c.meter, c.region, period, consumption));
-			for (r, at) in shares.into_iter().zip(times) {
-				sent.push((c.meter, c.region, r.payload.prid));
+			// The meter's region, then the ones it was moved from: a setup published before
+			// the move may still cover it there (the first region whose filter holds its
+			// PRID takes the share). The masked values are the same for every region.
+			let random = rng.gen();
+			let candidates: Vec<[SignedReading; 2]> = c
+				.regions()
+				.map(|region| {
+					let c = Credential { region, ..c.clone() };
+					readings_of(&time, &c, genesis, period, consumption, random, times)
+				})
+				.collect();
+			consumptions.push((c.meter, c.region, consumption));
+			let drop_one = opts.drop_one.get(&c.meter).is_some_and(|n| (k as u32) < *n);
+			for (i, at) in times.into_iter().enumerate() {
+				if drop_one && i == 1 {
+					// Testing: the second share is never sent (a lone share on chain).
+					continue;
+				}
+				let rs: Vec<SignedReading> = candidates.iter().map(|c| c[i].clone()).collect();
+				sent.push((c.meter, rs[0].payload.prid));
 				let (endpoints, counters, report) =
 					(endpoints.clone(), counters.clone(), report.clone());
 				let meter = c.meter;
 				let resend_until = open + time.window_ms - slot;
 				tasks.push(tokio::spawn(async move {
 					sleep_until_ms(at).await;
-					let sent = match send(&endpoints, &r, &counters).await {
-						Ok(()) => confirm(&endpoints, &r, &counters, slot, resend_until).await,
-						Err(reason) => Err(reason),
-					};
-					if let Err(reason) = sent {
+					let mut result = Err(String::new());
+					for r in &rs {
+						result = match send(&endpoints, r, &counters).await {
+							Ok(()) => confirm(&endpoints, r, &counters, slot, resend_until)
+								.await
+								.map(|()| r.payload.region),
+							Err(reason) => Err(reason),
+						};
+						let elsewhere = [ReadingRejection::NotInFilter, ReadingRejection::NoSetup];
+						match &result {
+							Err(reason) if elsewhere.iter().any(|e| e.name() == reason) => {},
+							_ => break,
+						}
+					}
+					if let Err(reason) = &result {
+						let r = &rs[0];
 						let mut rep = report.lock().await;
 						*rep.rejected.entry(reason.clone()).or_default() += 1;
 						rep.shares.push(ShareRecord {
@@ -279,9 +310,8 @@ pub async fn run(
 							prid: format!("{:?}", H256(r.payload.prid.0)),
 							status: format!("rejected: {reason}"),
 						});
-						return false;
 					}
-					true
+					result.ok()
 				}));
 			}
 		}
@@ -290,15 +320,22 @@ pub async fn run(
 		let (endpoints, report) = (endpoints.clone(), report.clone());
 		let close = open + time.window_ms;
 		checks.push(tokio::spawn(async move {
-			let mut accepted = std::collections::BTreeSet::new();
-			for (t, s) in futures::future::join_all(tasks).await.into_iter().zip(&sent) {
-				if t.unwrap_or(false) {
-					accepted.insert(s.2);
+			// Where each share was accepted (the region that took it).
+			let mut accepted = Vec::new();
+			for (t, (meter, prid)) in futures::future::join_all(tasks).await.into_iter().zip(&sent)
+			{
+				if let Ok(Some(region)) = t {
+					accepted.push((*meter, region, *prid));
 				}
 			}
-			let queries: Vec<_> = sent.iter().filter(|s| accepted.contains(&s.2)).collect();
+			let queries: Vec<_> = accepted.iter().collect();
 			let found = shares_on_finalized_chain(&endpoints, period, close, &queries).await?;
 			let mut rep = report.lock().await;
+			for (meter, region, consumption) in consumptions {
+				// The region that took the meter's shares (its own if none was taken).
+				let region = accepted.iter().find(|a| a.0 == meter).map_or(region, |a| a.1);
+				rep.consumption.push((meter, region, period, consumption));
+			}
 			rep.submitted += sent.len() as u64;
 			for ((meter, region, prid), present) in queries.iter().zip(found) {
 				let status = if present {

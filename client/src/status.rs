@@ -50,6 +50,21 @@ pub struct CycleBills {
 	pub corrected: u32,
 }
 
+/// How long the chain keeps shares, and what pruning waits for.
+#[derive(Debug, Serialize)]
+pub struct Retention {
+	/// Shares of periods before this one are gone (all regions).
+	pub kept_from_period: PeriodIndex,
+	/// Shares are kept at least this many cycles after their own ...
+	pub min_cycles: u32,
+	/// ... and, while their cycle is not billed and its dispute window not over, at most this
+	/// many.
+	pub max_cycles: u32,
+	/// `(region, cycle, pruned_anyway_in_cycle)`: pruning waits for this region's bills of
+	/// this cycle (and their dispute window); from the third cycle on it prunes regardless.
+	pub waiting_for: Option<(RegionId, u32, u32)>,
+}
+
 /// The whole status.
 #[derive(Debug, Serialize)]
 pub struct Status {
@@ -71,6 +86,8 @@ pub struct Status {
 	pub regions: Vec<RegionStatus>,
 	/// Bills per cycle.
 	pub bills: Vec<CycleBills>,
+	/// Retention of shares.
+	pub retention: Retention,
 }
 
 /// Reads the status, with the last `last` periods per region.
@@ -179,6 +196,14 @@ pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 		}
 	}
 
+	let r = at.runtime_apis().call(runtime::runtime_apis().readings_api().retention()).await?;
+	let retention = Retention {
+		kept_from_period: r.kept_from_period,
+		min_cycles: r.min_cycles,
+		max_cycles: r.max_cycles,
+		waiting_for: r.waiting_for.map(|w| (w.region, w.cycle, w.pruned_anyway_in_cycle)),
+	};
+
 	Ok(Status {
 		endpoint: chain.url.clone(),
 		finalized_block: time.block,
@@ -189,6 +214,7 @@ pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 		period_ms: time.params.map(|t| t.period_ms),
 		regions,
 		bills: bills.into_values().collect(),
+		retention,
 	})
 }
 
@@ -215,6 +241,18 @@ pub fn print(s: &Status) {
 		println!(
 			"bills of cycle {}: {} posted, {} acknowledged, {} disputed ({} corrected)",
 			b.cycle, b.posted, b.acknowledged, b.disputed, b.corrected
+		);
+	}
+	let r = &s.retention;
+	println!(
+		"shares kept from period {} (at least {} cycles after their own, at most {} while not \
+		 billed and disputable)",
+		r.kept_from_period, r.min_cycles, r.max_cycles
+	);
+	if let Some((region, cycle, anyway)) = r.waiting_for {
+		println!(
+			"  pruning waits for the bills of region {region} cycle {cycle} and their dispute \
+			 window; WARNING: pruned in cycle {anyway} whether billed or not"
 		);
 	}
 }

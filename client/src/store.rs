@@ -94,8 +94,19 @@ pub struct Credential {
 	pub meter: MeterId,
 	/// Region.
 	pub region: RegionId,
+	/// Regions the meter was moved from, most recent first: a setup published before a move
+	/// may still cover it there for a few periods.
+	#[serde(default, skip_serializing_if = "Vec::is_empty")]
+	pub previous_regions: Vec<RegionId>,
 	/// Master secret.
 	pub master_secret: Secret32,
+}
+
+impl Credential {
+	/// The meter's region, then the ones it was moved from.
+	pub fn regions(&self) -> impl Iterator<Item = RegionId> + '_ {
+		core::iter::once(self.region).chain(self.previous_regions.iter().copied())
+	}
 }
 
 /// A demo owner's keys.
@@ -226,6 +237,7 @@ mod tests {
 			genesis: "0x00".into(),
 			meter: 7,
 			region: 2,
+			previous_regions: vec![1],
 			master_secret: Secret32([9; 32]),
 		};
 		write_secret_json(&store.credential(7), &c).unwrap();
@@ -234,6 +246,7 @@ mod tests {
 		let back = load_credentials(&store.meters()).unwrap();
 		assert_eq!(back.len(), 1);
 		assert_eq!(back[0].master_secret, Secret32([9; 32]));
+		assert_eq!(back[0].regions().collect::<Vec<_>>(), vec![2, 1]);
 		assert!(!format!("{:?}", back[0]).contains("09"), "Debug never prints a secret");
 	}
 

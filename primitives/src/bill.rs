@@ -35,6 +35,52 @@ pub const HPKE_TAG_LEN: usize = 16;
 )]
 pub struct HpkePublicKey(pub [u8; 32]);
 
+/// The X25519 public keys of small order, canonically encoded (u-coordinate mod p, bit 255
+/// clear): 0, 1, the two points of order 8, and p − 1. Any of them (or an encoding equivalent
+/// to one: bit 255 set, or u ≥ p) makes every shared secret an all-zero or fixed value, so a
+/// report sealed to it is either refused by HPKE or readable by anyone. Same list as
+/// libsodium's `crypto_scalarmult_curve25519` blocklist.
+const SMALL_ORDER_KEYS: [[u8; 32]; 5] = [
+	[0; 32],
+	[
+		1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0,
+	],
+	[
+		0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+		0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+		0xb8, 0x00,
+	],
+	[
+		0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
+		0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
+		0x11, 0x57,
+	],
+	[
+		0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0x7f,
+	],
+];
+
+impl HpkePublicKey {
+	/// Whether bills can be sealed to this key: it is not an X25519 point of small order
+	/// (all-zero included), in any encoding. The chain refuses other keys when meters are
+	/// registered or their owner key is set, and the billing tool checks again.
+	pub fn is_acceptable(&self) -> bool {
+		let mut u = self.0;
+		// X25519 ignores bit 255 (RFC 7748 §5).
+		u[31] &= 0x7f;
+		// Values p ..= 2^255 − 1 (p = 2^255 − 19) are non-canonical: reduce them mod p.
+		if u[31] == 0x7f && u[1..31].iter().all(|b| *b == 0xff) && u[0] >= 0xed {
+			let low = u[0] - 0xed;
+			u = [0; 32];
+			u[0] = low;
+		}
+		!SMALL_ORDER_KEYS.contains(&u)
+	}
+}
+
 /// The HPKE `info` of a bill report: SCALE of `(b"gridmask/bill/v1", genesis_hash, meter, cycle)`.
 pub fn bill_info<M: Encode>(genesis_hash: &H256, meter: &M, cycle: CycleIndex) -> Vec<u8> {
 	(tags::BILL, genesis_hash, meter, cycle).encode()
@@ -234,6 +280,52 @@ mod tests {
 		);
 		assert_eq!(public_key(&rfc_sk), Ok(pk));
 		assert_eq!(open(&rfc_sk, &info, &aad, &sealed).unwrap(), pt);
+	}
+
+	#[test]
+	fn small_order_keys_are_refused_in_every_encoding() {
+		let (_, pk) = generate_keypair();
+		assert!(pk.is_acceptable());
+		let info = bill_info(&H256::repeat_byte(1), &42u64, 3);
+		let mut blocked = SMALL_ORDER_KEYS.to_vec();
+		// Bit 255 set, and p, p + 1 (non-canonical 0 and 1).
+		blocked.extend(SMALL_ORDER_KEYS.iter().map(|k| {
+			let mut k = *k;
+			k[31] |= 0x80;
+			k
+		}));
+		for low in [0xed, 0xee] {
+			let mut k = SMALL_ORDER_KEYS[4];
+			k[0] = low;
+			blocked.push(k);
+		}
+		for key in blocked {
+			let key = HpkePublicKey(key);
+			assert!(!key.is_acceptable(), "{key:?} accepted");
+			// The reason: with any (clamped) ephemeral key the shared secret is all-zero, which
+			// HPKE refuses (RFC 9180 §7.1.4), so no report could be sealed to it.
+			assert_eq!(seal(&key, &info, &[], b"x"), Err(BillError::Seal), "{key:?}");
+		}
+		// Neighbours of blocked values are fine: p − 2, 2, and p + 2 (≡ 2).
+		for ok in [
+			{
+				let mut k = SMALL_ORDER_KEYS[4];
+				k[0] = 0xeb;
+				k
+			},
+			{
+				let mut k = [0u8; 32];
+				k[0] = 2;
+				k
+			},
+			{
+				let mut k = SMALL_ORDER_KEYS[4];
+				k[0] = 0xef;
+				k
+			},
+		] {
+			assert!(HpkePublicKey(ok).is_acceptable(), "{ok:?} refused");
+		}
 	}
 
 	#[test]

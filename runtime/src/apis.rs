@@ -269,6 +269,9 @@ impl_runtime_apis! {
 		) -> Result<(), pallet_readings::ReadingRejection> {
 			Readings::api_check_reading(region, period, prid, value, timestamp_ms, signature)
 		}
+		fn retention() -> pallet_readings::RetentionInfo {
+			Readings::api_retention()
+		}
 	}
 
 	#[cfg(feature = "try-runtime")]

@@ -152,6 +152,7 @@ impl Chain {
 			t: s.t,
 			z: s.z,
 			expected: s.entries,
+			epoch: Meters::region_epoch(s.region),
 		};
 		Readings::publish_setup(kgc(), BoundedVec::truncate_from(vec![entry]))
 			.expect("the KGC publishes a setup");

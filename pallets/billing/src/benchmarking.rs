@@ -100,7 +100,7 @@ mod benchmarks {
 		let owner = billed::<T>(&origin, METER, cycle)?;
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), METER, cycle);
+		_(RawOrigin::Signed(owner), METER, cycle, 1);
 
 		assert_eq!(
 			Bills::<T>::get((METER, cycle, 1)).map(|r| r.status),
@@ -119,7 +119,7 @@ mod benchmarks {
 			BoundedVec::truncate_from(vec![b'r'; T::MaxReasonLen::get() as usize]);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), METER, cycle, reason.clone());
+		_(RawOrigin::Signed(owner), METER, cycle, 1, reason.clone());
 
 		assert_eq!(
 			Bills::<T>::get((METER, cycle, 1)).map(|r| r.status),

@@ -12,18 +12,27 @@
 //!   digest. The pallet parses the CID with [`RawCid::parse`] (binary or `b…` base32 form; the
 //!   parsed [`RawCid`] is stored, not the input bytes) and checks that the digest is the one
 //!   inside the CID: for a raw CID the CID *is* the report's digest, so the chain can check it
-//!   with no content-store logic. Only a finished cycle ([`Config::Clock`]) of a known,
-//!   non-retired meter ([`Config::Meters`]) is billed.
+//!   with no content-store logic. Only a finished cycle ([`Config::Clock`]) of a registered
+//!   meter ([`Config::Meters`]; retired meters included: their last cycle is billed after
+//!   they retire) is billed.
 //! - **Versions**: a (meter, cycle) has one bill at a time, but keeps its history. The first
 //!   bill is version 1; a further bill must say which version it supersedes (`supersede =
 //!   Some(latest)`), that version becomes [`BillStatus::Superseded`] and the new one starts as
 //!   [`BillStatus::Posted`]. At most [`Config::MaxVersions`] versions per (meter, cycle).
 //! - **Owner's answer** ([`Pallet::acknowledge`], [`Pallet::dispute`], signed by the meter's
-//!   owner): after checking the report against the chain (step 8), the owner accepts the latest
-//!   bill or disputes it with a reason. The KGC answers a dispute with a superseding bill.
+//!   owner): after checking the report against the chain (step 8), the owner accepts the
+//!   version it checked or disputes it with a reason. The answer names the version: a bill
+//!   superseded in the meantime is refused ([`Error::WrongVersion`]), so an answer never lands
+//!   on a report its owner has not seen. The KGC answers a dispute with a superseding bill.
 //! - **Billed cycles**: [`BilledCycles`] records each (region, cycle) with at least one bill,
-//!   from its first bill on; [`Pallet::is_billed`] lets the pricing pallet refuse to change the
-//!   price of a period whose cycle has been billed (the runtime maps period → cycle).
+//!   from its first bill on, with the cycle in which its latest bill was posted;
+//!   [`Pallet::is_billed`] lets the pricing pallet refuse to change the price of a period whose
+//!   cycle has been billed (the runtime maps period → cycle).
+//! - **Dispute window and retention**: a (region, cycle) is *settled*
+//!   ([`Pallet::is_settled`]) [`Config::DisputeCycles`] cycles after the cycle in which its
+//!   latest bill was posted (or superseded). The readings pallet keeps the cycle's shares until
+//!   then (within its own bounds), so every bill and every dispute of the window can be checked
+//!   against the chain.
 //!
 //! ## Terminology
 //!
@@ -39,8 +48,8 @@
 //! | from | call (origin) | to | refused with |
 //! |---|---|---|---|
 //! | — | `post_bill(supersede = None)` (KGC) | `Posted` v1 | [`Error::BillExists`] if a bill exists |
-//! | `Posted` | `acknowledge` (owner) | `Acknowledged` | |
-//! | `Posted` | `dispute(reason)` (owner) | `Disputed { reason }` | |
+//! | `Posted` | `acknowledge(v)` (owner) | `Acknowledged` | [`Error::WrongVersion`] unless v is the latest |
+//! | `Posted` | `dispute(v, reason)` (owner) | `Disputed { reason }` | [`Error::WrongVersion`] unless v is the latest |
 //! | `Acknowledged` | `acknowledge` / `dispute` | — | [`Error::AlreadyAcknowledged`] |
 //! | `Disputed` | `acknowledge` / `dispute` | — | [`Error::AlreadyDisputed`] |
 //! | any latest | `post_bill(supersede = Some(v))` (KGC) | `Superseded`, new `Posted` v+1 | [`Error::WrongVersion`] unless v is the latest |
@@ -51,19 +60,18 @@
 //!
 //! ## Design notes
 //!
-//! - **All or nothing**: [`Pallet::post_bills`] applies its entries in order and fails as a
-//!   whole with the first entry's error (dispatch is transactional: no storage change and no
-//!   event remain). Entries are applied in order, so a batch may post a bill and then
-//!   supersede it.
+//! - **Each entry on its own**: [`Pallet::post_bills`] applies its entries in order, each in
+//!   its own storage transaction; an entry the chain refuses changes nothing and is reported
+//!   by [`Event::BillRefused`] with its error, and the others are posted. One bad entry (a
+//!   meter whose bill was posted meanwhile, a stale `supersede`) never costs a whole batch.
+//!   Entries are applied in order, so a batch may post a bill and then supersede it.
 //! - **The region of a bill** is the meter's region when its (meter, cycle) was first billed,
 //!   stored in the record and kept by superseding versions; [`BilledCycles`] holds exactly the
 //!   (region, cycle) pairs of the stored records (checked by `try_state`).
-//! - **Acknowledge and dispute act on the latest version**. An owner who checked version v
-//!   while the KGC posted v+1 would answer v+1; the KGC supersedes in answer to a dispute, so
-//!   the owner's tool should re-read [`runtime_api::BillingApi::bill`] before answering.
-//! - **Meters that leave**: [`Config::Meters`] reports unknown and retired meters alike as
-//!   unknown, so a retired meter is neither billed nor answered for: the KGC bills a meter's
-//!   last cycle before retiring it.
+//! - **Answers name a version**: an owner who checked version v while the KGC posted v+1 is
+//!   refused ([`Error::WrongVersion`]) and checks v+1 first.
+//! - **Meters that leave**: a retired meter's bills are posted, superseded and answered like
+//!   any other (its last cycle ends after it retires); only unregistered meters are refused.
 //! - **Storage**: [`Bills`] is keyed (meter, cycle, version) with concatenating hashers, so one
 //!   meter's bills are one prefix ([`runtime_api::BillingApi::bills_of`]).
 //!
@@ -131,6 +139,10 @@ pub mod pallet {
 		/// Most bills in one `post_bills` call.
 		#[pallet::constant]
 		type MaxBillsPerCall: Get<u32>;
+		/// A (region, cycle) is settled this many cycles after the cycle in which its latest
+		/// bill was posted: the owners' window to dispute against the shares on chain.
+		#[pallet::constant]
+		type DisputeCycles: Get<CycleIndex>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -160,10 +172,18 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
-	/// The (region, cycle) pairs with at least one bill, set by the first.
+	/// The (region, cycle) pairs with at least one bill, set by the first: the cycle in which
+	/// the latest bill of the pair was posted (or superseded).
 	#[pallet::storage]
-	pub type BilledCycles<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, RegionId, Twox64Concat, CycleIndex, (), OptionQuery>;
+	pub type BilledCycles<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		RegionId,
+		Twox64Concat,
+		CycleIndex,
+		CycleIndex,
+		OptionQuery,
+	>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -193,6 +213,9 @@ pub mod pallet {
 			version: BillVersion,
 			reason: ReasonOf<T>,
 		},
+		/// An entry of `post_bills` was refused with `error` and changed nothing; the batch's
+		/// other entries were applied.
+		BillRefused { meter: MeterId, cycle: CycleIndex, error: DispatchError },
 	}
 
 	#[pallet::error]
@@ -201,7 +224,7 @@ pub mod pallet {
 		ClockNotStarted,
 		/// The cycle is not finished (it is the current cycle or a later one).
 		CycleNotFinished,
-		/// No such meter, or it is retired.
+		/// No such meter.
 		UnknownMeter,
 		/// The CID is not a CID at all: empty, bad base32, bad varint, truncated, trailing
 		/// bytes, or another multibase than `b`.
@@ -218,7 +241,8 @@ pub mod pallet {
 		BillExists,
 		/// `supersede` names a version, but the (meter, cycle) has no bill.
 		NothingToSupersede,
-		/// `supersede` is not the latest version of the (meter, cycle)'s bill.
+		/// The version named (`supersede`, or the version answered) is not the latest version
+		/// of the (meter, cycle)'s bill.
 		WrongVersion,
 		/// The superseding bill has the same CID as the bill it replaces.
 		SameReport,
@@ -253,7 +277,7 @@ pub mod pallet {
 		///   [`Error::CidNotSha256`]: `cid` is not a raw sha2-256 CIDv1.
 		/// - [`Error::DigestMismatch`]: `digest` is not the digest inside `cid`.
 		/// - [`Error::ClockNotStarted`], [`Error::CycleNotFinished`]: `cycle` is not finished.
-		/// - [`Error::UnknownMeter`]: no such meter, or retired.
+		/// - [`Error::UnknownMeter`]: no such meter.
 		/// - [`Error::BillExists`]: a bill exists and `supersede` is `None`.
 		/// - [`Error::NothingToSupersede`]: `supersede` is set but there is no bill.
 		/// - [`Error::WrongVersion`]: `supersede` is not the latest version.
@@ -274,9 +298,10 @@ pub mod pallet {
 			Self::do_post(BillEntry { meter, cycle, cid, digest, supersede }, current)
 		}
 
-		/// Post a batch of bills, in order, all or nothing: each entry is checked and applied
-		/// as [`Pallet::post_bill`] would, after the entries before it; the first refusal fails
-		/// the whole call and nothing is posted.
+		/// Post a batch of bills, in order: each entry is checked and applied as
+		/// [`Pallet::post_bill`] would, after the entries before it, in its own storage
+		/// transaction. A refused entry changes nothing and emits [`Event::BillRefused`] with
+		/// its error; the call still succeeds.
 		///
 		/// The dispatch origin must be [`Config::KgcOrigin`].
 		///
@@ -284,7 +309,9 @@ pub mod pallet {
 		/// - `BadOrigin`: not the KGC.
 		/// - [`Error::EmptyBatch`]: no entry.
 		/// - [`Error::ClockNotStarted`].
-		/// - Any error of [`Pallet::post_bill`], for the first entry refused.
+		///
+		/// Each entry's own refusal (any error of [`Pallet::post_bill`]) is reported by
+		/// [`Event::BillRefused`], not as the call's error.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::post_bills(bills.len() as u32))]
 		pub fn post_bills(
@@ -295,21 +322,28 @@ pub mod pallet {
 			ensure!(!bills.is_empty(), Error::<T>::EmptyBatch);
 			let current = Self::current_cycle()?;
 			for entry in bills {
-				Self::do_post(entry, current)?;
+				let (meter, cycle) = (entry.meter, entry.cycle);
+				let result =
+					frame_support::storage::with_storage_layer(|| Self::do_post(entry, current));
+				if let Err(error) = result {
+					Self::deposit_event(Event::BillRefused { meter, cycle, error });
+				}
 			}
 			Ok(())
 		}
 
-		/// Accept the latest bill of (`meter`, `cycle`): `Posted` → `Acknowledged`. Emits
-		/// [`Event::BillAcknowledged`].
+		/// Accept `version` of the bill of (`meter`, `cycle`), which must be the latest:
+		/// `Posted` → `Acknowledged`. Emits [`Event::BillAcknowledged`].
 		///
 		/// The dispatch origin must be signed by the meter's owner.
 		///
 		/// ## Errors
 		/// - `BadOrigin`: not signed.
-		/// - [`Error::UnknownMeter`]: no such meter, or retired.
+		/// - [`Error::UnknownMeter`]: no such meter.
 		/// - [`Error::NotOwner`]: the signer does not own the meter.
 		/// - [`Error::NoBill`]: the (meter, cycle) has no bill.
+		/// - [`Error::WrongVersion`]: `version` is not the latest (it was superseded, or does
+		///   not exist).
 		/// - [`Error::AlreadyAcknowledged`], [`Error::AlreadyDisputed`]: the owner answered
 		///   this version already.
 		#[pallet::call_index(2)]
@@ -318,24 +352,26 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			meter: MeterId,
 			cycle: CycleIndex,
+			version: BillVersion,
 		) -> DispatchResult {
-			let version = Self::answer(origin, meter, cycle, BillStatus::Acknowledged)?;
+			Self::answer(origin, meter, cycle, version, BillStatus::Acknowledged)?;
 			Self::deposit_event(Event::BillAcknowledged { meter, cycle, version });
 			Ok(())
 		}
 
-		/// Contest the latest bill of (`meter`, `cycle`) for `reason` (UTF-8 free text):
-		/// `Posted` → `Disputed`. Emits [`Event::BillDisputed`]. The KGC answers with a
-		/// superseding bill.
+		/// Contest `version` of the bill of (`meter`, `cycle`), which must be the latest, for
+		/// `reason` (UTF-8 free text): `Posted` → `Disputed`. Emits [`Event::BillDisputed`].
+		/// The KGC answers with a superseding bill.
 		///
 		/// The dispatch origin must be signed by the meter's owner.
 		///
 		/// ## Errors
 		/// - `BadOrigin`: not signed.
 		/// - [`Error::EmptyReason`]: `reason` is empty.
-		/// - [`Error::UnknownMeter`]: no such meter, or retired.
+		/// - [`Error::UnknownMeter`]: no such meter.
 		/// - [`Error::NotOwner`]: the signer does not own the meter.
 		/// - [`Error::NoBill`]: the (meter, cycle) has no bill.
+		/// - [`Error::WrongVersion`]: `version` is not the latest.
 		/// - [`Error::AlreadyAcknowledged`], [`Error::AlreadyDisputed`]: the owner answered
 		///   this version already.
 		#[pallet::call_index(3)]
@@ -344,11 +380,12 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			meter: MeterId,
 			cycle: CycleIndex,
+			version: BillVersion,
 			reason: ReasonOf<T>,
 		) -> DispatchResult {
 			ensure!(!reason.is_empty(), Error::<T>::EmptyReason);
 			let status = BillStatus::Disputed { reason: reason.clone() };
-			let version = Self::answer(origin, meter, cycle, status)?;
+			Self::answer(origin, meter, cycle, version, status)?;
 			Self::deposit_event(Event::BillDisputed { meter, cycle, version, reason });
 			Ok(())
 		}
@@ -359,6 +396,17 @@ pub mod pallet {
 		/// that a billed period's price is final (the runtime maps the period to its cycle).
 		pub fn is_billed(region: RegionId, cycle: CycleIndex) -> bool {
 			BilledCycles::<T>::contains_key(region, cycle)
+		}
+
+		/// Whether (`region`, `cycle`) is billed and its dispute window is over: the current
+		/// cycle is at least [`Config::DisputeCycles`] after the one in which its latest bill
+		/// was posted. For the readings pallet's retention of shares.
+		pub fn is_settled(region: RegionId, cycle: CycleIndex) -> bool {
+			let Some(posted_in) = BilledCycles::<T>::get(region, cycle) else {
+				return false;
+			};
+			T::Clock::current_cycle()
+				.is_some_and(|now| now >= posted_in.saturating_add(T::DisputeCycles::get()))
 		}
 
 		/// The latest bill of (`meter`, `cycle`) and its version.
@@ -409,7 +457,7 @@ pub mod pallet {
 					let version: BillVersion = 1;
 					Bills::<T>::insert((meter, cycle, version), record(region));
 					LatestBill::<T>::insert(meter, cycle, version);
-					BilledCycles::<T>::insert(region, cycle, ());
+					BilledCycles::<T>::insert(region, cycle, current);
 					Self::deposit_event(Event::BillPosted { meter, cycle, version, region, cid });
 				},
 				(None, Some(_)) => return Err(Error::<T>::NothingToSupersede.into()),
@@ -429,6 +477,7 @@ pub mod pallet {
 					Bills::<T>::insert((meter, cycle, latest), old);
 					Bills::<T>::insert((meter, cycle, version), record(region));
 					LatestBill::<T>::insert(meter, cycle, version);
+					BilledCycles::<T>::insert(region, cycle, current);
 					Self::deposit_event(Event::BillSuperseded {
 						meter,
 						cycle,
@@ -441,18 +490,20 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// The owner's answer: move the latest bill of (meter, cycle) from `Posted` to
-		/// `status`; returns its version.
+		/// The owner's answer: move `version`, the latest bill of (meter, cycle), from `Posted`
+		/// to `status`.
 		fn answer(
 			origin: OriginFor<T>,
 			meter: MeterId,
 			cycle: CycleIndex,
+			version: BillVersion,
 			status: BillStatusOf<T>,
-		) -> Result<BillVersion, DispatchError> {
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let (_region, owner) = T::Meters::meter_info(meter).ok_or(Error::<T>::UnknownMeter)?;
 			ensure!(who == owner, Error::<T>::NotOwner);
-			let version = LatestBill::<T>::get(meter, cycle).ok_or(Error::<T>::NoBill)?;
+			let latest = LatestBill::<T>::get(meter, cycle).ok_or(Error::<T>::NoBill)?;
+			ensure!(version == latest, Error::<T>::WrongVersion);
 			Bills::<T>::try_mutate((meter, cycle, version), |record| -> DispatchResult {
 				let record = record.as_mut().ok_or(Error::<T>::NoBill)?;
 				match record.status {
@@ -465,8 +516,7 @@ pub mod pallet {
 					// Never the latest version (try_state checks it).
 					BillStatus::Superseded => Err(Error::<T>::NoBill.into()),
 				}
-			})?;
-			Ok(version)
+			})
 		}
 
 		// ---- runtime API helpers ----
@@ -539,6 +589,10 @@ pub mod pallet {
 			ensure!(count == expected, "bill version above the latest");
 			let billed: BTreeSet<_> = BilledCycles::<T>::iter_keys().collect();
 			ensure!(billed == pairs, "billed cycles differ from the bills' (region, cycle)");
+			for (_, cycle, posted_in) in BilledCycles::<T>::iter() {
+				ensure!(posted_in > cycle, "billed before the cycle finished");
+				ensure!(current.is_some_and(|c| posted_in <= c), "billed in a future cycle");
+			}
 			Ok(())
 		}
 	}

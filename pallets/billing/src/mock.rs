@@ -59,13 +59,14 @@ impl CycleClock for MockClock {
 	}
 }
 
-/// The mock registry: meters set by the test (removing one is retiring it).
+/// The mock registry: meters set by the test (a retired meter stays registered; removing one
+/// unregisters it).
 pub struct MockMeters;
 impl MockMeters {
 	pub fn set(meter: MeterId, region: RegionId, owner: AccountId) {
 		METERS.with(|m| m.borrow_mut().insert(meter, (region, owner)));
 	}
-	pub fn retire(meter: MeterId) {
+	pub fn remove(meter: MeterId) {
 		METERS.with(|m| m.borrow_mut().remove(&meter));
 	}
 }
@@ -87,6 +88,7 @@ impl pallet_billing::Config for Test {
 	type MaxVersions = ConstU32<MAX_VERSIONS>;
 	type MaxReasonLen = ConstU32<MAX_REASON>;
 	type MaxBillsPerCall = ConstU32<MAX_BATCH>;
+	type DisputeCycles = ConstU32<2>;
 	type WeightInfo = ();
 }
 

@@ -147,11 +147,23 @@ fn post_bill_refuses_before_the_clock_starts() {
 }
 
 #[test]
-fn post_bill_refuses_unknown_and_retired_meters() {
+fn post_bill_refuses_unregistered_meters() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(post(99, C, 1, None), Error::<Test>::UnknownMeter);
-		MockMeters::retire(2);
+		MockMeters::remove(2);
 		assert_noop!(post(2, C, 1, None), Error::<Test>::UnknownMeter);
+	});
+}
+
+#[test]
+fn a_retired_meters_last_bill_is_posted_answered_and_superseded() {
+	// The registry reports a retired meter (its last cycle ends after it retires).
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(post(1, C, 1, None));
+		assert_ok!(Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C, 1, reason("late")));
+		assert_ok!(post(1, C, 2, Some(1)));
+		assert_ok!(Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C, 2));
+		assert_eq!(status(1, C, 2), BillStatus::Acknowledged);
 	});
 }
 
@@ -286,10 +298,10 @@ fn the_current_owner_answers() {
 		assert_ok!(post(1, C, 1, None));
 		MockMeters::set(1, R1, 7);
 		assert_noop!(
-			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C),
+			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C, 1),
 			Error::<Test>::NotOwner
 		);
-		assert_ok!(Billing::acknowledge(RuntimeOrigin::signed(7), 1, C));
+		assert_ok!(Billing::acknowledge(RuntimeOrigin::signed(7), 1, C, 1));
 	});
 }
 
@@ -334,10 +346,10 @@ fn post_bills_posts_every_entry_in_order() {
 }
 
 #[test]
-fn post_bills_is_all_or_nothing() {
+fn post_bills_refuses_entries_one_by_one() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(post(3, C, 3, None));
-		// A bad entry anywhere fails the whole batch with its error; nothing is stored.
+		// A bad entry is refused with its error and changes nothing; the others are posted.
 		let good = || vec![entry(1, C, 1, None), entry(2, C, 2, None)];
 		let cases: Vec<(BillEntry, Error<Test>)> = vec![
 			(entry(3, C, 9, None), Error::<Test>::BillExists),
@@ -356,9 +368,28 @@ fn post_bills_is_all_or_nothing() {
 			(entry(1, C, 9, None), Error::<Test>::BillExists),
 		];
 		for (bad, error) in cases {
+			let (meter, cycle) = (bad.meter, bad.cycle);
 			let mut v = good();
-			v.push(bad);
-			assert_noop!(Billing::post_bills(kgc(), batch(v)), error);
+			v.insert(1, bad);
+			let before = sp_io::storage::root(sp_runtime::StateVersion::V1);
+			frame_support::storage::with_storage_layer(|| -> DispatchResult {
+				System::reset_events();
+				assert_ok!(Billing::post_bills(kgc(), batch(v)));
+				let events: Vec<_> = System::events().into_iter().map(|r| r.event).collect();
+				assert_eq!(events.len(), 3, "{events:?}");
+				assert_eq!(
+					events[1],
+					Event::BillRefused { meter, cycle, error: error.into() }.into(),
+					"the bad entry is reported with its error"
+				);
+				assert!(LatestBill::<Test>::contains_key(1, C), "the entry before it is posted");
+				assert!(LatestBill::<Test>::contains_key(2, C), "the entry after it is posted");
+				Billing::do_try_state().expect("invariants hold");
+				// Undo the batch for the next case.
+				Err(DispatchError::Other("rollback"))
+			})
+			.unwrap_err();
+			assert_eq!(before, sp_io::storage::root(sp_runtime::StateVersion::V1));
 		}
 		assert_noop!(Billing::post_bills(kgc(), batch(vec![])), Error::<Test>::EmptyBatch);
 		assert_noop!(
@@ -400,17 +431,17 @@ fn post_bills_is_bounded() {
 fn acknowledge_works_once() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(post(1, C, 1, None));
-		assert_ok!(Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C));
+		assert_ok!(Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C, 1));
 		System::assert_last_event(
 			Event::BillAcknowledged { meter: 1, cycle: C, version: 1 }.into(),
 		);
 		assert_eq!(status(1, C, 1), BillStatus::Acknowledged);
 		assert_noop!(
-			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C),
+			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C, 1),
 			Error::<Test>::AlreadyAcknowledged
 		);
 		assert_noop!(
-			Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C, reason("too high")),
+			Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C, 1, reason("too high")),
 			Error::<Test>::AlreadyAcknowledged
 		);
 	});
@@ -423,28 +454,43 @@ fn acknowledge_refusals() {
 		// Not the owner (another meter's owner, the KGC), unsigned.
 		for who in [OWNER2, KGC] {
 			assert_noop!(
-				Billing::acknowledge(RuntimeOrigin::signed(who), 1, C),
+				Billing::acknowledge(RuntimeOrigin::signed(who), 1, C, 1),
 				Error::<Test>::NotOwner
 			);
 		}
-		assert_noop!(Billing::acknowledge(RuntimeOrigin::root(), 1, C), DispatchError::BadOrigin);
-		assert_noop!(Billing::acknowledge(RuntimeOrigin::none(), 1, C), DispatchError::BadOrigin);
+		assert_noop!(
+			Billing::acknowledge(RuntimeOrigin::root(), 1, C, 1),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Billing::acknowledge(RuntimeOrigin::none(), 1, C, 1),
+			DispatchError::BadOrigin
+		);
 		// No bill for this cycle, or for this meter.
 		assert_noop!(
-			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C + 1),
+			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C + 1, 1),
 			Error::<Test>::NoBill
 		);
 		assert_noop!(
-			Billing::acknowledge(RuntimeOrigin::signed(OWNER2), 2, C),
+			Billing::acknowledge(RuntimeOrigin::signed(OWNER2), 2, C, 1),
 			Error::<Test>::NoBill
 		);
 		assert_noop!(
-			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 99, C),
+			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 99, C, 1),
 			Error::<Test>::UnknownMeter
 		);
-		MockMeters::retire(1);
+		// A version that does not exist is not the latest.
 		assert_noop!(
-			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C),
+			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C, 2),
+			Error::<Test>::WrongVersion
+		);
+		assert_noop!(
+			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C, 0),
+			Error::<Test>::WrongVersion
+		);
+		MockMeters::remove(1);
+		assert_noop!(
+			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C, 1),
 			Error::<Test>::UnknownMeter
 		);
 	});
@@ -454,18 +500,18 @@ fn acknowledge_refusals() {
 fn dispute_works_once() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(post(1, C, 1, None));
-		assert_ok!(Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C, reason("period 7")));
+		assert_ok!(Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C, 1, reason("period 7")));
 		System::assert_last_event(
 			Event::BillDisputed { meter: 1, cycle: C, version: 1, reason: reason("period 7") }
 				.into(),
 		);
 		assert_eq!(status(1, C, 1), BillStatus::Disputed { reason: reason("period 7") });
 		assert_noop!(
-			Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C, reason("again")),
+			Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C, 1, reason("again")),
 			Error::<Test>::AlreadyDisputed
 		);
 		assert_noop!(
-			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C),
+			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C, 1),
 			Error::<Test>::AlreadyDisputed
 		);
 	});
@@ -476,23 +522,23 @@ fn dispute_refusals() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(post(1, C, 1, None));
 		assert_noop!(
-			Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C, reason("")),
+			Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C, 1, reason("")),
 			Error::<Test>::EmptyReason
 		);
 		assert_noop!(
-			Billing::dispute(RuntimeOrigin::signed(OWNER2), 1, C, reason("not mine")),
+			Billing::dispute(RuntimeOrigin::signed(OWNER2), 1, C, 1, reason("not mine")),
 			Error::<Test>::NotOwner
 		);
 		assert_noop!(
-			Billing::dispute(RuntimeOrigin::root(), 1, C, reason("x")),
+			Billing::dispute(RuntimeOrigin::root(), 1, C, 1, reason("x")),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C - 1, reason("x")),
+			Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C - 1, 1, reason("x")),
 			Error::<Test>::NoBill
 		);
 		assert_noop!(
-			Billing::dispute(RuntimeOrigin::signed(OWNER1), 99, C, reason("x")),
+			Billing::dispute(RuntimeOrigin::signed(OWNER1), 99, C, 1, reason("x")),
 			Error::<Test>::UnknownMeter
 		);
 		// The reason is bounded by its type.
@@ -508,7 +554,7 @@ fn dispute_refusals() {
 fn a_dispute_is_answered_by_a_superseding_bill() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(post(1, C, 1, None));
-		assert_ok!(Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C, reason("period 7")));
+		assert_ok!(Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C, 1, reason("period 7")));
 		// The owner may not dispute twice, but the KGC answers with version 2.
 		assert_ok!(post(1, C, 2, Some(1)));
 		System::assert_last_event(
@@ -517,8 +563,21 @@ fn a_dispute_is_answered_by_a_superseding_bill() {
 		);
 		assert_eq!(status(1, C, 1), BillStatus::Superseded);
 		assert_eq!(status(1, C, 2), BillStatus::Posted);
+		// An answer to the superseded version is refused: the owner has not seen version 2.
+		assert_noop!(
+			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C, 1),
+			Error::<Test>::WrongVersion
+		);
+		assert_noop!(
+			Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C, 1, reason("again")),
+			Error::<Test>::WrongVersion
+		);
+		assert_noop!(
+			Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C, 3),
+			Error::<Test>::WrongVersion
+		);
 		// The owner answers the new version.
-		assert_ok!(Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C));
+		assert_ok!(Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C, 2));
 		System::assert_last_event(
 			Event::BillAcknowledged { meter: 1, cycle: C, version: 2 }.into(),
 		);
@@ -531,11 +590,11 @@ fn a_dispute_is_answered_by_a_superseding_bill() {
 fn an_acknowledged_bill_can_be_corrected() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(post(1, C, 1, None));
-		assert_ok!(Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C));
+		assert_ok!(Billing::acknowledge(RuntimeOrigin::signed(OWNER1), 1, C, 1));
 		assert_ok!(post(1, C, 2, Some(1)));
 		assert_eq!(status(1, C, 1), BillStatus::Superseded);
 		assert_eq!(status(1, C, 2), BillStatus::Posted);
-		assert_ok!(Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C, reason("why?")));
+		assert_ok!(Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, C, 2, reason("why?")));
 	});
 }
 
@@ -561,6 +620,27 @@ fn is_billed_is_set_by_the_first_bill_of_a_region() {
 	});
 }
 
+#[test]
+fn a_cycle_is_settled_dispute_cycles_after_its_latest_bill() {
+	ExtBuilder::default().build_and_execute(|| {
+		// Cycle C billed in cycle 5 (the current one); DisputeCycles = 2.
+		assert!(!Billing::is_settled(R1, C));
+		assert_ok!(post(1, C, 1, None));
+		assert_eq!(BilledCycles::<Test>::get(R1, C), Some(5));
+		CurrentCycle::set(Some(6));
+		assert!(!Billing::is_settled(R1, C));
+		// A superseding bill in cycle 6 opens a new window.
+		assert_ok!(post(1, C, 2, Some(1)));
+		assert_eq!(BilledCycles::<Test>::get(R1, C), Some(6));
+		CurrentCycle::set(Some(7));
+		assert!(!Billing::is_settled(R1, C));
+		CurrentCycle::set(Some(8));
+		assert!(Billing::is_settled(R1, C));
+		// Another region's cycle is not billed, so not settled.
+		assert!(!Billing::is_settled(R2, C));
+	});
+}
+
 // -- runtime API helpers
 
 #[test]
@@ -572,7 +652,7 @@ fn api_helpers() {
 		assert_ok!(post(1, 0, 2, None));
 		assert_ok!(post(1, 4, 3, Some(1)));
 		assert_ok!(post(2, 4, 4, None));
-		assert_ok!(Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, 4, reason("r")));
+		assert_ok!(Billing::dispute(RuntimeOrigin::signed(OWNER1), 1, 4, 2, reason("r")));
 		let bills = Billing::api_bills_of(1);
 		let summary: Vec<_> =
 			bills.iter().map(|(c, v, r)| (*c, *v, r.cid, r.status.clone())).collect();
@@ -645,7 +725,8 @@ fn try_state_detects_broken_invariants() {
 	broken(|| Bills::<Test>::mutate((1, C, 2), |r| r.as_mut().unwrap().region = R2));
 	// Billed cycles missing or extra.
 	broken(|| BilledCycles::<Test>::remove(R2, C));
-	broken(|| BilledCycles::<Test>::insert(R2, C + 1, ()));
+	broken(|| BilledCycles::<Test>::insert(R2, C + 1, 5));
+	broken(|| BilledCycles::<Test>::mutate(R1, C, |p| *p = Some(C)));
 	// A bill of an unfinished cycle, a bill from the future, a stopped clock.
 	broken(|| CurrentCycle::set(Some(C)));
 	broken(|| CurrentCycle::set(None));

@@ -17,8 +17,9 @@ pub trait CycleClock {
 
 /// The meter registry (in the runtime: `pallet-meters`).
 pub trait MeterRegistry<AccountId> {
-	/// The region and owner of `meter`, or `None` if it is unknown or retired. Suspended meters
-	/// are known (they are billed for what they reported).
+	/// The region and owner of `meter`, or `None` if it is not registered. Suspended and
+	/// retired meters are registered: they are billed for the cycles they took part in, and
+	/// their owners answer those bills.
 	fn meter_info(meter: MeterId) -> Option<(RegionId, AccountId)>;
 
 	/// Benchmarks only: make sure `meter` exists, is not retired and is owned by `owner`.

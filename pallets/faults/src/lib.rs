@@ -15,7 +15,8 @@
 //!    counts), status [`FaultStatus::Open`], and an entry in the bounded index [`OpenFaults`]
 //!    that the off-chain worker walks. Event [`Event::FaultRecorded`].
 //! 2. **Resolve** (off-chain worker of the KGC node, see below): derive the PRIDs of the
-//!    region's active meters for the period, find the *absent* ones (expected, not on chain)
+//!    meters the period's setup covered (active in the region in the setup's membership
+//!    epoch, whatever their status now), find the *absent* ones (expected, not on chain)
 //!    and the *forged* ones (on chain, not expected), compute `Z' = Z − Σ H3(mask)` over the
 //!    absent shares (mod 2^64), and submit [`Pallet::submit_resolution`] signed by the KGC.
 //! 3. **Verify** ([`Pallet::submit_resolution`]): the call checks the lists' shape and the
@@ -69,10 +70,12 @@
 //!   - value: SCALE of `Vec<(MeterId, [u8; 32])>` (meter id u64 LE, master secret), i.e.
 //!     compact length, then 40 bytes per meter ([`offchain::RegionSecrets`]).
 //!
-//!   Meters listed but not active in the region are ignored; the worker never logs a secret.
+//!   Meters listed but not covered by the period's setup are ignored; the worker never logs a
+//!   secret. A meter moved to another region stays listed under its old region too (the
+//!   client's `kgc push-secrets` merges), so faults of periods set up before the move resolve.
 //! - **Per block**: for each fault in [`OpenFaults`] (at most [`Config::OcwFaultsPerBlock`]
 //!   evaluated): check cheaply that it is still `Open` or `Rejected` and not recently sent, then
-//!   read the region's secrets, derive `(PRID, PRID', H3(z), H3(z'))` of each active meter for
+//!   read the region's secrets, derive `(PRID, PRID', H3(z), H3(z'))` of each covered meter for
 //!   the period's cycle and leaf ([`traits::PeriodData::time`]), compare with
 //!   [`traits::PeriodData::received_prids`], and send one signed `submit_resolution`.
 //! - **Once per fault**: a record in local persistent storage under
@@ -280,8 +283,9 @@ pub mod pallet {
 		ForgedNotSorted,
 		/// A PRID is listed both absent and forged.
 		AbsentAndForged,
-		/// An absent share names a meter that is not registered.
-		UnknownMeter,
+		/// An absent share names a meter the period's setup did not cover (not active in the
+		/// region in the setup's membership epoch).
+		NotCovered,
 		/// A meter is named for more than two absent shares (it has two per period).
 		TooManySharesForMeter,
 	}
@@ -306,7 +310,7 @@ pub mod pallet {
 		///   ascending by PRID.
 		/// - [`Error::AbsentAndForged`]: the lists share a PRID.
 		/// - [`Error::TooManySharesForMeter`]: a meter is named more than twice.
-		/// - [`Error::UnknownMeter`]: a named meter is not registered.
+		/// - [`Error::NotCovered`]: a named meter was not covered by the period's setup.
 		/// - Any error of [`traits::FaultChecker::start_check`] (e.g. the pair's shares were
 		///   pruned, an absent PRID is on chain, a forged one is not, or the checker is busy).
 		#[pallet::call_index(0)]
@@ -335,7 +339,12 @@ pub mod pallet {
 			// Sorted: a meter named three times or more has equal ids two positions apart.
 			ensure!(meters.windows(3).all(|w| w[0] != w[2]), Error::<T>::TooManySharesForMeter);
 			meters.dedup();
-			ensure!(meters.iter().all(|m| T::Meters::is_registered(*m)), Error::<T>::UnknownMeter);
+			// Only meters the setup covered can be absent (a fault of no other meter).
+			let (_, epoch) = T::Periods::setup(region, period).ok_or(Error::<T>::UnknownFault)?;
+			ensure!(
+				meters.iter().all(|m| T::Meters::was_active_in(*m, region, epoch)),
+				Error::<T>::NotCovered
+			);
 			T::Checker::start_check(region, period, absent_prids, forged.to_vec(), z_prime)?;
 
 			let (n_absent, n_forged) = (absent.len() as u32, forged.len() as u32);

@@ -87,6 +87,11 @@ pub const SUSPEND_AFTER: u32 = 3;
 pub const MAX_ABSENT: u32 = 8;
 pub const MAX_FORGED: u32 = 4;
 pub const MAX_OPEN: u32 = 4;
+
+frame_support::parameter_types! {
+	/// `MaxOpenFaults` ([`MAX_OPEN`] unless a test raises it).
+	pub static OpenFaultsBound: u32 = MAX_OPEN;
+}
 pub const RESEND_AFTER: u64 = 5;
 pub const OCW_FAULTS_PER_BLOCK: u32 = 2;
 
@@ -100,7 +105,7 @@ impl pallet_faults::Config for Test {
 	type SuspendAfter = ConstU32<SUSPEND_AFTER>;
 	type MaxAbsent = ConstU32<MAX_ABSENT>;
 	type MaxForged = ConstU32<MAX_FORGED>;
-	type MaxOpenFaults = ConstU32<MAX_OPEN>;
+	type MaxOpenFaults = OpenFaultsBound;
 	type ResendAfter = ConstU64<RESEND_AFTER>;
 	type OcwFaultsPerBlock = ConstU32<OCW_FAULTS_PER_BLOCK>;
 	type WeightInfo = ();
@@ -170,14 +175,26 @@ pub struct MockMeter {
 	pub region: RegionId,
 	pub active: bool,
 	pub faults: u32,
+	/// The (region, membership epoch) pairs in which the meter was active.
+	pub member_of: BTreeSet<(RegionId, u32)>,
 }
+
+/// The membership epoch of every mock setup (a test may add meters in later epochs).
+pub const EPOCH: u32 = 1;
 
 /// The mock meter registry.
 pub struct MockMeters;
 impl MockMeters {
+	/// A meter active in `region` since [`EPOCH`].
 	pub fn add(meter: MeterId, region: RegionId) {
-		METERS
-			.with(|m| m.borrow_mut().insert(meter, MockMeter { region, active: true, faults: 0 }));
+		Self::add_in_epoch(meter, region, EPOCH);
+	}
+	/// A meter that became active in `region` in `epoch` (not covered by earlier setups).
+	pub fn add_in_epoch(meter: MeterId, region: RegionId, epoch: u32) {
+		let member_of = [(region, epoch)].into_iter().collect();
+		METERS.with(|m| {
+			m.borrow_mut().insert(meter, MockMeter { region, active: true, faults: 0, member_of })
+		});
 	}
 	pub fn get(meter: MeterId) -> Option<MockMeter> {
 		METERS.with(|m| m.borrow().get(&meter).cloned())
@@ -187,11 +204,8 @@ impl MockMeters {
 	}
 }
 impl MeterDirectory for MockMeters {
-	fn is_registered(meter: MeterId) -> bool {
-		METERS.with(|m| m.borrow().contains_key(&meter))
-	}
-	fn is_active_in(meter: MeterId, region: RegionId) -> bool {
-		Self::get(meter).is_some_and(|m| m.active && m.region == region)
+	fn was_active_in(meter: MeterId, region: RegionId, epoch: u32) -> bool {
+		Self::get(meter).is_some_and(|m| m.member_of.contains(&(region, epoch)))
 	}
 	fn note_fault(meter: MeterId, suspend_after: u32) -> Option<FaultNote> {
 		METERS.with(|m| {
@@ -251,8 +265,8 @@ impl PeriodData for MockPeriods {
 	fn time() -> Option<TimeParams> {
 		TIME.with(|t| *t.borrow())
 	}
-	fn setup_z(region: RegionId, period: PeriodIndex) -> Option<u64> {
-		Self::get(region, period).filter(|p| p.t.is_some()).map(|p| p.z)
+	fn setup(region: RegionId, period: PeriodIndex) -> Option<(u64, u32)> {
+		Self::get(region, period).filter(|p| p.t.is_some()).map(|p| (p.z, EPOCH))
 	}
 	fn received_prids(region: RegionId, period: PeriodIndex) -> Option<Vec<Prid>> {
 		Self::get(region, period).filter(|p| !p.pruned).map(|p| p.shares.into_keys().collect())
@@ -526,6 +540,7 @@ impl ExtBuilder {
 
 	pub fn build(self) -> sp_io::TestExternalities {
 		MockKgc::set(self.kgc);
+		OpenFaultsBound::set(MAX_OPEN);
 		MockPeriods::set_time(self.time);
 		METERS.with(|m| m.borrow_mut().clear());
 		PERIODS.with(|p| p.borrow_mut().clear());

@@ -8,6 +8,14 @@
 //! |---|---|---|
 //! | `b"gridmask/kgc/secrets/" ++ region u32 LE` | SCALE `Vec<(MeterId, [u8; 32])>` | the operator, over RPC |
 //! | `b"gridmask/faults/sent/" ++ region u32 LE ++ period u32 LE` | SCALE [`SentResolution`] | the worker |
+//! | `b"gridmask/faults/next"` | SCALE `u32`: where in [`OpenFaults`] the next run starts | the worker |
+//!
+//! **Fairness.** Each run starts where the previous one stopped in [`OpenFaults`] (round
+//! robin), so faults that cannot be resolved never take the whole budget. A fault whose
+//! evaluation sends nothing (nothing to resolve, too large, rejected before) backs off
+//! exponentially: `ResendAfter × 2^k` blocks after its k-th such evaluation in a row (k ≤
+//! [`MAX_BACKOFF_SHIFT`]), and a back-off is skipped before any work, so stuck faults cost the
+//! budget almost nothing.
 
 use crate::{
 	pallet::{Call, Config, Faults, OpenFaults, Pallet},
@@ -35,6 +43,11 @@ use sp_runtime::{
 pub const SECRETS_PREFIX: &[u8] = b"gridmask/kgc/secrets/";
 /// Prefix of the key of the worker's per-fault send record.
 pub const SENT_PREFIX: &[u8] = b"gridmask/faults/sent/";
+/// Key of the round-robin position in [`OpenFaults`].
+pub const NEXT_KEY: &[u8] = b"gridmask/faults/next";
+/// Largest back-off exponent: a fault that keeps yielding nothing is looked at again every
+/// `ResendAfter × 64` blocks (about an hour at 6-second blocks and `ResendAfter` = 10).
+pub const MAX_BACKOFF_SHIFT: u32 = 6;
 
 /// The value under [`secrets_key`]: each meter's id and master secret.
 pub type RegionSecrets = Vec<(MeterId, [u8; 32])>;
@@ -57,6 +70,19 @@ pub struct SentResolution<BlockNumber> {
 	/// BLAKE2b-256 of the SCALE of `(region, period, absent, forged, z_prime)` last sent
 	/// ([`Resolution::digest`]); zero if nothing was sent yet.
 	pub digest: [u8; 32],
+	/// Evaluations in a row that sent nothing (the back-off exponent, capped).
+	pub idle_runs: u32,
+}
+
+/// The block until which a fault is left alone after its `idle_runs`-th evaluation in a row
+/// that sent nothing: `now + resend_after × 2^min(idle_runs − 1, MAX_BACKOFF_SHIFT)`.
+pub fn back_off_until<BlockNumber: Saturating + From<u32> + Copy>(
+	now: BlockNumber,
+	resend_after: BlockNumber,
+	idle_runs: u32,
+) -> BlockNumber {
+	let factor = 1u32 << idle_runs.saturating_sub(1).min(MAX_BACKOFF_SHIFT);
+	now.saturating_add(resend_after.saturating_mul(BlockNumber::from(factor)))
 }
 
 /// A resolution as the worker computes it.
@@ -72,17 +98,16 @@ pub struct Resolution {
 
 impl Resolution {
 	/// Compute the resolution of faulted (`region`, `period`) from the region's `secrets` (only
-	/// meters `is_active` keeps), the setup's `z` and the `received` PRIDs.
+	/// meters the setup `covered`), the setup's `z` and the `received` PRIDs.
 	///
 	/// Each kept meter's period keys (`cycle_of(period)`, `leaf_of(period)`) give its expected
 	/// `(PRID, H3(z))` and `(PRID', H3(z'))`. Expected PRIDs not received are absent, and their
 	/// masks are subtracted from `z`; received PRIDs not expected are forged.
 	pub fn compute(
 		time: &TimeParams,
-		region: RegionId,
 		period: PeriodIndex,
 		secrets: &[(MeterId, [u8; 32])],
-		is_active: impl Fn(MeterId, RegionId) -> bool,
+		covered: impl Fn(MeterId) -> bool,
 		z: u64,
 		received: impl IntoIterator<Item = Prid>,
 	) -> Self {
@@ -90,7 +115,7 @@ impl Resolution {
 		// PRID → (meter, mask of that share). Ordered by PRID, the order T hashes in.
 		let mut expected: BTreeMap<Prid, (MeterId, u64)> = BTreeMap::new();
 		for (meter, secret) in secrets {
-			if !is_active(*meter, region) {
+			if !covered(*meter) {
 				continue;
 			}
 			let keys = MasterSecret(*secret).cycle_seeds(cycle).period_keys(leaf);
@@ -196,10 +221,15 @@ impl<T: Config> Pallet<T> {
 		let time = T::Periods::time().ok_or(OffchainError::NoTimeParams)?;
 		let budget = T::OcwFaultsPerBlock::get();
 		let (mut evaluated, mut sent) = (0u32, 0u32);
-		for (region, period) in open {
+		// Round robin: start where the last run stopped.
+		let next = StorageValueRef::persistent(NEXT_KEY);
+		let start = next.get::<u32>().ok().flatten().unwrap_or(0) as usize % open.len();
+		let mut visited = 0usize;
+		for &(region, period) in open.iter().cycle().skip(start).take(open.len()) {
 			if evaluated >= budget {
 				break;
 			}
+			visited += 1;
 			match Self::resolve_fault(now, &time, &signer, region, period, &mut evaluated) {
 				Ok(()) => {
 					sent += 1;
@@ -216,6 +246,7 @@ impl<T: Config> Pallet<T> {
 				},
 			}
 		}
+		next.set(&(((start + visited) % open.len()) as u32));
 		Ok(sent)
 	}
 
@@ -261,26 +292,28 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let secrets = Self::region_secrets(region)?;
-		let z = T::Periods::setup_z(region, period).ok_or(OffchainError::NoSetup)?;
+		let (z, epoch) = T::Periods::setup(region, period).ok_or(OffchainError::NoSetup)?;
 		let received =
 			T::Periods::received_prids(region, period).ok_or(OffchainError::SharesPruned)?;
 
 		*evaluated += 1;
 		let resolution = Resolution::compute(
 			time,
-			region,
 			period,
 			&secrets,
-			T::Meters::is_active_in,
+			|meter| T::Meters::was_active_in(meter, region, epoch),
 			z,
 			received,
 		);
 		drop(secrets);
 		let until = now.saturating_add(T::ResendAfter::get());
-		// Back off (keeping what was sent before) when there is nothing worth sending.
+		// Back off exponentially (keeping what was sent before) when there is nothing worth
+		// sending: the next evaluations of a stuck fault come ever later.
 		let back_off = |e: OffchainError<BlockNumberFor<T>>| {
 			let digest = previous.as_ref().map_or([0u8; 32], |p| p.digest);
-			record.set(&SentResolution { until, digest });
+			let idle_runs = previous.as_ref().map_or(0, |p| p.idle_runs).saturating_add(1);
+			let until = back_off_until(now, T::ResendAfter::get(), idle_runs);
+			record.set(&SentResolution { until, digest, idle_runs });
 			e
 		};
 		if resolution.is_empty() {
@@ -304,7 +337,7 @@ impl<T: Config> Pallet<T> {
 		}
 
 		// Take the send record: one resolution per fault until `until`, even if runs overlap.
-		claim_send(&key, now, SentResolution { until, digest })?;
+		claim_send(&key, now, SentResolution { until, digest, idle_runs: 0 })?;
 
 		// Sign with the KGC's key only.
 		let z_prime = resolution.z_prime;

@@ -7,8 +7,8 @@
 use crate::{
 	mock::*,
 	offchain::{
-		claim_send, secrets_key, sent_key, OffchainError, Resolution, SentResolution,
-		SECRETS_PREFIX, SENT_PREFIX,
+		back_off_until, claim_send, secrets_key, sent_key, OffchainError, Resolution,
+		SentResolution, MAX_BACKOFF_SHIFT, NEXT_KEY, SECRETS_PREFIX, SENT_PREFIX,
 	},
 	weights::WeightInfo,
 	AbsentOf, Error, Event, FaultRecord, FaultStatus, Faults as FaultStore, ForgedOf, OpenFaults,
@@ -266,12 +266,20 @@ fn submit_resolution_refuses_a_meter_named_thrice() {
 }
 
 #[test]
-fn submit_resolution_refuses_an_unknown_meter() {
+fn submit_resolution_names_only_meters_the_setup_covered() {
 	ExtBuilder::default().build_and_execute(|| {
 		let s = Scenario::one_silent();
 		s.install();
-		let abs: Vec<_> = s.absent().into_iter().map(|(_, p)| (77, p)).collect();
-		assert_noop!(submit(&s, abs, vec![], s.z_prime()), Error::<Test>::UnknownMeter);
+		let name = |meter| s.absent().into_iter().map(|(_, p)| (meter, p)).collect::<Vec<_>>();
+		// An unregistered meter, one of another region, one that joined after the setup.
+		MockMeters::add(8, OTHER_REGION);
+		MockMeters::add_in_epoch(9, REGION, EPOCH + 1);
+		for meter in [77, 8, 9] {
+			assert_noop!(submit(&s, name(meter), vec![], s.z_prime()), Error::<Test>::NotCovered);
+		}
+		// The silent meter was covered, even if it is no longer active (suspended since).
+		MockMeters::set_active(3, false);
+		assert_ok!(submit(&s, s.absent(), vec![], s.z_prime()));
 	});
 }
 
@@ -646,7 +654,11 @@ fn worker_sends_one_resolution_per_fault_and_retries_a_dropped_one() {
 		let (_, _, sent) = resolution_of(&first[0], 0);
 		assert_eq!(
 			record,
-			SentResolution { until: 2 + RESEND_AFTER, digest: sent.digest(REGION, PERIOD) }
+			SentResolution {
+				until: 2 + RESEND_AFTER,
+				digest: sent.digest(REGION, PERIOD),
+				idle_runs: 0
+			}
 		);
 
 		// Again in the same block, and in the following ones: nothing.
@@ -676,7 +688,7 @@ fn the_send_record_is_taken_once_until_it_expires() {
 	let (mut ext, _pool) = ExtBuilder::default().build_offchain(&[]);
 	ext.execute_with(|| {
 		let key = sent_key(REGION, PERIOD);
-		let claim = |until: u64, d: u8| SentResolution { until, digest: [d; 32] };
+		let claim = |until: u64, d: u8| SentResolution { until, digest: [d; 32], idle_runs: 0 };
 		assert_eq!(claim_send(&key, 2u64, claim(7, 1)), Ok(()));
 		// A run that read no record (or an expired one) before this claim loses.
 		assert_eq!(claim_send(&key, 2u64, claim(7, 2)), Err(OffchainError::RecentlySent(7)));
@@ -803,15 +815,17 @@ fn worker_resends_a_rejected_fault_only_with_a_new_resolution() {
 }
 
 #[test]
-fn worker_ignores_meters_not_active_in_the_region() {
+fn worker_expects_exactly_the_meters_the_setup_covered() {
 	let (mut ext, pool) = ExtBuilder::default().build_offchain(&[KGC_SURI]);
 	ext.execute_with(|| {
 		let s = Scenario::one_silent();
 		s.install();
 		MockMeters::add(9, OTHER_REGION);
-		MockMeters::add(10, REGION);
-		MockMeters::set_active(10, false);
-		// Secrets of a meter of another region, an inactive one and an unregistered one.
+		MockMeters::add_in_epoch(10, REGION, EPOCH + 1);
+		// The silent meter was suspended after the setup: it is still expected (G3).
+		MockMeters::set_active(3, false);
+		// Secrets of a meter of another region, one that joined after the setup and an
+		// unregistered one: none of them is expected.
 		set_secrets(REGION, &[1, 2, 3, 4, 9, 10, 11]);
 		run_worker(2);
 		let txs = pool.take();
@@ -881,6 +895,59 @@ fn worker_evaluates_a_bounded_number_of_faults_per_block() {
 	});
 }
 
+fn send_record(region: RegionId, period: PeriodIndex) -> Option<SentResolution<u64>> {
+	sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &sent_key(region, period))
+		.map(|r| SentResolution::<u64>::decode(&mut &r[..]).unwrap())
+}
+
+#[test]
+fn stuck_faults_back_off_and_never_starve_the_others() {
+	let (mut ext, pool) = ExtBuilder::default().build_offchain(&[KGC_SURI]);
+	ext.execute_with(|| {
+		OpenFaultsBound::set(64);
+		// Faults nothing can resolve (every share arrived: the secrets explain them all), more
+		// than the budget evaluates in `ResendAfter` blocks, ahead of one that can be resolved.
+		let stuck = OCW_FAULTS_PER_BLOCK * RESEND_AFTER as u32 + 1;
+		for i in 0..stuck {
+			Scenario { period: PERIOD + i, silent: vec![], ..Scenario::one_silent() }.install();
+		}
+		let last = PERIOD + stuck;
+		Scenario { period: last, ..Scenario::one_silent() }.install();
+		set_secrets(REGION, &[1, 2, 3, 4]);
+		// Round robin: the resolvable fault is reached within one pass over the index.
+		let pass = u64::from((stuck + 1).div_ceil(OCW_FAULTS_PER_BLOCK));
+		let mut sent = Vec::new();
+		for block in 2..2 + pass {
+			run_worker(block);
+			sent.extend(pool.take());
+		}
+		assert_eq!(sent.len(), 1, "the resolvable fault was sent");
+		assert_eq!(resolution_of(&sent[0], 0).1, last);
+		assert_ok!(dispatch(sent.remove(0)));
+		// Each stuck fault is evaluated ever more rarely: after n blocks about log2(n) times.
+		let end = 2 + 64 * RESEND_AFTER;
+		for block in 2 + pass..end {
+			run_worker(block);
+		}
+		assert!(pool.take().is_empty());
+		for i in 0..stuck {
+			let record = send_record(REGION, PERIOD + i).expect("evaluated");
+			assert!(
+				(3..=MAX_BACKOFF_SHIFT + 2).contains(&record.idle_runs),
+				"period {}: {record:?}",
+				PERIOD + i
+			);
+		}
+	});
+}
+
+#[test]
+fn back_off_doubles_up_to_the_cap() {
+	let until: Vec<u64> = (1..=9).map(|k| back_off_until(100u64, 5, k) - 100).collect();
+	assert_eq!(until, vec![5, 10, 20, 40, 80, 160, 320, 320, 320]);
+	assert_eq!(back_off_until(u64::MAX - 1, 5, 3), u64::MAX);
+}
+
 #[test]
 fn local_storage_keys_are_as_documented() {
 	assert_eq!(SECRETS_PREFIX, b"gridmask/kgc/secrets/");
@@ -890,6 +957,7 @@ fn local_storage_keys_are_as_documented() {
 		"677269646d61736b2f6b67632f736563726574732f01000000"
 	);
 	assert_eq!(SENT_PREFIX, b"gridmask/faults/sent/");
+	assert_eq!(NEXT_KEY, b"gridmask/faults/next");
 	assert_eq!(
 		sent_key(0x0102, 0x0a0b0c0d),
 		[&b"gridmask/faults/sent/"[..], &[2, 1, 0, 0], &[0x0d, 0x0c, 0x0b, 0x0a]].concat()
@@ -917,7 +985,7 @@ fn resolution_computation_matches_the_setup() {
 		})
 		.chain([forged_prid(3)])
 		.collect();
-	let r = Resolution::compute(&TIME_PARAMS, REGION, PERIOD, &secrets, |_, _| true, z, received);
+	let r = Resolution::compute(&TIME_PARAMS, PERIOD, &secrets, |_| true, z, received);
 	assert_eq!(r.absent, s.absent());
 	assert_eq!(r.forged, vec![forged_prid(3)]);
 	assert_eq!(r.z_prime, setup_of(REGION, PERIOD, &[1, 3]).1);
@@ -925,7 +993,6 @@ fn resolution_computation_matches_the_setup() {
 	let masks: u64 = [2, 4].iter().map(|m| keys(*m, PERIOD).mask_sum()).fold(0, u64::wrapping_add);
 	assert_eq!(r.z_prime, z.wrapping_sub(masks));
 	// Other periods give other PRIDs.
-	let other =
-		Resolution::compute(&TIME_PARAMS, REGION, PERIOD + 1, &secrets, |_, _| true, z, vec![]);
+	let other = Resolution::compute(&TIME_PARAMS, PERIOD + 1, &secrets, |_| true, z, vec![]);
 	assert!(other.absent.iter().all(|a| !r.absent.contains(a)));
 }

@@ -16,13 +16,12 @@ pub trait KgcAccount<AccountId> {
 
 /// The meter registry (`pallet-meters`).
 pub trait MeterDirectory {
-	/// Whether `meter` is registered (any status, retired included: a setup made before a
-	/// meter's retirement still expects its shares).
-	fn is_registered(meter: MeterId) -> bool;
-
-	/// Whether `meter` is registered in `region` with status `Active`, i.e. expected to report
-	/// there. The off-chain worker derives the expected PRIDs of exactly these meters.
-	fn is_active_in(meter: MeterId, region: RegionId) -> bool;
+	/// Whether `meter` was active in `region` in the region's membership `epoch`, i.e. whether
+	/// a setup of `region` built for `epoch` covered it (whatever its status now: a setup made
+	/// before a meter's suspension, move or retirement still expects its shares). A resolution
+	/// may only name such meters, and the off-chain worker derives the expected PRIDs of
+	/// exactly these.
+	fn was_active_in(meter: MeterId, region: RegionId, epoch: u32) -> bool;
 
 	/// A resolved fault found `meter` silent: raise its fault counter and, if the counter
 	/// reaches `suspend_after` (0: never) while the meter is active, suspend it. `None` if the
@@ -40,8 +39,9 @@ pub trait PeriodData {
 	/// configured.
 	fn time() -> Option<TimeParams>;
 
-	/// `Z` of the (region, period)'s setup; `None` without a setup.
-	fn setup_z(region: RegionId, period: PeriodIndex) -> Option<u64>;
+	/// `Z` of the (region, period)'s setup and the region's membership epoch it was built for;
+	/// `None` without a setup.
+	fn setup(region: RegionId, period: PeriodIndex) -> Option<(u64, u32)>;
 
 	/// The PRIDs of every share stored for (region, period), in any order; `None` if the shares
 	/// are no longer kept (pruned), in which case the fault cannot be re-checked.

@@ -52,7 +52,7 @@ fn registration<T: Config>(meter: MeterId, region: RegionId) -> MeterRegistratio
 		meter,
 		region,
 		owner: account("owner", meter as u32, SEED),
-		owner_key: HpkePublicKey([meter as u8; 32]),
+		owner_key: HpkePublicKey([(meter as u8) | 1; 32]),
 	}
 }
 
@@ -189,7 +189,7 @@ mod benchmarks {
 	#[benchmark]
 	fn set_owner_key() -> Result<(), BenchmarkError> {
 		let origin = one_meter::<T>()?;
-		let key = HpkePublicKey([0xee; 32]);
+		let key = HpkePublicKey([0x0e; 32]);
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, METER, key);

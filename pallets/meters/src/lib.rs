@@ -12,6 +12,12 @@
 //! - **Regions**: an id, a name and the aggregators that serve its meters (clients route
 //!   readings to them). The region's number of *active* meters is kept up to date: the readings
 //!   pallet refuses period setups for regions below a minimum (k-anonymity of aggregates).
+//! - **Membership epochs**: each region counts the changes of its active set (its *epoch*),
+//!   and each meter keeps the spans of epochs during which it was active where
+//!   ([`Meter::memberships`]). A period setup names the epoch it was built for, so "the meters
+//!   the setup covered" is a fact on chain ([`Pallet::was_active_in`]): a fault's resolution
+//!   may only name those, and a bill prices each period in the region whose setup covered the
+//!   meter, however the meter moved, was suspended or retired afterwards.
 //! - **Meters**: the billing id (the paper's BID, [`MeterId`]), region, owner account, the
 //!   owner's HPKE public key for encrypted bills, a status and a fault counter. Meter secrets
 //!   never touch the chain, and the billing id never appears in a reading.
@@ -161,6 +167,9 @@ pub mod pallet {
 		MixedRegions,
 		/// A region's meter counter would overflow.
 		TooManyMeters,
+		/// The owner's HPKE key is an X25519 point of small order (all-zero included): no bill
+		/// could be sealed to it.
+		InvalidOwnerKey,
 	}
 
 	#[pallet::call]
@@ -199,7 +208,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			EnsureKgc::<T>::ensure_origin(origin)?;
 			ensure!(!Regions::<T>::contains_key(region), Error::<T>::RegionExists);
-			Regions::<T>::insert(region, Region { name, aggregators, active_meters: 0 });
+			Regions::<T>::insert(region, Region { name, aggregators, active_meters: 0, epoch: 0 });
 			Self::deposit_event(Event::RegionCreated { region });
 			Ok(())
 		}
@@ -236,6 +245,7 @@ pub mod pallet {
 		///
 		/// ## Errors
 		/// - [`Error::EmptyBatch`], [`Error::MixedRegions`], [`Error::DuplicateInBatch`]
+		/// - [`Error::InvalidOwnerKey`]: an owner key is of small order.
 		/// - [`Error::UnknownRegion`]
 		/// - [`Error::MeterExists`]: an id is (or was) in use.
 		/// - [`Error::TooManyMeters`]: the region's counter would overflow.
@@ -251,15 +261,21 @@ pub mod pallet {
 			let mut ids: Vec<MeterId> = meters.iter().map(|m| m.meter).collect();
 			ids.sort_unstable();
 			ensure!(ids.windows(2).all(|w| w[0] != w[1]), Error::<T>::DuplicateInBatch);
+			ensure!(
+				meters.iter().all(|m| m.owner_key.is_acceptable()),
+				Error::<T>::InvalidOwnerKey
+			);
 			ensure!(ids.iter().all(|id| !Meters::<T>::contains_key(id)), Error::<T>::MeterExists);
-			Regions::<T>::try_mutate(region, |r| -> DispatchResult {
+			let epoch = Regions::<T>::try_mutate(region, |r| -> Result<_, DispatchError> {
 				let r = r.as_mut().ok_or(Error::<T>::UnknownRegion)?;
 				r.active_meters = r
 					.active_meters
 					.checked_add(meters.len() as u32)
 					.ok_or(Error::<T>::TooManyMeters)?;
-				Ok(())
+				r.epoch = r.epoch.saturating_add(1);
+				Ok(r.epoch)
 			})?;
+			let span = Membership { region, from: epoch, until: None };
 			let mut registered = Vec::with_capacity(meters.len());
 			for m in meters {
 				Meters::<T>::insert(
@@ -270,6 +286,7 @@ pub mod pallet {
 						owner_key: m.owner_key,
 						status: MeterStatus::Active,
 						faults: 0,
+						memberships: BoundedVec::truncate_from(alloc::vec![span]),
 					},
 				);
 				MetersByRegion::<T>::insert(region, m.meter, ());
@@ -295,8 +312,9 @@ pub mod pallet {
 			ensure!(from != to, Error::<T>::SameRegion);
 			ensure!(Regions::<T>::contains_key(to), Error::<T>::UnknownRegion);
 			if m.status == MeterStatus::Active {
-				Self::adjust_active(to, true)?;
-				Self::adjust_active(from, false)?;
+				Self::deactivate(&mut m)?;
+				m.region = to;
+				Self::activate(&mut m)?;
 			}
 			MetersByRegion::<T>::remove(from, meter);
 			MetersByRegion::<T>::insert(to, meter, ());
@@ -332,7 +350,7 @@ pub mod pallet {
 			EnsureKgc::<T>::ensure_origin(origin)?;
 			let mut m = Self::live_meter(meter)?;
 			ensure!(m.status == MeterStatus::Suspended, Error::<T>::NotSuspended);
-			Self::adjust_active(m.region, true)?;
+			Self::activate(&mut m)?;
 			m.status = MeterStatus::Active;
 			m.faults = 0;
 			Meters::<T>::insert(meter, m);
@@ -352,7 +370,7 @@ pub mod pallet {
 			EnsureKgc::<T>::ensure_origin(origin)?;
 			let mut m = Self::live_meter(meter)?;
 			if m.status == MeterStatus::Active {
-				Self::adjust_active(m.region, false)?;
+				Self::deactivate(&mut m)?;
 			}
 			MetersByRegion::<T>::remove(m.region, meter);
 			m.status = MeterStatus::Retired;
@@ -367,6 +385,7 @@ pub mod pallet {
 		///
 		/// ## Errors
 		/// - [`Error::UnknownMeter`], [`Error::MeterRetired`]
+		/// - [`Error::InvalidOwnerKey`]: the key is of small order.
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::set_owner_key())]
 		pub fn set_owner_key(
@@ -375,6 +394,7 @@ pub mod pallet {
 			key: HpkePublicKey,
 		) -> DispatchResult {
 			EnsureKgc::<T>::ensure_origin(origin)?;
+			ensure!(key.is_acceptable(), Error::<T>::InvalidOwnerKey);
 			let mut m = Self::live_meter(meter)?;
 			m.owner_key = key;
 			Meters::<T>::insert(meter, m);
@@ -409,8 +429,22 @@ pub mod pallet {
 			Ok(m)
 		}
 
-		/// Count one active meter more (`up`) or less in `region`.
-		fn adjust_active(region: RegionId, up: bool) -> DispatchResult {
+		/// The epoch of `region`'s active set (0 for an unknown region).
+		pub fn region_epoch(region: RegionId) -> MembershipEpoch {
+			Regions::<T>::get(region).map_or(0, |r| r.epoch)
+		}
+
+		/// Whether `meter` was active in `region` in the region's `epoch`: whether a setup of
+		/// `region` built for `epoch` covered it. `false` for an unknown meter, and for spans
+		/// older than the [`MAX_MEMBERSHIPS`] the meter keeps.
+		pub fn was_active_in(meter: MeterId, region: RegionId, epoch: MembershipEpoch) -> bool {
+			Meters::<T>::get(meter)
+				.is_some_and(|m| m.memberships.iter().any(|s| s.covers(region, epoch)))
+		}
+
+		/// Count one active meter more or less in `region`, advance its epoch; returns the new
+		/// epoch.
+		fn change_active(region: RegionId, up: bool) -> Result<MembershipEpoch, DispatchError> {
 			Regions::<T>::try_mutate(region, |r| {
 				let r = r.as_mut().ok_or(Error::<T>::UnknownRegion)?;
 				r.active_meters = if up {
@@ -420,23 +454,49 @@ pub mod pallet {
 					// which try_state reports; saturate rather than fail the call.
 					r.active_meters.saturating_sub(1)
 				};
-				Ok(())
+				// 2^32 changes of one region's active set do not happen; saturate.
+				r.epoch = r.epoch.saturating_add(1);
+				Ok(r.epoch)
 			})
+		}
+
+		/// The meter `m` becomes active in its region: counted, the region's epoch advances,
+		/// and a membership span opens (the oldest span is dropped if the list is full).
+		fn activate(m: &mut MeterOf<T>) -> DispatchResult {
+			let epoch = Self::change_active(m.region, true)?;
+			if m.memberships.is_full() {
+				m.memberships.remove(0);
+			}
+			let span = Membership { region: m.region, from: epoch, until: None };
+			m.memberships.try_push(span).map_err(|_| Error::<T>::TooManyMeters)?;
+			Ok(())
+		}
+
+		/// The active meter `m` stops being active in its region: uncounted, the region's
+		/// epoch advances, and its open membership span closes.
+		fn deactivate(m: &mut MeterOf<T>) -> DispatchResult {
+			let epoch = Self::change_active(m.region, false)?;
+			if let Some(span) = m.memberships.last_mut().filter(|s| s.until.is_none()) {
+				span.until = Some(epoch);
+			}
+			Ok(())
 		}
 
 		/// Suspend an active meter (the KGC's call, or the fault threshold).
 		pub fn do_suspend(meter: MeterId) -> DispatchResult {
 			let mut m = Self::live_meter(meter)?;
 			ensure!(m.status != MeterStatus::Suspended, Error::<T>::AlreadySuspended);
-			Self::adjust_active(m.region, false)?;
+			Self::deactivate(&mut m)?;
 			m.status = MeterStatus::Suspended;
 			Meters::<T>::insert(meter, m);
 			Self::deposit_event(Event::MeterSuspended { meter });
 			Ok(())
 		}
 
-		/// Invariants: every region's active count equals its active meters, and
-		/// `MetersByRegion` indexes exactly the non-retired meters.
+		/// Invariants: every region's active count equals its active meters;
+		/// `MetersByRegion` indexes exactly the non-retired meters; a meter's membership spans
+		/// are well formed, and exactly the active ones end with a span open in their region
+		/// from an epoch not after the region's.
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			for (region, r) in Regions::<T>::iter() {
 				let mut active = 0u32;
@@ -456,6 +516,24 @@ pub mod pallet {
 						!= MetersByRegion::<T>::contains_key(m.region, meter),
 					"meter index out of date"
 				);
+				let spans = &m.memberships;
+				ensure!(
+					spans.iter().all(|s| s.until.is_none_or(|u| s.from < u)),
+					"empty or reversed membership span"
+				);
+				ensure!(
+					spans.iter().rev().skip(1).all(|s| s.until.is_some()),
+					"membership span open before the last"
+				);
+				let open = spans.last().filter(|s| s.until.is_none());
+				ensure!(
+					(m.status == MeterStatus::Active) == open.is_some(),
+					"an active meter without an open span, or an inactive one with one"
+				);
+				if let Some(span) = open {
+					ensure!(span.region == m.region, "open span in another region");
+					ensure!(span.from <= Self::region_epoch(m.region), "span from a future epoch");
+				}
 			}
 			Ok(())
 		}

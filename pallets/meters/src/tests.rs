@@ -1,8 +1,8 @@
 //! Unit tests of the meters pallet: roles, regions, meters; every call, every error.
 
 use crate::{
-	mock::*, Cc, EnsureCc, EnsureKgc, Error, Event, HpkePublicKey, Kgc, MeterId, MeterRegistration,
-	MeterStatus, MetersByRegion, RegionId, Regions, Role,
+	mock::*, Cc, EnsureCc, EnsureKgc, Error, Event, HpkePublicKey, Kgc, Membership, MeterId,
+	MeterRegistration, MeterStatus, MetersByRegion, RegionId, Regions, Role, MAX_MEMBERSHIPS,
 };
 
 /// The meters storage map (the mock names the pallet `Meters` too).
@@ -17,8 +17,11 @@ fn kgc() -> RuntimeOrigin {
 	RuntimeOrigin::signed(KGC)
 }
 
+/// An acceptable owner key per byte (never all-zero).
 fn key(b: u8) -> HpkePublicKey {
-	HpkePublicKey([b; 32])
+	let mut k = [b; 32];
+	k[31] = 9;
+	HpkePublicKey(k)
 }
 
 fn reg(meter: MeterId, region: RegionId) -> MeterRegistration<u64> {
@@ -187,6 +190,64 @@ fn register_meters_works() {
 }
 
 #[test]
+fn membership_epochs_record_who_was_active_where() {
+	ExtBuilder::default().build_and_execute(|| {
+		setup();
+		// Registration: one new epoch for the batch.
+		let e1 = Meters::region_epoch(R1);
+		assert_eq!(e1, 1);
+		assert!(Meters::was_active_in(1, R1, e1) && Meters::was_active_in(3, R1, e1));
+		assert!(!Meters::was_active_in(1, R1, 0), "not before registration");
+		// Suspension, move, reinstatement, retirement: each changes the active sets.
+		assert_ok!(Meters::suspend_meter(kgc(), 1));
+		let e2 = Meters::region_epoch(R1);
+		assert_eq!(e2, e1 + 1);
+		assert!(Meters::was_active_in(1, R1, e1) && !Meters::was_active_in(1, R1, e2));
+		assert_ok!(Meters::move_meter(kgc(), 2, R2));
+		let (e3, f1) = (Meters::region_epoch(R1), Meters::region_epoch(R2));
+		assert_eq!((e3, f1), (e2 + 1, 1));
+		assert!(Meters::was_active_in(2, R1, e2) && !Meters::was_active_in(2, R1, e3));
+		assert!(Meters::was_active_in(2, R2, f1) && !Meters::was_active_in(2, R2, 0));
+		// A suspended meter moves without changing either active set.
+		assert_ok!(Meters::move_meter(kgc(), 1, R2));
+		assert_eq!((Meters::region_epoch(R1), Meters::region_epoch(R2)), (e3, f1));
+		assert_ok!(Meters::reinstate_meter(kgc(), 1));
+		let f2 = Meters::region_epoch(R2);
+		assert_eq!(f2, f1 + 1);
+		assert!(Meters::was_active_in(1, R2, f2) && !Meters::was_active_in(1, R2, f1));
+		assert!(Meters::was_active_in(1, R1, e1), "its old span stays");
+		assert_ok!(Meters::retire_meter(kgc(), 3));
+		let e4 = Meters::region_epoch(R1);
+		assert!(Meters::was_active_in(3, R1, e3) && !Meters::was_active_in(3, R1, e4));
+		assert!(!Meters::was_active_in(99, R1, e1), "unknown meter");
+		let spans = |m| MeterRecords::get(m).unwrap().memberships.to_vec();
+		assert_eq!(
+			spans(1),
+			vec![
+				Membership { region: R1, from: e1, until: Some(e2) },
+				Membership { region: R2, from: f2, until: None },
+			]
+		);
+	});
+}
+
+#[test]
+fn a_meter_keeps_its_latest_memberships() {
+	ExtBuilder::default().build_and_execute(|| {
+		setup();
+		for _ in 0..MAX_MEMBERSHIPS {
+			assert_ok!(Meters::suspend_meter(kgc(), 1));
+			assert_ok!(Meters::reinstate_meter(kgc(), 1));
+		}
+		let spans = MeterRecords::get(1).unwrap().memberships;
+		assert_eq!(spans.len() as u32, MAX_MEMBERSHIPS);
+		// The first span (from registration, epoch 1) was dropped: no longer provable.
+		assert!(!Meters::was_active_in(1, R1, 1));
+		assert!(Meters::was_active_in(1, R1, Meters::region_epoch(R1)));
+	});
+}
+
+#[test]
 fn register_meters_is_all_or_nothing() {
 	ExtBuilder::default().build_and_execute(|| {
 		setup();
@@ -331,6 +392,29 @@ fn set_owner_key_works_and_errors() {
 			Meters::set_owner_key(RuntimeOrigin::signed(101), 1, key(1)),
 			DispatchError::BadOrigin
 		);
+	});
+}
+
+#[test]
+fn small_order_owner_keys_are_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		setup();
+		// A point of order 8 (libsodium's blocklist).
+		let order_8 = [
+			0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f,
+			0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16,
+			0x5f, 0x49, 0xb8, 0x00,
+		];
+		for bad in [HpkePublicKey([0; 32]), HpkePublicKey(order_8)] {
+			assert_noop!(Meters::set_owner_key(kgc(), 1, bad), Error::<Test>::InvalidOwnerKey);
+			let mut r = reg(50, R1);
+			r.owner_key = bad;
+			assert_noop!(
+				Meters::register_meters(kgc(), batch(vec![reg(51, R1), r])),
+				Error::<Test>::InvalidOwnerKey
+			);
+		}
+		assert_eq!(MeterRecords::get(1).unwrap().owner_key, key(1));
 	});
 }
 

@@ -26,7 +26,8 @@ pub enum Role {
 	Cc,
 }
 
-/// A region: its name, the aggregators serving its meters, and its number of active meters.
+/// A region: its name, the aggregators serving its meters, its number of active meters and
+/// the epoch of its active set.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 #[scale_info(skip_type_params(MaxName, MaxAggregators))]
 pub struct Region<AccountId, MaxName: Get<u32>, MaxAggregators: Get<u32>> {
@@ -36,6 +37,46 @@ pub struct Region<AccountId, MaxName: Get<u32>, MaxAggregators: Get<u32>> {
 	pub aggregators: BoundedVec<AccountId, MaxAggregators>,
 	/// Meters of the region with status `Active`.
 	pub active_meters: u32,
+	/// The membership epoch: bumped each time the set of active meters changes (a meter
+	/// registered, moved in or out, suspended, reinstated or retired). A period setup names the
+	/// epoch it was built for, which fixes exactly which meters it expects.
+	pub epoch: MembershipEpoch,
+}
+
+/// A region's membership epoch (see [`Region::epoch`]).
+pub type MembershipEpoch = u32;
+
+/// Most membership spans a meter keeps (the oldest is dropped beyond).
+pub const MAX_MEMBERSHIPS: u32 = 8;
+
+/// A span of epochs of one region during which a meter was active there: epochs `from` up to
+/// (excluding) `until`; `until` is `None` while it still is.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub struct Membership {
+	/// The region.
+	pub region: RegionId,
+	/// The region's epoch in which the meter became active there.
+	pub from: MembershipEpoch,
+	/// The region's epoch in which it stopped being active there (`None`: it still is).
+	pub until: Option<MembershipEpoch>,
+}
+
+impl Membership {
+	/// Whether this span covers `region`'s `epoch`.
+	pub fn covers(&self, region: RegionId, epoch: MembershipEpoch) -> bool {
+		self.region == region && self.from <= epoch && self.until.is_none_or(|u| epoch < u)
+	}
 }
 
 /// The status of a meter.
@@ -73,6 +114,9 @@ pub struct Meter<AccountId> {
 	pub status: MeterStatus,
 	/// Periods in which the meter was found silent (since the last reinstatement).
 	pub faults: u32,
+	/// Where and when the meter was active, oldest first: the last span is open exactly while
+	/// the meter is active (at most [`MAX_MEMBERSHIPS`]; the oldest are dropped).
+	pub memberships: BoundedVec<Membership, ConstU32<MAX_MEMBERSHIPS>>,
 }
 
 /// One meter of a `register_meters` batch.

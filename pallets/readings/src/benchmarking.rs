@@ -43,14 +43,16 @@ fn end_of(p: PeriodIndex) -> Moment {
 	time().period_end(p).unwrap()
 }
 
-fn entry(region: RegionId, period: PeriodIndex, num_blocks: u32) -> SetupEntry {
+/// A setup entry for `region`'s current active meters and epoch.
+fn entry<T: Config>(region: RegionId, period: PeriodIndex, num_blocks: u32) -> SetupEntry {
 	SetupEntry {
 		region,
 		period,
 		bf1: Bf1Params { num_blocks, k: 22 },
 		t: TCommitment([1; 32]),
 		z: 7,
-		expected: 2,
+		expected: 2 * T::Regions::active_meters(region),
+		epoch: T::Regions::epoch(region),
 	}
 }
 
@@ -119,7 +121,7 @@ mod benchmarks {
 		let origin = start::<T>(START + 1);
 		let region = T::Regions::benchmark_region(T::MinRegionMeters::get());
 		let entries: Vec<SetupEntry> =
-			(0..n).map(|i| entry(region, 100 + i, T::MaxBf1Blocks::get())).collect();
+			(0..n).map(|i| entry::<T>(region, 100 + i, T::MaxBf1Blocks::get())).collect();
 		let setups = BoundedVec::try_from(entries).map_err(|_| "batch bound")?;
 
 		#[extrinsic_call]
@@ -138,7 +140,7 @@ mod benchmarks {
 		let num_blocks = (c * BF1_BLOCKS_PER_CHUNK).min(T::MaxBf1Blocks::get());
 		Readings::<T>::publish_setup(
 			origin.clone(),
-			BoundedVec::truncate_from(vec![entry(region, 100, num_blocks)]),
+			BoundedVec::truncate_from(vec![entry::<T>(region, 100, num_blocks)]),
 		)?;
 		let chunks: Vec<(u32, Bf1Chunk)> = (0..c)
 			.map(|i| {
@@ -244,8 +246,9 @@ mod benchmarks {
 		}
 		NextSeal::<T>::put(SealPosition { period: 1_000, next_region: 0 });
 		NextPrune::<T>::put(PrunePosition { period: 1, next_region: 0, shares_done: false });
-		// Far in the future: period 1 is RetainCycles + 2 cycles old.
-		let cycles = T::RetainCycles::get() + 2;
+		// Far in the future: period 1 is MaxRetainCycles + 2 cycles old (no retention check;
+		// `prune` charges that read separately).
+		let cycles = T::MaxRetainCycles::get() + 2;
 		T::BenchmarkHelper::set_time(START + u64::from(cycles) * 10 * 60_000);
 		let mut meter = WeightMeter::new();
 

@@ -32,8 +32,11 @@
 //!    (mod 2^64), [`PeriodOutcome::Sealed`], event [`Event::PeriodSealed`]. Different:
 //!    [`PeriodOutcome::Faulted`], event [`Event::AggregationFault`] with the expected and
 //!    received counts.
-//! 4. **Pruning** (`on_idle`, bounded): shares and filter chunks of periods more than
-//!    [`Config::RetainCycles`] cycles old are deleted; setups, accumulators and outcomes stay.
+//! 4. **Pruning** (`on_idle`, bounded): shares and filter chunks of a region's period are
+//!    deleted once its cycle is more than [`Config::RetainCycles`] cycles old **and**
+//!    [`Config::Retention`] says the region's cycle is settled (its bills posted and their
+//!    dispute window over), or, whatever billing says, once it is more than
+//!    [`Config::MaxRetainCycles`] cycles old. Setups, accumulators and outcomes stay.
 //!
 //! ## Terminology
 //!
@@ -175,7 +178,7 @@ impl<R: pallet_timestamp::Config<Moment = Moment>> BenchmarkHelper for Timestamp
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use crate::traits::RegionRegistry;
+	use crate::traits::{RegionRegistry, Retention};
 	use alloc::vec::Vec;
 	use frame_support::{
 		pallet_prelude::*,
@@ -233,10 +236,19 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPruneStepsPerBlock: Get<u32>;
 
-		/// Shares and filters of a period are kept while its cycle is at most this many cycles
-		/// behind the current one.
+		/// Shares and filters of a period are kept at least while its cycle is at most this
+		/// many cycles behind the current one.
 		#[pallet::constant]
 		type RetainCycles: Get<u32>;
+
+		/// ... and at most while its cycle is at most this many cycles behind, if
+		/// [`Config::Retention`] never reports the region's cycle settled (bills never posted).
+		#[pallet::constant]
+		type MaxRetainCycles: Get<u32>;
+
+		/// Whether a region's cycle is settled (billed, dispute window over): between
+		/// `RetainCycles` and `MaxRetainCycles` its shares wait for it.
+		type Retention: crate::traits::Retention;
 
 		/// The shortest time between blocks (ms; Aura's slot duration): turns the time left in
 		/// a window into a transaction longevity in blocks.
@@ -469,6 +481,11 @@ pub mod pallet {
 		UnknownRegion,
 		/// The region has fewer than `MinRegionMeters` active meters.
 		TooFewMeters,
+		/// The setup was built for another membership epoch than the region's current one: its
+		/// active meters changed since. Rebuild the setup.
+		StaleEpoch,
+		/// `expected` is not two shares per active meter of the region.
+		ExpectedMismatch,
 		/// The BF1 parameters are invalid (block count or k out of range).
 		InvalidBf1Params,
 		/// The filter has more than `MaxBf1Blocks` blocks.
@@ -568,6 +585,10 @@ pub mod pallet {
 			);
 			assert!(T::MinRegionMeters::get() >= 1, "MinRegionMeters must be at least 1");
 			assert!(T::MinBlockTimeMs::get() >= 1, "MinBlockTimeMs must be at least 1");
+			assert!(
+				T::MaxRetainCycles::get() >= T::RetainCycles::get(),
+				"MaxRetainCycles must be at least RetainCycles"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -580,9 +601,12 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Publish (or replace) the setups of a batch of (region, period) pairs.
 		///
-		/// Each entry gives the BF1 shape, T, Z and the expected share count; the filter's
+		/// Each entry gives the BF1 shape, T, Z, the expected share count and the region's
+		/// membership epoch it was built for, which must be the current one, with two shares
+		/// per active meter: a setup covers exactly the meters active now, and which meters
+		/// those were stays provable (`pallet_meters::Pallet::was_active_in`). The filter's
 		/// bytes follow with [`Pallet::publish_bf1_chunks`]. Replacing the setup of a period
-		/// whose window has not opened is allowed (a meter was added or retired): the new setup
+		/// whose window has not opened is allowed (the active meters changed): the new setup
 		/// starts a new generation and needs all its chunks again. The batch is all or nothing.
 		///
 		/// The dispatch origin must be [`Config::KgcOrigin`].
@@ -593,6 +617,8 @@ pub mod pallet {
 		/// - [`Error::DuplicateEntry`]: a (region, period) appears twice.
 		/// - [`Error::UnknownRegion`]: the region is not registered.
 		/// - [`Error::TooFewMeters`]: the region has fewer than `MinRegionMeters` active meters.
+		/// - [`Error::StaleEpoch`]: the setup names another epoch than the region's current one.
+		/// - [`Error::ExpectedMismatch`]: `expected` is not twice the active meters.
 		/// - [`Error::InvalidBf1Params`] / [`Error::Bf1TooLarge`]: bad filter shape.
 		/// - [`Error::PeriodOutOfRange`]: the period's end overflows the time range.
 		/// - [`Error::WindowOpened`]: the period's reading window is open.
@@ -613,9 +639,12 @@ pub mod pallet {
 			ensure!(keys.windows(2).all(|w| w[0] != w[1]), Error::<T>::DuplicateEntry);
 			for e in setups.iter() {
 				ensure!(T::Regions::region_exists(e.region), Error::<T>::UnknownRegion);
+				let active = T::Regions::active_meters(e.region);
+				ensure!(active >= T::MinRegionMeters::get(), Error::<T>::TooFewMeters);
+				ensure!(e.epoch == T::Regions::epoch(e.region), Error::<T>::StaleEpoch);
 				ensure!(
-					T::Regions::active_meters(e.region) >= T::MinRegionMeters::get(),
-					Error::<T>::TooFewMeters
+					u64::from(e.expected) == 2 * u64::from(active),
+					Error::<T>::ExpectedMismatch
 				);
 				e.bf1.validate().map_err(|_| Error::<T>::InvalidBf1Params)?;
 				ensure!(e.bf1.num_blocks <= T::MaxBf1Blocks::get(), Error::<T>::Bf1TooLarge);
@@ -636,6 +665,7 @@ pub mod pallet {
 						t: e.t,
 						z: e.z,
 						expected: e.expected,
+						epoch: e.epoch,
 						chunks,
 						chunks_present: 0,
 						generation: previous.map_or(0, |p| p.generation.wrapping_add(1)),
@@ -976,14 +1006,15 @@ pub mod pallet {
 			}
 		}
 
-		/// Whether the shares and filter of `period` may be pruned at chain time `now`.
-		fn prunable(time: &TimeParams, now: Moment, period: PeriodIndex) -> bool {
-			let Some(current) = time.period_at(now) else {
-				return false;
-			};
-			period < NextSeal::<T>::get().period
-				&& time.cycle_of(period).saturating_add(T::RetainCycles::get())
-					< time.cycle_of(current)
+		/// Whether the shares and filter of `period` may be pruned at chain time `now`, as far
+		/// as time goes: sealed, and more than `RetainCycles` cycles old. `Some(true)` if also
+		/// more than `MaxRetainCycles` old (no need to wait for billing).
+		fn prunable(time: &TimeParams, now: Moment, period: PeriodIndex) -> Option<bool> {
+			let current = time.cycle_of(time.period_at(now)?);
+			let cycle = time.cycle_of(period);
+			(period < NextSeal::<T>::get().period
+				&& cycle.saturating_add(T::RetainCycles::get()) < current)
+				.then(|| cycle.saturating_add(T::MaxRetainCycles::get()) < current)
 		}
 
 		/// Prunes within `meter`'s weight and `MaxPruneStepsPerBlock` keys.
@@ -998,14 +1029,27 @@ pub mod pallet {
 			};
 			let now = T::Clock::now();
 			let mut keys_left = T::MaxPruneStepsPerBlock::get();
-			while keys_left > 0 && meter.can_consume(base.saturating_add(per_key)) {
+			let check = T::DbWeight::get().reads(1);
+			while keys_left > 0
+				&& meter.can_consume(base.saturating_add(per_key).saturating_add(check))
+			{
 				let mut pos = NextPrune::<T>::get();
-				if !Self::prunable(&time, now, pos.period) {
+				let Some(past_max) = Self::prunable(&time, now, pos.period) else {
 					break;
-				}
+				};
 				meter.consume(base);
 				let regions = PeriodRegions::<T>::get(pos.period);
-				let Some(region) = regions.get(pos.next_region as usize).copied() else {
+				let region = regions.get(pos.next_region as usize).copied();
+				// Between RetainCycles and MaxRetainCycles the region's cycle waits for its
+				// bills and their dispute window (one pair at a time: the cursor stops here).
+				if let Some(region) = region.filter(|_| !past_max && !pos.shares_done) {
+					// The retention check reads one storage item (billing's record of the pair).
+					meter.consume(check);
+					if !T::Retention::settled(region, time.cycle_of(pos.period)) {
+						break;
+					}
+				}
+				let Some(region) = region else {
 					PeriodRegions::<T>::remove(pos.period);
 					NextPrune::<T>::put(PrunePosition {
 						period: pos.period.saturating_add(1),
@@ -1129,6 +1173,31 @@ pub mod pallet {
 		) -> Vec<(PeriodIndex, PeriodOutcome)> {
 			let last = to.min(from.saturating_add(MAX_API_ITEMS - 1));
 			(from..=last).filter_map(|p| Outcomes::<T>::get(region, p).map(|o| (p, o))).collect()
+		}
+
+		/// [`runtime_api::ReadingsApi::retention`].
+		pub fn api_retention() -> RetentionInfo {
+			let pos = NextPrune::<T>::get();
+			let waiting_for = Self::started_time().and_then(|time| {
+				let past_max = Self::prunable(&time, T::Clock::now(), pos.period)?;
+				let region = *PeriodRegions::<T>::get(pos.period).get(pos.next_region as usize)?;
+				let cycle = time.cycle_of(pos.period);
+				(!past_max && !pos.shares_done && !T::Retention::settled(region, cycle)).then(
+					|| RetentionWait {
+						region,
+						cycle,
+						pruned_anyway_in_cycle: cycle
+							.saturating_add(T::MaxRetainCycles::get())
+							.saturating_add(1),
+					},
+				)
+			});
+			RetentionInfo {
+				kept_from_period: pos.period,
+				min_cycles: T::RetainCycles::get(),
+				max_cycles: T::MaxRetainCycles::get(),
+				waiting_for,
+			}
 		}
 
 		/// [`runtime_api::ReadingsApi::check_reading`].

@@ -56,15 +56,22 @@ impl pallet_timestamp::Config for Test {
 
 thread_local! {
 	/// Region → active meters.
-	pub static REGIONS: RefCell<BTreeMap<RegionId, u32>> =
+	pub static REGIONS: RefCell<BTreeMap<RegionId, (u32, u32)>> =
 		const { RefCell::new(BTreeMap::new()) };
 }
 
-/// The mock registry: regions and active meter counts set by the test.
+/// The mock registry: regions and active meter counts set by the test; each change of a
+/// region's count advances its membership epoch.
 pub struct MockRegions;
 impl MockRegions {
 	pub fn set(region: RegionId, active: u32) {
-		REGIONS.with(|r| r.borrow_mut().insert(region, active));
+		REGIONS.with(|r| {
+			let mut r = r.borrow_mut();
+			let entry = r.entry(region).or_insert((active, 0));
+			if entry.0 != active || entry.1 == 0 {
+				*entry = (active, entry.1 + 1);
+			}
+		});
 	}
 }
 impl RegionRegistry for MockRegions {
@@ -72,12 +79,30 @@ impl RegionRegistry for MockRegions {
 		REGIONS.with(|r| r.borrow().contains_key(&region))
 	}
 	fn active_meters(region: RegionId) -> u32 {
-		REGIONS.with(|r| r.borrow().get(&region).copied().unwrap_or(0))
+		REGIONS.with(|r| r.borrow().get(&region).map_or(0, |e| e.0))
+	}
+	fn epoch(region: RegionId) -> u32 {
+		REGIONS.with(|r| r.borrow().get(&region).map_or(0, |e| e.1))
 	}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn benchmark_region(active: u32) -> RegionId {
 		Self::set(1_000, active);
 		1_000
+	}
+}
+
+parameter_types! {
+	/// (region, cycle) pairs whose bills are settled (the mock billing).
+	pub static Settled: Vec<(RegionId, gridmask_primitives::CycleIndex)> = Vec::new();
+	/// Every pair is settled (the default: pruning follows `RetainCycles` alone).
+	pub static AllSettled: bool = true;
+}
+
+/// The mock retention: [`AllSettled`], or the pairs in [`Settled`].
+pub struct MockRetention;
+impl crate::traits::Retention for MockRetention {
+	fn settled(region: RegionId, cycle: gridmask_primitives::CycleIndex) -> bool {
+		AllSettled::get() || Settled::get().contains(&(region, cycle))
 	}
 }
 
@@ -106,6 +131,8 @@ impl pallet_readings::Config for Test {
 	type MaxSealStepsPerBlock = SealSteps;
 	type MaxPruneStepsPerBlock = PruneSteps;
 	type RetainCycles = ConstU32<1>;
+	type MaxRetainCycles = ConstU32<3>;
+	type Retention = MockRetention;
 	type MinBlockTimeMs = ConstU64<BLOCK_MS>;
 	type ReadingPriority = ConstU64<{ 1 << 40 }>;
 	type OnOutcome = RecordOutcomes;
@@ -197,6 +224,8 @@ impl ExtBuilder {
 
 	pub fn build(self) -> sp_io::TestExternalities {
 		REGIONS.with(|r| r.borrow_mut().clear());
+		AllSettled::set(true);
+		Settled::set(Vec::new());
 		for (region, active) in &self.regions {
 			MockRegions::set(*region, *active);
 		}
@@ -333,7 +362,12 @@ pub fn period_setup(
 	build_periods(&params, meters, leaf..leaf + 1).unwrap().remove(0)
 }
 
+/// The setup entry of `s`, for the region's current epoch. The mock region gets as many
+/// active meters as the setup covers (the KGC builds setups from the active meters).
 pub fn entry(s: &PeriodSetup) -> SetupEntry {
+	if MockRegions::region_exists(s.region) {
+		MockRegions::set(s.region, s.entries / 2);
+	}
 	SetupEntry {
 		region: s.region,
 		period: s.period,
@@ -341,6 +375,7 @@ pub fn entry(s: &PeriodSetup) -> SetupEntry {
 		t: s.t,
 		z: s.z,
 		expected: s.entries,
+		epoch: MockRegions::epoch(s.region),
 	}
 }
 

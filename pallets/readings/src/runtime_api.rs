@@ -13,6 +13,7 @@
 //!     }
 //!     fn check_reading(r: RegionId, p: PeriodIndex, prid: Prid, value: u64, ts: Moment, sig: ReadingSignature)
 //!         -> Result<(), ReadingRejection> { Readings::api_check_reading(r, p, prid, value, ts, sig) }
+//!     fn retention() -> RetentionInfo { Readings::api_retention() }
 //! }
 //! ```
 //!
@@ -22,7 +23,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
-use crate::types::{PeriodOutcome, PeriodState, ReadingRejection, Share, TimeInfo};
+use crate::types::{PeriodOutcome, PeriodState, ReadingRejection, RetentionInfo, Share, TimeInfo};
 use alloc::vec::Vec;
 use gridmask_primitives::{Moment, PeriodIndex, Prid, ReadingSignature, RegionId};
 
@@ -49,5 +50,7 @@ sp_api::decl_runtime_apis! {
 			timestamp_ms: Moment,
 			signature: ReadingSignature,
 		) -> Result<(), ReadingRejection>;
+		/// How long shares are kept, and what pruning waits for now.
+		fn retention() -> RetentionInfo;
 	}
 }

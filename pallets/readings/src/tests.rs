@@ -2,7 +2,7 @@
 //! (general transactions with `AuthorizeCall`), sealing (true aggregates from real meters, faults,
 //! forgeries, many pairs, 10,000 shares), pruning, the committed test vectors and the runtime API.
 
-use crate::{mock::*, *};
+use crate::{mock::*, traits::RegionRegistry, *};
 use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
@@ -146,6 +146,23 @@ fn publish_setup_refusals() {
 			Readings::publish_setup(kgc(), batch(vec![SetupEntry { region: 3, ..e }])),
 			Error::<Test>::TooFewMeters
 		);
+		// Built for another epoch than the region's, or not for all its active meters.
+		assert_noop!(
+			Readings::publish_setup(kgc(), batch(vec![SetupEntry { epoch: e.epoch - 1, ..e }])),
+			Error::<Test>::StaleEpoch
+		);
+		assert_noop!(
+			Readings::publish_setup(kgc(), batch(vec![SetupEntry { expected: 8, ..e }])),
+			Error::<Test>::ExpectedMismatch
+		);
+		// The region's active meters change after the setup was built: it is stale.
+		MockRegions::set(1, 6);
+		assert_noop!(
+			Readings::publish_setup(kgc(), batch(vec![SetupEntry { expected: 12, ..e }])),
+			Error::<Test>::StaleEpoch
+		);
+		MockRegions::set(1, 5);
+		let e = SetupEntry { epoch: MockRegions::epoch(1), ..e };
 		assert_noop!(
 			Readings::publish_setup(
 				kgc(),
@@ -188,15 +205,15 @@ fn publish_setup_refusals() {
 fn too_many_regions_in_one_period() {
 	let regions: Vec<(RegionId, u32)> = (1..=9).map(|r| (r, 5)).collect();
 	ExtBuilder::default().regions(regions).build_and_execute(|| {
-		let e = entry(&period_setup(1, 3, &meters(1, 3), 30));
-		let entries: Vec<SetupEntry> = (1..=8).map(|r| SetupEntry { region: r, ..e }).collect();
+		let e = |r| entry(&period_setup(r, 3, &meters(r, 3), 30));
+		let entries: Vec<SetupEntry> = (1..=8).map(e).collect();
 		assert_ok!(Readings::publish_setup(kgc(), batch(entries)));
 		assert_noop!(
-			Readings::publish_setup(kgc(), batch(vec![SetupEntry { region: 9, ..e }])),
+			Readings::publish_setup(kgc(), batch(vec![e(9)])),
 			Error::<Test>::TooManyRegions
 		);
 		// Replacing one of the eight is fine.
-		assert_ok!(Readings::publish_setup(kgc(), batch(vec![SetupEntry { region: 8, ..e }])));
+		assert_ok!(Readings::publish_setup(kgc(), batch(vec![e(8)])));
 	});
 }
 
@@ -800,6 +817,7 @@ fn ten_thousand_shares() -> u64 {
 		(0u32..10_000).map(|i| Prid(sp_io::hashing::blake2_256(&i.to_le_bytes()))).collect();
 	let t: TCommitment = t_commitment(1, 1, prids.iter().copied()).unwrap();
 	let z = 0xdead_beef_u64;
+	MockRegions::set(1, 5_000);
 	assert_ok!(Readings::publish_setup(
 		kgc(),
 		batch(vec![SetupEntry {
@@ -808,7 +826,8 @@ fn ten_thousand_shares() -> u64 {
 			bf1: Bf1Params { num_blocks: 1, k: 1 },
 			t,
 			z,
-			expected: 10_000
+			expected: 10_000,
+			epoch: MockRegions::epoch(1),
 		}])
 	));
 	advance_to(end_of(1) + 1_000);
@@ -914,6 +933,53 @@ fn pruning_removes_old_shares_and_chunks_in_bounded_steps() {
 }
 
 #[test]
+fn pruning_waits_for_billing_up_to_max_retain_cycles() {
+	ExtBuilder::default().build_and_execute(|| {
+		AllSettled::set(false);
+		let (m1, m2) = (meters(1, 5), meters(2, 5));
+		publish(&period_setup(1, 1, &m1, 30));
+		publish(&period_setup(2, 1, &m2, 30));
+		advance_to(end_of(1) + 1_000);
+		report(&m1, 1, 1, &[]);
+		report(&m2, 2, 1, &[]);
+		advance_to(end_of(1) + WINDOW_MS);
+		seal_all();
+		// Cycle 2: past RetainCycles (1), but region 1's cycle 0 is not billed yet.
+		advance_to(START + 20 * PERIOD_MS);
+		for _ in 0..5 {
+			next_block();
+		}
+		assert_eq!(Shares::<Test>::iter_prefix((1, 1)).count(), 10);
+		assert_eq!(Shares::<Test>::iter_prefix((2, 1)).count(), 10);
+		let wait = Readings::api_retention().waiting_for;
+		assert_eq!(
+			wait,
+			Some(RetentionWait { region: 1, cycle: 0, pruned_anyway_in_cycle: 4 }),
+			"status says what pruning waits for"
+		);
+		// Region 1's cycle 0 settles: its shares go; region 2's wait (the cursor stops there).
+		Settled::set(vec![(1, 0)]);
+		for _ in 0..5 {
+			next_block();
+		}
+		assert_eq!(Shares::<Test>::iter_prefix((1, 1)).count(), 0);
+		assert_eq!(Shares::<Test>::iter_prefix((2, 1)).count(), 10);
+		assert_eq!(Readings::api_retention().waiting_for.map(|w| w.region), Some(2));
+		// Past MaxRetainCycles (3): cycle 4 prunes cycle 0 whether it is billed or not.
+		advance_to(START + 39 * PERIOD_MS);
+		next_block();
+		assert_eq!(Shares::<Test>::iter_prefix((2, 1)).count(), 10);
+		advance_to(START + 40 * PERIOD_MS);
+		for _ in 0..5 {
+			next_block();
+		}
+		assert_eq!(Shares::<Test>::iter_prefix((2, 1)).count(), 0);
+		assert_eq!(Readings::api_retention().waiting_for, None);
+		assert!(Readings::api_retention().kept_from_period >= 2);
+	});
+}
+
+#[test]
 fn pruning_respects_the_weight_left() {
 	ExtBuilder::default().build_and_execute(|| {
 		let ms = meters(1, 5);
@@ -972,6 +1038,7 @@ fn committed_test_vectors_seal_to_their_aggregates() {
 						t: TCommitment(arr32(&pv.t)),
 						z: pv.z,
 						expected: pv.sorted_prids.len() as u32,
+						epoch: MockRegions::epoch(v.region),
 					}])
 				));
 				let bytes = unhex(&pv.bf1_bytes);

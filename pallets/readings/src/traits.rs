@@ -5,15 +5,18 @@ use gridmask_primitives::{PeriodIndex, RegionId};
 
 /// The region registry (implemented by `pallet-meters`).
 ///
-/// The readings pallet asks it two things when the KGC publishes a period setup: does the region
-/// exist, and how many of its meters are active. A setup for a region with fewer than
-/// [`crate::Config::MinRegionMeters`] active meters is refused (k-anonymity of regional
+/// The readings pallet asks it three things when the KGC publishes a period setup: does the
+/// region exist, how many of its meters are active, and in which membership epoch. A setup must
+/// be built for the current epoch and expect two shares per active meter; a region with fewer
+/// than [`crate::Config::MinRegionMeters`] active meters gets none (k-anonymity of regional
 /// aggregates, PROTOCOL.md §4 step 2).
 pub trait RegionRegistry {
 	/// Whether `region` is registered.
 	fn region_exists(region: RegionId) -> bool;
 	/// Number of meters of `region` with status `Active` (0 for an unknown region).
 	fn active_meters(region: RegionId) -> u32;
+	/// The membership epoch of `region`'s active set (changes whenever the set does).
+	fn epoch(region: RegionId) -> u32;
 
 	/// Benchmarks only: make sure a region with at least `active` active meters exists and
 	/// return its id.
@@ -44,5 +47,21 @@ impl OnPeriodOutcome for () {
 	}
 	fn on_resolved(_: RegionId, _: PeriodIndex, _: Option<u64>) -> Weight {
 		Weight::zero()
+	}
+}
+
+/// Whether a region's cycle is done with its shares (implemented with `pallet-billing`): its
+/// bills are posted and the owners' dispute window has passed. Until then pruning keeps the
+/// cycle's shares (at most [`crate::Config::MaxRetainCycles`] cycles), so that late bills and
+/// disputes can still be checked against them.
+pub trait Retention {
+	/// Whether the shares of `region`'s `cycle` are no longer needed for billing.
+	fn settled(region: RegionId, cycle: gridmask_primitives::CycleIndex) -> bool;
+}
+
+/// Nothing waits for billing: shares are pruned after [`crate::Config::RetainCycles`].
+impl Retention for () {
+	fn settled(_: RegionId, _: gridmask_primitives::CycleIndex) -> bool {
+		true
 	}
 }

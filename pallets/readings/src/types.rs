@@ -59,8 +59,11 @@ pub struct SetupEntry {
 	pub t: TCommitment,
 	/// The mask sum `Z` (mod 2^64).
 	pub z: u64,
-	/// Number of expected PRIDs (two per meter).
+	/// Number of expected PRIDs: two per active meter of the region.
 	pub expected: u32,
+	/// The region's membership epoch the setup was built for: it covers exactly the meters
+	/// active in the region in that epoch, which must be the current one.
+	pub epoch: u32,
 }
 
 /// A stored setup.
@@ -85,6 +88,9 @@ pub struct SetupInfo {
 	pub z: u64,
 	/// Number of expected PRIDs.
 	pub expected: u32,
+	/// The membership epoch of the region the setup covers: its meters are those active in
+	/// the region in this epoch.
+	pub epoch: u32,
 	/// Number of chunks of the filter.
 	pub chunks: u32,
 	/// Chunks of the current generation stored so far; the setup is complete when this equals
@@ -439,4 +445,29 @@ pub struct RecheckCursor {
 	pub period: PeriodIndex,
 	/// T over the PRIDs merged so far; its `last()` is where the next block resumes.
 	pub builder: TBuilder,
+}
+
+/// How long shares are kept (runtime API): at least `min_cycles` cycles after their own, then
+/// until the region's cycle is billed and its dispute window over, at most `max_cycles`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct RetentionInfo {
+	/// Shares of periods before this one are pruned (all regions); from it on they are kept.
+	pub kept_from_period: PeriodIndex,
+	/// `RetainCycles`.
+	pub min_cycles: u32,
+	/// `MaxRetainCycles`.
+	pub max_cycles: u32,
+	/// What pruning waits for now, if it waits for billing.
+	pub waiting_for: Option<RetentionWait>,
+}
+
+/// The (region, cycle) pruning waits for: its bills and their dispute window.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct RetentionWait {
+	/// The region.
+	pub region: RegionId,
+	/// The cycle whose bills are awaited.
+	pub cycle: CycleIndex,
+	/// From this cycle on its shares are pruned whether it is billed or not.
+	pub pruned_anyway_in_cycle: CycleIndex,
 }

@@ -36,6 +36,10 @@ impl pallet_readings::traits::RegionRegistry for MetersRegistry {
 		Meters::active_meters(region)
 	}
 
+	fn epoch(region: RegionId) -> u32 {
+		Meters::region_epoch(region)
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	fn benchmark_region(active: u32) -> RegionId {
 		let region = RegionId::MAX;
@@ -45,6 +49,7 @@ impl pallet_readings::traits::RegionRegistry for MetersRegistry {
 				name: Default::default(),
 				aggregators: Default::default(),
 				active_meters: active,
+				epoch: 1,
 			},
 		);
 		region
@@ -71,7 +76,12 @@ impl pallet_readings::Config for Runtime {
 	type MaxRegionsPerPeriod = ConstU32<64>;
 	type MaxSealStepsPerBlock = ConstU32<2_000>;
 	type MaxPruneStepsPerBlock = ConstU32<1_000>;
+	/// Shares are kept at least 2 cycles after their own (a month of bills and disputes at
+	/// monthly cycles), then until the region's cycle is billed and its dispute window
+	/// ([`DisputeCycles`]) over, at most 12 cycles (a year).
 	type RetainCycles = ConstU32<2>;
+	type MaxRetainCycles = ConstU32<12>;
+	type Retention = BilledRetention;
 	type MinBlockTimeMs = pallet_aggregators::SlotDurationMs<Runtime>;
 	type ReadingPriority = ReadingPriority;
 	type OnOutcome = PeriodOutcomes;
@@ -146,6 +156,15 @@ impl pallet_pricing::traits::RegionRegistry for MetersRegistry {
 	}
 }
 
+/// A region's cycle no longer needs its shares once its bills are posted and the owners'
+/// dispute window is over ([`pallet_billing::Pallet::is_settled`]).
+pub struct BilledRetention;
+impl pallet_readings::traits::Retention for BilledRetention {
+	fn settled(region: RegionId, cycle: CycleIndex) -> bool {
+		Billing::is_settled(region, cycle)
+	}
+}
+
 /// A (region, period) is billed once any bill of its cycle was posted in the region.
 pub struct BillingStatus;
 impl pallet_pricing::traits::BillingStatus for BillingStatus {
@@ -167,13 +186,12 @@ impl pallet_pricing::Config for Runtime {
 	type WeightInfo = pallet_pricing::weights::SubstrateWeight<Runtime>;
 }
 
-/// Meters as the billing pallet sees them: region and owner, unless retired.
+/// Meters as the billing pallet sees them: region and owner, whatever their status (a retired
+/// meter's last cycle is billed after it retires).
 pub struct BillableMeters;
 impl pallet_billing::traits::MeterRegistry<AccountId> for BillableMeters {
 	fn meter_info(meter: MeterId) -> Option<(RegionId, AccountId)> {
-		pallet_meters::Meters::<Runtime>::get(meter)
-			.filter(|m| m.status != pallet_meters::MeterStatus::Retired)
-			.map(|m| (m.region, m.owner))
+		pallet_meters::Meters::<Runtime>::get(meter).map(|m| (m.region, m.owner))
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
@@ -185,9 +203,12 @@ impl pallet_billing::traits::MeterRegistry<AccountId> for BillableMeters {
 			pallet_meters::Meter {
 				region,
 				owner,
-				owner_key: gridmask_primitives::HpkePublicKey([0; 32]),
+				owner_key: gridmask_primitives::HpkePublicKey([7; 32]),
 				status: pallet_meters::MeterStatus::Active,
 				faults: 0,
+				memberships: frame_support::BoundedVec::truncate_from(alloc::vec![
+					pallet_meters::Membership { region, from: 1, until: None },
+				]),
 			},
 		);
 	}
@@ -198,6 +219,9 @@ impl pallet_billing::Config for Runtime {
 	type Clock = ReadingsClock;
 	type Meters = BillableMeters;
 	type MaxVersions = ConstU32<16>;
+	/// Owners have the rest of the cycle in which the last bill of their region's cycle was
+	/// posted, and the whole next one, to dispute it while its shares are still on chain.
+	type DisputeCycles = ConstU32<2>;
 	type MaxReasonLen = ConstU32<256>;
 	/// As many bills per call as meters per registration.
 	type MaxBillsPerCall = ConstU32<500>;
@@ -216,13 +240,8 @@ impl pallet_faults::traits::KgcAccount<AccountId> for KgcRole {
 /// `pallet-meters`.
 pub struct FaultyMeters;
 impl pallet_faults::traits::MeterDirectory for FaultyMeters {
-	fn is_registered(meter: MeterId) -> bool {
-		pallet_meters::Meters::<Runtime>::contains_key(meter)
-	}
-
-	fn is_active_in(meter: MeterId, region: RegionId) -> bool {
-		pallet_meters::Meters::<Runtime>::get(meter)
-			.is_some_and(|m| m.region == region && m.status == pallet_meters::MeterStatus::Active)
+	fn was_active_in(meter: MeterId, region: RegionId, epoch: u32) -> bool {
+		Meters::was_active_in(meter, region, epoch)
 	}
 
 	fn note_fault(meter: MeterId, suspend_after: u32) -> Option<pallet_faults::FaultNote> {
@@ -249,6 +268,9 @@ impl pallet_faults::traits::MeterDirectory for FaultyMeters {
 				pallet_meters::Meters::<Runtime>::mutate(meter, |m| {
 					if let Some(m) = m {
 						m.region = region;
+						m.memberships = frame_support::BoundedVec::truncate_from(alloc::vec![
+							pallet_meters::Membership { region, from: 1, until: None },
+						]);
 					}
 				});
 				meter
@@ -264,8 +286,8 @@ impl pallet_faults::traits::PeriodData for ReadingsPeriods {
 		pallet_readings::TimeConfig::<Runtime>::get().filter(|t| t.genesis_start_ms != 0)
 	}
 
-	fn setup_z(region: RegionId, period: PeriodIndex) -> Option<u64> {
-		pallet_readings::Setups::<Runtime>::get(region, period).map(|s| s.z)
+	fn setup(region: RegionId, period: PeriodIndex) -> Option<(u64, u32)> {
+		pallet_readings::Setups::<Runtime>::get(region, period).map(|s| (s.z, s.epoch))
 	}
 
 	fn received_prids(region: RegionId, period: PeriodIndex) -> Option<Vec<Prid>> {
@@ -295,6 +317,21 @@ impl pallet_faults::traits::FaultChecker for ReadingsRecheck {
 			region,
 			period,
 			pallet_readings::PeriodOutcome::Faulted { expected: 2, received: 0 },
+		);
+		// A setup of the meters `FaultyMeters::benchmark_meters` made (epoch 1).
+		pallet_readings::Setups::<Runtime>::insert(
+			region,
+			period,
+			pallet_readings::SetupInfo {
+				bf1: gridmask_primitives::Bf1Params { num_blocks: 1, k: 1 },
+				t: gridmask_primitives::TCommitment([0; 32]),
+				z: 0,
+				expected: 2,
+				epoch: 1,
+				chunks: 1,
+				chunks_present: 1,
+				generation: 0,
+			},
 		);
 		for p in forged {
 			pallet_readings::Shares::<Runtime>::insert(

@@ -136,7 +136,9 @@ export async function demo(opts) {
 
   const c = cycles[0];
   log(`owner of ${meters[0]} acknowledges; owner of ${meters[1]} disputes, the KGC answers with a superseding bill`);
-  await gridmask([...url, 'owner', 'ack', '--store', store, '--meter', String(meters[0]), '--cycle', String(c)]);
+  // `owner ack` verifies the bill again before it acknowledges the version it verified.
+  await gridmask([...url, ...content, 'owner', 'ack', '--store', store, '--meter', String(meters[0]), '--cycle', String(c),
+    '--out', join(billDir, `bill-${meters[0]}-${c}-ack.html`)]);
   await gridmask([...url, 'owner', 'dispute', '--store', store, '--meter', String(meters[1]), '--cycle', String(c),
     '--reason', 'please re-check period tariffs']);
   const superseded = await gridmaskJson([...url, ...content, 'kgc', 'bill', '--store', store, '--cycle', String(c),
