@@ -25,6 +25,8 @@ mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+#[cfg(any(feature = "std", feature = "try-runtime"))]
+pub mod invariants;
 #[cfg(feature = "std")]
 pub mod testing;
 #[cfg(test)]

@@ -350,7 +350,9 @@ fn tariff_boundaries() {
 fn sealing_without_a_tariff_records_no_price() {
 	ExtBuilder::default().build_and_execute(|| {
 		seal(R1, 3, 777);
-		System::assert_last_event(Event::NoTariff { region: R1, period: 3, aggregate: Some(777) }.into());
+		System::assert_last_event(
+			Event::NoTariff { region: R1, period: 3, aggregate: Some(777) }.into(),
+		);
 		assert_eq!(Unpriced::<Test>::get(R1, 3), Some(Some(777)));
 		assert_eq!(Prices::<Test>::get(R1, 3), None);
 		assert_eq!(price(R1, 3), None);
@@ -398,12 +400,18 @@ fn sealing_twice_keeps_the_first_record() {
 fn sealing_reports_its_weight() {
 	ExtBuilder::default().build_and_execute(|| {
 		MockClock::set(Some(0));
-		assert_eq!(Pricing::on_period_sealed(R1, 0, Some(1)), <() as WeightInfo>::on_period_sealed(0));
+		assert_eq!(
+			Pricing::on_period_sealed(R1, 0, Some(1)),
+			<() as WeightInfo>::on_period_sealed(0)
+		);
 		for v in 1..=5 {
 			set(R1, v * 10, flat(v.into()));
 		}
 		MockClock::set(Some(100));
-		assert_eq!(Pricing::on_period_sealed(R1, 11, Some(1)), <() as WeightInfo>::on_period_sealed(5));
+		assert_eq!(
+			Pricing::on_period_sealed(R1, 11, Some(1)),
+			<() as WeightInfo>::on_period_sealed(5)
+		);
 		assert!(<() as WeightInfo>::on_period_sealed(MAX_VERSIONS)
 			.all_gte(<() as WeightInfo>::on_period_sealed(1)));
 	});
@@ -564,7 +572,11 @@ fn set_price_prices_an_unpriced_period() {
 		assert_eq!(Unpriced::<Test>::get(R1, 5), None);
 		assert_eq!(
 			Prices::<Test>::get(R1, 5),
-			Some(PriceRecord { price: 300_000, aggregate: Some(4_321), source: PriceSource::Override })
+			Some(PriceRecord {
+				price: 300_000,
+				aggregate: Some(4_321),
+				source: PriceSource::Override
+			})
 		);
 	});
 }

@@ -488,12 +488,7 @@ pub mod pallet {
 		/// The resolution reproduced T: the pair is sealed with the total of the complete
 		/// readings (`count` shares: received minus lone and forged), or without an aggregate
 		/// (`None`) if fewer than `MinRegionMeters` meters sent both shares.
-		FaultResolved {
-			region: RegionId,
-			period: PeriodIndex,
-			aggregate: Option<u64>,
-			count: u32,
-		},
+		FaultResolved { region: RegionId, period: PeriodIndex, aggregate: Option<u64>, count: u32 },
 		/// The resolution did not reproduce T: the pair stays faulted.
 		ResolutionRejected { region: RegionId, period: PeriodIndex },
 		/// The KGC closed the faulted pair as void: no aggregate.
@@ -1049,6 +1044,8 @@ pub mod pallet {
 						region, period, expected, received,
 					)
 				},
+				// Sealing itself only seals or faults (a matching T has every expected share).
+				PeriodOutcome::Withheld { .. } | PeriodOutcome::Void => Weight::zero(),
 			}
 		}
 

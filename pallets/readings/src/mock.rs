@@ -174,11 +174,7 @@ impl crate::traits::OnPeriodOutcome for RecordOutcomes {
 			.with(|o| o.borrow_mut().push((region, period, Heard::Faulted { expected, received })));
 		Weight::from_parts(1_000, 0)
 	}
-	fn on_resolved(
-		region: RegionId,
-		period: PeriodIndex,
-		result: crate::RecheckResult,
-	) -> Weight {
+	fn on_resolved(region: RegionId, period: PeriodIndex, result: crate::RecheckResult) -> Weight {
 		OUTCOMES.with(|o| o.borrow_mut().push((region, period, Heard::Resolved(result))));
 		Weight::from_parts(1_000, 0)
 	}

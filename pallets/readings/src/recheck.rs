@@ -151,7 +151,12 @@ impl<T: Config> Pallet<T> {
 						break;
 					};
 					other = other.saturating_add(1);
-					RecheckCursor { region, period, builder: TBuilder::new(region, period), part: 0 }
+					RecheckCursor {
+						region,
+						period,
+						builder: TBuilder::new(region, period),
+						part: 0,
+					}
 				},
 			};
 			let (region, period) = (cursor.region, cursor.period);
@@ -271,12 +276,16 @@ impl<T: Config> Pallet<T> {
 				RecheckResult::Sealed { aggregate, contributors }
 			} else {
 				Outcomes::<T>::insert(region, period, PeriodOutcome::Withheld { count });
-				Self::deposit_event(Event::FaultResolved { region, period, aggregate: None, count });
+				Self::deposit_event(Event::FaultResolved {
+					region,
+					period,
+					aggregate: None,
+					count,
+				});
 				RecheckResult::Withheld { contributors }
 			}
 		};
-		clean_up.saturating_add(<T::OnOutcome as OnPeriodOutcome>::on_resolved(
-			region, period, result,
-		))
+		clean_up
+			.saturating_add(<T::OnOutcome as OnPeriodOutcome>::on_resolved(region, period, result))
 	}
 }

@@ -1229,7 +1229,7 @@ fn entries(absent: &[Prid], lone: &[Prid], forged: &[Prid]) -> Vec<(Prid, EntryK
 }
 
 /// The KGC resolves (1, 1) in one part.
-fn resolve(absent: &[Prid], lone: &[Prid], forged: &[Prid], z_prime: u64) -> DispatchResult {
+fn resolve(absent: &[Prid], lone: &[Prid], forged: &[Prid], z_prime: u64) -> sp_runtime::DispatchResult {
 	Readings::add_resolution_part(1, 1, 0, entries(absent, lone, forged), Some(z_prime))
 }
 
@@ -1563,10 +1563,7 @@ fn recheck_requests_are_validated_before_queueing() {
 			Readings::add_resolution_part(1, 1, 0, desc, Some(0)),
 			Error::<Test>::PridsNotSorted
 		);
-		assert_noop!(
-			resolve(&[prids[0], prids[0]], &[], &[], 0),
-			Error::<Test>::PridsNotSorted
-		);
+		assert_noop!(resolve(&[prids[0], prids[0]], &[], &[], 0), Error::<Test>::PridsNotSorted);
 		assert_noop!(resolve(&[], &[], &[prids[0]], 0), Error::<Test>::PridNotStored);
 		let too_many = vec![(prids[0], EntryKind::Absent); MAX_RESOLUTION_PART as usize + 1];
 		assert_noop!(
