@@ -222,6 +222,11 @@ pub async fn setup(
 	which: PeriodSelection,
 ) -> Result<SetupReport> {
 	let store = dir.load_kgc()?;
+	// The meters each setup covers: those active in the region on chain now, in its current
+	// membership epoch (the chain refuses a setup built for another epoch or count). Read
+	// before the clock, so that the margin below is not eaten by these reads.
+	let at = chain.api.at_current_block().await?;
+	let by_region = active_sets(&at, &store).await?;
 	let clock = chain.time().await?;
 	let time = clock.started()?;
 	// The finalized time lags the clock the next blocks will carry by a finality round or two,
@@ -252,10 +257,6 @@ pub async fn setup(
 	let max_chunks =
 		chain.constant(runtime::constants().readings().max_chunks_per_call()).await? as usize;
 
-	// The meters each setup covers: those active in the region on chain now, in its current
-	// membership epoch (the chain refuses a setup built for another epoch or count).
-	let at = chain.api.at_current_block().await?;
-	let by_region = active_sets(&at, &store).await?;
 	// Which pairs still need publishing: not complete, or built for an older epoch (a meter
 	// joined, left, moved, was suspended or reinstated since: replace it).
 	let mut todo: Vec<(RegionId, PeriodIndex)> = Vec::new();
@@ -377,61 +378,49 @@ async fn active_sets(
 	at: &crate::chain::AtBlock,
 	store: &KgcStore,
 ) -> Result<std::collections::BTreeMap<RegionId, ActiveSet>> {
-	use std::collections::{BTreeMap, BTreeSet};
-	let secrets: BTreeMap<MeterId, MasterSecret> =
-		store.meters.iter().map(|m| (m.meter, m.secret())).collect();
-	let mut regions = BTreeSet::new();
-	for m in &store.meters {
-		if let Some(info) =
-			at.storage().try_fetch(runtime::storage().meters().meters(), (m.meter,)).await?
-		{
-			let info = info.decode()?;
-			if matches!(info.status, rt::pallet_meters::types::MeterStatus::Active) {
-				regions.insert(info.region);
+	use futures::{StreamExt, TryStreamExt};
+	use std::collections::BTreeMap;
+	// Concurrent queries: latency, not work, dominates.
+	let infos: Vec<_> = futures::stream::iter(&store.meters)
+		.map(|m| {
+			let at = at.clone();
+			async move {
+				let info = at
+					.storage()
+					.try_fetch(runtime::storage().meters().meters(), (m.meter,))
+					.await?;
+				anyhow::Ok((m, info.map(|i| i.decode()).transpose()?))
 			}
+		})
+		.buffered(16)
+		.try_collect()
+		.await?;
+	let mut sets: BTreeMap<RegionId, ActiveSet> = BTreeMap::new();
+	for (m, info) in infos {
+		let Some(info) = info else { continue };
+		if matches!(info.status, rt::pallet_meters::types::MeterStatus::Active) {
+			sets.entry(info.region)
+				.or_insert_with(|| ActiveSet { epoch: 0, secrets: Vec::new() })
+				.secrets
+				.push(m.secret());
 		}
 	}
-	let mut sets = BTreeMap::new();
-	for region in regions {
+	for (&region, set) in sets.iter_mut() {
 		let info = at
 			.storage()
 			.try_fetch(runtime::storage().meters().regions(), (region,))
 			.await?
 			.with_context(|| format!("region {region} is not registered"))?
 			.decode()?;
-		let mut set = ActiveSet { epoch: info.epoch, secrets: Vec::new() };
-		let mut iter = at
-			.storage()
-			.entry(runtime::storage().meters().meters_by_region())?
-			.iter((region,))
-			.await?;
-		while let Some(kv) = futures::StreamExt::next(&mut iter).await {
-			let (_, meter) = kv?.key()?.decode()?;
-			let m = at
-				.storage()
-				.try_fetch(runtime::storage().meters().meters(), (meter,))
-				.await?
-				.with_context(|| format!("meter {meter} indexed in region {region} is missing"))?
-				.decode()?;
-			if !matches!(m.status, rt::pallet_meters::types::MeterStatus::Active) {
-				continue;
-			}
-			let secret = secrets.get(&meter).with_context(|| {
-				format!(
-					"meter {meter} is active in region {region} on chain but its secret is not \
-					 in this store: a setup must cover every active meter of the region"
-				)
-			})?;
-			set.secrets.push(secret.clone());
-		}
 		if set.secrets.len() as u32 != info.active_meters {
 			bail!(
-				"region {region}: {} active meters indexed, the region counts {}",
-				set.secrets.len(),
-				info.active_meters
+				"region {region} has {} active meters on chain but this store holds the secrets of \
+				 {}: a setup must cover every active meter of the region",
+				info.active_meters,
+				set.secrets.len()
 			);
 		}
-		sets.insert(region, set);
+		set.epoch = info.epoch;
 	}
 	Ok(sets)
 }
