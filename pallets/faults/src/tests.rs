@@ -249,7 +249,7 @@ fn submit_resolution_requires_the_kgc() {
 		] {
 			assert_noop!(
 				Faults::submit_resolution(
-					origin,
+					origin.clone(),
 					REGION,
 					PERIOD,
 					0,
@@ -258,10 +258,7 @@ fn submit_resolution_requires_the_kgc() {
 				),
 				DispatchError::BadOrigin
 			);
-			assert_noop!(
-				Faults::void_period(origin.clone(), REGION, PERIOD),
-				DispatchError::BadOrigin
-			);
+			assert_noop!(Faults::void_period(origin, REGION, PERIOD), DispatchError::BadOrigin);
 		}
 	});
 	// Without a KGC nobody may submit.

@@ -385,10 +385,10 @@ fn sealing_twice_keeps_the_first_record() {
 		MockClock::set(Some(20));
 		seal(R1, 12, 1);
 		seal(R1, 12, 2);
-		assert_eq!(Prices::<Test>::get(R1, 12).map(|r| r.aggregate), Some(1));
+		assert_eq!(Prices::<Test>::get(R1, 12).map(|r| r.aggregate), Some(Some(1)));
 		assert_ok!(Pricing::set_price(cc(), R1, 12, 5));
 		seal(R1, 12, 3);
-		assert_eq!(Prices::<Test>::get(R1, 12).map(|r| (r.price, r.aggregate)), Some((5, 1)));
+		assert_eq!(Prices::<Test>::get(R1, 12).map(|r| (r.price, r.aggregate)), Some((5, Some(1))));
 		seal(R1, 5, 1);
 		seal(R1, 5, 2);
 		assert_eq!(Unpriced::<Test>::get(R1, 5), Some(Some(1)));
@@ -596,7 +596,8 @@ fn api_price_series() {
 		seal(R1, MAX_API_PERIODS - 1, 5);
 		seal(R1, MAX_API_PERIODS, 6);
 		assert_ok!(Pricing::set_price(cc(), R1, 13, 7));
-		let rec = |price, aggregate, source| PriceRecord { price, aggregate, source };
+		let rec =
+			|price, aggregate, source| PriceRecord { price, aggregate: Some(aggregate), source };
 		let v1 = PriceSource::Tariff { version: 1 };
 		assert_eq!(
 			Pricing::api_price_series(R1, 0, 20),
@@ -641,7 +642,7 @@ fn api_tariffs_and_tariff_at() {
 		seal(R1, 22, 900);
 		let (_, t) = Pricing::api_tariff_at(R1, 22).unwrap();
 		let (_, r) = Pricing::api_price_series(R1, 22, 22)[0];
-		assert_eq!(t.tariff.price(22, r.aggregate), r.price);
+		assert_eq!(t.tariff.price_sealed(22, r.aggregate), r.price);
 		assert_eq!(r.price, 400_000);
 	});
 }

@@ -1211,11 +1211,6 @@ fn kgc_view(m: &gridmask_primitives::MasterSecret, period: PeriodIndex) -> ([Pri
 	([a, b], keys.mask_sum())
 }
 
-fn sorted(mut v: Vec<Prid>) -> Vec<Prid> {
-	v.sort_by(|a, b| a.0.cmp(&b.0));
-	v
-}
-
 /// The entries of a resolution naming these PRIDs, ascending.
 fn entries(absent: &[Prid], lone: &[Prid], forged: &[Prid]) -> Vec<(Prid, EntryKind)> {
 	let mut v: Vec<(Prid, EntryKind)> = absent
@@ -1229,7 +1224,12 @@ fn entries(absent: &[Prid], lone: &[Prid], forged: &[Prid]) -> Vec<(Prid, EntryK
 }
 
 /// The KGC resolves (1, 1) in one part.
-fn resolve(absent: &[Prid], lone: &[Prid], forged: &[Prid], z_prime: u64) -> sp_runtime::DispatchResult {
+fn resolve(
+	absent: &[Prid],
+	lone: &[Prid],
+	forged: &[Prid],
+	z_prime: u64,
+) -> sp_runtime::DispatchResult {
 	Readings::add_resolution_part(1, 1, 0, entries(absent, lone, forged), Some(z_prime))
 }
 
