@@ -145,7 +145,9 @@ async fn region_cycle(
 			.await?;
 		if st.setup.is_some() {
 			use rt::pallet_readings::types::{PeriodOutcome as O, PeriodPhase as P};
-			let settled = matches!(st.phase, P::Done(O::Sealed { .. }));
+			// Sealed, with an aggregate or without (withheld, void): priced either way.
+			let settled =
+				matches!(st.phase, P::Done(O::Sealed { .. } | O::Withheld { .. } | O::Void));
 			periods.push((p, settled));
 		}
 	}

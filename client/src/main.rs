@@ -26,7 +26,7 @@ mod store;
 #[cfg(test)]
 mod test_dir;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::{collections::BTreeMap, path::PathBuf, process::ExitCode, sync::Arc};
 
@@ -166,6 +166,19 @@ enum KgcCommand {
 		/// Every period of this cycle whose window is still ahead.
 		#[arg(long)]
 		cycle: Option<u32>,
+	},
+	/// Close a faulted period void when no resolution can be made (the meters' secrets are
+	/// lost, its shares pruned): no aggregate is published, the period is priced by the
+	/// tariff's band and billed; nobody is blamed.
+	Void {
+		#[command(flatten)]
+		key: KgcKey,
+		/// The region.
+		#[arg(long)]
+		region: u32,
+		/// The faulted period.
+		#[arg(long)]
+		period: u32,
 	},
 	/// Move a meter to another region: on chain, in the store and in its credential (which
 	/// keeps the old region: setups published before the move may still cover it there). Run
@@ -689,6 +702,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     "periods {:?}: published {} setups ({} already complete) in {} transactions; computed in {:.2} s",
                     r.periods, r.published, r.already_complete, r.transactions, r.compute_secs
                 );
+			}
+		},
+		Command::Kgc(KgcCommand::Void { key, region, period }) => {
+			let chain = chain::Chain::connect(&cli.urls).await?;
+			let signer = chain::keypair(&key.kgc_suri)?;
+			chain
+				.sign_and_finalize(
+					&chain::runtime::tx().faults().void_period(region, period),
+					&signer,
+				)
+				.await
+				.with_context(|| format!("closing region {region} period {period} void"))?;
+			if cli.json {
+				print_json(
+					&serde_json::json!({ "region": region, "period": period, "void": true }),
+				)?;
+			} else {
+				println!("region {region} period {period}: closed void (no aggregate)");
 			}
 		},
 		Command::Kgc(KgcCommand::Move { key, meter, to }) => {

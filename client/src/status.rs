@@ -120,6 +120,10 @@ pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 					P::Done(O::Faulted { expected, received }) => {
 						format!("faulted ({received}/{expected} shares)")
 					},
+					P::Done(O::Withheld { count }) => {
+						format!("sealed, aggregate withheld (only {} complete readings)", count / 2)
+					},
+					P::Done(O::Void) => "void (closed by the KGC, no aggregate)".into(),
 					_ if st.setup.is_none() => continue,
 					P::Upcoming { .. } => format!(
 						"upcoming (setup {})",
@@ -154,12 +158,26 @@ pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 						use rt::pallet_faults::types::FaultStatus as F;
 						match f.status {
 							F::Open => "open".to_string(),
-							F::Checking { .. } => "checking".into(),
-							F::Resolved { absent_meters, forged, .. } => format!(
-								"resolved (silent: {:?}, forged shares: {forged})",
-								absent_meters.0
-							),
+							F::Checking(_) => "checking".into(),
+							F::Collecting(n) => format!("resolution arriving ({} parts)", n.parts),
+							F::Resolved { named, blame, .. } => {
+								let meters: Vec<u64> = named.meters.0.iter().map(|m| m.0).collect();
+								let blame = match blame {
+									rt::pallet_faults::types::Blame::Meters => "meters blamed",
+									rt::pallet_faults::types::Blame::Chain => {
+										"chain fault, nobody blamed"
+									},
+								};
+								format!(
+									"resolved (named: {meters:?}{}, lone shares: {}, forged \
+									 shares: {}; {blame})",
+									if named.overflow { " and more" } else { "" },
+									named.lone,
+									named.forged
+								)
+							},
 							F::Rejected => "rejected".into(),
+							F::Void => "void".into(),
 						}
 					});
 				periods.push(PeriodStatus { period: p, outcome, aggregate, price, fault });

@@ -321,13 +321,8 @@ impl<'a> Harness<'a> {
 
 	/// The invariants of the module docs.
 	pub fn check(&self) {
-		use gridmask_runtime::{Aggregators, Billing, Faults, Meters, Pricing, Readings};
-		Readings::do_try_state().expect("readings");
-		Meters::do_try_state().expect("meters");
-		Faults::do_try_state().expect("faults");
-		Pricing::do_try_state().expect("pricing");
-		Billing::do_try_state().expect("billing");
-		Aggregators::do_try_state().expect("aggregators");
+		// Every pallet's try_state and the invariants that connect them.
+		gridmask_runtime::invariants::all().expect("runtime invariants");
 
 		let total: U256 = frame_system::Account::<Runtime>::iter_values()
 			.map(|a| U256::from(a.data.free) + U256::from(a.data.reserved))

@@ -25,6 +25,8 @@ mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+#[cfg(any(feature = "std", feature = "try-runtime"))]
+pub mod invariants;
 #[cfg(feature = "std")]
 pub mod testing;
 #[cfg(test)]
@@ -75,7 +77,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// Bump on every change of runtime logic; the node refuses to run a wasm whose version
 	// does not match what the chain expects.
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,

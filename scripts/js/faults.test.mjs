@@ -2,11 +2,11 @@
 // off-chain worker, driven by the `gridmask` client:
 //
 // 1. A dev node (Alice, an authority, so its off-chain worker runs) starts. The KGC (Bob)
-//    provisions 3 meters in region 1; `kgc provision` pushes their master secrets into the
+//    provisions 4 meters in region 1; `kgc provision` pushes their master secrets into the
 //    node's PERSISTENT off-chain storage and Bob's key into its keystore as `gmkg`.
 // 2. The CC (Charlie) sets a flat tariff (`cc tariff set`); a non-CC account is refused by name.
 // 3. The KGC publishes the setups; meter 1002 is silent for two periods while the others report.
-// 4. Both periods fault (2 of 3 meters' shares); the worker derives the PRIDs, finds the
+// 4. Both periods fault (3 of 4 meters' shares); the worker derives the PRIDs, finds the
 //    absent ones, computes Z' and submits a signed resolution; the runtime re-hashes T and seals
 //    each period with Σ consumption of the meters that reported.
 // 5. Each period is priced from the tariff; meter 1002's fault count is the number of
@@ -36,11 +36,13 @@ async function main() {
     const url = ['--url', node.ws];
     const store = join(dir, 'store');
 
-    step('kgc provision: 3 meters in region 1, secrets and key pushed to the node');
+    // Four meters: with one silent, three complete readings remain, as many as an aggregate
+    // needs to be published (MinRegionMeters).
+    step('kgc provision: 4 meters in region 1, secrets and key pushed to the node');
     const prov = await gridmaskJson([...url, 'kgc', 'provision', '--store', store,
-      '--regions', '1', '--meters-per-region', '3']);
-    assert(prov.provision.meters_registered === 3, `3 meters registered (${JSON.stringify(prov)})`);
-    assert(JSON.stringify(prov.pushed.regions) === '[[1,3]]', `region 1's 3 secrets pushed (${JSON.stringify(prov.pushed)})`);
+      '--regions', '1', '--meters-per-region', '4']);
+    assert(prov.provision.meters_registered === 4, `4 meters registered (${JSON.stringify(prov)})`);
+    assert(JSON.stringify(prov.pushed.regions) === '[[1,4]]', `region 1's 4 secrets pushed (${JSON.stringify(prov.pushed)})`);
     assert(prov.pushed.node_roles.includes('Authority'), 'the node is an authority (its worker runs)');
     const keyType = '0x' + Buffer.from('gmkg').toString('hex');
     const secretsKey = '0x' + Buffer.concat([Buffer.from('gridmask/kgc/secrets/'), Buffer.from([1, 0, 0, 0])]).toString('hex');
@@ -68,7 +70,7 @@ async function main() {
       '--periods', '2', '--first-period', String(first), '--silent', `${SILENT}:2`], { allowFail: true });
     const report = JSON.parse(run.stdout);
     assert(run.code === 0, `meter run succeeded: ${run.stderr} ${JSON.stringify(report)}`);
-    assert(report.submitted === 8 && report.included === 8, `8 shares included (${report.submitted}/${report.included})`);
+    assert(report.submitted === 12 && report.included === 12, `12 shares included (${report.submitted}/${report.included})`);
 
     for (const p of periods) {
       step(`period ${p}: faulted, then resolved by the worker`);
@@ -76,32 +78,34 @@ async function main() {
         const f = await api.query.faults.faults(1, p);
         return f.isSome ? f.unwrap() : null;
       }, 150_000, api);
-      assert(fault.expected.toNumber() === 6 && fault.received.toNumber() === 4,
-        `sealing saw 4 of 6 shares (${fault.toString()})`);
+      assert(fault.expected.toNumber() === 8 && fault.received.toNumber() === 6,
+        `sealing saw 6 of 8 shares (${fault.toString()})`);
       const resolved = await waitFor(`the resolution of period ${p}`, async () => {
         const f = (await api.query.faults.faults(1, p)).unwrap();
         return f.status.isResolved ? f.status.asResolved : null;
       }, 120_000, api);
-      assert(resolved.absentMeters.map((m) => m.toNumber()).join() === String(SILENT), `meter ${SILENT} found silent`);
+      assert(resolved.named.meters.map(([m]) => m.toNumber()).join() === String(SILENT), `meter ${SILENT} found silent`);
+      assert(resolved.blame.isMeters, `the rest of the region reported: meter ${SILENT} is blamed (${resolved.toString()})`);
       const expected = report.consumption.filter(([, , q]) => q === p).reduce((a, [, , , c]) => a + BigInt(c), 0n);
       const st = await api.call.readingsApi.periodState(1, p);
       assert(st.phase.isDone && st.phase.asDone.isSealed, `period ${p} sealed (${st.phase.toString()})`);
       const sealed = st.phase.asDone.asSealed;
       assert(sealed.aggregate.toBigInt() === expected, `aggregate ${sealed.aggregate} = Σ of the reporters ${expected}`);
-      assert(sealed.count.toNumber() === 4, 'count 4');
+      assert(sealed.count.toNumber() === 6, 'count 6');
       const [[, price]] = await api.call.pricingApi.priceSeries(1, p, p);
       assert(price.price.toBigInt() === PRICE && price.source.isTariff, `priced ${price.price} by the tariff`);
     }
     // The setups cover more periods than the meters report (so the tariff's first period is
-    // among them); those later periods fault and resolve too, and every meter is absent in
-    // them. So count, at one block, the resolutions naming the meter: its fault count must
-    // equal them, and the two periods under test must be among them.
+    // among them); those later periods fault and resolve too, with every meter absent: a
+    // chain fault that blames nobody. So count, at one block, the resolutions blaming the
+    // meter: its fault count must equal them, and the two periods under test must be among
+    // them.
     const at = await api.at(await api.rpc.chain.getBlockHash());
     const named = [];
     for (const p of setup.periods) {
       const f = await at.query.faults.faults(1, p);
-      if (f.isSome && f.unwrap().status.isResolved
-        && f.unwrap().status.asResolved.absentMeters.some((m) => m.toNumber() === SILENT)) named.push(p);
+      const r = f.isSome && f.unwrap().status.isResolved ? f.unwrap().status.asResolved : null;
+      if (r && r.blame.isMeters && r.named.meters.some(([m]) => m.toNumber() === SILENT)) named.push(p);
     }
     const meter = (await at.query.meters.meters(SILENT)).unwrap();
     assert(periods.every((p) => named.includes(p)), `periods ${periods} name meter ${SILENT} (${named})`);

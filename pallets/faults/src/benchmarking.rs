@@ -1,5 +1,6 @@
 //! Benchmarks (frame-benchmarking v2) of the call and of the hooks the runtime calls, each in its
-//! worst case: resolutions with the most absent shares (of registered meters) and forged PRIDs,
+//! worst case: a resolution part with the most entries (absent shares of covered meters and
+//! forged PRIDs), closing a fault void,
 //! a fault recorded while the open index is full (an eviction), a resolved check whose every
 //! silent meter is suspended, and a rejected check re-indexed into a full index.
 //!
@@ -8,7 +9,7 @@
 //! [`FaultChecker::prepare_check`].
 
 use super::*;
-use crate::traits::{FaultChecker, MeterDirectory};
+use crate::traits::{CheckOutcome, FaultChecker, MeterDirectory};
 use alloc::vec::Vec;
 use codec::Encode;
 use frame_benchmarking::v2::*;
@@ -28,15 +29,31 @@ fn prid(tag: u8, i: u32) -> Prid {
 	Prid((tag, i).using_encoded(sp_io::hashing::blake2_256))
 }
 
-/// `a` absent shares, two per registered meter, and `f` forged PRIDs, each ascending by PRID.
-fn resolution<T: Config>(a: u32, f: u32) -> (AbsentOf<T>, ForgedOf<T>) {
-	let meters = T::Meters::benchmark_meters(REGION, a.div_ceil(2));
-	let mut absent: Vec<(MeterId, Prid)> =
-		(0..a).map(|i| (meters[(i / 2) as usize], prid(0, i))).collect();
-	absent.sort_by_key(|(_, p)| *p);
-	let mut forged: Vec<Prid> = (0..f).map(|i| prid(1, i)).collect();
-	forged.sort();
-	(BoundedVec::truncate_from(absent), BoundedVec::truncate_from(forged))
+/// `n` entries ascending by PRID: absent shares, two per registered meter, and every fourth a
+/// forged PRID (the forged ones cost a share read each, like lone ones).
+fn part<T: Config>(n: u32) -> PartOf<T> {
+	let meters = T::Meters::benchmark_meters(REGION, n.div_ceil(2));
+	let mut entries: Vec<ResolutionEntry> = (0..n)
+		.map(|i| {
+			let mark =
+				if i % 4 == 3 { Mark::Forged } else { Mark::Absent(meters[(i / 2) as usize]) };
+			(prid(0, i), mark)
+		})
+		.collect();
+	entries.sort_by_key(|(p, _)| *p);
+	BoundedVec::truncate_from(entries)
+}
+
+fn named<T: Config>(meters: Vec<MeterId>) -> NamedOf<T> {
+	let n = meters.len() as u32;
+	Named {
+		parts: 1,
+		meters: BoundedVec::truncate_from(meters.into_iter().map(|m| (m, 2)).collect::<Vec<_>>()),
+		overflow: false,
+		absent: 2 * n,
+		lone: 0,
+		forged: if n == 0 { 1 } else { 0 },
+	}
 }
 
 /// Fill [`OpenFaults`] with faults of other periods.
@@ -50,25 +67,37 @@ fn fill_open_index<T: Config>() {
 mod benchmarks {
 	use super::*;
 
-	/// A resolution with `a` absent shares and `f` forged PRIDs of an open fault.
+	/// A complete one-part resolution with `n` entries of an open fault.
 	#[benchmark]
 	fn submit_resolution(
-		a: Linear<1, { T::MaxAbsent::get() }>,
-		f: Linear<0, { T::MaxForged::get() }>,
+		n: Linear<1, { T::MaxEntriesPerPart::get() }>,
 	) -> Result<(), BenchmarkError> {
 		let origin = kgc::<T>()?;
-		Pallet::<T>::on_faulted(REGION, PERIOD, 2 * a, a);
-		let (absent, forged) = resolution::<T>(a, f);
-		let absent_prids: Vec<Prid> = absent.iter().map(|(_, p)| *p).collect();
-		T::Checker::prepare_check(REGION, PERIOD, &absent_prids, &forged);
+		Pallet::<T>::on_faulted(REGION, PERIOD, 2 * n, n);
+		let entries = part::<T>(n);
+		T::Checker::prepare_check(REGION, PERIOD, &entries);
 
 		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, REGION, PERIOD, absent, forged, 42);
+		_(origin as T::RuntimeOrigin, REGION, PERIOD, 0, entries, Some(42));
 
 		assert!(matches!(
 			Faults::<T>::get(REGION, PERIOD).map(|r| r.status),
-			Some(FaultStatus::Checking { .. })
+			Some(FaultStatus::Checking(_))
 		));
+		Ok(())
+	}
+
+	/// Closing an open fault void.
+	#[benchmark]
+	fn void_period() -> Result<(), BenchmarkError> {
+		let origin = kgc::<T>()?;
+		Pallet::<T>::on_faulted(REGION, PERIOD, 2, 1);
+		T::Checker::prepare_check(REGION, PERIOD, &[]);
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, REGION, PERIOD);
+
+		assert_eq!(Faults::<T>::get(REGION, PERIOD).map(|r| r.status), Some(FaultStatus::Void));
 		Ok(())
 	}
 
@@ -87,7 +116,7 @@ mod benchmarks {
 
 	/// A successful check with `m` silent meters, each one fault short of suspension.
 	#[benchmark]
-	fn on_check_done_resolved(m: Linear<0, { T::MaxAbsent::get() }>) {
+	fn on_check_done_resolved(m: Linear<0, { T::MaxNamed::get() }>) {
 		let mut meters = T::Meters::benchmark_meters(REGION, m);
 		meters.sort_unstable();
 		for meter in &meters {
@@ -95,16 +124,15 @@ mod benchmarks {
 				T::Meters::note_fault(*meter, 0);
 			}
 		}
-		let status = FaultStatus::Checking {
-			absent_meters: BoundedVec::truncate_from(meters),
-			absent: m,
-			forged: if m == 0 { 1 } else { 0 },
-		};
-		Faults::<T>::insert(REGION, PERIOD, FaultRecord { expected: 2 * m, received: m, status });
+		let status = FaultStatus::Checking(named::<T>(meters));
+		// Every other meter of the region reported: the named ones are blamed.
+		let expected = 4 * m.max(1);
+		Faults::<T>::insert(REGION, PERIOD, FaultRecord { expected, received: 2 * m, status });
+		let outcome = CheckOutcome::Resolved { aggregate: Some(1_000), contributors: 2 * m.max(1) };
 
 		#[block]
 		{
-			Pallet::<T>::on_check_done(REGION, PERIOD, Ok(1_000));
+			Pallet::<T>::on_check_done(REGION, PERIOD, outcome);
 		}
 
 		assert!(matches!(
@@ -117,13 +145,12 @@ mod benchmarks {
 	#[benchmark]
 	fn on_check_done_rejected() {
 		fill_open_index::<T>();
-		let status =
-			FaultStatus::Checking { absent_meters: BoundedVec::new(), absent: 0, forged: 1 };
+		let status = FaultStatus::Checking(named::<T>(Vec::new()));
 		Faults::<T>::insert(REGION, PERIOD, FaultRecord { expected: 2, received: 3, status });
 
 		#[block]
 		{
-			Pallet::<T>::on_check_done(REGION, PERIOD, Err(()));
+			Pallet::<T>::on_check_done(REGION, PERIOD, CheckOutcome::Mismatch);
 		}
 
 		assert_eq!(Faults::<T>::get(REGION, PERIOD).map(|r| r.status), Some(FaultStatus::Rejected));

@@ -6,9 +6,10 @@
 //! ## Overview
 //!
 //! When the readings pallet seals a (region, period) whose stored PRIDs do not reproduce the
-//! setup's commitment T, the period is *faulted*: some meters were silent, or a forged PRID
-//! slipped through BF1, so `Σ value − Z` would be wrong. Only the KGC, who holds every meter's
-//! master secret, can tell which shares are missing and what their masks were.
+//! setup's commitment T, the period is *faulted*: some meters were silent or sent one share of
+//! two, or a forged PRID slipped through BF1, so `Σ value − Z` would be wrong. Only the KGC,
+//! who holds every meter's master secret, can tell which shares are missing and what their
+//! masks were.
 //!
 //! 1. **Record** ([`Pallet::on_faulted`], called by the runtime from the readings pallet's
 //!    outcome hook): a [`FaultRecord`] with what sealing saw (expected and received share
@@ -16,38 +17,52 @@
 //!    that the off-chain worker walks. Event [`Event::FaultRecorded`].
 //! 2. **Resolve** (off-chain worker of the KGC node, see below): derive the PRIDs of the
 //!    meters the period's setup covered (active in the region in the setup's membership
-//!    epoch, whatever their status now), find the *absent* ones (expected, not on chain)
-//!    and the *forged* ones (on chain, not expected), compute `Z' = Z − Σ H3(mask)` over the
-//!    absent shares (mod 2^64), and submit [`Pallet::submit_resolution`] signed by the KGC.
-//! 3. **Verify** ([`Pallet::submit_resolution`]): the call checks the lists' shape and the
-//!    meters, then hands the PRIDs to [`Config::Checker`] (the readings pallet), which re-hashes
-//!    T over `(received − forged) ∪ absent` over as many blocks as it needs. Status
-//!    [`FaultStatus::Checking`], event [`Event::ResolutionSubmitted`].
+//!    epoch, whatever their status now), mark each PRID that explains the fault — *absent*
+//!    (expected, not on chain), *lone* (on chain, its meter's other share absent), *forged*
+//!    (on chain, no meter's) — compute `Z' = Z − Σ H3(mask)` over the absent and lone PRIDs
+//!    (mod 2^64), and submit [`Pallet::submit_resolution`] signed by the KGC, in parts of at
+//!    most [`Config::MaxEntriesPerPart`] entries (a whole region may be silent).
+//! 3. **Verify** ([`Pallet::submit_resolution`]): each part's entries are checked (ascending,
+//!    named meters covered by the setup, at most two shares per meter) and handed to
+//!    [`Config::Checker`] (the readings pallet), which checks them against the stored shares;
+//!    the part carrying `Z'` completes the resolution, status [`FaultStatus::Checking`], event
+//!    [`Event::ResolutionSubmitted`], and the checker re-hashes T over the received PRIDs less
+//!    the forged, plus the absent, over as many blocks as it needs.
 //! 4. **Conclude** ([`Pallet::on_check_done`], called by the runtime when the check ends): T
-//!    matched → [`FaultStatus::Resolved`] with the corrected aggregate, each silent meter's
-//!    fault counter rises ([`Config::Meters`], suspended at [`Config::SuspendAfter`] faults),
-//!    events [`Event::FaultResolved`], [`Event::MeterFaulted`], [`Event::MeterSuspended`].
-//!    Otherwise → [`FaultStatus::Rejected`], back in [`OpenFaults`], event
+//!    matched → [`FaultStatus::Resolved`]: the period is sealed with the total of the
+//!    complete readings, or without an aggregate if fewer than `MinRegionMeters` meters sent
+//!    both shares. **Blame** (G6): if at least [`Config::BlameQuorum`] of the covered meters
+//!    sent both shares, the chain demonstrably took the period's readings and each named
+//!    meter's fault counter rises ([`Config::Meters`], suspended at [`Config::SuspendAfter`]
+//!    faults; events [`Event::MeterFaulted`], [`Event::MeterSuspended`]); otherwise it is a
+//!    chain fault ([`Blame::Chain`], [`Event::ChainFault`]) and nobody is blamed. Otherwise
+//!    (T differs) → [`FaultStatus::Rejected`], back in [`OpenFaults`], event
 //!    [`Event::ResolutionRejected`]; the KGC may submit again.
+//! 5. **Void** ([`Pallet::void_period`], KGC): when nothing else works, the KGC closes the
+//!    period without an aggregate; it is priced without one and billed like any other.
 //!
 //! A wrong resolution cannot seal a period: a resolution from anyone but the KGC fails the
-//! origin check; a missing or extra absent PRID, or a wrongly accused forged one, changes the set
-//! and so T; an absent PRID that is on chain, or a forged one that is not, is refused by the
-//! checker up front. What the chain cannot check is the attribution of an absent PRID to a meter
-//! (PRIDs are unlinkable by design), so the fault counters trust the KGC, as the whole protocol
-//! does for meter registration; and `Z'` is the KGC's word, as `Z` itself was.
+//! origin check; a missing or extra absent PRID, a wrongly accused forged one or a lone one
+//! named forged changes the set and so T; an absent PRID that is on chain, or a lone or forged
+//! one that is not, is refused by the checker up front, and only meters the setup covered can
+//! be named. What the chain cannot check is the attribution of a PRID to a meter (PRIDs are
+//! unlinkable by design), nor that a lone share is lone rather than complete, so the fault
+//! counters and the split between the aggregate and the excluded values trust the KGC, as the
+//! whole protocol does for meter registration; `Z'` is the KGC's word, as `Z` itself was.
 //!
 //! ## Terminology
 //!
 //! - **Fault**: a sealed (region, period) whose received PRIDs do not reproduce T.
-//! - **Absent share**: an expected share with no reading on chain; listed as `(meter, PRID)`.
+//! - **Absent share**: an expected share with no reading on chain, entry `(PRID, Absent(meter))`.
+//! - **Lone share**: a stored share whose meter's other share is absent, `(PRID, Lone(meter))`:
+//!   in T, but its value is left out of the sum and its mask out of `Z'`.
 //! - **Forged share**: a share on chain whose PRID is no meter's (it passed BF1 by chance, or an
-//!   attacker ground keys for it); excluded from the sum.
-//! - **`Z'`**: the mask sum of the shares that did arrive: `Z − Σ H3(mask)` over the absent
-//!   shares, each share's mask being `H3(z)` (share A) or `H3(z')` (share B).
-//! - **Resolution**: `(absent, forged, Z')` for one fault, both lists strictly ascending by PRID
-//!   (the order T hashes in).
-//!
+//!   attacker ground keys for it), `(PRID, Forged)`: not in T, left out of the sum.
+//! - **`Z'`**: the mask sum of the complete readings: `Z − Σ H3(mask)` over the absent and lone
+//!   PRIDs, each share's mask being `H3(z)` (share A) or `H3(z')` (share B).
+//! - **Resolution**: the entries of one fault, strictly ascending by PRID (the order T hashes
+//!   in) across its parts, and `Z'`.
+
 //! ## Off-chain worker (KGC node)
 //!
 //! The worker does something only on a node that holds the KGC's signing key and the meters'
@@ -161,7 +176,7 @@ pub mod crypto {
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use crate::traits::{FaultChecker, KgcAccount, MeterDirectory, PeriodData};
+	use crate::traits::{CheckOutcome, FaultChecker, KgcAccount, MeterDirectory, PeriodData};
 	use alloc::vec::Vec;
 	use frame_support::pallet_prelude::*;
 	use frame_system::{
@@ -195,13 +210,18 @@ pub mod pallet {
 		/// (0: never).
 		#[pallet::constant]
 		type SuspendAfter: Get<u32>;
-		/// Most absent PRIDs in one resolution (two per silent meter); at most what the checker
-		/// takes.
+		/// Most entries in one part of a resolution; at most what the checker takes per part.
 		#[pallet::constant]
-		type MaxAbsent: Get<u32>;
-		/// Most forged PRIDs in one resolution; at most what the checker takes.
+		type MaxEntriesPerPart: Get<u32>;
+		/// Most distinct meters a fault record lists (and can blame); a resolution naming more
+		/// (an outage) blames nobody.
 		#[pallet::constant]
-		type MaxForged: Get<u32>;
+		type MaxNamed: Get<u32>;
+		/// The share of the meters a setup covered that must have sent both shares for the
+		/// named meters to be blamed: below it the chain, not the meters, is taken to have
+		/// failed (G6).
+		#[pallet::constant]
+		type BlameQuorum: Get<sp_runtime::Perbill>;
 		/// Most faults in the [`OpenFaults`] index; when it is full the oldest entry is dropped
 		/// from the index (its record stays, and the KGC can still resolve it).
 		#[pallet::constant]
@@ -229,8 +249,8 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
-	/// Faults waiting for a resolution (status `Open` or `Rejected`), oldest first: the
-	/// off-chain worker's work list.
+	/// Faults waiting for a resolution (status `Open`, `Collecting` or `Rejected`), oldest
+	/// first: the off-chain worker's work list.
 	#[pallet::storage]
 	pub type OpenFaults<T: Config> =
 		StorageValue<_, BoundedVec<(RegionId, PeriodIndex), T::MaxOpenFaults>, ValueQuery>;
@@ -243,60 +263,78 @@ pub mod pallet {
 		FaultRecorded { region: RegionId, period: PeriodIndex, expected: u32, received: u32 },
 		/// The open-fault index was full: this (oldest) fault left it. Its record stays open.
 		OpenFaultEvicted { region: RegionId, period: PeriodIndex },
-		/// The KGC submitted a resolution; the checker is verifying it.
+		/// A part of a resolution was accepted (`complete`: it was the last; the checker is
+		/// verifying the whole).
+		ResolutionPart {
+			region: RegionId,
+			period: PeriodIndex,
+			part: u32,
+			entries: u32,
+			complete: bool,
+		},
+		/// The whole resolution: the checker is verifying it.
 		ResolutionSubmitted {
 			region: RegionId,
 			period: PeriodIndex,
 			absent: u32,
+			lone: u32,
 			forged: u32,
-			absent_meters: Vec<MeterId>,
-			z_prime: u64,
+			meters: Vec<MeterId>,
 		},
-		/// The resolution reproduced T: the period is sealed with `aggregate` (Wh);
-		/// `absent_meters` were silent, `forged` shares were excluded.
+		/// The resolution reproduced T: the period is sealed with `aggregate` (Wh; `None`:
+		/// fewer than `MinRegionMeters` complete readings); `blame` says whether the named
+		/// meters' counters rose.
 		FaultResolved {
 			region: RegionId,
 			period: PeriodIndex,
-			aggregate: u64,
-			absent_meters: Vec<MeterId>,
-			forged: u32,
+			aggregate: Option<u64>,
+			contributors: u32,
+			meters: Vec<MeterId>,
+			blame: Blame,
 		},
-		/// A resolved fault found `meter` silent; its counter is now `faults`.
+		/// A resolved fault found `meter` silent (or one share short); its counter is now
+		/// `faults`.
 		MeterFaulted { meter: MeterId, faults: u32 },
 		/// `meter` reached [`Config::SuspendAfter`] faults and was suspended.
 		MeterSuspended { meter: MeterId },
+		/// A resolved fault is the chain's: too few of the covered meters reported for the
+		/// missing ones to be blamed.
+		ChainFault { region: RegionId, period: PeriodIndex, contributors: u32, covered: u32 },
 		/// The resolution did not reproduce T; the fault waits for another one.
 		ResolutionRejected { region: RegionId, period: PeriodIndex },
+		/// The KGC closed the faulted period without an aggregate.
+		PeriodVoided { region: RegionId, period: PeriodIndex },
 	}
 
 	#[pallet::error]
 	pub enum Error<T> {
 		/// No fault is recorded for this (region, period).
 		UnknownFault,
-		/// The fault is being checked or is resolved: it takes no resolution now.
+		/// The fault is being checked, resolved or void: it takes no resolution now.
 		NotAwaitingResolution,
-		/// The resolution lists no absent and no forged PRID (a fault always has some).
+		/// The resolution has no entry (a fault always has some).
 		EmptyResolution,
-		/// The absent shares are not strictly ascending by PRID (or one is listed twice).
-		AbsentNotSorted,
-		/// The forged PRIDs are not strictly ascending (or one is listed twice).
-		ForgedNotSorted,
-		/// A PRID is listed both absent and forged.
-		AbsentAndForged,
+		/// The entries are not strictly ascending by PRID (or one is listed twice).
+		EntriesNotSorted,
+		/// The part is not the next one of the resolution being collected (part 0 starts
+		/// over).
+		WrongPart,
 		/// An absent share names a meter the period's setup did not cover (not active in the
 		/// region in the setup's membership epoch).
 		NotCovered,
-		/// A meter is named for more than two absent shares (it has two per period).
+		/// A meter is named for more than two shares (it has two per period).
 		TooManySharesForMeter,
 	}
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Resolve the fault of (`region`, `period`): the expected shares that are `absent`
-		/// (meter and PRID, strictly ascending by PRID), the received PRIDs that are `forged`
-		/// (strictly ascending), and `z_prime`, the mask sum without the absent shares. The
-		/// fault goes to `Checking`; [`Config::Checker`] verifies the resolution against T and
-		/// the outcome arrives through [`Pallet::on_check_done`].
+		/// Resolve the fault of (`region`, `period`), in parts: part `part` of the resolution,
+		/// `entries` strictly ascending by PRID and continuing the parts before, each PRID
+		/// marked absent (with its meter), lone (stored, its meter's other share absent) or
+		/// forged. `z_prime` (the mask sum without the absent and lone PRIDs' masks) completes
+		/// the resolution: the fault goes to `Checking` and [`Config::Checker`] verifies it
+		/// against T; the outcome arrives through [`Pallet::on_check_done`]. Part 0 starts
+		/// over, discarding an unfinished submission.
 		///
 		/// The dispatch origin must be [`Config::KgcOrigin`] (the KGC, normally its node's
 		/// off-chain worker).
@@ -304,64 +342,108 @@ pub mod pallet {
 		/// ## Errors
 		/// - `BadOrigin`: the origin is not the KGC.
 		/// - [`Error::UnknownFault`]: no fault recorded for the pair.
-		/// - [`Error::NotAwaitingResolution`]: the fault is `Checking` or `Resolved`.
-		/// - [`Error::EmptyResolution`]: both lists are empty.
-		/// - [`Error::AbsentNotSorted`], [`Error::ForgedNotSorted`]: a list is not strictly
-		///   ascending by PRID.
-		/// - [`Error::AbsentAndForged`]: the lists share a PRID.
-		/// - [`Error::TooManySharesForMeter`]: a meter is named more than twice.
+		/// - [`Error::NotAwaitingResolution`]: the fault is `Checking`, `Resolved` or `Void`.
+		/// - [`Error::WrongPart`]: `part` is not the next part.
+		/// - [`Error::EntriesNotSorted`]: the entries are not strictly ascending by PRID.
 		/// - [`Error::NotCovered`]: a named meter was not covered by the period's setup.
-		/// - Any error of [`traits::FaultChecker::start_check`] (e.g. the pair's shares were
-		///   pruned, an absent PRID is on chain, a forged one is not, or the checker is busy).
+		/// - [`Error::TooManySharesForMeter`]: a meter is named for more than two shares.
+		/// - [`Error::EmptyResolution`]: the resolution completes with no entry.
+		/// - Any error of [`traits::FaultChecker::add_part`] (e.g. the pair's shares were
+		///   pruned, an absent PRID is on chain, a lone or forged one is not, or the checker
+		///   is busy).
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::submit_resolution(
-			absent.len() as u32,
-			forged.len() as u32,
-		))]
+		#[pallet::weight(T::WeightInfo::submit_resolution(entries.len() as u32))]
 		pub fn submit_resolution(
 			origin: OriginFor<T>,
 			region: RegionId,
 			period: PeriodIndex,
-			absent: AbsentOf<T>,
-			forged: ForgedOf<T>,
-			z_prime: u64,
+			part: u32,
+			entries: PartOf<T>,
+			z_prime: Option<u64>,
 		) -> DispatchResult {
 			T::KgcOrigin::ensure_origin(origin)?;
 			let mut record = Faults::<T>::get(region, period).ok_or(Error::<T>::UnknownFault)?;
 			ensure!(record.status.awaits_resolution(), Error::<T>::NotAwaitingResolution);
-			ensure!(!absent.is_empty() || !forged.is_empty(), Error::<T>::EmptyResolution);
-			ensure!(absent.windows(2).all(|w| w[0].1 < w[1].1), Error::<T>::AbsentNotSorted);
-			ensure!(forged.windows(2).all(|w| w[0] < w[1]), Error::<T>::ForgedNotSorted);
-			let absent_prids: Vec<Prid> = absent.iter().map(|(_, prid)| *prid).collect();
-			ensure!(sorted_disjoint(&absent_prids, &forged), Error::<T>::AbsentAndForged);
-			let mut meters: Vec<MeterId> = absent.iter().map(|(meter, _)| *meter).collect();
-			meters.sort_unstable();
-			// Sorted: a meter named three times or more has equal ids two positions apart.
-			ensure!(meters.windows(3).all(|w| w[0] != w[2]), Error::<T>::TooManySharesForMeter);
-			meters.dedup();
-			// Only meters the setup covered can be absent (a fault of no other meter).
+			let mut named = match (&record.status, part) {
+				(_, 0) => NamedOf::<T>::default(),
+				(FaultStatus::Collecting(n), p) if n.parts == p => n.clone(),
+				_ => return Err(Error::<T>::WrongPart.into()),
+			};
+			ensure!(entries.windows(2).all(|w| w[0].0 < w[1].0), Error::<T>::EntriesNotSorted);
+			// Only meters the setup covered can be absent or lone (a fault of no other meter).
 			let (_, epoch) = T::Periods::setup(region, period).ok_or(Error::<T>::UnknownFault)?;
+			for (_, mark) in entries.iter() {
+				match mark {
+					Mark::Absent(_) => named.absent = named.absent.saturating_add(1),
+					Mark::Lone(_) => named.lone = named.lone.saturating_add(1),
+					Mark::Forged => named.forged = named.forged.saturating_add(1),
+				}
+				if let Some(meter) = mark.meter() {
+					ensure!(T::Meters::was_active_in(meter, region, epoch), Error::<T>::NotCovered);
+					named.note(meter).map_err(|()| Error::<T>::TooManySharesForMeter)?;
+				}
+			}
+			let complete = z_prime.is_some();
 			ensure!(
-				meters.iter().all(|m| T::Meters::was_active_in(*m, region, epoch)),
-				Error::<T>::NotCovered
+				!complete || named.absent + named.lone + named.forged > 0,
+				Error::<T>::EmptyResolution
 			);
-			T::Checker::start_check(region, period, absent_prids, forged.to_vec(), z_prime)?;
-
-			let (n_absent, n_forged) = (absent.len() as u32, forged.len() as u32);
-			// At most one distinct meter per absent share, so this never truncates.
-			let absent_meters = BoundedVec::truncate_from(meters.clone());
-			record.status =
-				FaultStatus::Checking { absent_meters, absent: n_absent, forged: n_forged };
-			Faults::<T>::insert(region, period, record);
-			OpenFaults::<T>::mutate(|open| open.retain(|k| *k != (region, period)));
-			Self::deposit_event(Event::ResolutionSubmitted {
+			let n = entries.len() as u32;
+			T::Checker::add_part(region, period, part, entries.into_inner(), z_prime)?;
+			if n > 0 {
+				named.parts = named.parts.saturating_add(1);
+			}
+			Self::deposit_event(Event::ResolutionPart {
 				region,
 				period,
-				absent: n_absent,
-				forged: n_forged,
-				absent_meters: meters,
-				z_prime,
+				part,
+				entries: n,
+				complete,
 			});
+			if complete {
+				Self::deposit_event(Event::ResolutionSubmitted {
+					region,
+					period,
+					absent: named.absent,
+					lone: named.lone,
+					forged: named.forged,
+					meters: named.meter_ids(),
+				});
+				record.status = FaultStatus::Checking(named);
+				OpenFaults::<T>::mutate(|open| open.retain(|k| *k != (region, period)));
+			} else {
+				record.status = FaultStatus::Collecting(named);
+			}
+			Faults::<T>::insert(region, period, record);
+			Ok(())
+		}
+
+		/// Close the fault of (`region`, `period`) as void: no aggregate is published and the
+		/// period is priced without one. For when no resolution can be made (the meters'
+		/// secrets are lost, the shares were pruned); nobody is blamed.
+		///
+		/// The dispatch origin must be [`Config::KgcOrigin`].
+		///
+		/// ## Errors
+		/// - `BadOrigin`: the origin is not the KGC.
+		/// - [`Error::UnknownFault`]: no fault recorded for the pair.
+		/// - [`Error::NotAwaitingResolution`]: the fault is `Checking`, `Resolved` or `Void`.
+		/// - Any error of [`traits::FaultChecker::void`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::void_period())]
+		pub fn void_period(
+			origin: OriginFor<T>,
+			region: RegionId,
+			period: PeriodIndex,
+		) -> DispatchResult {
+			T::KgcOrigin::ensure_origin(origin)?;
+			let mut record = Faults::<T>::get(region, period).ok_or(Error::<T>::UnknownFault)?;
+			ensure!(record.status.awaits_resolution(), Error::<T>::NotAwaitingResolution);
+			T::Checker::void(region, period)?;
+			record.status = FaultStatus::Void;
+			Faults::<T>::insert(region, period, record);
+			OpenFaults::<T>::mutate(|open| open.retain(|k| *k != (region, period)));
+			Self::deposit_event(Event::PeriodVoided { region, period });
 			Ok(())
 		}
 	}
@@ -396,43 +478,62 @@ pub mod pallet {
 			T::WeightInfo::on_faulted()
 		}
 
-		/// The checker finished the resolution of (`region`, `period`): `Ok(aggregate)` (T
-		/// matched; the period is sealed with `aggregate`) or `Err(())`. Resolved: the silent
-		/// meters' fault counters rise (suspension at [`Config::SuspendAfter`]). Rejected: the
-		/// fault is open to another resolution. Returns the weight used.
+		/// The checker finished the resolution of (`region`, `period`). Resolved: the period
+		/// is sealed; if at least [`Config::BlameQuorum`] of the meters its setup covered sent
+		/// both shares (and the named meters fit the record), the named meters' fault counters
+		/// rise (suspension at [`Config::SuspendAfter`]); otherwise it is the chain's fault and
+		/// nobody's counter rises. Mismatch: the fault is open to another resolution. Returns
+		/// the weight used.
 		///
 		/// Called by the runtime from the readings pallet's outcome hook when a re-check ends.
 		/// Infallible; ignored (with a log) unless the fault is `Checking`.
 		pub fn on_check_done(
 			region: RegionId,
 			period: PeriodIndex,
-			result: Result<u64, ()>,
+			outcome: CheckOutcome,
 		) -> Weight {
 			let Some(mut record) = Faults::<T>::get(region, period) else {
 				log::warn!(target: LOG_TARGET, "check of unknown fault {region}/{period}");
 				return T::DbWeight::get().reads(1);
 			};
-			let FaultStatus::Checking { absent_meters, forged, .. } = record.status else {
+			let FaultStatus::Checking(named) = record.status.clone() else {
 				log::warn!(target: LOG_TARGET, "check of fault {region}/{period} not checking");
 				return T::DbWeight::get().reads(1);
 			};
-			match result {
-				Ok(aggregate) => {
-					let m = absent_meters.len() as u32;
-					let meters = absent_meters.to_vec();
-					record.status = FaultStatus::Resolved { absent_meters, forged, aggregate };
+			match outcome {
+				CheckOutcome::Resolved { aggregate, contributors } => {
+					let covered = record.expected / 2;
+					let quorum = T::BlameQuorum::get().mul_ceil(covered);
+					let blame = if contributors >= quorum && !named.overflow {
+						Blame::Meters
+					} else {
+						Blame::Chain
+					};
+					let meters = named.meter_ids();
+					let m = meters.len() as u32;
+					record.status = FaultStatus::Resolved { named, aggregate, contributors, blame };
 					Faults::<T>::insert(region, period, record);
 					Self::deposit_event(Event::FaultResolved {
 						region,
 						period,
 						aggregate,
-						absent_meters: meters.clone(),
-						forged,
+						contributors,
+						meters: meters.clone(),
+						blame,
 					});
+					if blame == Blame::Chain {
+						Self::deposit_event(Event::ChainFault {
+							region,
+							period,
+							contributors,
+							covered,
+						});
+						return T::WeightInfo::on_check_done_resolved(0);
+					}
 					let suspend_after = T::SuspendAfter::get();
 					for meter in meters {
 						let Some(note) = T::Meters::note_fault(meter, suspend_after) else {
-							log::warn!(target: LOG_TARGET, "silent meter {meter} is gone");
+							log::warn!(target: LOG_TARGET, "named meter {meter} is gone");
 							continue;
 						};
 						Self::deposit_event(Event::MeterFaulted { meter, faults: note.faults });
@@ -442,7 +543,7 @@ pub mod pallet {
 					}
 					T::WeightInfo::on_check_done_resolved(m)
 				},
-				Err(()) => {
+				CheckOutcome::Mismatch => {
 					record.status = FaultStatus::Rejected;
 					Faults::<T>::insert(region, period, record);
 					Self::deposit_event(Event::ResolutionRejected { region, period });
@@ -472,8 +573,8 @@ pub mod pallet {
 
 		/// Invariants:
 		/// - every [`OpenFaults`] entry is a recorded fault that awaits a resolution, listed once;
-		/// - `Checking` and `Resolved` records list strictly ascending absent meters, at most two
-		///   absent shares per meter and within the bounds.
+		/// - what a resolution named is consistent: meters ascending, at most two shares each,
+		///   counts within the parts submitted.
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			let open = OpenFaults::<T>::get();
 			for (i, (region, period)) in open.iter().enumerate() {
@@ -482,27 +583,29 @@ pub mod pallet {
 				ensure!(record.status.awaits_resolution(), "indexed fault not awaiting");
 			}
 			for (_, _, record) in Faults::<T>::iter() {
-				match record.status {
-					FaultStatus::Checking { absent_meters, absent, forged } => {
-						ensure!(
-							absent_meters.windows(2).all(|w| w[0] < w[1]),
-							"absent meters not ascending"
-						);
-						let m = absent_meters.len() as u32;
-						ensure!(m <= absent && absent <= 2 * m, "absent shares per meter");
-						ensure!(absent <= T::MaxAbsent::get(), "too many absent shares");
-						ensure!(forged <= T::MaxForged::get(), "too many forged shares");
-						ensure!(absent + forged > 0, "empty resolution");
-					},
-					FaultStatus::Resolved { absent_meters, forged, .. } => {
-						ensure!(
-							absent_meters.windows(2).all(|w| w[0] < w[1]),
-							"absent meters not ascending"
-						);
-						ensure!(forged <= T::MaxForged::get(), "too many forged shares");
-					},
-					FaultStatus::Open | FaultStatus::Rejected => {},
-				}
+				let named = match &record.status {
+					FaultStatus::Collecting(n) | FaultStatus::Checking(n) => n,
+					FaultStatus::Resolved { named, .. } => named,
+					FaultStatus::Open | FaultStatus::Rejected | FaultStatus::Void => continue,
+				};
+				ensure!(
+					named.meters.windows(2).all(|w| w[0].0 < w[1].0),
+					"named meters not ascending"
+				);
+				ensure!(
+					named.meters.iter().all(|(_, n)| (1..=2).contains(n)),
+					"a meter named for no or more than two shares"
+				);
+				let shares: u32 = named.meters.iter().map(|(_, n)| u32::from(*n)).sum();
+				ensure!(
+					named.overflow || shares == named.absent + named.lone,
+					"named shares differ from the absent and lone counts"
+				);
+				ensure!(
+					u64::from(named.absent + named.lone + named.forged)
+						<= u64::from(named.parts) * u64::from(T::MaxEntriesPerPart::get()),
+					"more entries than the parts hold"
+				);
 			}
 			Ok(())
 		}
@@ -521,7 +624,8 @@ pub mod pallet {
 		}
 
 		fn integrity_test() {
-			assert!(T::MaxAbsent::get() >= 2, "MaxAbsent must allow one silent meter (2)");
+			assert!(T::MaxEntriesPerPart::get() >= 2, "MaxEntriesPerPart must be at least 2");
+			assert!(T::MaxNamed::get() >= 1, "MaxNamed must be at least 1");
 			assert!(T::MaxOpenFaults::get() >= 1, "MaxOpenFaults must be at least 1");
 			assert!(T::OcwFaultsPerBlock::get() >= 1, "OcwFaultsPerBlock must be at least 1");
 			assert!(
@@ -535,17 +639,4 @@ pub mod pallet {
 			Self::do_try_state()
 		}
 	}
-}
-
-/// Whether two strictly ascending lists have no element in common (one merge pass).
-fn sorted_disjoint(a: &[gridmask_primitives::Prid], b: &[gridmask_primitives::Prid]) -> bool {
-	let (mut i, mut j) = (0, 0);
-	while i < a.len() && j < b.len() {
-		match a[i].cmp(&b[j]) {
-			core::cmp::Ordering::Less => i += 1,
-			core::cmp::Ordering::Greater => j += 1,
-			core::cmp::Ordering::Equal => return false,
-		}
-	}
-	true
 }

@@ -4,8 +4,8 @@
 //! `gridmask-primitives`, and builders of real faulted periods from meters' master secrets.
 
 use crate as pallet_faults;
-use crate::traits::{FaultChecker, KgcAccount, MeterDirectory, PeriodData};
-use crate::FaultNote;
+use crate::traits::{CheckOutcome, FaultChecker, KgcAccount, MeterDirectory, PeriodData};
+use crate::{FaultNote, Mark};
 use codec::Encode;
 use core::cell::RefCell;
 use frame_support::{
@@ -84,8 +84,17 @@ pub fn signed_payload(call: &RuntimeCall, nonce: u32) -> Vec<u8> {
 }
 
 pub const SUSPEND_AFTER: u32 = 3;
-pub const MAX_ABSENT: u32 = 8;
-pub const MAX_FORGED: u32 = 4;
+/// Entries per resolution part.
+pub const MAX_PART: u32 = 8;
+/// Meters a fault record names.
+pub const MAX_NAMED: u32 = 6;
+/// The readings pallet's `MinRegionMeters` in the mock checker.
+pub const MIN_REGION_METERS: u32 = 3;
+
+frame_support::parameter_types! {
+	/// Half of the covered meters must report for the missing ones to be blamed.
+	pub const BlameQuorum: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(50);
+}
 pub const MAX_OPEN: u32 = 4;
 
 frame_support::parameter_types! {
@@ -103,8 +112,9 @@ impl pallet_faults::Config for Test {
 	type Periods = MockPeriods;
 	type Checker = MockChecker;
 	type SuspendAfter = ConstU32<SUSPEND_AFTER>;
-	type MaxAbsent = ConstU32<MAX_ABSENT>;
-	type MaxForged = ConstU32<MAX_FORGED>;
+	type MaxEntriesPerPart = ConstU32<MAX_PART>;
+	type MaxNamed = ConstU32<MAX_NAMED>;
+	type BlameQuorum = BlameQuorum;
 	type MaxOpenFaults = OpenFaultsBound;
 	type ResendAfter = ConstU64<RESEND_AFTER>;
 	type OcwFaultsPerBlock = ConstU32<OCW_FAULTS_PER_BLOCK>;
@@ -133,6 +143,7 @@ thread_local! {
 	static TIME: RefCell<Option<TimeParams>> = const { RefCell::new(None) };
 	static PERIODS: RefCell<BTreeMap<(RegionId, PeriodIndex), MockPeriod>> =
 		const { RefCell::new(BTreeMap::new()) };
+	static VOIDED: RefCell<BTreeSet<(RegionId, PeriodIndex)>> = const { RefCell::new(BTreeSet::new()) };
 	static CHECKS: RefCell<BTreeMap<(RegionId, PeriodIndex), PendingCheck>> =
 		const { RefCell::new(BTreeMap::new()) };
 }
@@ -275,33 +286,56 @@ impl PeriodData for MockPeriods {
 
 // -- the checker
 
-/// A resolution waiting for [`MockChecker::finish`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A resolution collected by the mock checker, complete once `z_prime` is set.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct PendingCheck {
-	pub absent: Vec<Prid>,
-	pub forged: Vec<Prid>,
-	pub z_prime: u64,
+	pub entries: Vec<(Prid, Mark)>,
+	pub parts: u32,
+	pub z_prime: Option<u64>,
 }
 
-/// The mock verifier: the readings pallet's up-front checks in `start_check`; the re-hash of T
-/// over `(received − forged) ∪ absent` with `gridmask_primitives::t_commitment` in `finish`,
+/// The mock verifier: the readings pallet's up-front checks in `add_part`; the re-hash of T
+/// (received less forged, plus absent) with `gridmask_primitives::t_commitment` in `finish`,
 /// which, like the readings pallet a few blocks later, reports to `Faults::on_check_done`.
 pub struct MockChecker;
 impl MockChecker {
+	/// Whether (region, period) was closed void.
+	pub fn voided(region: RegionId, period: PeriodIndex) -> bool {
+		VOIDED.with(|v| v.borrow().contains(&(region, period)))
+	}
+
 	pub fn pending(region: RegionId, period: PeriodIndex) -> Option<PendingCheck> {
 		CHECKS.with(|c| c.borrow().get(&(region, period)).cloned())
 	}
 
-	/// The check's outcome: `Ok(Σ value(received − forged) − z_prime)` if T matches.
-	pub fn outcome(region: RegionId, period: PeriodIndex, check: &PendingCheck) -> Result<u64, ()> {
-		let p = MockPeriods::get(region, period).ok_or(())?;
-		let forged: BTreeSet<Prid> = check.forged.iter().copied().collect();
-		let kept = p.shares.iter().filter(|(prid, _)| !forged.contains(prid));
-		let sum = kept.clone().fold(0u64, |s, (_, v)| s.wrapping_add(*v));
-		let set = kept.map(|(prid, _)| *prid).chain(check.absent.iter().copied());
+	/// The check's outcome, as the readings pallet computes it.
+	pub fn outcome(region: RegionId, period: PeriodIndex, check: &PendingCheck) -> CheckOutcome {
+		let Some(p) = MockPeriods::get(region, period) else {
+			return CheckOutcome::Mismatch;
+		};
+		let marked = |m: fn(&Mark) -> bool| -> BTreeSet<Prid> {
+			check.entries.iter().filter(|(_, k)| m(k)).map(|(p, _)| *p).collect()
+		};
+		let forged = marked(|k| matches!(k, Mark::Forged));
+		let lone = marked(|k| matches!(k, Mark::Lone(_)));
+		let absent = marked(|k| matches!(k, Mark::Absent(_)));
+		let in_t = p.shares.keys().filter(|prid| !forged.contains(prid)).copied();
+		let set = in_t.chain(absent.iter().copied());
+		let complete: Vec<u64> = p
+			.shares
+			.iter()
+			.filter(|(prid, _)| !forged.contains(prid) && !lone.contains(prid))
+			.map(|(_, v)| *v)
+			.collect();
+		let contributors = complete.len() as u32 / 2;
+		let sum = complete.iter().fold(0u64, |s, v| s.wrapping_add(*v));
 		match (t_commitment(region, period, set), p.t) {
-			(Ok(t), Some(expected)) if t == expected => Ok(sum.wrapping_sub(check.z_prime)),
-			_ => Err(()),
+			(Ok(t), Some(expected)) if t == expected => CheckOutcome::Resolved {
+				aggregate: (contributors >= MIN_REGION_METERS)
+					.then(|| sum.wrapping_sub(check.z_prime.unwrap_or_default())),
+				contributors,
+			},
+			_ => CheckOutcome::Mismatch,
 		}
 	}
 
@@ -309,45 +343,70 @@ impl MockChecker {
 	pub fn finish(region: RegionId, period: PeriodIndex) -> Weight {
 		let check =
 			CHECKS.with(|c| c.borrow_mut().remove(&(region, period))).expect("a check is pending");
+		assert!(check.z_prime.is_some(), "the resolution is complete");
 		let outcome = Self::outcome(region, period, &check);
 		Faults::on_check_done(region, period, outcome)
 	}
 }
 impl FaultChecker for MockChecker {
-	fn start_check(
+	fn add_part(
 		region: RegionId,
 		period: PeriodIndex,
-		absent: Vec<Prid>,
-		forged: Vec<Prid>,
-		z_prime: u64,
+		part: u32,
+		entries: Vec<(Prid, Mark)>,
+		z_prime: Option<u64>,
 	) -> DispatchResult {
 		let p = MockPeriods::get(region, period).ok_or(DispatchError::Other("NotFaulted"))?;
 		if p.pruned {
 			return Err(DispatchError::Other("AlreadyPruned"));
 		}
-		if Self::pending(region, period).is_some() {
+		let mut check = match (Self::pending(region, period), part) {
+			(Some(c), _) if c.z_prime.is_some() => {
+				return Err(DispatchError::Other("RecheckPending"))
+			},
+			(_, 0) => PendingCheck::default(),
+			(Some(c), n) if c.parts == n => c,
+			_ => return Err(DispatchError::Other("WrongPart")),
+		};
+		for (prid, mark) in &entries {
+			if check.entries.last().is_some_and(|(l, _)| l >= prid) {
+				return Err(DispatchError::Other("PridsNotSorted"));
+			}
+			let stored = p.shares.contains_key(prid);
+			match mark {
+				Mark::Absent(_) if stored => return Err(DispatchError::Other("AbsentPridStored")),
+				Mark::Lone(_) | Mark::Forged if !stored => {
+					return Err(DispatchError::Other("PridNotStored"))
+				},
+				_ => {},
+			}
+			check.entries.push((*prid, *mark));
+		}
+		if !entries.is_empty() {
+			check.parts += 1;
+		}
+		check.z_prime = z_prime;
+		CHECKS.with(|c| c.borrow_mut().insert((region, period), check));
+		Ok(())
+	}
+
+	fn void(region: RegionId, period: PeriodIndex) -> DispatchResult {
+		if Self::pending(region, period).is_some_and(|c| c.z_prime.is_some()) {
 			return Err(DispatchError::Other("RecheckPending"));
 		}
-		let ascending = |v: &[Prid]| v.windows(2).all(|w| w[0] < w[1]);
-		if !ascending(&absent) || !ascending(&forged) {
-			return Err(DispatchError::Other("PridsNotSorted"));
-		}
-		if absent.iter().any(|prid| p.shares.contains_key(prid)) {
-			return Err(DispatchError::Other("AbsentPridStored"));
-		}
-		if forged.iter().any(|prid| !p.shares.contains_key(prid)) {
-			return Err(DispatchError::Other("ForgedPridNotStored"));
-		}
-		CHECKS.with(|c| {
-			c.borrow_mut().insert((region, period), PendingCheck { absent, forged, z_prime })
-		});
+		CHECKS.with(|c| c.borrow_mut().remove(&(region, period)));
+		VOIDED.with(|v| v.borrow_mut().insert((region, period)));
 		Ok(())
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
-	fn prepare_check(region: RegionId, period: PeriodIndex, _absent: &[Prid], forged: &[Prid]) {
+	fn prepare_check(region: RegionId, period: PeriodIndex, entries: &[(Prid, Mark)]) {
 		CHECKS.with(|c| c.borrow_mut().remove(&(region, period)));
-		let shares = forged.iter().map(|p| (*p, 1u64)).collect();
+		let shares = entries
+			.iter()
+			.filter(|(_, m)| !matches!(m, Mark::Absent(_)))
+			.map(|(p, _)| (*p, 1u64))
+			.collect();
 		MockPeriods::insert(region, period, MockPeriod { t: None, z: 0, shares, pruned: false });
 	}
 }
@@ -406,6 +465,8 @@ pub struct Scenario {
 	pub meters: Vec<MeterId>,
 	/// Meters of the setup that sent nothing.
 	pub silent: Vec<MeterId>,
+	/// Meters of the setup that sent only their first share (share A).
+	pub lone: Vec<MeterId>,
 	/// Forged shares that passed BF1: PRID and value.
 	pub forged: Vec<(Prid, u64)>,
 }
@@ -418,13 +479,18 @@ impl Scenario {
 			period: PERIOD,
 			meters: vec![1, 2, 3, 4],
 			silent: vec![3],
+			lone: vec![],
 			forged: vec![],
 		}
 	}
 
-	/// The meters that reported.
+	/// The meters that sent both shares.
 	pub fn reporting(&self) -> Vec<MeterId> {
-		self.meters.iter().copied().filter(|m| !self.silent.contains(m)).collect()
+		self.meters
+			.iter()
+			.copied()
+			.filter(|m| !self.silent.contains(m) && !self.lone.contains(m))
+			.collect()
 	}
 
 	/// The regional consumption of the reporting meters: the correct aggregate.
@@ -451,6 +517,11 @@ impl Scenario {
 			shares.insert(a, va);
 			shares.insert(b, vb);
 		}
+		for m in &self.lone {
+			let k = keys(*m, self.period);
+			let (va, _) = mask_reading(consumption(*m, self.period), 7, k.mask_a, k.mask_b);
+			shares.insert(k.prids().0, va);
+		}
 		for (prid, value) in &self.forged {
 			shares.insert(*prid, *value);
 		}
@@ -473,9 +544,23 @@ impl Scenario {
 				let (a, b) = keys(*m, self.period).prids();
 				[(*m, a), (*m, b)]
 			})
+			.chain(self.lone.iter().map(|m| (*m, keys(*m, self.period).prids().1)))
 			.collect();
 		absent.sort_by_key(|(_, p)| *p);
 		absent
+	}
+
+	/// The correct entries of the resolution, ascending by PRID.
+	pub fn entries(&self) -> Vec<(Prid, Mark)> {
+		let mut e: Vec<(Prid, Mark)> = self
+			.absent()
+			.into_iter()
+			.map(|(m, p)| (p, Mark::Absent(m)))
+			.chain(self.lone.iter().map(|m| (keys(*m, self.period).prids().0, Mark::Lone(*m))))
+			.chain(self.forged.iter().map(|(p, _)| (*p, Mark::Forged)))
+			.collect();
+		e.sort_by_key(|(p, _)| *p);
+		e
 	}
 
 	/// The correct forged PRIDs, ascending.
@@ -545,6 +630,7 @@ impl ExtBuilder {
 		METERS.with(|m| m.borrow_mut().clear());
 		PERIODS.with(|p| p.borrow_mut().clear());
 		CHECKS.with(|c| c.borrow_mut().clear());
+		VOIDED.with(|v| v.borrow_mut().clear());
 		let t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		let mut ext = sp_io::TestExternalities::new(t);
 		ext.execute_with(|| System::set_block_number(1));

@@ -20,7 +20,7 @@
 use crate::{
 	pallet::{Call, Config, Faults, OpenFaults, Pallet},
 	traits::{KgcAccount, MeterDirectory, PeriodData},
-	FaultStatus, LOG_TARGET,
+	FaultStatus, Mark, PartOf, ResolutionEntry, LOG_TARGET,
 };
 use alloc::{
 	collections::{BTreeMap, BTreeSet},
@@ -67,7 +67,7 @@ pub fn sent_key(region: RegionId, period: PeriodIndex) -> Vec<u8> {
 pub struct SentResolution<BlockNumber> {
 	/// Nothing is sent (or recomputed) for this fault before this block.
 	pub until: BlockNumber,
-	/// BLAKE2b-256 of the SCALE of `(region, period, absent, forged, z_prime)` last sent
+	/// BLAKE2b-256 of the SCALE of `(region, period, entries, z_prime)` last sent
 	/// ([`Resolution::digest`]); zero if nothing was sent yet.
 	pub digest: [u8; 32],
 	/// Evaluations in a row that sent nothing (the back-off exponent, capped).
@@ -88,21 +88,21 @@ pub fn back_off_until<BlockNumber: Saturating + From<u32> + Copy>(
 /// A resolution as the worker computes it.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Resolution {
-	/// Expected shares absent on chain: `(meter, PRID)`, strictly ascending by PRID.
-	pub absent: Vec<(MeterId, Prid)>,
-	/// Received PRIDs that no active meter owns, strictly ascending.
-	pub forged: Vec<Prid>,
-	/// `Z − Σ H3(mask)` over the absent shares (mod 2^64).
+	/// The PRIDs that explain the fault, strictly ascending: absent, lone and forged.
+	pub entries: Vec<ResolutionEntry>,
+	/// `Z − Σ H3(mask)` over the absent and lone PRIDs (mod 2^64): the mask sum of the
+	/// complete readings.
 	pub z_prime: u64,
 }
 
 impl Resolution {
-	/// Compute the resolution of faulted (`region`, `period`) from the region's `secrets` (only
-	/// meters the setup `covered`), the setup's `z` and the `received` PRIDs.
+	/// Compute the resolution of faulted `period` from the region's `secrets` (only meters the
+	/// setup `covered`), the setup's `z` and the `received` PRIDs.
 	///
 	/// Each kept meter's period keys (`cycle_of(period)`, `leaf_of(period)`) give its expected
-	/// `(PRID, H3(z))` and `(PRID', H3(z'))`. Expected PRIDs not received are absent, and their
-	/// masks are subtracted from `z`; received PRIDs not expected are forged.
+	/// `(PRID, H3(z))` and `(PRID', H3(z'))`. A meter with neither share received has both
+	/// PRIDs absent; with one, the missing PRID is absent and the received one lone; the masks
+	/// of both are subtracted from `z` either way. Received PRIDs not expected are forged.
 	pub fn compute(
 		time: &TimeParams,
 		period: PeriodIndex,
@@ -112,40 +112,71 @@ impl Resolution {
 		received: impl IntoIterator<Item = Prid>,
 	) -> Self {
 		let (cycle, leaf) = (time.cycle_of(period), time.leaf_of(period));
-		// PRID → (meter, mask of that share). Ordered by PRID, the order T hashes in.
-		let mut expected: BTreeMap<Prid, (MeterId, u64)> = BTreeMap::new();
+		let received: BTreeSet<Prid> = received.into_iter().collect();
+		let mut expected: BTreeSet<Prid> = BTreeSet::new();
+		// Ordered by PRID, the order T hashes in.
+		let mut entries: BTreeMap<Prid, Mark> = BTreeMap::new();
+		let mut z_prime = z;
 		for (meter, secret) in secrets {
 			if !covered(*meter) {
 				continue;
 			}
 			let keys = MasterSecret(*secret).cycle_seeds(cycle).period_keys(leaf);
-			let (prid_a, prid_b) = keys.prids();
-			expected.insert(prid_a, (*meter, keys.mask_a));
-			expected.insert(prid_b, (*meter, keys.mask_b));
-		}
-		let received: BTreeSet<Prid> = received.into_iter().collect();
-		let mut z_prime = z;
-		let mut absent = Vec::new();
-		for (prid, (meter, mask)) in &expected {
-			if !received.contains(prid) {
-				z_prime = z_prime.wrapping_sub(*mask);
-				absent.push((*meter, *prid));
+			let (a, b) = keys.prids();
+			expected.insert(a);
+			expected.insert(b);
+			let shares = [(a, keys.mask_a), (b, keys.mask_b)];
+			let got: Vec<bool> = shares.iter().map(|(p, _)| received.contains(p)).collect();
+			if got.iter().all(|g| *g) {
+				continue;
+			}
+			for ((prid, mask), got) in shares.into_iter().zip(got) {
+				z_prime = z_prime.wrapping_sub(mask);
+				entries.insert(prid, if got { Mark::Lone(*meter) } else { Mark::Absent(*meter) });
 			}
 		}
-		let forged = received.into_iter().filter(|p| !expected.contains_key(p)).collect();
-		Self { absent, forged, z_prime }
+		for p in received.into_iter().filter(|p| !expected.contains(p)) {
+			entries.insert(p, Mark::Forged);
+		}
+		Self { entries: entries.into_iter().collect(), z_prime }
 	}
 
 	/// Whether there is nothing to report (the secrets explain every received share and no
 	/// expected one is missing: they cannot explain the fault).
 	pub fn is_empty(&self) -> bool {
-		self.absent.is_empty() && self.forged.is_empty()
+		self.entries.is_empty()
 	}
 
-	/// BLAKE2b-256 of the SCALE of `(region, period, absent, forged, z_prime)`.
+	/// The absent shares: `(meter, PRID)`, ascending by PRID.
+	pub fn absent(&self) -> Vec<(MeterId, Prid)> {
+		self.entries
+			.iter()
+			.filter_map(|(p, m)| match m {
+				Mark::Absent(meter) => Some((*meter, *p)),
+				_ => None,
+			})
+			.collect()
+	}
+
+	/// The lone shares: `(meter, PRID)`, ascending by PRID.
+	pub fn lone(&self) -> Vec<(MeterId, Prid)> {
+		self.entries
+			.iter()
+			.filter_map(|(p, m)| match m {
+				Mark::Lone(meter) => Some((*meter, *p)),
+				_ => None,
+			})
+			.collect()
+	}
+
+	/// The forged PRIDs, ascending.
+	pub fn forged(&self) -> Vec<Prid> {
+		self.entries.iter().filter(|(_, m)| *m == Mark::Forged).map(|(p, _)| *p).collect()
+	}
+
+	/// BLAKE2b-256 of the SCALE of `(region, period, entries, z_prime)`.
 	pub fn digest(&self, region: RegionId, period: PeriodIndex) -> [u8; 32] {
-		(region, period, &self.absent, &self.forged, self.z_prime)
-			.using_encoded(sp_io::hashing::blake2_256)
+		(region, period, &self.entries, self.z_prime).using_encoded(sp_io::hashing::blake2_256)
 	}
 }
 
@@ -173,10 +204,6 @@ pub enum OffchainError<BlockNumber> {
 	/// The secrets explain every received share and miss none: they cannot explain the fault
 	/// (e.g. a meter of the setup is missing from them).
 	NothingToResolve,
-	/// More absent shares than a resolution takes.
-	TooManyAbsent(u32),
-	/// More forged PRIDs than a resolution takes.
-	TooManyForged(u32),
 	/// The fault is `Rejected` and this very resolution was sent before.
 	AlreadyRejected,
 	/// Another worker run took the send record first.
@@ -279,7 +306,8 @@ impl<T: Config> Pallet<T> {
 	) -> OffchainResult<T, ()> {
 		let status = Faults::<T>::get(region, period).map(|r| r.status);
 		let rejected = match status {
-			Some(FaultStatus::Open) => false,
+			// Collecting: parts of an earlier send went missing; start over from part 0.
+			Some(FaultStatus::Open | FaultStatus::Collecting(_)) => false,
 			Some(FaultStatus::Rejected) => true,
 			_ => return Err(OffchainError::NotAwaiting),
 		};
@@ -319,47 +347,42 @@ impl<T: Config> Pallet<T> {
 		if resolution.is_empty() {
 			return Err(back_off(OffchainError::NothingToResolve));
 		}
-		let n_absent = resolution.absent.len() as u32;
-		let absent: BoundedVec<_, T::MaxAbsent> = resolution
-			.absent
-			.clone()
-			.try_into()
-			.map_err(|_| back_off(OffchainError::TooManyAbsent(n_absent)))?;
-		let n_forged = resolution.forged.len() as u32;
-		let forged: BoundedVec<_, T::MaxForged> = resolution
-			.forged
-			.clone()
-			.try_into()
-			.map_err(|_| back_off(OffchainError::TooManyForged(n_forged)))?;
 		let digest = resolution.digest(region, period);
 		if rejected && previous.as_ref().is_some_and(|p| p.digest == digest) {
 			return Err(back_off(OffchainError::AlreadyRejected));
 		}
+		let per_part = T::MaxEntriesPerPart::get().max(1) as usize;
+		let parts: Vec<PartOf<T>> = resolution
+			.entries
+			.chunks(per_part)
+			.map(|c| BoundedVec::truncate_from(c.to_vec()))
+			.collect();
 
 		// Take the send record: one resolution per fault until `until`, even if runs overlap.
 		claim_send(&key, now, SentResolution { until, digest, idle_runs: 0 })?;
 
-		// Sign with the KGC's key only.
+		// Sign with the KGC's key only; the parts go out in order with consecutive nonces.
 		let z_prime = resolution.z_prime;
-		let result = Signer::<T, T::AuthorityId>::any_account()
-			.with_filter(vec![signer.clone()])
-			.send_signed_transaction(|_| Call::submit_resolution {
-				region,
-				period,
-				absent: absent.clone(),
-				forged: forged.clone(),
-				z_prime,
-			});
-		match result {
-			Some((_, Ok(()))) => Ok(()),
-			_ => {
-				// Release the record so that the next run retries.
+		let last = parts.len() - 1;
+		for (i, entries) in parts.into_iter().enumerate() {
+			let result = Signer::<T, T::AuthorityId>::any_account()
+				.with_filter(vec![signer.clone()])
+				.send_signed_transaction(|_| Call::submit_resolution {
+					region,
+					period,
+					part: i as u32,
+					entries: entries.clone(),
+					z_prime: (i == last).then_some(z_prime),
+				});
+			if !matches!(result, Some((_, Ok(())))) {
+				// Release the record so that the next run retries (from part 0).
 				match &previous {
 					Some(p) => record.set(p),
 					None => StorageValueRef::persistent(&key).clear(),
 				}
-				Err(OffchainError::SubmitFailed)
-			},
+				return Err(OffchainError::SubmitFailed);
+			}
 		}
+		Ok(())
 	}
 }

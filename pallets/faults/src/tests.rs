@@ -10,8 +10,10 @@ use crate::{
 		back_off_until, claim_send, secrets_key, sent_key, OffchainError, Resolution,
 		SentResolution, MAX_BACKOFF_SHIFT, NEXT_KEY, SECRETS_PREFIX, SENT_PREFIX,
 	},
+	traits::CheckOutcome,
 	weights::WeightInfo,
-	AbsentOf, Error, Event, FaultRecord, FaultStatus, Faults as FaultStore, ForgedOf, OpenFaults,
+	Blame, Error, Event, FaultRecord, FaultStatus, Faults as FaultStore, Mark, Named, NamedOf,
+	OpenFaults, PartOf,
 };
 use codec::{Decode, Encode};
 use frame_support::{assert_noop, assert_ok, traits::Hooks, BoundedVec};
@@ -27,16 +29,8 @@ fn kgc_origin() -> RuntimeOrigin {
 	RuntimeOrigin::signed(kgc())
 }
 
-fn absent(v: Vec<(MeterId, Prid)>) -> AbsentOf<Test> {
-	BoundedVec::try_from(v).expect("within MaxAbsent")
-}
-
-fn forged(v: Vec<Prid>) -> ForgedOf<Test> {
-	BoundedVec::try_from(v).expect("within MaxForged")
-}
-
-fn meters(v: Vec<MeterId>) -> BoundedVec<MeterId, frame_support::traits::ConstU32<MAX_ABSENT>> {
-	BoundedVec::try_from(v).expect("within MaxAbsent")
+fn part(v: Vec<(Prid, Mark)>) -> PartOf<Test> {
+	BoundedVec::try_from(v).expect("within MaxEntriesPerPart")
 }
 
 fn status(region: RegionId, period: PeriodIndex) -> Option<crate::FaultStatusOf<Test>> {
@@ -47,13 +41,37 @@ fn open() -> Vec<(RegionId, PeriodIndex)> {
 	OpenFaults::<Test>::get().into_inner()
 }
 
-fn submit(s: &Scenario, abs: Vec<(MeterId, Prid)>, frg: Vec<Prid>, z_prime: u64) -> DispatchResult {
-	Faults::submit_resolution(kgc_origin(), s.region, s.period, absent(abs), forged(frg), z_prime)
+/// Submit a complete one-part resolution of `s`.
+fn submit(s: &Scenario, entries: Vec<(Prid, Mark)>, z_prime: u64) -> DispatchResult {
+	Faults::submit_resolution(kgc_origin(), s.region, s.period, 0, part(entries), Some(z_prime))
 }
 
 /// Submit the correct resolution of `s`.
 fn submit_correct(s: &Scenario) -> DispatchResult {
-	submit(s, s.absent(), s.forged_prids(), s.z_prime())
+	submit(s, s.entries(), s.z_prime())
+}
+
+/// The entries of absent `(meter, PRID)`s and forged PRIDs, ascending.
+fn marks(absent: Vec<(MeterId, Prid)>, forged: Vec<Prid>) -> Vec<(Prid, Mark)> {
+	let mut v: Vec<(Prid, Mark)> = absent
+		.into_iter()
+		.map(|(m, p)| (p, Mark::Absent(m)))
+		.chain(forged.into_iter().map(|p| (p, Mark::Forged)))
+		.collect();
+	v.sort_by_key(|(p, _)| *p);
+	v
+}
+
+/// What a resolution names: `meters` each for `shares`, and the counts.
+fn named(meters: &[(MeterId, u8)], absent: u32, lone: u32, forged: u32) -> NamedOf<Test> {
+	Named {
+		parts: 1,
+		meters: BoundedVec::truncate_from(meters.to_vec()),
+		overflow: false,
+		absent,
+		lone,
+		forged,
+	}
 }
 
 fn events() -> Vec<Event<Test>> {
@@ -129,27 +147,93 @@ fn submit_resolution_starts_the_check() {
 		let s = Scenario::one_silent();
 		s.install();
 		assert_ok!(submit_correct(&s));
-		assert_eq!(
-			status(REGION, PERIOD),
-			Some(FaultStatus::Checking { absent_meters: meters(vec![3]), absent: 2, forged: 0 })
-		);
+		assert_eq!(status(REGION, PERIOD), Some(FaultStatus::Checking(named(&[(3, 2)], 2, 0, 0))));
 		assert!(open().is_empty());
-		let absent_prids: Vec<Prid> = s.absent().iter().map(|(_, p)| *p).collect();
 		assert_eq!(
 			MockChecker::pending(REGION, PERIOD),
-			Some(PendingCheck { absent: absent_prids, forged: vec![], z_prime: s.z_prime() })
+			Some(PendingCheck { entries: s.entries(), parts: 1, z_prime: Some(s.z_prime()) })
 		);
 		System::assert_last_event(
 			Event::ResolutionSubmitted {
 				region: REGION,
 				period: PERIOD,
 				absent: 2,
+				lone: 0,
 				forged: 0,
-				absent_meters: vec![3],
-				z_prime: s.z_prime(),
+				meters: vec![3],
 			}
 			.into(),
 		);
+	});
+}
+
+#[test]
+fn a_resolution_arrives_in_parts() {
+	ExtBuilder::default().build_and_execute(|| {
+		// Three silent meters and two forgeries: 8 entries, sent as parts of 3, 3 and 2.
+		let s = Scenario {
+			meters: vec![1, 2, 3, 4, 5, 6],
+			silent: vec![1, 3, 5],
+			forged: vec![(forged_prid(7), 9), (forged_prid(8), 10)],
+			..Scenario::one_silent()
+		};
+		s.install();
+		let entries = s.entries();
+		let chunks: Vec<Vec<(Prid, Mark)>> = entries.chunks(3).map(|c| c.to_vec()).collect();
+		let send = |i: u32, z: Option<u64>| {
+			Faults::submit_resolution(
+				kgc_origin(),
+				REGION,
+				PERIOD,
+				i,
+				part(chunks[i as usize].clone()),
+				z,
+			)
+		};
+		assert_noop!(send(1, None), Error::<Test>::WrongPart);
+		assert_ok!(send(0, None));
+		assert!(matches!(status(REGION, PERIOD), Some(FaultStatus::Collecting(n)) if n.parts == 1));
+		assert_eq!(open(), vec![(REGION, PERIOD)], "still awaiting the rest");
+		assert_noop!(send(2, None), Error::<Test>::WrongPart);
+		assert_ok!(send(1, None));
+		assert_ok!(send(2, Some(s.z_prime())));
+		assert!(matches!(
+			status(REGION, PERIOD),
+			Some(FaultStatus::Checking(n)) if n.parts == 3 && n.absent == 6 && n.forged == 2
+		));
+		assert!(open().is_empty());
+		MockChecker::finish(REGION, PERIOD);
+		// 3 of 6 meters reported: half, enough to blame the other three.
+		assert!(matches!(
+			status(REGION, PERIOD),
+			Some(FaultStatus::Resolved { blame: Blame::Meters, aggregate: Some(a), .. })
+				if a == s.true_aggregate()
+		));
+	});
+}
+
+#[test]
+fn a_new_part_zero_starts_over() {
+	ExtBuilder::default().build_and_execute(|| {
+		let s = Scenario {
+			meters: vec![1, 2, 3, 4, 5, 6],
+			silent: vec![3, 5],
+			..Scenario::one_silent()
+		};
+		s.install();
+		let entries = s.entries();
+		assert_ok!(Faults::submit_resolution(
+			kgc_origin(),
+			REGION,
+			PERIOD,
+			0,
+			part(entries[..1].to_vec()),
+			None
+		));
+		// The worker lost track: it sends the whole resolution again from part 0.
+		assert_ok!(submit_correct(&s));
+		MockChecker::finish(REGION, PERIOD);
+		assert!(matches!(status(REGION, PERIOD), Some(FaultStatus::Resolved { .. })));
 	});
 }
 
@@ -165,15 +249,16 @@ fn submit_resolution_requires_the_kgc() {
 		] {
 			assert_noop!(
 				Faults::submit_resolution(
-					origin,
+					origin.clone(),
 					REGION,
 					PERIOD,
-					absent(s.absent()),
-					forged(vec![]),
-					s.z_prime()
+					0,
+					part(s.entries()),
+					Some(s.z_prime())
 				),
 				DispatchError::BadOrigin
 			);
+			assert_noop!(Faults::void_period(origin, REGION, PERIOD), DispatchError::BadOrigin);
 		}
 	});
 	// Without a KGC nobody may submit.
@@ -199,6 +284,10 @@ fn submit_resolution_refuses_a_fault_being_checked_or_resolved() {
 		s.install();
 		assert_ok!(submit_correct(&s));
 		assert_noop!(submit_correct(&s), Error::<Test>::NotAwaitingResolution);
+		assert_noop!(
+			Faults::void_period(kgc_origin(), REGION, PERIOD),
+			Error::<Test>::NotAwaitingResolution
+		);
 		MockChecker::finish(REGION, PERIOD);
 		assert!(matches!(status(REGION, PERIOD), Some(FaultStatus::Resolved { .. })));
 		assert_noop!(submit_correct(&s), Error::<Test>::NotAwaitingResolution);
@@ -210,46 +299,20 @@ fn submit_resolution_refuses_an_empty_resolution() {
 	ExtBuilder::default().build_and_execute(|| {
 		let s = Scenario::one_silent();
 		s.install();
-		assert_noop!(submit(&s, vec![], vec![], s.z_prime()), Error::<Test>::EmptyResolution);
+		assert_noop!(submit(&s, vec![], s.z_prime()), Error::<Test>::EmptyResolution);
 	});
 }
 
 #[test]
-fn submit_resolution_refuses_unsorted_lists() {
+fn submit_resolution_refuses_unsorted_entries() {
 	ExtBuilder::default().build_and_execute(|| {
 		let s = Scenario::one_silent();
 		s.install();
-		let mut reversed = s.absent();
+		let mut reversed = s.entries();
 		reversed.reverse();
-		assert_noop!(submit(&s, reversed, vec![], s.z_prime()), Error::<Test>::AbsentNotSorted);
-		let first = s.absent()[0];
-		assert_noop!(
-			submit(&s, vec![first, first], vec![], s.z_prime()),
-			Error::<Test>::AbsentNotSorted
-		);
-		let (f1, f2) = (forged_prid(1), forged_prid(2));
-		let (lo, hi) = if f1 < f2 { (f1, f2) } else { (f2, f1) };
-		assert_noop!(
-			submit(&s, s.absent(), vec![hi, lo], s.z_prime()),
-			Error::<Test>::ForgedNotSorted
-		);
-		assert_noop!(
-			submit(&s, s.absent(), vec![lo, lo], s.z_prime()),
-			Error::<Test>::ForgedNotSorted
-		);
-	});
-}
-
-#[test]
-fn submit_resolution_refuses_a_prid_both_absent_and_forged() {
-	ExtBuilder::default().build_and_execute(|| {
-		let s = Scenario::one_silent();
-		s.install();
-		let both = s.absent()[1].1;
-		assert_noop!(
-			submit(&s, s.absent(), vec![both], s.z_prime()),
-			Error::<Test>::AbsentAndForged
-		);
+		assert_noop!(submit(&s, reversed, s.z_prime()), Error::<Test>::EntriesNotSorted);
+		let first = s.entries()[0];
+		assert_noop!(submit(&s, vec![first, first], s.z_prime()), Error::<Test>::EntriesNotSorted);
 	});
 }
 
@@ -260,8 +323,10 @@ fn submit_resolution_refuses_a_meter_named_thrice() {
 		s.install();
 		let mut abs = s.absent();
 		abs.push((3, forged_prid(5)));
-		abs.sort_by_key(|(_, p)| *p);
-		assert_noop!(submit(&s, abs, vec![], s.z_prime()), Error::<Test>::TooManySharesForMeter);
+		assert_noop!(
+			submit(&s, marks(abs, vec![]), s.z_prime()),
+			Error::<Test>::TooManySharesForMeter
+		);
 	});
 }
 
@@ -275,11 +340,14 @@ fn submit_resolution_names_only_meters_the_setup_covered() {
 		MockMeters::add(8, OTHER_REGION);
 		MockMeters::add_in_epoch(9, REGION, EPOCH + 1);
 		for meter in [77, 8, 9] {
-			assert_noop!(submit(&s, name(meter), vec![], s.z_prime()), Error::<Test>::NotCovered);
+			assert_noop!(
+				submit(&s, marks(name(meter), vec![]), s.z_prime()),
+				Error::<Test>::NotCovered
+			);
 		}
 		// The silent meter was covered, even if it is no longer active (suspended since).
 		MockMeters::set_active(3, false);
-		assert_ok!(submit(&s, s.absent(), vec![], s.z_prime()));
+		assert_ok!(submit_correct(&s));
 	});
 }
 
@@ -291,15 +359,14 @@ fn submit_resolution_passes_on_the_checkers_refusals() {
 		// An "absent" PRID that is on chain.
 		let mut abs = s.absent();
 		abs.push((1, honest_prid(&s, 1)));
-		abs.sort_by_key(|(_, p)| *p);
 		assert_noop!(
-			submit(&s, abs, vec![], s.z_prime()),
+			submit(&s, marks(abs, vec![]), s.z_prime()),
 			DispatchError::Other("AbsentPridStored")
 		);
 		// A "forged" PRID that is not.
 		assert_noop!(
-			submit(&s, s.absent(), vec![forged_prid(1)], s.z_prime()),
-			DispatchError::Other("ForgedPridNotStored")
+			submit(&s, marks(s.absent(), vec![forged_prid(1)]), s.z_prime()),
+			DispatchError::Other("PridNotStored")
 		);
 		// Shares pruned.
 		MockPeriods::prune(REGION, PERIOD);
@@ -309,20 +376,11 @@ fn submit_resolution_passes_on_the_checkers_refusals() {
 }
 
 #[test]
-fn lists_are_bounded() {
-	ExtBuilder::default().build_and_execute(|| {
-		let encode_call = |n: u32| {
-			let abs: Vec<(MeterId, Prid)> =
-				(0..n).map(|i| (u64::from(i), forged_prid(i as u8))).collect();
-			let mut data = vec![0u8]; // call index of submit_resolution
-			(REGION, PERIOD, abs, Vec::<Prid>::new(), 0u64).encode_to(&mut data);
-			data
-		};
-		assert!(crate::Call::<Test>::decode(&mut &encode_call(MAX_ABSENT)[..]).is_ok());
-		assert!(crate::Call::<Test>::decode(&mut &encode_call(MAX_ABSENT + 1)[..]).is_err());
-		let frg: Vec<Prid> = (0..=MAX_FORGED).map(|i| forged_prid(i as u8)).collect();
-		assert!(ForgedOf::<Test>::try_from(frg).is_err());
-	});
+fn parts_are_bounded() {
+	let entries: Vec<(Prid, Mark)> =
+		(0..=MAX_PART).map(|i| (forged_prid(i as u8), Mark::Forged)).collect();
+	assert!(PartOf::<Test>::try_from(entries[..MAX_PART as usize].to_vec()).is_ok());
+	assert!(PartOf::<Test>::try_from(entries).is_err());
 }
 
 // -- on_check_done
@@ -335,10 +393,15 @@ fn a_correct_resolution_seals_the_true_aggregate() {
 		assert_ok!(submit_correct(&s));
 		let w = MockChecker::finish(REGION, PERIOD);
 		assert_eq!(w, <() as WeightInfo>::on_check_done_resolved(1));
-		let aggregate = s.true_aggregate();
+		let aggregate = Some(s.true_aggregate());
 		assert_eq!(
 			status(REGION, PERIOD),
-			Some(FaultStatus::Resolved { absent_meters: meters(vec![3]), forged: 0, aggregate })
+			Some(FaultStatus::Resolved {
+				named: named(&[(3, 2)], 2, 0, 0),
+				aggregate,
+				contributors: 3,
+				blame: Blame::Meters
+			})
 		);
 		assert_eq!(MockMeters::get(3).unwrap().faults, 1);
 		assert_eq!(MockMeters::get(1).unwrap().faults, 0);
@@ -350,12 +413,108 @@ fn a_correct_resolution_seals_the_true_aggregate() {
 					region: REGION,
 					period: PERIOD,
 					aggregate,
-					absent_meters: vec![3],
-					forged: 0
+					contributors: 3,
+					meters: vec![3],
+					blame: Blame::Meters,
 				},
 				Event::MeterFaulted { meter: 3, faults: 1 },
 			]
 		);
+	});
+}
+
+#[test]
+fn a_lone_share_is_left_out_and_its_meter_named() {
+	ExtBuilder::default().build_and_execute(|| {
+		// Meter 2 sent one share of two (a dropped transaction); meter 3 nothing.
+		let s = Scenario { lone: vec![2], ..Scenario::one_silent() };
+		s.install();
+		assert_eq!(s.entries().iter().filter(|(_, m)| matches!(m, Mark::Lone(2))).count(), 1);
+		assert_ok!(submit_correct(&s));
+		MockChecker::finish(REGION, PERIOD);
+		// The aggregate is the complete readings' (meters 1 and 4): too few to publish (3).
+		assert!(matches!(
+			status(REGION, PERIOD),
+			Some(FaultStatus::Resolved {
+				aggregate: None,
+				contributors: 2,
+				blame: Blame::Meters,
+				..
+			})
+		));
+		assert_eq!(MockMeters::get(2).unwrap().faults, 1);
+		assert_eq!(MockMeters::get(3).unwrap().faults, 1);
+	});
+	ExtBuilder::default().build_and_execute(|| {
+		let s = Scenario {
+			meters: vec![1, 2, 3, 4, 5],
+			silent: vec![],
+			lone: vec![2],
+			..Scenario::one_silent()
+		};
+		s.install();
+		assert_ok!(submit_correct(&s));
+		MockChecker::finish(REGION, PERIOD);
+		assert!(matches!(
+			status(REGION, PERIOD),
+			Some(FaultStatus::Resolved { aggregate: Some(a), contributors: 4, .. })
+				if a == s.true_aggregate()
+		));
+	});
+}
+
+#[test]
+fn most_of_the_region_missing_is_the_chains_fault() {
+	ExtBuilder::default().build_and_execute(|| {
+		// 6 meters, 4 silent: 2 reported, fewer than half (the quorum).
+		let s = Scenario {
+			meters: vec![1, 2, 3, 4, 5, 6],
+			silent: vec![1, 2, 3, 4],
+			..Scenario::one_silent()
+		};
+		s.install();
+		assert_ok!(submit_correct(&s));
+		let w = MockChecker::finish(REGION, PERIOD);
+		assert_eq!(w, <() as WeightInfo>::on_check_done_resolved(0));
+		assert!(matches!(
+			status(REGION, PERIOD),
+			Some(FaultStatus::Resolved { blame: Blame::Chain, contributors: 2, .. })
+		));
+		System::assert_last_event(
+			Event::ChainFault { region: REGION, period: PERIOD, contributors: 2, covered: 6 }
+				.into(),
+		);
+		assert!((1..=6).all(|m| MockMeters::get(m).unwrap().faults == 0), "nobody blamed");
+	});
+}
+
+#[test]
+fn more_meters_named_than_a_record_holds_blames_nobody() {
+	ExtBuilder::default().build_and_execute(|| {
+		// 16 meters, 7 silent (more than MAX_NAMED = 6): the rest reported, but the record
+		// cannot name them all.
+		let meters: Vec<MeterId> = (1..=16).collect();
+		let s = Scenario { meters, silent: (1..=7).collect(), ..Scenario::one_silent() };
+		s.install();
+		let entries = s.entries();
+		let chunks: Vec<_> = entries.chunks(MAX_PART as usize).map(|c| c.to_vec()).collect();
+		for (i, c) in chunks.iter().enumerate() {
+			let z = (i + 1 == chunks.len()).then(|| s.z_prime());
+			assert_ok!(Faults::submit_resolution(
+				kgc_origin(),
+				REGION,
+				PERIOD,
+				i as u32,
+				part(c.clone()),
+				z
+			));
+		}
+		MockChecker::finish(REGION, PERIOD);
+		assert!(matches!(
+			status(REGION, PERIOD),
+			Some(FaultStatus::Resolved { blame: Blame::Chain, named, .. }) if named.overflow
+		));
+		assert!((1..=16).all(|m| MockMeters::get(m).unwrap().faults == 0));
 	});
 }
 
@@ -370,14 +529,11 @@ fn forged_shares_are_excluded_from_the_aggregate() {
 		s.install();
 		assert_ok!(submit_correct(&s));
 		MockChecker::finish(REGION, PERIOD);
-		assert_eq!(
+		assert!(matches!(
 			status(REGION, PERIOD),
-			Some(FaultStatus::Resolved {
-				absent_meters: meters(vec![2]),
-				forged: 2,
-				aggregate: s.true_aggregate()
-			})
-		);
+			Some(FaultStatus::Resolved { named, aggregate: Some(a), .. })
+				if named.forged == 2 && a == s.true_aggregate()
+		));
 	});
 }
 
@@ -386,8 +542,8 @@ fn wrong_resolutions_are_rejected() {
 	ExtBuilder::default().build_and_execute(|| {
 		let s = Scenario::one_silent();
 		s.install();
-		let check = |abs: Vec<(MeterId, Prid)>, frg: Vec<Prid>| {
-			assert_ok!(submit(&s, abs, frg, s.z_prime()));
+		let check = |entries: Vec<(Prid, Mark)>| {
+			assert_ok!(submit(&s, entries, s.z_prime()));
 			MockChecker::finish(REGION, PERIOD);
 			System::assert_last_event(
 				Event::ResolutionRejected { region: REGION, period: PERIOD }.into(),
@@ -396,14 +552,13 @@ fn wrong_resolutions_are_rejected() {
 			assert_eq!(open(), vec![(REGION, PERIOD)]);
 		};
 		// A missing PRID: only one of meter 3's shares.
-		check(vec![s.absent()[0]], vec![]);
+		check(marks(vec![s.absent()[0]], vec![]));
 		// An extra PRID: meter 4 named for a share it does not own.
 		let mut extra = s.absent();
 		extra.push((4, forged_prid(9)));
-		extra.sort_by_key(|(_, p)| *p);
-		check(extra, vec![]);
+		check(marks(extra, vec![]));
 		// An honest share accused of forgery.
-		check(s.absent(), vec![honest_prid(&s, 1)]);
+		check(marks(s.absent(), vec![honest_prid(&s, 1)]));
 		// Nobody's counter moved.
 		assert!((1..=4).all(|m| MockMeters::get(m).unwrap().faults == 0));
 		// The KGC may submit again; the correct resolution seals the period.
@@ -412,8 +567,36 @@ fn wrong_resolutions_are_rejected() {
 		MockChecker::finish(REGION, PERIOD);
 		assert!(matches!(
 			status(REGION, PERIOD),
-			Some(FaultStatus::Resolved { aggregate, .. }) if aggregate == s.true_aggregate()
+			Some(FaultStatus::Resolved { aggregate: Some(a), .. }) if a == s.true_aggregate()
 		));
+	});
+}
+
+#[test]
+fn a_fault_can_be_closed_void() {
+	ExtBuilder::default().build_and_execute(|| {
+		let s = Scenario::one_silent();
+		s.install();
+		// A partial submission is discarded by the void.
+		assert_ok!(Faults::submit_resolution(
+			kgc_origin(),
+			REGION,
+			PERIOD,
+			0,
+			part(s.entries()[..1].to_vec()),
+			None
+		));
+		assert_ok!(Faults::void_period(kgc_origin(), REGION, PERIOD));
+		assert_eq!(status(REGION, PERIOD), Some(FaultStatus::Void));
+		assert!(MockChecker::voided(REGION, PERIOD));
+		assert!(open().is_empty());
+		System::assert_last_event(Event::PeriodVoided { region: REGION, period: PERIOD }.into());
+		assert_noop!(submit_correct(&s), Error::<Test>::NotAwaitingResolution);
+		assert_noop!(
+			Faults::void_period(kgc_origin(), REGION, PERIOD + 1),
+			Error::<Test>::UnknownFault
+		);
+		assert!((1..=4).all(|m| MockMeters::get(m).unwrap().faults == 0));
 	});
 }
 
@@ -438,12 +621,13 @@ fn meters_are_suspended_after_enough_faults() {
 #[test]
 fn on_check_done_ignores_faults_not_checking() {
 	ExtBuilder::default().build_and_execute(|| {
-		Faults::on_check_done(REGION, PERIOD, Ok(5));
+		let done = CheckOutcome::Resolved { aggregate: Some(5), contributors: 3 };
+		Faults::on_check_done(REGION, PERIOD, done);
 		assert_eq!(status(REGION, PERIOD), None);
 		let s = Scenario::one_silent();
 		s.install();
-		Faults::on_check_done(REGION, PERIOD, Ok(5));
-		Faults::on_check_done(REGION, PERIOD, Err(()));
+		Faults::on_check_done(REGION, PERIOD, done);
+		Faults::on_check_done(REGION, PERIOD, CheckOutcome::Mismatch);
 		assert_eq!(status(REGION, PERIOD), Some(FaultStatus::Open));
 		assert_eq!(events().len(), 1);
 	});
@@ -459,18 +643,23 @@ fn try_state_detects_broken_invariants() {
 		assert_ok!(Faults::do_try_state());
 		// An indexed fault that does not await a resolution.
 		FaultStore::<Test>::mutate(REGION, PERIOD, |r| {
-			r.as_mut().unwrap().status =
-				FaultStatus::Resolved { absent_meters: meters(vec![3]), forged: 0, aggregate: 1 }
+			r.as_mut().unwrap().status = FaultStatus::Resolved {
+				named: named(&[(3, 2)], 2, 0, 0),
+				aggregate: Some(1),
+				contributors: 3,
+				blame: Blame::Meters,
+			}
 		});
 		assert!(Faults::do_try_state().is_err());
 		OpenFaults::<Test>::kill();
 		assert_ok!(Faults::do_try_state());
-		// Absent meters out of order.
-		FaultStore::<Test>::mutate(REGION, PERIOD, |r| {
-			r.as_mut().unwrap().status =
-				FaultStatus::Checking { absent_meters: meters(vec![4, 3]), absent: 4, forged: 0 }
-		});
-		assert!(Faults::do_try_state().is_err());
+		// Named meters out of order; counts that do not add up.
+		for bad in [named(&[(4, 2), (3, 2)], 4, 0, 0), named(&[(3, 2)], 1, 0, 0)] {
+			FaultStore::<Test>::mutate(REGION, PERIOD, |r| {
+				r.as_mut().unwrap().status = FaultStatus::Checking(bad)
+			});
+			assert!(Faults::do_try_state().is_err());
+		}
 	});
 }
 
@@ -484,8 +673,8 @@ fn integrity_test_passes() {
 #[test]
 fn weights_grow_with_the_lists() {
 	type W = ();
-	assert!(W::submit_resolution(MAX_ABSENT, MAX_FORGED).all_gt(W::submit_resolution(1, 0)));
-	assert!(W::on_check_done_resolved(MAX_ABSENT).all_gt(W::on_check_done_resolved(0)));
+	assert!(W::submit_resolution(MAX_PART).all_gt(W::submit_resolution(1)));
+	assert!(W::on_check_done_resolved(MAX_NAMED).all_gt(W::on_check_done_resolved(0)));
 }
 
 // -- the off-chain worker
@@ -518,14 +707,10 @@ fn resolution_of(tx: &Extrinsic, nonce: u32) -> (RegionId, PeriodIndex, Resoluti
 		RuntimeCall::Faults(crate::Call::submit_resolution {
 			region,
 			period,
-			absent,
-			forged,
-			z_prime,
-		}) => (
-			*region,
-			*period,
-			Resolution { absent: absent.to_vec(), forged: forged.to_vec(), z_prime: *z_prime },
-		),
+			part: 0,
+			entries,
+			z_prime: Some(z_prime),
+		}) => (*region, *period, Resolution { entries: entries.to_vec(), z_prime: *z_prime }),
 		other => panic!("unexpected call {other:?}"),
 	}
 }
@@ -552,8 +737,8 @@ fn worker_resolves_a_silent_meter() {
 		let (a, b) = keys(3, PERIOD).prids();
 		let mut expected = vec![(3, a), (3, b)];
 		expected.sort_by_key(|(_, p)| *p);
-		assert_eq!(r.absent, expected);
-		assert!(r.forged.is_empty());
+		assert_eq!(r.absent(), expected);
+		assert!(r.forged().is_empty() && r.lone().is_empty());
 		// Z' is the setup Z of the meters that reported (KGC's setup builder over 1, 2, 4).
 		assert_eq!(r.z_prime, setup_of(REGION, PERIOD, &[1, 2, 4]).1);
 		assert_ne!(r.z_prime, z);
@@ -564,9 +749,10 @@ fn worker_resolves_a_silent_meter() {
 		assert_eq!(
 			status(REGION, PERIOD),
 			Some(FaultStatus::Resolved {
-				absent_meters: meters(vec![3]),
-				forged: 0,
-				aggregate: s.true_aggregate(),
+				named: named(&[(3, 2)], 2, 0, 0),
+				aggregate: Some(s.true_aggregate()),
+				contributors: 3,
+				blame: Blame::Meters,
 			})
 		);
 	});
@@ -588,16 +774,17 @@ fn worker_reports_a_forged_prid() {
 		let txs = pool.take();
 		assert_eq!(txs.len(), 1);
 		let (_, _, r) = resolution_of(&txs[0], 0);
-		assert_eq!(r, Resolution { absent: vec![], forged: vec![forged_prid(7)], z_prime: z });
+		assert_eq!(r, Resolution { entries: marks(vec![], vec![forged_prid(7)]), z_prime: z });
 
 		assert_ok!(dispatch(txs.into_iter().next().unwrap()));
 		MockChecker::finish(REGION, PERIOD);
 		assert_eq!(
 			status(REGION, PERIOD),
 			Some(FaultStatus::Resolved {
-				absent_meters: meters(vec![]),
-				forged: 1,
-				aggregate: s.true_aggregate(),
+				named: named(&[], 0, 0, 1),
+				aggregate: Some(s.true_aggregate()),
+				contributors: 4,
+				blame: Blame::Meters,
 			})
 		);
 	});
@@ -619,9 +806,9 @@ fn worker_reports_silent_meters_and_forged_prids_together() {
 		let txs = pool.take();
 		assert_eq!(txs.len(), 1);
 		let (_, _, r) = resolution_of(&txs[0], 0);
-		assert_eq!(r.absent, s.absent());
-		assert_eq!(r.absent.len(), 4);
-		assert_eq!(r.forged, s.forged_prids());
+		assert_eq!(r.absent(), s.absent());
+		assert_eq!(r.absent().len(), 4);
+		assert_eq!(r.forged(), s.forged_prids());
 		assert_eq!(r.z_prime, setup_of(REGION, PERIOD, &[2, 3]).1);
 
 		assert_ok!(dispatch(txs.into_iter().next().unwrap()));
@@ -629,11 +816,56 @@ fn worker_reports_silent_meters_and_forged_prids_together() {
 		assert_eq!(
 			status(REGION, PERIOD),
 			Some(FaultStatus::Resolved {
-				absent_meters: meters(vec![1, 4]),
-				forged: 2,
-				aggregate: s.true_aggregate(),
+				named: named(&[(1, 2), (4, 2)], 4, 0, 2),
+				aggregate: None,
+				contributors: 2,
+				blame: Blame::Meters,
 			})
 		);
+	});
+}
+
+#[test]
+fn worker_names_lone_shares_and_sends_large_resolutions_in_parts() {
+	let (mut ext, pool) = ExtBuilder::default().build_offchain(&[KGC_SURI]);
+	ext.execute_with(|| {
+		// 10 meters, 4 silent and one that sent one share: 9 entries, more than a part (8).
+		let s = Scenario {
+			meters: (1..=10).collect(),
+			silent: vec![1, 2, 3, 4],
+			lone: vec![5],
+			..Scenario::one_silent()
+		};
+		s.install();
+		set_secrets(REGION, &(1..=10).collect::<Vec<_>>());
+		run_worker(2);
+		let txs = pool.take();
+		assert_eq!(txs.len(), 2, "two parts");
+		let mut all = vec![];
+		for (nonce, tx) in txs.iter().enumerate() {
+			let RuntimeCall::Faults(crate::Call::submit_resolution {
+				part, entries, z_prime, ..
+			}) = &tx.function
+			else {
+				panic!("a resolution part");
+			};
+			assert_eq!(*part, nonce as u32);
+			assert_eq!(*z_prime, (nonce == 1).then(|| s.z_prime()), "Z' completes the last");
+			all.extend(entries.iter().copied());
+		}
+		assert_eq!(all, s.entries());
+		assert_eq!(all.iter().filter(|(_, m)| *m == Mark::Lone(5)).count(), 1);
+		for tx in txs {
+			assert_ok!(dispatch(tx));
+		}
+		MockChecker::finish(REGION, PERIOD);
+		// Half the region sent complete readings: the named meters are blamed.
+		assert!(matches!(
+			status(REGION, PERIOD),
+			Some(FaultStatus::Resolved { aggregate: Some(a), contributors: 5, blame: Blame::Meters, .. })
+				if a == s.true_aggregate()
+		));
+		assert!((1..=5).all(|m| MockMeters::get(m).unwrap().faults == 1));
 	});
 }
 
@@ -790,7 +1022,7 @@ fn worker_resends_a_rejected_fault_only_with_a_new_resolution() {
 		run_worker(2);
 		let txs = pool.take();
 		assert_eq!(txs.len(), 1);
-		assert_eq!(resolution_of(&txs[0], 0).2.absent.len(), 4);
+		assert_eq!(resolution_of(&txs[0], 0).2.absent().len(), 4);
 		assert_ok!(dispatch(txs.into_iter().next().unwrap()));
 		MockChecker::finish(REGION, PERIOD);
 		assert_eq!(status(REGION, PERIOD), Some(FaultStatus::Rejected));
@@ -807,7 +1039,7 @@ fn worker_resends_a_rejected_fault_only_with_a_new_resolution() {
 		let txs = pool.take();
 		assert_eq!(txs.len(), 1);
 		let (_, _, r) = resolution_of(&txs[0], 1);
-		assert_eq!(r.absent, s.absent());
+		assert_eq!(r.absent(), s.absent());
 		assert_ok!(dispatch(txs.into_iter().next().unwrap()));
 		MockChecker::finish(REGION, PERIOD);
 		assert!(matches!(status(REGION, PERIOD), Some(FaultStatus::Resolved { .. })));
@@ -831,7 +1063,7 @@ fn worker_expects_exactly_the_meters_the_setup_covered() {
 		let txs = pool.take();
 		assert_eq!(txs.len(), 1);
 		let (_, _, r) = resolution_of(&txs[0], 0);
-		assert_eq!(r, Resolution { absent: s.absent(), forged: vec![], z_prime: s.z_prime() });
+		assert_eq!(r, Resolution { entries: s.entries(), z_prime: s.z_prime() });
 	});
 }
 
@@ -986,13 +1218,13 @@ fn resolution_computation_matches_the_setup() {
 		.chain([forged_prid(3)])
 		.collect();
 	let r = Resolution::compute(&TIME_PARAMS, PERIOD, &secrets, |_| true, z, received);
-	assert_eq!(r.absent, s.absent());
-	assert_eq!(r.forged, vec![forged_prid(3)]);
+	assert_eq!(r.absent(), s.absent());
+	assert_eq!(r.forged(), vec![forged_prid(3)]);
 	assert_eq!(r.z_prime, setup_of(REGION, PERIOD, &[1, 3]).1);
 	// The masks removed are exactly meters 2 and 4's, wrapping.
 	let masks: u64 = [2, 4].iter().map(|m| keys(*m, PERIOD).mask_sum()).fold(0, u64::wrapping_add);
 	assert_eq!(r.z_prime, z.wrapping_sub(masks));
 	// Other periods give other PRIDs.
 	let other = Resolution::compute(&TIME_PARAMS, PERIOD + 1, &secrets, |_| true, z, vec![]);
-	assert!(other.absent.iter().all(|a| !r.absent.contains(a)));
+	assert!(other.absent().iter().all(|a| !r.absent().contains(a)));
 }

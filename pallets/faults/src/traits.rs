@@ -2,7 +2,7 @@
 //! adapter over the pallet that owns the fact (`pallet-meters`, `pallet-readings`), so the faults
 //! pallet depends on none of them.
 
-use crate::types::FaultNote;
+use crate::types::{FaultNote, Mark};
 use alloc::vec::Vec;
 use frame_support::dispatch::DispatchResult;
 use gridmask_primitives::{MeterId, PeriodIndex, Prid, RegionId, TimeParams};
@@ -48,26 +48,47 @@ pub trait PeriodData {
 	fn received_prids(region: RegionId, period: PeriodIndex) -> Option<Vec<Prid>>;
 }
 
+/// How the verifier's check of a complete resolution ended.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CheckOutcome {
+	/// T matched: the period is sealed; `aggregate` is published if at least
+	/// `MinRegionMeters` of the `contributors` (meters with both shares) reported.
+	Resolved {
+		/// Σ consumption of the complete readings, Wh, if published.
+		aggregate: Option<u64>,
+		/// Meters that sent both shares.
+		contributors: u32,
+	},
+	/// T did not match: the resolution is wrong.
+	Mismatch,
+}
+
 /// The verifier of a resolution (`pallet-readings`).
 ///
-/// It re-hashes the set commitment T over `(received − forged) ∪ absent` — possibly over
-/// several blocks — and, when done, the runtime calls [`crate::Pallet::on_check_done`] with
-/// `Ok(aggregate)` (T matched; `aggregate = Σ value(received − forged) − z_prime`) or `Err(())`.
+/// It takes a resolution in parts; once complete it re-hashes the set commitment T over the
+/// received PRIDs (less the forged) and the absent ones — possibly over several blocks — and,
+/// when done, the runtime calls [`crate::Pallet::on_check_done`] with the [`CheckOutcome`].
 pub trait FaultChecker {
-	/// Start checking a resolution of faulted (region, period). `absent` and `forged` are
-	/// strictly ascending. Fails (and nothing is started) if the pair is not faulted, is being
-	/// checked already, its shares are pruned, an absent PRID is stored, a forged one is not,
-	/// or the verifier is busy.
-	fn start_check(
+	/// Add part `part` of the resolution of faulted (region, period) (`entries` strictly
+	/// ascending by PRID, continuing the earlier parts; part 0 starts over); `z_prime`
+	/// completes it and starts the check. Fails (and changes nothing) if the pair is not
+	/// faulted, its shares are pruned, the part is out of order, an absent PRID is stored, a
+	/// lone or forged one is not, or the verifier is busy.
+	fn add_part(
 		region: RegionId,
 		period: PeriodIndex,
-		absent: Vec<Prid>,
-		forged: Vec<Prid>,
-		z_prime: u64,
+		part: u32,
+		entries: Vec<(Prid, Mark)>,
+		z_prime: Option<u64>,
 	) -> DispatchResult;
 
-	/// Benchmarks only: make the next [`Self::start_check`] with these lists succeed (e.g. a
-	/// faulted outcome for the pair, the forged PRIDs stored and the absent ones not).
+	/// Close faulted (region, period) without an aggregate (and price it without one).
+	/// Fails if a complete resolution is being checked.
+	fn void(region: RegionId, period: PeriodIndex) -> DispatchResult;
+
+	/// Benchmarks only: make the next [`Self::add_part`] of part 0 with these entries succeed
+	/// (a faulted outcome and a setup for the pair, the lone and forged PRIDs stored and the
+	/// absent ones not).
 	#[cfg(feature = "runtime-benchmarks")]
-	fn prepare_check(region: RegionId, period: PeriodIndex, absent: &[Prid], forged: &[Prid]);
+	fn prepare_check(region: RegionId, period: PeriodIndex, entries: &[(Prid, Mark)]);
 }

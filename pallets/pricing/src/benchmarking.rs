@@ -96,7 +96,7 @@ mod benchmarks {
 	fn set_price() -> Result<(), BenchmarkError> {
 		let origin = cc::<T>()?;
 		let region = T::Regions::benchmark_region();
-		Pallet::<T>::on_period_sealed(region, 0, AGGREGATE);
+		Pallet::<T>::on_period_sealed(region, 0, Some(AGGREGATE));
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, region, 0, 42);
@@ -116,7 +116,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			Pallet::<T>::on_period_sealed(region, STEP, AGGREGATE);
+			Pallet::<T>::on_period_sealed(region, STEP, Some(AGGREGATE));
 		}
 
 		if v == 0 {

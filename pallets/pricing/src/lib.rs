@@ -238,10 +238,17 @@ pub mod pallet {
 	>;
 
 	/// Sealed (region, period)s without a price (no tariff was in effect, and the CC has not
-	/// published one): their aggregate, Wh.
+	/// published one): their aggregate, Wh, if one was published.
 	#[pallet::storage]
-	pub type Unpriced<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, RegionId, Twox64Concat, PeriodIndex, u64, OptionQuery>;
+	pub type Unpriced<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		RegionId,
+		Twox64Concat,
+		PeriodIndex,
+		Option<u64>,
+		OptionQuery,
+	>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -259,11 +266,11 @@ pub mod pallet {
 			region: RegionId,
 			period: PeriodIndex,
 			price: Price,
-			aggregate: u64,
+			aggregate: Option<u64>,
 			version: TariffVersion,
 		},
 		/// A sealed period has no price: no tariff of the region was in effect for it.
-		NoTariff { region: RegionId, period: PeriodIndex, aggregate: u64 },
+		NoTariff { region: RegionId, period: PeriodIndex, aggregate: Option<u64> },
 		/// The CC published `price` for a sealed period, overriding the tariff. `replaced` is
 		/// the record it replaces (source `Tariff { version }`: the tariff's price; `Override`:
 		/// an earlier override); `None` if the period had no price.
@@ -271,7 +278,7 @@ pub mod pallet {
 			region: RegionId,
 			period: PeriodIndex,
 			price: Price,
-			aggregate: u64,
+			aggregate: Option<u64>,
 			replaced: Option<PriceRecord>,
 		},
 	}
@@ -419,16 +426,21 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// Price the sealed `period` of `region`, whose aggregate is `aggregate` Wh, with the
-		/// tariff version in effect for it: store a [`Prices`] record and emit
-		/// [`Event::PriceSet`], or, with no tariff in effect, an [`Unpriced`] entry and
-		/// [`Event::NoTariff`]. Returns the weight used.
+		/// Price the sealed `period` of `region`, whose aggregate is `aggregate` Wh (`None`: it
+		/// was sealed without one, too few complete readings or void), with the tariff version
+		/// in effect for it ([`Tariff::price_sealed`]: without an aggregate, the band price):
+		/// store a [`Prices`] record and emit [`Event::PriceSet`], or, with no tariff in
+		/// effect, an [`Unpriced`] entry and [`Event::NoTariff`]. Returns the weight used.
 		///
 		/// Called by the runtime once per (region, period), when the readings pallet seals it
 		/// or its fault is resolved, i.e. after the period has ended. Infallible. A repeated
 		/// call for a period already sealed changes nothing: the first aggregate, and any
 		/// override, stay.
-		pub fn on_period_sealed(region: RegionId, period: PeriodIndex, aggregate: u64) -> Weight {
+		pub fn on_period_sealed(
+			region: RegionId,
+			period: PeriodIndex,
+			aggregate: Option<u64>,
+		) -> Weight {
 			if Prices::<T>::contains_key(region, period)
 				|| Unpriced::<T>::contains_key(region, period)
 			{
@@ -437,7 +449,7 @@ pub mod pallet {
 			let head = LatestTariff::<T>::get(region);
 			match Self::find_tariff(region, period, head) {
 				Some((version, record)) => {
-					let price = record.tariff.price(period, aggregate);
+					let price = record.tariff.price_sealed(period, aggregate);
 					Prices::<T>::insert(
 						region,
 						period,
@@ -573,7 +585,7 @@ pub mod pallet {
 						.ok_or("tariff price without a tariff in effect")?;
 					ensure!(v == version, "tariff price from a version not in effect");
 					ensure!(
-						t.tariff.price(period, record.aggregate) == record.price,
+						t.tariff.price_sealed(period, record.aggregate) == record.price,
 						"tariff price differs from the tariff's"
 					);
 				}

@@ -56,7 +56,7 @@ fn set(region: RegionId, effective_from: PeriodIndex, t: TariffOf<Test>) {
 }
 
 fn seal(region: RegionId, period: PeriodIndex, aggregate: u64) {
-	Pricing::on_period_sealed(region, period, aggregate);
+	Pricing::on_period_sealed(region, period, Some(aggregate));
 }
 
 fn price(region: RegionId, period: PeriodIndex) -> Option<u64> {
@@ -294,7 +294,7 @@ fn doc_examples_priced_on_chain() {
 				region: R1,
 				period: 22,
 				price: 550_000,
-				aggregate: 1_200_000,
+				aggregate: Some(1_200_000),
 				version: 1,
 			}
 			.into(),
@@ -309,7 +309,7 @@ fn doc_examples_priced_on_chain() {
 			Prices::<Test>::get(R1, 22),
 			Some(PriceRecord {
 				price: 550_000,
-				aggregate: 1_200_000,
+				aggregate: Some(1_200_000),
 				source: PriceSource::Tariff { version: 1 }
 			})
 		);
@@ -342,7 +342,7 @@ fn tariff_boundaries() {
 				);
 			}
 		}
-		assert_eq!(Unpriced::<Test>::get(R1, 10), Some(1_000));
+		assert_eq!(Unpriced::<Test>::get(R1, 10), Some(Some(1_000)));
 	});
 }
 
@@ -350,8 +350,10 @@ fn tariff_boundaries() {
 fn sealing_without_a_tariff_records_no_price() {
 	ExtBuilder::default().build_and_execute(|| {
 		seal(R1, 3, 777);
-		System::assert_last_event(Event::NoTariff { region: R1, period: 3, aggregate: 777 }.into());
-		assert_eq!(Unpriced::<Test>::get(R1, 3), Some(777));
+		System::assert_last_event(
+			Event::NoTariff { region: R1, period: 3, aggregate: Some(777) }.into(),
+		);
+		assert_eq!(Unpriced::<Test>::get(R1, 3), Some(Some(777)));
 		assert_eq!(Prices::<Test>::get(R1, 3), None);
 		assert_eq!(price(R1, 3), None);
 		// A tariff set now does not reach back.
@@ -383,13 +385,13 @@ fn sealing_twice_keeps_the_first_record() {
 		MockClock::set(Some(20));
 		seal(R1, 12, 1);
 		seal(R1, 12, 2);
-		assert_eq!(Prices::<Test>::get(R1, 12).map(|r| r.aggregate), Some(1));
+		assert_eq!(Prices::<Test>::get(R1, 12).map(|r| r.aggregate), Some(Some(1)));
 		assert_ok!(Pricing::set_price(cc(), R1, 12, 5));
 		seal(R1, 12, 3);
-		assert_eq!(Prices::<Test>::get(R1, 12).map(|r| (r.price, r.aggregate)), Some((5, 1)));
+		assert_eq!(Prices::<Test>::get(R1, 12).map(|r| (r.price, r.aggregate)), Some((5, Some(1))));
 		seal(R1, 5, 1);
 		seal(R1, 5, 2);
-		assert_eq!(Unpriced::<Test>::get(R1, 5), Some(1));
+		assert_eq!(Unpriced::<Test>::get(R1, 5), Some(Some(1)));
 		assert_eq!(Prices::<Test>::get(R1, 5), None);
 	});
 }
@@ -398,12 +400,18 @@ fn sealing_twice_keeps_the_first_record() {
 fn sealing_reports_its_weight() {
 	ExtBuilder::default().build_and_execute(|| {
 		MockClock::set(Some(0));
-		assert_eq!(Pricing::on_period_sealed(R1, 0, 1), <() as WeightInfo>::on_period_sealed(0));
+		assert_eq!(
+			Pricing::on_period_sealed(R1, 0, Some(1)),
+			<() as WeightInfo>::on_period_sealed(0)
+		);
 		for v in 1..=5 {
 			set(R1, v * 10, flat(v.into()));
 		}
 		MockClock::set(Some(100));
-		assert_eq!(Pricing::on_period_sealed(R1, 11, 1), <() as WeightInfo>::on_period_sealed(5));
+		assert_eq!(
+			Pricing::on_period_sealed(R1, 11, Some(1)),
+			<() as WeightInfo>::on_period_sealed(5)
+		);
 		assert!(<() as WeightInfo>::on_period_sealed(MAX_VERSIONS)
 			.all_gte(<() as WeightInfo>::on_period_sealed(1)));
 	});
@@ -428,6 +436,33 @@ fn tariff_search_matches_a_linear_scan() {
 				assert_eq!(version_of(R1, period), expected, "{n} versions, period {period}");
 			}
 		}
+	});
+}
+
+#[test]
+fn a_period_sealed_without_an_aggregate_gets_the_band_price() {
+	ExtBuilder::default().build_and_execute(|| {
+		// Bands and a tier from 0 Wh: with an aggregate the tier applies, without one it does
+		// not (no demand is published, so none is priced).
+		set(R1, NOW + 1, tariff(1, 0, vec![(0, 200_000)], vec![(0, 50_000)]));
+		MockClock::set(Some(NOW + 10));
+		seal(R1, NOW + 4, 0);
+		Pricing::on_period_sealed(R1, NOW + 5, None);
+		assert_eq!(price(R1, NOW + 4), Some(250_000));
+		assert_eq!(price(R1, NOW + 5), Some(200_000));
+		System::assert_last_event(
+			Event::PriceSet {
+				region: R1,
+				period: NOW + 5,
+				price: 200_000,
+				aggregate: None,
+				version: 1,
+			}
+			.into(),
+		);
+		// The CC may still override it.
+		assert_ok!(Pricing::set_price(cc(), R1, NOW + 5, 210_000));
+		assert_eq!(price(R1, NOW + 5), Some(210_000));
 	});
 }
 
@@ -484,7 +519,7 @@ fn set_price_overrides_the_tariff_price() {
 		assert_ok!(Pricing::set_price(cc(), R1, 12, 180_000));
 		let tariff_record = PriceRecord {
 			price: 250_000,
-			aggregate: 600_000,
+			aggregate: Some(600_000),
 			source: PriceSource::Tariff { version: 1 },
 		};
 		System::assert_last_event(
@@ -492,13 +527,13 @@ fn set_price_overrides_the_tariff_price() {
 				region: R1,
 				period: 12,
 				price: 180_000,
-				aggregate: 600_000,
+				aggregate: Some(600_000),
 				replaced: Some(tariff_record),
 			}
 			.into(),
 		);
 		let record =
-			PriceRecord { price: 180_000, aggregate: 600_000, source: PriceSource::Override };
+			PriceRecord { price: 180_000, aggregate: Some(600_000), source: PriceSource::Override };
 		assert_eq!(Prices::<Test>::get(R1, 12), Some(record));
 		// The tariff in effect is unchanged and still recomputes the replaced price.
 		assert_eq!(version_of(R1, 12), Some(1));
@@ -510,7 +545,7 @@ fn set_price_overrides_the_tariff_price() {
 				region: R1,
 				period: 12,
 				price: 170_000,
-				aggregate: 600_000,
+				aggregate: Some(600_000),
 				replaced: Some(record),
 			}
 			.into(),
@@ -529,7 +564,7 @@ fn set_price_prices_an_unpriced_period() {
 				region: R1,
 				period: 5,
 				price: 300_000,
-				aggregate: 4_321,
+				aggregate: Some(4_321),
 				replaced: None,
 			}
 			.into(),
@@ -537,7 +572,11 @@ fn set_price_prices_an_unpriced_period() {
 		assert_eq!(Unpriced::<Test>::get(R1, 5), None);
 		assert_eq!(
 			Prices::<Test>::get(R1, 5),
-			Some(PriceRecord { price: 300_000, aggregate: 4_321, source: PriceSource::Override })
+			Some(PriceRecord {
+				price: 300_000,
+				aggregate: Some(4_321),
+				source: PriceSource::Override
+			})
 		);
 	});
 }
@@ -557,7 +596,8 @@ fn api_price_series() {
 		seal(R1, MAX_API_PERIODS - 1, 5);
 		seal(R1, MAX_API_PERIODS, 6);
 		assert_ok!(Pricing::set_price(cc(), R1, 13, 7));
-		let rec = |price, aggregate, source| PriceRecord { price, aggregate, source };
+		let rec =
+			|price, aggregate, source| PriceRecord { price, aggregate: Some(aggregate), source };
 		let v1 = PriceSource::Tariff { version: 1 };
 		assert_eq!(
 			Pricing::api_price_series(R1, 0, 20),
@@ -602,7 +642,7 @@ fn api_tariffs_and_tariff_at() {
 		seal(R1, 22, 900);
 		let (_, t) = Pricing::api_tariff_at(R1, 22).unwrap();
 		let (_, r) = Pricing::api_price_series(R1, 22, 22)[0];
-		assert_eq!(t.tariff.price(22, r.aggregate), r.price);
+		assert_eq!(t.tariff.price_sealed(22, r.aggregate), r.price);
 		assert_eq!(r.price, 400_000);
 	});
 }
@@ -705,8 +745,8 @@ fn try_state_detects_broken_invariants() {
 				})
 			}),
 		),
-		("unpriced with a tariff", Box::new(|| Unpriced::<Test>::insert(R1, 13, 1))),
-		("priced and unpriced", Box::new(|| Unpriced::<Test>::insert(R1, 22, 3))),
+		("unpriced with a tariff", Box::new(|| Unpriced::<Test>::insert(R1, 13, Some(1)))),
+		("priced and unpriced", Box::new(|| Unpriced::<Test>::insert(R1, 22, Some(3)))),
 		("price of a period not ended", Box::new(|| MockClock::set(Some(22)))),
 		("sealed before the clock", Box::new(|| MockClock::set(None))),
 	];

@@ -141,6 +141,16 @@ impl<MaxBands: Get<u32>, MaxTiers: Get<u32>> Tariff<MaxBands, MaxTiers> {
 	pub fn price(&self, period: PeriodIndex, aggregate: u64) -> Price {
 		price(self.day_periods, self.day_offset, &self.bands, &self.tiers, period, aggregate)
 	}
+
+	/// The price of a sealed period: [`Self::price`] of its aggregate, or, for a period sealed
+	/// without one (too few complete readings to publish it, or closed void), the band price
+	/// alone: no demand tier applies without a published aggregate.
+	pub fn price_sealed(&self, period: PeriodIndex, aggregate: Option<u64>) -> Price {
+		match aggregate {
+			Some(a) => self.price(period, a),
+			None => self.band_price(period),
+		}
+	}
 }
 
 /// `(period + day_offset) % day_periods`, in 64 bits so that nothing overflows; 0 if
@@ -256,8 +266,9 @@ pub enum PriceSource {
 pub struct PriceRecord {
 	/// Price per kWh, micro-units of the currency.
 	pub price: Price,
-	/// The sealed regional aggregate of the period, Wh (the input of the tariff).
-	pub aggregate: u64,
+	/// The sealed regional aggregate of the period, Wh (the input of the tariff); `None` if
+	/// the period was sealed without one (then no demand tier applies).
+	pub aggregate: Option<u64>,
 	/// Where the price comes from.
 	pub source: PriceSource,
 }

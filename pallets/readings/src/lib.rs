@@ -138,7 +138,7 @@ mod benchmarking;
 #[cfg(test)]
 mod mock;
 mod recheck;
-pub use recheck::{MAX_QUEUED_RECHECKS, MAX_RECHECK_PRIDS};
+pub use recheck::MAX_QUEUED_RECHECKS;
 pub mod runtime_api;
 #[cfg(test)]
 mod tests;
@@ -259,6 +259,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type ReadingPriority: Get<TransactionPriority>;
 
+		/// Most parts of one resolution (each at most [`MAX_RESOLUTION_PART`] entries): enough
+		/// for a resolution naming every expected PRID of the largest setup.
+		#[pallet::constant]
+		type MaxResolutionParts: Get<u32>;
+
 		/// Told each outcome as it is recorded (pricing, fault handling).
 		type OnOutcome: crate::traits::OnPeriodOutcome;
 
@@ -368,7 +373,8 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// The resolution of each queued re-check.
+	/// The resolution of each faulted pair being submitted (in parts) or queued for its
+	/// re-check (complete: `z_prime` set).
 	#[pallet::storage]
 	pub type Rechecks<T: Config> = StorageDoubleMap<
 		_,
@@ -377,6 +383,19 @@ pub mod pallet {
 		Twox64Concat,
 		PeriodIndex,
 		Resolution,
+		OptionQuery,
+	>;
+
+	/// The entries of each resolution: `(region, period), part → entries`, ascending by PRID
+	/// within and across parts.
+	#[pallet::storage]
+	pub type RecheckParts<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		(RegionId, PeriodIndex),
+		Twox64Concat,
+		u32,
+		ResolutionPart,
 		OptionQuery,
 	>;
 
@@ -464,13 +483,16 @@ pub mod pallet {
 		AggregationFault { region: RegionId, period: PeriodIndex, expected: u32, received: u32 },
 		/// Shares and filter of a (region, period) were pruned.
 		PeriodPruned { region: RegionId, period: PeriodIndex },
-		/// A faulted pair will be re-checked with a resolution.
-		RecheckQueued { region: RegionId, period: PeriodIndex, absent: u32, forged: u32 },
-		/// The resolution reproduced T: the pair is sealed with the corrected aggregate
-		/// (`count` shares contributed: received minus forged).
-		FaultResolved { region: RegionId, period: PeriodIndex, aggregate: u64, count: u32 },
+		/// A faulted pair will be re-checked with a complete resolution.
+		RecheckQueued { region: RegionId, period: PeriodIndex, absent: u32, lone: u32, forged: u32 },
+		/// The resolution reproduced T: the pair is sealed with the total of the complete
+		/// readings (`count` shares: received minus lone and forged), or without an aggregate
+		/// (`None`) if fewer than `MinRegionMeters` meters sent both shares.
+		FaultResolved { region: RegionId, period: PeriodIndex, aggregate: Option<u64>, count: u32 },
 		/// The resolution did not reproduce T: the pair stays faulted.
 		ResolutionRejected { region: RegionId, period: PeriodIndex },
+		/// The KGC closed the faulted pair as void: no aggregate.
+		PeriodVoided { region: RegionId, period: PeriodIndex },
 	}
 
 	#[pallet::error]
@@ -486,6 +508,9 @@ pub mod pallet {
 		StaleEpoch,
 		/// `expected` is not two shares per active meter of the region.
 		ExpectedMismatch,
+		/// `expected` is more than a resolution can name (`MaxResolutionParts` ×
+		/// `MAX_RESOLUTION_PART`): a fault of the period could not be resolved.
+		SetupTooLarge,
 		/// The BF1 parameters are invalid (block count or k out of range).
 		InvalidBf1Params,
 		/// The filter has more than `MaxBf1Blocks` blocks.
@@ -516,14 +541,21 @@ pub mod pallet {
 		RecheckPending,
 		/// Too many re-checks are queued.
 		RecheckQueueFull,
-		/// More absent or forged PRIDs than a re-check takes.
+		/// More entries in one part than `MAX_RESOLUTION_PART`.
 		TooManyPrids,
-		/// The absent or forged PRIDs are not in strictly ascending order.
+		/// The entries are not in strictly ascending PRID order (within the part, or after the
+		/// parts before).
 		PridsNotSorted,
 		/// A PRID said to be absent has a share on chain.
 		AbsentPridStored,
-		/// A PRID said to be forged has no share on chain.
-		ForgedPridNotStored,
+		/// A PRID said to be lone or forged has no share on chain.
+		PridNotStored,
+		/// The part is not the next one (part 0 starts over).
+		WrongPart,
+		/// More parts than `MaxResolutionParts`.
+		TooManyParts,
+		/// The resolution completed with no entry at all.
+		EmptyResolution,
 	}
 
 	#[pallet::hooks]
@@ -589,6 +621,7 @@ pub mod pallet {
 				T::MaxRetainCycles::get() >= T::RetainCycles::get(),
 				"MaxRetainCycles must be at least RetainCycles"
 			);
+			assert!(T::MaxResolutionParts::get() >= 1, "MaxResolutionParts must be at least 1");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -619,6 +652,7 @@ pub mod pallet {
 		/// - [`Error::TooFewMeters`]: the region has fewer than `MinRegionMeters` active meters.
 		/// - [`Error::StaleEpoch`]: the setup names another epoch than the region's current one.
 		/// - [`Error::ExpectedMismatch`]: `expected` is not twice the active meters.
+		/// - [`Error::SetupTooLarge`]: more expected shares than a resolution can name.
 		/// - [`Error::InvalidBf1Params`] / [`Error::Bf1TooLarge`]: bad filter shape.
 		/// - [`Error::PeriodOutOfRange`]: the period's end overflows the time range.
 		/// - [`Error::WindowOpened`]: the period's reading window is open.
@@ -646,6 +680,7 @@ pub mod pallet {
 					u64::from(e.expected) == 2 * u64::from(active),
 					Error::<T>::ExpectedMismatch
 				);
+				ensure!(e.expected <= Self::max_resolution_entries(), Error::<T>::SetupTooLarge);
 				e.bf1.validate().map_err(|_| Error::<T>::InvalidBf1Params)?;
 				ensure!(e.bf1.num_blocks <= T::MaxBf1Blocks::get(), Error::<T>::Bf1TooLarge);
 				Self::ensure_setup_open(&time, now, e.region, e.period)?;
@@ -862,6 +897,12 @@ pub mod pallet {
 			})
 		}
 
+		/// Most entries a resolution can have: a setup expects at most this many shares, so
+		/// that any of its faults (a whole region silent included) can be resolved.
+		pub fn max_resolution_entries() -> u32 {
+			T::MaxResolutionParts::get().saturating_mul(MAX_RESOLUTION_PART)
+		}
+
 		/// The genesis hash signed into readings: `frame_system::BlockHash(0)`.
 		pub fn genesis_hash() -> H256 {
 			frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
@@ -1003,6 +1044,8 @@ pub mod pallet {
 						region, period, expected, received,
 					)
 				},
+				// Sealing itself only seals or faults (a matching T has every expected share).
+				PeriodOutcome::Withheld { .. } | PeriodOutcome::Void => Weight::zero(),
 			}
 		}
 
@@ -1218,8 +1261,17 @@ pub mod pallet {
 		/// - for each unsealed (region, period) in the queue (sampled: at most 64 pairs), the
 		///   accumulator count equals the number of stored shares, and the setup's
 		///   `chunks_present` equals the number of chunks of its generation (≤ `chunks`);
-		/// - sealed pairs have an outcome; `PeriodRegions` lists are sorted.
+		/// - sealed pairs have an outcome; `PeriodRegions` lists are sorted;
+		/// - `NextPrune` is not past `NextSeal` (only sealed periods are pruned);
+		/// - re-checks: [`RecheckQueue`] holds exactly the pairs whose resolution is complete,
+		///   each once, each faulted; [`Rechecking`] is the queue's head; a resolution has
+		///   exactly its parts `0..parts`, with as many entries as it counts, ascending.
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::try_state_rechecks()?;
+			ensure!(
+				NextPrune::<T>::get().period <= NextSeal::<T>::get().period,
+				"pruning ahead of sealing"
+			);
 			let pos = NextSeal::<T>::get();
 			if let Some(c) = Sealing::<T>::get() {
 				ensure!(c.period == pos.period, "sealing cursor is not at NextSeal's period");
@@ -1270,6 +1322,52 @@ pub mod pallet {
 						"chunk count differs from setup"
 					);
 				}
+			}
+			Ok(())
+		}
+
+		/// The re-check invariants of [`Self::do_try_state`].
+		fn try_state_rechecks() -> Result<(), sp_runtime::TryRuntimeError> {
+			let queue = RecheckQueue::<T>::get();
+			for (i, (region, period)) in queue.iter().enumerate() {
+				ensure!(!queue[..i].contains(&(*region, *period)), "re-check queued twice");
+				let res = Rechecks::<T>::get(region, period).ok_or("queued re-check unknown")?;
+				ensure!(res.z_prime.is_some(), "incomplete resolution queued");
+			}
+			if let Some(c) = Rechecking::<T>::get() {
+				ensure!(queue.first() == Some(&(c.region, c.period)), "re-check not the head");
+			}
+			for (region, period, res) in Rechecks::<T>::iter() {
+				ensure!(
+					res.z_prime.is_none() || queue.contains(&(region, period)),
+					"complete resolution not queued"
+				);
+				ensure!(
+					matches!(
+						Outcomes::<T>::get(region, period),
+						Some(PeriodOutcome::Faulted { .. })
+					),
+					"resolution of a pair that is not faulted"
+				);
+				let key = (region, period);
+				let (mut entries, mut last): (u32, Option<Prid>) = (0, None);
+				for part in 0..res.parts {
+					let p = RecheckParts::<T>::get(key, part).ok_or("resolution part missing")?;
+					for (prid, _) in p.iter() {
+						ensure!(last.is_none_or(|l| l.0 < prid.0), "resolution not ascending");
+						last = Some(*prid);
+					}
+					entries = entries.saturating_add(p.len() as u32);
+				}
+				ensure!(entries == res.entries(), "resolution entry count differs");
+				ensure!(last == res.last, "resolution's last PRID differs");
+				ensure!(
+					RecheckParts::<T>::iter_key_prefix(key).count() as u32 == res.parts,
+					"resolution has stray parts"
+				);
+			}
+			for (key, _) in RecheckParts::<T>::iter_keys() {
+				ensure!(Rechecks::<T>::contains_key(key.0, key.1), "parts without a resolution");
 			}
 			Ok(())
 		}

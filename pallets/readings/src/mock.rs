@@ -135,6 +135,7 @@ impl pallet_readings::Config for Test {
 	type Retention = MockRetention;
 	type MinBlockTimeMs = ConstU64<BLOCK_MS>;
 	type ReadingPriority = ConstU64<{ 1 << 40 }>;
+	type MaxResolutionParts = ConstU32<4>;
 	type OnOutcome = RecordOutcomes;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -149,7 +150,7 @@ pub type HookCall = (RegionId, PeriodIndex, Heard);
 pub enum Heard {
 	Sealed(u64),
 	Faulted { expected: u32, received: u32 },
-	Resolved(Option<u64>),
+	Resolved(crate::RecheckResult),
 }
 
 thread_local! {
@@ -173,8 +174,8 @@ impl crate::traits::OnPeriodOutcome for RecordOutcomes {
 			.with(|o| o.borrow_mut().push((region, period, Heard::Faulted { expected, received })));
 		Weight::from_parts(1_000, 0)
 	}
-	fn on_resolved(region: RegionId, period: PeriodIndex, aggregate: Option<u64>) -> Weight {
-		OUTCOMES.with(|o| o.borrow_mut().push((region, period, Heard::Resolved(aggregate))));
+	fn on_resolved(region: RegionId, period: PeriodIndex, result: crate::RecheckResult) -> Weight {
+		OUTCOMES.with(|o| o.borrow_mut().push((region, period, Heard::Resolved(result))));
 		Weight::from_parts(1_000, 0)
 	}
 }

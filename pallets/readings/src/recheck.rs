@@ -1,12 +1,25 @@
-//! Re-checking a faulted pair with a KGC resolution (PROTOCOL.md §4 step 6).
+//! Re-checking a faulted pair with a KGC resolution (PROTOCOL.md §4 step 6), and closing it void.
 //!
-//! A period faults when the set of stored PRIDs does not reproduce T: meters were silent, or a
-//! forged PRID slipped through BF1. The KGC, who can derive every meter's PRIDs, names the absent
-//! and the forged ones and the corrected mask sum `Z'`. The chain does not trust it: it re-hashes
-//! T over `(stored − forged) ∪ absent` — in PRID order, merging the sorted absent list into the
-//! stored shares and skipping the forged ones — with the same bounded, resumable machinery as
-//! sealing. Only if that reproduces the published T does the pair become sealed, with
-//! `aggregate = Σ value(stored − forged) − Z'`.
+//! A period faults when the set of stored PRIDs does not reproduce T: meters were silent or
+//! sent one share of two, or a forged PRID slipped through BF1. The KGC, who can derive every
+//! covered meter's PRIDs, names each PRID that explains the difference — *absent* (expected,
+//! not stored), *lone* (stored, its meter's other share absent) or *forged* (stored, no meter's)
+//! — and the corrected mask sum `Z'` (without the masks of absent and lone PRIDs). The chain
+//! does not trust it: it re-hashes T over the stored PRIDs less the forged, plus the absent —
+//! in PRID order, merging the sorted entries into the stored shares — with the same bounded,
+//! resumable machinery as sealing. Only if that reproduces the published T does the pair
+//! become sealed, with `aggregate = Σ value(stored − lone − forged) − Z'`: the true total of
+//! the complete readings. If fewer than [`crate::Config::MinRegionMeters`] meters sent both
+//! shares, no aggregate is published ([`PeriodOutcome::Withheld`]).
+//!
+//! **Parts.** A resolution may be as large as the setup (a whole region silent: a backhaul
+//! outage), so it arrives in parts of at most [`MAX_RESOLUTION_PART`] entries, at most
+//! [`crate::Config::MaxResolutionParts`] of them, each continuing the previous one in PRID
+//! order; the part carrying `Z'` completes it and queues the re-check. Part 0 starts over
+//! (discarding an unfinished earlier submission).
+//!
+//! **Void.** When nothing else works, the KGC closes a faulted pair as void
+//! ([`PeriodOutcome::Void`]): no aggregate.
 //!
 //! Re-checks run in `on_initialize` after sealing, from what sealing left of
 //! [`crate::Config::MaxSealStepsPerBlock`], one queued pair at a time.
@@ -16,65 +29,118 @@ use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, weights::Weight};
 use gridmask_primitives::{Prid, TBuilder};
 
-/// Most absent (and, separately, forged) PRIDs in one resolution.
-pub const MAX_RECHECK_PRIDS: u32 = 4_096;
 /// Most re-checks queued at once.
 pub const MAX_QUEUED_RECHECKS: u32 = 64;
 
-fn strictly_ascending(v: &[Prid]) -> bool {
-	v.windows(2).all(|w| w[0].0 < w[1].0)
-}
-
 impl<T: Config> Pallet<T> {
-	/// Queues the re-check of faulted (region, period) with a resolution. Every check that can
-	/// fail is done here, so a queued re-check only ends in a match or a mismatch.
+	/// Adds part `part` of the resolution of faulted (region, period): `entries` strictly
+	/// ascending by PRID and above every PRID of the earlier parts. `z_prime` completes the
+	/// resolution and queues the re-check. Every check that can fail is done here, so a queued
+	/// re-check only ends in a match or a mismatch.
 	///
 	/// ## Errors
 	/// [`Error::NotFaulted`], [`Error::AlreadyPruned`], [`Error::RecheckPending`],
-	/// [`Error::RecheckQueueFull`], [`Error::TooManyPrids`], [`Error::PridsNotSorted`],
-	/// [`Error::AbsentPridStored`], [`Error::ForgedPridNotStored`].
-	pub fn start_recheck(
+	/// [`Error::WrongPart`], [`Error::TooManyParts`], [`Error::TooManyPrids`],
+	/// [`Error::PridsNotSorted`], [`Error::AbsentPridStored`], [`Error::PridNotStored`],
+	/// [`Error::EmptyResolution`], [`Error::RecheckQueueFull`].
+	pub fn add_resolution_part(
 		region: RegionId,
 		period: PeriodIndex,
-		absent: Vec<Prid>,
-		forged: Vec<Prid>,
-		z_prime: u64,
+		part: u32,
+		entries: Vec<(Prid, EntryKind)>,
+		z_prime: Option<u64>,
 	) -> DispatchResult {
 		ensure!(
 			matches!(Outcomes::<T>::get(region, period), Some(PeriodOutcome::Faulted { .. })),
 			Error::<T>::NotFaulted
 		);
 		ensure!(period >= NextPrune::<T>::get().period, Error::<T>::AlreadyPruned);
-		ensure!(!Rechecks::<T>::contains_key(region, period), Error::<T>::RecheckPending);
-		let absent: BoundedVec<_, _> = absent.try_into().map_err(|_| Error::<T>::TooManyPrids)?;
-		let forged: BoundedVec<_, _> = forged.try_into().map_err(|_| Error::<T>::TooManyPrids)?;
-		ensure!(
-			strictly_ascending(&absent) && strictly_ascending(&forged),
-			Error::<T>::PridsNotSorted
-		);
+		let previous = Rechecks::<T>::get(region, period);
+		ensure!(previous.is_none_or(|r| r.z_prime.is_none()), Error::<T>::RecheckPending);
+		let mut res = match (part, previous) {
+			// A fresh start discards whatever an earlier, unfinished submission left.
+			(0, Some(old)) => {
+				Self::discard_parts(region, period, old.parts);
+				Resolution::default()
+			},
+			(0, None) => Resolution::default(),
+			(_, Some(r)) if r.parts == part => r,
+			_ => return Err(Error::<T>::WrongPart.into()),
+		};
+		ensure!(part < T::MaxResolutionParts::get(), Error::<T>::TooManyParts);
+		let entries: ResolutionPart = entries.try_into().map_err(|_| Error::<T>::TooManyPrids)?;
 		let key = (region, period);
-		for p in absent.iter() {
-			ensure!(!Shares::<T>::contains_key(key, p), Error::<T>::AbsentPridStored);
+		for (prid, kind) in entries.iter() {
+			ensure!(res.last.is_none_or(|l| l.0 < prid.0), Error::<T>::PridsNotSorted);
+			res.last = Some(*prid);
+			match kind {
+				EntryKind::Absent => {
+					ensure!(!Shares::<T>::contains_key(key, prid), Error::<T>::AbsentPridStored);
+					res.absent = res.absent.saturating_add(1);
+				},
+				EntryKind::Lone | EntryKind::Forged => {
+					let share = Shares::<T>::get(key, prid).ok_or(Error::<T>::PridNotStored)?;
+					res.excluded_sum = res.excluded_sum.wrapping_add(share.value);
+					if *kind == EntryKind::Lone {
+						res.lone = res.lone.saturating_add(1);
+					} else {
+						res.forged = res.forged.saturating_add(1);
+					}
+				},
+			}
 		}
-		let mut forged_sum = 0u64;
-		for p in forged.iter() {
-			let share = Shares::<T>::get(key, p).ok_or(Error::<T>::ForgedPridNotStored)?;
-			forged_sum = forged_sum.wrapping_add(share.value);
+		if !entries.is_empty() {
+			RecheckParts::<T>::insert(key, res.parts, entries);
+			res.parts = res.parts.saturating_add(1);
 		}
-		RecheckQueue::<T>::try_mutate(|q| q.try_push(key))
-			.map_err(|_| Error::<T>::RecheckQueueFull)?;
-		Self::deposit_event(Event::RecheckQueued {
-			region,
-			period,
-			absent: absent.len() as u32,
-			forged: forged.len() as u32,
-		});
-		Rechecks::<T>::insert(region, period, Resolution { absent, forged, forged_sum, z_prime });
+		if let Some(z) = z_prime {
+			ensure!(res.entries() > 0, Error::<T>::EmptyResolution);
+			RecheckQueue::<T>::try_mutate(|q| q.try_push(key))
+				.map_err(|_| Error::<T>::RecheckQueueFull)?;
+			res.z_prime = Some(z);
+			Self::deposit_event(Event::RecheckQueued {
+				region,
+				period,
+				absent: res.absent,
+				lone: res.lone,
+				forged: res.forged,
+			});
+		}
+		Rechecks::<T>::insert(region, period, res);
 		Ok(())
 	}
 
+	/// Closes faulted (region, period) as void: no aggregate, and whatever part of a resolution
+	/// was submitted is discarded. For when nothing else works (e.g. the meters' secrets are
+	/// lost).
+	///
+	/// ## Errors
+	/// [`Error::NotFaulted`], [`Error::RecheckPending`] (a complete resolution is queued: its
+	/// re-check ends first).
+	pub fn void_period(region: RegionId, period: PeriodIndex) -> DispatchResult {
+		ensure!(
+			matches!(Outcomes::<T>::get(region, period), Some(PeriodOutcome::Faulted { .. })),
+			Error::<T>::NotFaulted
+		);
+		if let Some(r) = Rechecks::<T>::get(region, period) {
+			ensure!(r.z_prime.is_none(), Error::<T>::RecheckPending);
+			Self::discard_parts(region, period, r.parts);
+			Rechecks::<T>::remove(region, period);
+		}
+		Outcomes::<T>::insert(region, period, PeriodOutcome::Void);
+		Self::deposit_event(Event::PeriodVoided { region, period });
+		Ok(())
+	}
+
+	/// Removes the stored parts `0..parts` of (region, period)'s resolution.
+	fn discard_parts(region: RegionId, period: PeriodIndex, parts: u32) {
+		for i in 0..parts {
+			RecheckParts::<T>::remove((region, period), i);
+		}
+	}
+
 	/// Advances the queued re-checks by at most `budget` steps. Returns
-	/// `(PRIDs hashed, other steps, weight of the outcome hooks)`.
+	/// `(PRIDs hashed, other steps, weight of the outcome hooks and clean-up)`.
 	pub(crate) fn recheck(budget: u32) -> (u32, u32, Weight) {
 		let (mut hashed, mut other, mut hooks) = (0u32, 0u32, Weight::zero());
 		while hashed.saturating_add(other) < budget {
@@ -85,16 +151,23 @@ impl<T: Config> Pallet<T> {
 						break;
 					};
 					other = other.saturating_add(1);
-					RecheckCursor { region, period, builder: TBuilder::new(region, period) }
+					RecheckCursor {
+						region,
+						period,
+						builder: TBuilder::new(region, period),
+						part: 0,
+					}
 				},
 			};
 			let (region, period) = (cursor.region, cursor.period);
-			let Some(res) = Rechecks::<T>::get(region, period) else {
-				// Cannot happen (queued pairs have a resolution); drop the entry.
+			let Some(res) = Rechecks::<T>::get(region, period).filter(|r| r.z_prime.is_some())
+			else {
+				// Cannot happen (queued pairs have a complete resolution); drop the entry.
 				Self::pop_recheck(region, period);
 				continue;
 			};
 			let key = (region, period);
+			let resume_after: Option<[u8; 32]> = cursor.builder.last().map(|l| l.0);
 			let mut shares = match cursor.builder.last() {
 				Some(last) => {
 					Shares::<T>::iter_key_prefix_from(key, Shares::<T>::hashed_key_for(key, last))
@@ -102,29 +175,57 @@ impl<T: Config> Pallet<T> {
 				None => Shares::<T>::iter_key_prefix(key),
 			}
 			.peekable();
-			// Absent PRIDs not merged yet: those above the last one hashed.
-			let resume_after: Option<[u8; 32]> = cursor.builder.last().map(|l| l.0);
-			let mut absent =
-				res.absent.iter().filter(|p| resume_after.is_none_or(|l| p.0 > l)).peekable();
+			// Entries not merged yet: from the cursor's part on, those above the last PRID
+			// hashed (a forged PRID is never hashed, but it equals a stored share's, which is
+			// consumed with it, so `last` never stops short of one).
+			let mut entries = (cursor.part..res.parts)
+				.flat_map(|i| {
+					RecheckParts::<T>::get(key, i)
+						.map(|p| p.into_iter().map(move |e| (i, e)).collect::<Vec<_>>())
+						.unwrap_or_default()
+				})
+				.filter(|(_, (p, _))| resume_after.is_none_or(|l| p.0 > l))
+				.peekable();
 			let allowed = budget.saturating_sub(hashed.saturating_add(other));
 			let mut n = 0u32;
 			let mut exhausted = false;
 			while n < allowed {
-				let next = match (shares.peek(), absent.peek()) {
+				let share = shares.peek().copied();
+				let entry = entries.peek().copied();
+				let push = match (share, entry) {
 					(None, None) => {
 						exhausted = true;
 						break;
 					},
-					(Some(s), Some(a)) if a.0 < s.0 => *absent.next().expect("peeked"),
-					(Some(_), _) => shares.next().expect("peeked"),
-					(None, Some(_)) => *absent.next().expect("peeked"),
+					// A listed share (lone or forged): hashed only if lone.
+					(Some(s), Some((part, (p, kind)))) if s.0 == p.0 => {
+						shares.next();
+						entries.next();
+						cursor.part = part;
+						(kind == EntryKind::Lone).then_some(s)
+					},
+					// A stored share below the next entry, or after the last: hashed.
+					(Some(s), Some((_, (p, _)))) if s.0 < p.0 => {
+						shares.next();
+						Some(s)
+					},
+					(Some(s), None) => {
+						shares.next();
+						Some(s)
+					},
+					// An entry below the next share: absent (not stored, checked when its part
+					// arrived), hashed.
+					(_, Some((part, (p, kind)))) => {
+						entries.next();
+						cursor.part = part;
+						(kind == EntryKind::Absent).then_some(p)
+					},
 				};
 				n += 1;
-				if res.forged.binary_search_by(|f| f.0.cmp(&next.0)).is_ok() {
-					continue;
-				}
-				if cursor.builder.push(&next).is_err() {
-					log::error!(target: LOG_TARGET, "re-check PRIDs out of order");
+				if let Some(prid) = push {
+					if cursor.builder.push(&prid).is_err() {
+						log::error!(target: LOG_TARGET, "re-check PRIDs out of order");
+					}
 				}
 			}
 			hashed = hashed.saturating_add(n);
@@ -132,6 +233,7 @@ impl<T: Config> Pallet<T> {
 				Rechecking::<T>::put(cursor);
 				break;
 			}
+			drop(entries);
 			hooks = hooks.saturating_add(Self::finish_recheck(&cursor, &res));
 			other = other.saturating_add(1);
 		}
@@ -140,26 +242,50 @@ impl<T: Config> Pallet<T> {
 
 	fn pop_recheck(region: RegionId, period: PeriodIndex) {
 		Rechecking::<T>::kill();
-		Rechecks::<T>::remove(region, period);
+		if let Some(r) = Rechecks::<T>::take(region, period) {
+			Self::discard_parts(region, period, r.parts);
+		}
 		RecheckQueue::<T>::mutate(|q| q.retain(|k| *k != (region, period)));
 	}
 
-	/// Compares the re-hashed T with the setup's and records the result.
+	/// Compares the re-hashed T with the setup's, records the result and cleans up.
 	fn finish_recheck(cursor: &RecheckCursor, res: &Resolution) -> Weight {
 		let (region, period) = (cursor.region, cursor.period);
 		Self::pop_recheck(region, period);
+		let clean_up = T::DbWeight::get().writes(u64::from(res.parts).saturating_add(3));
 		let Some(setup) = Setups::<T>::get(region, period) else {
-			return Weight::zero();
+			return clean_up;
 		};
-		if cursor.builder.finish() != setup.t {
+		let result = if cursor.builder.finish() != setup.t {
 			Self::deposit_event(Event::ResolutionRejected { region, period });
-			return <T::OnOutcome as OnPeriodOutcome>::on_resolved(region, period, None);
-		}
-		let acc = Accumulators::<T>::get(region, period);
-		let aggregate = acc.sum.wrapping_sub(res.forged_sum).wrapping_sub(res.z_prime);
-		let count = acc.count.saturating_sub(res.forged.len() as u32);
-		Outcomes::<T>::insert(region, period, PeriodOutcome::Sealed { aggregate, count });
-		Self::deposit_event(Event::FaultResolved { region, period, aggregate, count });
-		<T::OnOutcome as OnPeriodOutcome>::on_resolved(region, period, Some(aggregate))
+			RecheckResult::Mismatch
+		} else {
+			let acc = Accumulators::<T>::get(region, period);
+			let count = acc.count.saturating_sub(res.lone).saturating_sub(res.forged);
+			let contributors = count / 2;
+			let z_prime = res.z_prime.unwrap_or_default();
+			let aggregate = acc.sum.wrapping_sub(res.excluded_sum).wrapping_sub(z_prime);
+			if contributors >= T::MinRegionMeters::get() {
+				Outcomes::<T>::insert(region, period, PeriodOutcome::Sealed { aggregate, count });
+				Self::deposit_event(Event::FaultResolved {
+					region,
+					period,
+					aggregate: Some(aggregate),
+					count,
+				});
+				RecheckResult::Sealed { aggregate, contributors }
+			} else {
+				Outcomes::<T>::insert(region, period, PeriodOutcome::Withheld { count });
+				Self::deposit_event(Event::FaultResolved {
+					region,
+					period,
+					aggregate: None,
+					count,
+				});
+				RecheckResult::Withheld { contributors }
+			}
+		};
+		clean_up
+			.saturating_add(<T::OnOutcome as OnPeriodOutcome>::on_resolved(region, period, result))
 	}
 }

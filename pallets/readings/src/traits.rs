@@ -33,9 +33,13 @@ pub trait OnPeriodOutcome {
 	fn on_sealed(region: RegionId, period: PeriodIndex, aggregate: u64) -> Weight;
 	/// (region, period) did not match its commitment.
 	fn on_faulted(region: RegionId, period: PeriodIndex, expected: u32, received: u32) -> Weight;
-	/// The re-check of a faulted (region, period) with a resolution ended: `Some(aggregate)`
-	/// (now sealed) or `None` (the resolution did not reproduce T; still faulted).
-	fn on_resolved(region: RegionId, period: PeriodIndex, aggregate: Option<u64>) -> Weight;
+	/// The re-check of a faulted (region, period) with a resolution ended: sealed with or
+	/// without an aggregate, or a mismatch (still faulted).
+	fn on_resolved(
+		region: RegionId,
+		period: PeriodIndex,
+		result: crate::types::RecheckResult,
+	) -> Weight;
 }
 
 impl OnPeriodOutcome for () {
@@ -45,7 +49,7 @@ impl OnPeriodOutcome for () {
 	fn on_faulted(_: RegionId, _: PeriodIndex, _: u32, _: u32) -> Weight {
 		Weight::zero()
 	}
-	fn on_resolved(_: RegionId, _: PeriodIndex, _: Option<u64>) -> Weight {
+	fn on_resolved(_: RegionId, _: PeriodIndex, _: crate::types::RecheckResult) -> Weight {
 		Weight::zero()
 	}
 }

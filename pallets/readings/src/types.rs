@@ -188,6 +188,29 @@ pub enum PeriodOutcome {
 		/// Shares received.
 		received: u32,
 	},
+	/// A resolution reproduced T, but fewer than `MinRegionMeters` meters sent both shares:
+	/// no aggregate is published, which would expose so few households (k-anonymity).
+	Withheld {
+		/// Shares of the complete readings.
+		count: u32,
+	},
+	/// The KGC closed the faulted period without an aggregate (nothing else resolved it).
+	Void,
+}
+
+impl PeriodOutcome {
+	/// Whether the period is settled: sealed, withheld or void (not faulted).
+	pub fn is_settled(&self) -> bool {
+		!matches!(self, Self::Faulted { .. })
+	}
+
+	/// The published aggregate, if any.
+	pub fn aggregate(&self) -> Option<u64> {
+		match self {
+			Self::Sealed { aggregate, .. } => Some(*aggregate),
+			_ => None,
+		}
+	}
 }
 
 /// The (region, period) being sealed and the T state so far.
@@ -419,22 +442,99 @@ pub struct PeriodState {
 	pub pruned: bool,
 }
 
-/// A KGC resolution of a faulted pair (PROTOCOL.md §4 step 6), as the re-check uses it.
+/// What a resolution says of one PRID (PROTOCOL.md §4 step 6).
 #[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
-pub struct Resolution {
-	/// Expected PRIDs without a share, ascending.
-	pub absent: BoundedVec<Prid, ConstU32<{ crate::recheck::MAX_RECHECK_PRIDS }>>,
-	/// Stored PRIDs no meter owns (forgeries that passed BF1), ascending.
-	pub forged: BoundedVec<Prid, ConstU32<{ crate::recheck::MAX_RECHECK_PRIDS }>>,
-	/// Σ value of the forged shares (mod 2^64), read when the re-check was queued.
-	pub forged_sum: u64,
-	/// `Z' = Z − Σ H3(mask)` of the absent shares.
-	pub z_prime: u64,
+pub enum EntryKind {
+	/// Expected, no share on chain: hashed into T; its mask is not in `Z'`.
+	Absent,
+	/// A share on chain whose meter's other share is absent: hashed into T (it is expected),
+	/// its value left out of the sum and its mask out of `Z'`, so the aggregate is the true
+	/// sum of the complete readings.
+	Lone,
+	/// A share on chain under a PRID no meter owns (it passed BF1): not hashed, value left
+	/// out of the sum.
+	Forged,
 }
 
-/// The re-check under way: T over `(stored − forged) ∪ absent`, merged in PRID order.
+/// Most entries in one part of a resolution.
+pub const MAX_RESOLUTION_PART: u32 = 4_096;
+
+/// One part of a resolution: entries strictly ascending by PRID, continuing the parts before.
+pub type ResolutionPart = BoundedVec<(Prid, EntryKind), ConstU32<MAX_RESOLUTION_PART>>;
+
+/// A KGC resolution of a faulted pair (PROTOCOL.md §4 step 6) as far as it was submitted: its
+/// entries are in [`crate::RecheckParts`]; complete (and queued for the re-check) once `z_prime`
+/// is set.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Resolution {
+	/// Parts stored.
+	pub parts: u32,
+	/// The last PRID of the last part: the next part continues above it.
+	pub last: Option<Prid>,
+	/// Absent PRIDs.
+	pub absent: u32,
+	/// Lone shares.
+	pub lone: u32,
+	/// Forged shares.
+	pub forged: u32,
+	/// Σ value of the lone and forged shares (mod 2^64), read as their parts arrived.
+	pub excluded_sum: u64,
+	/// `Z' = Z − Σ H3(mask)` over the absent and lone PRIDs; set by the final part.
+	pub z_prime: Option<u64>,
+}
+
+impl Resolution {
+	/// Entries in all parts.
+	pub fn entries(&self) -> u32 {
+		self.absent.saturating_add(self.lone).saturating_add(self.forged)
+	}
+}
+
+/// How a re-check ended (told to [`crate::traits::OnPeriodOutcome::on_resolved`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub enum RecheckResult {
+	/// T matched and `contributors` meters sent both shares (at least `MinRegionMeters`):
+	/// `aggregate` is their total.
+	Sealed {
+		/// Σ consumption of the complete readings, Wh.
+		aggregate: u64,
+		/// Meters with both shares.
+		contributors: u32,
+	},
+	/// T matched but fewer than `MinRegionMeters` meters sent both shares: no aggregate.
+	Withheld {
+		/// Meters with both shares.
+		contributors: u32,
+	},
+	/// T did not match: the resolution is wrong; the pair stays faulted.
+	Mismatch,
+}
+
+/// The re-check under way: T over the stored PRIDs (less the forged) and the absent ones,
+/// merged in PRID order.
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
@@ -445,6 +545,8 @@ pub struct RecheckCursor {
 	pub period: PeriodIndex,
 	/// T over the PRIDs merged so far; its `last()` is where the next block resumes.
 	pub builder: TBuilder,
+	/// The resolution part holding the next entry to merge.
+	pub part: u32,
 }
 
 /// How long shares are kept (runtime API): at least `min_cycles` cycles after their own, then

@@ -84,6 +84,8 @@ impl pallet_readings::Config for Runtime {
 	type Retention = BilledRetention;
 	type MinBlockTimeMs = pallet_aggregators::SlotDurationMs<Runtime>;
 	type ReadingPriority = ReadingPriority;
+	/// 32 parts of 4,096 entries: a resolution can name every PRID of a 65,536-meter region.
+	type MaxResolutionParts = ConstU32<32>;
 	type OnOutcome = PeriodOutcomes;
 	type WeightInfo = pallet_readings::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -95,21 +97,34 @@ impl pallet_readings::Config for Runtime {
 pub struct PeriodOutcomes;
 impl pallet_readings::traits::OnPeriodOutcome for PeriodOutcomes {
 	fn on_sealed(region: RegionId, period: PeriodIndex, aggregate: u64) -> Weight {
-		Pricing::on_period_sealed(region, period, aggregate)
+		Pricing::on_period_sealed(region, period, Some(aggregate))
 	}
 
 	fn on_faulted(region: RegionId, period: PeriodIndex, expected: u32, received: u32) -> Weight {
 		Faults::on_faulted(region, period, expected, received)
 	}
 
-	fn on_resolved(region: RegionId, period: PeriodIndex, aggregate: Option<u64>) -> Weight {
-		let w = Faults::on_check_done(region, period, aggregate.ok_or(()));
-		match aggregate {
-			Some(aggregate) => {
-				w.saturating_add(Pricing::on_period_sealed(region, period, aggregate))
+	fn on_resolved(
+		region: RegionId,
+		period: PeriodIndex,
+		result: pallet_readings::RecheckResult,
+	) -> Weight {
+		use pallet_faults::traits::CheckOutcome;
+		use pallet_readings::RecheckResult;
+		let (outcome, aggregate) = match result {
+			RecheckResult::Sealed { aggregate, contributors } => (
+				CheckOutcome::Resolved { aggregate: Some(aggregate), contributors },
+				Some(aggregate),
+			),
+			RecheckResult::Withheld { contributors } => {
+				(CheckOutcome::Resolved { aggregate: None, contributors }, None)
 			},
-			None => w,
-		}
+			RecheckResult::Mismatch => {
+				return Faults::on_check_done(region, period, CheckOutcome::Mismatch)
+			},
+		};
+		Faults::on_check_done(region, period, outcome)
+			.saturating_add(Pricing::on_period_sealed(region, period, aggregate))
 	}
 }
 
@@ -298,21 +313,33 @@ impl pallet_faults::traits::PeriodData for ReadingsPeriods {
 	}
 }
 
-/// Resolutions are verified by the readings pallet's re-check of T.
+/// Resolutions are verified by the readings pallet's re-check of T; a void period is priced
+/// without an aggregate.
 pub struct ReadingsRecheck;
 impl pallet_faults::traits::FaultChecker for ReadingsRecheck {
-	fn start_check(
+	fn add_part(
 		region: RegionId,
 		period: PeriodIndex,
-		absent: Vec<Prid>,
-		forged: Vec<Prid>,
-		z_prime: u64,
+		part: u32,
+		entries: Vec<(Prid, pallet_faults::Mark)>,
+		z_prime: Option<u64>,
 	) -> sp_runtime::DispatchResult {
-		Readings::start_recheck(region, period, absent, forged, z_prime)
+		let entries = entries.into_iter().map(|(p, m)| (p, entry_kind(m))).collect();
+		Readings::add_resolution_part(region, period, part, entries, z_prime)
+	}
+
+	fn void(region: RegionId, period: PeriodIndex) -> sp_runtime::DispatchResult {
+		Readings::void_period(region, period)?;
+		Pricing::on_period_sealed(region, period, None);
+		Ok(())
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
-	fn prepare_check(region: RegionId, period: PeriodIndex, _absent: &[Prid], forged: &[Prid]) {
+	fn prepare_check(
+		region: RegionId,
+		period: PeriodIndex,
+		entries: &[(Prid, pallet_faults::Mark)],
+	) {
 		pallet_readings::Outcomes::<Runtime>::insert(
 			region,
 			period,
@@ -333,19 +360,32 @@ impl pallet_faults::traits::FaultChecker for ReadingsRecheck {
 				generation: 0,
 			},
 		);
-		for p in forged {
-			pallet_readings::Shares::<Runtime>::insert(
-				(region, period),
-				p,
-				pallet_readings::Share { value: 1, timestamp_ms: 0 },
-			);
+		for (p, mark) in entries {
+			if !matches!(mark, pallet_faults::Mark::Absent(_)) {
+				pallet_readings::Shares::<Runtime>::insert(
+					(region, period),
+					p,
+					pallet_readings::Share { value: 1, timestamp_ms: 0 },
+				);
+			}
 		}
+	}
+}
+
+/// The readings pallet's view of a resolution entry (the meter stays with the faults pallet).
+fn entry_kind(mark: pallet_faults::Mark) -> pallet_readings::EntryKind {
+	match mark {
+		pallet_faults::Mark::Absent(_) => pallet_readings::EntryKind::Absent,
+		pallet_faults::Mark::Lone(_) => pallet_readings::EntryKind::Lone,
+		pallet_faults::Mark::Forged => pallet_readings::EntryKind::Forged,
 	}
 }
 
 parameter_types! {
 	/// A KGC worker's resolution that was dropped is sent again after a minute.
 	pub const ResendAfter: crate::BlockNumber = 10;
+	/// Half of the covered meters must have reported for the missing ones to be blamed.
+	pub const BlameQuorum: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(50);
 }
 
 impl pallet_faults::Config for Runtime {
@@ -357,8 +397,11 @@ impl pallet_faults::Config for Runtime {
 	type Checker = ReadingsRecheck;
 	/// A meter silent in 5 periods is suspended until the KGC reinstates it.
 	type SuspendAfter = ConstU32<5>;
-	type MaxAbsent = ConstU32<{ pallet_readings::MAX_RECHECK_PRIDS }>;
-	type MaxForged = ConstU32<256>;
+	type MaxEntriesPerPart = ConstU32<{ pallet_readings::MAX_RESOLUTION_PART }>;
+	/// A resolution naming more than 1,024 meters (a large outage) blames nobody.
+	type MaxNamed = ConstU32<1_024>;
+	/// Meters are blamed only when at least half of the region sent complete readings.
+	type BlameQuorum = BlameQuorum;
 	type MaxOpenFaults = ConstU32<256>;
 	type ResendAfter = ResendAfter;
 	type OcwFaultsPerBlock = ConstU32<4>;
