@@ -1211,6 +1211,22 @@ fn kgc_view(m: &gridmask_primitives::MasterSecret, period: PeriodIndex) -> ([Pri
 	([a, b], keys.mask_sum())
 }
 
+/// The PRIDs of silent meters `ms` in `period` and the sum of their masks (what the KGC
+/// names absent and takes out of Z).
+fn silent_view<'a>(
+	ms: impl IntoIterator<Item = &'a gridmask_primitives::MasterSecret>,
+	period: PeriodIndex,
+) -> (Vec<Prid>, u64) {
+	let mut absent = vec![];
+	let mut masks = 0u64;
+	for m in ms {
+		let (p, k) = kgc_view(m, period);
+		absent.extend(p);
+		masks = masks.wrapping_add(k);
+	}
+	(absent, masks)
+}
+
 /// The entries of a resolution naming these PRIDs, ascending.
 fn entries(absent: &[Prid], lone: &[Prid], forged: &[Prid]) -> Vec<(Prid, EntryKind)> {
 	let mut v: Vec<(Prid, EntryKind)> = absent
@@ -1346,13 +1362,7 @@ fn too_few_complete_readings_publish_no_aggregate() {
 		advance_to(end_of(1) + WINDOW_MS);
 		seal_all();
 		RecordOutcomes::take();
-		let mut absent = vec![];
-		let mut masks = 0u64;
-		for i in [0, 2, 4] {
-			let (p, m) = kgc_view(&ms[i], 1);
-			absent.extend(p);
-			masks = masks.wrapping_add(m);
-		}
+		let (absent, masks) = silent_view([&ms[0], &ms[2], &ms[4]], 1);
 		assert_ok!(resolve(&absent, &[], &[], s.z.wrapping_sub(masks)));
 		finish_rechecks();
 		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Withheld { count: 4 }));
@@ -1376,13 +1386,7 @@ fn a_whole_region_silent_is_resolved_in_parts() {
 		advance_to(end_of(1) + WINDOW_MS);
 		seal_all();
 		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 80, received: 0 }));
-		let mut absent = vec![];
-		let mut masks = 0u64;
-		for m in &ms {
-			let (p, k) = kgc_view(m, 1);
-			absent.extend(p);
-			masks = masks.wrapping_add(k);
-		}
+		let (absent, masks) = silent_view(&ms, 1);
 		let all = entries(&absent, &[], &[]);
 		let parts: Vec<_> = all.chunks(20).map(|c| c.to_vec()).collect();
 		// Parts must come in order; part 0 starts over.
@@ -1525,13 +1529,7 @@ fn a_recheck_resumes_across_blocks_with_the_same_result() {
 		let c = report(&ms, 1, 1, &[0, 17, 39]);
 		advance_to(end_of(1) + WINDOW_MS);
 		seal_all();
-		let mut absent = vec![];
-		let mut masks = 0u64;
-		for i in [0, 17, 39] {
-			let (p, m) = kgc_view(&ms[i], 1);
-			absent.extend(p);
-			masks = masks.wrapping_add(m);
-		}
+		let (absent, masks) = silent_view([&ms[0], &ms[17], &ms[39]], 1);
 		SealSteps::set(7);
 		assert_ok!(resolve(&absent, &[], &[], s.z.wrapping_sub(masks)));
 		let mut blocks = 0;
