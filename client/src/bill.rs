@@ -1,22 +1,48 @@
 //! Bills (PROTOCOL §4 steps 7–8): the KGC's monthly report per meter, and the owner's check of
 //! it against the chain.
 //!
-//! **The report** (format `gridmask-bill/v1`) is JSON: the meter, its region and the cycle, one
-//! line per period of the cycle that had a setup in the region, totals, and `html`, a
-//! self-contained page (an SVG chart of consumption and price per period, a table of the
-//! lines) rendered from the lines by [`render_html`]. A line states the meter's two PRIDs of
-//! the period, its two masks `H3(z)`, `H3(z')`, the consumption they unmask, the region's price
-//! (µ-units per kWh, from the chain) and the amount `round(Wh × price / 1000)` µ-units.
+//! **The report** (format `gridmask-bill/v2`) is JSON: the meter, the cycle, the regions it was
+//! metered in, one line per period of the cycle whose setup covered the meter, totals, and
+//! `html`, a self-contained page (an SVG chart of energy and price per period, a table of the
+//! lines) rendered from the lines by [`render_html`]. A line states its region, the meter's two
+//! PRIDs of the period, its two masks `H3(z)`, `H3(z')`, the consumption they unmask, the
+//! region's price (µ-units per kWh, from the chain) and the amount `round(Wh × price / 1000)`
+//! µ-units.
+//!
+//! **Which periods, which region.** A period is on the bill when a setup covered the meter:
+//! the setup of some region the meter has been in, built for a membership epoch in which the
+//! meter was active there (`Meter.memberships` on chain). A meter moved during the cycle has
+//! periods in several regions, each priced in its own; a suspended or retired meter has no
+//! line for the periods it was not expected in. Where two regions' setups covered the same
+//! period (setups published ahead of a move), the line is in the one holding more of the
+//! meter's shares, else the later membership ([`pick_region`]).
+//!
+//! **Estimates (validation, estimation, editing).** A period without a complete reading
+//! (neither share, or one of two) is never billed at zero: it is billed at an estimate,
+//! flagged as such on the line and the page, by the first rule that applies
+//! ([`estimates`]):
+//! 1. `band`: the mean of the meter's metered periods of this bill in the same tariff band
+//!    (same region, same tariff version, same time-of-day band);
+//! 2. `cycle`: the mean of all the meter's metered periods of this bill;
+//! 3. `region`: the region's mean per complete reading in that period (its published aggregate
+//!    over the meters that sent both shares);
+//! 4. `none`: no basis (nothing metered, no published aggregate): 0 Wh, flagged for the
+//!    utility to follow up (a field visit; the meter is suspended after repeated silence).
+//!
+//! Means are rounded half up to whole Wh. Every input is on chain or in the verified lines, so
+//! the owner recomputes each estimate and refuses a wrong one.
 //!
 //! **Sealing:** the JSON is HPKE-sealed to the owner's key registered on chain, with the `info`
 //! that binds it to (chain, meter, cycle) (`gridmask_primitives::bill`), stored in the content
-//! store under its raw CIDv1, and the CID and digest are posted on chain (`billing.post_bills`).
+//! store under its raw CIDv1, and the CID, digest and regions are posted on chain
+//! (`billing.post_bills`).
 //!
-//! **Verification** ([`verify`]) needs only the owner's key and the chain: the bill on chain, the
-//! bytes the CID names, decryption, then per line: the shares at its PRIDs exist (or not, for a
-//! silent period), the masks unmask them to the stated consumption, the price is the chain's,
-//! the amount follows; every set-up period of the cycle has exactly one line; totals add up;
-//! the page is the rendering of the lines. Each problem names its line.
+//! **Verification** ([`verify`]) needs only the owner's key and the chain: the bill on chain,
+//! the bytes the CID names, decryption, then: exactly the covered periods have a line, each in
+//! the region the rule above picks; the shares at its PRIDs exist (or not), the masks unmask
+//! them to the stated consumption, each estimate is the rule's, the price is the chain's, the
+//! amount follows; the regions are the lines' and the chain's; totals add up; the page is the
+//! rendering of the lines. Each problem names its line.
 
 use crate::{
 	chain::{runtime, runtime_types as rt, Chain},
@@ -34,13 +60,16 @@ use gridmask_primitives::{
 };
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
-use std::{collections::BTreeMap, fmt::Write as _};
+use std::{
+	collections::{BTreeMap, BTreeSet},
+	fmt::Write as _,
+};
 use subxt_signer::sr25519::Keypair;
 
 use rt::bounded_collections::bounded_vec::BoundedVec;
 
 /// The report format this client writes and reads.
-pub const REPORT_FORMAT: &str = "gridmask-bill/v1";
+pub const REPORT_FORMAT: &str = "gridmask-bill/v2";
 
 /// What a line says about the meter's shares in its period.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -48,10 +77,33 @@ pub const REPORT_FORMAT: &str = "gridmask-bill/v1";
 pub enum LineStatus {
 	/// Both shares are on chain: the consumption is theirs, unmasked.
 	Metered,
-	/// Neither share is on chain: nothing is charged.
+	/// Neither share is on chain: the period is billed at an estimate.
 	Silent,
-	/// One share of two: the consumption is unknown; nothing is charged.
+	/// One share of two: the consumption is unknown; the period is billed at an estimate.
 	Partial,
+}
+
+/// The rule an estimate comes from (see the module docs), in the order they are tried.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+	/// The meter's mean over its metered periods of the bill in the same tariff band.
+	Band,
+	/// The meter's mean over all its metered periods of the bill.
+	Cycle,
+	/// The region's mean per complete reading in the period.
+	Region,
+	/// Nothing to estimate from: 0 Wh, for the utility to follow up.
+	None,
+}
+
+/// The energy a line without a complete reading is billed at.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Estimate {
+	/// Estimated consumption, Wh.
+	pub wh: u64,
+	/// The rule it comes from.
+	pub basis: Basis,
 }
 
 /// One period of a bill.
@@ -61,20 +113,31 @@ pub struct Line {
 	pub period: PeriodIndex,
 	/// Its start, ms since the Unix epoch.
 	pub start_ms: u64,
+	/// The region whose setup covered the meter in the period (its prices apply).
+	pub region: RegionId,
 	/// The meter's PRIDs of the period (`0x…`): share A, share B.
 	pub prids: [String; 2],
 	/// The masks `H3(z)`, `H3(z')` of the two shares.
 	pub masks: [u64; 2],
 	/// What the chain holds at the PRIDs.
 	pub status: LineStatus,
-	/// Consumption, Wh (0 unless metered).
+	/// Metered consumption, Wh (0 unless metered).
 	pub consumption_wh: u64,
+	/// The estimate the period is billed at (exactly when it is not metered).
+	pub estimate: Option<Estimate>,
 	/// The region's price of the period, µ-units per kWh (`None`: not priced).
 	pub price: Option<u64>,
 	/// Where the price comes from: `tariff v<N>` or `override`.
 	pub price_source: Option<String>,
-	/// What the line costs, µ-units: [`amount`] of consumption and price.
+	/// What the line costs, µ-units: [`amount`] of [`Line::billed_wh`] and price.
 	pub amount: u64,
+}
+
+impl Line {
+	/// The energy billed: the metered consumption, or the estimate.
+	pub fn billed_wh(&self) -> u64 {
+		self.estimate.map_or(self.consumption_wh, |e| e.wh)
+	}
 }
 
 /// A bill report.
@@ -86,13 +149,17 @@ pub struct Report {
 	pub genesis: String,
 	/// The meter billed.
 	pub meter: MeterId,
-	/// Its region (whose prices apply).
-	pub region: RegionId,
+	/// The regions of its lines, ascending (the chain records the same).
+	pub regions: Vec<RegionId>,
 	/// The cycle billed.
 	pub cycle: CycleIndex,
-	/// One line per set-up period of the cycle, ascending.
+	/// One line per covered period of the cycle, ascending.
 	pub lines: Vec<Line>,
-	/// Σ consumption, Wh.
+	/// Σ metered consumption, Wh.
+	pub metered_wh: u64,
+	/// Σ estimates, Wh.
+	pub estimated_wh: u64,
+	/// Σ billed energy (metered and estimated), Wh.
 	pub total_wh: u64,
 	/// Σ amounts, µ-units.
 	pub total_amount: u64,
@@ -105,6 +172,76 @@ pub fn amount(wh: u64, price: u64) -> u64 {
 	((u128::from(wh) * u128::from(price) + 500) / 1000).min(u128::from(u64::MAX)) as u64
 }
 
+/// The mean of `values` rounded half up, or `None` for none.
+fn mean(values: impl Iterator<Item = u64>) -> Option<u64> {
+	let (sum, n) = values.fold((0u128, 0u128), |(s, n), v| (s + u128::from(v), n + 1));
+	(n > 0).then(|| ((sum + n / 2) / n) as u64)
+}
+
+/// What the chain says of one (region, period) that estimates use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PeriodFacts {
+	/// The period's time-of-day band: (tariff version in effect, index of its band), if the
+	/// region has a tariff in effect.
+	pub band: Option<(u32, u32)>,
+	/// The region's consumption per complete reading of the period, Wh, rounded half up: its
+	/// published aggregate over `count / 2` meters (`None`: no aggregate published).
+	pub regional_mean: Option<u64>,
+}
+
+/// The estimate of every line that is not metered (`None` for metered lines), by the rules of
+/// the module docs, from the metered lines' consumption and the chain's `facts`.
+pub fn estimates(
+	lines: &[Line],
+	facts: impl Fn(RegionId, PeriodIndex) -> PeriodFacts,
+) -> Vec<Option<Estimate>> {
+	let metered: Vec<(&Line, PeriodFacts)> = lines
+		.iter()
+		.filter(|l| l.status == LineStatus::Metered)
+		.map(|l| (l, facts(l.region, l.period)))
+		.collect();
+	lines
+		.iter()
+		.map(|l| {
+			if l.status == LineStatus::Metered {
+				return None;
+			}
+			let own = facts(l.region, l.period);
+			let band = own.band.and_then(|band| {
+				mean(
+					metered
+						.iter()
+						.filter(|(m, f)| m.region == l.region && f.band == Some(band))
+						.map(|(m, _)| m.consumption_wh),
+				)
+			});
+			let estimate = match band {
+				Some(wh) => Estimate { wh, basis: Basis::Band },
+				None => match mean(metered.iter().map(|(m, _)| m.consumption_wh)) {
+					Some(wh) => Estimate { wh, basis: Basis::Cycle },
+					None => match own.regional_mean {
+						Some(wh) => Estimate { wh, basis: Basis::Region },
+						None => Estimate { wh: 0, basis: Basis::None },
+					},
+				},
+			};
+			Some(estimate)
+		})
+		.collect()
+}
+
+/// Which of the regions whose setups covered a period the line belongs to: the one holding
+/// more of the meter's shares of the period, then the later membership. `candidates` are
+/// (region, shares present) in membership order; never empty.
+pub fn pick_region(candidates: &[(RegionId, usize)]) -> RegionId {
+	candidates
+		.iter()
+		.enumerate()
+		.max_by_key(|(i, (_, present))| (*present, *i))
+		.map(|(_, (region, _))| *region)
+		.unwrap_or_default()
+}
+
 fn hex32(b: &[u8; 32]) -> String {
 	format!("0x{}", hex::encode(b))
 }
@@ -113,11 +250,19 @@ fn parse_prid(s: &str) -> Option<Prid> {
 	crate::store::parse_hex32(s).ok().map(Prid)
 }
 
+/// One set-up period of a region's cycle.
+struct RegionPeriod {
+	/// The membership epoch its setup was built for: it covered the meters active then.
+	epoch: u32,
+	/// Sealed, withheld or void: its price is final.
+	settled: bool,
+	/// What estimates use.
+	facts: PeriodFacts,
+}
+
 /// What the chain says about one region's cycle: its set-up periods and their prices.
 struct RegionCycle {
-	/// Periods of the cycle with a setup: (period, settled outcome known).
-	periods: Vec<(PeriodIndex, bool)>,
-	/// Prices by period.
+	periods: BTreeMap<PeriodIndex, RegionPeriod>,
 	prices: BTreeMap<PeriodIndex, rt::pallet_pricing::types::PriceRecord>,
 }
 
@@ -134,22 +279,41 @@ async fn region_cycle(
 	region: RegionId,
 	cycle: CycleIndex,
 ) -> Result<RegionCycle> {
+	use rt::pallet_readings::types::{PeriodOutcome as O, PeriodPhase as P};
 	let at = chain.api.at_current_block().await?;
 	let first = cycle.checked_mul(time.periods_per_cycle).context("cycle out of range")?;
 	let last = first + (time.periods_per_cycle - 1);
-	let mut periods = Vec::new();
+	let tariffs =
+		at.runtime_apis().call(runtime::runtime_apis().pricing_api().tariffs(region)).await?;
+	let mut periods = BTreeMap::new();
 	for p in first..=last {
 		let st = at
 			.runtime_apis()
 			.call(runtime::runtime_apis().readings_api().period_state(region, p))
 			.await?;
-		if st.setup.is_some() {
-			use rt::pallet_readings::types::{PeriodOutcome as O, PeriodPhase as P};
-			// Sealed, with an aggregate or without (withheld, void): priced either way.
-			let settled =
-				matches!(st.phase, P::Done(O::Sealed { .. } | O::Withheld { .. } | O::Void));
-			periods.push((p, settled));
-		}
+		let Some(setup) = st.setup else { continue };
+		// Sealed, with an aggregate or without (withheld, void): priced either way.
+		let settled = matches!(st.phase, P::Done(O::Sealed { .. } | O::Withheld { .. } | O::Void));
+		let regional_mean = match st.phase {
+			P::Done(O::Sealed { aggregate, count }) => mean_per_meter(aggregate, count / 2),
+			_ => None,
+		};
+		// The tariff in effect: the latest version whose first period is not after `p`
+		// (versions' first periods never decrease).
+		let band = tariffs.iter().rev().find(|(_, t)| t.effective_from <= p).map(|(v, t)| {
+			let t = &t.tariff;
+			let pod = pallet_pricing::types::period_of_day(t.day_periods, t.day_offset, p);
+			let index = t.bands.0.partition_point(|(start, _)| *start <= pod).saturating_sub(1);
+			(*v, index as u32)
+		});
+		periods.insert(
+			p,
+			RegionPeriod {
+				epoch: setup.epoch,
+				settled,
+				facts: PeriodFacts { band, regional_mean },
+			},
+		);
 	}
 	let prices = at
 		.runtime_apis()
@@ -160,73 +324,204 @@ async fn region_cycle(
 	Ok(RegionCycle { periods, prices })
 }
 
-/// The lines of one meter, from its master secret and the chain.
-async fn lines_of(
+/// `aggregate / meters` rounded half up (`None` for no meter).
+fn mean_per_meter(aggregate: u64, meters: u32) -> Option<u64> {
+	let n = u128::from(meters);
+	(n > 0).then(|| ((u128::from(aggregate) + n / 2) / n) as u64)
+}
+
+/// A meter's membership span as the chain keeps it.
+type Span = rt::pallet_meters::types::Membership;
+
+/// The meter's spans on chain (`None`: not registered).
+async fn spans_of(chain: &Chain, meter: MeterId) -> Result<Option<Vec<Span>>> {
+	let at = chain.api.at_current_block().await?;
+	Ok(match at.storage().try_fetch(runtime::storage().meters().meters(), (meter,)).await? {
+		Some(v) => Some(v.decode()?.memberships.0),
+		None => None,
+	})
+}
+
+/// The regions a meter's spans name, each once, in first-seen order.
+fn span_regions(spans: &[Span]) -> Vec<RegionId> {
+	let mut out = Vec::new();
+	for s in spans {
+		if !out.contains(&s.region) {
+			out.push(s.region);
+		}
+	}
+	out
+}
+
+/// Fetches the cycles of the regions not in `cache` yet.
+async fn fetch_regions(
 	chain: &Chain,
 	time: &TimeParams,
-	secret: &MasterSecret,
-	region: RegionId,
-	rc: &RegionCycle,
 	cycle: CycleIndex,
-) -> Result<Vec<Line>> {
-	let seeds = secret.cycle_seeds(cycle);
-	let mut keys = Vec::new();
+	regions: &[RegionId],
+	cache: &mut BTreeMap<RegionId, RegionCycle>,
+) -> Result<()> {
+	for r in regions {
+		if !cache.contains_key(r) {
+			let rc = region_cycle(chain, time, *r, cycle).await?;
+			cache.insert(*r, rc);
+		}
+	}
+	Ok(())
+}
+
+/// For each period of the cycle that some setup covered the meter in: the regions of those
+/// setups (usually one), in membership order. A setup covers the meter when it was built for
+/// an epoch of its region in which one of the meter's spans there was open.
+fn covering(
+	spans: &[Span],
+	cache: &BTreeMap<RegionId, RegionCycle>,
+) -> BTreeMap<PeriodIndex, Vec<RegionId>> {
+	let mut out: BTreeMap<PeriodIndex, Vec<RegionId>> = BTreeMap::new();
+	for s in spans {
+		let Some(rc) = cache.get(&s.region) else { continue };
+		for (p, rp) in &rc.periods {
+			if s.from <= rp.epoch && s.until.is_none_or(|u| rp.epoch < u) {
+				// A region's spans never overlap, so a region covers a period through one
+				// span; the list keeps membership order for the tie rule.
+				let regions = out.entry(*p).or_default();
+				regions.retain(|r| *r != s.region);
+				regions.push(s.region);
+			}
+		}
+	}
+	out
+}
+
+/// The chain side of one covered period of a meter, given its PRIDs: the region picked, the
+/// shares there, and that region's price and facts.
+struct ChainPeriod {
+	region: RegionId,
+	shares: [Option<u64>; 2],
+	price: Option<rt::pallet_pricing::types::PriceRecord>,
+	facts: PeriodFacts,
+}
+
+/// Reads the meter's shares of each covered period in every covering region, and picks each
+/// period's region ([`pick_region`]).
+async fn chain_periods(
+	chain: &Chain,
+	cover: &BTreeMap<PeriodIndex, Vec<RegionId>>,
+	prids: &BTreeMap<PeriodIndex, [Prid; 2]>,
+	cache: &BTreeMap<RegionId, RegionCycle>,
+) -> Result<BTreeMap<PeriodIndex, ChainPeriod>> {
 	let mut queries = Vec::new();
-	for &(p, _) in &rc.periods {
-		let k = seeds.period_keys(time.leaf_of(p));
-		let (a, b) = k.prids();
-		queries.push((region, p, a));
-		queries.push((region, p, b));
-		keys.push((p, [a, b], [k.mask_a, k.mask_b]));
+	for (p, regions) in cover {
+		let Some([a, b]) = prids.get(p) else { continue };
+		for r in regions {
+			queries.push((*r, *p, *a));
+			queries.push((*r, *p, *b));
+		}
 	}
 	let shares = chain.shares(&queries).await?;
-	let mut lines = Vec::new();
-	for (i, (p, prids, masks)) in keys.into_iter().enumerate() {
-		let (sa, sb) = (&shares[2 * i], &shares[2 * i + 1]);
-		let (status, consumption_wh) = match (sa, sb) {
-			(Some(a), Some(b)) => {
-				(LineStatus::Metered, recover(a.value, b.value, masks[0], masks[1]))
+	let found: BTreeMap<(RegionId, PeriodIndex, Prid), u64> =
+		queries.iter().zip(shares).filter_map(|(q, s)| s.map(|s| (*q, s.value))).collect();
+	let mut out = BTreeMap::new();
+	for (p, regions) in cover {
+		let Some([a, b]) = prids.get(p) else { continue };
+		let at = |r: RegionId| [found.get(&(r, *p, *a)).copied(), found.get(&(r, *p, *b)).copied()];
+		let candidates: Vec<(RegionId, usize)> =
+			regions.iter().map(|r| (*r, at(*r).iter().filter(|s| s.is_some()).count())).collect();
+		let region = pick_region(&candidates);
+		let rc = &cache[&region];
+		out.insert(
+			*p,
+			ChainPeriod {
+				region,
+				shares: at(region),
+				price: rc.prices.get(p).cloned(),
+				facts: rc.periods.get(p).map(|rp| rp.facts).unwrap_or_default(),
 			},
-			(None, None) => (LineStatus::Silent, 0),
-			_ => (LineStatus::Partial, 0),
-		};
-		let price = rc.prices.get(&p);
-		if status == LineStatus::Metered && price.is_none() {
-			bail!(
-				"period {p} of region {region} has no price yet (its fault is not resolved, or \
-				 no tariff covers it: `gridmask cc price` can set one)"
-			);
-		}
+		);
+	}
+	Ok(out)
+}
+
+/// What the shares say: status and, if both are there, the consumption under `masks`.
+fn unmask(shares: &[Option<u64>; 2], masks: [u64; 2]) -> (LineStatus, u64) {
+	match shares {
+		[Some(a), Some(b)] => (LineStatus::Metered, recover(*a, *b, masks[0], masks[1])),
+		[None, None] => (LineStatus::Silent, 0),
+		_ => (LineStatus::Partial, 0),
+	}
+}
+
+/// The facts of each (region, period) of `periods`, for [`estimates`].
+fn facts_of(
+	periods: &BTreeMap<PeriodIndex, ChainPeriod>,
+) -> impl Fn(RegionId, PeriodIndex) -> PeriodFacts + '_ {
+	move |region, p| {
+		periods.get(&p).filter(|c| c.region == region).map(|c| c.facts).unwrap_or_default()
+	}
+}
+
+/// The lines of one meter, from its master secret and the chain.
+fn lines_of(
+	time: &TimeParams,
+	secret: &MasterSecret,
+	cycle: CycleIndex,
+	periods: &BTreeMap<PeriodIndex, ChainPeriod>,
+) -> Result<Vec<Line>> {
+	let seeds = secret.cycle_seeds(cycle);
+	let mut lines = Vec::new();
+	for (p, c) in periods {
+		let k = seeds.period_keys(time.leaf_of(*p));
+		let (a, b) = k.prids();
+		let masks = [k.mask_a, k.mask_b];
+		let (status, consumption_wh) = unmask(&c.shares, masks);
 		lines.push(Line {
-			period: p,
-			start_ms: time.period_start(p).unwrap_or_default(),
-			prids: [hex32(&prids[0].0), hex32(&prids[1].0)],
+			period: *p,
+			start_ms: time.period_start(*p).unwrap_or_default(),
+			region: c.region,
+			prids: [hex32(&a.0), hex32(&b.0)],
 			masks,
 			status,
 			consumption_wh,
-			price: price.map(|r| r.price),
-			price_source: price.map(price_source),
-			amount: price.map_or(0, |r| amount(consumption_wh, r.price)),
+			estimate: None,
+			price: c.price.as_ref().map(|r| r.price),
+			price_source: c.price.as_ref().map(price_source),
+			amount: 0,
 		});
+	}
+	let est = estimates(&lines, facts_of(periods));
+	for (l, e) in lines.iter_mut().zip(est) {
+		l.estimate = e;
+		// A metered period must be priced; an estimated one without a price (no tariff in
+		// effect yet) is stated and charges nothing, as the verifier expects.
+		if l.price.is_none() && l.status == LineStatus::Metered {
+			bail!(
+				"period {} of region {} has no price yet (no tariff covers it: `gridmask cc \
+				 price` can set one)",
+				l.period,
+				l.region
+			);
+		}
+		l.amount = l.price.map_or(0, |pr| amount(l.billed_wh(), pr));
 	}
 	Ok(lines)
 }
 
-/// Makes a report from its lines: totals and page.
-pub fn make_report(
-	genesis: String,
-	meter: MeterId,
-	region: RegionId,
-	cycle: CycleIndex,
-	lines: Vec<Line>,
-) -> Report {
+/// The regions of `lines`, ascending, each once.
+fn regions_of(lines: &[Line]) -> Vec<RegionId> {
+	lines.iter().map(|l| l.region).collect::<BTreeSet<_>>().into_iter().collect()
+}
+
+/// Makes a report from its lines: regions, totals and page.
+pub fn make_report(genesis: String, meter: MeterId, cycle: CycleIndex, lines: Vec<Line>) -> Report {
 	let mut r = Report {
 		format: REPORT_FORMAT.into(),
 		genesis,
 		meter,
-		region,
+		regions: regions_of(&lines),
 		cycle,
-		total_wh: lines.iter().map(|l| l.consumption_wh).sum(),
+		metered_wh: lines.iter().map(|l| l.consumption_wh).sum(),
+		estimated_wh: lines.iter().filter_map(|l| l.estimate).map(|e| e.wh).sum(),
+		total_wh: lines.iter().map(Line::billed_wh).sum(),
 		total_amount: lines.iter().map(|l| l.amount).sum(),
 		lines,
 		html: String::new(),
@@ -240,21 +535,43 @@ fn money(micro: u64) -> String {
 	format!("{}.{:06}", micro / 1_000_000, micro % 1_000_000)
 }
 
+/// How the page names a line's reading.
+fn reading_text(l: &Line) -> String {
+	match l.estimate {
+		None => "metered".into(),
+		Some(e) => {
+			let why =
+				if l.status == LineStatus::Partial { "one share of two" } else { "no reading" };
+			let basis = match e.basis {
+				Basis::Band => "own mean, same tariff band",
+				Basis::Cycle => "own mean, this bill",
+				Basis::Region => "region's mean",
+				Basis::None => "no basis: 0 Wh, to be followed up",
+			};
+			format!("ESTIMATED ({why}; {basis})")
+		},
+	}
+}
+
 /// The report's page: self-contained HTML (no scripts, no external resources) with an SVG
-/// chart (bars: consumption per period; line: price) and the table of lines. Deterministic:
-/// the owner's tool re-renders it to check the page says what the lines say. `html` itself is
-/// not read.
+/// chart (bars: energy per period, estimated ones hatched grey; line: price) and the table of
+/// lines. Deterministic: the owner's tool re-renders it to check the page says what the lines
+/// say. `html` itself is not read.
 pub fn render_html(r: &Report) -> String {
 	let (w, h, pad) = (720.0_f64, 240.0_f64, 40.0_f64);
 	let n = r.lines.len().max(1) as f64;
-	let max_wh = r.lines.iter().map(|l| l.consumption_wh).max().unwrap_or(0).max(1) as f64;
+	let max_wh = r.lines.iter().map(Line::billed_wh).max().unwrap_or(0).max(1) as f64;
 	let max_price = r.lines.iter().filter_map(|l| l.price).max().unwrap_or(0).max(1) as f64;
 	let bw = (w - 2.0 * pad) / n;
 	let mut svg = String::new();
 	let _ = write!(
 		svg,
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
-		 viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"consumption and price per period\">"
+		 viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"energy and price per period\">\
+		 <defs><pattern id=\"est\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" \
+		 patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ddd\"/>\
+		 <line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#999\" stroke-width=\"3\"/>\
+		 </pattern></defs>"
 	);
 	let _ = write!(
 		svg,
@@ -265,13 +582,15 @@ pub fn render_html(r: &Report) -> String {
 	let mut points = Vec::new();
 	for (i, l) in r.lines.iter().enumerate() {
 		let x = pad + i as f64 * bw;
-		let bh = (h - 2.0 * pad) * l.consumption_wh as f64 / max_wh;
+		let bh = (h - 2.0 * pad) * l.billed_wh() as f64 / max_wh;
+		let (fill, what) =
+			if l.estimate.is_some() { ("url(#est)", "estimated") } else { ("#4a90d9", "metered") };
 		let _ = write!(
 			svg,
 			"<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bw2:.1}\" height=\"{bh:.1}\" \
-			 fill=\"#4a90d9\"><title>period {} {} Wh</title></rect>",
+			 fill=\"{fill}\"><title>period {} {} Wh {what}</title></rect>",
 			l.period,
-			l.consumption_wh,
+			l.billed_wh(),
 			y = h - pad - bh,
 			bw2 = (bw * 0.8).max(1.0),
 		);
@@ -289,41 +608,46 @@ pub fn render_html(r: &Report) -> String {
 	}
 	let _ = write!(
 		svg,
-		"<text x=\"{pad}\" y=\"20\" font-size=\"12\">bars: Wh (max {max_wh}); line: price \
-		 µ/kWh (max {max_price})</text></svg>"
+		"<text x=\"{pad}\" y=\"20\" font-size=\"12\">bars: Wh (max {max_wh}; hatched: \
+		 estimated); line: price µ/kWh (max {max_price})</text></svg>"
 	);
 
 	let mut rows = String::new();
 	for l in &r.lines {
 		let _ = write!(
 			rows,
-			"<tr><td>{}</td><td>{}</td><td>{:?}</td><td>{}</td><td>{}</td><td>{}</td>\
+			"<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
 			 <td>{}</td></tr>",
 			l.period,
 			l.start_ms,
-			l.status,
-			l.consumption_wh,
+			l.region,
+			reading_text(l),
+			l.billed_wh(),
 			l.price.map_or("–".into(), |p| p.to_string()),
 			l.price_source.as_deref().unwrap_or("–"),
 			money(l.amount),
 		);
 	}
+	let regions: Vec<String> = r.regions.iter().map(|x| x.to_string()).collect();
 	format!(
 		"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 		 <title>gridmask bill: meter {m}, cycle {c}</title>\
 		 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}\
 		 td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}</style></head><body>\
 		 <h1>Meter {m}: cycle {c}</h1>\
-		 <p>Region {reg}. Chain {g}. Total {wh} Wh, {amt} (currency units).</p>{svg}\
-		 <table><tr><th>period</th><th>start (ms)</th><th>status</th><th>Wh</th>\
-		 <th>price µ/kWh</th><th>source</th><th>amount</th></tr>{rows}</table>\
+		 <p>Region {reg}. Chain {g}. Total {wh} Wh ({mwh} Wh metered, {ewh} Wh estimated), \
+		 {amt} (currency units).</p>{svg}\
+		 <table><tr><th>period</th><th>start (ms)</th><th>region</th><th>reading</th>\
+		 <th>Wh</th><th>price µ/kWh</th><th>source</th><th>amount</th></tr>{rows}</table>\
 		 <p>Every line can be checked against the chain: <code>gridmask owner bill</code>.</p>\
 		 </body></html>",
 		m = r.meter,
 		c = r.cycle,
-		reg = r.region,
+		reg = regions.join(", "),
 		g = r.genesis,
 		wh = r.total_wh,
+		mwh = r.metered_wh,
+		ewh = r.estimated_wh,
 		amt = money(r.total_amount),
 	)
 }
@@ -352,6 +676,9 @@ pub struct BillReport {
 	pub billed: Vec<(MeterId, u32, String)>,
 	/// Meters skipped because they already have a bill of the cycle.
 	pub already_billed: usize,
+	/// Meters skipped because no setup of the cycle covered them (registered after it, or
+	/// suspended or retired for all of it): they have nothing to bill.
+	pub not_covered: Vec<MeterId>,
 	/// Meters not billed, and why (each on its own: the others are billed).
 	pub failed: Vec<BillFailure>,
 	/// `post_bills` transactions.
@@ -371,20 +698,22 @@ pub struct BillFailure {
 	pub reason: String,
 }
 
-/// A meter to bill: its store entry, the version its bill supersedes, its region, its owner's key.
+/// A meter to bill: its store entry, the version its bill supersedes, the regions covering
+/// each of its periods, its owner's key.
 struct ToBill<'a> {
 	meter: &'a crate::store::KgcMeter,
 	supersede: Option<u32>,
-	region: RegionId,
+	cover: BTreeMap<PeriodIndex, Vec<RegionId>>,
 	owner_key: HpkePublicKey,
 }
 
-/// Bills `cycle` (PROTOCOL §4 step 7): per meter, derive its PRIDs and masks, fetch its shares,
-/// price every period from the chain, render and seal the report to the owner, store it, and
-/// post the CIDs in batches. Resumable: meters billed already are skipped. A meter that cannot
-/// be billed (unregistered, an owner key no bill can be sealed to, a region with an unsettled
-/// period, an entry the chain refuses) is reported in [`BillReport::failed`] and the others
-/// are billed.
+/// Bills `cycle` (PROTOCOL §4 step 7): per meter, find the periods a setup covered it in and
+/// their regions, derive its PRIDs and masks, fetch its shares, estimate the periods without a
+/// complete reading, price every period from the chain, render and seal the report to the
+/// owner, store it, and post the CIDs and regions in batches. Resumable: meters billed already
+/// are skipped, and so are meters no setup of the cycle covered. A meter that cannot be billed
+/// (unregistered, an owner key no bill can be sealed to, a covered period not settled, an
+/// entry the chain refuses) is reported in [`BillReport::failed`] and the others are billed.
 pub async fn issue(
 	chain: &Chain,
 	kgc: &Keypair,
@@ -444,7 +773,7 @@ pub async fn issue(
 		.await?;
 	let fail = |meter: MeterId, reason: String| BillFailure { meter, reason };
 	let mut todo = Vec::new();
-	let mut regions: BTreeMap<RegionId, std::result::Result<RegionCycle, String>> = BTreeMap::new();
+	let mut cache: BTreeMap<RegionId, RegionCycle> = BTreeMap::new();
 	for (m, billed, info) in fetched {
 		let Some(info) = info else {
 			report.failed.push(fail(m.meter, "not registered on chain".into()));
@@ -468,44 +797,58 @@ pub async fn issue(
 			));
 			continue;
 		}
-		// A superseding bill keeps the region of the first (the chain records it).
-		let region = billed.as_ref().map_or(info.region, |(_, r)| r.region);
-		if !regions.contains_key(&region) {
-			let rc = region_cycle(chain, &time, region, cycle).await?;
-			let settled = match rc.periods.iter().find(|(_, settled)| !settled) {
-				Some((p, _)) => Err(format!(
-					"period {p} of region {region} is not sealed (pending, or faulted and not \
-					 resolved): bill cycle {cycle} once every period is settled"
-				)),
-				None => Ok(rc),
-			};
-			regions.insert(region, settled);
-		}
-		if let Err(e) = &regions[&region] {
-			report.failed.push(fail(m.meter, e.clone()));
+		let spans = info.memberships.0;
+		fetch_regions(chain, &time, cycle, &span_regions(&spans), &mut cache).await?;
+		let cover = covering(&spans, &cache);
+		if cover.is_empty() {
+			report.not_covered.push(m.meter);
 			continue;
 		}
-		todo.push(ToBill { meter: m, supersede, region, owner_key });
+		let unsettled = cover
+			.iter()
+			.flat_map(|(p, rs)| rs.iter().map(move |r| (*p, *r)))
+			.find(|(p, r)| !cache[r].periods[p].settled);
+		if let Some((p, r)) = unsettled {
+			report.failed.push(fail(
+				m.meter,
+				format!(
+					"period {p} of region {r} is not sealed (pending, or faulted and not \
+					 resolved): bill cycle {cycle} once every period is settled"
+				),
+			));
+			continue;
+		}
+		todo.push(ToBill { meter: m, supersede, cover, owner_key });
 	}
 
 	let bar = progress::bar(todo.len() as u64, "making bills");
-	let regions = &regions;
+	let cache = &cache;
 	let made: Vec<_> = futures::stream::iter(todo)
 		.map(|b| {
 			let bar = &bar;
 			async move {
 				let m = b.meter;
-				let rc = regions[&b.region].as_ref().expect("only settled regions are billed");
 				let made = async {
-					let mut lines =
-						lines_of(chain, &time, &m.secret(), b.region, rc, cycle).await?;
+					let secret = m.secret();
+					let seeds = secret.cycle_seeds(cycle);
+					let prids: BTreeMap<PeriodIndex, [Prid; 2]> = b
+						.cover
+						.keys()
+						.map(|p| {
+							let (share_a, share_b) = seeds.period_keys(time.leaf_of(*p)).prids();
+							(*p, [share_a, share_b])
+						})
+						.collect();
+					let periods = chain_periods(chain, &b.cover, &prids, cache).await?;
+					let mut lines = lines_of(&time, &secret, cycle, &periods)?;
 					if let Some((p, delta)) = opts.misstate {
 						if let Some(l) = lines.iter_mut().find(|l| l.period == p) {
 							l.consumption_wh = l.consumption_wh.saturating_add_signed(delta);
-							l.amount = l.price.map_or(0, |pr| amount(l.consumption_wh, pr));
+							l.amount = l.price.map_or(0, |pr| amount(l.billed_wh(), pr));
 						}
 					}
-					let r = make_report(format!("{genesis:?}"), m.meter, b.region, cycle, lines);
+					let r = make_report(format!("{genesis:?}"), m.meter, cycle, lines);
+					let regions = r.regions.clone();
 					let json = serde_json::to_vec(&r)?;
 					let sealed = pbill::seal_bill(
 						&b.owner_key,
@@ -513,7 +856,7 @@ pub async fn issue(
 						&json,
 					)
 					.map_err(|e| anyhow::anyhow!("sealing the report: {e:?}"))?;
-					content.put(&sealed.bytes).await
+					anyhow::Ok((content.put(&sealed.bytes).await?, regions))
 				}
 				.await;
 				bar.inc(1);
@@ -527,13 +870,14 @@ pub async fn issue(
 	let mut posted = BTreeMap::new();
 	for (meter, supersede, made) in made {
 		match made {
-			Ok(cid) => {
+			Ok((cid, regions)) => {
 				entries.push(rt::pallet_billing::types::BillEntry {
 					meter,
 					cycle,
 					cid: BoundedVec(cid.to_bytes().to_vec()),
 					digest: *cid.digest(),
 					supersede,
+					regions: BoundedVec(regions),
 				});
 				posted.insert(meter, (supersede.map_or(1, |v| v + 1), cid.to_string()));
 			},
@@ -583,7 +927,13 @@ pub struct Verification {
 	pub status: String,
 	/// Lines in the report.
 	pub lines: usize,
-	/// Σ Wh stated.
+	/// The regions the chain billed.
+	pub regions: Vec<RegionId>,
+	/// Lines billed at an estimate.
+	pub estimated_lines: usize,
+	/// Σ estimates stated, Wh.
+	pub estimated_wh: u64,
+	/// Σ Wh billed stated (metered and estimated).
 	pub total_wh: u64,
 	/// Σ µ-units stated.
 	pub total_amount: u64,
@@ -630,6 +980,9 @@ pub async fn verify(
 			.unwrap_or_default()
 			.to_string(),
 		lines: 0,
+		regions: record.regions.0.clone(),
+		estimated_lines: 0,
+		estimated_wh: 0,
 		total_wh: 0,
 		total_amount: 0,
 		problems: Vec::new(),
@@ -674,11 +1027,13 @@ pub async fn verify(
 		},
 	};
 	v.lines = report.lines.len();
+	v.estimated_lines = report.lines.iter().filter(|l| l.estimate.is_some()).count();
+	v.estimated_wh = report.estimated_wh;
 	v.total_wh = report.total_wh;
 	v.total_amount = report.total_amount;
 	std::fs::write(out, &report.html).with_context(|| format!("writing {}", out.display()))?;
 	v.html = Some(out.display().to_string());
-	v.problems = check_report(chain, &report, genesis, meter, cycle, record.region).await?;
+	v.problems = check_report(chain, &report, genesis, meter, cycle, &record.regions.0).await?;
 	Ok(v)
 }
 
@@ -689,7 +1044,7 @@ async fn check_report(
 	genesis: subxt::utils::H256,
 	meter: MeterId,
 	cycle: CycleIndex,
-	region: RegionId,
+	billed_regions: &[RegionId],
 ) -> Result<Vec<String>> {
 	let mut problems = Vec::new();
 	if r.format != REPORT_FORMAT {
@@ -701,37 +1056,54 @@ async fn check_report(
 			r.genesis, r.meter, r.cycle
 		));
 	}
-	if r.region != region {
-		problems.push(format!("header: region {} but the chain billed region {region}", r.region));
+	if r.regions != billed_regions {
+		problems.push(format!(
+			"header: regions {:?} but the chain billed regions {billed_regions:?}",
+			r.regions
+		));
+	}
+	if r.regions != regions_of(&r.lines) {
+		problems.push(format!(
+			"header: regions {:?} but the lines are in {:?}",
+			r.regions,
+			regions_of(&r.lines)
+		));
 	}
 	let time = chain.time().await?.started()?;
-	let rc = region_cycle(chain, &time, region, cycle).await?;
+	let Some(spans) = spans_of(chain, meter).await? else {
+		problems.push(format!("meter {meter} is not registered on chain"));
+		return Ok(problems);
+	};
+	let mut cache = BTreeMap::new();
+	fetch_regions(chain, &time, cycle, &span_regions(&spans), &mut cache).await?;
+	let cover = covering(&spans, &cache);
 
-	// Completeness: exactly the set-up periods, once each, ascending.
-	let stated: Vec<PeriodIndex> = r.lines.iter().map(|l| l.period).collect();
-	let expected: Vec<PeriodIndex> = rc.periods.iter().map(|(p, _)| *p).collect();
-	for p in &expected {
-		if !stated.contains(p) {
-			problems.push(format!("period {p}: set up on chain but missing from the bill"));
+	// Completeness: exactly the covered periods, once each.
+	let mut seen = BTreeSet::new();
+	for l in &r.lines {
+		if !cover.contains_key(&l.period) {
+			problems.push(format!(
+				"line for period {}: no setup of cycle {cycle} covered meter {meter} then",
+				l.period
+			));
+		}
+		if !seen.insert(l.period) {
+			problems.push(format!("line for period {}: appears more than once", l.period));
 		}
 	}
-	let mut seen = std::collections::BTreeSet::new();
-	for p in &stated {
-		if !expected.contains(p) {
-			problems.push(format!("line for period {p}: not a set-up period of cycle {cycle}"));
-		}
-		if !seen.insert(*p) {
-			problems.push(format!("line for period {p}: appears more than once"));
+	for p in cover.keys() {
+		if !seen.contains(p) {
+			problems
+				.push(format!("period {p}: a setup covered the meter but the bill has no line"));
 		}
 	}
 
 	// Lines against the chain.
-	let mut queries = Vec::new();
+	let mut prids = BTreeMap::new();
 	for l in &r.lines {
 		match (parse_prid(&l.prids[0]), parse_prid(&l.prids[1])) {
 			(Some(a), Some(b)) => {
-				queries.push((region, l.period, a));
-				queries.push((region, l.period, b));
+				prids.insert(l.period, [a, b]);
 			},
 			_ => {
 				problems.push(format!("line for period {}: malformed PRIDs", l.period));
@@ -739,34 +1111,52 @@ async fn check_report(
 			},
 		}
 	}
-	let shares = chain.shares(&queries).await?;
-	for (i, l) in r.lines.iter().enumerate() {
+	let periods = chain_periods(chain, &cover, &prids, &cache).await?;
+	// The lines as the chain has them: what estimates are computed from.
+	let mut truth = r.lines.clone();
+	for l in truth.iter_mut() {
+		if let Some(c) = periods.get(&l.period) {
+			(l.status, l.consumption_wh) = unmask(&c.shares, l.masks);
+			l.region = c.region;
+		}
+	}
+	let expected_estimates = estimates(&truth, facts_of(&periods));
+	for ((l, t), est) in r.lines.iter().zip(&truth).zip(expected_estimates) {
 		let p = l.period;
-		let (sa, sb) = (&shares[2 * i], &shares[2 * i + 1]);
-		let on_chain = match (sa, sb) {
-			(Some(_), Some(_)) => LineStatus::Metered,
-			(None, None) => LineStatus::Silent,
-			_ => LineStatus::Partial,
-		};
-		if on_chain != l.status {
+		let Some(c) = periods.get(&p) else { continue };
+		if l.region != c.region {
 			problems.push(format!(
-				"line for period {p}: says {:?} but the chain holds {} of its 2 shares",
-				l.status,
-				[sa, sb].iter().filter(|s| s.is_some()).count()
+				"line for period {p}: region {} but the setup that covered the meter is region \
+				 {}'s",
+				l.region, c.region
 			));
 			continue;
 		}
-		let wh = match (sa, sb) {
-			(Some(a), Some(b)) => recover(a.value, b.value, l.masks[0], l.masks[1]),
-			_ => 0,
-		};
-		if wh != l.consumption_wh {
+		if t.status != l.status {
 			problems.push(format!(
-				"line for period {p}: states {} Wh but its shares unmask to {wh} Wh",
-				l.consumption_wh
+				"line for period {p}: says {:?} but the chain holds {} of its 2 shares",
+				l.status,
+				c.shares.iter().filter(|s| s.is_some()).count()
+			));
+			continue;
+		}
+		if t.consumption_wh != l.consumption_wh {
+			problems.push(format!(
+				"line for period {p}: states {} Wh but its shares unmask to {} Wh",
+				l.consumption_wh, t.consumption_wh
 			));
 		}
-		let chain_price = rc.prices.get(&p);
+		if l.estimate != est {
+			let show = |e: Option<Estimate>| {
+				e.map_or("none".to_string(), |e| format!("{} Wh ({:?})", e.wh, e.basis))
+			};
+			problems.push(format!(
+				"line for period {p}: estimate {} but the rule gives {}",
+				show(l.estimate),
+				show(est)
+			));
+		}
+		let chain_price = c.price.as_ref();
 		if chain_price.map(|c| c.price) != l.price {
 			problems.push(format!(
 				"line for period {p}: price {:?} but the chain's is {:?}",
@@ -780,23 +1170,33 @@ async fn check_report(
 				chain_price.map(price_source)
 			));
 		}
-		let due = l.price.map_or(0, |pr| amount(l.consumption_wh, pr));
-		if l.status != LineStatus::Metered && l.amount != 0 {
-			problems.push(format!("line for period {p}: charges {} for no reading", l.amount));
-		} else if l.amount != due {
+		let due = l.price.map_or(0, |pr| amount(l.billed_wh(), pr));
+		if l.amount != due {
 			problems.push(format!(
 				"line for period {p}: amount {} but {} Wh at {:?} µ/kWh is {due}",
-				l.amount, l.consumption_wh, l.price
+				l.amount,
+				l.billed_wh(),
+				l.price
 			));
 		}
 	}
 
 	// Totals and page.
-	let wh: u64 = r.lines.iter().map(|l| l.consumption_wh).sum();
-	let amt: u64 = r.lines.iter().map(|l| l.amount).sum();
-	if wh != r.total_wh {
-		problems.push(format!("totals: {} Wh stated, the lines add up to {wh}", r.total_wh));
+	let sums = [
+		("metered", r.metered_wh, r.lines.iter().map(|l| l.consumption_wh).sum::<u64>()),
+		(
+			"estimated",
+			r.estimated_wh,
+			r.lines.iter().filter_map(|l| l.estimate).map(|e| e.wh).sum(),
+		),
+		("total", r.total_wh, r.lines.iter().map(Line::billed_wh).sum()),
+	];
+	for (what, stated, sum) in sums {
+		if stated != sum {
+			problems.push(format!("totals: {stated} Wh {what} stated, the lines add up to {sum}"));
+		}
 	}
+	let amt: u64 = r.lines.iter().map(|l| l.amount).sum();
 	if amt != r.total_amount {
 		problems
 			.push(format!("totals: amount {} stated, the lines add up to {amt}", r.total_amount));
@@ -873,10 +1273,12 @@ mod tests {
 		Line {
 			period,
 			start_ms: 1_000 * u64::from(period),
+			region: 1,
 			prids: [hex32(&[1; 32]), hex32(&[2; 32])],
 			masks: [3, 4],
 			status: LineStatus::Metered,
 			consumption_wh: wh,
+			estimate: None,
 			price: Some(price),
 			price_source: Some("tariff v1".into()),
 			amount: amount(wh, price),
@@ -893,8 +1295,7 @@ mod tests {
 
 	#[test]
 	fn report_totals_and_page_follow_the_lines() {
-		let r =
-			make_report("0x00".into(), 7, 1, 2, vec![line(20, 500, 200_000), line(21, 250, 100)]);
+		let r = make_report("0x00".into(), 7, 2, vec![line(20, 500, 200_000), line(21, 250, 100)]);
 		assert_eq!(r.total_wh, 750);
 		assert_eq!(r.total_amount, 100_000 + 25);
 		assert!(r.html.starts_with("<!DOCTYPE html>") && r.html.contains("<svg"));
@@ -907,5 +1308,114 @@ mod tests {
 		// A JSON round trip keeps everything.
 		let back: Report = serde_json::from_slice(&serde_json::to_vec(&r).unwrap()).unwrap();
 		assert_eq!(back, r);
+	}
+
+	fn silent(period: u32, region: RegionId) -> Line {
+		Line { status: LineStatus::Silent, consumption_wh: 0, region, ..line(period, 0, 100) }
+	}
+
+	/// Bands: periods 0–1 of every day of 4 are band (1, 0), 2–3 band (1, 1); region 2 has no
+	/// tariff. Regional means: 40 Wh in region 1, 70 Wh in region 2.
+	fn facts(region: RegionId, p: PeriodIndex) -> PeriodFacts {
+		PeriodFacts {
+			band: (region == 1).then_some((1, (p % 4) / 2)),
+			regional_mean: Some(if region == 1 { 40 } else { 70 }),
+		}
+	}
+
+	#[test]
+	fn estimates_follow_the_rules_in_order() {
+		let at = |wh: u64, basis| Some(Estimate { wh, basis });
+		// Own band first: band 0 has 100 and 201 (mean 150.5 → 151), band 1 has 10.
+		let lines = vec![
+			line(0, 100, 1),
+			line(1, 201, 1),
+			line(2, 10, 1),
+			silent(4, 1),
+			silent(6, 1),
+			Line { status: LineStatus::Partial, ..silent(7, 1) },
+		];
+		assert_eq!(
+			estimates(&lines, facts),
+			vec![None, None, None, at(151, Basis::Band), at(10, Basis::Band), at(10, Basis::Band)]
+		);
+		// No metered period in the band: the meter's mean over the bill (100, 201 → 151).
+		let lines = vec![line(0, 100, 1), line(1, 201, 1), silent(2, 1)];
+		assert_eq!(estimates(&lines, facts)[2], at(151, Basis::Cycle));
+		// A region without a tariff has no band: the meter's mean again, from any region.
+		let lines = vec![line(0, 100, 1), silent(1, 2)];
+		assert_eq!(estimates(&lines, facts)[1], at(100, Basis::Cycle));
+		// Nothing metered: the region's mean of the period; without one, no basis.
+		let lines = vec![silent(0, 1), silent(1, 2)];
+		assert_eq!(estimates(&lines, facts), vec![at(40, Basis::Region), at(70, Basis::Region)]);
+		let none = |_: RegionId, _: PeriodIndex| PeriodFacts::default();
+		assert_eq!(estimates(&lines, none), vec![at(0, Basis::None), at(0, Basis::None)]);
+		// A metered line in another region's band does not count for this one's band.
+		let lines = vec![Line { region: 3, ..line(0, 500, 1) }, line(1, 7, 1), silent(4, 1)];
+		let same_band =
+			|_: RegionId, _: PeriodIndex| PeriodFacts { band: Some((1, 0)), regional_mean: None };
+		assert_eq!(estimates(&lines, same_band)[2], at(7, Basis::Band));
+	}
+
+	#[test]
+	fn an_estimated_line_is_billed_and_shown_as_estimated() {
+		let mut est = silent(21, 1);
+		est.estimate = Some(Estimate { wh: 300, basis: Basis::Cycle });
+		est.amount = amount(300, 100);
+		let r = make_report("0x00".into(), 7, 2, vec![line(20, 500, 100), est]);
+		assert_eq!((r.metered_wh, r.estimated_wh, r.total_wh), (500, 300, 800));
+		assert_eq!(r.total_amount, amount(500, 100) + amount(300, 100));
+		assert!(r.html.contains("ESTIMATED (no reading; own mean, this bill)"), "{}", r.html);
+		assert!(r.html.contains("url(#est)"));
+	}
+
+	#[test]
+	fn the_region_with_more_shares_then_the_later_membership_wins() {
+		assert_eq!(pick_region(&[(1, 0)]), 1);
+		assert_eq!(pick_region(&[(1, 2), (2, 0)]), 1);
+		assert_eq!(pick_region(&[(1, 1), (2, 2)]), 2);
+		assert_eq!(pick_region(&[(1, 0), (2, 0)]), 2);
+		assert_eq!(pick_region(&[(2, 1), (1, 1)]), 1);
+	}
+
+	#[test]
+	fn means_round_half_up() {
+		assert_eq!(mean([1u64, 2].into_iter()), Some(2));
+		assert_eq!(mean([1u64, 1, 2].into_iter()), Some(1));
+		assert_eq!(mean(std::iter::empty()), None);
+		assert_eq!(mean([u64::MAX, u64::MAX].into_iter()), Some(u64::MAX));
+		assert_eq!(mean_per_meter(7, 2), Some(4));
+		assert_eq!(mean_per_meter(7, 0), None);
+	}
+
+	#[test]
+	fn periods_are_billed_where_a_setup_covered_the_meter() {
+		let span = |region, from, until| Span { region, from, until };
+		let rc = |periods: &[(PeriodIndex, u32)]| RegionCycle {
+			periods: periods
+				.iter()
+				.map(|(p, epoch)| {
+					(*p, RegionPeriod { epoch: *epoch, settled: true, facts: Default::default() })
+				})
+				.collect(),
+			prices: BTreeMap::new(),
+		};
+		// In region 1 for its epochs 1 and 2, then in region 2 from its epoch 5.
+		let spans = [span(1, 1, Some(3)), span(2, 5, None)];
+		let mut cache = BTreeMap::new();
+		// Region 1's setups: periods 10, 11 built for epoch 2 (covered), 12 for epoch 3 (after
+		// the move: not), 9 for epoch 0 (before it joined: not).
+		cache.insert(1, rc(&[(9, 0), (10, 2), (11, 2), (12, 3)]));
+		// Region 2's: 11 built for epoch 5 (a setup published after the move for a period whose
+		// region-1 setup was published before it: both cover it), 12 and 13 covered, 10 not.
+		cache.insert(2, rc(&[(10, 4), (11, 5), (12, 5), (13, 6)]));
+		let cover = covering(&spans, &cache);
+		let expected: BTreeMap<PeriodIndex, Vec<RegionId>> =
+			[(10, vec![1]), (11, vec![1, 2]), (12, vec![2]), (13, vec![2])].into_iter().collect();
+		assert_eq!(cover, expected);
+		// A region the meter was never in covers nothing; nor does an unknown region.
+		cache.insert(3, rc(&[(10, 1)]));
+		assert_eq!(covering(&spans, &cache), expected);
+		assert!(covering(&[span(4, 0, None)], &cache).is_empty());
 	}
 }

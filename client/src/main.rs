@@ -508,12 +508,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 				print_json(&r)?;
 			} else {
 				println!(
-					"cycle {}: {} bills posted in {} transactions ({} meters already billed); \
-					 made in {:.2} s, posted in {:.2} s",
+					"cycle {}: {} bills posted in {} transactions ({} meters already billed, {} \
+					 not covered by any setup of the cycle); made in {:.2} s, posted in {:.2} s",
 					r.cycle,
 					r.billed.len(),
 					r.transactions,
 					r.already_billed,
+					r.not_covered.len(),
 					r.make_secs,
 					r.post_secs
 				);
@@ -540,13 +541,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 				print_json(&v)?;
 			} else {
 				println!(
-					"meter {} cycle {}: bill v{} {} ({}), {} lines, {} Wh, amount {} µ",
+					"meter {} cycle {}: bill v{} {} ({}), regions {:?}, {} lines ({} estimated, {} \
+					 Wh), {} Wh, amount {} µ",
 					v.meter,
 					v.cycle,
 					v.version,
 					v.cid,
 					v.status,
+					v.regions,
 					v.lines,
+					v.estimated_lines,
+					v.estimated_wh,
 					v.total_wh,
 					v.total_amount
 				);

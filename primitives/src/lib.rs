@@ -104,3 +104,7 @@ pub type CycleIndex = u32;
 pub type LeafIndex = u16;
 /// Chain time in milliseconds.
 pub type Moment = u64;
+
+/// Most regions a meter's history names: the meter registry keeps this many membership spans
+/// per meter (the oldest is dropped beyond), so one bill covers at most this many regions.
+pub const MAX_MEMBERSHIPS: u32 = 8;

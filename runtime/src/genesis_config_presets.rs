@@ -23,6 +23,11 @@ use serde_json::Value;
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
+/// The k-anonymity floor of every preset (readings' `MinRegionMeters`): 3, so that a demo or
+/// a test needs few meters. Chains built from these presets are not for production, whose
+/// default is [`crate::configs::PRODUCTION_MIN_REGION_METERS`].
+const DEMO_MIN_REGION_METERS: u32 = 3;
+
 /// Balance of each endowed development account.
 const ENDOWMENT: u128 = 1_000_000 * UNIT;
 
@@ -107,6 +112,7 @@ fn genesis(roles: ChainRoles) -> Value {
 			period_ms: roles.time.period_ms,
 			periods_per_cycle: roles.time.periods_per_cycle,
 			window_ms: roles.time.window_ms,
+			min_region_meters: DEMO_MIN_REGION_METERS,
 		},
 	})
 }

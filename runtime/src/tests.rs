@@ -97,6 +97,25 @@ fn test_presets_run_the_same_roles_on_the_test_time_scale() {
 	});
 }
 
+/// Every preset is a demo chain with a k-anonymity floor of 3; a chain spec that names none
+/// gets the production floor (G4).
+#[test]
+fn presets_use_the_demo_floor_and_other_chains_the_production_one() {
+	use crate::configs::PRODUCTION_MIN_REGION_METERS;
+	for preset in ["development", "local_testnet", "test", "test-local"] {
+		ext_for(preset).execute_with(|| {
+			assert_eq!(pallet_readings::MinRegionMeters::<Runtime>::get(), 3, "{preset}");
+		});
+	}
+	sp_io::TestExternalities::default().execute_with(|| {
+		assert_eq!(
+			pallet_readings::MinRegionMeters::<Runtime>::get(),
+			PRODUCTION_MIN_REGION_METERS
+		);
+	});
+	assert!(PRODUCTION_MIN_REGION_METERS >= 10);
+}
+
 #[test]
 fn integrity_tests_pass() {
 	sp_io::TestExternalities::default().execute_with(|| {

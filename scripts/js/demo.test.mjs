@@ -90,8 +90,9 @@ async function main() {
     const otherBytes = readFileSync(join(contentDir, 'blocks', other.cid));
     const digest = '0x' + createHash('sha256').update(otherBytes).digest('hex');
     const bob = new Keyring({ type: 'sr25519' }).addFromUri('//Bob');
+    const regions = (await api.call.billingApi.bill(1003, cycle)).unwrap()[1].regions;
     const posted = await sendAndWait(api,
-      api.tx.billing.postBill(1003, cycle, '0x' + Buffer.from(other.cid).toString('hex'), digest, 1), bob);
+      api.tx.billing.postBill(1003, cycle, '0x' + Buffer.from(other.cid).toString('hex'), digest, 1, regions), bob);
     assert(!posted.dispatchError, `the KGC posted it (${posted.dispatchError && errorName(api, posted.dispatchError)})`);
     await waitFor('the wrong bill to be finalized', async () => {
       const b = await api.call.billingApi.bill(1003, cycle);

@@ -19,7 +19,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 // Longest first, so that the last test to start is a short one (the README's test times; a
 // test not listed runs last).
-const ORDER = ['demo', 'aggregators', 'faults', 'readings', 'bench', 'foundation'];
+const ORDER = ['cycle', 'demo', 'aggregators', 'readings', 'bench', 'foundation'];
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,

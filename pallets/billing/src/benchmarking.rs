@@ -1,6 +1,7 @@
 //! Benchmarks (frame-benchmarking v2) of every call, each in its worst case: posting bills
-//! that supersede an earlier version (two records written, the old one read), full
-//! `post_bills` batches, and disputes with the longest reason.
+//! that supersede an earlier version (two records written, the old one read) and name the
+//! most regions a bill can ([`MAX_MEMBERSHIPS`], each marked billed), full `post_bills`
+//! batches, and disputes with the longest reason.
 //!
 //! The runtime provides a KGC origin ([`EnsureOrigin::try_successful_origin`]), meters
 //! ([`MeterRegistry::benchmark_meter`]) and a finished cycle
@@ -25,7 +26,13 @@ fn cid_of(meter: MeterId, n: u8) -> RawCid {
 }
 
 /// A bill entry in the `b…` string form (the longer input to parse).
-fn entry(meter: MeterId, cycle: CycleIndex, n: u8, supersede: Option<BillVersion>) -> BillEntry {
+fn entry(
+	meter: MeterId,
+	cycle: CycleIndex,
+	n: u8,
+	supersede: Option<BillVersion>,
+	regions: &BillRegions,
+) -> BillEntry {
 	let cid = cid_of(meter, n);
 	BillEntry {
 		meter,
@@ -33,6 +40,7 @@ fn entry(meter: MeterId, cycle: CycleIndex, n: u8, supersede: Option<BillVersion
 		cid: BoundedVec::truncate_from(cid.to_string_bytes().to_vec()),
 		digest: *cid.digest(),
 		supersede,
+		regions: regions.clone(),
 	}
 }
 
@@ -40,19 +48,21 @@ fn kgc<T: Config>() -> Result<T::RuntimeOrigin, BenchmarkError> {
 	T::KgcOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)
 }
 
-/// `meter`, owned by its `owner` account, with version 1 of its bill for `cycle`.
+/// `meter`, owned by its `owner` account, with version 1 of its bill for `cycle` in every
+/// region it has been in (returned).
 fn billed<T: Config>(
 	origin: &T::RuntimeOrigin,
 	meter: MeterId,
 	cycle: CycleIndex,
-) -> Result<T::AccountId, BenchmarkError> {
+) -> Result<(T::AccountId, BillRegions), BenchmarkError> {
 	let owner: T::AccountId = account("owner", meter as u32, SEED);
-	T::Meters::benchmark_meter(meter, owner.clone());
+	let regions = T::Meters::benchmark_meter(meter, owner.clone());
 	Pallet::<T>::post_bills(
 		origin.clone(),
-		BoundedVec::truncate_from(vec![entry(meter, cycle, 1, None)]),
+		BoundedVec::truncate_from(vec![entry(meter, cycle, 1, None, &regions)]),
 	)?;
-	Ok(owner)
+	ensure!(LatestBill::<T>::get(meter, cycle) == Some(1), "version 1 posted");
+	Ok((owner, regions))
 }
 
 #[benchmarks]
@@ -64,11 +74,12 @@ mod benchmarks {
 	fn post_bill() -> Result<(), BenchmarkError> {
 		let origin = kgc::<T>()?;
 		let cycle = T::Clock::benchmark_finished_cycle();
-		billed::<T>(&origin, METER, cycle)?;
-		let BillEntry { meter, cycle, cid, digest, supersede } = entry(METER, cycle, 2, Some(1));
+		let (_, regions) = billed::<T>(&origin, METER, cycle)?;
+		let BillEntry { meter, cycle, cid, digest, supersede, regions } =
+			entry(METER, cycle, 2, Some(1), &regions);
 
 		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, meter, cycle, cid, digest, supersede);
+		_(origin as T::RuntimeOrigin, meter, cycle, cid, digest, supersede, regions);
 
 		assert_eq!(LatestBill::<T>::get(METER, cycle), Some(2));
 		Ok(())
@@ -81,8 +92,8 @@ mod benchmarks {
 		let cycle = T::Clock::benchmark_finished_cycle();
 		let mut bills = Vec::new();
 		for meter in 1..=MeterId::from(n) {
-			billed::<T>(&origin, meter, cycle)?;
-			bills.push(entry(meter, cycle, 2, Some(1)));
+			let (_, regions) = billed::<T>(&origin, meter, cycle)?;
+			bills.push(entry(meter, cycle, 2, Some(1), &regions));
 		}
 		let bills = BoundedVec::try_from(bills).map_err(|_| "batch within MaxBillsPerCall")?;
 
@@ -97,7 +108,7 @@ mod benchmarks {
 	fn acknowledge() -> Result<(), BenchmarkError> {
 		let origin = kgc::<T>()?;
 		let cycle = T::Clock::benchmark_finished_cycle();
-		let owner = billed::<T>(&origin, METER, cycle)?;
+		let (owner, _) = billed::<T>(&origin, METER, cycle)?;
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), METER, cycle, 1);
@@ -114,7 +125,7 @@ mod benchmarks {
 	fn dispute() -> Result<(), BenchmarkError> {
 		let origin = kgc::<T>()?;
 		let cycle = T::Clock::benchmark_finished_cycle();
-		let owner = billed::<T>(&origin, METER, cycle)?;
+		let (owner, _) = billed::<T>(&origin, METER, cycle)?;
 		let reason: ReasonOf<T> =
 			BoundedVec::truncate_from(vec![b'r'; T::MaxReasonLen::get() as usize]);
 

@@ -24,6 +24,11 @@
 //!   version it checked or disputes it with a reason. The answer names the version: a bill
 //!   superseded in the meantime is refused ([`Error::WrongVersion`]), so an answer never lands
 //!   on a report its owner has not seen. The KGC answers a dispute with a superseding bill.
+//! - **Regions of a bill**: each period of a bill is metered and priced in the region whose
+//!   setup covered the meter in that period (a meter moved during the cycle has periods in
+//!   several). The KGC names those regions ([`BillEntry::regions`]); the pallet accepts only
+//!   regions the meter has been a member of ([`MeterRegistry::meter_info`]), and the
+//!   owner's check recomputes them from the setups' membership epochs.
 //! - **Billed cycles**: [`BilledCycles`] records each (region, cycle) with at least one bill,
 //!   from its first bill on, with the cycle in which its latest bill was posted;
 //!   [`Pallet::is_billed`] lets the pricing pallet refuse to change the price of a period whose
@@ -65,9 +70,10 @@
 //!   by [`Event::BillRefused`] with its error, and the others are posted. One bad entry (a
 //!   meter whose bill was posted meanwhile, a stale `supersede`) never costs a whole batch.
 //!   Entries are applied in order, so a batch may post a bill and then supersede it.
-//! - **The region of a bill** is the meter's region when its (meter, cycle) was first billed,
-//!   stored in the record and kept by superseding versions; [`BilledCycles`] holds exactly the
-//!   (region, cycle) pairs of the stored records (checked by `try_state`).
+//! - **The regions of a bill** are stored in its record; a superseding version may correct
+//!   them. [`BilledCycles`] holds exactly the (region, cycle) pairs of all stored versions
+//!   (checked by `try_state`), so a region billed once stays locked for pricing even if a
+//!   correction drops it.
 //! - **Answers name a version**: an owner who checked version v while the KGC posted v+1 is
 //!   refused ([`Error::WrongVersion`]) and checks v+1 first.
 //! - **Meters that leave**: a retired meter's bills are posted, superseded and answered like
@@ -78,7 +84,7 @@
 //! ## Calls
 //!
 //! - [`Pallet::post_bill`]: KGC; one bill (first or superseding).
-//! - [`Pallet::post_bills`]: KGC; a bounded batch of bills, all or nothing.
+//! - [`Pallet::post_bills`]: KGC; a bounded batch of bills, each entry applied on its own.
 //! - [`Pallet::acknowledge`]: the meter's owner; accept the latest bill.
 //! - [`Pallet::dispute`]: the meter's owner; contest the latest bill.
 //!
@@ -128,7 +134,7 @@ pub mod pallet {
 		type KgcOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// The billing-cycle clock: only cycles below the current one are billed.
 		type Clock: CycleClock;
-		/// The meter registry: a meter's region and owner.
+		/// The meter registry: a meter's owner and the regions it has been in.
 		type Meters: MeterRegistry<Self::AccountId>;
 		/// Most versions of the bill of one (meter, cycle): the first and its replacements.
 		#[pallet::constant]
@@ -193,7 +199,7 @@ pub mod pallet {
 			meter: MeterId,
 			cycle: CycleIndex,
 			version: BillVersion,
-			region: RegionId,
+			regions: BillRegions,
 			cid: RawCid,
 		},
 		/// Version `superseded` of the bill of (meter, cycle) was replaced by `version`.
@@ -202,6 +208,7 @@ pub mod pallet {
 			cycle: CycleIndex,
 			superseded: BillVersion,
 			version: BillVersion,
+			regions: BillRegions,
 			cid: RawCid,
 		},
 		/// The owner accepted the bill.
@@ -260,14 +267,20 @@ pub mod pallet {
 		AlreadyDisputed,
 		/// A dispute needs a reason.
 		EmptyReason,
+		/// The bill names no region.
+		NoRegions,
+		/// The bill's regions are not strictly ascending (unsorted, or one named twice).
+		RegionsNotSorted,
+		/// A region of the bill is not one the meter has been a member of.
+		NotMemberOfRegion,
 	}
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Post the bill of (`meter`, `cycle`): the report's CID (`cid`, binary or `b…` string
-		/// form) and sha2-256 `digest`. `supersede` is `None` for the first bill and the latest
-		/// version otherwise, which then becomes `Superseded`. Emits [`Event::BillPosted`] or
-		/// [`Event::BillSuperseded`].
+		/// form) and sha2-256 `digest`, and the `regions` its periods were metered in.
+		/// `supersede` is `None` for the first bill and the latest version otherwise, which
+		/// then becomes `Superseded`. Emits [`Event::BillPosted`] or [`Event::BillSuperseded`].
 		///
 		/// The dispatch origin must be [`Config::KgcOrigin`].
 		///
@@ -278,6 +291,9 @@ pub mod pallet {
 		/// - [`Error::DigestMismatch`]: `digest` is not the digest inside `cid`.
 		/// - [`Error::ClockNotStarted`], [`Error::CycleNotFinished`]: `cycle` is not finished.
 		/// - [`Error::UnknownMeter`]: no such meter.
+		/// - [`Error::NoRegions`], [`Error::RegionsNotSorted`]: `regions` is empty, unsorted or
+		///   names a region twice.
+		/// - [`Error::NotMemberOfRegion`]: the meter has not been a member of one of `regions`.
 		/// - [`Error::BillExists`]: a bill exists and `supersede` is `None`.
 		/// - [`Error::NothingToSupersede`]: `supersede` is set but there is no bill.
 		/// - [`Error::WrongVersion`]: `supersede` is not the latest version.
@@ -292,10 +308,11 @@ pub mod pallet {
 			cid: CidInput,
 			digest: [u8; 32],
 			supersede: Option<BillVersion>,
+			regions: BillRegions,
 		) -> DispatchResult {
 			T::KgcOrigin::ensure_origin(origin)?;
 			let current = Self::current_cycle()?;
-			Self::do_post(BillEntry { meter, cycle, cid, digest, supersede }, current)
+			Self::do_post(BillEntry { meter, cycle, cid, digest, supersede, regions }, current)
 		}
 
 		/// Post a batch of bills, in order: each entry is checked and applied as
@@ -444,21 +461,37 @@ pub mod pallet {
 
 		/// Check and store one bill; `current` is the current cycle.
 		fn do_post(entry: BillEntry, current: CycleIndex) -> DispatchResult {
-			let BillEntry { meter, cycle, cid, digest, supersede } = entry;
+			let BillEntry { meter, cycle, cid, digest, supersede, regions } = entry;
 			let cid = RawCid::parse(&cid).map_err(Self::cid_error)?;
 			ensure!(cid.digest() == &digest, Error::<T>::DigestMismatch);
 			ensure!(cycle < current, Error::<T>::CycleNotFinished);
-			let (region, _owner) = T::Meters::meter_info(meter).ok_or(Error::<T>::UnknownMeter)?;
+			let info = T::Meters::meter_info(meter).ok_or(Error::<T>::UnknownMeter)?;
+			ensure!(!regions.is_empty(), Error::<T>::NoRegions);
+			ensure!(regions.windows(2).all(|w| w[0] < w[1]), Error::<T>::RegionsNotSorted);
+			ensure!(
+				regions.iter().all(|r| info.regions.binary_search(r).is_ok()),
+				Error::<T>::NotMemberOfRegion
+			);
 			let posted_at = frame_system::Pallet::<T>::block_number();
-			let record =
-				|region| BillRecord { cid, digest, region, posted_at, status: BillStatus::Posted };
+			let record = BillRecord {
+				cid,
+				digest,
+				regions: regions.clone(),
+				posted_at,
+				status: BillStatus::Posted,
+			};
+			let mark_billed = || {
+				for region in &regions {
+					BilledCycles::<T>::insert(region, cycle, current);
+				}
+			};
 			match (LatestBill::<T>::get(meter, cycle), supersede) {
 				(None, None) => {
 					let version: BillVersion = 1;
-					Bills::<T>::insert((meter, cycle, version), record(region));
+					Bills::<T>::insert((meter, cycle, version), record);
 					LatestBill::<T>::insert(meter, cycle, version);
-					BilledCycles::<T>::insert(region, cycle, current);
-					Self::deposit_event(Event::BillPosted { meter, cycle, version, region, cid });
+					mark_billed();
+					Self::deposit_event(Event::BillPosted { meter, cycle, version, regions, cid });
 				},
 				(None, Some(_)) => return Err(Error::<T>::NothingToSupersede.into()),
 				(Some(_), None) => return Err(Error::<T>::BillExists.into()),
@@ -472,17 +505,17 @@ pub mod pallet {
 					let mut old =
 						Bills::<T>::get((meter, cycle, latest)).ok_or(Error::<T>::NoBill)?;
 					ensure!(old.cid != cid, Error::<T>::SameReport);
-					let region = old.region;
 					old.status = BillStatus::Superseded;
 					Bills::<T>::insert((meter, cycle, latest), old);
-					Bills::<T>::insert((meter, cycle, version), record(region));
+					Bills::<T>::insert((meter, cycle, version), record);
 					LatestBill::<T>::insert(meter, cycle, version);
-					BilledCycles::<T>::insert(region, cycle, current);
+					mark_billed();
 					Self::deposit_event(Event::BillSuperseded {
 						meter,
 						cycle,
 						superseded,
 						version,
+						regions,
 						cid,
 					});
 				},
@@ -500,8 +533,8 @@ pub mod pallet {
 			status: BillStatusOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let (_region, owner) = T::Meters::meter_info(meter).ok_or(Error::<T>::UnknownMeter)?;
-			ensure!(who == owner, Error::<T>::NotOwner);
+			let info = T::Meters::meter_info(meter).ok_or(Error::<T>::UnknownMeter)?;
+			ensure!(who == info.owner, Error::<T>::NotOwner);
 			let latest = LatestBill::<T>::get(meter, cycle).ok_or(Error::<T>::NoBill)?;
 			ensure!(version == latest, Error::<T>::WrongVersion);
 			Bills::<T>::try_mutate((meter, cycle, version), |record| -> DispatchResult {
@@ -546,7 +579,8 @@ pub mod pallet {
 		///   or before the current block, and its digest is its CID's;
 		/// - for each billed (meter, cycle) with latest version `v`: `1 ≤ v ≤ MaxVersions`,
 		///   versions `1..=v` are all stored and no other, versions below `v` are
-		///   `Superseded`, `v` is not, and all versions have the region of version 1;
+		///   `Superseded`, `v` is not;
+		/// - every bill names at least one region, in strictly ascending order;
 		/// - [`BilledCycles`] holds exactly the (region, cycle) pairs of the stored bills.
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use alloc::collections::btree_set::BTreeSet;
@@ -564,7 +598,12 @@ pub mod pallet {
 					LatestBill::<T>::contains_key(meter, cycle),
 					"bill without a latest version"
 				);
-				pairs.insert((record.region, cycle));
+				ensure!(!record.regions.is_empty(), "bill without a region");
+				ensure!(
+					record.regions.windows(2).all(|w| w[0] < w[1]),
+					"bill regions not strictly ascending"
+				);
+				pairs.extend(record.regions.iter().map(|r| (*r, cycle)));
 			}
 			let mut expected = 0usize;
 			for (meter, cycle, latest) in LatestBill::<T>::iter() {
@@ -572,11 +611,9 @@ pub mod pallet {
 					(1..=T::MaxVersions::get()).contains(&latest),
 					"latest version out of range"
 				);
-				let first = Bills::<T>::get((meter, cycle, 1)).ok_or("missing bill version")?;
 				for version in 1..=latest {
 					let record =
 						Bills::<T>::get((meter, cycle, version)).ok_or("missing bill version")?;
-					ensure!(record.region == first.region, "bill versions of different regions");
 					ensure!(
 						(record.status == BillStatus::Superseded) == (version < latest),
 						"only versions below the latest are superseded"

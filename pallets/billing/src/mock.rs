@@ -2,7 +2,7 @@
 //! meter registry. KGC = 1.
 
 use crate as pallet_billing;
-use crate::traits::{CycleClock, MeterRegistry};
+use crate::traits::{CycleClock, MeterInfo, MeterRegistry};
 use core::cell::RefCell;
 use frame_support::{derive_impl, ord_parameter_types, parameter_types, traits::ConstU32};
 use gridmask_primitives::{CycleIndex, MeterId, RegionId};
@@ -40,8 +40,8 @@ parameter_types! {
 }
 
 thread_local! {
-	/// Meter → (region, owner).
-	pub static METERS: RefCell<BTreeMap<MeterId, (RegionId, AccountId)>> =
+	/// Meter → (regions it has been in, owner).
+	pub static METERS: RefCell<BTreeMap<MeterId, (Vec<RegionId>, AccountId)>> =
 		const { RefCell::new(BTreeMap::new()) };
 }
 
@@ -64,20 +64,37 @@ impl CycleClock for MockClock {
 pub struct MockMeters;
 impl MockMeters {
 	pub fn set(meter: MeterId, region: RegionId, owner: AccountId) {
-		METERS.with(|m| m.borrow_mut().insert(meter, (region, owner)));
+		METERS.with(|m| m.borrow_mut().insert(meter, (vec![region], owner)));
+	}
+	/// `meter` moves to `region` (it keeps having been in the others).
+	pub fn move_to(meter: MeterId, region: RegionId) {
+		METERS.with(|m| {
+			let mut m = m.borrow_mut();
+			let regions = &mut m.get_mut(&meter).expect("registered").0;
+			regions.push(region);
+			regions.sort_unstable();
+			regions.dedup();
+		});
 	}
 	pub fn remove(meter: MeterId) {
 		METERS.with(|m| m.borrow_mut().remove(&meter));
 	}
 }
 impl MeterRegistry<AccountId> for MockMeters {
-	fn meter_info(meter: MeterId) -> Option<(RegionId, AccountId)> {
-		METERS.with(|m| m.borrow().get(&meter).copied())
+	fn meter_info(meter: MeterId) -> Option<MeterInfo<AccountId>> {
+		METERS.with(|m| {
+			m.borrow().get(&meter).map(|(regions, owner)| MeterInfo {
+				owner: *owner,
+				regions: frame_support::BoundedVec::truncate_from(regions.clone()),
+			})
+		})
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_meter(meter: MeterId, owner: AccountId) {
-		Self::set(meter, 1, owner);
+	fn benchmark_meter(meter: MeterId, owner: AccountId) -> crate::BillRegions {
+		let regions: Vec<RegionId> = (1..=gridmask_primitives::MAX_MEMBERSHIPS).collect();
+		METERS.with(|m| m.borrow_mut().insert(meter, (regions.clone(), owner)));
+		frame_support::BoundedVec::truncate_from(regions)
 	}
 }
 

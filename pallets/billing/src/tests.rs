@@ -3,12 +3,12 @@
 //! `RawCid::of` over the report bytes.
 
 use crate::{
-	mock::*, weights::WeightInfo, BillEntry, BillRecord, BillStatus, BilledCycles, Bills, CidInput,
-	Error, Event, LatestBill, RawCid, MAX_API_BILLS,
+	mock::*, weights::WeightInfo, BillEntry, BillRecord, BillRegions, BillStatus, BilledCycles,
+	Bills, CidInput, Error, Event, LatestBill, RawCid, MAX_API_BILLS,
 };
 use codec::{Decode, Encode};
 use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo, traits::Hooks, BoundedVec};
-use gridmask_primitives::{CycleIndex, MeterId};
+use gridmask_primitives::{CycleIndex, MeterId, RegionId};
 use sp_runtime::{DispatchError, DispatchResult};
 
 /// A finished cycle (the mock's current cycle is 5).
@@ -42,13 +42,35 @@ fn input(bytes: &[u8]) -> CidInput {
 	BoundedVec::try_from(bytes.to_vec()).unwrap()
 }
 
-fn entry(meter: MeterId, cycle: CycleIndex, n: u32, supersede: Option<u32>) -> BillEntry {
-	BillEntry { meter, cycle, cid: bin(cid(n)), digest: *cid(n).digest(), supersede }
+fn regions(r: &[RegionId]) -> BillRegions {
+	BoundedVec::try_from(r.to_vec()).unwrap()
 }
 
-/// The KGC posts report `n` as the bill of (meter, cycle).
+/// The region the mock registers `meter` in: [`R2`] for meter 3, else [`R1`].
+fn home(meter: MeterId) -> BillRegions {
+	regions(&[if meter == 3 { R2 } else { R1 }])
+}
+
+fn entry(meter: MeterId, cycle: CycleIndex, n: u32, supersede: Option<u32>) -> BillEntry {
+	let regions = home(meter);
+	BillEntry { meter, cycle, cid: bin(cid(n)), digest: *cid(n).digest(), supersede, regions }
+}
+
+/// The KGC posts report `n` as the bill of (meter, cycle), in the meter's home region.
 fn post(meter: MeterId, cycle: CycleIndex, n: u32, supersede: Option<u32>) -> DispatchResult {
-	Billing::post_bill(kgc(), meter, cycle, bin(cid(n)), *cid(n).digest(), supersede)
+	post_in(meter, cycle, n, supersede, &home(meter))
+}
+
+/// The KGC posts report `n` as the bill of (meter, cycle) in `regions`.
+fn post_in(
+	meter: MeterId,
+	cycle: CycleIndex,
+	n: u32,
+	supersede: Option<u32>,
+	regions: &BillRegions,
+) -> DispatchResult {
+	let (c, d) = (bin(cid(n)), *cid(n).digest());
+	Billing::post_bill(kgc(), meter, cycle, c, d, supersede, regions.clone())
 }
 
 fn batch(v: Vec<BillEntry>) -> BoundedVec<BillEntry, frame_support::traits::ConstU32<MAX_BATCH>> {
@@ -71,14 +93,15 @@ fn post_bill_stores_the_parsed_cid() {
 		System::set_block_number(7);
 		assert_ok!(post(1, C, 1, None));
 		System::assert_last_event(
-			Event::BillPosted { meter: 1, cycle: C, version: 1, region: R1, cid: cid(1) }.into(),
+			Event::BillPosted { meter: 1, cycle: C, version: 1, regions: home(1), cid: cid(1) }
+				.into(),
 		);
 		assert_eq!(
 			Bills::<Test>::get((1, C, 1)),
 			Some(BillRecord {
 				cid: cid(1),
 				digest: *cid(1).digest(),
-				region: R1,
+				regions: home(1),
 				posted_at: 7,
 				status: BillStatus::Posted,
 			})
@@ -96,7 +119,7 @@ fn post_bill_accepts_the_string_form() {
 		let c = cid(2);
 		assert_eq!(text(c).len(), 59);
 		assert_eq!(text(c)[..7], *b"bafkrei");
-		assert_ok!(Billing::post_bill(kgc(), 1, C, text(c), *c.digest(), None));
+		assert_ok!(Billing::post_bill(kgc(), 1, C, text(c), *c.digest(), None, home(1)));
 		// The same record as from the binary form: the parsed CID, not the input bytes.
 		assert_eq!(Bills::<Test>::get((1, C, 1)).unwrap().cid, c);
 		assert_eq!(Billing::latest_bill(1, C).unwrap().1.cid.to_bytes(), c.to_bytes());
@@ -110,7 +133,7 @@ fn post_bill_requires_the_kgc() {
 		for origin in [RuntimeOrigin::signed(OWNER1), RuntimeOrigin::root(), RuntimeOrigin::none()]
 		{
 			assert_noop!(
-				Billing::post_bill(origin, 1, C, bin(c), *c.digest(), None),
+				Billing::post_bill(origin, 1, C, bin(c), *c.digest(), None, home(1)),
 				DispatchError::BadOrigin
 			);
 		}
@@ -173,7 +196,7 @@ fn post_bill_refuses_malformed_cids() {
 		let c = cid(1);
 		let d = *c.digest();
 		let refuse = |cid: CidInput, e: Error<Test>| {
-			assert_noop!(Billing::post_bill(kgc(), 1, C, cid, d, None), e);
+			assert_noop!(Billing::post_bill(kgc(), 1, C, cid, d, None, home(1)), e);
 		};
 		let with = |i: usize, b: u8| {
 			let mut v = c.to_bytes().to_vec();
@@ -208,13 +231,13 @@ fn post_bill_refuses_malformed_cids() {
 fn post_bill_refuses_a_digest_that_contradicts_the_cid() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(
-			Billing::post_bill(kgc(), 1, C, bin(cid(1)), *cid(2).digest(), None),
+			Billing::post_bill(kgc(), 1, C, bin(cid(1)), *cid(2).digest(), None, home(1)),
 			Error::<Test>::DigestMismatch
 		);
 		let mut d = *cid(1).digest();
 		d[31] ^= 1;
 		assert_noop!(
-			Billing::post_bill(kgc(), 1, C, text(cid(1)), d, None),
+			Billing::post_bill(kgc(), 1, C, text(cid(1)), d, None, home(1)),
 			Error::<Test>::DigestMismatch
 		);
 	});
@@ -254,8 +277,15 @@ fn superseding_keeps_history_up_to_max_versions() {
 		System::set_block_number(2);
 		assert_ok!(post(1, C, 2, Some(1)));
 		System::assert_last_event(
-			Event::BillSuperseded { meter: 1, cycle: C, superseded: 1, version: 2, cid: cid(2) }
-				.into(),
+			Event::BillSuperseded {
+				meter: 1,
+				cycle: C,
+				superseded: 1,
+				version: 2,
+				regions: home(1),
+				cid: cid(2),
+			}
+			.into(),
 		);
 		assert_ok!(post(1, C, 3, Some(2)));
 		assert_eq!(MAX_VERSIONS, 3);
@@ -277,17 +307,49 @@ fn superseding_keeps_history_up_to_max_versions() {
 }
 
 #[test]
-fn superseding_keeps_the_region_of_the_first_bill() {
+fn a_moved_meter_is_billed_in_every_region_it_was_in() {
 	ExtBuilder::default().build_and_execute(|| {
-		assert_ok!(post(1, C, 1, None));
-		// The meter moves to region 2 after the cycle was billed.
-		MockMeters::set(1, R2, OWNER1);
-		assert_ok!(post(1, C, 2, Some(1)));
-		assert_eq!(Bills::<Test>::get((1, C, 2)).unwrap().region, R1);
+		// Meter 1 moved from R1 to R2 during cycle C: its bill names both, and both regions'
+		// cycle is billed (their prices are final).
+		MockMeters::move_to(1, R2);
+		assert_ok!(post_in(1, C, 1, None, &regions(&[R1, R2])));
+		System::assert_last_event(
+			Event::BillPosted {
+				meter: 1,
+				cycle: C,
+				version: 1,
+				regions: regions(&[R1, R2]),
+				cid: cid(1),
+			}
+			.into(),
+		);
+		assert!(Billing::is_billed(R1, C) && Billing::is_billed(R2, C));
+		// A correction may name other regions; a region billed once stays billed.
+		assert_ok!(post_in(1, C, 2, Some(1), &regions(&[R2])));
+		assert_eq!(Bills::<Test>::get((1, C, 2)).unwrap().regions, regions(&[R2]));
+		assert!(Billing::is_billed(R1, C));
+		// Its next cycle is billed in the new region only.
+		assert_ok!(post_in(1, C + 1, 1, None, &regions(&[R2])));
+		assert!(Billing::is_billed(R2, C + 1) && !Billing::is_billed(R1, C + 1));
+	});
+}
+
+#[test]
+fn a_bill_names_only_regions_its_meter_was_in() {
+	ExtBuilder::default().build_and_execute(|| {
+		MockMeters::move_to(1, R2);
+		for (named, error) in [
+			(regions(&[]), Error::<Test>::NoRegions),
+			(regions(&[R2, R1]), Error::<Test>::RegionsNotSorted),
+			(regions(&[R1, R1]), Error::<Test>::RegionsNotSorted),
+			(regions(&[R1, 99]), Error::<Test>::NotMemberOfRegion),
+		] {
+			assert_noop!(post_in(1, C, 1, None, &named), error);
+		}
+		// Meter 2 never left R1.
+		assert_noop!(post_in(2, C, 1, None, &regions(&[R2])), Error::<Test>::NotMemberOfRegion);
+		assert_noop!(post_in(2, C, 1, None, &regions(&[R1, R2])), Error::<Test>::NotMemberOfRegion);
 		assert!(!Billing::is_billed(R2, C));
-		// Its next cycle is billed in the new region.
-		assert_ok!(post(1, C + 1, 1, None));
-		assert!(Billing::is_billed(R2, C + 1));
 	});
 }
 
@@ -324,17 +386,18 @@ fn post_bills_posts_every_entry_in_order() {
 		assert_eq!(
 			events,
 			vec![
-				Event::BillPosted { meter: 1, cycle: C, version: 1, region: R1, cid: cid(1) }
+				Event::BillPosted { meter: 1, cycle: C, version: 1, regions: home(1), cid: cid(1) }
 					.into(),
-				Event::BillPosted { meter: 2, cycle: C, version: 1, region: R1, cid: cid(2) }
+				Event::BillPosted { meter: 2, cycle: C, version: 1, regions: home(2), cid: cid(2) }
 					.into(),
-				Event::BillPosted { meter: 3, cycle: C, version: 1, region: R2, cid: cid(3) }
+				Event::BillPosted { meter: 3, cycle: C, version: 1, regions: home(3), cid: cid(3) }
 					.into(),
 				Event::BillSuperseded {
 					meter: 1,
 					cycle: C,
 					superseded: 1,
 					version: 2,
+					regions: home(1),
 					cid: cid(4)
 				}
 				.into(),
@@ -356,6 +419,10 @@ fn post_bills_refuses_entries_one_by_one() {
 			(entry(3, C, 9, Some(2)), Error::<Test>::WrongVersion),
 			(entry(2, 5, 9, None), Error::<Test>::CycleNotFinished),
 			(entry(99, C, 9, None), Error::<Test>::UnknownMeter),
+			(
+				BillEntry { regions: home(3), ..entry(2, C + 1, 9, None) },
+				Error::<Test>::NotMemberOfRegion,
+			),
 			(
 				BillEntry { digest: *cid(8).digest(), ..entry(2, C + 1, 9, None) },
 				Error::<Test>::DigestMismatch,
@@ -419,7 +486,7 @@ fn post_bills_is_bounded() {
 	assert!(<() as WeightInfo>::post_bills(2).all_gt(<() as WeightInfo>::post_bills(1)));
 	// Up to the bound it is accepted.
 	ExtBuilder::default().build_and_execute(|| {
-		MockMeters::set(4, R2, 104);
+		MockMeters::set(4, R1, 104);
 		assert_ok!(Billing::post_bills(kgc(), batch(full)));
 		assert_eq!(LatestBill::<Test>::iter().count(), MAX_BATCH as usize);
 	});
@@ -558,8 +625,15 @@ fn a_dispute_is_answered_by_a_superseding_bill() {
 		// The owner may not dispute twice, but the KGC answers with version 2.
 		assert_ok!(post(1, C, 2, Some(1)));
 		System::assert_last_event(
-			Event::BillSuperseded { meter: 1, cycle: C, superseded: 1, version: 2, cid: cid(2) }
-				.into(),
+			Event::BillSuperseded {
+				meter: 1,
+				cycle: C,
+				superseded: 1,
+				version: 2,
+				regions: home(1),
+				cid: cid(2),
+			}
+			.into(),
 		);
 		assert_eq!(status(1, C, 1), BillStatus::Superseded);
 		assert_eq!(status(1, C, 2), BillStatus::Posted);
@@ -665,7 +739,7 @@ fn api_helpers() {
 			]
 		);
 		let (version, record) = Billing::api_bill(1, 4).unwrap();
-		assert_eq!((version, record.cid, record.region), (2, cid(3), R1));
+		assert_eq!((version, record.cid, record.regions), (2, cid(3), home(1)));
 		assert_eq!(Billing::api_bill(1, 0).map(|(v, r)| (v, r.cid)), Some((1, cid(2))));
 		assert_eq!(Billing::api_bill(1, 1), None);
 		assert_eq!(Billing::api_bills_of(2).len(), 1);
@@ -721,8 +795,15 @@ fn try_state_detects_broken_invariants() {
 	});
 	// A digest that differs from the CID.
 	broken(|| Bills::<Test>::mutate((3, C, 1), |r| r.as_mut().unwrap().digest = [0; 32]));
-	// Versions of different regions.
-	broken(|| Bills::<Test>::mutate((1, C, 2), |r| r.as_mut().unwrap().region = R2));
+	// A bill without a region, or with regions out of order.
+	broken(|| Bills::<Test>::mutate((1, C, 2), |r| r.as_mut().unwrap().regions = regions(&[])));
+	broken(|| {
+		Bills::<Test>::mutate((1, C, 2), |r| r.as_mut().unwrap().regions = regions(&[R2, R1]))
+	});
+	// A region of a bill not marked billed.
+	broken(|| {
+		Bills::<Test>::mutate((1, C, 1), |r| r.as_mut().unwrap().regions = regions(&[R1, 30]))
+	});
 	// Billed cycles missing or extra.
 	broken(|| BilledCycles::<Test>::remove(R2, C));
 	broken(|| BilledCycles::<Test>::insert(R2, C + 1, 5));

@@ -5,7 +5,9 @@ use frame_support::{traits::ConstU32, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
 
-pub use gridmask_primitives::{cid::MAX_CID_INPUT_LEN, CycleIndex, MeterId, RawCid, RegionId};
+pub use gridmask_primitives::{
+	cid::MAX_CID_INPUT_LEN, CycleIndex, MeterId, RawCid, RegionId, MAX_MEMBERSHIPS,
+};
 
 /// The version of a bill within its (meter, cycle): the first bill is version 1, each
 /// superseding bill the next number.
@@ -17,6 +19,11 @@ pub type MaxCidLen = ConstU32<{ MAX_CID_INPUT_LEN as u32 }>;
 
 /// A CID as the KGC submits it (binary or base32 string form, parsed by the pallet).
 pub type CidInput = BoundedVec<u8, MaxCidLen>;
+
+/// The regions of one bill: those whose setups covered the meter in some period of the cycle,
+/// ascending, each once. A meter that never moved has one; a meter moved during the cycle has
+/// the regions it was in. At most [`MAX_MEMBERSHIPS`], the membership spans a meter keeps.
+pub type BillRegions = BoundedVec<RegionId, ConstU32<MAX_MEMBERSHIPS>>;
 
 /// Most bills [`crate::runtime_api::BillingApi::bills_of`] returns (the newest ones).
 pub const MAX_API_BILLS: u32 = 1024;
@@ -68,9 +75,10 @@ pub struct BillRecord<BlockNumber, Reason> {
 	/// The sha2-256 digest of the report; always equal to `cid.digest()`, which the pallet
 	/// checks on posting.
 	pub digest: [u8; 32],
-	/// The meter's region when the (meter, cycle) was first billed; superseding bills keep it.
-	/// Prices of the bill are those of this region.
-	pub region: RegionId,
+	/// The regions the bill's periods were metered in (each period is priced in the region
+	/// whose setup covered the meter then), as the KGC declared them; the owner's check
+	/// recomputes them from the chain.
+	pub regions: BillRegions,
 	/// The block that posted this version.
 	pub posted_at: BlockNumber,
 	/// Where the bill stands.
@@ -94,6 +102,9 @@ pub struct BillEntry {
 	/// `None` for the first bill of (meter, cycle); `Some(v)` to replace the latest bill,
 	/// whose version must be `v`.
 	pub supersede: Option<BillVersion>,
+	/// The regions whose setups covered the meter in the cycle ([`BillRegions`]): ascending,
+	/// at least one, each a region the meter has been a member of.
+	pub regions: BillRegions,
 }
 
 /// A dispute reason as stored.

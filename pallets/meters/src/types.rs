@@ -4,7 +4,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::*, BoundedVec};
 use scale_info::TypeInfo;
 
-pub use gridmask_primitives::{HpkePublicKey, MeterId, RegionId};
+pub use gridmask_primitives::{HpkePublicKey, MeterId, RegionId, MAX_MEMBERSHIPS};
 
 /// A privileged role.
 #[derive(
@@ -45,9 +45,6 @@ pub struct Region<AccountId, MaxName: Get<u32>, MaxAggregators: Get<u32>> {
 
 /// A region's membership epoch (see [`Region::epoch`]).
 pub type MembershipEpoch = u32;
-
-/// Most membership spans a meter keeps (the oldest is dropped beyond).
-pub const MAX_MEMBERSHIPS: u32 = 8;
 
 /// A span of epochs of one region during which a meter was active there: epochs `from` up to
 /// (excluding) `until`; `until` is `None` while it still is.

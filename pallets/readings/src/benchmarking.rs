@@ -119,7 +119,7 @@ mod benchmarks {
 	#[benchmark]
 	fn publish_setup(n: Linear<1, { T::MaxSetupBatch::get() }>) -> Result<(), BenchmarkError> {
 		let origin = start::<T>(START + 1);
-		let region = T::Regions::benchmark_region(T::MinRegionMeters::get());
+		let region = T::Regions::benchmark_region(MinRegionMeters::<T>::get());
 		let entries: Vec<SetupEntry> =
 			(0..n).map(|i| entry::<T>(region, 100 + i, T::MaxBf1Blocks::get())).collect();
 		let setups = BoundedVec::try_from(entries).map_err(|_| "batch bound")?;
@@ -136,7 +136,7 @@ mod benchmarks {
 		c: Linear<1, { T::MaxChunksPerCall::get() }>,
 	) -> Result<(), BenchmarkError> {
 		let origin = start::<T>(START + 1);
-		let region = T::Regions::benchmark_region(T::MinRegionMeters::get());
+		let region = T::Regions::benchmark_region(MinRegionMeters::<T>::get());
 		let num_blocks = (c * BF1_BLOCKS_PER_CHUNK).min(T::MaxBf1Blocks::get());
 		Readings::<T>::publish_setup(
 			origin.clone(),

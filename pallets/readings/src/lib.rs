@@ -15,7 +15,7 @@
 //!    (1 KiB), over as many transactions as needed. A setup is *complete* when every chunk is
 //!    present. The KGC may replace the setup of a period whose window has not opened (a meter
 //!    was added or retired); it may never touch a period whose window has opened or closed.
-//!    A region with fewer than [`Config::MinRegionMeters`] active meters gets no setup
+//!    A region with fewer than [`MinRegionMeters`] active meters gets no setup
 //!    (k-anonymity of aggregates, §4 step 2).
 //! 2. **Reading submission** ([`Pallet::submit_reading`]): an authorized general transaction
 //!    (`#[pallet::authorize]`; the runtime's transaction extensions start with
@@ -206,9 +206,10 @@ pub mod pallet {
 		/// The KGC (`pallet_meters::EnsureKgc`).
 		type KgcOrigin: EnsureOrigin<Self::RuntimeOrigin, Success = Self::AccountId>;
 
-		/// Least number of active meters a region needs to get a setup (k-anonymity).
+		/// The k-anonymity floor ([`MinRegionMeters`]) when genesis does not set one: the
+		/// production default.
 		#[pallet::constant]
-		type MinRegionMeters: Get<u32>;
+		type DefaultMinRegionMeters: Get<u32>;
 
 		/// Most setups per `publish_setup` call.
 		#[pallet::constant]
@@ -281,6 +282,15 @@ pub mod pallet {
 	#[pallet::storage]
 	#[pallet::whitelist_storage]
 	pub type TimeConfig<T: Config> = StorageValue<_, TimeParams, OptionQuery>;
+
+	/// Least number of meters behind any published aggregate (k-anonymity): a region with
+	/// fewer active meters gets no setup, and a resolved period with fewer complete readings
+	/// is sealed without its aggregate ([`PeriodOutcome::Withheld`]). Set at genesis (the
+	/// development and test presets: 3, so that a demo needs few meters); otherwise
+	/// [`Config::DefaultMinRegionMeters`].
+	#[pallet::storage]
+	pub type MinRegionMeters<T: Config> =
+		StorageValue<_, u32, ValueQuery, T::DefaultMinRegionMeters>;
 
 	/// Setups by region and period.
 	#[pallet::storage]
@@ -419,6 +429,10 @@ pub mod pallet {
 		pub periods_per_cycle: u32,
 		/// Reading window after each period (ms, ≤ `period_ms`).
 		pub window_ms: Moment,
+		/// [`MinRegionMeters`]; 0 (or left out of the chain spec):
+		/// [`Config::DefaultMinRegionMeters`].
+		#[serde(default)]
+		pub min_region_meters: u32,
 		#[serde(skip)]
 		pub _config: core::marker::PhantomData<T>,
 	}
@@ -431,6 +445,7 @@ pub mod pallet {
 				period_ms: time.period_ms,
 				periods_per_cycle: time.periods_per_cycle,
 				window_ms: time.window_ms,
+				min_region_meters: 0,
 				_config: Default::default(),
 			}
 		}
@@ -439,6 +454,9 @@ pub mod pallet {
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
+			if self.min_region_meters != 0 {
+				MinRegionMeters::<T>::put(self.min_region_meters);
+			}
 			if self.period_ms == 0 {
 				return;
 			}
@@ -615,7 +633,10 @@ pub mod pallet {
 				T::MaxPruneStepsPerBlock::get() >= 1,
 				"MaxPruneStepsPerBlock must be at least 1"
 			);
-			assert!(T::MinRegionMeters::get() >= 1, "MinRegionMeters must be at least 1");
+			assert!(
+				T::DefaultMinRegionMeters::get() >= 1,
+				"DefaultMinRegionMeters must be at least 1"
+			);
 			assert!(T::MinBlockTimeMs::get() >= 1, "MinBlockTimeMs must be at least 1");
 			assert!(
 				T::MaxRetainCycles::get() >= T::RetainCycles::get(),
@@ -674,7 +695,7 @@ pub mod pallet {
 			for e in setups.iter() {
 				ensure!(T::Regions::region_exists(e.region), Error::<T>::UnknownRegion);
 				let active = T::Regions::active_meters(e.region);
-				ensure!(active >= T::MinRegionMeters::get(), Error::<T>::TooFewMeters);
+				ensure!(active >= MinRegionMeters::<T>::get(), Error::<T>::TooFewMeters);
 				ensure!(e.epoch == T::Regions::epoch(e.region), Error::<T>::StaleEpoch);
 				ensure!(
 					u64::from(e.expected) == 2 * u64::from(active),

@@ -123,7 +123,7 @@ impl pallet_readings::Config for Test {
 	type Clock = Timestamp;
 	type Regions = MockRegions;
 	type KgcOrigin = frame_system::EnsureSignedBy<KgcAccount, AccountId>;
-	type MinRegionMeters = ConstU32<MIN_REGION_METERS>;
+	type DefaultMinRegionMeters = ConstU32<MIN_REGION_METERS>;
 	type MaxSetupBatch = ConstU32<16>;
 	type MaxChunksPerCall = ConstU32<64>;
 	type MaxBf1Blocks = ConstU32<4096>;

@@ -9,7 +9,7 @@
 //! in PRID order, merging the sorted entries into the stored shares — with the same bounded,
 //! resumable machinery as sealing. Only if that reproduces the published T does the pair
 //! become sealed, with `aggregate = Σ value(stored − lone − forged) − Z'`: the true total of
-//! the complete readings. If fewer than [`crate::Config::MinRegionMeters`] meters sent both
+//! the complete readings. If fewer than [`crate::MinRegionMeters`] meters sent both
 //! shares, no aggregate is published ([`PeriodOutcome::Withheld`]).
 //!
 //! **Parts.** A resolution may be as large as the setup (a whole region silent: a backhaul
@@ -265,7 +265,7 @@ impl<T: Config> Pallet<T> {
 			let contributors = count / 2;
 			let z_prime = res.z_prime.unwrap_or_default();
 			let aggregate = acc.sum.wrapping_sub(res.excluded_sum).wrapping_sub(z_prime);
-			if contributors >= T::MinRegionMeters::get() {
+			if contributors >= MinRegionMeters::<T>::get() {
 				Outcomes::<T>::insert(region, period, PeriodOutcome::Sealed { aggregate, count });
 				Self::deposit_event(Event::FaultResolved {
 					region,

@@ -86,6 +86,20 @@ fn invalid_genesis_time_panics() {
 }
 
 #[test]
+fn genesis_sets_the_k_anonymity_floor_or_leaves_the_default() {
+	use sp_runtime::BuildStorage;
+	let floor = |min_region_meters| {
+		let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		crate::GenesisConfig::<Test> { min_region_meters, ..Default::default() }
+			.assimilate_storage(&mut t)
+			.unwrap();
+		sp_io::TestExternalities::new(t).execute_with(MinRegionMeters::<Test>::get)
+	};
+	assert_eq!(floor(0), MIN_REGION_METERS);
+	assert_eq!(floor(25), 25);
+}
+
+#[test]
 fn integrity_test_passes() {
 	ExtBuilder::default().build_and_execute(|| {
 		<Readings as Hooks<u64>>::integrity_test();
@@ -1181,6 +1195,7 @@ fn genesis_config_json_is_camel_case() {
 			"periodMs": PERIOD_MS,
 			"periodsPerCycle": PERIODS_PER_CYCLE,
 			"windowMs": WINDOW_MS,
+			"minRegionMeters": 0,
 		})
 	);
 	let back: GenesisConfig<Test> = serde_json::from_value(serde_json::json!({
@@ -1188,6 +1203,8 @@ fn genesis_config_json_is_camel_case() {
 	}))
 	.unwrap();
 	assert_eq!((back.genesis_start_ms, back.period_ms, back.window_ms), (0, 60_000, 30_000));
+	// A chain spec written before the k-anonymity floor was configurable gets the default.
+	assert_eq!(back.min_region_meters, 0);
 }
 
 #[test]

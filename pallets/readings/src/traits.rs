@@ -8,7 +8,7 @@ use gridmask_primitives::{PeriodIndex, RegionId};
 /// The readings pallet asks it three things when the KGC publishes a period setup: does the
 /// region exist, how many of its meters are active, and in which membership epoch. A setup must
 /// be built for the current epoch and expect two shares per active meter; a region with fewer
-/// than [`crate::Config::MinRegionMeters`] active meters gets none (k-anonymity of regional
+/// than [`crate::MinRegionMeters`] active meters gets none (k-anonymity of regional
 /// aggregates, PROTOCOL.md §4 step 2).
 pub trait RegionRegistry {
 	/// Whether `region` is registered.

@@ -56,6 +56,15 @@ impl pallet_readings::traits::RegionRegistry for MetersRegistry {
 	}
 }
 
+/// The production floor of meters behind a published aggregate (readings'
+/// `MinRegionMeters`): 10. It is the group size Dutch distribution operators use when they
+/// publish small consumers' data aggregated by postcode area (at least 10 connections per
+/// record); with 10 households, one household's share of a published sum is no longer
+/// readable from it by a neighbour who knows their own consumption, unless 8 others collude.
+/// A utility sets its own in the chain spec (`readings.minRegionMeters`); the development and
+/// test presets use 3 so that a demo needs few meters.
+pub const PRODUCTION_MIN_REGION_METERS: u32 = 10;
+
 parameter_types! {
 	/// Readings are the chain's main traffic and pay no fee: rank them above ordinary
 	/// transactions but below operational ones.
@@ -66,8 +75,9 @@ impl pallet_readings::Config for Runtime {
 	type Clock = Timestamp;
 	type Regions = MetersRegistry;
 	type KgcOrigin = pallet_meters::EnsureKgc<Runtime>;
-	/// k-anonymity of regional aggregates (PROTOCOL §4.2).
-	type MinRegionMeters = ConstU32<3>;
+	/// k-anonymity of regional aggregates (PROTOCOL §4.2) on a chain whose genesis does not
+	/// set its own: see [`PRODUCTION_MIN_REGION_METERS`].
+	type DefaultMinRegionMeters = ConstU32<PRODUCTION_MIN_REGION_METERS>;
 	type MaxSetupBatch = ConstU32<64>;
 	/// 64 chunks of 1 KiB per transaction.
 	type MaxChunksPerCall = ConstU32<64>;
@@ -201,31 +211,56 @@ impl pallet_pricing::Config for Runtime {
 	type WeightInfo = pallet_pricing::weights::SubstrateWeight<Runtime>;
 }
 
-/// Meters as the billing pallet sees them: region and owner, whatever their status (a retired
-/// meter's last cycle is billed after it retires).
+/// Meters as the billing pallet sees them: owner and the regions of their membership spans,
+/// whatever their status (a retired meter's last cycle is billed after it retires).
 pub struct BillableMeters;
 impl pallet_billing::traits::MeterRegistry<AccountId> for BillableMeters {
-	fn meter_info(meter: MeterId) -> Option<(RegionId, AccountId)> {
-		pallet_meters::Meters::<Runtime>::get(meter).map(|m| (m.region, m.owner))
+	fn meter_info(meter: MeterId) -> Option<pallet_billing::traits::MeterInfo<AccountId>> {
+		let m = pallet_meters::Meters::<Runtime>::get(meter)?;
+		let mut regions: alloc::vec::Vec<RegionId> =
+			m.memberships.iter().map(|s| s.region).collect();
+		regions.sort_unstable();
+		regions.dedup();
+		// At most MAX_MEMBERSHIPS spans, so at most as many regions: nothing is truncated.
+		Some(pallet_billing::traits::MeterInfo {
+			owner: m.owner,
+			regions: frame_support::BoundedVec::truncate_from(regions),
+		})
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_meter(meter: MeterId, owner: AccountId) {
+	fn benchmark_meter(meter: MeterId, owner: AccountId) -> pallet_billing::BillRegions {
 		let region =
 			<MetersRegistry as pallet_readings::traits::RegionRegistry>::benchmark_region(1);
+		// Moved through MAX_MEMBERSHIPS regions, ending in `region`: the most a bill names.
+		let regions: alloc::vec::Vec<RegionId> = (1..gridmask_primitives::MAX_MEMBERSHIPS)
+			.map(|i| region.wrapping_add(i))
+			.chain([region])
+			.collect();
+		let last = regions.len() - 1;
+		let memberships = regions
+			.iter()
+			.enumerate()
+			.map(|(i, r)| pallet_meters::Membership {
+				region: *r,
+				from: 1,
+				until: (i != last).then_some(2),
+			})
+			.collect::<alloc::vec::Vec<_>>();
 		pallet_meters::Meters::<Runtime>::insert(
 			meter,
 			pallet_meters::Meter {
-				region,
+				region: regions[last],
 				owner,
 				owner_key: gridmask_primitives::HpkePublicKey([7; 32]),
 				status: pallet_meters::MeterStatus::Active,
 				faults: 0,
-				memberships: frame_support::BoundedVec::truncate_from(alloc::vec![
-					pallet_meters::Membership { region, from: 1, until: None },
-				]),
+				memberships: frame_support::BoundedVec::truncate_from(memberships),
 			},
 		);
+		let mut sorted = regions;
+		sorted.sort_unstable();
+		frame_support::BoundedVec::truncate_from(sorted)
 	}
 }
 

@@ -26,6 +26,7 @@ use super::{
 };
 
 pub use consensus::MinAggregators;
+pub use gridmask::PRODUCTION_MIN_REGION_METERS;
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
 
