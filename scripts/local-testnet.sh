@@ -2,11 +2,15 @@
 # A local gridmask network of 4 aggregators (Alice, Bob, Charlie, Dave; 4 tolerate 1 fault),
 # from the `local` genesis preset, all on 127.0.0.1:
 #
-#   node     p2p     RPC (ws/http)   Prometheus
-#   alice    30333   9944            9615
-#   bob      30334   9945            9616
-#   charlie  30335   9946            9617
-#   dave     30336   9947            9618
+#   node     p2p     RPC (ws/http)   admin RPC   Prometheus
+#   alice    30333   9944            9933        9615
+#   bob      30334   9945            9934        9616
+#   charlie  30335   9946            9935        9617
+#   dave     30336   9947            9936        9618
+#
+# RPC serves the safe methods to local origins (polkadot.js apps included); the admin RPC
+# serves the unsafe ones (keystore, off-chain storage) on loopback and refuses requests from
+# web pages (README, "Running an aggregator / the KGC node").
 #
 # usage: local-testnet.sh start [node...]   start all nodes (or the named ones)
 #        local-testnet.sh stop [node...]    stop all nodes (or the named ones)
@@ -25,6 +29,7 @@ idx() { local i; for i in "${!NODES[@]}"; do [ "${NODES[$i]}" = "$1" ] && { echo
 p2p_port() { echo $((30333 + $(idx "$1"))); }
 rpc_port() { echo $((9944 + $(idx "$1"))); }
 prom_port() { echo $((9615 + $(idx "$1"))); }
+admin_port() { echo $((9933 + $(idx "$1"))); }
 # Fixed node keys make the peer ids, hence the bootnode addresses, known in advance.
 node_key() { printf '%064x' $(($(idx "$1") + 1)); }
 pid_of() { cat "$DIR/$1.pid" 2>/dev/null || true; }
@@ -56,20 +61,30 @@ chain_spec() {
 	fi
 }
 
+# Alice's node is the KGC's node: it holds the KGC secrets key, in memory.
+secrets_key() {
+	local key="${GRIDMASK_KGC_SECRETS_KEY:-${XDG_DATA_HOME:-$HOME/.local/share}/gridmask/kgc-secrets.key}"
+	[ -f "$key" ] || "$GRIDMASK_CLIENT" kgc new-secrets-key --out "$key" >/dev/null
+	echo "$key"
+}
+
 start_node() {
 	local n="$1"
 	if running "$n"; then log "$n is already running (pid $(pid_of "$n"))"; return; fi
+	local kgc=()
+	[ "$n" = alice ] && kgc=(--kgc-secrets-key-file "$(secrets_key)")
 	local boot
 	boot="/ip4/127.0.0.1/tcp/$(p2p_port alice)/p2p/$("$GRIDMASK_NODE" key inspect-node-key --file <(node_key alice))"
 	nohup "$GRIDMASK_NODE" \
 		--chain "$DIR/local.json" --base-path "$DIR/$n" --name "$n" --"$n" --validator \
 		--node-key "$(node_key "$n")" \
 		--listen-addr "/ip4/127.0.0.1/tcp/$(p2p_port "$n")" --bootnodes "$boot" \
-		--rpc-port "$(rpc_port "$n")" --prometheus-port "$(prom_port "$n")" \
-		--rpc-cors all --no-mdns --no-telemetry --pool-limit "$GRIDMASK_POOL_LIMIT" \
+		--rpc-port "$(rpc_port "$n")" --admin-rpc-port "$(admin_port "$n")" \
+		--prometheus-port "$(prom_port "$n")" \
+		--no-mdns --no-telemetry --pool-limit "$GRIDMASK_POOL_LIMIT" "${kgc[@]}" \
 		>>"$DIR/$n.log" 2>&1 &
 	echo $! >"$DIR/$n.pid"
-	log "started $n (pid $!): p2p $(p2p_port "$n"), rpc $(rpc_port "$n"), prometheus $(prom_port "$n"), log $DIR/$n.log"
+	log "started $n (pid $!): p2p $(p2p_port "$n"), rpc $(rpc_port "$n"), admin rpc $(admin_port "$n"), prometheus $(prom_port "$n"), log $DIR/$n.log"
 }
 
 stop_node() {
@@ -87,7 +102,7 @@ cmd="${1:-status}"; shift || true
 targets=("$@"); ((${#targets[@]})) || targets=("${NODES[@]}")
 case "$cmd" in
 start)
-	[ -x "$GRIDMASK_NODE" ] || build_node
+	{ [ -x "$GRIDMASK_NODE" ] && [ -x "$GRIDMASK_CLIENT" ]; } || build_node
 	chain_spec
 	for n in "${targets[@]}"; do start_node "$n"; done
 	;;

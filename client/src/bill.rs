@@ -283,8 +283,7 @@ async fn region_cycle(
 	let at = chain.api.at_current_block().await?;
 	let first = cycle.checked_mul(time.periods_per_cycle).context("cycle out of range")?;
 	let last = first + (time.periods_per_cycle - 1);
-	let tariffs =
-		at.runtime_apis().call(runtime::runtime_apis().pricing_api().tariffs(region)).await?;
+	let tariffs = Chain::tariffs_at(&at, region).await?;
 	let mut periods = BTreeMap::new();
 	for p in first..=last {
 		let st = at
@@ -315,12 +314,7 @@ async fn region_cycle(
 			},
 		);
 	}
-	let prices = at
-		.runtime_apis()
-		.call(runtime::runtime_apis().pricing_api().price_series(region, first, last))
-		.await?
-		.into_iter()
-		.collect();
+	let prices = Chain::price_series_at(&at, region, first, last).await?.into_iter().collect();
 	Ok(RegionCycle { periods, prices })
 }
 
@@ -1031,9 +1025,13 @@ pub async fn verify(
 	v.estimated_wh = report.estimated_wh;
 	v.total_wh = report.total_wh;
 	v.total_amount = report.total_amount;
-	std::fs::write(out, &report.html).with_context(|| format!("writing {}", out.display()))?;
-	v.html = Some(out.display().to_string());
 	v.problems = check_report(chain, &report, genesis, meter, cycle, &record.regions.0).await?;
+	// The page is the KGC's: it reaches the owner's disk (private to them) only once every
+	// line of it has been checked.
+	if v.problems.is_empty() {
+		crate::store::write_private(out, report.html.as_bytes())?;
+		v.html = Some(out.display().to_string());
+	}
 	Ok(v)
 }
 

@@ -118,7 +118,7 @@ pub async fn tariffs(chain: &Chain, region: RegionId) -> Result<Vec<TariffVersio
 	let t = chain.time().await?;
 	let at = chain.api.at_current_block().await?;
 	let api = runtime::runtime_apis().pricing_api();
-	let all = at.runtime_apis().call(api.tariffs(region)).await?;
+	let all = Chain::tariffs_at(&at, region).await?;
 	let current =
 		match t.params.filter(|p| p.genesis_start_ms != 0).and_then(|p| p.period_at(t.now_ms)) {
 			Some(p) => at.runtime_apis().call(api.tariff_at(region, p)).await?.map(|(v, _)| v),

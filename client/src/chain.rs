@@ -45,6 +45,37 @@ pub struct Chain {
 	pub url: String,
 }
 
+/// A node's admin RPC endpoint (`gridmask-node --admin-rpc-port`): its unsafe methods
+/// (keystore, off-chain storage) and `chain_*`/`system_*`, on loopback only. Requests from
+/// web pages are refused there; this client sends none.
+pub struct Admin {
+	/// The raw JSON-RPC connection.
+	pub rpc: RpcClient,
+	/// The endpoint.
+	pub url: String,
+}
+
+impl Admin {
+	/// Connects to the admin endpoint `url`.
+	pub async fn connect(url: &str) -> Result<Self> {
+		let rpc = RpcClient::from_insecure_url(url).await.with_context(|| {
+			format!(
+				"cannot reach the KGC node's admin RPC endpoint {url}: start the node with \
+				 --admin-rpc-port (scripts/dev.sh serves it on 9933) and pass --kgc-admin"
+			)
+		})?;
+		Ok(Self { rpc, url: url.to_string() })
+	}
+
+	/// The genesis hash of the node's chain.
+	pub async fn genesis(&self) -> Result<H256> {
+		self.rpc
+			.request("chain_getBlockHash", subxt::rpcs::rpc_params![0u32])
+			.await
+			.with_context(|| format!("{}: chain_getBlockHash", self.url))
+	}
+}
+
 impl Chain {
 	/// Connects to the first endpoint of `urls` that answers, in order.
 	pub async fn connect(urls: &[String]) -> Result<Self> {
@@ -195,11 +226,60 @@ impl Chain {
 	) -> Result<Vec<Option<runtime_types::pallet_readings::types::Share>>> {
 		let at = self.api.at_current_block().await?;
 		let mut out = Vec::with_capacity(queries.len());
-		for page in queries.chunks(1024) {
-			let q = page.iter().map(|(r, p, prid)| (*r, *p, ChainPrid(prid.0))).collect();
+		for page in queries.chunks(pallet_readings::MAX_API_ITEMS as usize) {
+			let q = runtime_types::bounded_collections::bounded_vec::BoundedVec(
+				page.iter().map(|(r, p, prid)| (*r, *p, ChainPrid(prid.0))).collect(),
+			);
 			out.extend(
 				at.runtime_apis().call(runtime::runtime_apis().readings_api().shares(q)).await?,
 			);
+		}
+		Ok(out)
+	}
+
+	/// Every tariff version of `region`, oldest first, at `at` (paged: the API returns at
+	/// most `MAX_API_TARIFFS` per call).
+	pub async fn tariffs_at(
+		at: &AtBlock,
+		region: RegionId,
+	) -> Result<Vec<(u32, runtime_types::pallet_pricing::types::TariffRecord)>> {
+		let page = pallet_pricing::MAX_API_TARIFFS;
+		let mut all = Vec::new();
+		loop {
+			let from = all.len() as u32 + 1;
+			let got = at
+				.runtime_apis()
+				.call(runtime::runtime_apis().pricing_api().tariffs(region, from, page))
+				.await?;
+			let done = (got.len() as u32) < page;
+			all.extend(got);
+			if done {
+				return Ok(all);
+			}
+		}
+	}
+
+	/// The price records of `region` for periods `first..=last` at `at` (paged: the API
+	/// covers at most `MAX_API_PERIODS` periods per call).
+	pub async fn price_series_at(
+		at: &AtBlock,
+		region: RegionId,
+		first: PeriodIndex,
+		last: PeriodIndex,
+	) -> Result<Vec<(PeriodIndex, runtime_types::pallet_pricing::types::PriceRecord)>> {
+		let mut out = Vec::new();
+		let mut from = first;
+		while from <= last {
+			let to = last.min(from.saturating_add(pallet_pricing::MAX_API_PERIODS - 1));
+			out.extend(
+				at.runtime_apis()
+					.call(runtime::runtime_apis().pricing_api().price_series(region, from, to))
+					.await?,
+			);
+			match to.checked_add(1) {
+				Some(next) => from = next,
+				None => break,
+			}
 		}
 		Ok(out)
 	}
@@ -382,6 +462,9 @@ pub fn rejection_text(r: pallet_readings::ReadingRejection) -> &'static str {
 		DuplicatePrid => "a share under this pseudonym is already on chain",
 		NotInFilter => "the pseudonym is not in the period's filter (not a registered meter's)",
 		BadSignature => "the signature does not verify under the pseudonym",
+		MortalEra => "the transaction has a mortal era (a reading must be immortal)",
+		Tip => "the transaction carries a tip (a reading pays nothing)",
+		Nonce => "the transaction carries a nonce (a reading has no account)",
 	}
 }
 

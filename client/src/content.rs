@@ -121,7 +121,14 @@ async fn post(url: &str, body: Option<(String, Vec<u8>)>) -> Result<Vec<u8>> {
 		.with_context(|| format!("{url}: no answer in 60 s"))?
 		.with_context(|| format!("{url}: IPFS API unreachable"))?;
 	let status = resp.status();
-	let bytes = resp.into_body().collect().await.context("reading the IPFS answer")?.to_bytes();
+	// A report is at most MAX_REPORT_BYTES; Kubo's other answers are small JSON. Never read
+	// more than that from the API, whatever it sends.
+	let limit = MAX_REPORT_BYTES + 64 * 1024;
+	let bytes = http_body_util::Limited::new(resp.into_body(), limit)
+		.collect()
+		.await
+		.map_err(|e| anyhow::anyhow!("{url}: reading the IPFS answer: {e} (limit {limit} bytes)"))?
+		.to_bytes();
 	if !status.is_success() {
 		bail!("{url}: HTTP {status}: {}", String::from_utf8_lossy(&bytes).trim());
 	}
@@ -235,6 +242,33 @@ mod tests {
 		let kubo = ContentStore::Kubo(mock_kubo(false).await);
 		let err = kubo.put(b"report").await.unwrap_err().to_string();
 		assert!(err.contains("does not honour cid-version=1"), "{err}");
+	}
+
+	/// An API that answers without end is read up to the limit, not into memory whole.
+	#[tokio::test]
+	async fn an_endless_ipfs_answer_is_cut_off_at_the_limit() {
+		use tokio::io::{AsyncReadExt, AsyncWriteExt};
+		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+		let addr = listener.local_addr().unwrap();
+		let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+		let counter = sent.clone();
+		tokio::spawn(async move {
+			let (mut sock, _) = listener.accept().await.unwrap();
+			let mut head = [0u8; 4096];
+			let _ = sock.read(&mut head).await;
+			let _ = sock.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n").await;
+			let chunk = vec![b'x'; 64 * 1024];
+			while sock.write_all(&chunk).await.is_ok() {
+				counter.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed);
+			}
+		});
+		let kubo = ContentStore::Kubo(format!("http://{addr}"));
+		let err = format!("{:#}", kubo.get(&RawCid::of(b"r").unwrap()).await.unwrap_err());
+		assert!(err.contains("limit"), "{err}");
+		// What the server got out before the client stopped reading: about the limit (plus
+		// what the sockets buffer), not unbounded.
+		let out = sent.load(std::sync::atomic::Ordering::Relaxed);
+		assert!(out < MAX_REPORT_BYTES + 64 * 1024 + 16 * 1024 * 1024, "{out}");
 	}
 
 	#[tokio::test]

@@ -461,6 +461,52 @@ pub async fn move_meter(
 	Ok(from)
 }
 
+/// `~/.local/share/gridmask/kgc-secrets.key` (`$XDG_DATA_HOME` if set).
+pub fn default_secrets_key_path() -> Result<std::path::PathBuf> {
+	let base = match std::env::var_os("XDG_DATA_HOME") {
+		Some(d) if !d.is_empty() => std::path::PathBuf::from(d),
+		_ => std::path::PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?)
+			.join(".local/share"),
+	};
+	Ok(base.join("gridmask/kgc-secrets.key"))
+}
+
+/// Writes a new secrets key to `path` (never over an existing file); its public key.
+pub fn new_secrets_key(path: &std::path::Path) -> Result<String> {
+	use std::{io::Write, os::unix::fs::OpenOptionsExt};
+	if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+		std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+	}
+	let seed: [u8; 32] = rand::random();
+	let mut f = std::fs::OpenOptions::new()
+		.write(true)
+		.create_new(true)
+		.mode(0o600)
+		.open(path)
+		.with_context(|| {
+			format!("creating {} (an existing key is never replaced)", path.display())
+		})?;
+	writeln!(f, "{}", hex::encode(seed))?;
+	f.sync_all()?;
+	Ok(format!("0x{}", hex::encode(gridmask_primitives::secrets::secrets_public_of_seed(&seed))))
+}
+
+/// The seed in a secrets key file: 64 hex digits, readable by its owner only.
+pub fn read_secrets_key(path: &std::path::Path) -> Result<[u8; 32]> {
+	use std::os::unix::fs::PermissionsExt;
+	let what = || format!("the KGC secrets key {}", path.display());
+	let meta = std::fs::metadata(path)
+		.with_context(|| format!("{} (make one with `gridmask kgc new-secrets-key`)", what()))?;
+	let mode = meta.permissions().mode() & 0o777;
+	if mode & 0o077 != 0 {
+		bail!("{} is readable by others (mode {mode:o}): chmod 600 it", what());
+	}
+	let text = std::fs::read_to_string(path).with_context(what)?;
+	let bytes = hex::decode(text.trim().trim_start_matches("0x"))
+		.with_context(|| format!("{} is not hex", what()))?;
+	bytes.try_into().map_err(|_| anyhow::anyhow!("{} is not 32 bytes (64 hex digits)", what()))
+}
+
 /// What `kgc push-secrets` did.
 #[derive(Debug, Serialize)]
 pub struct PushReport {
@@ -470,6 +516,8 @@ pub struct PushReport {
 	pub regions: Vec<(RegionId, usize)>,
 	/// The `gmkg` public key inserted (`0x…`): the KGC account's.
 	pub key: String,
+	/// The secrets key's public key (`0x…`), which the node holds in memory as `gmsk`.
+	pub secrets_key: String,
 	/// The node's roles (`Authority`, `Full`): its off-chain worker runs by default only on an
 	/// authority.
 	pub node_roles: Vec<String>,
@@ -478,22 +526,38 @@ pub struct PushReport {
 /// Gives the KGC node what its mask-recomputation worker needs (PROTOCOL §4 step 6): every
 /// region's master secrets into its PERSISTENT off-chain storage (merged with what it holds:
 /// meters of other stores are kept, this store's replace theirs), and the KGC's signing key
-/// into its keystore as key type `gmkg`. Both are unsafe RPC methods: the KGC node must be
-/// the KGC's own, reachable by nobody else.
-pub async fn push_secrets(node: &Chain, kgc_suri: &str, dir: &StoreDir) -> Result<PushReport> {
+/// into its keystore as key type `gmkg`. Both are unsafe RPC methods, served only on the KGC
+/// node's admin endpoint (loopback, no browsers): the KGC node must be the KGC's own.
+///
+/// Each region's entry is sealed (`gridmask_primitives::secrets`) under the key derived from
+/// the operator's secrets key file, which the node must hold too (started with
+/// `--kgc-secrets-key-file` and the same file): the node's disk alone does not give them.
+pub async fn push_secrets(
+	node: &crate::chain::Admin,
+	secrets_key_file: &std::path::Path,
+	kgc_suri: &str,
+	dir: &StoreDir,
+) -> Result<PushReport> {
 	use codec::{Decode, Encode};
+	use gridmask_primitives::secrets;
 	use pallet_faults::offchain::{secrets_key, RegionSecrets};
 	use subxt::rpcs::rpc_params;
 
+	let seed = read_secrets_key(secrets_key_file)?;
+	let seal_key = secrets::seal_key_of_seed(&seed);
+	let secrets_public = format!("0x{}", hex::encode(secrets::secrets_public_of_seed(&seed)));
+	let secrets_type = String::from_utf8_lossy(&secrets::SECRETS_KEY_TYPE).into_owned();
+
 	let store = dir.load_kgc()?;
-	let genesis = format!("{:?}", node.genesis());
+	let genesis = format!("{:?}", node.genesis().await?);
 	if store.genesis != genesis {
 		bail!("the store is for chain {} but the node runs {genesis}", store.genesis);
 	}
 	let unsafe_hint = |e: subxt::rpcs::Error, method: &str| {
 		anyhow::anyhow!(
-			"the KGC node refused {method}: {e} (it is an unsafe RPC method: run the KGC node \
-			 with --rpc-methods unsafe, or on this host with the default)"
+			"the KGC node refused {method}: {e} (is {} the node's admin endpoint, \
+			 --admin-rpc-port?)",
+			node.url
 		)
 	};
 	let mut by_region: std::collections::BTreeMap<RegionId, RegionSecrets> = Default::default();
@@ -508,10 +572,19 @@ pub async fn push_secrets(node: &Chain, kgc_suri: &str, dir: &StoreDir) -> Resul
 			.request("offchain_localStorageGet", rpc_params!["PERSISTENT", &key])
 			.await
 			.map_err(|e| unsafe_hint(e, "offchain_localStorageGet"))?;
+		let storage_key = secrets_key(region);
 		let mut merged: std::collections::BTreeMap<MeterId, [u8; 32]> = match held {
 			Some(h) => {
-				let bytes = hex::decode(h.trim_start_matches("0x")).context("node's answer")?;
-				RegionSecrets::decode(&mut &bytes[..])
+				let sealed = hex::decode(h.trim_start_matches("0x")).context("node's answer")?;
+				let plain = secrets::open(&seal_key, &storage_key, &sealed).with_context(|| {
+					format!(
+						"the node's secrets of region {region} do not open with the secrets key \
+						 {}: sealed under another key (or not sealed: written by an older \
+						 gridmask); clear them with offchain_localStorageClear and push again",
+						secrets_key_file.display()
+					)
+				})?;
+				RegionSecrets::decode(&mut &plain[..])
 					.with_context(|| format!("the node's secrets of region {region} are corrupt"))?
 					.into_iter()
 					.collect()
@@ -521,11 +594,12 @@ pub async fn push_secrets(node: &Chain, kgc_suri: &str, dir: &StoreDir) -> Resul
 		merged.extend(mine);
 		let value: RegionSecrets = merged.into_iter().collect();
 		let count = value.len();
+		let sealed = secrets::seal(&seal_key, rand::random(), &storage_key, &value.encode());
 		let () = node
 			.rpc
 			.request(
 				"offchain_localStorageSet",
-				rpc_params!["PERSISTENT", &key, format!("0x{}", hex::encode(value.encode()))],
+				rpc_params!["PERSISTENT", &key, format!("0x{}", hex::encode(sealed))],
 			)
 			.await
 			.map_err(|e| unsafe_hint(e, "offchain_localStorageSet"))?;
@@ -547,6 +621,24 @@ pub async fn push_secrets(node: &Chain, kgc_suri: &str, dir: &StoreDir) -> Resul
 	if !has {
 		bail!("the KGC node accepted the {key_type} key but does not hold it");
 	}
+	let holds_secrets_key: bool = node
+		.rpc
+		.request("author_hasKey", rpc_params![&secrets_public, &secrets_type])
+		.await
+		.map_err(|e| unsafe_hint(e, "author_hasKey"))?;
+	if !holds_secrets_key {
+		bail!(
+			"the secrets were pushed, sealed, but the KGC node does not hold the secrets key \
+			 {secrets_public} that opens them: restart it with --kgc-secrets-key-file {}",
+			secrets_key_file.display()
+		);
+	}
 	let node_roles: Vec<String> = node.rpc.request("system_nodeRoles", rpc_params![]).await?;
-	Ok(PushReport { node: node.url.clone(), regions, key: public, node_roles })
+	Ok(PushReport {
+		node: node.url.clone(),
+		regions,
+		key: public,
+		secrets_key: secrets_public,
+		node_roles,
+	})
 }

@@ -153,6 +153,15 @@ enum KgcCommand {
 		#[command(flatten)]
 		push: PushTarget,
 	},
+	/// Make a new KGC secrets key (32 random bytes, hex, mode 0600): start the KGC node with
+	/// `--kgc-secrets-key-file <it>` and give it to `kgc provision|push-secrets`. Keep it off
+	/// the KGC node's disk (another volume, a secrets manager): with the node's disk alone the
+	/// master secrets stay sealed. Never overwrites a file.
+	NewSecretsKey {
+		/// Where to write it (default ~/.local/share/gridmask/kgc-secrets.key).
+		#[arg(long)]
+		out: Option<PathBuf>,
+	},
 	/// Compute and publish the setups (BF1, T, Z) of upcoming periods for every region where a
 	/// meter of the store is active, covering exactly the region's active meters on chain (its
 	/// membership epoch); resumable (pairs complete on chain for the current epoch are
@@ -316,9 +325,31 @@ enum OwnerCommand {
 
 #[derive(Args)]
 struct PushTarget {
-	/// The KGC node's endpoint (default: the first --url that answers).
-	#[arg(long)]
-	kgc_node: Option<String>,
+	/// The KGC node's admin RPC endpoint (the node's `--admin-rpc-port`: unsafe methods on
+	/// loopback only; `scripts/dev.sh` serves it on 9933). Reach a remote KGC node through an
+	/// SSH tunnel, never over the network.
+	#[arg(long, env = "GRIDMASK_KGC_ADMIN", default_value = "ws://127.0.0.1:9933")]
+	kgc_admin: String,
+	#[command(flatten)]
+	secrets_key: SecretsKeyFile,
+}
+
+#[derive(Args)]
+struct SecretsKeyFile {
+	/// The operator's KGC secrets key file, the one the KGC node was started with
+	/// (`--kgc-secrets-key-file`); the master secrets are sealed under it (default
+	/// ~/.local/share/gridmask/kgc-secrets.key).
+	#[arg(long, env = "GRIDMASK_KGC_SECRETS_KEY")]
+	kgc_secrets_key: Option<PathBuf>,
+}
+
+impl SecretsKeyFile {
+	fn path(&self) -> Result<PathBuf> {
+		match &self.kgc_secrets_key {
+			Some(p) => Ok(p.clone()),
+			None => kgc::default_secrets_key_path(),
+		}
+	}
 }
 
 #[derive(Args)]
@@ -419,13 +450,10 @@ fn parse_silent(s: &str) -> Result<(u64, u32), String> {
 	Ok((m.parse().map_err(|_| format!("bad meter id in {s:?}"))?, n))
 }
 
-/// The KGC node: `--kgc-node`, or the node the command is connected to (the first `--url`
-/// that answers).
-async fn push_node(push: PushTarget, chain: &chain::Chain) -> Result<chain::Chain> {
-	match push.kgc_node {
-		Some(url) => chain::Chain::connect(&[url]).await,
-		None => Ok(chain.clone()),
-	}
+/// The KGC node's admin endpoint (`--kgc-admin`) and the secrets key file.
+async fn push_node(push: PushTarget) -> Result<(chain::Admin, PathBuf)> {
+	let key = push.secrets_key.path()?;
+	Ok((chain::Admin::connect(&push.kgc_admin).await?, key))
 }
 
 fn print_push(p: &kgc::PushReport) {
@@ -433,6 +461,7 @@ fn print_push(p: &kgc::PushReport) {
 		println!("KGC node {}: region {region} secrets of {n} meters", p.node);
 	}
 	println!("KGC node {}: gmkg key {} (node roles {:?})", p.node, p.key, p.node_roles);
+	println!("KGC node {}: secrets sealed under the secrets key {} it holds", p.node, p.secrets_key);
 	if !p.node_roles.iter().any(|r| r == "Authority") {
 		println!(
 			"note: the node is not an authority; its off-chain worker runs only with \
@@ -482,8 +511,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 			let pushed = if no_push {
 				None
 			} else {
-				let node = push_node(push, &chain).await?;
-				Some(kgc::push_secrets(&node, &key.kgc_suri, &dir).await?)
+				let (node, secrets_key) = push_node(push).await?;
+				Some(kgc::push_secrets(&node, &secrets_key, &key.kgc_suri, &dir).await?)
 			};
 			if cli.json {
 				print_json(&serde_json::json!({ "provision": r, "pushed": pushed }))?;
@@ -631,10 +660,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 				println!("meter {} cycle {}: bill v{version} disputed", owner.meter, owner.cycle);
 			}
 		},
+		Command::Kgc(KgcCommand::NewSecretsKey { out }) => {
+			let path = match out {
+				Some(p) => p,
+				None => kgc::default_secrets_key_path()?,
+			};
+			let public = kgc::new_secrets_key(&path)?;
+			if cli.json {
+				print_json(&serde_json::json!({ "path": path, "public": public }))?;
+			} else {
+				println!("KGC secrets key written to {} (public key {public})", path.display());
+			}
+		},
 		Command::Kgc(KgcCommand::PushSecrets { key, push }) => {
-			let chain = chain::Chain::connect(&cli.urls).await?;
-			let node = push_node(push, &chain).await?;
-			let p = kgc::push_secrets(&node, &key.kgc_suri, &store::StoreDir(key.store)).await?;
+			let (node, secrets_key) = push_node(push).await?;
+			let dir = store::StoreDir(key.store);
+			let p = kgc::push_secrets(&node, &secrets_key, &key.kgc_suri, &dir).await?;
 			if cli.json {
 				print_json(&p)?;
 			} else {

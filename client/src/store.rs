@@ -158,24 +158,43 @@ impl StoreDir {
 	}
 }
 
-/// Writes `value` as pretty JSON to `path` with mode 0600, atomically.
+/// Writes `value` as pretty JSON to `path` with mode 0600, atomically ([`write_private`]).
 pub fn write_secret_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-	if let Some(dir) = path.parent() {
-		std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-		std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).ok();
+	let mut bytes = serde_json::to_vec_pretty(value)?;
+	bytes.push(b'\n');
+	write_private(path, &bytes)
+}
+
+/// Writes `bytes` to `path`, readable by the user only (0600), atomically: through a new
+/// temporary file beside it, created exclusively (`O_CREAT|O_EXCL`: a file or symlink
+/// already at that name is never opened, so the bytes cannot land in someone else's file or
+/// keep its mode), then renamed over `path` (which replaces a symlink at `path` instead of
+/// following it). The directory is made 0700 if this creates it.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+	let dir = match path.parent() {
+		Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+		_ => PathBuf::from("."),
+	};
+	if !dir.exists() {
+		std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+		std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).ok();
 	}
-	let tmp = path.with_extension("json.tmp");
+	let name = path.file_name().with_context(|| format!("{} names no file", path.display()))?;
+	let tmp = dir.join(format!(".{}.{:016x}.tmp", name.to_string_lossy(), rand::random::<u64>()));
 	let mut f = std::fs::OpenOptions::new()
 		.write(true)
-		.create(true)
-		.truncate(true)
+		.create_new(true)
 		.mode(0o600)
 		.open(&tmp)
 		.with_context(|| format!("creating {}", tmp.display()))?;
-	serde_json::to_writer_pretty(&mut f, value)?;
-	f.write_all(b"\n")?;
-	f.sync_all()?;
-	std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+	let written = f.write_all(bytes).and_then(|()| f.sync_all());
+	drop(f);
+	if let Err(e) = written.map_err(anyhow::Error::from).and_then(|()| {
+		std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+	}) {
+		std::fs::remove_file(&tmp).ok();
+		return Err(e);
+	}
 	Ok(())
 }
 
@@ -248,6 +267,38 @@ mod tests {
 		assert_eq!(back[0].master_secret, Secret32([9; 32]));
 		assert_eq!(back[0].regions().collect::<Vec<_>>(), vec![2, 1]);
 		assert!(!format!("{:?}", back[0]).contains("09"), "Debug never prints a secret");
+	}
+
+	/// A symlink where the file or an old-style temporary file goes is replaced or ignored,
+	/// never followed: the secret does not land in the link's target.
+	#[test]
+	fn secrets_never_follow_a_symlink() {
+		use std::os::unix::fs::symlink;
+		let dir = crate::test_dir::TempDir::new();
+		let target = dir.path().join("attacker-readable");
+		let path = dir.path().join("kgc.json");
+		symlink(&target, &path).unwrap();
+		symlink(&target, dir.path().join("kgc.json.tmp")).unwrap();
+		write_secret_json(&path, &Secret32([9; 32])).unwrap();
+		assert!(!target.exists(), "nothing was written through a symlink");
+		let meta = std::fs::symlink_metadata(&path).unwrap();
+		assert!(meta.file_type().is_file(), "the link itself was replaced by the file");
+		assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+		// A file already at the final path, world-readable: replaced, private.
+		let page = dir.path().join("bill.html");
+		std::fs::write(&page, b"old").unwrap();
+		std::fs::set_permissions(&page, std::fs::Permissions::from_mode(0o644)).unwrap();
+		write_private(&page, b"new").unwrap();
+		assert_eq!(std::fs::read(&page).unwrap(), b"new");
+		assert_eq!(std::fs::metadata(&page).unwrap().permissions().mode() & 0o777, 0o600);
+		// No temporary file is left behind.
+		let left: Vec<_> = std::fs::read_dir(dir.path())
+			.unwrap()
+			.filter_map(|e| e.ok())
+			.filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+			.map(|e| e.file_name())
+			.collect();
+		assert_eq!(left, vec![std::ffi::OsString::from("kgc.json.tmp")], "only the planted link");
 	}
 
 	#[test]

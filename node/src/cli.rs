@@ -53,4 +53,12 @@ pub struct Cli {
 	/// Options of the node itself.
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	/// The admin RPC endpoint (unsafe methods on loopback, no browsers).
+	#[clap(flatten)]
+	pub admin: crate::admin_rpc::AdminRpcParams,
+
+	/// The KGC node's secrets key.
+	#[clap(flatten)]
+	pub kgc: crate::kgc::KgcParams,
 }

@@ -47,6 +47,33 @@ impl SubstrateCli for Cli {
 	}
 }
 
+/// The main RPC endpoints serve the safe methods only: Substrate's default (`auto`) would
+/// serve the unsafe ones on localhost, where any web page the operator opens can reach them
+/// (`--dev` allows every origin, and a browser's WebSocket ignores CORS anyway). Unsafe
+/// methods belong on the admin port (`--admin-rpc-port`, [`crate::admin_rpc`]). An operator
+/// who insists (`--rpc-methods unsafe`) gets them, but never together with permissive CORS.
+fn safe_public_rpc(config: &mut sc_service::Configuration) -> sc_cli::Result<()> {
+	use sc_service::config::RpcMethods;
+	if matches!(config.rpc.methods, RpcMethods::Auto) {
+		config.rpc.methods = RpcMethods::Safe;
+	}
+	for endpoint in config.rpc.addr.iter_mut().flatten() {
+		match endpoint.rpc_methods {
+			RpcMethods::Auto => endpoint.rpc_methods = RpcMethods::Safe,
+			RpcMethods::Unsafe if endpoint.cors.is_none() => {
+				return Err(sc_cli::Error::Input(format!(
+					"refusing to serve unsafe RPC methods on {} to every web origin (--rpc-cors \
+					 all, which --dev implies): use --admin-rpc-port for the unsafe methods, or \
+					 give --rpc-cors a list of origins",
+					endpoint.listen_addr
+				)));
+			},
+			RpcMethods::Safe | RpcMethods::Unsafe => {},
+		}
+	}
+	Ok(())
+}
+
 /// Parse the command line and run it.
 pub fn run() -> sc_cli::Result<()> {
 	let cli = Cli::from_args();
@@ -129,18 +156,27 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
-			runner.run_node_until_exit(|config| async move {
+			let admin_port = cli.admin.admin_rpc_port;
+			let secrets_key = cli.kgc.kgc_secrets_key_file.clone();
+			runner.run_node_until_exit(|mut config| async move {
+				safe_public_rpc(&mut config)?;
 				match config.network.network_backend {
-					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
-						sc_network::NetworkWorker<
-							Block,
-							<Block as sp_runtime::traits::Block>::Hash,
-						>,
-					>(config)
-					.map_err(sc_cli::Error::Service),
+					sc_network::config::NetworkBackendType::Libp2p => {
+						service::new_full::<
+							sc_network::NetworkWorker<
+								Block,
+								<Block as sp_runtime::traits::Block>::Hash,
+							>,
+						>(config, admin_port, secrets_key)
+						.map_err(sc_cli::Error::Service)
+					},
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
-							.map_err(sc_cli::Error::Service)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(
+							config,
+							admin_port,
+							secrets_key,
+						)
+						.map_err(sc_cli::Error::Service)
 					},
 				}
 			})

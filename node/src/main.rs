@@ -2,9 +2,11 @@
 //! off-chain workers, JSON-RPC, Prometheus).
 #![warn(missing_docs)]
 
+mod admin_rpc;
 mod chain_spec;
 mod cli;
 mod command;
+mod kgc;
 mod rpc;
 mod service;
 

@@ -140,6 +140,8 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	admin_rpc_port: Option<u16>,
+	kgc_secrets_key_file: Option<std::path::PathBuf>,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -196,6 +198,11 @@ pub fn new_full<
 		})?;
 
 	// -- off-chain workers (the KGC node's mask recomputation runs here)
+	if let Some(path) = &kgc_secrets_key_file {
+		let public =
+			crate::kgc::load(&keystore_container.keystore(), path).map_err(ServiceError::Other)?;
+		log::info!("KGC secrets key {public} loaded (in memory)");
+	}
 	if config.offchain_worker.enabled {
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
@@ -207,7 +214,9 @@ pub fn new_full<
 					transaction_pool.clone(),
 				)),
 				network_provider: Arc::new(network.clone()),
-				enable_http_requests: true,
+				// No gridmask worker makes HTTP requests; the KGC node's worker holds every
+				// meter's master secret and has no business talking to the network.
+				enable_http_requests: false,
 				custom_extensions: |_| vec![],
 			})?;
 		task_manager.spawn_handle().spawn(
@@ -223,7 +232,32 @@ pub fn new_full<
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
-	// -- RPC
+	// -- RPC: the unsafe methods only on the admin port (loopback, no browsers)
+	if let Some(port) = admin_rpc_port {
+		let methods = crate::admin_rpc::methods(
+			client.clone(),
+			transaction_pool.clone(),
+			keystore_container.keystore(),
+			backend.offchain_storage(),
+			Arc::new(task_manager.spawn_handle()),
+			(
+				sc_rpc::system::SystemInfo {
+					chain_name: config.chain_spec.name().into(),
+					impl_name: config.impl_name.clone(),
+					impl_version: config.impl_version.clone(),
+					properties: config.chain_spec.properties(),
+					chain_type: config.chain_spec.chain_type(),
+				},
+				system_rpc_tx.clone(),
+			),
+		)
+		.map_err(|e| ServiceError::Application(e))?;
+		let (handle, _) = crate::admin_rpc::start(port, methods, &config.tokio_handle)
+			.map_err(|e| ServiceError::Application(e))?;
+		task_manager
+			.spawn_essential_handle()
+			.spawn("admin-rpc", None, async move { handle.stopped().await });
+	}
 	let rpc_extensions_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();

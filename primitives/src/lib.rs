@@ -72,6 +72,7 @@ pub mod hashing;
 pub mod mask;
 pub mod prid;
 pub mod reading;
+pub mod secrets;
 pub mod seed;
 #[cfg(feature = "std")]
 pub mod setup;

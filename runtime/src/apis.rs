@@ -218,8 +218,12 @@ impl_runtime_apis! {
 		) -> Option<(pallet_pricing::TariffVersion, pallet_pricing::TariffRecordOf<Runtime>)> {
 			Pricing::api_tariff_at(region, period)
 		}
-		fn tariffs(region: RegionId) -> Vec<(pallet_pricing::TariffVersion, pallet_pricing::TariffRecordOf<Runtime>)> {
-			Pricing::api_tariffs(region)
+		fn tariffs(
+			region: RegionId,
+			from: pallet_pricing::TariffVersion,
+			count: u32,
+		) -> Vec<(pallet_pricing::TariffVersion, pallet_pricing::TariffRecordOf<Runtime>)> {
+			Pricing::api_tariffs(region, from, count)
 		}
 	}
 
@@ -248,7 +252,7 @@ impl_runtime_apis! {
 			Readings::api_share(region, period, prid)
 		}
 		fn shares(
-			queries: Vec<(RegionId, PeriodIndex, Prid)>,
+			queries: pallet_readings::types::ApiQueries,
 		) -> Vec<Option<pallet_readings::Share>> {
 			Readings::api_shares(queries)
 		}

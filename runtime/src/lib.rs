@@ -24,6 +24,7 @@ use alloc::vec::Vec;
 mod benchmarks;
 pub mod apis;
 pub mod configs;
+pub mod extensions;
 pub mod genesis_config_presets;
 #[cfg(any(feature = "std", feature = "try-runtime"))]
 pub mod invariants;
@@ -77,7 +78,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// Bump on every change of runtime logic; the node refuses to run a wasm whose version
 	// does not match what the chain expects.
-	spec_version: 104,
+	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -135,17 +136,19 @@ pub type BlockId = generic::BlockId<Block>;
 
 /// The transaction extensions, in order. `AuthorizeCall` comes first so that calls with a
 /// `#[pallet::authorize]` origin (meter readings) can be sent as general transactions without
-/// an account; the rest are the usual checks for signed transactions.
+/// an account; the rest are the usual checks for signed transactions. Era, nonce and tip are
+/// [`extensions::Canonical`]: an authorized transaction must be immortal, with nonce 0 and
+/// tip 0, so that nobody can re-wrap a meter's reading in other extension bytes.
 pub type TxExtension = (
 	frame_system::AuthorizeCall<Runtime>,
 	frame_system::CheckNonZeroSender<Runtime>,
 	frame_system::CheckSpecVersion<Runtime>,
 	frame_system::CheckTxVersion<Runtime>,
 	frame_system::CheckGenesis<Runtime>,
-	frame_system::CheckEra<Runtime>,
-	frame_system::CheckNonce<Runtime>,
+	extensions::Canonical<frame_system::CheckEra<Runtime>>,
+	extensions::Canonical<frame_system::CheckNonce<Runtime>>,
 	frame_system::CheckWeight<Runtime>,
-	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	extensions::Canonical<pallet_transaction_payment::ChargeTransactionPayment<Runtime>>,
 	frame_system::WeightReclaim<Runtime>,
 );
 

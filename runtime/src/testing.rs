@@ -223,10 +223,10 @@ pub fn tx_extension(nonce: u32) -> TxExtension {
 		frame_system::CheckSpecVersion::new(),
 		frame_system::CheckTxVersion::new(),
 		frame_system::CheckGenesis::new(),
-		frame_system::CheckEra::from(Era::Immortal),
-		frame_system::CheckNonce::from(nonce),
+		frame_system::CheckEra::from(Era::Immortal).into(),
+		frame_system::CheckNonce::from(nonce).into(),
 		frame_system::CheckWeight::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::from(0),
+		pallet_transaction_payment::ChargeTransactionPayment::from(0).into(),
 		frame_system::WeightReclaim::new(),
 	)
 }

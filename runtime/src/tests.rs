@@ -355,6 +355,16 @@ mod readings {
 		let keystore = MemoryKeystore::new();
 		// The KGC (Bob) has its key in the node's keystore under the faults key type.
 		keystore.sr25519_generate_new(pallet_faults::KEY_TYPE, Some("//Bob")).unwrap();
+		// The operator's secrets key, in memory (`--kgc-secrets-key-file`).
+		let secrets_seed = [0x42u8; 32];
+		let secrets_type =
+			sp_core::crypto::KeyTypeId(gridmask_primitives::secrets::SECRETS_KEY_TYPE);
+		keystore
+			.ed25519_generate_new(
+				secrets_type,
+				Some(&format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&secrets_seed))),
+			)
+			.unwrap();
 		ext.register_extension(OffchainDbExt::new(offchain.clone()));
 		ext.register_extension(OffchainWorkerExt::new(offchain));
 		ext.register_extension(TransactionPoolExt::new(pool));
@@ -423,13 +433,21 @@ mod readings {
 				));
 			}
 
-			// The KGC node's worker: secrets of region 1 in its persistent off-chain storage.
+			// The KGC node's worker: secrets of region 1 in its persistent off-chain storage,
+			// sealed under the operator's secrets key.
 			let secrets: Vec<(u64, [u8; 32])> =
 				chain.secrets[&1].iter().enumerate().map(|(i, m)| (100 + i as u64, m.0)).collect();
+			let key = pallet_faults::offchain::secrets_key(1);
+			let sealed = gridmask_primitives::secrets::seal(
+				&gridmask_primitives::secrets::seal_key_of_seed(&secrets_seed),
+				[1; 12],
+				&key,
+				&codec::Encode::encode(&secrets),
+			);
 			sp_io::offchain::local_storage_set(
 				sp_core::offchain::StorageKind::PERSISTENT,
-				&pallet_faults::offchain::secrets_key(1),
-				&codec::Encode::encode(&secrets),
+				&key,
+				&sealed,
 			);
 			let mut sent = Vec::new();
 			for _ in 0..3 {
@@ -523,6 +541,109 @@ mod bad_input {
 			apply(general_tx(reading_call(&r))).expect("authorized").expect("dispatches");
 			assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), issuance, "no fee");
 			assert_eq!(pallet_readings::Shares::<Runtime>::iter().count(), 1);
+		});
+	}
+
+	/// A relay cannot re-wrap a meter's reading in other extension bytes: an authorized
+	/// transaction with a mortal era, a tip or a nonce is refused with a named code, and only
+	/// the canonical form (immortal, tip 0, nonce 0) is stored. Signed transactions keep all
+	/// three.
+	#[test]
+	fn a_reading_rewrapped_in_other_extension_bytes_is_refused() {
+		use pallet_readings::ReadingRejection;
+		use sp_runtime::generic::Era;
+		ext_for("development").execute_with(|| {
+			let chain = Chain::start();
+			let s = chain.setup(1, 1);
+			chain.publish(&s, &s.bf1);
+			set_now(chain.window_open(1) + 6_000);
+			let r = chain.readings(1, 0, 1, 300)[0];
+			let rewrapped = |f: &dyn Fn(&mut crate::TxExtension)| {
+				let mut ext = tx_extension(0);
+				f(&mut ext);
+				UncheckedExtrinsic::new_transaction(reading_call(&r), ext)
+			};
+			let mortal =
+				rewrapped(&|e| e.5 = frame_system::CheckEra::from(Era::mortal(4, 0)).into());
+			let tipped = rewrapped(&|e| {
+				e.8 = pallet_transaction_payment::ChargeTransactionPayment::from(1).into()
+			});
+			let nonced = rewrapped(&|e| e.6 = frame_system::CheckNonce::from(7).into());
+			for (xt, why) in [
+				(mortal, ReadingRejection::MortalEra),
+				(tipped, ReadingRejection::Tip),
+				(nonced, ReadingRejection::Nonce),
+			] {
+				assert_eq!(apply(xt).err(), Some(why.into()), "{why:?}");
+			}
+			assert_eq!(pallet_readings::Shares::<Runtime>::iter().count(), 0);
+			apply(general_tx(reading_call(&r))).expect("canonical").expect("dispatches");
+			assert_eq!(pallet_readings::Shares::<Runtime>::iter().count(), 1);
+
+			// A wallet's transfer: mortal, with a tip and its nonce.
+			let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+				dest: Bob.to_account_id().into(),
+				value: crate::UNIT,
+			});
+			let mut ext = tx_extension(0);
+			ext.5 = frame_system::CheckEra::from(Era::mortal(64, 0)).into();
+			ext.8 = pallet_transaction_payment::ChargeTransactionPayment::from(5).into();
+			let payload = crate::SignedPayload::new(transfer.clone(), ext.clone()).unwrap();
+			let sig = payload.using_encoded(|m| Dave.sign(m));
+			let xt = UncheckedExtrinsic::new_signed(
+				transfer,
+				sp_runtime::MultiAddress::Id(Dave.to_account_id()),
+				sig.into(),
+				ext,
+			);
+			apply(xt).expect("a signed transaction may be mortal and tip").expect("dispatches");
+		});
+	}
+
+	/// Remarks are filtered for every origin but root: included, charged, `CallFiltered`.
+	#[test]
+	fn remarks_are_filtered_but_paid_for() {
+		ext_for("development").execute_with(|| {
+			let _chain = Chain::start();
+			let dave = Dave.to_account_id();
+			let free = || frame_system::Account::<Runtime>::get(&dave).data.free;
+			let before = free();
+			let remark = RuntimeCall::System(frame_system::Call::remark { remark: vec![7; 1024] });
+			let result = apply(signed_tx(Dave, remark, 0)).expect("included");
+			assert_eq!(
+				result.map_err(|e| e.error),
+				Err(frame_system::Error::<Runtime>::CallFiltered.into())
+			);
+			let paid = before - free();
+			assert!(paid >= 1024 * crate::configs::TransactionByteFee::get(), "paid {paid}");
+		});
+	}
+
+	/// What filling one block costs a spammer: the normal class's whole length (3.75 MiB) in
+	/// transactions of the largest size, at the fee the runtime computes. Printed for the
+	/// README ("Running an aggregator"), and at least 30 GMT.
+	#[test]
+	fn one_full_block_costs_dozens_of_units() {
+		use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+		ext_for("development").execute_with(|| {
+			let _chain = Chain::start();
+			let max_len = *<Runtime as frame_system::Config>::BlockLength::get()
+				.max
+				.get(DispatchClass::Normal);
+			// One remark of the whole normal length (a transaction's bytes may fill it).
+			let remark = RuntimeCall::System(frame_system::Call::remark {
+				remark: vec![0; max_len as usize - 200],
+			});
+			let xt = signed_tx(Dave, remark, 0);
+			let len = xt.encoded_size() as u32;
+			let info = xt.get_dispatch_info();
+			let fee = pallet_transaction_payment::Pallet::<Runtime>::compute_fee(len, &info, 0);
+			println!(
+				"filling one block ({len} bytes, the normal class's length) costs {}.{:06} GMT",
+				fee / crate::UNIT,
+				fee % crate::UNIT / crate::MICRO_UNIT
+			);
+			assert!(fee >= 30 * crate::UNIT, "{fee}");
 		});
 	}
 

@@ -27,9 +27,9 @@
 //
 // usage: node cycle.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startNode, connect, waitFor, finalizedNumber, workDir, tail, TEST_CHAIN } from './lib/node.mjs';
+import { startNode, connect, waitFor, finalizedNumber, workDir, tail, rpcRaw, TEST_CHAIN } from './lib/node.mjs';
 import { gridmask, gridmaskJson, assert, stepper } from './lib/client.mjs';
 
 const step = stepper();
@@ -51,17 +51,24 @@ async function main() {
 
     step('kgc provision: 5 meters in each of regions 1 and 2');
     const prov = await gridmaskJson([...url, 'kgc', 'provision', '--store', store,
-      '--regions', '1,2', '--meters-per-region', '5']);
+      '--regions', '1,2', '--meters-per-region', '5', '--kgc-admin', node.admin]);
     assert(prov.provision.meters_registered === 10, `10 meters registered (${JSON.stringify(prov.provision)})`);
     assert(JSON.stringify(prov.pushed.regions) === '[[1,5],[2,5]]', `both regions' 5 secrets pushed (${JSON.stringify(prov.pushed)})`);
     assert(prov.pushed.node_roles.includes('Authority'), 'the node is an authority (its worker runs)');
     const secretsKey = (r) => '0x' + Buffer.concat([Buffer.from('gridmask/kgc/secrets/'), Buffer.from([r, 0, 0, 0])]).toString('hex');
-    for (const r of [1, 2]) {
-      assert((await api.rpc.offchain.localStorageGet('PERSISTENT', secretsKey(r))).isSome,
-        `the node holds region ${r}'s secrets in PERSISTENT off-chain storage`);
-    }
-    assert((await api.rpc.author.hasKey(prov.pushed.key, 'gmkg')).isTrue, `the keystore holds ${prov.pushed.key} as gmkg`);
     const kgc = JSON.parse(readFileSync(join(store, 'kgc.json'), 'utf8'));
+    for (const r of [1, 2]) {
+      const held = await rpcRaw(node.admin, 'offchain_localStorageGet', ['PERSISTENT', secretsKey(r)]);
+      assert(held, `the node holds region ${r}'s secrets in PERSISTENT off-chain storage`);
+      const plain = kgc.meters.filter((m) => m.region === r).map((m) => m.master_secret.replace(/^0x/, ''));
+      assert(plain.length === 5 && plain.every((s) => s.length === 64 && !held.includes(s)),
+        `region ${r}'s secrets are sealed: no master secret appears in what the node stores`);
+    }
+    assert(await rpcRaw(node.admin, 'author_hasKey', [prov.pushed.key, 'gmkg']), `the keystore holds ${prov.pushed.key} as gmkg`);
+    assert(await rpcRaw(node.admin, 'author_hasKey', [prov.pushed.secrets_key, 'gmsk']), 'the node holds the secrets key');
+    const keystoreFiles = readdirSync(join(dir, 'alice', 'chains'), { recursive: true }).map(String);
+    assert(keystoreFiles.some((f) => /keystore\/676d6b67/.test(f)) && !keystoreFiles.some((f) => /676d736b/.test(f)),
+      `the gmkg key is in the keystore directory, the secrets key (gmsk) is not: memory only (${keystoreFiles.filter((f) => f.includes('keystore/'))})`);
     const regions = [...new Set(kgc.meters.map((m) => m.region))].sort((a, b) => a - b);
     assert(regions.length === 2, `two regions (${regions})`);
     const [R1, R2] = regions;
@@ -129,7 +136,7 @@ async function main() {
     const moved = await gridmaskJson([...url, 'kgc', 'move', '--store', store, '--meter', String(M), '--to', String(R2)]);
     assert(moved.from === R1 && moved.to === R2, `moved (${JSON.stringify(moved)})`);
     await setup(A);
-    await gridmaskJson([...url, 'kgc', 'push-secrets', '--store', store]);
+    await gridmaskJson([...url, 'kgc', 'push-secrets', '--store', store, '--kgc-admin', node.admin]);
     runs.push(run(['--credentials', credM, '--first-period', String(a0 + 3), '--periods', String(ppc - 3)]));
 
     step(`S is suspended after 5 blamed faults; its region's upcoming setups leave it out`);

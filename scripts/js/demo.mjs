@@ -1,7 +1,7 @@
 // The gridmask demo (scripts/demo.sh): the full cycle on a fresh dev chain, driven by the
 // `gridmask` client; prints a summary. Starts its own dev node unless --url is given.
 //
-// usage: node demo.mjs [--quick] [--url ws://…[,ws://…]] [--meters N] [--regions R]
+// usage: node demo.mjs [--quick] [--url ws://…[,ws://…]] [--kgc-admin ws://…] [--meters N] [--regions R]
 //                      [--cycles C] [--silent K] [--silent-periods P] [--dir DIR] [--json]
 //   default: 50 meters in 2 regions, 2 cycles, 2 meters silent for 2 periods;
 //   --quick: 10 meters, 1 cycle.
@@ -16,6 +16,7 @@ const { values: a } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     url: { type: 'string' },
+    'kgc-admin': { type: 'string' },
     meters: { type: 'string' },
     regions: { type: 'string', default: '2' },
     cycles: { type: 'string' },
@@ -34,6 +35,8 @@ let node = null;
 let ok = false;
 try {
   let urls;
+  // The KGC node's admin endpoint (its --admin-rpc-port): scripts/dev.sh serves it on 9933.
+  let kgcAdmin = a['kgc-admin'] ?? 'ws://127.0.0.1:9933';
   if (a.url) {
     urls = a.url.split(',');
   } else {
@@ -41,12 +44,13 @@ try {
     node = await startNode({ name: 'alice', chain: 'dev', key: 'alice',
       nodeKey: '0000000000000000000000000000000000000000000000000000000000000001' }, dir);
     urls = [node.ws];
+    kgcAdmin = node.admin;
     const api = await connect(node);
     await waitFor('block 2 (the readings clock starts)', async () => (await finalizedNumber(api)) >= 2, 60_000);
     await api.disconnect();
   }
   const summary = await demo({
-    urls, dir, log,
+    urls, kgcAdmin, dir, log,
     meters: Number(a.meters ?? (a.quick ? 10 : 50)),
     regions: Number(a.regions),
     cycles: Number(a.cycles ?? (a.quick ? 1 : 2)),

@@ -38,7 +38,7 @@ async function main() {
 
     step(`scripts/demo.sh --quick with the first endpoint (${dead}) down`);
     const s = await new Promise((res, rej) => {
-      const p = spawn('bash', [join(repoRoot, 'scripts/demo.sh'), '--quick', '--json', '--url', `${dead},${node.ws}`, '--dir', dir],
+      const p = spawn('bash', [join(repoRoot, 'scripts/demo.sh'), '--quick', '--json', '--url', `${dead},${node.ws}`, '--kgc-admin', node.admin, '--dir', dir],
         { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       p.stdout.on('data', (d) => { out += d; });

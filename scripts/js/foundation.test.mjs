@@ -13,14 +13,14 @@
 // usage: node foundation.test.mjs   (GRIDMASK_NODE overrides the node binary)
 
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { join } from 'node:path';
-import { WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import {
   startNode, connect, waitFor, finalizedNumber, bestNumber, peerIdOf, workDir, tail, sendAndWait,
-  errorName, repoRoot, TEST_CHAIN,
+  errorName, repoRoot, rpcRaw, TEST_CHAIN,
 } from './lib/node.mjs';
 
 const SESSION_TIMEOUT = 2 * 60_000; // a change takes effect within two sessions (20 s each on the test chain)
@@ -50,15 +50,38 @@ async function authorities(api) {
   };
 }
 
-/** A JSON-RPC call polkadot.js has no definition for. */
-async function rpcRaw(node, method, params) {
-  const provider = new WsProvider(node.ws);
-  try {
-    await provider.isReady;
-    return await provider.send(method, params);
-  } finally {
-    await provider.disconnect();
-  }
+
+/** POST a JSON-RPC call to 127.0.0.1:`port` with extra `headers`: { status, body }. */
+function httpRpc(port, headers, method, params = []) {
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: '127.0.0.1', port, method: 'POST', path: '/',
+      headers: { 'Content-Type': 'application/json', ...headers },
+    }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ id: 1, jsonrpc: '2.0', method, params }));
+  });
+}
+
+/** A WebSocket handshake with 127.0.0.1:`port` with extra `headers`: the HTTP status (101: open). */
+function wsHandshake(port, headers) {
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: '127.0.0.1', port, path: '/',
+      headers: {
+        Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers,
+      },
+    });
+    req.on('upgrade', (_res, socket) => { socket.destroy(); resolve(101); });
+    req.on('response', (res) => { res.resume(); resolve(res.statusCode); });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** Send `call` through sudo, return the inner dispatch result as null (ok) or an error name. */
@@ -112,8 +135,27 @@ async function main() {
 
     // -- add Bob with keys his node generated for his account
     // polkadot.js 16 does not know this RPC yet: call it raw. The owner is the SCALE-encoded
-    // account (32 bytes), as `pallet-session` checks it.
-    const { keys, proof } = await rpcRaw(bobNode, 'author_rotateKeysWithOwner', [u8aToHex(bob.publicKey)]);
+    // account (32 bytes), as `pallet-session` checks it. It is unsafe: only Bob's admin
+    // endpoint serves it.
+    const owner = [u8aToHex(bob.publicKey)];
+    const refused = await rpcRaw(bobNode.ws, 'author_rotateKeysWithOwner', owner).then(() => null, (e) => e.message);
+    assert(refused && /unsafe/i.test(refused), `the public RPC port refuses an unsafe method (${refused})`);
+    const { keys, proof } = await rpcRaw(bobNode.admin, 'author_rotateKeysWithOwner', owner);
+
+    // -- a web page cannot reach the unsafe methods: the admin endpoint refuses any request
+    // with an Origin header (browsers send one on every cross-origin request and WebSocket
+    // handshake), the public port serves only safe methods whoever asks
+    const evil = { Origin: 'http://evil.example' };
+    const get = ['offchain_localStorageGet', ['PERSISTENT', '0x00']];
+    const viaPage = await httpRpc(bobNode.adminPort, evil, ...get);
+    assert(viaPage.status === 403 && /Origin/.test(viaPage.body), `admin port, HTTP with an Origin: 403 (${viaPage.status} ${viaPage.body})`);
+    assert(await wsHandshake(bobNode.adminPort, evil) === 403, 'admin port, WebSocket handshake with an Origin: 403');
+    assert(await wsHandshake(bobNode.adminPort, {}) === 101, 'admin port, WebSocket handshake without an Origin: open');
+    const direct = await httpRpc(bobNode.adminPort, {}, ...get);
+    assert(direct.status === 200 && JSON.parse(direct.body).result === null, `admin port, no Origin: served (${direct.body})`);
+    const publicPort = await httpRpc(bobNode.rpcPort, evil, ...get);
+    assert(/unsafe/i.test(JSON.parse(publicPort.body).error?.message ?? ''), `public port: unsafe method refused (${publicPort.body})`);
+    step('unsafe methods: refused on the public port and to web pages on the admin port');
     assert(keys && proof, 'rotateKeysWithOwner returned keys and a proof');
     const keysType = api.tx.aggregators.addAggregator.meta.args[1].type.toString();
     const sessionKeys = api.createType(keysType, keys);

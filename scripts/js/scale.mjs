@@ -80,7 +80,7 @@ try {
     return JSON.parse(r.stdout);
   };
   await step('provision', ['kgc', 'provision', '--store', store, '--regions', '1',
-    '--meters-per-region', a.meters, '--fund-owners', '0']);
+    '--meters-per-region', a.meters, '--fund-owners', '0', '--kgc-admin', node.admin]);
   await step('tariff', ['cc', 'tariff', 'set', '--region', '1', '--flat', '200000']);
 
   // The first cycle whose first window is still far enough ahead to publish its setups.

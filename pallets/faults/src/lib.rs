@@ -79,11 +79,17 @@
 //!   [`Config::ResendAfter`] blocks).
 //! - **Master secrets**: one entry per region in the node's off-chain **persistent** storage,
 //!   written over RPC with `offchain_localStorageSet("PERSISTENT", key, value)` (an unsafe RPC
-//!   method: run the node with `--rpc-methods unsafe` on a local interface only):
+//!   method: the node serves it only on its admin port, `--admin-rpc-port`, loopback, no
+//!   browsers):
 //!   - key: `b"gridmask/kgc/secrets/" ++ region.to_le_bytes()` ([`offchain::secrets_key`]),
 //!     e.g. region 1 → `0x677269646d61736b2f6b67632f736563726574732f01000000`;
-//!   - value: SCALE of `Vec<(MeterId, [u8; 32])>` (meter id u64 LE, master secret), i.e.
-//!     compact length, then 40 bytes per meter ([`offchain::RegionSecrets`]).
+//!   - value: the SCALE of `Vec<(MeterId, [u8; 32])>` (meter id u64 LE, master secret:
+//!     compact length, then 40 bytes per meter, [`offchain::RegionSecrets`]), **sealed**
+//!     (`gridmask_primitives::secrets`: ChaCha20-Poly1305 under a key derived from the
+//!     operator's secrets key, the storage key as associated data). The node holds the
+//!     secrets key in memory only, as an ed25519 key of type `gmsk` loaded at start from
+//!     `--kgc-secrets-key-file`; without it the worker cannot open the secrets
+//!     ([`offchain::OffchainError::NoSecretsKey`]).
 //!
 //!   Meters listed but not covered by the period's setup are ignored; the worker never logs a
 //!   secret. A meter moved to another region stays listed under its old region too (the

@@ -126,6 +126,10 @@ impl pallet_faults::Config for Test {
 /// The suri of the KGC's key in the tests.
 pub const KGC_SURI: &str = "//Kgc";
 
+/// The seed of the operator's secrets key in the tests (the node loads it from
+/// `--kgc-secrets-key-file`).
+pub const SECRETS_SEED: [u8; 32] = [0x5e; 32];
+
 /// The account of the sr25519 key of `suri` (`MultiSigner` → `AccountId32`).
 pub fn account_of(suri: &str) -> AccountId {
 	let public = sp_core::sr25519::Pair::from_string(suri, None).expect("valid suri").public();
@@ -646,7 +650,8 @@ impl ExtBuilder {
 	}
 
 	/// Build with off-chain worker, off-chain DB, transaction pool and keystore extensions; the
-	/// keystore holds a `gmkg` key for each of `keys` (suris).
+	/// keystore holds a `gmkg` key for each of `keys` (suris) and the secrets key of
+	/// [`SECRETS_SEED`].
 	pub fn build_offchain(self, keys: &[&str]) -> (sp_io::TestExternalities, Pool) {
 		use sp_core::offchain::{OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
 		use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
@@ -657,6 +662,13 @@ impl ExtBuilder {
 		for suri in keys {
 			keystore.sr25519_generate_new(crate::KEY_TYPE, Some(suri)).expect("key generated");
 		}
+		// The operator's secrets key, in memory as the node holds it.
+		keystore
+			.ed25519_generate_new(
+				sp_core::crypto::KeyTypeId(gridmask_primitives::secrets::SECRETS_KEY_TYPE),
+				Some(&format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&SECRETS_SEED))),
+			)
+			.expect("key generated");
 		let mut ext = self.build();
 		ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
 		ext.register_extension(OffchainDbExt::new(offchain));

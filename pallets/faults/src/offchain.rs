@@ -6,7 +6,7 @@
 //!
 //! | key | value | written by |
 //! |---|---|---|
-//! | `b"gridmask/kgc/secrets/" ++ region u32 LE` | SCALE `Vec<(MeterId, [u8; 32])>` | the operator, over RPC |
+//! | `b"gridmask/kgc/secrets/" ++ region u32 LE` | SCALE `Vec<(MeterId, [u8; 32])>`, sealed (`gridmask_primitives::secrets`) | the operator, over the admin RPC |
 //! | `b"gridmask/faults/sent/" ++ region u32 LE ++ period u32 LE` | SCALE [`SentResolution`] | the worker |
 //! | `b"gridmask/faults/next"` | SCALE `u32`: where in [`OpenFaults`] the next run starts | the worker |
 //!
@@ -33,7 +33,9 @@ use frame_system::{
 	offchain::{SendSignedTransaction, Signer},
 	pallet_prelude::BlockNumberFor,
 };
-use gridmask_primitives::{MasterSecret, MeterId, PeriodIndex, Prid, RegionId, TimeParams};
+use gridmask_primitives::{
+	secrets, MasterSecret, MeterId, PeriodIndex, Prid, RegionId, TimeParams,
+};
 use sp_runtime::{
 	offchain::storage::{MutateStorageError, StorageRetrievalError, StorageValueRef},
 	Saturating,
@@ -195,7 +197,13 @@ pub enum OffchainError<BlockNumber> {
 	RecentlySent(BlockNumber),
 	/// This node holds no secrets for the region.
 	NoSecrets,
-	/// The region's secrets in local storage do not decode as `Vec<(MeterId, [u8; 32])>`.
+	/// This node's keystore has no secrets key (`gmsk`: start it with
+	/// `--kgc-secrets-key-file`), so it cannot open the secrets it holds.
+	NoSecretsKey,
+	/// The region's sealed secrets do not open under this node's secrets key (sealed under
+	/// another key, or altered).
+	SecretsNotOpened,
+	/// The region's secrets, opened, do not decode as `Vec<(MeterId, [u8; 32])>`.
 	BadSecrets,
 	/// The (region, period) has no setup.
 	NoSetup,
@@ -286,12 +294,34 @@ impl<T: Config> Pallet<T> {
 			.ok_or(OffchainError::NoKgcKey)
 	}
 
-	/// The region's master secrets from local storage.
-	fn region_secrets(region: RegionId) -> OffchainResult<T, RegionSecrets> {
-		StorageValueRef::persistent(&secrets_key(region))
-			.get::<RegionSecrets>()
-			.map_err(|_| OffchainError::BadSecrets)?
-			.ok_or(OffchainError::NoSecrets)
+	/// The sealing keys of this node's secrets keys (`gmsk`; more than one while the operator
+	/// rotates it), derived by signing [`secrets::SEAL_KEY_MESSAGE`].
+	fn seal_keys() -> OffchainResult<T, Vec<[u8; 32]>> {
+		let key_type = sp_core::crypto::KeyTypeId(secrets::SECRETS_KEY_TYPE);
+		let keys: Vec<[u8; 32]> = sp_io::crypto::ed25519_public_keys(key_type)
+			.into_iter()
+			.filter_map(|public| {
+				sp_io::crypto::ed25519_sign(key_type, &public, secrets::SEAL_KEY_MESSAGE)
+			})
+			.map(|signature| secrets::seal_key(&signature.0))
+			.collect();
+		if keys.is_empty() {
+			return Err(OffchainError::NoSecretsKey);
+		}
+		Ok(keys)
+	}
+
+	/// The region's master secrets from local storage, opened with this node's secrets key.
+	pub(crate) fn region_secrets(region: RegionId) -> OffchainResult<T, RegionSecrets> {
+		let key = secrets_key(region);
+		let sealed =
+			sp_io::offchain::local_storage_get(sp_core::offchain::StorageKind::PERSISTENT, &key)
+				.ok_or(OffchainError::NoSecrets)?;
+		let plain = Self::seal_keys()?
+			.iter()
+			.find_map(|seal_key| secrets::open(seal_key, &key, &sealed))
+			.ok_or(OffchainError::SecretsNotOpened)?;
+		RegionSecrets::decode(&mut &plain[..]).map_err(|_| OffchainError::BadSecrets)
 	}
 
 	/// Compute and send the resolution of one fault. Cheap checks first (status, send record,

@@ -679,15 +679,19 @@ fn weights_grow_with_the_lists() {
 
 // -- the off-chain worker
 
-/// Put `meters`' master secrets for `region` into the node's local storage, as the operator
-/// does with `offchain_localStorageSet`.
-fn set_secrets(region: RegionId, meters: &[MeterId]) {
+/// Put `meters`' master secrets for `region` into the node's local storage, sealed under the
+/// secrets key of `seed`, as the operator does with `offchain_localStorageSet`.
+fn set_secrets_sealed_by(seed: &[u8; 32], region: RegionId, meters: &[MeterId]) {
+	use gridmask_primitives::secrets;
 	let value: Vec<(MeterId, [u8; 32])> = meters.iter().map(|m| (*m, secret(*m))).collect();
-	sp_io::offchain::local_storage_set(
-		StorageKind::PERSISTENT,
-		&secrets_key(region),
-		&value.encode(),
-	);
+	let key = secrets_key(region);
+	let sealed = secrets::seal(&secrets::seal_key_of_seed(seed), [9; 12], &key, &value.encode());
+	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &key, &sealed);
+}
+
+/// [`set_secrets_sealed_by`] the node's own secrets key.
+fn set_secrets(region: RegionId, meters: &[MeterId]) {
+	set_secrets_sealed_by(&SECRETS_SEED, region, meters)
 }
 
 fn run_worker(block: u64) {
@@ -1077,7 +1081,8 @@ fn worker_sends_nothing_it_cannot_justify() {
 		set_secrets(REGION, &[1, 2, 4]);
 		run_worker(2);
 		assert!(pool.take().is_empty());
-		// Secrets that do not decode.
+		// Secrets that do not open: garbage, sealed under another key, moved from another
+		// region, or plaintext.
 		sp_io::offchain::local_storage_set(
 			StorageKind::PERSISTENT,
 			&secrets_key(REGION),
@@ -1085,6 +1090,29 @@ fn worker_sends_nothing_it_cannot_justify() {
 		);
 		run_worker(2 + RESEND_AFTER);
 		assert!(pool.take().is_empty());
+		let opened = || Faults::region_secrets(REGION).map(|s| s.len());
+		assert_eq!(opened(), Err(OffchainError::SecretsNotOpened));
+		set_secrets_sealed_by(&[0xee; 32], REGION, &[1, 2, 3, 4]);
+		assert_eq!(opened(), Err(OffchainError::SecretsNotOpened));
+		set_secrets(REGION + 1, &[1, 2, 3, 4]);
+		let moved =
+			sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &secrets_key(REGION + 1));
+		sp_io::offchain::local_storage_set(
+			StorageKind::PERSISTENT,
+			&secrets_key(REGION),
+			&moved.unwrap(),
+		);
+		assert_eq!(opened(), Err(OffchainError::SecretsNotOpened));
+		let plain: Vec<(MeterId, [u8; 32])> =
+			[1, 2, 3, 4].iter().map(|m| (*m, secret(*m))).collect();
+		sp_io::offchain::local_storage_set(
+			StorageKind::PERSISTENT,
+			&secrets_key(REGION),
+			&plain.encode(),
+		);
+		assert_eq!(opened(), Err(OffchainError::SecretsNotOpened));
+		set_secrets(REGION, &[1, 2, 3, 4]);
+		assert_eq!(opened(), Ok(4));
 		// Shares pruned.
 		set_secrets(REGION, &[1, 2, 3, 4]);
 		MockPeriods::prune(REGION, PERIOD);

@@ -165,8 +165,14 @@ pub mod traits;
 pub mod types;
 pub mod weights;
 
-/// Most periods one [`runtime_api::PricingApi::price_series`] call covers.
-pub const MAX_API_PERIODS: u32 = 10_000;
+/// Most periods one [`runtime_api::PricingApi::price_series`] call covers (one storage read
+/// each). The pricing API is reachable by anyone through the safe `state_call` RPC of every
+/// aggregator, so each call's work is bounded by its arguments.
+pub const MAX_API_PERIODS: u32 = 1024;
+
+/// Most tariff versions one [`runtime_api::PricingApi::tariffs`] call returns (a version is up
+/// to ~0.7 KB; all `MaxTariffVersions` of a region would be megabytes).
+pub const MAX_API_TARIFFS: u32 = 64;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -536,11 +542,22 @@ pub mod pallet {
 			Self::tariff_at(region, period)
 		}
 
-		/// Runtime API: every tariff version of `region`, oldest first (at most
-		/// [`Config::MaxTariffVersions`]).
-		pub fn api_tariffs(region: RegionId) -> Vec<(TariffVersion, TariffRecordOf<T>)> {
+		/// Runtime API: the tariff versions of `region` from version `from` on, oldest first,
+		/// at most `count` and at most [`MAX_API_TARIFFS`]. Versions are `1..=latest`, so a
+		/// caller pages with `from = last + 1` until an answer is shorter than it asked for.
+		pub fn api_tariffs(
+			region: RegionId,
+			from: TariffVersion,
+			count: u32,
+		) -> Vec<(TariffVersion, TariffRecordOf<T>)> {
 			let latest = LatestTariff::<T>::get(region).map_or(0, |h| h.version);
-			(1..=latest).filter_map(|v| Tariffs::<T>::get(region, v).map(|r| (v, r))).collect()
+			let from = from.max(1);
+			let count = count.min(MAX_API_TARIFFS);
+			if count == 0 || from > latest {
+				return Vec::new();
+			}
+			let last = latest.min(from.saturating_add(count - 1));
+			(from..=last).filter_map(|v| Tariffs::<T>::get(region, v).map(|r| (v, r))).collect()
 		}
 
 		/// Invariants:

@@ -12,8 +12,8 @@
 //!     fn tariff_at(r: RegionId, p: PeriodIndex) -> Option<(TariffVersion, TariffRecordOf<Runtime>)> {
 //!         Pricing::api_tariff_at(r, p)
 //!     }
-//!     fn tariffs(r: RegionId) -> Vec<(TariffVersion, TariffRecordOf<Runtime>)> {
-//!         Pricing::api_tariffs(r)
+//!     fn tariffs(r: RegionId, from: TariffVersion, count: u32) -> Vec<(TariffVersion, TariffRecordOf<Runtime>)> {
+//!         Pricing::api_tariffs(r, from, count)
 //!     }
 //! }
 //! ```
@@ -37,7 +37,8 @@ sp_api::decl_runtime_apis! {
 		fn price_series(region: RegionId, from: PeriodIndex, to: PeriodIndex) -> Vec<(PeriodIndex, PriceRecord)>;
 		/// The tariff version in effect for (region, period), if any.
 		fn tariff_at(region: RegionId, period: PeriodIndex) -> Option<(TariffVersion, TariffRecord)>;
-		/// Every tariff version of `region`, oldest first.
-		fn tariffs(region: RegionId) -> Vec<(TariffVersion, TariffRecord)>;
+		/// The tariff versions of `region` from version `from` on, oldest first: at most `count`
+		/// and at most `MAX_API_TARIFFS` (page with `from = last + 1`).
+		fn tariffs(region: RegionId, from: TariffVersion, count: u32) -> Vec<(TariffVersion, TariffRecord)>;
 	}
 }

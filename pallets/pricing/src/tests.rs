@@ -622,17 +622,23 @@ fn api_price_series() {
 #[test]
 fn api_tariffs_and_tariff_at() {
 	ExtBuilder::default().build_and_execute(|| {
-		assert_eq!(Pricing::api_tariffs(R1), vec![]);
+		assert_eq!(Pricing::api_tariffs(R1, 1, 10), vec![]);
 		assert_eq!(Pricing::api_tariff_at(R1, 100), None);
 		set(R1, 11, doc_flat());
 		set(R1, 20, doc_tou());
 		set(R1, 30, doc_tiered());
 		let rec = |effective_from, tariff| TariffRecord { effective_from, tariff };
 		assert_eq!(
-			Pricing::api_tariffs(R1),
+			Pricing::api_tariffs(R1, 0, 10),
 			vec![(1, rec(11, doc_flat())), (2, rec(20, doc_tou())), (3, rec(30, doc_tiered()))]
 		);
-		assert_eq!(Pricing::api_tariffs(R2), vec![]);
+		// Pages: from a version, at most `count`.
+		assert_eq!(Pricing::api_tariffs(R1, 2, 1), vec![(2, rec(20, doc_tou()))]);
+		assert_eq!(Pricing::api_tariffs(R1, 3, u32::MAX), vec![(3, rec(30, doc_tiered()))]);
+		assert_eq!(Pricing::api_tariffs(R1, 4, 10), vec![]);
+		assert_eq!(Pricing::api_tariffs(R1, 1, 0), vec![]);
+		assert_eq!(Pricing::api_tariffs(R1, u32::MAX, u32::MAX), vec![]);
+		assert_eq!(Pricing::api_tariffs(R2, 1, 10), vec![]);
 		assert_eq!(Pricing::api_tariff_at(R1, 10), None);
 		assert_eq!(Pricing::api_tariff_at(R1, 11), Some((1, rec(11, doc_flat()))));
 		assert_eq!(Pricing::api_tariff_at(R1, 25), Some((2, rec(20, doc_tou()))));

@@ -1219,13 +1219,10 @@ pub mod pallet {
 			Shares::<T>::get((region, period), prid)
 		}
 
-		/// [`runtime_api::ReadingsApi::shares`]: at most [`MAX_API_ITEMS`] answers.
-		pub fn api_shares(queries: Vec<(RegionId, PeriodIndex, Prid)>) -> Vec<Option<Share>> {
-			queries
-				.into_iter()
-				.take(MAX_API_ITEMS as usize)
-				.map(|(r, p, prid)| Shares::<T>::get((r, p), prid))
-				.collect()
+		/// [`runtime_api::ReadingsApi::shares`]: one answer per query (at most
+		/// [`MAX_API_ITEMS`], the bound of [`ApiQueries`]).
+		pub fn api_shares(queries: ApiQueries) -> Vec<Option<Share>> {
+			queries.into_iter().map(|(r, p, prid)| Shares::<T>::get((r, p), prid)).collect()
 		}
 
 		/// [`runtime_api::ReadingsApi::aggregate_series`]: the outcomes of `region` for

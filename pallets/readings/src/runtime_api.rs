@@ -7,7 +7,7 @@
 //!     fn time() -> TimeInfo { Readings::api_time() }
 //!     fn period_state(r: RegionId, p: PeriodIndex) -> PeriodState { Readings::api_period_state(r, p) }
 //!     fn share(r: RegionId, p: PeriodIndex, prid: Prid) -> Option<Share> { Readings::api_share(r, p, prid) }
-//!     fn shares(q: Vec<(RegionId, PeriodIndex, Prid)>) -> Vec<Option<Share>> { Readings::api_shares(q) }
+//!     fn shares(q: ApiQueries) -> Vec<Option<Share>> { Readings::api_shares(q) }
 //!     fn aggregate_series(r: RegionId, from: PeriodIndex, to: PeriodIndex) -> Vec<(PeriodIndex, PeriodOutcome)> {
 //!         Readings::api_aggregate_series(r, from, to)
 //!     }
@@ -23,7 +23,9 @@
 
 #![allow(clippy::too_many_arguments)]
 
-use crate::types::{PeriodOutcome, PeriodState, ReadingRejection, RetentionInfo, Share, TimeInfo};
+use crate::types::{
+	ApiQueries, PeriodOutcome, PeriodState, ReadingRejection, RetentionInfo, Share, TimeInfo,
+};
 use alloc::vec::Vec;
 use gridmask_primitives::{Moment, PeriodIndex, Prid, ReadingSignature, RegionId};
 
@@ -36,8 +38,9 @@ sp_api::decl_runtime_apis! {
 		fn period_state(region: RegionId, period: PeriodIndex) -> PeriodState;
 		/// The share stored under `prid` for (region, period).
 		fn share(region: RegionId, period: PeriodIndex, prid: Prid) -> Option<Share>;
-		/// Shares for many `(region, period, prid)`, in order (at most `MAX_API_ITEMS`).
-		fn shares(queries: Vec<(RegionId, PeriodIndex, Prid)>) -> Vec<Option<Share>>;
+		/// Shares for many `(region, period, prid)`, in order (at most `MAX_API_ITEMS`: a longer
+		/// list does not decode).
+		fn shares(queries: ApiQueries) -> Vec<Option<Share>>;
 		/// Outcomes (sealed aggregates and faults) of `region` for periods `from..=to` (at most
 		/// `MAX_API_ITEMS` periods from `from`).
 		fn aggregate_series(region: RegionId, from: PeriodIndex, to: PeriodIndex) -> Vec<(PeriodIndex, PeriodOutcome)>;

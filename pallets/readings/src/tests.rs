@@ -3,7 +3,7 @@
 //! forgeries, many pairs, 10,000 shares), pruning, the committed test vectors and the runtime API.
 
 use crate::{mock::*, traits::RegionRegistry, *};
-use codec::Encode;
+use codec::{Decode, Encode};
 use frame_support::{
 	assert_noop, assert_ok,
 	dispatch::{GetDispatchInfo, Pays},
@@ -628,7 +628,7 @@ fn rejection_codes_round_trip() {
 		assert_eq!(format!("{r:?}"), r.name());
 	}
 	assert_eq!(ReadingRejection::try_from(0), Err(0));
-	assert_eq!(ReadingRejection::try_from(9), Err(9));
+	assert_eq!(ReadingRejection::try_from(12), Err(12));
 	assert_eq!(ReadingRejection::from_validity_error(&InvalidTransaction::Call.into()), None);
 }
 
@@ -1165,10 +1165,20 @@ fn runtime_api_helpers() {
 		);
 		assert_eq!(Readings::api_share(1, 2, p.prid), None);
 		assert_eq!(
-			Readings::api_shares(vec![(1, 1, p.prid), (1, 1, b.payload.prid)]),
+			Readings::api_shares(ApiQueries::truncate_from(vec![
+				(1, 1, p.prid),
+				(1, 1, b.payload.prid)
+			])),
 			vec![Some(Share { value: p.value, timestamp_ms: p.timestamp_ms }), None]
 		);
-		assert_eq!(Readings::api_shares(vec![(1, 1, p.prid); 5000]).len(), MAX_API_ITEMS as usize);
+		// The argument is bounded at decoding: one query too many is refused before any read.
+		let query: (RegionId, PeriodIndex, Prid) = (1, 1, p.prid);
+		let queries = |n: u32| vec![query; n as usize].encode();
+		assert_eq!(
+			ApiQueries::decode(&mut &queries(MAX_API_ITEMS)[..]).map(|q| q.len()),
+			Ok(MAX_API_ITEMS as usize)
+		);
+		assert!(ApiQueries::decode(&mut &queries(MAX_API_ITEMS + 1)[..]).is_err());
 		let st = Readings::api_period_state(1, 1);
 		assert_eq!(st.accumulator, Accumulator { sum: p.value, count: 1 });
 		assert_eq!(st.phase, PeriodPhase::Open { closes_at_ms: end_of(1) + WINDOW_MS });

@@ -18,9 +18,16 @@ pub const BF1_CHUNK_BYTES: u32 = BF1_BLOCKS_PER_CHUNK * BF1_BLOCK_BYTES as u32;
 /// The bytes of one BF1 chunk.
 pub type Bf1Chunk = BoundedVec<u8, ConstU32<BF1_CHUNK_BYTES>>;
 
-/// Most items one runtime-API query returns (shares by PRID list, aggregate series): a meter's
-/// month of 1440 periods has 2880 shares.
-pub const MAX_API_ITEMS: u32 = 4096;
+/// Most items one runtime-API query takes or returns (shares by PRID list, periods of an
+/// aggregate series). The APIs are reachable by anyone through the safe `state_call` RPC of
+/// every aggregator, so each call's work is bounded by its arguments: a longer PRID list does
+/// not even decode ([`ApiQueries`]). A meter's month of 1440 periods has 2880 shares: three
+/// calls.
+pub const MAX_API_ITEMS: u32 = 1024;
+
+/// The argument of [`crate::runtime_api::ReadingsApi::shares`]: at most [`MAX_API_ITEMS`]
+/// `(region, period, prid)`, refused at decoding beyond that.
+pub type ApiQueries = BoundedVec<(RegionId, PeriodIndex, Prid), ConstU32<MAX_API_ITEMS>>;
 
 /// Number of chunks of a filter with `params`.
 pub fn chunk_count(params: &Bf1Params) -> u32 {
@@ -284,6 +291,16 @@ pub struct PrunePosition {
 /// | 6 | `DuplicatePrid` | a share under this PRID is already stored (replay) |
 /// | 7 | `NotInFilter` | the PRID is not in the (region, period)'s BF1 |
 /// | 8 | `BadSignature` | the sr25519 signature over the payload does not verify |
+///
+/// The runtime's transaction extensions add three refusals of the *transaction* around a
+/// reading (any authorized transaction), so that a relay cannot re-wrap a meter's reading in
+/// other extension bytes (the runtime's `extensions.rs`):
+///
+/// | code | name | meaning |
+/// |---|---|---|
+/// | 9 | `MortalEra` | the transaction has a mortal era: readings are immortal |
+/// | 10 | `Tip` | the transaction carries a tip: readings pay nothing |
+/// | 11 | `Nonce` | the transaction carries a nonce other than 0: readings have no account |
 #[derive(
 	Clone,
 	Copy,
@@ -314,11 +331,17 @@ pub enum ReadingRejection {
 	NotInFilter = 7,
 	/// The signature does not verify.
 	BadSignature = 8,
+	/// The transaction has a mortal era (readings are immortal).
+	MortalEra = 9,
+	/// The transaction carries a tip (readings pay nothing).
+	Tip = 10,
+	/// The transaction carries a non-zero nonce (readings have no account).
+	Nonce = 11,
 }
 
 impl ReadingRejection {
-	/// Every rejection, in check order.
-	pub const ALL: [Self; 8] = [
+	/// Every rejection: the authorization's in check order, then the extensions'.
+	pub const ALL: [Self; 11] = [
 		Self::NotStarted,
 		Self::WindowNotOpen,
 		Self::WindowClosed,
@@ -327,6 +350,9 @@ impl ReadingRejection {
 		Self::DuplicatePrid,
 		Self::NotInFilter,
 		Self::BadSignature,
+		Self::MortalEra,
+		Self::Tip,
+		Self::Nonce,
 	];
 
 	/// The `InvalidTransaction::Custom` code.
@@ -345,6 +371,9 @@ impl ReadingRejection {
 			Self::DuplicatePrid => "DuplicatePrid",
 			Self::NotInFilter => "NotInFilter",
 			Self::BadSignature => "BadSignature",
+			Self::MortalEra => "MortalEra",
+			Self::Tip => "Tip",
+			Self::Nonce => "Nonce",
 		}
 	}
 

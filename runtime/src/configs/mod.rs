@@ -6,23 +6,24 @@ mod gridmask;
 mod offchain;
 
 use frame_support::dispatch::DispatchClass;
+use frame_support::traits::Contains;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU128, ConstU32, ConstU8, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-		IdentityFee, Weight,
+		ConstantMultiplier, IdentityFee, Weight,
 	},
 };
 use frame_system::limits::{BlockLength, BlockWeights};
-use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
-use sp_runtime::{traits::One, Perbill};
+use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
+use sp_runtime::{traits::One, FixedPointNumber, Perbill, Perquintill};
 use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EXISTENTIAL_DEPOSIT, VERSION,
+	System, EXISTENTIAL_DEPOSIT, MICRO_UNIT, VERSION,
 };
 
 pub use consensus::MinAggregators;
@@ -68,6 +69,22 @@ impl frame_system::Config for Runtime {
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
+	type BaseCallFilter = NoRemarks;
+}
+
+/// Refuses `system.remark` and `system.remark_with_event` (root, which bypasses the filter,
+/// may still remark): they do nothing but put bytes into blocks that every aggregator keeps
+/// forever. A filtered call is still included and pays its fee (`CallFiltered`).
+pub struct NoRemarks;
+impl Contains<RuntimeCall> for NoRemarks {
+	fn contains(call: &RuntimeCall) -> bool {
+		!matches!(
+			call,
+			RuntimeCall::System(
+				frame_system::Call::remark { .. } | frame_system::Call::remark_with_event { .. }
+			)
+		)
+	}
 }
 
 impl pallet_timestamp::Config for Runtime {
@@ -97,16 +114,36 @@ impl pallet_balances::Config for Runtime {
 }
 
 parameter_types! {
-	pub FeeMultiplier: Multiplier = Multiplier::one();
+	/// What a byte of a signed transaction costs: 10 µGMT, so a MiB costs 10.5 GMT and one
+	/// block's normal length (3.75 MiB) about 39 GMT (`one_full_block_costs_dozens_of_units`
+	/// in `tests.rs`). Blocks are kept forever by every aggregator; bytes are what spam costs
+	/// them. The length fee is not scaled by the congestion multiplier: it is a floor.
+	pub const TransactionByteFee: Balance = 10 * MICRO_UNIT;
+	/// Congestion pricing (`TargetedFeeAdjustment`): above a quarter of the normal block
+	/// weight the weight fee rises, below it falls, never under its base (1 GMT per second of
+	/// compute) and never above 100 times it, so the operators' own transactions (KGC, CC,
+	/// bills) stay affordable while free meter readings fill blocks.
+	pub const TargetBlockFullness: Perquintill = Perquintill::from_percent(25);
+	pub AdjustmentVariable: Multiplier = Multiplier::saturating_from_rational(3, 100_000);
+	pub MinimumMultiplier: Multiplier = Multiplier::one();
+	pub MaximumMultiplier: Multiplier = Multiplier::saturating_from_integer(100);
 }
 
+/// Fees of signed transactions (readings are authorized and pay none): weight at 1 GMT per
+/// second of compute times the congestion multiplier, plus [`TransactionByteFee`] per byte.
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
 	type OperationalFeeMultiplier = ConstU8<5>;
 	type WeightToFee = IdentityFee<Balance>;
-	type LengthToFee = IdentityFee<Balance>;
-	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
+	type LengthToFee = ConstantMultiplier<Balance, TransactionByteFee>;
+	type FeeMultiplierUpdate = TargetedFeeAdjustment<
+		Self,
+		TargetBlockFullness,
+		AdjustmentVariable,
+		MinimumMultiplier,
+		MaximumMultiplier,
+	>;
 	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
 }
 

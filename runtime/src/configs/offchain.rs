@@ -43,10 +43,10 @@ where
 			frame_system::CheckSpecVersion::new(),
 			frame_system::CheckTxVersion::new(),
 			frame_system::CheckGenesis::new(),
-			frame_system::CheckEra::from(Era::mortal(period, current)),
-			frame_system::CheckNonce::from(nonce),
+			frame_system::CheckEra::from(Era::mortal(period, current)).into(),
+			frame_system::CheckNonce::from(nonce).into(),
 			frame_system::CheckWeight::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::from(0),
+			pallet_transaction_payment::ChargeTransactionPayment::from(0).into(),
 			frame_system::WeightReclaim::new(),
 		);
 		let payload = SignedPayload::new(call, tx_ext).ok()?;

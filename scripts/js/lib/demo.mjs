@@ -10,7 +10,8 @@ import { gridmask, gridmaskJson, assert } from './client.mjs';
 
 
 /**
- * Runs the demo. `opts`: { urls: [ws…] (failover order), dir, meters, regions, cycles,
+ * Runs the demo. `opts`: { urls: [ws…] (failover order), kgcAdmin (the KGC node's admin
+ * endpoint), dir, meters, regions, cycles,
  * silent (meters silent), silentPeriods, log }. Returns the summary.
  */
 export async function demo(opts) {
@@ -26,7 +27,8 @@ export async function demo(opts) {
   log(`provision: ${perRegion * opts.regions} meters in regions ${regions}; secrets to the KGC node`);
   let t0 = t();
   const prov = await gridmaskJson([...url, 'kgc', 'provision', '--store', store,
-    '--regions', regions.join(','), '--meters-per-region', String(perRegion)]);
+    '--regions', regions.join(','), '--meters-per-region', String(perRegion),
+    '--kgc-admin', opts.kgcAdmin]);
   timing.provision_s = (t() - t0) / 1000;
   const meters = Array.from({ length: prov.provision.meters_registered }, (_, i) => 1000 + i);
   // Silent: the second meter of each region in turn.

@@ -8,6 +8,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, openSync, writeFileSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,19 @@ export function nodeBinary() {
   const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/gridmask/target');
   return join(target, 'release/gridmask-node');
 }
+
+/**
+ * The KGC secrets key of this test run (`gridmask kgc new-secrets-key` format, mode 0600):
+ * every node started here loads it (`--kgc-secrets-key-file`) and every `gridmask` run by
+ * this process or its children finds it in $GRIDMASK_KGC_SECRETS_KEY.
+ */
+export const secretsKeyFile = (() => {
+  if (process.env.GRIDMASK_KGC_SECRETS_KEY) return process.env.GRIDMASK_KGC_SECRETS_KEY;
+  const file = join(mkdtempSync(join(tmpdir(), 'gridmask-kgc-key-')), 'kgc-secrets.key');
+  writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  process.env.GRIDMASK_KGC_SECRETS_KEY = file;
+  return file;
+})();
 
 /** A TCP port on 127.0.0.1 that nobody listens on right now. */
 export function freePort() {
@@ -49,10 +63,13 @@ export const TEST_LOCAL_CHAIN = 'test-local';
 
 /**
  * Start a node. `opts`: { name, chain, key ('alice'...), nodeKey, bootnodes: [], extra: [] }.
- * Returns { name, proc, rpcPort, p2pPort, promPort, log, ws, stop() }.
+ * Returns { name, proc, rpcPort, p2pPort, promPort, adminPort, log, ws, admin, stop() }: `ws`
+ * serves the safe RPC methods, `admin` (the node's `--admin-rpc-port`, loopback, no browsers)
+ * the unsafe ones (keystore, off-chain storage).
  */
 export async function startNode(opts, workDir) {
-  const [p2pPort, rpcPort, promPort] = [await freePort(), await freePort(), await freePort()];
+  const [p2pPort, rpcPort, promPort, adminPort] =
+    [await freePort(), await freePort(), await freePort(), await freePort()];
   const log = join(workDir, `${opts.name}.log`);
   const args = [
     '--chain', opts.chain,
@@ -61,18 +78,20 @@ export async function startNode(opts, workDir) {
     '--validator',
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
     '--rpc-port', String(rpcPort),
+    '--admin-rpc-port', String(adminPort),
+    '--kgc-secrets-key-file', secretsKeyFile,
     '--prometheus-port', String(promPort),
     '--no-mdns',
     '--no-telemetry',
-    '--rpc-cors', 'all',
     ...(opts.key ? [`--${opts.key}`] : []),
     ...(opts.nodeKey ? ['--node-key', opts.nodeKey] : []),
     ...(opts.bootnodes ?? []).flatMap((b) => ['--bootnodes', b]),
     ...(opts.extra ?? []),
   ];
   const node = {
-    name: opts.name, proc: null, p2pPort, rpcPort, promPort, log,
+    name: opts.name, proc: null, p2pPort, rpcPort, promPort, adminPort, log,
     ws: `ws://127.0.0.1:${rpcPort}`,
+    admin: `ws://127.0.0.1:${adminPort}`,
     exited: null,
     async stop() {
       const proc = node.proc;
@@ -99,6 +118,17 @@ export async function startNode(opts, workDir) {
   };
   launch();
   return node;
+}
+
+/** A JSON-RPC call on `url` (e.g. a node's `admin` endpoint) without polkadot.js's API. */
+export async function rpcRaw(url, method, params = []) {
+  const provider = new WsProvider(url);
+  try {
+    await provider.isReady;
+    return await provider.send(method, params);
+  } finally {
+    await provider.disconnect();
+  }
 }
 
 /** Connect polkadot.js to a node, retrying while it starts. */
