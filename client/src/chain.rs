@@ -67,6 +67,15 @@ impl Admin {
 		Ok(Self { rpc, url: url.to_string() })
 	}
 
+	/// Whether the node's keystore holds `public` (`0x…`) as `key_type`.
+	pub async fn has_key(
+		&self,
+		public: &str,
+		key_type: &str,
+	) -> std::result::Result<bool, subxt::rpcs::Error> {
+		self.rpc.request("author_hasKey", subxt::rpcs::rpc_params![public, key_type]).await
+	}
+
 	/// The genesis hash of the node's chain.
 	pub async fn genesis(&self) -> Result<H256> {
 		self.rpc

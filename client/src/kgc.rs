@@ -57,6 +57,8 @@ pub async fn provision(
 			dir.kgc().display()
 		);
 	}
+	// kgc.json is sealed under the secrets key: make sure there is one before writing anything.
+	dir.store_key()?;
 	let max_batch = chain.constant(runtime::constants().meters().max_register_batch()).await?;
 	let batch = batch.unwrap_or(max_batch).clamp(1, max_batch) as usize;
 	let genesis = format!("{:?}", chain.genesis());
@@ -130,7 +132,7 @@ pub async fn provision(
 		}
 	}
 	let store = KgcStore { version: FORMAT_VERSION, genesis, meters };
-	write_secret_json(&dir.kgc(), &store)?;
+	dir.save_kgc(&store)?;
 
 	// Registration: a batch holds one region's meters.
 	let bar = progress::bar(owners.len() as u64, "registering meters");
@@ -185,7 +187,7 @@ pub async fn provision(
 		meters_registered: owners.len(),
 		owners_funded: if fund_owners > 0 { owners.len() } else { 0 },
 		batches,
-		store: dir.0.display().to_string(),
+		store: dir.path.display().to_string(),
 	})
 }
 
@@ -451,7 +453,7 @@ pub async fn move_meter(
 		.await
 		.with_context(|| format!("moving meter {meter} to region {to}"))?;
 	entry.region = to;
-	write_secret_json(&dir.kgc(), &store)?;
+	dir.save_kgc(&store)?;
 	let path = dir.credential(meter);
 	let mut credential: Credential = crate::store::read_json(&path)?;
 	credential.previous_regions.retain(|r| *r != to);
@@ -491,20 +493,15 @@ pub fn new_secrets_key(path: &std::path::Path) -> Result<String> {
 	Ok(format!("0x{}", hex::encode(gridmask_primitives::secrets::secrets_public_of_seed(&seed))))
 }
 
-/// The seed in a secrets key file: 64 hex digits, readable by its owner only.
+/// The seed in a secrets key file (`gridmask_primitives::secrets::read_key_file`).
 pub fn read_secrets_key(path: &std::path::Path) -> Result<[u8; 32]> {
-	use std::os::unix::fs::PermissionsExt;
-	let what = || format!("the KGC secrets key {}", path.display());
-	let meta = std::fs::metadata(path)
-		.with_context(|| format!("{} (make one with `gridmask kgc new-secrets-key`)", what()))?;
-	let mode = meta.permissions().mode() & 0o777;
-	if mode & 0o077 != 0 {
-		bail!("{} is readable by others (mode {mode:o}): chmod 600 it", what());
-	}
-	let text = std::fs::read_to_string(path).with_context(what)?;
-	let bytes = hex::decode(text.trim().trim_start_matches("0x"))
-		.with_context(|| format!("{} is not hex", what()))?;
-	bytes.try_into().map_err(|_| anyhow::anyhow!("{} is not 32 bytes (64 hex digits)", what()))
+	gridmask_primitives::secrets::read_key_file(path).map_err(|e| {
+		if path.exists() {
+			anyhow::anyhow!(e)
+		} else {
+			anyhow::anyhow!("{e} (make one with `gridmask kgc new-secrets-key`)")
+		}
+	})
 }
 
 /// What `kgc push-secrets` did.
@@ -613,20 +610,14 @@ pub async fn push_secrets(
 		.request("author_insertKey", rpc_params![&key_type, kgc_suri, &public])
 		.await
 		.map_err(|e| unsafe_hint(e, "author_insertKey"))?;
-	let has: bool = node
-		.rpc
-		.request("author_hasKey", rpc_params![&public, &key_type])
-		.await
-		.map_err(|e| unsafe_hint(e, "author_hasKey"))?;
-	if !has {
+	if !node.has_key(&public, &key_type).await.map_err(|e| unsafe_hint(e, "author_hasKey"))? {
 		bail!("the KGC node accepted the {key_type} key but does not hold it");
 	}
-	let holds_secrets_key: bool = node
-		.rpc
-		.request("author_hasKey", rpc_params![&secrets_public, &secrets_type])
+	if !node
+		.has_key(&secrets_public, &secrets_type)
 		.await
-		.map_err(|e| unsafe_hint(e, "author_hasKey"))?;
-	if !holds_secrets_key {
+		.map_err(|e| unsafe_hint(e, "author_hasKey"))?
+	{
 		bail!(
 			"the secrets were pushed, sealed, but the KGC node does not hold the secrets key \
 			 {secrets_public} that opens them: restart it with --kgc-secrets-key-file {}",

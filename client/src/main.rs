@@ -93,6 +93,16 @@ struct KgcKey {
 	/// The KGC store directory (kgc.json, meters/, owners/).
 	#[arg(long, default_value = "gridmask-store")]
 	store: PathBuf,
+	#[command(flatten)]
+	secrets_key: SecretsKeyFile,
+}
+
+impl KgcKey {
+	/// The store, with the secrets key its `kgc.json` is sealed under.
+	fn dir(&self) -> Result<store::StoreDir> {
+		let seed = kgc::read_secrets_key(&self.secrets_key.path()?)?;
+		Ok(store::StoreDir::with_secrets_key(self.store.clone(), seed))
+	}
 }
 
 #[derive(Subcommand)]
@@ -277,7 +287,7 @@ impl OwnerKey {
 		let path = self
 			.owner_file
 			.clone()
-			.unwrap_or_else(|| store::StoreDir(self.store.clone()).owner(self.meter));
+			.unwrap_or_else(|| store::StoreDir::new(self.store.clone()).owner(self.meter));
 		let f: store::OwnerFile = store::read_json(&path)?;
 		if f.meter != self.meter {
 			bail!("{} is the owner file of meter {}, not {}", path.display(), f.meter, self.meter);
@@ -330,15 +340,13 @@ struct PushTarget {
 	/// SSH tunnel, never over the network.
 	#[arg(long, env = "GRIDMASK_KGC_ADMIN", default_value = "ws://127.0.0.1:9933")]
 	kgc_admin: String,
-	#[command(flatten)]
-	secrets_key: SecretsKeyFile,
 }
 
 #[derive(Args)]
 struct SecretsKeyFile {
 	/// The operator's KGC secrets key file, the one the KGC node was started with
-	/// (`--kgc-secrets-key-file`); the master secrets are sealed under it (default
-	/// ~/.local/share/gridmask/kgc-secrets.key).
+	/// (`--kgc-secrets-key-file`): the master secrets are sealed under it, on the node and in
+	/// the store's kgc.json (default ~/.local/share/gridmask/kgc-secrets.key).
 	#[arg(long, env = "GRIDMASK_KGC_SECRETS_KEY")]
 	kgc_secrets_key: Option<PathBuf>,
 }
@@ -450,10 +458,9 @@ fn parse_silent(s: &str) -> Result<(u64, u32), String> {
 	Ok((m.parse().map_err(|_| format!("bad meter id in {s:?}"))?, n))
 }
 
-/// The KGC node's admin endpoint (`--kgc-admin`) and the secrets key file.
-async fn push_node(push: PushTarget) -> Result<(chain::Admin, PathBuf)> {
-	let key = push.secrets_key.path()?;
-	Ok((chain::Admin::connect(&push.kgc_admin).await?, key))
+/// The KGC node's admin endpoint (`--kgc-admin`).
+async fn push_node(push: PushTarget) -> Result<chain::Admin> {
+	chain::Admin::connect(&push.kgc_admin).await
 }
 
 fn print_push(p: &kgc::PushReport) {
@@ -461,7 +468,10 @@ fn print_push(p: &kgc::PushReport) {
 		println!("KGC node {}: region {region} secrets of {n} meters", p.node);
 	}
 	println!("KGC node {}: gmkg key {} (node roles {:?})", p.node, p.key, p.node_roles);
-	println!("KGC node {}: secrets sealed under the secrets key {} it holds", p.node, p.secrets_key);
+	println!(
+		"KGC node {}: secrets sealed under the secrets key {} it holds",
+		p.node, p.secrets_key
+	);
 	if !p.node_roles.iter().any(|r| r == "Authority") {
 		println!(
 			"note: the node is not an authority; its off-chain worker runs only with \
@@ -496,7 +506,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 		}) => {
 			let chain = chain::Chain::connect(&cli.urls).await?;
 			let signer = chain::keypair(&key.kgc_suri)?;
-			let dir = store::StoreDir(key.store);
+			let dir = key.dir()?;
 			let r = kgc::provision(
 				&chain,
 				&signer,
@@ -511,8 +521,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 			let pushed = if no_push {
 				None
 			} else {
-				let (node, secrets_key) = push_node(push).await?;
-				Some(kgc::push_secrets(&node, &secrets_key, &key.kgc_suri, &dir).await?)
+				let node = push_node(push).await?;
+				Some(kgc::push_secrets(&node, &key.secrets_key.path()?, &key.kgc_suri, &dir).await?)
 			};
 			if cli.json {
 				print_json(&serde_json::json!({ "provision": r, "pushed": pushed }))?;
@@ -530,9 +540,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 			let chain = chain::Chain::connect(&cli.urls).await?;
 			let signer = chain::keypair(&key.kgc_suri)?;
 			let opts = bill::BillOptions { meters: meter, supersede, misstate };
-			let r =
-				bill::issue(&chain, &signer, &store::StoreDir(key.store), &content, cycle, &opts)
-					.await?;
+			let r = bill::issue(&chain, &signer, &key.dir()?, &content, cycle, &opts).await?;
 			if cli.json {
 				print_json(&r)?;
 			} else {
@@ -673,9 +681,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 			}
 		},
 		Command::Kgc(KgcCommand::PushSecrets { key, push }) => {
-			let (node, secrets_key) = push_node(push).await?;
-			let dir = store::StoreDir(key.store);
-			let p = kgc::push_secrets(&node, &secrets_key, &key.kgc_suri, &dir).await?;
+			let node = push_node(push).await?;
+			let p = kgc::push_secrets(&node, &key.secrets_key.path()?, &key.kgc_suri, &key.dir()?)
+				.await?;
 			if cli.json {
 				print_json(&p)?;
 			} else {
@@ -740,7 +748,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 				(_, Some(c)) => kgc::PeriodSelection::Cycle(c),
 				(n, None) => kgc::PeriodSelection::Next(n.unwrap_or(1)),
 			};
-			let r = kgc::setup(&chain, &signer, &store::StoreDir(key.store), which).await?;
+			let r = kgc::setup(&chain, &signer, &key.dir()?, which).await?;
 			if cli.json {
 				print_json(&r)?;
 			} else {
@@ -771,8 +779,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 		Command::Kgc(KgcCommand::Move { key, meter, to }) => {
 			let chain = chain::Chain::connect(&cli.urls).await?;
 			let signer = chain::keypair(&key.kgc_suri)?;
-			let from =
-				kgc::move_meter(&chain, &signer, &store::StoreDir(key.store), meter, to).await?;
+			let from = kgc::move_meter(&chain, &signer, &key.dir()?, meter, to).await?;
 			if cli.json {
 				print_json(&serde_json::json!({ "meter": meter, "from": from, "to": to }))?;
 			} else {

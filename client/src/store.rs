@@ -2,13 +2,21 @@
 //! written with mode 0600 (they hold secrets), atomically (write, then rename).
 //!
 //! ```text
-//! <store>/kgc.json                the KGC store: chain, regions, every meter's master secret
+//! <store>/kgc.json                the KGC store: chain, regions, every meter's master secret,
+//!                                 sealed under the KGC secrets key
 //! <store>/meters/meter-<id>.json  one meter's credential (what is burnt into the device)
 //! <store>/owners/owner-<id>.json  the demo owner of meter <id>: account seed + HPKE secret key
 //! ```
 //!
-//! `kgc.json` (format version 1):
+//! `kgc.json` holds every household's master secret, so it is **sealed** (format version 2):
+//! `{"version":2,"genesis":"0x…","sealed":"0x…"}`, where `sealed` is
+//! `gridmask_primitives::secrets::seal` under `store_key(seed)` of the KGC secrets key file
+//! (the one the KGC node opens its copy of the secrets with), associated data
+//! `"gridmask/kgc-store/v2" ‖ genesis`, of the JSON
 //! `{"version":1,"genesis":"0x…","meters":[{"meter":1000,"region":1,"master_secret":"0x…"}…]}`.
+//! A plain version-1 `kgc.json` (from an older client) is read once and sealed in place.
+//! Credentials and owner files stay plain (mode 0600): each is one meter's or one owner's own
+//! secret, which in a deployment lives on that device, not beside the KGC's.
 //! A credential is `{"version":1,"genesis":"0x…","meter":1000,"region":1,"master_secret":"0x…"}`.
 //! An owner file is `{"version":1,"meter":1000,"account_seed":"0x…","hpke_secret":"0x…"}`.
 
@@ -122,18 +130,52 @@ pub struct OwnerFile {
 	pub hpke_secret: Secret32,
 }
 
-/// The paths of a store directory.
-#[derive(Clone, Debug)]
-pub struct StoreDir(pub PathBuf);
+/// The paths of a store directory, and the KGC secrets key that seals its `kgc.json`.
+#[derive(Clone)]
+pub struct StoreDir {
+	/// The directory.
+	pub path: PathBuf,
+	/// The seed of the KGC secrets key (needed for `kgc.json` only).
+	secrets_key: Option<[u8; 32]>,
+}
+
+impl std::fmt::Debug for StoreDir {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.debug_struct("StoreDir").field("path", &self.path).finish_non_exhaustive()
+	}
+}
+
+/// Associated data of the sealed `kgc.json`, before the genesis hash.
+const KGC_STORE_AAD: &[u8] = b"gridmask/kgc-store/v2";
+/// The file format version of a sealed `kgc.json`.
+const SEALED_KGC_VERSION: u32 = 2;
+
+/// A sealed `kgc.json`.
+#[derive(Serialize, Deserialize)]
+struct SealedKgcStore {
+	version: u32,
+	genesis: String,
+	sealed: String,
+}
 
 impl StoreDir {
+	/// The store at `path`, without the secrets key (enough for credentials and owners).
+	pub fn new(path: impl Into<PathBuf>) -> Self {
+		Self { path: path.into(), secrets_key: None }
+	}
+
+	/// The store at `path` whose `kgc.json` is sealed under the secrets key `seed`.
+	pub fn with_secrets_key(path: impl Into<PathBuf>, seed: [u8; 32]) -> Self {
+		Self { path: path.into(), secrets_key: Some(seed) }
+	}
+
 	/// `<dir>/kgc.json`.
 	pub fn kgc(&self) -> PathBuf {
-		self.0.join("kgc.json")
+		self.path.join("kgc.json")
 	}
 	/// `<dir>/meters`.
 	pub fn meters(&self) -> PathBuf {
-		self.0.join("meters")
+		self.path.join("meters")
 	}
 	/// `<dir>/meters/meter-<id>.json`.
 	pub fn credential(&self, meter: MeterId) -> PathBuf {
@@ -141,20 +183,73 @@ impl StoreDir {
 	}
 	/// `<dir>/owners/owner-<id>.json`.
 	pub fn owner(&self, meter: MeterId) -> PathBuf {
-		self.0.join("owners").join(format!("owner-{meter}.json"))
+		self.path.join("owners").join(format!("owner-{meter}.json"))
 	}
 
-	/// Reads the KGC store.
+	/// The key `kgc.json` is sealed under (an error if this store was opened without the
+	/// secrets key).
+	pub fn store_key(&self) -> Result<[u8; 32]> {
+		let seed = self.secrets_key.with_context(|| {
+			format!("{} is sealed: the KGC secrets key is needed", self.kgc().display())
+		})?;
+		Ok(gridmask_primitives::secrets::store_key(&seed))
+	}
+
+	/// Reads the KGC store, opening it with the secrets key. A plain (version 1) store is
+	/// sealed in place first.
 	pub fn load_kgc(&self) -> Result<KgcStore> {
-		let s: KgcStore = read_json(&self.kgc())?;
-		if s.version != FORMAT_VERSION {
-			bail!(
-				"{}: format version {} (this client reads {FORMAT_VERSION})",
-				self.kgc().display(),
-				s.version
-			);
+		use gridmask_primitives::secrets;
+		let path = self.kgc();
+		let raw: serde_json::Value = read_json(&path)?;
+		let version = raw.get("version").and_then(|v| v.as_u64());
+		let store: KgcStore = match version {
+			Some(v) if v == u64::from(SEALED_KGC_VERSION) => {
+				let file: SealedKgcStore = serde_json::from_value(raw)
+					.with_context(|| format!("{} is not a sealed KGC store", path.display()))?;
+				let sealed = hex::decode(file.sealed.trim_start_matches("0x"))
+					.with_context(|| format!("{}: `sealed` is not hex", path.display()))?;
+				let aad = [KGC_STORE_AAD, file.genesis.as_bytes()].concat();
+				let plain =
+					secrets::open(&self.store_key()?, &aad, &sealed).with_context(|| {
+						format!(
+							"{} does not open with this KGC secrets key (another key, or altered)",
+							path.display()
+						)
+					})?;
+				serde_json::from_slice(&plain)
+					.with_context(|| format!("{}: the sealed store is corrupt", path.display()))?
+			},
+			Some(v) if v == u64::from(FORMAT_VERSION) => {
+				let store: KgcStore = serde_json::from_value(raw)
+					.with_context(|| format!("{} is not a KGC store", path.display()))?;
+				self.save_kgc(&store)?;
+				eprintln!("note: {} was plain; it is now sealed", path.display());
+				store
+			},
+			_ => bail!(
+				"{}: format version {version:?} (this client reads {FORMAT_VERSION} and \
+				 {SEALED_KGC_VERSION})",
+				path.display()
+			),
+		};
+		if store.version != FORMAT_VERSION {
+			bail!("{}: inner format version {}", path.display(), store.version);
 		}
-		Ok(s)
+		Ok(store)
+	}
+
+	/// Writes the KGC store, sealed under the secrets key (mode 0600, atomically).
+	pub fn save_kgc(&self, store: &KgcStore) -> Result<()> {
+		use gridmask_primitives::secrets;
+		let plain = serde_json::to_vec(store)?;
+		let aad = [KGC_STORE_AAD, store.genesis.as_bytes()].concat();
+		let sealed = secrets::seal(&self.store_key()?, rand::random(), &aad, &plain);
+		let file = SealedKgcStore {
+			version: SEALED_KGC_VERSION,
+			genesis: store.genesis.clone(),
+			sealed: format!("0x{}", hex::encode(sealed)),
+		};
+		write_secret_json(&self.kgc(), &file)
 	}
 }
 
@@ -247,10 +342,37 @@ pub fn load_credentials(path: &Path) -> Result<Vec<Credential>> {
 mod tests {
 	use super::*;
 
+	/// `kgc.json` is sealed: no master secret appears in the file, it opens only with its
+	/// key, and a plain (version 1) store is sealed in place when read.
+	#[test]
+	fn the_kgc_store_is_sealed() {
+		let dir = crate::test_dir::TempDir::new();
+		let store = StoreDir::with_secrets_key(dir.path(), [7; 32]);
+		let kgc = KgcStore {
+			version: FORMAT_VERSION,
+			genesis: "0xab".into(),
+			meters: vec![KgcMeter { meter: 1, region: 2, master_secret: Secret32([0x5a; 32]) }],
+		};
+		store.save_kgc(&kgc).unwrap();
+		let text = std::fs::read_to_string(store.kgc()).unwrap();
+		assert!(!text.contains(&"5a".repeat(32)), "no plain master secret: {text}");
+		assert!(text.contains("\"version\": 2"), "{text}");
+		assert_eq!(store.load_kgc().unwrap().meters[0].master_secret, Secret32([0x5a; 32]));
+		let wrong = StoreDir::with_secrets_key(dir.path(), [8; 32]);
+		assert!(format!("{:#}", wrong.load_kgc().unwrap_err()).contains("does not open"));
+		let keyless = StoreDir::new(dir.path());
+		assert!(format!("{:#}", keyless.load_kgc().unwrap_err()).contains("secrets key"));
+		// An older client's plain store: read, and sealed in place.
+		write_secret_json(&store.kgc(), &kgc).unwrap();
+		assert_eq!(store.load_kgc().unwrap().meters.len(), 1);
+		let text = std::fs::read_to_string(store.kgc()).unwrap();
+		assert!(!text.contains(&"5a".repeat(32)) && text.contains("sealed"), "{text}");
+	}
+
 	#[test]
 	fn secrets_are_written_private_and_read_back() {
 		let dir = crate::test_dir::TempDir::new();
-		let store = StoreDir(dir.path().to_path_buf());
+		let store = StoreDir::new(dir.path());
 		let c = Credential {
 			version: 1,
 			genesis: "0x00".into(),

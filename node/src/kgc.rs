@@ -7,9 +7,9 @@
 //! live on another volume, a tmpfs, or come from a secrets manager; the node's disk alone does
 //! not open the secrets.
 
-use std::{os::unix::fs::PermissionsExt, path::PathBuf};
+use std::path::PathBuf;
 
-use gridmask_primitives::secrets::SECRETS_KEY_TYPE;
+use gridmask_primitives::secrets::{read_key_file, SECRETS_KEY_TYPE};
 use sp_core::crypto::KeyTypeId;
 
 /// The KGC node's command-line option.
@@ -23,27 +23,9 @@ pub struct KgcParams {
 	pub kgc_secrets_key_file: Option<PathBuf>,
 }
 
-/// The 32-byte seed in `path`: 64 hex digits (an optional `0x` and surrounding whitespace
-/// allowed). Refused if others than the owner may read the file, as ssh refuses a key.
-pub fn read_seed(path: &std::path::Path) -> Result<[u8; 32], String> {
-	let what = || format!("the KGC secrets key {}", path.display());
-	let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", what()))?;
-	if meta.permissions().mode() & 0o077 != 0 {
-		return Err(format!(
-			"{} is readable by others (mode {:o}): chmod 600 it",
-			what(),
-			meta.permissions().mode() & 0o777
-		));
-	}
-	let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", what()))?;
-	let digits = text.trim().trim_start_matches("0x");
-	let bytes = hex::decode(digits).map_err(|_| format!("{} is not hex", what()))?;
-	bytes.try_into().map_err(|_| format!("{} is not 32 bytes (64 hex digits)", what()))
-}
-
 /// Puts the secrets key of `path` into `keystore`, in memory; its public key.
 pub fn load(keystore: &sp_keystore::KeystorePtr, path: &std::path::Path) -> Result<String, String> {
-	let seed = read_seed(path)?;
+	let seed = read_key_file(path)?;
 	let public = keystore
 		.ed25519_generate_new(
 			KeyTypeId(SECRETS_KEY_TYPE),

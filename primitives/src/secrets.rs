@@ -33,6 +33,9 @@ pub const SEAL_KEY_MESSAGE: &[u8] = b"gridmask/kgc/secrets-seal-key/v1";
 /// Domain tag of the hash that turns that signature into the sealing key (the format of
 /// [`crate::tags`]).
 pub const SEAL_KEY_DOMAIN: &[u8] = b"gridmask/seal-key/v1";
+/// Domain tag of the key that seals the KGC's store file (the client's `kgc.json`), derived
+/// from the same secrets key: `BLAKE2b-256(STORE_KEY_DOMAIN ‖ seed)` ([`store_key`]).
+pub const STORE_KEY_DOMAIN: &[u8] = b"gridmask/store-key/v1";
 /// Bytes of a nonce.
 pub const NONCE_BYTES: usize = 12;
 /// Bytes a sealed entry has beyond its plaintext (nonce and tag).
@@ -41,6 +44,11 @@ pub const SEAL_OVERHEAD: usize = NONCE_BYTES + 16;
 /// The sealing key from the secrets key's signature of [`SEAL_KEY_MESSAGE`].
 pub fn seal_key(signature: &[u8; 64]) -> [u8; 32] {
 	crate::hashing::blake2b_256(SEAL_KEY_DOMAIN, &[&signature[..]])
+}
+
+/// The key that seals the KGC's store file, from the secrets key's seed.
+pub fn store_key(seed: &[u8; 32]) -> [u8; 32] {
+	crate::hashing::blake2b_256(STORE_KEY_DOMAIN, &[&seed[..]])
 }
 
 /// The sealing key of the secrets key whose seed is `seed` (what the node's keystore holds).
@@ -56,6 +64,23 @@ pub fn seal_key_of_seed(seed: &[u8; 32]) -> [u8; 32] {
 pub fn secrets_public_of_seed(seed: &[u8; 32]) -> [u8; 32] {
 	use sp_core::Pair;
 	sp_core::ed25519::Pair::from_seed(seed).public().0
+}
+
+/// The seed in a secrets key file: 64 hex digits (an optional `0x` and surrounding whitespace
+/// allowed). Refused if others than its owner may read the file, as ssh refuses a key.
+#[cfg(all(feature = "std", unix))]
+pub fn read_key_file(path: &std::path::Path) -> Result<[u8; 32], String> {
+	use std::os::unix::fs::PermissionsExt;
+	let what = || format!("the KGC secrets key {}", path.display());
+	let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", what()))?;
+	let mode = meta.permissions().mode() & 0o777;
+	if mode & 0o077 != 0 {
+		return Err(format!("{} is readable by others (mode {mode:o}): chmod 600 it", what()));
+	}
+	let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", what()))?;
+	let bytes = hex::decode(text.trim().trim_start_matches("0x"))
+		.map_err(|_| format!("{} is not hex", what()))?;
+	bytes.try_into().map_err(|_| format!("{} is not 32 bytes (64 hex digits)", what()))
 }
 
 /// Seals `plaintext` under `key` with `nonce` (never reuse a nonce with one key: take it at
@@ -129,5 +154,26 @@ mod tests {
 		let sig = sp_core::Pair::sign(&pair, SEAL_KEY_MESSAGE);
 		assert_eq!(seal_key(&sig.0), key);
 		assert_eq!(sp_core::Pair::public(&pair).0, secrets_public_of_seed(&[7; 32]));
+	}
+
+	#[test]
+	fn key_files_must_be_private_and_32_bytes() {
+		use std::os::unix::fs::PermissionsExt;
+		let dir = std::env::temp_dir().join(format!("gridmask-key-{}", std::process::id()));
+		std::fs::create_dir_all(&dir).unwrap();
+		let file = dir.join("kgc-secrets.key");
+		let write = |text: &str, mode: u32| {
+			std::fs::write(&file, text).unwrap();
+			std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+		};
+		write(&format!("0x{}\n", hex(&[7; 32])), 0o600);
+		assert_eq!(read_key_file(&file), Ok([7; 32]));
+		write(&hex(&[7; 32]), 0o644);
+		assert!(read_key_file(&file).unwrap_err().contains("readable by others"));
+		write(&hex(&[7; 31]), 0o600);
+		assert!(read_key_file(&file).unwrap_err().contains("not 32 bytes"));
+		write("not hex", 0o600);
+		assert!(read_key_file(&file).unwrap_err().contains("not hex"));
+		std::fs::remove_dir_all(&dir).unwrap();
 	}
 }

@@ -56,7 +56,14 @@ async function main() {
     assert(JSON.stringify(prov.pushed.regions) === '[[1,5],[2,5]]', `both regions' 5 secrets pushed (${JSON.stringify(prov.pushed)})`);
     assert(prov.pushed.node_roles.includes('Authority'), 'the node is an authority (its worker runs)');
     const secretsKey = (r) => '0x' + Buffer.concat([Buffer.from('gridmask/kgc/secrets/'), Buffer.from([r, 0, 0, 0])]).toString('hex');
-    const kgc = JSON.parse(readFileSync(join(store, 'kgc.json'), 'utf8'));
+    // kgc.json is sealed; the meters' credentials (each meter's own file) say who is where.
+    const sealedStore = readFileSync(join(store, 'kgc.json'), 'utf8');
+    const kgc = {
+      meters: readdirSync(join(store, 'meters')).map((f) => JSON.parse(readFileSync(join(store, 'meters', f), 'utf8'))),
+    };
+    assert(kgc.meters.length === 10 && JSON.parse(sealedStore).version === 2
+      && kgc.meters.every((m) => !sealedStore.includes(m.master_secret.replace(/^0x/, ''))),
+      'the KGC store (kgc.json) is sealed: no master secret appears in it');
     for (const r of [1, 2]) {
       const held = await rpcRaw(node.admin, 'offchain_localStorageGet', ['PERSISTENT', secretsKey(r)]);
       assert(held, `the node holds region ${r}'s secrets in PERSISTENT off-chain storage`);

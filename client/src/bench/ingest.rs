@@ -290,7 +290,8 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 
 	// The KGC's ordinary path: meters, then setups of the next periods.
 	let kgc_key = keypair("//Bob")?;
-	let store = StoreDir(opts.work_dir.join("store"));
+	// A throwaway store: its kgc.json is sealed under a key nobody keeps.
+	let store = StoreDir::with_secrets_key(opts.work_dir.join("store"), rand::random());
 	let meters = opts.readings.div_ceil(2).max(3);
 	let t = Instant::now();
 	kgc::provision(&chain, &kgc_key, &store, &[REGION], meters as u32, 1, None, 0).await?;

@@ -25,17 +25,18 @@ export function nodeBinary() {
 }
 
 /**
- * The KGC secrets key of this test run (`gridmask kgc new-secrets-key` format, mode 0600):
- * every node started here loads it (`--kgc-secrets-key-file`) and every `gridmask` run by
- * this process or its children finds it in $GRIDMASK_KGC_SECRETS_KEY.
+ * The KGC secrets key of the nodes this process starts (`gridmask kgc new-secrets-key`
+ * format, mode 0600): $GRIDMASK_KGC_SECRETS_KEY, else a new one made on first use and put
+ * there, so that every `gridmask` run by this process or its children seals with it. (A
+ * process that starts no node leaves the client its default, the one `scripts/dev.sh` uses.)
  */
-export const secretsKeyFile = (() => {
+export function secretsKeyFile() {
   if (process.env.GRIDMASK_KGC_SECRETS_KEY) return process.env.GRIDMASK_KGC_SECRETS_KEY;
   const file = join(mkdtempSync(join(tmpdir(), 'gridmask-kgc-key-')), 'kgc-secrets.key');
   writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   process.env.GRIDMASK_KGC_SECRETS_KEY = file;
   return file;
-})();
+}
 
 /** A TCP port on 127.0.0.1 that nobody listens on right now. */
 export function freePort() {
@@ -79,7 +80,7 @@ export async function startNode(opts, workDir) {
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
     '--rpc-port', String(rpcPort),
     '--admin-rpc-port', String(adminPort),
-    '--kgc-secrets-key-file', secretsKeyFile,
+    '--kgc-secrets-key-file', secretsKeyFile(),
     '--prometheus-port', String(promPort),
     '--no-mdns',
     '--no-telemetry',
