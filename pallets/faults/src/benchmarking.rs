@@ -1,6 +1,6 @@
 //! Benchmarks (frame-benchmarking v2) of the call and of the hooks the runtime calls, each in its
-//! worst case: a resolution part with the most entries (absent shares of covered meters and
-//! forged PRIDs), closing a fault void,
+//! worst case: a resolution part with the most entries (absent and lone shares, each of a
+//! different covered meter), closing a fault void,
 //! a fault recorded while the open index is full (an eviction), a resolved check whose every
 //! silent meter is suspended, and a rejected check re-indexed into a full index.
 //!
@@ -29,15 +29,17 @@ fn prid(tag: u8, i: u32) -> Prid {
 	Prid((tag, i).using_encoded(sp_io::hashing::blake2_256))
 }
 
-/// `n` entries ascending by PRID: absent shares, two per registered meter, and every fourth a
-/// forged PRID (the forged ones cost a share read each, like lone ones).
+/// `n` entries ascending by PRID, each naming a different registered meter (a meter read
+/// each, and the named list as long as it gets): alternately absent (a share looked up) and
+/// lone (a share read).
 fn part<T: Config>(n: u32) -> PartOf<T> {
-	let meters = T::Meters::benchmark_meters(REGION, n.div_ceil(2));
-	let mut entries: Vec<ResolutionEntry> = (0..n)
-		.map(|i| {
-			let mark =
-				if i % 4 == 3 { Mark::Forged } else { Mark::Absent(meters[(i / 2) as usize]) };
-			(prid(0, i), mark)
+	let meters = T::Meters::benchmark_meters(REGION, n);
+	let mut entries: Vec<ResolutionEntry> = meters
+		.into_iter()
+		.enumerate()
+		.map(|(i, meter)| {
+			let mark = if i % 2 == 0 { Mark::Absent(meter) } else { Mark::Lone(meter) };
+			(prid(0, i as u32), mark)
 		})
 		.collect();
 	entries.sort_by_key(|(p, _)| *p);
@@ -124,6 +126,7 @@ mod benchmarks {
 				T::Meters::note_fault(*meter, 0);
 			}
 		}
+		let meters_named = meters.clone();
 		let status = FaultStatus::Checking(named::<T>(meters));
 		// Every other meter of the region reported: the named ones are blamed.
 		let expected = 4 * m.max(1);
@@ -137,8 +140,21 @@ mod benchmarks {
 
 		assert!(matches!(
 			Faults::<T>::get(REGION, PERIOD).map(|r| r.status),
-			Some(FaultStatus::Resolved { .. })
+			Some(FaultStatus::Resolved { blame: Blame::Meters, .. })
 		));
+		// The worst case: every named meter reached the threshold and was suspended.
+		let suspended = frame_system::Pallet::<T>::events()
+			.into_iter()
+			.filter(|r| {
+				meters_named.iter().any(|meter| {
+					r.event
+						== <T as frame_system::Config>::RuntimeEvent::from(
+							Event::<T>::MeterSuspended { meter: *meter },
+						)
+				})
+			})
+			.count();
+		assert_eq!(suspended as u32, m, "every named meter is suspended");
 	}
 
 	/// A failed check, re-indexed into a full open index.

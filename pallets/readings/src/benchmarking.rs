@@ -117,18 +117,28 @@ fn prid(i: u32) -> Prid {
 mod benchmarks {
 	use super::*;
 
+	/// `n` new setups, each of its own region and period (every region and period index read
+	/// once), each period's region list one short of full (the longest to decode and insert
+	/// into).
 	#[benchmark]
 	fn publish_setup(n: Linear<1, { T::MaxSetupBatch::get() }>) -> Result<(), BenchmarkError> {
 		let origin = start::<T>(START + 1);
-		let region = T::Regions::benchmark_region(MinRegionMeters::<T>::get());
-		let entries: Vec<SetupEntry> =
-			(0..n).map(|i| entry::<T>(region, 100 + i, T::MaxBf1Blocks::get())).collect();
+		let others: Vec<RegionId> = (0..T::MaxRegionsPerPeriod::get() - 1).collect();
+		let entries: Vec<SetupEntry> = (0..n)
+			.map(|i| {
+				let region = T::Regions::benchmark_region(i, MinRegionMeters::<T>::get());
+				PeriodRegions::<T>::insert(100 + i, BoundedVec::truncate_from(others.clone()));
+				entry::<T>(region, 100 + i, T::MaxBf1Blocks::get())
+			})
+			.collect();
+		let last = entries.last().map(|e| (e.region, e.period)).ok_or("n ≥ 1")?;
 		let setups = BoundedVec::try_from(entries).map_err(|_| "batch bound")?;
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, setups);
 
-		assert!(Setups::<T>::contains_key(region, 100 + n - 1));
+		assert!(Setups::<T>::contains_key(last.0, last.1));
+		assert!(PeriodRegions::<T>::get(last.1).is_full());
 		Ok(())
 	}
 
@@ -137,7 +147,7 @@ mod benchmarks {
 		c: Linear<1, { T::MaxChunksPerCall::get() }>,
 	) -> Result<(), BenchmarkError> {
 		let origin = start::<T>(START + 1);
-		let region = T::Regions::benchmark_region(MinRegionMeters::<T>::get());
+		let region = T::Regions::benchmark_region(0, MinRegionMeters::<T>::get());
 		let num_blocks = (c * BF1_BLOCKS_PER_CHUNK).min(T::MaxBf1Blocks::get());
 		Readings::<T>::publish_setup(
 			origin.clone(),
@@ -260,6 +270,22 @@ mod benchmarks {
 		}
 
 		assert_eq!(Shares::<T>::iter_key_prefix((0, 1)).count(), 0);
+	}
+
+	/// Reading one full part of a resolution (what a re-check pays for each part it reaches).
+	#[benchmark]
+	fn recheck_load_part() {
+		let entries: Vec<(Prid, EntryKind)> =
+			(0..MAX_RESOLUTION_PART).map(|i| (prid(i), EntryKind::Absent)).collect();
+		RecheckParts::<T>::insert((0, 1), 0, ResolutionPart::truncate_from(entries));
+		let part;
+
+		#[block]
+		{
+			part = Readings::<T>::resolution_part((0, 1), 0);
+		}
+
+		assert_eq!(part.map(|p| p.len() as u32), Some(MAX_RESOLUTION_PART));
 	}
 
 	impl_benchmark_test_suite!(

@@ -85,9 +85,10 @@ impl RegionRegistry for MockRegions {
 		REGIONS.with(|r| r.borrow().get(&region).map_or(0, |e| e.1))
 	}
 	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_region(active: u32) -> RegionId {
-		Self::set(1_000, active);
-		1_000
+	fn benchmark_region(index: u32, active: u32) -> RegionId {
+		let region = 1_000 + index;
+		Self::set(region, active);
+		region
 	}
 }
 

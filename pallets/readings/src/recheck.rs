@@ -140,7 +140,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Advances the queued re-checks by at most `budget` steps. Returns
-	/// `(PRIDs hashed, other steps, weight of the outcome hooks and clean-up)`.
+	/// `(PRIDs hashed, other steps, weight of the part reads, outcome hooks and clean-up)`.
+	///
+	/// A block reads at most the parts its merge reaches: the cursor's part (decoded again to
+	/// skip what earlier blocks hashed), the parts it consumes and one looked ahead into; each
+	/// is charged as a full part.
 	pub(crate) fn recheck(budget: u32) -> (u32, u32, Weight) {
 		let (mut hashed, mut other, mut hooks) = (0u32, 0u32, Weight::zero());
 		while hashed.saturating_add(other) < budget {
@@ -178,9 +182,12 @@ impl<T: Config> Pallet<T> {
 			// Entries not merged yet: from the cursor's part on, those above the last PRID
 			// hashed (a forged PRID is never hashed, but it equals a stored share's, which is
 			// consumed with it, so `last` never stops short of one).
+			// Parts are read lazily, as the merge reaches them; each read is charged.
+			let loads = core::cell::Cell::new(0u32);
 			let mut entries = (cursor.part..res.parts)
 				.flat_map(|i| {
-					RecheckParts::<T>::get(key, i)
+					loads.set(loads.get().saturating_add(1));
+					Self::resolution_part(key, i)
 						.map(|p| p.into_iter().map(move |e| (i, e)).collect::<Vec<_>>())
 						.unwrap_or_default()
 				})
@@ -229,15 +236,27 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 			hashed = hashed.saturating_add(n);
+			drop(entries);
+			hooks = hooks.saturating_add(
+				T::WeightInfo::recheck_load_part().saturating_mul(loads.get().into()),
+			);
 			if !exhausted {
 				Rechecking::<T>::put(cursor);
 				break;
 			}
-			drop(entries);
 			hooks = hooks.saturating_add(Self::finish_recheck(&cursor, &res));
 			other = other.saturating_add(1);
 		}
 		(hashed, other, hooks)
+	}
+
+	/// Part `part` of the resolution of `key` (at most [`MAX_RESOLUTION_PART`] entries): one
+	/// read, charged by the caller at [`WeightInfo::recheck_load_part`].
+	pub(crate) fn resolution_part(
+		key: (RegionId, PeriodIndex),
+		part: u32,
+	) -> Option<ResolutionPart> {
+		RecheckParts::<T>::get(key, part)
 	}
 
 	fn pop_recheck(region: RegionId, period: PeriodIndex) {

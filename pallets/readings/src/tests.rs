@@ -1547,6 +1547,28 @@ fn a_forgery_is_excluded_from_the_resolved_aggregate() {
 }
 
 #[test]
+fn a_recheck_is_charged_for_the_resolution_parts_it_reads() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (s, c, ms) = faulted_by_a_silent_meter();
+		let (prids, masks) = kgc_view(&ms[3], 1);
+		let mut first = entries(&prids, &[], &[]);
+		let second = first.split_off(1);
+		assert_ok!(Readings::add_resolution_part(1, 1, 0, first, None));
+		assert_ok!(Readings::add_resolution_part(1, 1, 1, second, Some(s.z.wrapping_sub(masks))));
+		let part = <() as WeightInfo>::recheck_load_part();
+		// 10 PRIDs to merge, 3 steps a block: a block that does not finish the re-check adds
+		// nothing but the parts it read, at least the cursor's (read again when resuming).
+		for _ in 0..2 {
+			let (hashed, _, reads) = Readings::recheck(3);
+			assert!(hashed > 0 && Rechecking::<Test>::get().is_some());
+			assert!(reads == part || reads == part.saturating_mul(2), "{reads:?}");
+		}
+		finish_rechecks();
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 8 }));
+	});
+}
+
+#[test]
 fn a_recheck_resumes_across_blocks_with_the_same_result() {
 	ExtBuilder::default().build_and_execute(|| {
 		let ms = meters(1, 40);

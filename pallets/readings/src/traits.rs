@@ -19,9 +19,9 @@ pub trait RegionRegistry {
 	fn epoch(region: RegionId) -> u32;
 
 	/// Benchmarks only: make sure a region with at least `active` active meters exists and
-	/// return its id.
+	/// return its id; different `index`es give different regions.
 	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_region(active: u32) -> RegionId;
+	fn benchmark_region(index: u32, active: u32) -> RegionId;
 }
 
 /// What happens when sealing records a period's outcome (PROTOCOL.md §4 steps 5–6): the

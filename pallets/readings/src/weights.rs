@@ -45,6 +45,7 @@ pub trait WeightInfo {
 	fn on_initialize_idle() -> Weight;
 	fn on_initialize_seal(s: u32, p: u32, ) -> Weight;
 	fn on_idle_prune(k: u32, ) -> Weight;
+	fn recheck_load_part() -> Weight;
 }
 
 /// Measured weights, storage charged at the runtime's `DbWeight`.
@@ -212,6 +213,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(k.into()))
 	}
+	fn recheck_load_part() -> Weight {
+		Weight::from_parts(400_000_000, 137_000)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+	}
 }
 
 /// The same measurements with storage charged at `RocksDbWeight` (mock runtimes).
@@ -266,5 +271,9 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(22_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(k.into()))
+	}
+	fn recheck_load_part() -> Weight {
+		Weight::from_parts(400_000_000, 137_000)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
 }

@@ -41,8 +41,8 @@ impl pallet_readings::traits::RegionRegistry for MetersRegistry {
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_region(active: u32) -> RegionId {
-		let region = RegionId::MAX;
+	fn benchmark_region(index: u32, active: u32) -> RegionId {
+		let region = RegionId::MAX - index;
 		pallet_meters::Regions::<Runtime>::insert(
 			region,
 			pallet_meters::Region {
@@ -177,7 +177,7 @@ impl pallet_pricing::traits::RegionRegistry for MetersRegistry {
 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn benchmark_region() -> RegionId {
-		<Self as pallet_readings::traits::RegionRegistry>::benchmark_region(0)
+		<Self as pallet_readings::traits::RegionRegistry>::benchmark_region(0, 0)
 	}
 }
 
@@ -231,7 +231,7 @@ impl pallet_billing::traits::MeterRegistry<AccountId> for BillableMeters {
 	#[cfg(feature = "runtime-benchmarks")]
 	fn benchmark_meter(meter: MeterId, owner: AccountId) -> pallet_billing::BillRegions {
 		let region =
-			<MetersRegistry as pallet_readings::traits::RegionRegistry>::benchmark_region(1);
+			<MetersRegistry as pallet_readings::traits::RegionRegistry>::benchmark_region(0, 1);
 		// Moved through MAX_MEMBERSHIPS regions, ending in `region`: the most a bill names.
 		let regions: alloc::vec::Vec<RegionId> = (1..gridmask_primitives::MAX_MEMBERSHIPS)
 			.map(|i| region.wrapping_add(i))
@@ -310,19 +310,32 @@ impl pallet_faults::traits::MeterDirectory for FaultyMeters {
 	#[cfg(feature = "runtime-benchmarks")]
 	fn benchmark_meters(region: RegionId, n: u32) -> Vec<MeterId> {
 		use pallet_billing::traits::MeterRegistry;
-		let _ = <MetersRegistry as pallet_readings::traits::RegionRegistry>::benchmark_region(n);
+		// `region` itself holds exactly these active meters, so that suspending one (which
+		// counts it out of its region) succeeds as it does on a live chain.
+		pallet_meters::Regions::<Runtime>::insert(
+			region,
+			pallet_meters::Region {
+				name: Default::default(),
+				aggregators: Default::default(),
+				active_meters: n,
+				epoch: 1,
+			},
+		);
 		(0..n)
 			.map(|i| {
 				let meter = 1_000_000 + u64::from(i);
-				BillableMeters::benchmark_meter(meter, AccountId::new([7; 32]));
+				// The most membership spans (the largest record to decode), the open one in
+				// `region` since epoch 1.
+				let _ = BillableMeters::benchmark_meter(meter, AccountId::new([7; 32]));
 				pallet_meters::Meters::<Runtime>::mutate(meter, |m| {
 					if let Some(m) = m {
 						m.region = region;
-						m.memberships = frame_support::BoundedVec::truncate_from(alloc::vec![
-							pallet_meters::Membership { region, from: 1, until: None },
-						]);
+						if let Some(open) = m.memberships.last_mut() {
+							open.region = region;
+						}
 					}
 				});
+				pallet_meters::MetersByRegion::<Runtime>::insert(region, meter, ());
 				meter
 			})
 			.collect()
