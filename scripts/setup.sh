@@ -4,6 +4,7 @@
 #     OpenSSL build), curl
 #   - Rust: the wasm targets and rust-src for the runtime's wasm build; cargo-fuzz (pinned)
 #   - npm packages (pinned in scripts/js/package-lock.json) for the polkadot.js checks and tests
+#   - launchers ~/.local/bin/gridmask and gridmask-node for the built binaries
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -42,4 +43,25 @@ if [ "$(cat "$js/node_modules/.gridmask-lock.sha256" 2>/dev/null)" != "$lock_sum
 	(cd "$js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 	echo "$lock_sum" >"$js/node_modules/.gridmask-lock.sha256"
 fi
+# `gridmask` and `gridmask-node` as commands: small launchers in ~/.local/bin (on PATH in a
+# Debian login shell) that run the binaries of the target dir, so that the README's commands
+# work as typed. They point at the target dir, not at this clone.
+bin_dir="$HOME/.local/bin"
+mkdir -p "$bin_dir"
+for b in gridmask gridmask-node; do
+	launcher="#!/bin/sh
+# Written by gridmask's scripts/setup.sh: runs $b from the cargo target dir.
+bin=\"\${CARGO_TARGET_DIR:-\$HOME/.cache/gridmask/target}/release/$b\"
+[ -x \"\$bin\" ] || { echo \"$b is not built yet: run scripts/dev.sh or scripts/test.sh in a gridmask clone\" >&2; exit 127; }
+exec \"\$bin\" \"\$@\""
+	[ "$(cat "$bin_dir/$b" 2>/dev/null)" = "$launcher" ] || {
+		printf '%s\n' "$launcher" >"$bin_dir/$b"
+		chmod 0755 "$bin_dir/$b"
+		log "installed the launcher $bin_dir/$b"
+	}
+done
+case ":$PATH:" in
+*":$bin_dir:"*) ;;
+*) log "note: add $bin_dir to PATH to run gridmask and gridmask-node by name" ;;
+esac
 log "setup complete"

@@ -47,10 +47,12 @@
 use crate::{
 	chain::{runtime, runtime_types as rt, Chain},
 	content::ContentStore,
+	output::{Output, Verdict},
 	progress,
 	store::{KgcStore, OwnerFile, StoreDir},
 };
 use anyhow::{bail, Context, Result};
+use futures::{StreamExt, TryStreamExt};
 use gridmask_primitives::{
 	bill::{self as pbill, bill_info, HpkePublicKey, HpkeSecretKey},
 	cid::RawCid,
@@ -683,6 +685,39 @@ pub struct BillReport {
 	pub post_secs: f64,
 }
 
+impl std::fmt::Display for BillReport {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		writeln!(
+			f,
+			"cycle {}: {} bills posted in {} transactions ({} meters already billed, {} not \
+			 covered by any setup of the cycle); made in {:.2} s, posted in {:.2} s",
+			self.cycle,
+			self.billed.len(),
+			self.transactions,
+			self.already_billed,
+			self.not_covered.len(),
+			self.make_secs,
+			self.post_secs
+		)?;
+		for b in &self.failed {
+			writeln!(f, "  meter {} NOT BILLED: {}", b.meter, b.reason)?;
+		}
+		Ok(())
+	}
+}
+
+impl Output for BillReport {
+	fn verdict(&self) -> Verdict {
+		if self.failed.is_empty() {
+			return Verdict::Done;
+		}
+		Verdict::Short(format!(
+			"{} meter(s) not billed (the others were): run `kgc bill` again once fixed",
+			self.failed.len()
+		))
+	}
+}
+
 /// A meter `kgc bill` could not bill.
 #[derive(Debug, Clone, Serialize)]
 pub struct BillFailure {
@@ -721,6 +756,62 @@ pub async fn issue(
 	if store.genesis != format!("{genesis:?}") {
 		bail!("the store is for chain {} but the node runs {genesis:?}", store.genesis);
 	}
+	let time = finished_cycle(chain, cycle).await?;
+	let mut report = BillReport { cycle, ..Default::default() };
+	let started = std::time::Instant::now();
+	let selected: Vec<_> = store
+		.meters
+		.iter()
+		.filter(|m| opts.meters.is_empty() || opts.meters.contains(&m.meter))
+		.collect();
+	if selected.is_empty() {
+		bail!("no meter of the store selected");
+	}
+	let mut cache = BTreeMap::new();
+	let todo = billable(chain, &time, cycle, selected, opts, &mut cache, &mut report).await?;
+
+	let bar = progress::bar(todo.len() as u64, "making bills");
+	let (cache, bar_ref) = (&cache, &bar);
+	let made: Vec<_> = futures::stream::iter(todo)
+		.map(|b| async move {
+			let made = make_bill(chain, &time, cycle, &b, cache, content, opts.misstate).await;
+			bar_ref.inc(1);
+			(b.meter.meter, b.supersede, made)
+		})
+		.buffered(CONCURRENCY)
+		.collect()
+		.await;
+	let mut entries = Vec::new();
+	let mut posted = BTreeMap::new();
+	for (meter, supersede, made) in made {
+		match made {
+			Ok((cid, regions)) => {
+				entries.push(rt::pallet_billing::types::BillEntry {
+					meter,
+					cycle,
+					cid: BoundedVec(cid.to_bytes().to_vec()),
+					digest: *cid.digest(),
+					supersede,
+					regions: BoundedVec(regions),
+				});
+				posted.insert(meter, (supersede.map_or(1, |v| v + 1), cid.to_string()));
+			},
+			Err(e) => report.failed.push(BillFailure { meter, reason: format!("{e:#}") }),
+		}
+	}
+	bar.finish_and_clear();
+	report.make_secs = started.elapsed().as_secs_f64();
+
+	let started = std::time::Instant::now();
+	post(chain, kgc, &entries, &mut posted, &mut report).await?;
+	report.post_secs = started.elapsed().as_secs_f64();
+	report.billed = posted.into_iter().map(|(meter, (v, cid))| (meter, v, cid)).collect();
+	report.failed.sort_by_key(|f| f.meter);
+	Ok(report)
+}
+
+/// The chain's time parameters, if `cycle` is over.
+async fn finished_cycle(chain: &Chain, cycle: CycleIndex) -> Result<TimeParams> {
 	let t = chain.time().await?;
 	let time = t.started()?;
 	let current = time.period_at(t.now_ms).context("chain time before the clock")?;
@@ -730,19 +821,23 @@ pub async fn issue(
 			time.cycle_of(current)
 		);
 	}
-	let mut report = BillReport { cycle, ..Default::default() };
-	let started = std::time::Instant::now();
+	Ok(time)
+}
+
+/// The `selected` meters that can be billed for `cycle` now, with the periods and regions
+/// that covered them; the others are counted or reported in `report`. Fills `cache` with the
+/// regions' cycles.
+async fn billable<'a>(
+	chain: &Chain,
+	time: &TimeParams,
+	cycle: CycleIndex,
+	selected: Vec<&'a crate::store::KgcMeter>,
+	opts: &BillOptions,
+	cache: &mut BTreeMap<RegionId, RegionCycle>,
+	report: &mut BillReport,
+) -> Result<Vec<ToBill<'a>>> {
 	let at = chain.api.at_current_block().await?;
-	let selected: Vec<_> = store
-		.meters
-		.iter()
-		.filter(|m| opts.meters.is_empty() || opts.meters.contains(&m.meter))
-		.collect();
-	if selected.is_empty() {
-		bail!("no meter of the store selected");
-	}
 	// What the chain says of each meter (concurrent queries: latency, not work, dominates).
-	use futures::{StreamExt, TryStreamExt};
 	let fetched: Vec<_> = futures::stream::iter(selected)
 		.map(|m| {
 			let at = at.clone();
@@ -765,12 +860,11 @@ pub async fn issue(
 		.buffered(CONCURRENCY)
 		.try_collect()
 		.await?;
-	let fail = |meter: MeterId, reason: String| BillFailure { meter, reason };
 	let mut todo = Vec::new();
-	let mut cache: BTreeMap<RegionId, RegionCycle> = BTreeMap::new();
 	for (m, billed, info) in fetched {
+		let fail = |reason: String| BillFailure { meter: m.meter, reason };
 		let Some(info) = info else {
-			report.failed.push(fail(m.meter, "not registered on chain".into()));
+			report.failed.push(fail("not registered on chain".into()));
 			continue;
 		};
 		let supersede = match (&billed, opts.supersede) {
@@ -784,7 +878,6 @@ pub async fn issue(
 		let owner_key = HpkePublicKey(info.owner_key.0);
 		if !owner_key.is_acceptable() {
 			report.failed.push(fail(
-				m.meter,
 				"the owner's key on chain is an X25519 point of small order: no bill can be \
 				 sealed to it (set a new one with meters.set_owner_key)"
 					.into(),
@@ -792,8 +885,8 @@ pub async fn issue(
 			continue;
 		}
 		let spans = info.memberships.0;
-		fetch_regions(chain, &time, cycle, &span_regions(&spans), &mut cache).await?;
-		let cover = covering(&spans, &cache);
+		fetch_regions(chain, time, cycle, &span_regions(&spans), cache).await?;
+		let cover = covering(&spans, cache);
 		if cover.is_empty() {
 			report.not_covered.push(m.meter);
 			continue;
@@ -803,85 +896,65 @@ pub async fn issue(
 			.flat_map(|(p, rs)| rs.iter().map(move |r| (*p, *r)))
 			.find(|(p, r)| !cache[r].periods[p].settled);
 		if let Some((p, r)) = unsettled {
-			report.failed.push(fail(
-				m.meter,
-				format!(
-					"period {p} of region {r} is not sealed (pending, or faulted and not \
-					 resolved): bill cycle {cycle} once every period is settled"
-				),
-			));
+			report.failed.push(fail(format!(
+				"period {p} of region {r} is not sealed (pending, or faulted and not resolved): \
+				 bill cycle {cycle} once every period is settled"
+			)));
 			continue;
 		}
 		todo.push(ToBill { meter: m, supersede, cover, owner_key });
 	}
+	Ok(todo)
+}
 
-	let bar = progress::bar(todo.len() as u64, "making bills");
-	let cache = &cache;
-	let made: Vec<_> = futures::stream::iter(todo)
-		.map(|b| {
-			let bar = &bar;
-			async move {
-				let m = b.meter;
-				let made = async {
-					let secret = m.secret();
-					let seeds = secret.cycle_seeds(cycle);
-					let prids: BTreeMap<PeriodIndex, [Prid; 2]> = b
-						.cover
-						.keys()
-						.map(|p| {
-							let (share_a, share_b) = seeds.period_keys(time.leaf_of(*p)).prids();
-							(*p, [share_a, share_b])
-						})
-						.collect();
-					let periods = chain_periods(chain, &b.cover, &prids, cache).await?;
-					let mut lines = lines_of(&time, &secret, cycle, &periods)?;
-					if let Some((p, delta)) = opts.misstate {
-						if let Some(l) = lines.iter_mut().find(|l| l.period == p) {
-							l.consumption_wh = l.consumption_wh.saturating_add_signed(delta);
-							l.amount = l.price.map_or(0, |pr| amount(l.billed_wh(), pr));
-						}
-					}
-					let r = make_report(format!("{genesis:?}"), m.meter, cycle, lines);
-					let regions = r.regions.clone();
-					let json = serde_json::to_vec(&r)?;
-					let sealed = pbill::seal_bill(
-						&b.owner_key,
-						&bill_info(&sp_core::H256(genesis.0), &m.meter, cycle),
-						&json,
-					)
-					.map_err(|e| anyhow::anyhow!("sealing the report: {e:?}"))?;
-					anyhow::Ok((content.put(&sealed.bytes).await?, regions))
-				}
-				.await;
-				bar.inc(1);
-				(m.meter, b.supersede, made)
-			}
+/// Makes one meter's bill: its lines from its shares and the chain's prices, the report sealed
+/// to its owner and stored. Returns the CID and the regions billed.
+async fn make_bill(
+	chain: &Chain,
+	time: &TimeParams,
+	cycle: CycleIndex,
+	b: &ToBill<'_>,
+	cache: &BTreeMap<RegionId, RegionCycle>,
+	content: &ContentStore,
+	misstate: Option<(PeriodIndex, i64)>,
+) -> Result<(RawCid, Vec<RegionId>)> {
+	let m = b.meter;
+	let genesis = chain.genesis();
+	let secret = m.secret();
+	let seeds = secret.cycle_seeds(cycle);
+	let prids: BTreeMap<PeriodIndex, [Prid; 2]> = b
+		.cover
+		.keys()
+		.map(|p| {
+			let (share_a, share_b) = seeds.period_keys(time.leaf_of(*p)).prids();
+			(*p, [share_a, share_b])
 		})
-		.buffered(CONCURRENCY)
-		.collect()
-		.await;
-	let mut entries = Vec::new();
-	let mut posted = BTreeMap::new();
-	for (meter, supersede, made) in made {
-		match made {
-			Ok((cid, regions)) => {
-				entries.push(rt::pallet_billing::types::BillEntry {
-					meter,
-					cycle,
-					cid: BoundedVec(cid.to_bytes().to_vec()),
-					digest: *cid.digest(),
-					supersede,
-					regions: BoundedVec(regions),
-				});
-				posted.insert(meter, (supersede.map_or(1, |v| v + 1), cid.to_string()));
-			},
-			Err(e) => report.failed.push(fail(meter, format!("{e:#}"))),
+		.collect();
+	let periods = chain_periods(chain, &b.cover, &prids, cache).await?;
+	let mut lines = lines_of(time, &secret, cycle, &periods)?;
+	if let Some((p, delta)) = misstate {
+		if let Some(l) = lines.iter_mut().find(|l| l.period == p) {
+			l.consumption_wh = l.consumption_wh.saturating_add_signed(delta);
+			l.amount = l.price.map_or(0, |pr| amount(l.billed_wh(), pr));
 		}
 	}
-	bar.finish_and_clear();
-	report.make_secs = started.elapsed().as_secs_f64();
+	let r = make_report(format!("{genesis:?}"), m.meter, cycle, lines);
+	let json = serde_json::to_vec(&r)?;
+	let info = bill_info(&sp_core::H256(genesis.0), &m.meter, cycle);
+	let sealed = pbill::seal_bill(&b.owner_key, &info, &json)
+		.map_err(|e| anyhow::anyhow!("sealing the report: {e:?}"))?;
+	Ok((content.put(&sealed.bytes).await?, r.regions))
+}
 
-	let started = std::time::Instant::now();
+/// Posts `entries` in batches; the chain's refusals move their meters from `posted` to
+/// `report.failed` (the batch's other entries are posted).
+async fn post(
+	chain: &Chain,
+	kgc: &Keypair,
+	entries: &[rt::pallet_billing::types::BillEntry],
+	posted: &mut BTreeMap<MeterId, (u32, String)>,
+	report: &mut BillReport,
+) -> Result<()> {
 	let max = chain.constant(runtime::constants().billing().max_bills_per_call()).await? as usize;
 	let calls: Vec<_> = entries
 		.chunks(max)
@@ -891,19 +964,18 @@ pub async fn issue(
 	let events =
 		chain.sign_and_finalize_all(&calls, kgc, || bar.inc(1)).await.context("posting bills")?;
 	bar.finish_and_clear();
-	// Entries the chain refused changed nothing; the batch's others are posted.
 	let metadata = chain.api.at_current_block().await?.metadata();
 	for e in events.iter().flat_map(|ev| ev.find::<runtime::billing::events::BillRefused>()) {
 		let e = e?;
 		posted.remove(&e.meter);
 		let why = crate::chain::explain_event_dispatch(&metadata, &e.error);
-		report.failed.push(fail(e.meter, format!("the chain refused the bill: {why}")));
+		report.failed.push(BillFailure {
+			meter: e.meter,
+			reason: format!("the chain refused the bill: {why}"),
+		});
 	}
 	report.transactions = calls.len();
-	report.post_secs = started.elapsed().as_secs_f64();
-	report.billed = posted.into_iter().map(|(meter, (v, cid))| (meter, v, cid)).collect();
-	report.failed.sort_by_key(|f| f.meter);
-	Ok(report)
+	Ok(())
 }
 
 /// The owner's check of a bill.
@@ -941,6 +1013,56 @@ impl Verification {
 	/// Every check passed.
 	pub fn verified(&self) -> bool {
 		self.problems.is_empty()
+	}
+}
+
+impl Verification {
+	/// The problems, one line each.
+	pub fn problem_lines(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		for p in &self.problems {
+			writeln!(f, "  NOT VERIFIED: {p}")?;
+		}
+		Ok(())
+	}
+}
+
+impl std::fmt::Display for Verification {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		writeln!(
+			f,
+			"meter {} cycle {}: bill v{} {} ({}), regions {:?}, {} lines ({} estimated, {} Wh), \
+			 {} Wh, amount {} µ",
+			self.meter,
+			self.cycle,
+			self.version,
+			self.cid,
+			self.status,
+			self.regions,
+			self.lines,
+			self.estimated_lines,
+			self.estimated_wh,
+			self.total_wh,
+			self.total_amount
+		)?;
+		self.problem_lines(f)?;
+		if self.verified() {
+			writeln!(f, "  verified against the chain")?;
+		}
+		if let Some(h) = &self.html {
+			writeln!(f, "  page: {h}")?;
+		}
+		Ok(())
+	}
+}
+
+/// Exit status 2 unless every line verifies.
+impl Output for Verification {
+	fn verdict(&self) -> Verdict {
+		if self.verified() {
+			Verdict::Done
+		} else {
+			Verdict::Short(String::new())
+		}
 	}
 }
 
@@ -1044,29 +1166,7 @@ async fn check_report(
 	cycle: CycleIndex,
 	billed_regions: &[RegionId],
 ) -> Result<Vec<String>> {
-	let mut problems = Vec::new();
-	if r.format != REPORT_FORMAT {
-		problems.push(format!("header: format {:?}, expected {REPORT_FORMAT:?}", r.format));
-	}
-	if r.genesis != format!("{genesis:?}") || r.meter != meter || r.cycle != cycle {
-		problems.push(format!(
-			"header: the report is for chain {} meter {} cycle {}, not this bill",
-			r.genesis, r.meter, r.cycle
-		));
-	}
-	if r.regions != billed_regions {
-		problems.push(format!(
-			"header: regions {:?} but the chain billed regions {billed_regions:?}",
-			r.regions
-		));
-	}
-	if r.regions != regions_of(&r.lines) {
-		problems.push(format!(
-			"header: regions {:?} but the lines are in {:?}",
-			r.regions,
-			regions_of(&r.lines)
-		));
-	}
+	let mut problems = header_problems(r, genesis, meter, cycle, billed_regions);
 	let time = chain.time().await?.started()?;
 	let Some(spans) = spans_of(chain, meter).await? else {
 		problems.push(format!("meter {meter} is not registered on chain"));
@@ -1075,26 +1175,7 @@ async fn check_report(
 	let mut cache = BTreeMap::new();
 	fetch_regions(chain, &time, cycle, &span_regions(&spans), &mut cache).await?;
 	let cover = covering(&spans, &cache);
-
-	// Completeness: exactly the covered periods, once each.
-	let mut seen = BTreeSet::new();
-	for l in &r.lines {
-		if !cover.contains_key(&l.period) {
-			problems.push(format!(
-				"line for period {}: no setup of cycle {cycle} covered meter {meter} then",
-				l.period
-			));
-		}
-		if !seen.insert(l.period) {
-			problems.push(format!("line for period {}: appears more than once", l.period));
-		}
-	}
-	for p in cover.keys() {
-		if !seen.contains(p) {
-			problems
-				.push(format!("period {p}: a setup covered the meter but the bill has no line"));
-		}
-	}
+	problems.extend(completeness_problems(r, &cover, meter, cycle));
 
 	// Lines against the chain.
 	let mut prids = BTreeMap::new();
@@ -1120,66 +1201,140 @@ async fn check_report(
 	}
 	let expected_estimates = estimates(&truth, facts_of(&periods));
 	for ((l, t), est) in r.lines.iter().zip(&truth).zip(expected_estimates) {
-		let p = l.period;
-		let Some(c) = periods.get(&p) else { continue };
-		if l.region != c.region {
-			problems.push(format!(
-				"line for period {p}: region {} but the setup that covered the meter is region \
-				 {}'s",
-				l.region, c.region
-			));
-			continue;
-		}
-		if t.status != l.status {
-			problems.push(format!(
-				"line for period {p}: says {:?} but the chain holds {} of its 2 shares",
-				l.status,
-				c.shares.iter().filter(|s| s.is_some()).count()
-			));
-			continue;
-		}
-		if t.consumption_wh != l.consumption_wh {
-			problems.push(format!(
-				"line for period {p}: states {} Wh but its shares unmask to {} Wh",
-				l.consumption_wh, t.consumption_wh
-			));
-		}
-		if l.estimate != est {
-			let show = |e: Option<Estimate>| {
-				e.map_or("none".to_string(), |e| format!("{} Wh ({:?})", e.wh, e.basis))
-			};
-			problems.push(format!(
-				"line for period {p}: estimate {} but the rule gives {}",
-				show(l.estimate),
-				show(est)
-			));
-		}
-		let chain_price = c.price.as_ref();
-		if chain_price.map(|c| c.price) != l.price {
-			problems.push(format!(
-				"line for period {p}: price {:?} but the chain's is {:?}",
-				l.price,
-				chain_price.map(|c| c.price)
-			));
-		} else if chain_price.map(price_source) != l.price_source {
-			problems.push(format!(
-				"line for period {p}: price source {:?} but the chain's is {:?}",
-				l.price_source,
-				chain_price.map(price_source)
-			));
-		}
-		let due = l.price.map_or(0, |pr| amount(l.billed_wh(), pr));
-		if l.amount != due {
-			problems.push(format!(
-				"line for period {p}: amount {} but {} Wh at {:?} µ/kWh is {due}",
-				l.amount,
-				l.billed_wh(),
-				l.price
-			));
+		if let Some(c) = periods.get(&l.period) {
+			problems.extend(line_problems(l, t, est, c));
 		}
 	}
+	problems.extend(total_problems(r));
+	Ok(problems)
+}
 
-	// Totals and page.
+/// What does not hold in the report's header: its format, chain, meter, cycle and regions.
+fn header_problems(
+	r: &Report,
+	genesis: subxt::utils::H256,
+	meter: MeterId,
+	cycle: CycleIndex,
+	billed_regions: &[RegionId],
+) -> Vec<String> {
+	let mut problems = Vec::new();
+	if r.format != REPORT_FORMAT {
+		problems.push(format!("header: format {:?}, expected {REPORT_FORMAT:?}", r.format));
+	}
+	if r.genesis != format!("{genesis:?}") || r.meter != meter || r.cycle != cycle {
+		problems.push(format!(
+			"header: the report is for chain {} meter {} cycle {}, not this bill",
+			r.genesis, r.meter, r.cycle
+		));
+	}
+	if r.regions != billed_regions {
+		problems.push(format!(
+			"header: regions {:?} but the chain billed regions {billed_regions:?}",
+			r.regions
+		));
+	}
+	if r.regions != regions_of(&r.lines) {
+		problems.push(format!(
+			"header: regions {:?} but the lines are in {:?}",
+			r.regions,
+			regions_of(&r.lines)
+		));
+	}
+	problems
+}
+
+/// Completeness: a line for exactly the periods a setup covered the meter in, once each.
+fn completeness_problems(
+	r: &Report,
+	cover: &BTreeMap<PeriodIndex, Vec<RegionId>>,
+	meter: MeterId,
+	cycle: CycleIndex,
+) -> Vec<String> {
+	let mut problems = Vec::new();
+	let mut seen = BTreeSet::new();
+	for l in &r.lines {
+		if !cover.contains_key(&l.period) {
+			problems.push(format!(
+				"line for period {}: no setup of cycle {cycle} covered meter {meter} then",
+				l.period
+			));
+		}
+		if !seen.insert(l.period) {
+			problems.push(format!("line for period {}: appears more than once", l.period));
+		}
+	}
+	for p in cover.keys() {
+		if !seen.contains(p) {
+			problems
+				.push(format!("period {p}: a setup covered the meter but the bill has no line"));
+		}
+	}
+	problems
+}
+
+/// What does not hold in line `l` against the chain's facts `c` of its period: `t` is the
+/// line as the shares on chain unmask, `est` the estimate the rule gives.
+fn line_problems(l: &Line, t: &Line, est: Option<Estimate>, c: &ChainPeriod) -> Vec<String> {
+	let p = l.period;
+	if l.region != c.region {
+		return vec![format!(
+			"line for period {p}: region {} but the setup that covered the meter is region {}'s",
+			l.region, c.region
+		)];
+	}
+	if t.status != l.status {
+		return vec![format!(
+			"line for period {p}: says {:?} but the chain holds {} of its 2 shares",
+			l.status,
+			c.shares.iter().filter(|s| s.is_some()).count()
+		)];
+	}
+	let mut problems = Vec::new();
+	if t.consumption_wh != l.consumption_wh {
+		problems.push(format!(
+			"line for period {p}: states {} Wh but its shares unmask to {} Wh",
+			l.consumption_wh, t.consumption_wh
+		));
+	}
+	if l.estimate != est {
+		let show = |e: Option<Estimate>| {
+			e.map_or("none".to_string(), |e| format!("{} Wh ({:?})", e.wh, e.basis))
+		};
+		problems.push(format!(
+			"line for period {p}: estimate {} but the rule gives {}",
+			show(l.estimate),
+			show(est)
+		));
+	}
+	let chain_price = c.price.as_ref();
+	if chain_price.map(|c| c.price) != l.price {
+		problems.push(format!(
+			"line for period {p}: price {:?} but the chain's is {:?}",
+			l.price,
+			chain_price.map(|c| c.price)
+		));
+	} else if chain_price.map(price_source) != l.price_source {
+		problems.push(format!(
+			"line for period {p}: price source {:?} but the chain's is {:?}",
+			l.price_source,
+			chain_price.map(price_source)
+		));
+	}
+	let due = l.price.map_or(0, |pr| amount(l.billed_wh(), pr));
+	if l.amount != due {
+		problems.push(format!(
+			"line for period {p}: amount {} but {} Wh at {:?} µ/kWh is {due}",
+			l.amount,
+			l.billed_wh(),
+			l.price
+		));
+	}
+	problems
+}
+
+/// What does not hold in the totals and the page.
+fn total_problems(r: &Report) -> Vec<String> {
+	let mut problems = Vec::new();
 	let sums = [
 		("metered", r.metered_wh, r.lines.iter().map(|l| l.consumption_wh).sum::<u64>()),
 		(
@@ -1202,7 +1357,7 @@ async fn check_report(
 	if r.html != render_html(r) {
 		problems.push("page: the HTML is not the rendering of the lines".into());
 	}
-	Ok(problems)
+	problems
 }
 
 /// The owner's answer to a bill: each names the version it answers, which the chain refuses

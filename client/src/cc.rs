@@ -7,8 +7,9 @@
 //! over a one-period day.
 
 use crate::chain::{runtime, runtime_types as rt, Chain};
+use crate::output::Output;
 use anyhow::{bail, Context, Result};
-use gridmask_primitives::{PeriodIndex, RegionId};
+use gridmask_primitives::{PeriodIndex, RegionId, TimeParams};
 use serde::Serialize;
 use subxt_signer::sr25519::Keypair;
 
@@ -72,6 +73,18 @@ pub struct TariffSet {
 	pub effective_from: PeriodIndex,
 }
 
+impl std::fmt::Display for TariffSet {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		writeln!(
+			f,
+			"region {} tariff v{} prices periods from {} on",
+			self.region, self.version, self.effective_from
+		)
+	}
+}
+
+impl Output for TariffSet {}
+
 /// Sets a new tariff version of `region` from period `from` (default: the first period that
 /// starts at least 30 s from now, so that the transaction lands before it).
 pub async fn set_tariff(
@@ -114,17 +127,16 @@ pub struct TariffVersion {
 }
 
 /// Every tariff version of `region` (oldest first), the current one marked.
-pub async fn tariffs(chain: &Chain, region: RegionId) -> Result<Vec<TariffVersion>> {
+pub async fn tariffs(chain: &Chain, region: RegionId) -> Result<Tariffs> {
 	let t = chain.time().await?;
 	let at = chain.api.at_current_block().await?;
 	let api = runtime::runtime_apis().pricing_api();
 	let all = Chain::tariffs_at(&at, region).await?;
-	let current =
-		match t.params.filter(|p| p.genesis_start_ms != 0).and_then(|p| p.period_at(t.now_ms)) {
-			Some(p) => at.runtime_apis().call(api.tariff_at(region, p)).await?.map(|(v, _)| v),
-			None => None,
-		};
-	Ok(all
+	let current = match t.params.and_then(TimeParams::started).and_then(|p| p.period_at(t.now_ms)) {
+		Some(p) => at.runtime_apis().call(api.tariff_at(region, p)).await?.map(|(v, _)| v),
+		None => None,
+	};
+	let versions = all
 		.into_iter()
 		.map(|(version, rec)| TariffVersion {
 			version,
@@ -132,32 +144,51 @@ pub async fn tariffs(chain: &Chain, region: RegionId) -> Result<Vec<TariffVersio
 			current: current == Some(version),
 			tariff: TariffSpec::from_chain(&rec.tariff),
 		})
-		.collect())
+		.collect();
+	Ok(Tariffs { region, versions })
 }
 
-/// Prints tariff versions as text.
-pub fn print_tariffs(region: RegionId, versions: &[TariffVersion]) {
-	if versions.is_empty() {
-		println!("region {region} has no tariff: its sealed periods stay unpriced");
-	}
-	for v in versions {
-		let t = &v.tariff;
-		println!(
-			"region {region} tariff v{} from period {}{}: day of {} periods (offset {})",
-			v.version,
-			v.effective_from,
-			if v.current { " (current)" } else { "" },
-			t.day_periods,
-			t.day_offset
-		);
-		for (start, price) in &t.bands {
-			println!("  band  from period-of-day {start:>5}: {price} µ/kWh");
+/// A region's tariff versions (`cc tariff show`); JSON: the list of versions.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct Tariffs {
+	/// The region.
+	#[serde(skip)]
+	pub region: RegionId,
+	/// Every version, oldest first.
+	pub versions: Vec<TariffVersion>,
+}
+
+/// The versions as text.
+impl std::fmt::Display for Tariffs {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		let (region, versions) = (self.region, &self.versions);
+		if versions.is_empty() {
+			writeln!(f, "region {region} has no tariff: its sealed periods stay unpriced")?;
 		}
-		for (wh, surcharge) in &t.tiers {
-			println!("  tier  aggregate ≥ {wh} Wh: +{surcharge} µ/kWh");
+		for v in versions {
+			let t = &v.tariff;
+			writeln!(
+				f,
+				"region {region} tariff v{} from period {}{}: day of {} periods (offset {})",
+				v.version,
+				v.effective_from,
+				if v.current { " (current)" } else { "" },
+				t.day_periods,
+				t.day_offset
+			)?;
+			for (start, price) in &t.bands {
+				writeln!(f, "  band  from period-of-day {start:>5}: {price} µ/kWh")?;
+			}
+			for (wh, surcharge) in &t.tiers {
+				writeln!(f, "  tier  aggregate ≥ {wh} Wh: +{surcharge} µ/kWh")?;
+			}
 		}
+		Ok(())
 	}
 }
+
+impl Output for Tariffs {}
 
 /// What `cc price` did.
 #[derive(Debug, Serialize)]
@@ -171,6 +202,21 @@ pub struct PriceSet {
 	/// The price it replaced (the tariff's or an earlier override), if any.
 	pub replaced: Option<u64>,
 }
+
+impl std::fmt::Display for PriceSet {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		writeln!(
+			f,
+			"region {} period {} priced {} µ/kWh (replacing {})",
+			self.region,
+			self.period,
+			self.price,
+			self.replaced.map_or("no price".into(), |p| p.to_string())
+		)
+	}
+}
+
+impl Output for PriceSet {}
 
 /// Publishes an explicit price for a sealed, unbilled period.
 pub async fn set_price(

@@ -369,13 +369,56 @@ pub fn reading_tx_at(at: &AtBlock, r: &SignedReading) -> Result<ReadingTx> {
 /// Resubmissions after a nonce clash.
 const NONCE_RETRIES: u32 = 3;
 
+/// What a node's transaction pool answered to a submission. The author RPC and the watch
+/// stream carry the pool's error only as text (`sc-transaction-pool-api`'s and the runtime's
+/// fixed phrases, and `Custom error: N` for our codes), so this is the one place that reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolAnswer {
+	/// Refused with one of the readings' codes.
+	Rejected(pallet_readings::ReadingRejection),
+	/// This very transaction is in the pool already, or banned for a while after the pool saw
+	/// it: a copy is on its way.
+	Known,
+	/// Another transaction of the same account took the nonce (outdated, or a replacement of
+	/// too low a priority).
+	NonceClash,
+	/// The pool is full: try again later.
+	PoolFull,
+	/// Anything else.
+	Other,
+}
+
+impl PoolAnswer {
+	/// Reads a pool error message.
+	pub fn of(message: &str) -> Self {
+		let m = message.to_ascii_lowercase();
+		let has = |phrases: &[&str]| phrases.iter().any(|p| m.contains(p));
+		if m.contains("custom") {
+			let code = m
+				.split(|c: char| !c.is_ascii_digit())
+				.filter(|s| !s.is_empty())
+				.last()
+				.and_then(|s| s.parse::<u8>().ok());
+			if let Some(r) = code.and_then(|c| pallet_readings::ReadingRejection::try_from(c).ok())
+			{
+				return Self::Rejected(r);
+			}
+		}
+		if has(&["already imported", "temporarily banned"]) {
+			Self::Known
+		} else if has(&["immediately dropped", "pool is full", "too low priority"]) {
+			Self::PoolFull
+		} else if has(&["outdated", "stale", "priority is too low"]) {
+			Self::NonceClash
+		} else {
+			Self::Other
+		}
+	}
+}
+
 /// Whether a pool error means the nonce was used by another transaction of the same account.
 fn is_nonce_clash(message: &str) -> bool {
-	let m = message.to_ascii_lowercase();
-	m.contains("outdated")
-		|| m.contains("priority is too low")
-		|| m.contains("priority of the transaction is too low")
-		|| m.contains("stale")
+	PoolAnswer::of(message) == PoolAnswer::NonceClash
 }
 
 /// Transactions of one signer in the pool at once ([`Chain::sign_and_finalize_all`]).
@@ -433,7 +476,7 @@ impl ChainTime {
 	/// The started clock, or an error saying it has not started.
 	pub fn started(&self) -> Result<TimeParams> {
 		match self.params {
-			Some(p) if p.genesis_start_ms != 0 => Ok(p),
+			Some(p) if p.is_started() => Ok(p),
 			_ => bail!("the chain's readings clock has not started (it starts at block 2)"),
 		}
 	}
@@ -451,31 +494,13 @@ pub enum ReadingError {
 impl std::fmt::Display for ReadingError {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
 		match self {
-			Self::Rejected(r) => write!(f, "rejected: {} ({})", r.name(), rejection_text(*r)),
+			Self::Rejected(r) => write!(f, "rejected: {} ({})", r.name(), r.description()),
 			Self::Other(e) => write!(f, "{e:#}"),
 		}
 	}
 }
 
 impl std::error::Error for ReadingError {}
-
-/// What each authorization rejection means, for people.
-pub fn rejection_text(r: pallet_readings::ReadingRejection) -> &'static str {
-	use pallet_readings::ReadingRejection::*;
-	match r {
-		NotStarted => "the chain's period clock has not started",
-		WindowNotOpen => "the reading window of this period has not opened yet",
-		WindowClosed => "the reading window of this period has closed",
-		NoSetup => "the KGC has published no setup for this region and period",
-		SetupIncomplete => "the setup's filter has not been fully published",
-		DuplicatePrid => "a share under this pseudonym is already on chain",
-		NotInFilter => "the pseudonym is not in the period's filter (not a registered meter's)",
-		BadSignature => "the signature does not verify under the pseudonym",
-		MortalEra => "the transaction has a mortal era (a reading must be immortal)",
-		Tip => "the transaction carries a tip (a reading pays nothing)",
-		Nonce => "the transaction carries a nonce (a reading has no account)",
-	}
-}
 
 fn explain_events(e: TransactionEventsError) -> String {
 	match e {
@@ -529,19 +554,12 @@ pub fn explain_event_dispatch(
 	}
 }
 
-/// Pool messages carry `Custom error: N` for our codes; name them.
+/// A pool message, with our rejection codes named.
 pub fn explain_message(message: &str) -> String {
-	let code = message
-		.split(|c: char| !c.is_ascii_digit())
-		.filter(|s| !s.is_empty())
-		.last()
-		.and_then(|s| s.parse::<u8>().ok());
-	if message.contains("Custom") {
-		if let Some(r) = code.and_then(|c| pallet_readings::ReadingRejection::try_from(c).ok()) {
-			return format!("{message} = {}: {}", r.name(), rejection_text(r));
-		}
+	match PoolAnswer::of(message) {
+		PoolAnswer::Rejected(r) => format!("{message} = {}: {}", r.name(), r.description()),
+		_ => message.to_string(),
 	}
-	message.to_string()
 }
 
 /// Parses a secret URI (`//Bob`, a mnemonic, `0x…` seed) into an sr25519 key pair.
@@ -553,4 +571,35 @@ pub fn keypair(suri: &str) -> Result<Keypair> {
 /// The SS58 form of an account.
 pub fn account_of(k: &Keypair) -> AccountId32 {
 	k.public_key().to_account_id()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use pallet_readings::ReadingRejection;
+
+	#[test]
+	fn pool_answers_are_read_from_the_nodes_messages() {
+		let cases = [
+			(
+				"Invalid Transaction: Custom error: 6",
+				PoolAnswer::Rejected(ReadingRejection::DuplicatePrid),
+			),
+			("Transaction Already Imported", PoolAnswer::Known),
+			("Transaction is temporarily banned", PoolAnswer::Known),
+			(
+				"Immediately Dropped: The transaction couldn't enter the pool because of the limit",
+				PoolAnswer::PoolFull,
+			),
+			("Invalid Transaction: Transaction is outdated", PoolAnswer::NonceClash),
+			("Priority is too low: (0 vs 0)", PoolAnswer::NonceClash),
+			("Invalid Transaction: Custom error: 200", PoolAnswer::Other),
+			("connection reset", PoolAnswer::Other),
+		];
+		for (message, answer) in cases {
+			assert_eq!(PoolAnswer::of(message), answer, "{message}");
+		}
+		assert!(explain_message("Custom error: 3")
+			.ends_with("WindowClosed: the reading window of this period has closed"));
+	}
 }

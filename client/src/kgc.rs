@@ -3,6 +3,7 @@
 
 use crate::{
 	chain::{account_of, runtime, runtime_types as rt, Chain},
+	output::Output,
 	progress,
 	store::{
 		write_secret_json, Credential, KgcMeter, KgcStore, OwnerFile, Secret32, StoreDir,
@@ -205,6 +206,23 @@ pub struct SetupReport {
 	/// Seconds spent computing setups.
 	pub compute_secs: f64,
 }
+
+impl std::fmt::Display for SetupReport {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		writeln!(
+			f,
+			"periods {:?}: published {} setups ({} already complete) in {} transactions; \
+			 computed in {:.2} s",
+			self.periods,
+			self.published,
+			self.already_complete,
+			self.transactions,
+			self.compute_secs
+		)
+	}
+}
+
+impl Output for SetupReport {}
 
 /// Which periods to set up.
 #[derive(Clone, Copy, Debug)]
@@ -520,7 +538,35 @@ pub struct PushReport {
 	pub node_roles: Vec<String>,
 }
 
-/// Gives the KGC node what its mask-recomputation worker needs (PROTOCOL §4 step 6): every
+impl std::fmt::Display for PushReport {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		for (region, n) in &self.regions {
+			writeln!(f, "KGC node {}: region {region} secrets of {n} meters", self.node)?;
+		}
+		writeln!(
+			f,
+			"KGC node {}: gmkg key {} (node roles {:?})",
+			self.node, self.key, self.node_roles
+		)?;
+		writeln!(
+			f,
+			"KGC node {}: secrets sealed under the secrets key {} it holds",
+			self.node, self.secrets_key
+		)?;
+		if !self.node_roles.iter().any(|r| r == "Authority") {
+			writeln!(
+				f,
+				"note: the node is not an authority; its off-chain worker runs only with \
+				 --offchain-worker always"
+			)?;
+		}
+		Ok(())
+	}
+}
+
+impl Output for PushReport {}
+
+/// Gives the KGC node what its fault-resolution worker needs (PROTOCOL §4 step 6): every
 /// region's master secrets into its PERSISTENT off-chain storage (merged with what it holds:
 /// meters of other stores are kept, this store's replace theirs), and the KGC's signing key
 /// into its keystore as key type `gmkg`. Both are unsafe RPC methods, served only on the KGC

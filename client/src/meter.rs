@@ -3,7 +3,8 @@
 //! uniformly random times inside the period's reading window, to any live aggregator.
 
 use crate::{
-	chain::{runtime, Chain, ReadingError},
+	chain::{self, runtime, Chain, ReadingError},
+	output::{Output, Verdict},
 	profile,
 	store::Credential,
 };
@@ -80,6 +81,31 @@ pub struct RunReport {
 	pub consumption: Vec<(MeterId, RegionId, PeriodIndex, u64)>,
 	/// Every share.
 	pub shares: Vec<ShareRecord>,
+}
+
+impl std::fmt::Display for RunReport {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		writeln!(
+			f,
+			"periods {:?}: {} shares sent, {} in the finalized chain, {} missing, {} failovers",
+			self.periods, self.submitted, self.included, self.missing, self.failovers
+		)?;
+		for (why, n) in &self.rejected {
+			writeln!(f, "  {n} rejected: {why}")?;
+		}
+		Ok(())
+	}
+}
+
+/// Exit status 2 unless every share sent is in the finalized chain.
+impl Output for RunReport {
+	fn verdict(&self) -> Verdict {
+		if self.all_included() {
+			Verdict::Done
+		} else {
+			Verdict::Short(String::new())
+		}
+	}
 }
 
 impl RunReport {
@@ -486,9 +512,8 @@ async fn send_once(
 				return Ok(());
 			},
 			Err(e) => {
-				let msg = e.to_string();
 				// Already known to this node (e.g. gossiped before a failover): it is in a pool.
-				if msg.contains("already imported") || msg.contains("Temporarily banned") {
+				if chain::PoolAnswer::of(&e.to_string()) == chain::PoolAnswer::Known {
 					counters.accepted.fetch_add(1, Ordering::Relaxed);
 					return Ok(());
 				}

@@ -2,7 +2,7 @@
 
 use crate::chain::{runtime, runtime_types as rt, Chain};
 use anyhow::Result;
-use gridmask_primitives::{PeriodIndex, RegionId};
+use gridmask_primitives::{PeriodIndex, RegionId, TimeParams};
 use serde::Serialize;
 
 /// One region's state.
@@ -94,8 +94,7 @@ pub struct Status {
 pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 	let time = chain.time().await?;
 	let at = chain.api.at_current_block().await?;
-	let current =
-		time.params.filter(|p| p.genesis_start_ms != 0).and_then(|p| p.period_at(time.now_ms));
+	let current = time.params.and_then(TimeParams::started).and_then(|p| p.period_at(time.now_ms));
 	let mut regions = Vec::new();
 	let mut iter = at.storage().entry(runtime::storage().meters().regions())?.iter(()).await?;
 	while let Some(kv) = futures::StreamExt::next(&mut iter).await {
@@ -237,40 +236,50 @@ pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 }
 
 /// The status as a table.
-pub fn print(s: &Status) {
-	println!(
-		"endpoint {}  finalized #{}  chain time {} ms",
-		s.endpoint, s.finalized_block, s.now_ms
-	);
-	match (s.current_period, s.current_cycle) {
-		(Some(p), Some(c)) => println!("period {p} (cycle {c})"),
-		_ => println!("the readings clock has not started"),
-	}
-	for r in &s.regions {
-		println!("region {} {:?}: {} active meters", r.region, r.name, r.active_meters);
-		for p in &r.periods {
-			let price =
-				p.price.as_ref().map_or(String::new(), |(v, s)| format!("  {v} µ/kWh ({s})"));
-			let fault = p.fault.as_ref().map_or(String::new(), |f| format!("  fault {f}"));
-			println!("  period {:>8}  {}{price}{fault}", p.period, p.outcome);
+impl std::fmt::Display for Status {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		let s = self;
+		writeln!(
+			f,
+			"endpoint {}  finalized #{}  chain time {} ms",
+			s.endpoint, s.finalized_block, s.now_ms
+		)?;
+		match (s.current_period, s.current_cycle) {
+			(Some(p), Some(c)) => writeln!(f, "period {p} (cycle {c})")?,
+			_ => writeln!(f, "the readings clock has not started")?,
 		}
-	}
-	for b in &s.bills {
-		println!(
-			"bills of cycle {}: {} posted, {} acknowledged, {} disputed ({} corrected)",
-			b.cycle, b.posted, b.acknowledged, b.disputed, b.corrected
-		);
-	}
-	let r = &s.retention;
-	println!(
-		"shares kept from period {} (at least {} cycles after their own, at most {} while not \
-		 billed and disputable)",
-		r.kept_from_period, r.min_cycles, r.max_cycles
-	);
-	if let Some((region, cycle, anyway)) = r.waiting_for {
-		println!(
-			"  pruning waits for the bills of region {region} cycle {cycle} and their dispute \
-			 window; WARNING: pruned in cycle {anyway} whether billed or not"
-		);
+		for r in &s.regions {
+			writeln!(f, "region {} {:?}: {} active meters", r.region, r.name, r.active_meters)?;
+			for p in &r.periods {
+				let price =
+					p.price.as_ref().map_or(String::new(), |(v, s)| format!("  {v} µ/kWh ({s})"));
+				let fault = p.fault.as_ref().map_or(String::new(), |f| format!("  fault {f}"));
+				writeln!(f, "  period {:>8}  {}{price}{fault}", p.period, p.outcome)?;
+			}
+		}
+		for b in &s.bills {
+			writeln!(
+				f,
+				"bills of cycle {}: {} posted, {} acknowledged, {} disputed ({} corrected)",
+				b.cycle, b.posted, b.acknowledged, b.disputed, b.corrected
+			)?;
+		}
+		let r = &s.retention;
+		writeln!(
+			f,
+			"shares kept from period {} (at least {} cycles after their own, at most {} while not \
+			 billed and disputable)",
+			r.kept_from_period, r.min_cycles, r.max_cycles
+		)?;
+		if let Some((region, cycle, anyway)) = r.waiting_for {
+			writeln!(
+				f,
+				"  pruning waits for the bills of region {region} cycle {cycle} and their dispute \
+				 window; WARNING: pruned in cycle {anyway} whether billed or not"
+			)?;
+		}
+		Ok(())
 	}
 }
+
+impl crate::output::Output for Status {}

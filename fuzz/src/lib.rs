@@ -26,7 +26,7 @@ use codec::{DecodeLimit, Encode};
 use frame_support::storage::{with_transaction, TransactionOutcome};
 use gridmask_primitives::{reading::SignedReading, seed::PeriodKeys, PeriodIndex, RegionId};
 use gridmask_runtime::{
-	testing::{self, Chain, METERS_PER_REGION, REGIONS},
+	testing::{self, TestChain, METERS_PER_REGION, REGIONS},
 	AccountId, Executive, Runtime, RuntimeCall, UncheckedExtrinsic,
 };
 use sp_core::{H256, U256};
@@ -83,7 +83,7 @@ impl Prepared {
 	fn build() -> Self {
 		let mut ext = testing::ext_for("development");
 		let (honest, setups, genesis, now, number) = ext.execute_with(|| {
-			let chain = Chain::start();
+			let chain = TestChain::start();
 			let mut honest = Vec::new();
 			let mut setups = BTreeMap::new();
 			for period in PERIODS {

@@ -14,8 +14,8 @@ pub type ChainSpec = sc_service::GenericChainSpec;
 
 fn properties() -> sc_chain_spec::Properties {
 	let mut p = sc_chain_spec::Properties::new();
-	p.insert("tokenSymbol".into(), "GMT".into());
-	p.insert("tokenDecimals".into(), 12.into());
+	p.insert("tokenSymbol".into(), gridmask_primitives::currency::SYMBOL.into());
+	p.insert("tokenDecimals".into(), gridmask_primitives::currency::DECIMALS.into());
 	p.insert("ss58Format".into(), 42.into());
 	p
 }

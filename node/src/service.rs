@@ -197,7 +197,7 @@ pub fn new_full<
 			gap_sync_body_policy: None,
 		})?;
 
-	// -- off-chain workers (the KGC node's mask recomputation runs here)
+	// -- off-chain workers (the KGC node's fault resolution runs here)
 	if let Some(path) = &kgc_secrets_key_file {
 		let public =
 			crate::kgc::load(&keystore_container.keystore(), path).map_err(ServiceError::Other)?;

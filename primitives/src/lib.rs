@@ -67,6 +67,7 @@ pub mod blake2b;
 pub mod bloom;
 pub mod cid;
 pub mod commitment;
+pub mod currency;
 pub mod ggm;
 pub mod hashing;
 pub mod mask;

@@ -1,6 +1,6 @@
 //! Master secrets at rest on the KGC node (SECURITY.md, G15).
 //!
-//! The KGC node's mask-recomputation worker (PROTOCOL §4 step 6) needs every meter's master
+//! The KGC node's fault-resolution worker (PROTOCOL §4 step 6) needs every meter's master
 //! secret, which it keeps in its off-chain storage. Whoever reads them reads every household's
 //! consumption, so they are kept there **sealed** under a key that is never on the node's
 //! disk:

@@ -44,6 +44,17 @@ pub struct TimeParams {
 }
 
 impl TimeParams {
+	/// Whether the clock has started: the chain sets `genesis_start_ms` in its first block with
+	/// a timestamp (a chain spec leaves it 0, since nobody knows when the chain will start).
+	pub fn is_started(&self) -> bool {
+		self.genesis_start_ms != 0
+	}
+
+	/// These parameters, if the clock has started.
+	pub fn started(self) -> Option<Self> {
+		self.is_started().then_some(self)
+	}
+
 	/// Checks the invariants the other functions rely on.
 	pub fn validate(&self) -> Result<(), TimeError> {
 		if self.period_ms == 0 {

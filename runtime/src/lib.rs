@@ -78,7 +78,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// Bump on every change of runtime logic; the node refuses to run a wasm whose version
 	// does not match what the chain expects.
-	spec_version: 105,
+	spec_version: 106,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -106,10 +106,8 @@ pub mod time {
 	pub const SESSION_PERIOD: BlockNumber = MINUTES;
 }
 
-/// Currency. 1 GMT = 10^12 plancks.
-pub const UNIT: Balance = 1_000_000_000_000;
-pub const MILLI_UNIT: Balance = 1_000_000_000;
-pub const MICRO_UNIT: Balance = 1_000_000;
+/// Currency: 1 GMT = 10^12 plancks (`gridmask_primitives::currency`).
+pub use gridmask_primitives::currency::{MICRO_UNIT, MILLI_UNIT, UNIT};
 /// The existential deposit.
 pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNIT;
 
@@ -151,6 +149,24 @@ pub type TxExtension = (
 	extensions::Canonical<pallet_transaction_payment::ChargeTransactionPayment<Runtime>>,
 	frame_system::WeightReclaim<Runtime>,
 );
+
+/// The runtime's transaction extensions with this `era`, `nonce` and `tip` (what the node's
+/// off-chain workers sign and the native test chain builds; the client builds the same from
+/// the metadata).
+pub fn tx_extension(era: sp_runtime::generic::Era, nonce: Nonce, tip: Balance) -> TxExtension {
+	(
+		frame_system::AuthorizeCall::new(),
+		frame_system::CheckNonZeroSender::new(),
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(era).into(),
+		frame_system::CheckNonce::from(nonce).into(),
+		frame_system::CheckWeight::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::from(tip).into(),
+		frame_system::WeightReclaim::new(),
+	)
+}
 
 /// Unchecked extrinsic type as expected by this runtime.
 pub type UncheckedExtrinsic =

@@ -35,9 +35,9 @@ use std::collections::BTreeMap;
 
 /// A period boundary (a multiple of the dev chain's 60 s period).
 pub const T0: u64 = 1_800_000_000_000;
-/// The regions of [`Chain`].
+/// The regions of [`TestChain`].
 pub const REGIONS: [RegionId; 2] = [1, 2];
-/// Meters per region of [`Chain`]; meter ids are `region * 100 + i`.
+/// Meters per region of [`TestChain`]; meter ids are `region * 100 + i`.
 pub const METERS_PER_REGION: usize = 5;
 
 /// RFC 7386 merge: what the node does with a preset (a patch) over the default config.
@@ -81,7 +81,7 @@ pub fn set_now(t: u64) {
 
 /// A dev chain whose clock has started, with [`REGIONS`] of [`METERS_PER_REGION`] registered
 /// meters each (owned by Alice).
-pub struct Chain {
+pub struct TestChain {
 	/// The metering clock.
 	pub time: TimeParams,
 	/// The genesis hash signed into readings.
@@ -90,7 +90,7 @@ pub struct Chain {
 	pub secrets: BTreeMap<RegionId, Vec<MasterSecret>>,
 }
 
-impl Chain {
+impl TestChain {
 	/// Call inside `ext_for("development").execute_with`.
 	pub fn start() -> Self {
 		// Block 1 at T0; block 2 starts the metering clock at T0.
@@ -217,18 +217,7 @@ impl Chain {
 
 /// The runtime's transaction extensions, immortal, with `nonce` and no tip.
 pub fn tx_extension(nonce: u32) -> TxExtension {
-	(
-		frame_system::AuthorizeCall::new(),
-		frame_system::CheckNonZeroSender::new(),
-		frame_system::CheckSpecVersion::new(),
-		frame_system::CheckTxVersion::new(),
-		frame_system::CheckGenesis::new(),
-		frame_system::CheckEra::from(Era::Immortal).into(),
-		frame_system::CheckNonce::from(nonce).into(),
-		frame_system::CheckWeight::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::from(0).into(),
-		frame_system::WeightReclaim::new(),
-	)
+	crate::tx_extension(Era::Immortal, nonce, 0)
 }
 
 /// The `submit_reading` call of `r`.

@@ -187,7 +187,7 @@ mod readings {
 	#[test]
 	fn every_meter_reports_and_each_region_seals_its_sum() {
 		ext_for("development").execute_with(|| {
-			let chain = Chain::start();
+			let chain = TestChain::start();
 			let period = 1;
 			// The CC (Charlie) prices region 1 from period 1 on: a day of two bands (night
 			// cheaper) plus a surcharge above 1 kWh of regional demand. Region 2 has no tariff.
@@ -250,7 +250,7 @@ mod readings {
 	#[test]
 	fn a_silent_meter_faults_its_region_only() {
 		ext_for("development").execute_with(|| {
-			let chain = Chain::start();
+			let chain = TestChain::start();
 			let period = 1;
 			for region in REGIONS {
 				let s = chain.setup(region, period);
@@ -285,7 +285,7 @@ mod readings {
 	#[test]
 	fn a_forged_prid_passing_a_tiny_filter_is_caught_by_t() {
 		ext_for("development").execute_with(|| {
-			let chain = Chain::start();
+			let chain = TestChain::start();
 			let period = 1;
 			let tiny = Bf1::from_parts(Bf1Params { num_blocks: 1, k: 22 }, vec![0xff; 64]).unwrap();
 			let s1 = chain.setup(1, period);
@@ -371,7 +371,7 @@ mod readings {
 		ext.register_extension(KeystoreExt::new(keystore));
 
 		ext.execute_with(|| {
-			let chain = Chain::start();
+			let chain = TestChain::start();
 			let tariff = pallet_pricing::Tariff {
 				day_periods: 1_440,
 				day_offset: 0,
@@ -524,7 +524,7 @@ mod bad_input {
 	#[test]
 	fn a_signed_reading_pays_and_fails() {
 		ext_for("development").execute_with(|| {
-			let chain = Chain::start();
+			let chain = TestChain::start();
 			let s = chain.setup(1, 1);
 			chain.publish(&s, &s.bf1);
 			set_now(chain.window_open(1) + 6_000);
@@ -553,7 +553,7 @@ mod bad_input {
 		use pallet_readings::ReadingRejection;
 		use sp_runtime::generic::Era;
 		ext_for("development").execute_with(|| {
-			let chain = Chain::start();
+			let chain = TestChain::start();
 			let s = chain.setup(1, 1);
 			chain.publish(&s, &s.bf1);
 			set_now(chain.window_open(1) + 6_000);
@@ -604,7 +604,7 @@ mod bad_input {
 	#[test]
 	fn remarks_are_filtered_but_paid_for() {
 		ext_for("development").execute_with(|| {
-			let _chain = Chain::start();
+			let _chain = TestChain::start();
 			let dave = Dave.to_account_id();
 			let free = || frame_system::Account::<Runtime>::get(&dave).data.free;
 			let before = free();
@@ -626,7 +626,7 @@ mod bad_input {
 	fn one_full_block_costs_dozens_of_units() {
 		use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
 		ext_for("development").execute_with(|| {
-			let _chain = Chain::start();
+			let _chain = TestChain::start();
 			let max_len = *<Runtime as frame_system::Config>::BlockLength::get()
 				.max
 				.get(DispatchClass::Normal);
@@ -652,7 +652,7 @@ mod bad_input {
 	#[test]
 	fn malformed_extrinsic_bytes_do_not_decode() {
 		ext_for("development").execute_with(|| {
-			let chain = Chain::start();
+			let chain = TestChain::start();
 			let r = chain.readings(1, 0, 1, 300)[0];
 			let good = general_tx(reading_call(&r)).encode();
 			assert!(UncheckedExtrinsic::decode(&mut &good[..]).is_ok());

@@ -924,14 +924,16 @@ async fn submit(
 					),
 					other => other.to_string(),
 				};
-				if is_pool_full(&msg) {
+				if chain::PoolAnswer::of(&msg) == chain::PoolAnswer::PoolFull {
 					retries.fetch_add(1, Ordering::SeqCst);
 					tokio::time::sleep(Duration::from_millis(50)).await;
 					continue;
 				}
 				let reason = chain::explain_message(&msg);
 				// Every later reading would be refused the same way.
-				if readings && reason.contains("WindowClosed") {
+				let closed =
+					chain::PoolAnswer::Rejected(pallet_readings::ReadingRejection::WindowClosed);
+				if readings && chain::PoolAnswer::of(&msg) == closed {
 					board.stop.store(true, Ordering::SeqCst);
 				}
 				*refused.lock().unwrap().entry(short(&reason)).or_default() += 1;
@@ -958,14 +960,6 @@ async fn stall_watch(board: Arc<Board>, block_ms: u64) {
 			return;
 		}
 	}
-}
-
-/// Whether a submission error means "pool full, try again" rather than "invalid".
-fn is_pool_full(msg: &str) -> bool {
-	let m = msg.to_ascii_lowercase();
-	m.contains("immediately dropped")
-		|| m.contains("pool is full")
-		|| m.contains("too low priority")
 }
 
 /// The first line of a reason, for grouping.
@@ -1089,119 +1083,140 @@ fn reading_crypto_us(
 }
 
 /// The report as a table, the ratio last.
-pub fn print(r: &IngestReport) {
-	println!(
-		"fresh dev node, {} CPUs shared with this benchmark; block time {} ms; {} meters in one \
-		 region, readings for period {}; node idle CPU {:.1}% of a core",
-		r.cpus,
-		r.block_ms,
-		r.meters,
-		r.period,
-		r.idle_cpu * 100.0
-	);
-	println!(
-		"{:<10} {:>7} {:>7} {:>7} {:>7} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-		"workload",
-		"items",
-		"refused",
-		"final",
-		"blocks",
-		"satur.",
-		"per s",
-		"incl p50",
-		"incl p99",
-		"fin p50",
-		"fin p99",
-		"cpu µs"
-	);
-	for w in [&r.transfers, &r.readings] {
-		println!(
-			"{:<10} {:>7} {:>7} {:>7} {:>7} {:>6} {:>9.0} {:>7.0}ms {:>7.0}ms {:>7.0}ms {:>7.0}ms \
-			 {:>9.0}",
-			w.name,
-			w.items,
-			w.refused.values().sum::<usize>() + w.unsent,
-			w.finalized,
-			w.blocks.len(),
-			w.saturated_blocks,
-			w.sustained_per_s,
-			w.inclusion.p50_ms,
-			w.inclusion.p99_ms,
-			w.finality.p50_ms,
-			w.finality.p99_ms,
-			w.node_cpu_us_per_item_net
-		);
+impl std::fmt::Display for IngestReport {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		let r = self;
+		writeln!(
+			f,
+			"fresh dev node, {} CPUs shared with this benchmark; block time {} ms; {} meters in one \
+			 region, readings for period {}; node idle CPU {:.1}% of a core",
+			r.cpus,
+			r.block_ms,
+			r.meters,
+			r.period,
+			r.idle_cpu * 100.0
+		)?;
+		writeln!(
+			f,
+			"{:<10} {:>7} {:>7} {:>7} {:>7} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+			"workload",
+			"items",
+			"refused",
+			"final",
+			"blocks",
+			"satur.",
+			"per s",
+			"incl p50",
+			"incl p99",
+			"fin p50",
+			"fin p99",
+			"cpu µs"
+		)?;
+		for w in [&r.transfers, &r.readings] {
+			writeln!(
+			f,
+				"{:<10} {:>7} {:>7} {:>7} {:>7} {:>6} {:>9.0} {:>7.0}ms {:>7.0}ms {:>7.0}ms {:>7.0}ms \
+				 {:>9.0}",
+				w.name,
+				w.items,
+				w.refused.values().sum::<usize>() + w.unsent,
+				w.finalized,
+				w.blocks.len(),
+				w.saturated_blocks,
+				w.sustained_per_s,
+				w.inclusion.p50_ms,
+				w.inclusion.p99_ms,
+				w.finality.p50_ms,
+				w.finality.p99_ms,
+				w.node_cpu_us_per_item_net
+			)?;
+		}
+		for w in [&r.transfers, &r.readings] {
+			writeln!(
+				f,
+				"{} blocks (items, weight %, length %, waiting after, build ms, end):",
+				w.name
+			)?;
+			for b in &w.blocks {
+				writeln!(
+					f,
+					"  #{:<6} {:>6} {:>6.1}% {:>6.1}% {:>7} {:>6} {}",
+					b.number,
+					b.items,
+					b.weight_pct,
+					b.length_pct,
+					b.waiting_after,
+					b.build_ms.map_or("?".into(), |m| m.to_string()),
+					b.end.as_deref().unwrap_or("?")
+				)?;
+			}
+			writeln!(
+				f,
+				"  per item: weight {:.0} µs, block building {:.0} µs (weight ÷ real {:.2})",
+				w.weight_us_per_item,
+				w.build_us_per_item,
+				w.weight_us_per_item / w.build_us_per_item.max(1e-9)
+			)?;
+			for (reason, n) in &w.refused {
+				writeln!(f, "  refused {n}: {reason}")?;
+			}
+			if w.unsent > 0 {
+				writeln!(f, "  not sent after the window closed: {}", w.unsent)?;
+			}
+			if w.dropped > 0 {
+				writeln!(f, "  accepted by the pool but never included (dropped): {}", w.dropped)?;
+			}
+			if w.pool_full_retries > 0 {
+				writeln!(f, "  resubmissions after a full pool: {}", w.pool_full_retries)?;
+			}
+			writeln!(
+			f,
+				"  node CPU {:.2} s over {:.1} s: {:.0} µs per finalized item ({:.0} µs after idle)",
+				w.node_cpu_s, w.wall_s, w.node_cpu_us_per_item, w.node_cpu_us_per_item_net
+			)?;
+		}
+		writeln!(
+			f,
+			"reading: node CPU {:.0} µs = {:.2} × its bare crypto ({:.1} µs: sr25519 verify + BF1 \
+			 test, in this process)",
+			r.readings.node_cpu_us_per_item_net, r.reading_cpu_over_crypto, r.reading_crypto_us
+		)?;
+		if let Some(fl) = &r.flood {
+			writeln!(
+				f,
+				"flood (period {}): {} valid readings, each followed by {} invalid ({} in all):",
+				fl.period, fl.valid, fl.ratio, fl.invalid
+			)?;
+			for (reason, n) in &fl.run.refused {
+				writeln!(f, "  refused {n}: {reason}")?;
+			}
+			writeln!(
+			f,
+				"  valid included {} of {}, finalized {}; invalid included {}; node CPU {:.2} s over \
+				 {:.1} s",
+				fl.run.included,
+				fl.valid,
+				fl.run.finalized,
+				fl.invalid_included,
+				fl.run.node_cpu_s,
+				fl.run.wall_s
+			)?;
+			writeln!(
+			f,
+				"  valid readings included per second: {:.0} under the flood ÷ {:.0} without = {:.2}",
+				fl.run.included_per_s, r.readings.included_per_s, fl.vs_baseline
+			)?;
+		}
+		writeln!(
+			f,
+			"ratio readings/s ÷ transfers/s (sustained, finalized): {:.0} / {:.0} = {:.2}",
+			r.readings.sustained_per_s, r.transfers.sustained_per_s, r.ratio
+		)?;
+		Ok(())
 	}
-	for w in [&r.transfers, &r.readings] {
-		println!("{} blocks (items, weight %, length %, waiting after, build ms, end):", w.name);
-		for b in &w.blocks {
-			println!(
-				"  #{:<6} {:>6} {:>6.1}% {:>6.1}% {:>7} {:>6} {}",
-				b.number,
-				b.items,
-				b.weight_pct,
-				b.length_pct,
-				b.waiting_after,
-				b.build_ms.map_or("?".into(), |m| m.to_string()),
-				b.end.as_deref().unwrap_or("?")
-			);
-		}
-		println!(
-			"  per item: weight {:.0} µs, block building {:.0} µs (weight ÷ real {:.2})",
-			w.weight_us_per_item,
-			w.build_us_per_item,
-			w.weight_us_per_item / w.build_us_per_item.max(1e-9)
-		);
-		for (reason, n) in &w.refused {
-			println!("  refused {n}: {reason}");
-		}
-		if w.unsent > 0 {
-			println!("  not sent after the window closed: {}", w.unsent);
-		}
-		if w.dropped > 0 {
-			println!("  accepted by the pool but never included (dropped): {}", w.dropped);
-		}
-		if w.pool_full_retries > 0 {
-			println!("  resubmissions after a full pool: {}", w.pool_full_retries);
-		}
-		println!(
-			"  node CPU {:.2} s over {:.1} s: {:.0} µs per finalized item ({:.0} µs after idle)",
-			w.node_cpu_s, w.wall_s, w.node_cpu_us_per_item, w.node_cpu_us_per_item_net
-		);
-	}
-	println!(
-		"reading: node CPU {:.0} µs = {:.2} × its bare crypto ({:.1} µs: sr25519 verify + BF1 \
-		 test, in this process)",
-		r.readings.node_cpu_us_per_item_net, r.reading_cpu_over_crypto, r.reading_crypto_us
-	);
-	if let Some(f) = &r.flood {
-		println!(
-			"flood (period {}): {} valid readings, each followed by {} invalid ({} in all):",
-			f.period, f.valid, f.ratio, f.invalid
-		);
-		for (reason, n) in &f.run.refused {
-			println!("  refused {n}: {reason}");
-		}
-		println!(
-			"  valid included {} of {}, finalized {}; invalid included {}; node CPU {:.2} s over \
-			 {:.1} s",
-			f.run.included,
-			f.valid,
-			f.run.finalized,
-			f.invalid_included,
-			f.run.node_cpu_s,
-			f.run.wall_s
-		);
-		println!(
-			"  valid readings included per second: {:.0} under the flood ÷ {:.0} without = {:.2}",
-			f.run.included_per_s, r.readings.included_per_s, f.vs_baseline
-		);
-	}
-	println!(
-		"ratio readings/s ÷ transfers/s (sustained, finalized): {:.0} / {:.0} = {:.2}",
-		r.readings.sustained_per_s, r.transfers.sustained_per_s, r.ratio
-	);
 }
+
+impl crate::output::Output for IngestReport {}
 
 /// A transaction's hash as the node computes it (BLAKE2b-256 of its encoding).
 fn tx_hash(bytes: &[u8]) -> [u8; 32] {

@@ -26,6 +26,26 @@ pub struct MeterCost {
 	pub period_over_sign: f64,
 }
 
+impl std::fmt::Display for MeterCost {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		writeln!(
+			f,
+			"meter cost per period over {} periods: {:.1} µs (derive keys {:.1} µs + split, mask \
+			 and sign two shares {:.1} µs) = {:.2} × one sr25519 signature ({:.1} µs); one \
+			 signature check {:.1} µs",
+			self.periods,
+			self.period_us,
+			self.derive_us,
+			self.readings_us,
+			self.period_over_sign,
+			self.sign_us,
+			self.verify_us
+		)
+	}
+}
+
+impl crate::output::Output for MeterCost {}
+
 /// Measures `periods` consecutive periods of one meter.
 pub fn meter_cost(periods: u32) -> MeterCost {
 	let time = TimeParams {

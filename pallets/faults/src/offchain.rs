@@ -70,7 +70,7 @@ pub struct SentResolution<BlockNumber> {
 	/// Nothing is sent (or recomputed) for this fault before this block.
 	pub until: BlockNumber,
 	/// BLAKE2b-256 of the SCALE of `(region, period, entries, z_prime)` last sent
-	/// ([`Resolution::digest`]); zero if nothing was sent yet.
+	/// ([`ComputedResolution::digest`]); zero if nothing was sent yet.
 	pub digest: [u8; 32],
 	/// Evaluations in a row that sent nothing (the back-off exponent, capped).
 	pub idle_runs: u32,
@@ -89,7 +89,7 @@ pub fn back_off_until<BlockNumber: Saturating + From<u32> + Copy>(
 
 /// A resolution as the worker computes it.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
-pub struct Resolution {
+pub struct ComputedResolution {
 	/// The PRIDs that explain the fault, strictly ascending: absent, lone and forged.
 	pub entries: Vec<ResolutionEntry>,
 	/// `Z − Σ H3(mask)` over the absent and lone PRIDs (mod 2^64): the mask sum of the
@@ -97,7 +97,7 @@ pub struct Resolution {
 	pub z_prime: u64,
 }
 
-impl Resolution {
+impl ComputedResolution {
 	/// Compute the resolution of faulted `period` from the region's `secrets` (only meters the
 	/// setup `covered`), the setup's `z` and the `received` PRIDs.
 	///
@@ -355,7 +355,7 @@ impl<T: Config> Pallet<T> {
 			T::Periods::received_prids(region, period).ok_or(OffchainError::SharesPruned)?;
 
 		*evaluated += 1;
-		let resolution = Resolution::compute(
+		let resolution = ComputedResolution::compute(
 			time,
 			period,
 			&secrets,

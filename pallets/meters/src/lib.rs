@@ -482,6 +482,20 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// A resolved fault found `meter` silent: its fault counter rises and, once it reaches
+		/// `suspend_after` (0: never) while the meter is active, the meter is suspended.
+		/// Returns `(faults, suspended now)`; `None` (nothing changed) if the meter is unknown
+		/// or retired.
+		pub fn note_fault(meter: MeterId, suspend_after: u32) -> Option<(u32, bool)> {
+			let mut m = Self::live_meter(meter).ok()?;
+			m.faults = m.faults.saturating_add(1);
+			let faults = m.faults;
+			let suspend =
+				suspend_after > 0 && faults >= suspend_after && m.status == MeterStatus::Active;
+			Meters::<T>::insert(meter, m);
+			Some((faults, suspend && Self::do_suspend(meter).is_ok()))
+		}
+
 		/// Suspend an active meter (the KGC's call, or the fault threshold).
 		pub fn do_suspend(meter: MeterId) -> DispatchResult {
 			let mut m = Self::live_meter(meter)?;

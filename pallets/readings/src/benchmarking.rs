@@ -14,7 +14,7 @@ use frame_support::{
 	BoundedVec,
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use gridmask_primitives::{Bf1Params, TCommitment};
+use gridmask_primitives::{Bf1Params, ReadingPayload, TCommitment};
 use sp_core::{crypto::KeyTypeId, H256};
 use sp_runtime::traits::Zero;
 

@@ -133,23 +133,25 @@ pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
+mod api;
+mod authorize;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod invariants;
 #[cfg(test)]
 mod mock;
+mod prune;
 mod recheck;
 pub use recheck::MAX_QUEUED_RECHECKS;
 pub mod runtime_api;
+mod seal;
 #[cfg(test)]
 mod tests;
 pub mod traits;
 pub mod types;
 pub mod weights;
 
-use gridmask_primitives::{
-	Bf1Probe, Moment, PeriodIndex, Prid, ReadingPayload, ReadingSignature, RegionId, TBuilder,
-	TimeParams,
-};
+use gridmask_primitives::{Moment, PeriodIndex, Prid, ReadingSignature, RegionId, TimeParams};
 
 const LOG_TARGET: &str = "runtime::readings";
 
@@ -178,7 +180,7 @@ impl<R: pallet_timestamp::Config<Moment = Moment>> BenchmarkHelper for Timestamp
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use crate::traits::{RegionRegistry, Retention};
+	use crate::traits::RegionRegistry;
 	use alloc::vec::Vec;
 	use frame_support::{
 		pallet_prelude::*,
@@ -392,7 +394,7 @@ pub mod pallet {
 		RegionId,
 		Twox64Concat,
 		PeriodIndex,
-		Resolution,
+		ResolutionProgress,
 		OptionQuery,
 	>;
 
@@ -584,7 +586,7 @@ pub mod pallet {
 				return weight;
 			};
 			let now = T::Clock::now();
-			if time.genesis_start_ms == 0 {
+			if !time.is_started() {
 				if now == 0 {
 					return weight;
 				}
@@ -834,90 +836,6 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// `#[pallet::authorize]` of [`Pallet::submit_reading`].
-		#[allow(clippy::too_many_arguments)]
-		fn authorize_submit_reading(
-			_source: TransactionSource,
-			region: &RegionId,
-			period: &PeriodIndex,
-			prid: &Prid,
-			value: &u64,
-			timestamp_ms: &Moment,
-			signature: &ReadingSignature,
-		) -> TransactionValidityWithRefund {
-			let valid =
-				Self::check_reading(*region, *period, *prid, *value, *timestamp_ms, *signature)?;
-			Ok((valid, Weight::zero()))
-		}
-
-		/// The authorization of a reading: every check, cheapest first (see
-		/// [`ReadingRejection`]); on success the pool validity: `provides = [prid]` (tag
-		/// prefix `gridmask-reading`), longevity until the window closes, priority
-		/// [`Config::ReadingPriority`].
-		pub fn check_reading(
-			region: RegionId,
-			period: PeriodIndex,
-			prid: Prid,
-			value: u64,
-			timestamp_ms: Moment,
-			signature: ReadingSignature,
-		) -> Result<ValidTransaction, ReadingRejection> {
-			let time = Self::started_time().ok_or(ReadingRejection::NotStarted)?;
-			let now = T::Clock::now();
-			let end = time.period_end(period).ok_or(ReadingRejection::WindowClosed)?;
-			if now < end {
-				return Err(ReadingRejection::WindowNotOpen);
-			}
-			let close = end.saturating_add(time.window_ms);
-			if now >= close {
-				return Err(ReadingRejection::WindowClosed);
-			}
-			let setup = Setups::<T>::get(region, period).ok_or(ReadingRejection::NoSetup)?;
-			if !setup.is_complete() {
-				return Err(ReadingRejection::SetupIncomplete);
-			}
-			if Shares::<T>::contains_key((region, period), prid) {
-				return Err(ReadingRejection::DuplicatePrid);
-			}
-			let probe: Bf1Probe = setup.bf1.probe(&prid);
-			let (index, offset) =
-				probe.chunk_position(BF1_BLOCKS_PER_CHUNK).ok_or(ReadingRejection::NotInFilter)?;
-			let chunk = Bf1Chunks::<T>::get((region, period), index)
-				.filter(|c| c.generation == setup.generation)
-				.ok_or(ReadingRejection::SetupIncomplete)?;
-			let block = chunk
-				.bytes
-				.get(offset..offset.saturating_add(gridmask_primitives::bloom::BF1_BLOCK_BYTES))
-				.ok_or(ReadingRejection::NotInFilter)?;
-			if !probe.matches(block) {
-				return Err(ReadingRejection::NotInFilter);
-			}
-			let payload = ReadingPayload {
-				genesis_hash: Self::genesis_hash(),
-				region,
-				period,
-				prid,
-				value,
-				timestamp_ms,
-			};
-			if !sp_io::crypto::sr25519_verify(
-				&signature.into(),
-				&payload.signing_message(),
-				&prid.into(),
-			) {
-				return Err(ReadingRejection::BadSignature);
-			}
-			let blocks_left = (close - now).div_ceil(T::MinBlockTimeMs::get().max(1));
-			Ok(ValidTransaction {
-				priority: T::ReadingPriority::get(),
-				requires: Vec::new(),
-				// What `ValidTransaction::with_tag_prefix(..).and_provides(prid)` produces.
-				provides: alloc::vec![(READING_TAG_PREFIX, prid).encode()],
-				longevity: blocks_left.saturating_add(1),
-				propagate: true,
-			})
-		}
-
 		/// Most entries a resolution can have: a setup expects at most this many shares, so
 		/// that any of its faults (a whole region silent included) can be resolved.
 		pub fn max_resolution_entries() -> u32 {
@@ -931,7 +849,7 @@ pub mod pallet {
 
 		/// The time parameters once the clock has started.
 		pub fn started_time() -> Option<TimeParams> {
-			TimeConfig::<T>::get().filter(|t| t.genesis_start_ms != 0)
+			TimeConfig::<T>::get().and_then(TimeParams::started)
 		}
 
 		/// Setup of (region, period) may still be published, replaced or completed: the
@@ -953,440 +871,6 @@ pub mod pallet {
 				Error::<T>::PeriodClosed
 			);
 			ensure!(now < end, Error::<T>::WindowOpened);
-			Ok(())
-		}
-
-		/// Seals with a budget of `budget` steps at chain time `now` (the parent block's
-		/// timestamp). Returns `(PRIDs hashed, other steps, weight of the outcome hooks)`.
-		pub(crate) fn seal(time: &TimeParams, now: Moment, budget: u32) -> (u32, u32, Weight) {
-			let (mut hashed, mut other, mut hooks) = (0u32, 0u32, Weight::zero());
-			loop {
-				let used = hashed.saturating_add(other);
-				if used >= budget {
-					break;
-				}
-				if let Some(mut cursor) = Sealing::<T>::get() {
-					let key = (cursor.region, cursor.period);
-					let mut iter = match cursor.builder.last() {
-						Some(last) => Shares::<T>::iter_key_prefix_from(
-							key,
-							Shares::<T>::hashed_key_for(key, last),
-						),
-						None => Shares::<T>::iter_key_prefix(key),
-					};
-					let allowed = budget - used;
-					let mut n = 0u32;
-					let mut exhausted = false;
-					while n < allowed {
-						match iter.next() {
-							Some(prid) => {
-								// Keys come in ascending order, each once: push cannot fail.
-								if cursor.builder.push(&prid).is_err() {
-									log::error!(target: LOG_TARGET, "PRIDs out of order");
-								}
-								n += 1;
-							},
-							None => {
-								exhausted = true;
-								break;
-							},
-						}
-					}
-					hashed = hashed.saturating_add(n);
-					if !exhausted {
-						Sealing::<T>::put(cursor);
-						break;
-					}
-					hooks = hooks.saturating_add(Self::finish_pair(&cursor));
-					Sealing::<T>::kill();
-					NextSeal::<T>::mutate(|p| p.next_region = p.next_region.saturating_add(1));
-					other = other.saturating_add(1);
-				} else {
-					let pos = NextSeal::<T>::get();
-					if !time.is_sealed(pos.period, now) {
-						break;
-					}
-					other = other.saturating_add(1);
-					let regions = PeriodRegions::<T>::get(pos.period);
-					match regions.get(pos.next_region as usize) {
-						Some(region) => Sealing::<T>::put(SealCursor {
-							region: *region,
-							period: pos.period,
-							builder: TBuilder::new(*region, pos.period),
-						}),
-						None => NextSeal::<T>::put(SealPosition {
-							period: pos.period.saturating_add(1),
-							next_region: 0,
-						}),
-					}
-				}
-			}
-			(hashed, other, hooks)
-		}
-
-		/// Compares T and records the outcome of a fully hashed pair; tells
-		/// [`Config::OnOutcome`] and returns the weight it used.
-		fn finish_pair(cursor: &SealCursor) -> Weight {
-			let (region, period) = (cursor.region, cursor.period);
-			let acc = Accumulators::<T>::get(region, period);
-			let Some(setup) = Setups::<T>::get(region, period) else {
-				return Weight::zero();
-			};
-			if cursor.builder.count() != acc.count {
-				log::error!(target: LOG_TARGET, "accumulator count differs from stored shares");
-			}
-			let outcome = if cursor.builder.finish() == setup.t {
-				let aggregate = gridmask_primitives::aggregate(acc.sum, setup.z);
-				Self::deposit_event(Event::PeriodSealed {
-					region,
-					period,
-					aggregate,
-					count: acc.count,
-				});
-				PeriodOutcome::Sealed { aggregate, count: acc.count }
-			} else {
-				Self::deposit_event(Event::AggregationFault {
-					region,
-					period,
-					expected: setup.expected,
-					received: acc.count,
-				});
-				PeriodOutcome::Faulted { expected: setup.expected, received: acc.count }
-			};
-			Outcomes::<T>::insert(region, period, outcome);
-			match outcome {
-				PeriodOutcome::Sealed { aggregate, .. } => {
-					<T::OnOutcome as crate::traits::OnPeriodOutcome>::on_sealed(
-						region, period, aggregate,
-					)
-				},
-				PeriodOutcome::Faulted { expected, received } => {
-					<T::OnOutcome as crate::traits::OnPeriodOutcome>::on_faulted(
-						region, period, expected, received,
-					)
-				},
-				// Sealing itself only seals or faults (a matching T has every expected share).
-				PeriodOutcome::Withheld { .. } | PeriodOutcome::Void => Weight::zero(),
-			}
-		}
-
-		/// Whether the shares and filter of `period` may be pruned at chain time `now`, as far
-		/// as time goes: sealed, and more than `RetainCycles` cycles old. `Some(true)` if also
-		/// more than `MaxRetainCycles` old (no need to wait for billing).
-		fn prunable(time: &TimeParams, now: Moment, period: PeriodIndex) -> Option<bool> {
-			let current = time.cycle_of(time.period_at(now)?);
-			let cycle = time.cycle_of(period);
-			(period < NextSeal::<T>::get().period
-				&& cycle.saturating_add(T::RetainCycles::get()) < current)
-				.then(|| cycle.saturating_add(T::MaxRetainCycles::get()) < current)
-		}
-
-		/// Prunes within `meter`'s weight and `MaxPruneStepsPerBlock` keys.
-		pub(crate) fn prune(meter: &mut WeightMeter) {
-			let base = T::WeightInfo::on_idle_prune(0);
-			let per_key = T::WeightInfo::on_idle_prune(1).saturating_sub(base);
-			if meter.try_consume(T::DbWeight::get().reads(2)).is_err() {
-				return;
-			}
-			let Some(time) = Self::started_time() else {
-				return;
-			};
-			let now = T::Clock::now();
-			let mut keys_left = T::MaxPruneStepsPerBlock::get();
-			let check = T::DbWeight::get().reads(1);
-			while keys_left > 0
-				&& meter.can_consume(base.saturating_add(per_key).saturating_add(check))
-			{
-				let mut pos = NextPrune::<T>::get();
-				let Some(past_max) = Self::prunable(&time, now, pos.period) else {
-					break;
-				};
-				meter.consume(base);
-				let regions = PeriodRegions::<T>::get(pos.period);
-				let region = regions.get(pos.next_region as usize).copied();
-				// Between RetainCycles and MaxRetainCycles the region's cycle waits for its
-				// bills and their dispute window (one pair at a time: the cursor stops here).
-				if let Some(region) = region.filter(|_| !past_max && !pos.shares_done) {
-					// The retention check reads one storage item (billing's record of the pair).
-					meter.consume(check);
-					if !T::Retention::settled(region, time.cycle_of(pos.period)) {
-						break;
-					}
-				}
-				let Some(region) = region else {
-					PeriodRegions::<T>::remove(pos.period);
-					NextPrune::<T>::put(PrunePosition {
-						period: pos.period.saturating_add(1),
-						next_region: 0,
-						shares_done: false,
-					});
-					keys_left = keys_left.saturating_sub(1);
-					continue;
-				};
-				let by_weight = meter
-					.remaining()
-					.ref_time()
-					.checked_div(per_key.ref_time().max(1))
-					.unwrap_or(0)
-					.min(u64::from(u32::MAX)) as u32;
-				let limit = keys_left.min(by_weight).max(1);
-				let key = (region, pos.period);
-				let result = if pos.shares_done {
-					Bf1Chunks::<T>::clear_prefix(key, limit, None)
-				} else {
-					Shares::<T>::clear_prefix(key, limit, None)
-				};
-				meter.consume(per_key.saturating_mul(u64::from(result.loops.max(1))));
-				keys_left = keys_left.saturating_sub(result.loops.max(1));
-				if result.maybe_cursor.is_some() {
-					// More keys under this prefix: next block (one call per prefix per block).
-					NextPrune::<T>::put(pos);
-					break;
-				}
-				if pos.shares_done {
-					pos.next_region = pos.next_region.saturating_add(1);
-					pos.shares_done = false;
-					Self::deposit_event(Event::PeriodPruned { region, period: key.1 });
-				} else {
-					pos.shares_done = true;
-				}
-				NextPrune::<T>::put(pos);
-			}
-		}
-
-		// ---- runtime API helpers ----
-
-		/// [`runtime_api::ReadingsApi::time`].
-		pub fn api_time() -> TimeInfo {
-			let params = TimeConfig::<T>::get();
-			let now_ms = T::Clock::now();
-			let started = params.filter(|t| t.genesis_start_ms != 0);
-			let current_period = started.and_then(|t| t.period_at(now_ms));
-			let open_window = started.zip(current_period).and_then(|(t, p)| {
-				let period = p.checked_sub(1)?;
-				let opened_at_ms = t.period_end(period)?;
-				let closes_at_ms = opened_at_ms.checked_add(t.window_ms)?;
-				t.window_open(period, now_ms).then_some(OpenWindow {
-					period,
-					opened_at_ms,
-					closes_at_ms,
-				})
-			});
-			TimeInfo {
-				params,
-				now_ms,
-				current_period,
-				current_cycle: started.zip(current_period).map(|(t, p)| t.cycle_of(p)),
-				current_leaf: started.zip(current_period).map(|(t, p)| t.leaf_of(p)),
-				open_window,
-			}
-		}
-
-		/// [`runtime_api::ReadingsApi::period_state`].
-		pub fn api_period_state(region: RegionId, period: PeriodIndex) -> PeriodState {
-			let setup = Setups::<T>::get(region, period);
-			let now = T::Clock::now();
-			let phase = if let Some(outcome) = Outcomes::<T>::get(region, period) {
-				PeriodPhase::Done(outcome)
-			} else if let Some(c) =
-				Sealing::<T>::get().filter(|c| c.region == region && c.period == period)
-			{
-				PeriodPhase::Sealing { hashed: c.builder.count() }
-			} else {
-				match Self::started_time() {
-					None => PeriodPhase::NotStarted,
-					Some(t) => match t.period_end(period) {
-						Some(end) if now < end => PeriodPhase::Upcoming { opens_at_ms: end },
-						Some(end) if now < end.saturating_add(t.window_ms) => {
-							PeriodPhase::Open { closes_at_ms: end.saturating_add(t.window_ms) }
-						},
-						_ => PeriodPhase::Closed,
-					},
-				}
-			};
-			let pruned = period < NextPrune::<T>::get().period;
-			PeriodState {
-				setup,
-				setup_complete: setup.is_some_and(|s| s.is_complete()),
-				accumulator: Accumulators::<T>::get(region, period),
-				phase,
-				pruned,
-			}
-		}
-
-		/// [`runtime_api::ReadingsApi::share`].
-		pub fn api_share(region: RegionId, period: PeriodIndex, prid: Prid) -> Option<Share> {
-			Shares::<T>::get((region, period), prid)
-		}
-
-		/// [`runtime_api::ReadingsApi::shares`]: one answer per query (at most
-		/// [`MAX_API_ITEMS`], the bound of [`ApiQueries`]).
-		pub fn api_shares(queries: ApiQueries) -> Vec<Option<Share>> {
-			queries.into_iter().map(|(r, p, prid)| Shares::<T>::get((r, p), prid)).collect()
-		}
-
-		/// [`runtime_api::ReadingsApi::aggregate_series`]: the outcomes of `region` for
-		/// periods `from..=to` (at most [`MAX_API_ITEMS`] periods scanned from `from`).
-		pub fn api_aggregate_series(
-			region: RegionId,
-			from: PeriodIndex,
-			to: PeriodIndex,
-		) -> Vec<(PeriodIndex, PeriodOutcome)> {
-			let last = to.min(from.saturating_add(MAX_API_ITEMS - 1));
-			(from..=last).filter_map(|p| Outcomes::<T>::get(region, p).map(|o| (p, o))).collect()
-		}
-
-		/// [`runtime_api::ReadingsApi::retention`].
-		pub fn api_retention() -> RetentionInfo {
-			let pos = NextPrune::<T>::get();
-			let waiting_for = Self::started_time().and_then(|time| {
-				let past_max = Self::prunable(&time, T::Clock::now(), pos.period)?;
-				let region = *PeriodRegions::<T>::get(pos.period).get(pos.next_region as usize)?;
-				let cycle = time.cycle_of(pos.period);
-				(!past_max && !pos.shares_done && !T::Retention::settled(region, cycle)).then(
-					|| RetentionWait {
-						region,
-						cycle,
-						pruned_anyway_in_cycle: cycle
-							.saturating_add(T::MaxRetainCycles::get())
-							.saturating_add(1),
-					},
-				)
-			});
-			RetentionInfo {
-				kept_from_period: pos.period,
-				min_cycles: T::RetainCycles::get(),
-				max_cycles: T::MaxRetainCycles::get(),
-				waiting_for,
-			}
-		}
-
-		/// [`runtime_api::ReadingsApi::check_reading`].
-		pub fn api_check_reading(
-			region: RegionId,
-			period: PeriodIndex,
-			prid: Prid,
-			value: u64,
-			timestamp_ms: Moment,
-			signature: ReadingSignature,
-		) -> Result<(), ReadingRejection> {
-			Self::check_reading(region, period, prid, value, timestamp_ms, signature).map(|_| ())
-		}
-
-		/// Invariants (try-runtime, and after every mock test):
-		/// - the sealing cursor is the pair [`NextSeal`] points at, its window has closed, and
-		///   it has hashed no more PRIDs than are stored;
-		/// - for each unsealed (region, period) in the queue (sampled: at most 64 pairs), the
-		///   accumulator count equals the number of stored shares, and the setup's
-		///   `chunks_present` equals the number of chunks of its generation (≤ `chunks`);
-		/// - sealed pairs have an outcome; `PeriodRegions` lists are sorted;
-		/// - `NextPrune` is not past `NextSeal` (only sealed periods are pruned);
-		/// - re-checks: [`RecheckQueue`] holds exactly the pairs whose resolution is complete,
-		///   each once, each faulted; [`Rechecking`] is the queue's head; a resolution has
-		///   exactly its parts `0..parts`, with as many entries as it counts, ascending.
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			Self::try_state_rechecks()?;
-			ensure!(
-				NextPrune::<T>::get().period <= NextSeal::<T>::get().period,
-				"pruning ahead of sealing"
-			);
-			let pos = NextSeal::<T>::get();
-			if let Some(c) = Sealing::<T>::get() {
-				ensure!(c.period == pos.period, "sealing cursor is not at NextSeal's period");
-				let regions = PeriodRegions::<T>::get(pos.period);
-				ensure!(
-					regions.get(pos.next_region as usize) == Some(&c.region),
-					"sealing cursor is not at NextSeal's region"
-				);
-				ensure!(
-					c.builder.count() <= Accumulators::<T>::get(c.region, c.period).count,
-					"sealing hashed more PRIDs than stored"
-				);
-				if let Some(time) = Self::started_time() {
-					ensure!(
-						time.is_sealed(c.period, T::Clock::now()),
-						"sealing a period whose window is open"
-					);
-				}
-			}
-			let mut sampled = 0u32;
-			for (period, regions) in PeriodRegions::<T>::iter() {
-				ensure!(regions.windows(2).all(|w| w[0] < w[1]), "PeriodRegions not sorted");
-				for (i, region) in regions.iter().enumerate() {
-					let sealed = period < pos.period
-						|| (period == pos.period && (i as u32) < pos.next_region);
-					ensure!(
-						!sealed
-							|| Outcomes::<T>::contains_key(region, period)
-							|| period < NextPrune::<T>::get().period,
-						"a sealed pair has no outcome"
-					);
-					if sealed || sampled >= 64 {
-						continue;
-					}
-					sampled += 1;
-					let stored = Shares::<T>::iter_key_prefix((*region, period)).count() as u32;
-					ensure!(
-						Accumulators::<T>::get(region, period).count == stored,
-						"accumulator count differs from stored shares"
-					);
-					let setup = Setups::<T>::get(region, period)
-						.ok_or(sp_runtime::TryRuntimeError::Other("queued pair without setup"))?;
-					let chunks = Bf1Chunks::<T>::iter_prefix_values((*region, period))
-						.filter(|c| c.generation == setup.generation)
-						.count() as u32;
-					ensure!(
-						chunks == setup.chunks_present && chunks <= setup.chunks,
-						"chunk count differs from setup"
-					);
-				}
-			}
-			Ok(())
-		}
-
-		/// The re-check invariants of [`Self::do_try_state`].
-		fn try_state_rechecks() -> Result<(), sp_runtime::TryRuntimeError> {
-			let queue = RecheckQueue::<T>::get();
-			for (i, (region, period)) in queue.iter().enumerate() {
-				ensure!(!queue[..i].contains(&(*region, *period)), "re-check queued twice");
-				let res = Rechecks::<T>::get(region, period).ok_or("queued re-check unknown")?;
-				ensure!(res.z_prime.is_some(), "incomplete resolution queued");
-			}
-			if let Some(c) = Rechecking::<T>::get() {
-				ensure!(queue.first() == Some(&(c.region, c.period)), "re-check not the head");
-			}
-			for (region, period, res) in Rechecks::<T>::iter() {
-				ensure!(
-					res.z_prime.is_none() || queue.contains(&(region, period)),
-					"complete resolution not queued"
-				);
-				ensure!(
-					matches!(
-						Outcomes::<T>::get(region, period),
-						Some(PeriodOutcome::Faulted { .. })
-					),
-					"resolution of a pair that is not faulted"
-				);
-				let key = (region, period);
-				let (mut entries, mut last): (u32, Option<Prid>) = (0, None);
-				for part in 0..res.parts {
-					let p = RecheckParts::<T>::get(key, part).ok_or("resolution part missing")?;
-					for (prid, _) in p.iter() {
-						ensure!(last.is_none_or(|l| l.0 < prid.0), "resolution not ascending");
-						last = Some(*prid);
-					}
-					entries = entries.saturating_add(p.len() as u32);
-				}
-				ensure!(entries == res.entries(), "resolution entry count differs");
-				ensure!(last == res.last, "resolution's last PRID differs");
-				ensure!(
-					RecheckParts::<T>::iter_key_prefix(key).count() as u32 == res.parts,
-					"resolution has stray parts"
-				);
-			}
-			for (key, _) in RecheckParts::<T>::iter_keys() {
-				ensure!(Rechecks::<T>::contains_key(key.0, key.1), "parts without a resolution");
-			}
 			Ok(())
 		}
 	}

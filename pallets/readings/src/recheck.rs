@@ -61,9 +61,9 @@ impl<T: Config> Pallet<T> {
 			// A fresh start discards whatever an earlier, unfinished submission left.
 			(0, Some(old)) => {
 				Self::discard_parts(region, period, old.parts);
-				Resolution::default()
+				ResolutionProgress::default()
 			},
-			(0, None) => Resolution::default(),
+			(0, None) => ResolutionProgress::default(),
 			(_, Some(r)) if r.parts == part => r,
 			_ => return Err(Error::<T>::WrongPart.into()),
 		};
@@ -108,6 +108,15 @@ impl<T: Config> Pallet<T> {
 		}
 		Rechecks::<T>::insert(region, period, res);
 		Ok(())
+	}
+
+	/// The PRIDs of every share stored for (region, period), in storage order; `None` once the
+	/// period's shares are pruned (the fault-resolution worker's view of a period).
+	pub fn received_prids(region: RegionId, period: PeriodIndex) -> Option<Vec<Prid>> {
+		if period < NextPrune::<T>::get().period {
+			return None;
+		}
+		Some(Shares::<T>::iter_key_prefix((region, period)).collect())
 	}
 
 	/// Closes faulted (region, period) as void: no aggregate, and whatever part of a resolution
@@ -268,7 +277,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Compares the re-hashed T with the setup's, records the result and cleans up.
-	fn finish_recheck(cursor: &RecheckCursor, res: &Resolution) -> Weight {
+	fn finish_recheck(cursor: &RecheckCursor, res: &ResolutionProgress) -> Weight {
 		let (region, period) = (cursor.region, cursor.period);
 		Self::pop_recheck(region, period);
 		let clean_up = T::DbWeight::get().writes(u64::from(res.parts).saturating_add(3));

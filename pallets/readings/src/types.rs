@@ -377,6 +377,25 @@ impl ReadingRejection {
 		}
 	}
 
+	/// What the rejection means, in a sentence for people (what the client prints).
+	pub fn description(self) -> &'static str {
+		match self {
+			Self::NotStarted => "the chain's period clock has not started",
+			Self::WindowNotOpen => "the reading window of this period has not opened yet",
+			Self::WindowClosed => "the reading window of this period has closed",
+			Self::NoSetup => "the KGC has published no setup for this region and period",
+			Self::SetupIncomplete => "the setup's filter has not been fully published",
+			Self::DuplicatePrid => "a share under this pseudonym is already on chain",
+			Self::NotInFilter => {
+				"the pseudonym is not in the period's filter (not a registered meter's)"
+			},
+			Self::BadSignature => "the signature does not verify under the pseudonym",
+			Self::MortalEra => "the transaction has a mortal era (a reading must be immortal)",
+			Self::Tip => "the transaction carries a tip (a reading pays nothing)",
+			Self::Nonce => "the transaction carries a nonce (a reading has no account)",
+		}
+	}
+
 	/// The rejection of a pool / block-builder error, if it is one of ours.
 	pub fn from_validity_error(e: &TransactionValidityError) -> Option<Self> {
 		match e {
@@ -518,7 +537,7 @@ pub type ResolutionPart = BoundedVec<(Prid, EntryKind), ConstU32<MAX_RESOLUTION_
 	MaxEncodedLen,
 	TypeInfo,
 )]
-pub struct Resolution {
+pub struct ResolutionProgress {
 	/// Parts stored.
 	pub parts: u32,
 	/// The last PRID of the last part: the next part continues above it.
@@ -535,7 +554,7 @@ pub struct Resolution {
 	pub z_prime: Option<u64>,
 }
 
-impl Resolution {
+impl ResolutionProgress {
 	/// Entries in all parts.
 	pub fn entries(&self) -> u32 {
 		self.absent.saturating_add(self.lone).saturating_add(self.forged)

@@ -295,16 +295,8 @@ impl pallet_faults::traits::MeterDirectory for FaultyMeters {
 	}
 
 	fn note_fault(meter: MeterId, suspend_after: u32) -> Option<pallet_faults::FaultNote> {
-		let mut m = pallet_meters::Meters::<Runtime>::get(meter)
-			.filter(|m| m.status != pallet_meters::MeterStatus::Retired)?;
-		m.faults = m.faults.saturating_add(1);
-		let faults = m.faults;
-		let suspend = suspend_after > 0
-			&& faults >= suspend_after
-			&& m.status == pallet_meters::MeterStatus::Active;
-		pallet_meters::Meters::<Runtime>::insert(meter, m);
-		let suspended = suspend && Meters::do_suspend(meter).is_ok();
-		Some(pallet_faults::FaultNote { faults, suspended })
+		Meters::note_fault(meter, suspend_after)
+			.map(|(faults, suspended)| pallet_faults::FaultNote { faults, suspended })
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
@@ -346,7 +338,7 @@ impl pallet_faults::traits::MeterDirectory for FaultyMeters {
 pub struct ReadingsPeriods;
 impl pallet_faults::traits::PeriodData for ReadingsPeriods {
 	fn time() -> Option<TimeParams> {
-		pallet_readings::TimeConfig::<Runtime>::get().filter(|t| t.genesis_start_ms != 0)
+		pallet_readings::TimeConfig::<Runtime>::get().and_then(TimeParams::started)
 	}
 
 	fn setup(region: RegionId, period: PeriodIndex) -> Option<(u64, u32)> {
@@ -354,10 +346,7 @@ impl pallet_faults::traits::PeriodData for ReadingsPeriods {
 	}
 
 	fn received_prids(region: RegionId, period: PeriodIndex) -> Option<Vec<Prid>> {
-		if period < pallet_readings::NextPrune::<Runtime>::get().period {
-			return None;
-		}
-		Some(pallet_readings::Shares::<Runtime>::iter_key_prefix((region, period)).collect())
+		Readings::received_prids(region, period)
 	}
 }
 

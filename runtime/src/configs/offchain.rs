@@ -6,7 +6,7 @@ use sp_runtime::{generic::Era, traits::Verify, SaturatedConversion};
 
 use crate::{
 	configs::BlockHashCount, AccountId, Nonce, Runtime, RuntimeCall, Signature, SignedPayload,
-	System, TxExtension, UncheckedExtrinsic,
+	System, UncheckedExtrinsic,
 };
 
 impl frame_system::offchain::SigningTypes for Runtime {
@@ -37,18 +37,7 @@ where
 		// Mortal for about half the block-hash window, starting at the parent block.
 		let period = BlockHashCount::get().checked_next_power_of_two().map_or(2, |c| c / 2) as u64;
 		let current = System::block_number().saturated_into::<u64>().saturating_sub(1);
-		let tx_ext: TxExtension = (
-			frame_system::AuthorizeCall::new(),
-			frame_system::CheckNonZeroSender::new(),
-			frame_system::CheckSpecVersion::new(),
-			frame_system::CheckTxVersion::new(),
-			frame_system::CheckGenesis::new(),
-			frame_system::CheckEra::from(Era::mortal(period, current)).into(),
-			frame_system::CheckNonce::from(nonce).into(),
-			frame_system::CheckWeight::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::from(0).into(),
-			frame_system::WeightReclaim::new(),
-		);
+		let tx_ext = crate::tx_extension(Era::mortal(period, current), nonce, 0);
 		let payload = SignedPayload::new(call, tx_ext).ok()?;
 		let signature = payload.using_encoded(|bytes| S::sign(bytes, public))?;
 		let (call, tx_ext, _) = payload.deconstruct();

@@ -1,0 +1,86 @@
+//! Tests of `pallet-readings`: every call and rejection through the real authorization path
+//! (general transactions with `AuthorizeCall`), sealing (true aggregates from real meters, faults,
+//! forgeries, many pairs, 10,000 shares), pruning, the committed test vectors and the runtime API.
+
+use crate::{mock::*, traits::RegionRegistry, *};
+use codec::{Decode, Encode};
+use frame_support::{
+	assert_noop, assert_ok,
+	dispatch::{GetDispatchInfo, Pays},
+	traits::Hooks,
+	BoundedVec,
+};
+use gridmask_primitives::setup::PeriodSetup;
+use gridmask_primitives::{
+	t_commitment, Bf1, Bf1Params, PeriodIndex, Prid, PridKey, ReadingPayload, ReadingSignature,
+	SignedReading, TCommitment,
+};
+use sp_core::H256;
+use sp_runtime::{
+	transaction_validity::{InvalidTransaction, TransactionValidityError},
+	DispatchError,
+};
+
+fn kgc() -> RuntimeOrigin {
+	RuntimeOrigin::signed(KGC)
+}
+
+fn batch(entries: Vec<SetupEntry>) -> BoundedVec<SetupEntry, ConstU32<16>> {
+	BoundedVec::truncate_from(entries)
+}
+
+use frame_support::{traits::ConstU32, weights::Weight};
+
+fn rejected(r: ReadingRejection) -> Result<sp_runtime::DispatchResult, TransactionValidityError> {
+	Err(r.into())
+}
+
+fn outcome(region: RegionId, period: PeriodIndex) -> Option<PeriodOutcome> {
+	Outcomes::<Test>::get(region, period)
+}
+
+fn events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| if let RuntimeEvent::Readings(e) = r.event { Some(e) } else { None })
+		.collect()
+}
+
+mod api;
+mod chunks;
+/// Submits both shares of each meter (except `absent`), returns Σ consumption submitted.
+fn report(
+	ms: &[gridmask_primitives::MasterSecret],
+	region: RegionId,
+	period: PeriodIndex,
+	absent: &[usize],
+) -> u64 {
+	let mut total = 0u64;
+	for (i, m) in ms.iter().enumerate() {
+		if absent.contains(&i) {
+			continue;
+		}
+		let consumption = 100 * (i as u64 + 1) + u64::from(region);
+		for r in readings_of(m, region, period, consumption) {
+			assert_eq!(submit(&r), Ok(Ok(())));
+		}
+		total += consumption;
+	}
+	total
+}
+
+/// A key whose PRID passes `bf1` but is not one of the expected ones.
+fn forge(bf1: &Bf1) -> PridKey {
+	(0u32..100_000)
+		.map(|i| PridKey::from_leaf(&sp_io::hashing::blake2_256(&i.to_le_bytes())))
+		.find(|k| bf1.contains(&k.prid()))
+		.expect("a tiny filter lets many PRIDs through")
+}
+
+mod clock;
+mod pruning;
+mod reading;
+mod recheck;
+mod sealing;
+mod setup;
+mod vectors;

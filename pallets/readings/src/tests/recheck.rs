@@ -1,0 +1,396 @@
+//! Tests: re-checking resolved faults.
+
+use super::*;
+
+/// Meter `i`'s PRIDs and mask sum for `period` (what only the KGC can compute).
+fn kgc_view(m: &gridmask_primitives::MasterSecret, period: PeriodIndex) -> ([Prid; 2], u64) {
+	let time = dev_time();
+	let keys = m.cycle_seeds(time.cycle_of(period)).period_keys(time.leaf_of(period));
+	let (a, b) = keys.prids();
+	([a, b], keys.mask_sum())
+}
+
+/// The PRIDs of silent meters `ms` in `period` and the sum of their masks (what the KGC
+/// names absent and takes out of Z).
+fn silent_view<'a>(
+	ms: impl IntoIterator<Item = &'a gridmask_primitives::MasterSecret>,
+	period: PeriodIndex,
+) -> (Vec<Prid>, u64) {
+	let mut absent = vec![];
+	let mut masks = 0u64;
+	for m in ms {
+		let (p, k) = kgc_view(m, period);
+		absent.extend(p);
+		masks = masks.wrapping_add(k);
+	}
+	(absent, masks)
+}
+
+/// The entries of a resolution naming these PRIDs, ascending.
+fn entries(absent: &[Prid], lone: &[Prid], forged: &[Prid]) -> Vec<(Prid, EntryKind)> {
+	let mut v: Vec<(Prid, EntryKind)> = absent
+		.iter()
+		.map(|p| (*p, EntryKind::Absent))
+		.chain(lone.iter().map(|p| (*p, EntryKind::Lone)))
+		.chain(forged.iter().map(|p| (*p, EntryKind::Forged)))
+		.collect();
+	v.sort_by(|a, b| a.0 .0.cmp(&b.0 .0));
+	v
+}
+
+/// The KGC resolves (1, 1) in one part.
+fn resolve(
+	absent: &[Prid],
+	lone: &[Prid],
+	forged: &[Prid],
+	z_prime: u64,
+) -> sp_runtime::DispatchResult {
+	Readings::add_resolution_part(1, 1, 0, entries(absent, lone, forged), Some(z_prime))
+}
+
+/// Runs blocks until no re-check is left.
+fn finish_rechecks() {
+	for _ in 0..200 {
+		if RecheckQueue::<Test>::get().is_empty() {
+			return;
+		}
+		next_block();
+	}
+	panic!("re-checks do not finish");
+}
+
+/// Meter 3 of 5 is silent in period 1: the period faults. Returns (setup, Σ consumption sent).
+fn faulted_by_a_silent_meter() -> (PeriodSetup, u64, Vec<gridmask_primitives::MasterSecret>) {
+	let ms = meters(1, 5);
+	let s = period_setup(1, 1, &ms, 30);
+	publish(&s);
+	advance_to(end_of(1) + 1_000);
+	let c = report(&ms, 1, 1, &[3]);
+	advance_to(end_of(1) + WINDOW_MS);
+	seal_all();
+	assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 10, received: 8 }));
+	RecordOutcomes::take();
+	(s, c, ms)
+}
+
+#[test]
+fn a_correct_resolution_seals_the_faulted_period_with_the_reporters_sum() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (s, c, ms) = faulted_by_a_silent_meter();
+		let (prids, masks) = kgc_view(&ms[3], 1);
+		let z_prime = s.z.wrapping_sub(masks);
+		assert_ok!(resolve(&prids, &[], &[], z_prime));
+		System::assert_last_event(
+			Event::RecheckQueued { region: 1, period: 1, absent: 2, lone: 0, forged: 0 }.into(),
+		);
+		next_block();
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 8 }));
+		System::assert_has_event(
+			Event::FaultResolved { region: 1, period: 1, aggregate: Some(c), count: 8 }.into(),
+		);
+		assert_eq!(
+			RecordOutcomes::take(),
+			vec![(1, 1, Heard::Resolved(RecheckResult::Sealed { aggregate: c, contributors: 4 }))]
+		);
+		assert!(RecheckQueue::<Test>::get().is_empty());
+		assert_eq!(Rechecks::<Test>::get(1, 1), None);
+		assert_eq!(RecheckParts::<Test>::iter().count(), 0, "parts cleaned up");
+		// Sealed now: nothing more to re-check.
+		assert_noop!(resolve(&prids, &[], &[], z_prime), Error::<Test>::NotFaulted);
+	});
+}
+
+#[test]
+fn a_lone_share_is_kept_in_t_and_left_out_of_the_aggregate() {
+	ExtBuilder::default().build_and_execute(|| {
+		let ms = meters(1, 5);
+		let s = period_setup(1, 1, &ms, 30);
+		publish(&s);
+		advance_to(end_of(1) + 1_000);
+		// Meter 2 sends only its first share (one dropped transaction).
+		let c = report(&ms, 1, 1, &[2]);
+		let [first, _] = readings_of(&ms[2], 1, 1, 777);
+		assert_eq!(submit(&first), Ok(Ok(())));
+		advance_to(end_of(1) + WINDOW_MS);
+		seal_all();
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 10, received: 9 }));
+		let (prids, masks) = kgc_view(&ms[2], 1);
+		let (stored, missing) = if prids[0] == first.payload.prid {
+			(prids[0], prids[1])
+		} else {
+			(prids[1], prids[0])
+		};
+		// The v1 resolution (the missing share absent, the other kept in the sum) matches T but
+		// would publish the true sum plus that meter's random split: it is not what the KGC
+		// sends; the lone entry leaves the stored share out of the sum and both masks out of Z'.
+		assert_ok!(resolve(&[missing], &[stored], &[], s.z.wrapping_sub(masks)));
+		System::assert_last_event(
+			Event::RecheckQueued { region: 1, period: 1, absent: 1, lone: 1, forged: 0 }.into(),
+		);
+		finish_rechecks();
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 8 }));
+	});
+}
+
+#[test]
+fn lone_and_absent_names_are_checked_against_the_stored_shares() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (s, _, ms) = faulted_by_a_silent_meter();
+		let (prids, masks) = kgc_view(&ms[3], 1);
+		let (reporter, _) = kgc_view(&ms[0], 1);
+		assert_noop!(
+			resolve(&[prids[0]], &[prids[1]], &[], s.z.wrapping_sub(masks)),
+			Error::<Test>::PridNotStored
+		);
+		assert_noop!(
+			resolve(&[prids[0], prids[1], reporter[0]], &[], &[], 0),
+			Error::<Test>::AbsentPridStored
+		);
+	});
+}
+
+#[test]
+fn too_few_complete_readings_publish_no_aggregate() {
+	ExtBuilder::default().build_and_execute(|| {
+		// 5 meters, 3 silent: 2 complete readings < MIN_REGION_METERS (3).
+		let ms = meters(1, 5);
+		let s = period_setup(1, 1, &ms, 30);
+		publish(&s);
+		advance_to(end_of(1) + 1_000);
+		report(&ms, 1, 1, &[0, 2, 4]);
+		advance_to(end_of(1) + WINDOW_MS);
+		seal_all();
+		RecordOutcomes::take();
+		let (absent, masks) = silent_view([&ms[0], &ms[2], &ms[4]], 1);
+		assert_ok!(resolve(&absent, &[], &[], s.z.wrapping_sub(masks)));
+		finish_rechecks();
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Withheld { count: 4 }));
+		System::assert_has_event(
+			Event::FaultResolved { region: 1, period: 1, aggregate: None, count: 4 }.into(),
+		);
+		assert_eq!(
+			RecordOutcomes::take(),
+			vec![(1, 1, Heard::Resolved(RecheckResult::Withheld { contributors: 2 }))]
+		);
+	});
+}
+
+#[test]
+fn a_whole_region_silent_is_resolved_in_parts() {
+	ExtBuilder::default().build_and_execute(|| {
+		// An outage: no meter of 40 reports. The resolution names all 80 PRIDs in 4 parts.
+		let ms = meters(1, 40);
+		let s = period_setup(1, 1, &ms, 30);
+		publish(&s);
+		advance_to(end_of(1) + WINDOW_MS);
+		seal_all();
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 80, received: 0 }));
+		let (absent, masks) = silent_view(&ms, 1);
+		let all = entries(&absent, &[], &[]);
+		let parts: Vec<_> = all.chunks(20).map(|c| c.to_vec()).collect();
+		// Parts must come in order; part 0 starts over.
+		assert_noop!(
+			Readings::add_resolution_part(1, 1, 1, parts[1].clone(), None),
+			Error::<Test>::WrongPart
+		);
+		assert_ok!(Readings::add_resolution_part(1, 1, 0, parts[0].clone(), None));
+		assert_ok!(Readings::add_resolution_part(1, 1, 1, parts[1].clone(), None));
+		// A part must continue above the ones before.
+		assert_noop!(
+			Readings::add_resolution_part(1, 1, 2, parts[0].clone(), None),
+			Error::<Test>::PridsNotSorted
+		);
+		Readings::do_try_state().expect("a resolution in parts is consistent");
+		// Starting over discards the first submission's parts.
+		assert_ok!(Readings::add_resolution_part(1, 1, 0, parts[0].clone(), None));
+		assert_eq!(RecheckParts::<Test>::iter().count(), 1);
+		for (i, part) in parts.iter().enumerate().skip(1) {
+			let z = (i == 3).then(|| s.z.wrapping_sub(masks));
+			assert_ok!(Readings::add_resolution_part(1, 1, i as u32, part.clone(), z));
+		}
+		// Complete: no part may be added, and it cannot be voided while queued.
+		assert_noop!(
+			Readings::add_resolution_part(1, 1, 0, parts[0].clone(), None),
+			Error::<Test>::RecheckPending
+		);
+		assert_noop!(Readings::void_period(1, 1), Error::<Test>::RecheckPending);
+		SealSteps::set(7);
+		finish_rechecks();
+		// Nobody reported: T matched, but no aggregate from zero meters.
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Withheld { count: 0 }));
+		assert_eq!(RecheckParts::<Test>::iter().count(), 0);
+	});
+}
+
+#[test]
+fn resolution_parts_are_bounded() {
+	ExtBuilder::default().build_and_execute(|| {
+		let ms = meters(1, 40);
+		let s = period_setup(1, 1, &ms, 30);
+		publish(&s);
+		advance_to(end_of(1) + WINDOW_MS);
+		seal_all();
+		let absent: Vec<Prid> = ms.iter().flat_map(|m| kgc_view(m, 1).0).collect();
+		let all = entries(&absent, &[], &[]);
+		for i in 0..4 {
+			assert_ok!(Readings::add_resolution_part(1, 1, i, vec![all[i as usize]], None));
+		}
+		assert_noop!(
+			Readings::add_resolution_part(1, 1, 4, vec![all[4]], None),
+			Error::<Test>::TooManyParts
+		);
+		// A setup expecting more shares than 4 parts can name is refused.
+		assert_eq!(Readings::max_resolution_entries(), 4 * MAX_RESOLUTION_PART);
+	});
+}
+
+#[test]
+fn a_faulted_period_can_be_closed_void() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (_, _, ms) = faulted_by_a_silent_meter();
+		let (prids, _) = kgc_view(&ms[3], 1);
+		// An unfinished resolution is discarded.
+		assert_ok!(Readings::add_resolution_part(1, 1, 0, entries(&prids, &[], &[]), None));
+		assert_ok!(Readings::void_period(1, 1));
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Void));
+		System::assert_last_event(Event::PeriodVoided { region: 1, period: 1 }.into());
+		assert_eq!(Rechecks::<Test>::get(1, 1), None);
+		assert_eq!(RecheckParts::<Test>::iter().count(), 0);
+		assert_noop!(Readings::void_period(1, 1), Error::<Test>::NotFaulted);
+		assert_noop!(resolve(&prids, &[], &[], 0), Error::<Test>::NotFaulted);
+	});
+}
+
+#[test]
+fn a_resolution_missing_a_prid_is_rejected_and_may_be_corrected() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (s, c, ms) = faulted_by_a_silent_meter();
+		let (prids, masks) = kgc_view(&ms[3], 1);
+		let z_prime = s.z.wrapping_sub(masks);
+		// Only one of the two absent PRIDs: T differs.
+		assert_ok!(resolve(&[prids[0]], &[], &[], z_prime));
+		next_block();
+		System::assert_has_event(Event::ResolutionRejected { region: 1, period: 1 }.into());
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 10, received: 8 }));
+		assert_eq!(RecordOutcomes::take(), vec![(1, 1, Heard::Resolved(RecheckResult::Mismatch))]);
+		// An extra PRID (another meter's, which did report) is refused before queueing.
+		let (other, _) = kgc_view(&ms[0], 1);
+		let mut extra = prids.to_vec();
+		extra.push(other[0]);
+		assert_noop!(resolve(&extra, &[], &[], z_prime), Error::<Test>::AbsentPridStored);
+		// The right one then seals.
+		assert_ok!(resolve(&prids, &[], &[], z_prime));
+		next_block();
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 8 }));
+	});
+}
+
+#[test]
+fn a_forgery_is_excluded_from_the_resolved_aggregate() {
+	ExtBuilder::default().build_and_execute(|| {
+		let ms = meters(1, 5);
+		let s = period_setup(1, 1, &ms, 1);
+		publish(&s);
+		let forger = forge(&s.bf1);
+		advance_to(end_of(1) + 1_000);
+		let c = report(&ms, 1, 1, &[2]);
+		let p = ReadingPayload {
+			genesis_hash: GENESIS,
+			region: 1,
+			period: 1,
+			prid: forger.prid(),
+			value: 1_000_000,
+			timestamp_ms: end_of(1) + 10,
+		};
+		let forged = SignedReading { payload: p, signature: forger.sign(&p.signing_message()) };
+		assert_eq!(submit(&forged), Ok(Ok(())));
+		advance_to(end_of(1) + WINDOW_MS);
+		seal_all();
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 10, received: 9 }));
+		let (prids, masks) = kgc_view(&ms[2], 1);
+		// Without naming the forgery, T cannot match.
+		assert_ok!(resolve(&prids, &[], &[], s.z.wrapping_sub(masks)));
+		next_block();
+		System::assert_has_event(Event::ResolutionRejected { region: 1, period: 1 }.into());
+		assert_ok!(resolve(&prids, &[], &[forger.prid()], s.z.wrapping_sub(masks)));
+		next_block();
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 8 }));
+	});
+}
+
+#[test]
+fn a_recheck_is_charged_for_the_resolution_parts_it_reads() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (s, c, ms) = faulted_by_a_silent_meter();
+		let (prids, masks) = kgc_view(&ms[3], 1);
+		let mut first = entries(&prids, &[], &[]);
+		let second = first.split_off(1);
+		assert_ok!(Readings::add_resolution_part(1, 1, 0, first, None));
+		assert_ok!(Readings::add_resolution_part(1, 1, 1, second, Some(s.z.wrapping_sub(masks))));
+		let part = <() as WeightInfo>::recheck_load_part();
+		// 10 PRIDs to merge, 3 steps a block: a block that does not finish the re-check adds
+		// nothing but the parts it read, at least the cursor's (read again when resuming).
+		for _ in 0..2 {
+			let (hashed, _, reads) = Readings::recheck(3);
+			assert!(hashed > 0 && Rechecking::<Test>::get().is_some());
+			assert!(reads == part || reads == part.saturating_mul(2), "{reads:?}");
+		}
+		finish_rechecks();
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 8 }));
+	});
+}
+
+#[test]
+fn a_recheck_resumes_across_blocks_with_the_same_result() {
+	ExtBuilder::default().build_and_execute(|| {
+		let ms = meters(1, 40);
+		let s = period_setup(1, 1, &ms, 30);
+		publish(&s);
+		advance_to(end_of(1) + 1_000);
+		let c = report(&ms, 1, 1, &[0, 17, 39]);
+		advance_to(end_of(1) + WINDOW_MS);
+		seal_all();
+		let (absent, masks) = silent_view([&ms[0], &ms[17], &ms[39]], 1);
+		SealSteps::set(7);
+		assert_ok!(resolve(&absent, &[], &[], s.z.wrapping_sub(masks)));
+		let mut blocks = 0;
+		while Rechecks::<Test>::get(1, 1).is_some() {
+			next_block();
+			blocks += 1;
+			assert!(blocks < 100);
+		}
+		assert!(blocks >= 80 / 7, "{blocks} blocks");
+		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 74 }));
+	});
+}
+
+#[test]
+fn recheck_requests_are_validated_before_queueing() {
+	ExtBuilder::default().build_and_execute(|| {
+		let ms = meters(1, 5);
+		publish(&period_setup(1, 1, &ms, 30));
+		// Not sealed yet.
+		assert_noop!(resolve(&[], &[], &[], 0), Error::<Test>::NotFaulted);
+		advance_to(end_of(1) + 1_000);
+		report(&ms, 1, 1, &[3]);
+		advance_to(end_of(1) + WINDOW_MS);
+		seal_all();
+		let (prids, _) = kgc_view(&ms[3], 1);
+		let mut desc = entries(&prids, &[], &[]);
+		desc.reverse();
+		assert_noop!(
+			Readings::add_resolution_part(1, 1, 0, desc, Some(0)),
+			Error::<Test>::PridsNotSorted
+		);
+		assert_noop!(resolve(&[prids[0], prids[0]], &[], &[], 0), Error::<Test>::PridsNotSorted);
+		assert_noop!(resolve(&[], &[], &[prids[0]], 0), Error::<Test>::PridNotStored);
+		let too_many = vec![(prids[0], EntryKind::Absent); MAX_RESOLUTION_PART as usize + 1];
+		assert_noop!(
+			Readings::add_resolution_part(1, 1, 0, too_many, Some(0)),
+			Error::<Test>::TooManyPrids
+		);
+		assert_noop!(resolve(&[], &[], &[], 0), Error::<Test>::EmptyResolution);
+		assert_ok!(resolve(&[prids[0]], &[], &[], 0));
+		assert_noop!(resolve(&[prids[1]], &[], &[], 0), Error::<Test>::RecheckPending);
+	});
+}
