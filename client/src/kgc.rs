@@ -63,21 +63,53 @@ pub async fn provision(
 	let max_batch = chain.constant(runtime::constants().meters().max_register_batch()).await?;
 	let batch = batch.unwrap_or(max_batch).clamp(1, max_batch) as usize;
 	let genesis = format!("{:?}", chain.genesis());
-
-	// Regions first (reusing existing ones: provisioning may add meters to a region).
-	let mut regions_created = Vec::new();
-	let at = chain.api.at_current_block().await?;
+	let regions_created = create_regions(chain, kgc, regions).await?;
+	// Secrets and files before registration, so nothing registered is ever without its secret.
+	let mut meters = Vec::new();
+	let mut owners = Vec::new();
+	let mut next = first_meter;
 	for &region in regions {
-		let exists = at
-			.storage()
-			.try_fetch(runtime::storage().meters().regions(), (region,))
-			.await?
-			.is_some();
-		if !exists {
-			regions_created.push(region);
+		for _ in 0..per_region {
+			let (meter, owner) = new_meter(dir, &genesis, next, region)?;
+			meters.push(meter);
+			owners.push(owner);
+			next = next.checked_add(1).context("meter id overflow")?;
 		}
 	}
-	let calls: Vec<_> = regions_created
+	dir.save_kgc(&KgcStore { version: FORMAT_VERSION, genesis, meters })?;
+	let batches = register(chain, kgc, regions, &owners, batch).await?;
+	// Demo owners need funds for the fees of acknowledging or disputing their bills.
+	if fund_owners > 0 {
+		fund(chain, kgc, &owners, fund_owners).await?;
+	}
+	Ok(ProvisionReport {
+		regions_created,
+		meters_registered: owners.len(),
+		owners_funded: if fund_owners > 0 { owners.len() } else { 0 },
+		batches,
+		store: dir.path.display().to_string(),
+	})
+}
+
+/// A meter as registered on chain: (meter, region, owner account, owner's HPKE key).
+type Registration = (MeterId, RegionId, subxt::utils::AccountId32, bill::HpkePublicKey);
+
+/// Creates those of `regions` that do not exist yet (provisioning may add meters to a region);
+/// returns them.
+async fn create_regions(
+	chain: &Chain,
+	kgc: &Keypair,
+	regions: &[RegionId],
+) -> Result<Vec<RegionId>> {
+	let mut created = Vec::new();
+	let at = chain.api.at_current_block().await?;
+	for &region in regions {
+		let storage = runtime::storage().meters().regions();
+		if at.storage().try_fetch(storage, (region,)).await?.is_none() {
+			created.push(region);
+		}
+	}
+	let calls: Vec<_> = created
 		.iter()
 		.map(|region| {
 			let name = format!("region-{region}").into_bytes();
@@ -87,57 +119,67 @@ pub async fn provision(
 	chain
 		.sign_and_finalize_all(&calls, kgc, || {})
 		.await
-		.with_context(|| format!("creating regions {regions_created:?}"))?;
+		.with_context(|| format!("creating regions {created:?}"))?;
+	Ok(created)
+}
 
-	// Secrets and files before registration, so nothing registered is ever without its secret.
-	let mut meters = Vec::new();
-	let mut owners = Vec::new();
-	let mut rng = rand::rngs::OsRng;
-	let mut next = first_meter;
-	for &region in regions {
-		for _ in 0..per_region {
-			let master = MasterSecret::generate();
-			let mut account_seed = [0u8; 32];
-			rng.fill_bytes(&mut account_seed);
-			// A fresh key is of small order with negligible probability; never register one.
-			let (hpke_sk, hpke_pk) = loop {
-				let (sk, pk) = bill::generate_keypair();
-				if pk.is_acceptable() {
-					break (sk, pk);
-				}
-			};
-			let owner = Keypair::from_secret_key(account_seed).context("owner key")?;
-			meters.push(KgcMeter { meter: next, region, master_secret: Secret32(master.0) });
-			owners.push((next, region, account_of(&owner), hpke_pk));
-			write_secret_json(
-				&dir.credential(next),
-				&Credential {
-					version: FORMAT_VERSION,
-					genesis: genesis.clone(),
-					meter: next,
-					region,
-					previous_regions: Vec::new(),
-					master_secret: Secret32(master.0),
-				},
-			)?;
-			write_secret_json(
-				&dir.owner(next),
-				&OwnerFile {
-					version: FORMAT_VERSION,
-					meter: next,
-					account_seed: Secret32(account_seed),
-					hpke_secret: Secret32(hpke_sk.0),
-				},
-			)?;
-			next = next.checked_add(1).context("meter id overflow")?;
+/// A new meter `meter` in `region`: its master secret, its credential file, a demo owner (an
+/// account and an HPKE key pair, in the owner file).
+fn new_meter(
+	dir: &StoreDir,
+	genesis: &str,
+	meter: MeterId,
+	region: RegionId,
+) -> Result<(KgcMeter, Registration)> {
+	let master = MasterSecret::generate();
+	let mut account_seed = [0u8; 32];
+	rand::rngs::OsRng.fill_bytes(&mut account_seed);
+	// A fresh key is of small order with negligible probability; never register one.
+	let (hpke_sk, hpke_pk) = loop {
+		let (sk, pk) = bill::generate_keypair();
+		if pk.is_acceptable() {
+			break (sk, pk);
 		}
-	}
-	let store = KgcStore { version: FORMAT_VERSION, genesis, meters };
-	dir.save_kgc(&store)?;
+	};
+	let owner = Keypair::from_secret_key(account_seed).context("owner key")?;
+	write_secret_json(
+		&dir.credential(meter),
+		&Credential {
+			version: FORMAT_VERSION,
+			genesis: genesis.to_string(),
+			meter,
+			region,
+			previous_regions: Vec::new(),
+			master_secret: Secret32(master.0),
+		},
+	)?;
+	write_secret_json(
+		&dir.owner(meter),
+		&OwnerFile {
+			version: FORMAT_VERSION,
+			meter,
+			account_seed: Secret32(account_seed),
+			hpke_secret: Secret32(hpke_sk.0),
+		},
+	)?;
+	Ok((
+		KgcMeter { meter, region, master_secret: Secret32(master.0) },
+		(meter, region, account_of(&owner), hpke_pk),
+	))
+}
 
-	// Registration: a batch holds one region's meters.
+/// Registers `owners`' meters in batches of at most `batch`, each of one region's meters;
+/// returns the number of transactions.
+async fn register(
+	chain: &Chain,
+	kgc: &Keypair,
+	regions: &[RegionId],
+	owners: &[Registration],
+	batch: usize,
+) -> Result<usize> {
 	let bar = progress::bar(owners.len() as u64, "registering meters");
 	let mut calls = Vec::new();
+	let mut sizes = Vec::new();
 	for &region in regions {
 		let mine: Vec<_> = owners.iter().filter(|o| o.1 == region).collect();
 		for chunk in mine.chunks(batch) {
@@ -150,11 +192,10 @@ pub async fn provision(
 					owner_key: rt::gridmask_primitives::bill::HpkePublicKey(key.0),
 				})
 				.collect();
-			calls.push((chunk.len(), runtime::tx().meters().register_meters(BoundedVec(regs))));
+			sizes.push(chunk.len());
+			calls.push(runtime::tx().meters().register_meters(BoundedVec(regs)));
 		}
 	}
-	let sizes: Vec<usize> = calls.iter().map(|c| c.0).collect();
-	let calls: Vec<_> = calls.into_iter().map(|c| c.1).collect();
 	let mut k = 0;
 	chain
 		.sign_and_finalize_all(&calls, kgc, || {
@@ -163,33 +204,26 @@ pub async fn provision(
 		})
 		.await
 		.context("registering meters")?;
-	let batches = calls.len();
 	bar.finish_and_clear();
+	Ok(calls.len())
+}
 
-	// Demo owners need funds for the fees of acknowledging or disputing their bills.
-	if fund_owners > 0 {
-		let calls: Vec<_> = owners
-			.iter()
-			.map(|o| {
-				runtime::tx()
-					.balances()
-					.transfer_keep_alive(subxt::utils::MultiAddress::Id(o.2.clone()), fund_owners)
-			})
-			.collect();
-		let bar = progress::bar(calls.len() as u64, "funding owners");
-		chain
-			.sign_and_finalize_all(&calls, kgc, || bar.inc(1))
-			.await
-			.context("funding the demo owners")?;
-		bar.finish_and_clear();
-	}
-	Ok(ProvisionReport {
-		regions_created,
-		meters_registered: owners.len(),
-		owners_funded: if fund_owners > 0 { owners.len() } else { 0 },
-		batches,
-		store: dir.path.display().to_string(),
-	})
+/// Endows each owner account with `amount` plancks from the KGC account.
+async fn fund(chain: &Chain, kgc: &Keypair, owners: &[Registration], amount: u128) -> Result<()> {
+	let calls: Vec<_> = owners
+		.iter()
+		.map(|o| {
+			let to = subxt::utils::MultiAddress::Id(o.2.clone());
+			runtime::tx().balances().transfer_keep_alive(to, amount)
+		})
+		.collect();
+	let bar = progress::bar(calls.len() as u64, "funding owners");
+	chain
+		.sign_and_finalize_all(&calls, kgc, || bar.inc(1))
+		.await
+		.context("funding the demo owners")?;
+	bar.finish_and_clear();
+	Ok(())
 }
 
 /// What `kgc setup` did.
@@ -272,10 +306,6 @@ pub async fn setup(
 		bail!("every selected period's window has opened or is about to (chain time {now} ms)");
 	}
 	let mut report = SetupReport { periods: periods.clone(), ..Default::default() };
-	let max_setup =
-		chain.constant(runtime::constants().readings().max_setup_batch()).await? as usize;
-	let max_chunks =
-		chain.constant(runtime::constants().readings().max_chunks_per_call()).await? as usize;
 
 	// Which pairs still need publishing: not complete, or built for an older epoch (a meter
 	// joined, left, moved, was suspended or reinstated since: replace it).
@@ -293,12 +323,23 @@ pub async fn setup(
 			}
 		}
 	}
-
-	// Compute (rayon, all cores) per region over the contiguous leaves of each cycle.
 	let started = std::time::Instant::now();
+	let setups = compute_setups(&time, &by_region, &todo)?;
+	report.compute_secs = started.elapsed().as_secs_f64();
+	report.transactions = publish_setups(chain, kgc, &setups, &by_region).await?;
+	report.published = setups.len();
+	Ok(report)
+}
+
+/// The setups of the `todo` pairs, computed (rayon, all cores) per region over the contiguous
+/// leaves of each cycle.
+fn compute_setups(
+	time: &TimeParams,
+	by_region: &std::collections::BTreeMap<RegionId, ActiveSet>,
+	todo: &[(RegionId, PeriodIndex)],
+) -> Result<Vec<PeriodSetup>> {
 	let mut setups: Vec<PeriodSetup> = Vec::new();
-	for (&region, set) in &by_region {
-		let secrets = &set.secrets;
+	for (&region, set) in by_region {
 		let mine: Vec<PeriodIndex> = todo.iter().filter(|t| t.0 == region).map(|t| t.1).collect();
 		let mut cycles: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
 		for p in mine {
@@ -312,20 +353,26 @@ pub async fn setup(
 				fp_exp: BF1_DEFAULT_FP_EXP,
 			};
 			let (lo, hi) = (*leaves.iter().min().unwrap(), *leaves.iter().max().unwrap());
-			let built = build_periods(&params, secrets, lo..hi + 1)
+			let built = build_periods(&params, &set.secrets, lo..hi + 1)
 				.map_err(|e| anyhow::anyhow!("setup of region {region} cycle {cycle}: {e:?}"))?;
 			setups.extend(built.into_iter().filter(|s| leaves.contains(&u32::from(s.leaf))));
 		}
 	}
-	report.compute_secs = started.elapsed().as_secs_f64();
+	Ok(setups)
+}
 
-	// Publish: entries in batches, then each filter in chunk batches.
-	let chunk_calls: usize = setups
-		.iter()
-		.map(|s| (s.bf1.chunk_count(BF1_BLOCKS_PER_CHUNK) as usize).div_ceil(max_chunks))
-		.sum();
-	let bar =
-		progress::bar((setups.len().div_ceil(max_setup) + chunk_calls) as u64, "publishing setups");
+/// Publishes `setups`: their entries in batches, then each filter in chunk batches. Returns
+/// the number of transactions.
+async fn publish_setups(
+	chain: &Chain,
+	kgc: &Keypair,
+	setups: &[PeriodSetup],
+	by_region: &std::collections::BTreeMap<RegionId, ActiveSet>,
+) -> Result<usize> {
+	let max_setup =
+		chain.constant(runtime::constants().readings().max_setup_batch()).await? as usize;
+	let max_chunks =
+		chain.constant(runtime::constants().readings().max_chunks_per_call()).await? as usize;
 	let entry_calls: Vec<_> = setups
 		.chunks(max_setup)
 		.map(|batch| {
@@ -347,42 +394,28 @@ pub async fn setup(
 			runtime::tx().readings().publish_setup(BoundedVec(entries))
 		})
 		.collect();
+	let mut chunk_calls = Vec::new();
+	for s in setups {
+		let all: Vec<u32> = (0..s.bf1.chunk_count(BF1_BLOCKS_PER_CHUNK)).collect();
+		for ids in all.chunks(max_chunks) {
+			let chunk = |i: u32| s.bf1.chunk(i, BF1_BLOCKS_PER_CHUNK).expect("i < count").to_vec();
+			let chunks = ids.iter().map(|&i| (i, BoundedVec(chunk(i)))).collect();
+			let call =
+				runtime::tx().readings().publish_bf1_chunks(s.region, s.period, BoundedVec(chunks));
+			chunk_calls.push(call);
+		}
+	}
+	let bar = progress::bar((entry_calls.len() + chunk_calls.len()) as u64, "publishing setups");
 	chain
 		.sign_and_finalize_all(&entry_calls, kgc, || bar.inc(1))
 		.await
 		.context("publishing setup entries")?;
-	report.transactions += entry_calls.len();
-	let mut chunk_calls = Vec::new();
-	for s in &setups {
-		let count = s.bf1.chunk_count(BF1_BLOCKS_PER_CHUNK);
-		let all: Vec<u32> = (0..count).collect();
-		for ids in all.chunks(max_chunks) {
-			let chunks = ids
-				.iter()
-				.map(|&i| {
-					(
-						i,
-						BoundedVec(
-							s.bf1.chunk(i, BF1_BLOCKS_PER_CHUNK).expect("index < count").to_vec(),
-						),
-					)
-				})
-				.collect();
-			chunk_calls.push(runtime::tx().readings().publish_bf1_chunks(
-				s.region,
-				s.period,
-				BoundedVec(chunks),
-			));
-		}
-	}
 	chain
 		.sign_and_finalize_all(&chunk_calls, kgc, || bar.inc(1))
 		.await
 		.context("publishing the filters")?;
-	report.transactions += chunk_calls.len();
-	report.published = setups.len();
 	bar.finish_and_clear();
-	Ok(report)
+	Ok(entry_calls.len() + chunk_calls.len())
 }
 
 /// The meters a region's setups cover now: its active meters on chain, their secrets from the

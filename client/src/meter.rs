@@ -230,39 +230,9 @@ pub async fn run(
 	if time.window_ms <= head + tail {
 		bail!("the window ({} ms) is too short for {slot} ms blocks", time.window_ms);
 	}
-	let now = unix_ms();
 	let first = match opts.first_period {
 		Some(p) => p,
-		None => {
-			let current = time.period_at(now).context("chain time before the clock")?;
-			let ahead = (current.saturating_sub(1)..)
-				.find(|p| time.period_end(*p).is_some_and(|end| end + head > now))
-				.expect("a later period exists");
-			let regions: std::collections::BTreeSet<RegionId> =
-				creds.iter().map(|c| c.region).collect();
-			// A period ahead without a setup would only collect `NoSetup` refusals.
-			let search = ahead..ahead.saturating_add(2 * time.periods_per_cycle);
-			let first =
-				first_set_up(&chain, &regions, search.clone()).await?.with_context(|| {
-					format!(
-					"no period from {} to {} has a complete setup on chain for region(s) {regions:?}; \
-					 publish them first (`gridmask kgc setup`)",
-					search.start,
-					search.end - 1
-				)
-				})?;
-			// On stderr also with --json (stdout holds the report).
-			eprintln!(
-				"starting with period {first}: the first period whose window is ahead and whose \
-				 setup is complete on chain{}",
-				if first > ahead {
-					format!(" (periods {ahead}..{} are not set up)", first - 1)
-				} else {
-					String::new()
-				}
-			);
-			first
-		},
+		None => first_ahead(&chain, &time, &creds, head).await?,
 	};
 	let periods: Vec<PeriodIndex> = (first..first + opts.periods).collect();
 	let counters = Arc::new(Counters::default());
@@ -303,41 +273,17 @@ pub async fn run(
 					// Testing: the second share is never sent (a lone share on chain).
 					continue;
 				}
-				let rs: Vec<SignedReading> = candidates.iter().map(|c| c[i].clone()).collect();
-				sent.push((c.meter, rs[0].payload.prid));
+				let share = Share {
+					meter: c.meter,
+					candidates: candidates.iter().map(|c| c[i].clone()).collect(),
+					at,
+					resend_until: open + time.window_ms - slot,
+				};
+				sent.push((c.meter, share.candidates[0].payload.prid));
 				let (endpoints, counters, report) =
 					(endpoints.clone(), counters.clone(), report.clone());
-				let meter = c.meter;
-				let resend_until = open + time.window_ms - slot;
 				tasks.push(tokio::spawn(async move {
-					sleep_until_ms(at).await;
-					let mut result = Err(String::new());
-					for r in &rs {
-						result = match send(&endpoints, r, &counters).await {
-							Ok(()) => confirm(&endpoints, r, &counters, slot, resend_until)
-								.await
-								.map(|()| r.payload.region),
-							Err(reason) => Err(reason),
-						};
-						let elsewhere = [ReadingRejection::NotInFilter, ReadingRejection::NoSetup];
-						match &result {
-							Err(reason) if elsewhere.iter().any(|e| e.name() == reason) => {},
-							_ => break,
-						}
-					}
-					if let Err(reason) = &result {
-						let r = &rs[0];
-						let mut rep = report.lock().await;
-						*rep.rejected.entry(reason.clone()).or_default() += 1;
-						rep.shares.push(ShareRecord {
-							meter,
-							region: r.payload.region,
-							period: r.payload.period,
-							prid: format!("{:?}", H256(r.payload.prid.0)),
-							status: format!("rejected: {reason}"),
-						});
-					}
-					result.ok()
+					share.deliver(&endpoints, &counters, &report, slot).await
 				}));
 			}
 		}
@@ -346,39 +292,19 @@ pub async fn run(
 		let (endpoints, report) = (endpoints.clone(), report.clone());
 		let close = open + time.window_ms;
 		checks.push(tokio::spawn(async move {
+			let delivered = futures::future::join_all(tasks).await;
 			// Where each share was accepted (the region that took it).
-			let mut accepted = Vec::new();
-			for (t, (meter, prid)) in futures::future::join_all(tasks).await.into_iter().zip(&sent)
-			{
-				if let Ok(Some(region)) = t {
-					accepted.push((*meter, region, *prid));
-				}
-			}
-			let queries: Vec<_> = accepted.iter().collect();
-			let found = shares_on_finalized_chain(&endpoints, period, close, &queries).await?;
+			let accepted: Vec<_> = delivered
+				.into_iter()
+				.zip(&sent)
+				.filter_map(|(t, (meter, prid))| match t {
+					Ok(Some(region)) => Some((*meter, region, *prid)),
+					_ => None,
+				})
+				.collect();
+			let found = shares_on_finalized_chain(&endpoints, period, close, &accepted).await?;
 			let mut rep = report.lock().await;
-			for (meter, region, consumption) in consumptions {
-				// The region that took the meter's shares (its own if none was taken).
-				let region = accepted.iter().find(|a| a.0 == meter).map_or(region, |a| a.1);
-				rep.consumption.push((meter, region, period, consumption));
-			}
-			rep.submitted += sent.len() as u64;
-			for ((meter, region, prid), present) in queries.iter().zip(found) {
-				let status = if present {
-					rep.included += 1;
-					"included"
-				} else {
-					rep.missing += 1;
-					"missing"
-				};
-				rep.shares.push(ShareRecord {
-					meter: *meter,
-					region: *region,
-					period,
-					prid: format!("{:?}", H256(prid.0)),
-					status: status.into(),
-				});
-			}
+			rep.note_period(period, &consumptions, &accepted, &found, sent.len());
 			anyhow::Ok(())
 		}));
 	}
@@ -394,6 +320,131 @@ pub async fn run(
 		counters.failovers.load(Ordering::Relaxed) + endpoints.skipped.load(Ordering::Relaxed);
 	rep.resent = counters.resent.load(Ordering::Relaxed);
 	Ok(rep)
+}
+
+impl RunReport {
+	/// Adds what became of `period`'s `sent` shares: `accepted` (meter, region that took the
+	/// share, PRID), each `found` in the finalized chain or not, and the meters' true
+	/// consumption (in the region that took their shares, their own if none was taken).
+	fn note_period(
+		&mut self,
+		period: PeriodIndex,
+		consumptions: &[(MeterId, RegionId, u64)],
+		accepted: &[(MeterId, RegionId, Prid)],
+		found: &[bool],
+		sent: usize,
+	) {
+		for &(meter, region, consumption) in consumptions {
+			let region = accepted.iter().find(|a| a.0 == meter).map_or(region, |a| a.1);
+			self.consumption.push((meter, region, period, consumption));
+		}
+		self.submitted += sent as u64;
+		for (&(meter, region, prid), &present) in accepted.iter().zip(found) {
+			let status = if present {
+				self.included += 1;
+				"included"
+			} else {
+				self.missing += 1;
+				"missing"
+			};
+			self.shares.push(ShareRecord {
+				meter,
+				region,
+				period,
+				prid: format!("{:?}", H256(prid.0)),
+				status: status.into(),
+			});
+		}
+	}
+}
+
+/// One share of a meter, signed for each region whose setup may cover it.
+struct Share {
+	meter: MeterId,
+	/// The same share for the meter's region, then the regions it was moved from.
+	candidates: Vec<SignedReading>,
+	/// When to send it (unix ms).
+	at: u64,
+	/// Until when an accepted share no best block holds is sent again.
+	resend_until: u64,
+}
+
+impl Share {
+	/// Sends the share at its time, to the first region that takes it, and confirms it is in
+	/// a best block. Returns the region that took it; a refusal is recorded in `report`.
+	async fn deliver(
+		self,
+		endpoints: &Endpoints,
+		counters: &Counters,
+		report: &Mutex<RunReport>,
+		slot: u64,
+	) -> Option<RegionId> {
+		sleep_until_ms(self.at).await;
+		let mut result = Err(String::new());
+		for r in &self.candidates {
+			result = match send(endpoints, r, counters).await {
+				Ok(()) => confirm(endpoints, r, counters, slot, self.resend_until)
+					.await
+					.map(|()| r.payload.region),
+				Err(reason) => Err(reason),
+			};
+			let elsewhere = [ReadingRejection::NotInFilter, ReadingRejection::NoSetup];
+			match &result {
+				Err(reason) if elsewhere.iter().any(|e| e.name() == reason) => {},
+				_ => break,
+			}
+		}
+		if let Err(reason) = &result {
+			let r = &self.candidates[0];
+			let mut rep = report.lock().await;
+			*rep.rejected.entry(reason.clone()).or_default() += 1;
+			rep.shares.push(ShareRecord {
+				meter: self.meter,
+				region: r.payload.region,
+				period: r.payload.period,
+				prid: format!("{:?}", H256(r.payload.prid.0)),
+				status: format!("rejected: {reason}"),
+			});
+		}
+		result.ok()
+	}
+}
+
+/// The first period whose window is ahead (by at least `head` ms) and whose setup is complete
+/// on chain for every region of `creds`.
+async fn first_ahead(
+	chain: &Chain,
+	time: &TimeParams,
+	creds: &[Credential],
+	head: u64,
+) -> Result<PeriodIndex> {
+	let now = unix_ms();
+	let current = time.period_at(now).context("chain time before the clock")?;
+	let ahead = (current.saturating_sub(1)..)
+		.find(|p| time.period_end(*p).is_some_and(|end| end + head > now))
+		.expect("a later period exists");
+	let regions: std::collections::BTreeSet<RegionId> = creds.iter().map(|c| c.region).collect();
+	// A period ahead without a setup would only collect `NoSetup` refusals.
+	let search = ahead..ahead.saturating_add(2 * time.periods_per_cycle);
+	let first = first_set_up(chain, &regions, search.clone()).await?.with_context(|| {
+		format!(
+			"no period from {} to {} has a complete setup on chain for region(s) {regions:?}; \
+			 publish them first (`gridmask kgc setup`)",
+			search.start,
+			search.end - 1
+		)
+	})?;
+	// On stderr also with --json (stdout holds the report).
+	eprintln!(
+		"starting with period {first}: the first period whose window is ahead and whose setup is \
+		 complete on chain{}",
+		if first > ahead {
+			format!(" (periods {ahead}..{} are not set up)", first - 1)
+		} else {
+			String::new()
+		}
+	);
+	Ok(first)
 }
 
 /// The first period of `periods` whose setup is complete (at the finalized block) for every
@@ -562,7 +613,7 @@ async fn shares_on_finalized_chain(
 	endpoints: &Endpoints,
 	period: PeriodIndex,
 	close: u64,
-	q: &[&(MeterId, RegionId, Prid)],
+	q: &[(MeterId, RegionId, Prid)],
 ) -> Result<Vec<bool>> {
 	sleep_until_ms(close).await;
 	let queries: Vec<_> = q.iter().map(|(_, region, prid)| (*region, period, *prid)).collect();

@@ -1,6 +1,6 @@
 //! `gridmask status`: the chain's clock, regions, and recent period outcomes.
 
-use crate::chain::{runtime, runtime_types as rt, Chain};
+use crate::chain::{runtime, runtime_types as rt, AtBlock, Chain};
 use anyhow::Result;
 use gridmask_primitives::{PeriodIndex, RegionId, TimeParams};
 use serde::Serialize;
@@ -103,83 +103,8 @@ pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 		let info = kv.value().decode()?;
 		let mut periods = Vec::new();
 		if let Some(cur) = current {
-			let from = cur.saturating_sub(last);
-			for p in from..=cur {
-				let st = at
-					.runtime_apis()
-					.call(runtime::runtime_apis().readings_api().period_state(region, p))
-					.await?;
-				use rt::pallet_readings::types::{PeriodOutcome as O, PeriodPhase as P};
-				let mut aggregate = None;
-				let outcome = match st.phase {
-					P::Done(O::Sealed { aggregate: a, count }) => {
-						aggregate = Some(a);
-						format!("sealed {a} Wh ({count} shares)")
-					},
-					P::Done(O::Faulted { expected, received }) => {
-						format!("faulted ({received}/{expected} shares)")
-					},
-					P::Done(O::Withheld { count }) => {
-						format!("sealed, aggregate withheld (only {} complete readings)", count / 2)
-					},
-					P::Done(O::Void) => "void (closed by the KGC, no aggregate)".into(),
-					_ if st.setup.is_none() => continue,
-					P::Upcoming { .. } => format!(
-						"upcoming (setup {})",
-						if st.setup_complete { "complete" } else { "partial" }
-					),
-					P::Open { .. } => format!("open ({} shares)", st.accumulator.count),
-					P::Closed | P::Sealing { .. } => "sealing".into(),
-					P::NotStarted => "not started".into(),
-				};
-				let price = at
-					.runtime_apis()
-					.call(runtime::runtime_apis().pricing_api().price_series(region, p, p))
-					.await?
-					.into_iter()
-					.next()
-					.map(|(_, r)| {
-						let source = match r.source {
-							rt::pallet_pricing::types::PriceSource::Tariff { version } => {
-								format!("tariff v{version}")
-							},
-							rt::pallet_pricing::types::PriceSource::Override => "override".into(),
-						};
-						(r.price, source)
-					});
-				let fault = at
-					.storage()
-					.try_fetch(runtime::storage().faults().faults(), (region, p))
-					.await?
-					.map(|f| f.decode())
-					.transpose()?
-					.map(|f| {
-						use rt::pallet_faults::types::FaultStatus as F;
-						match f.status {
-							F::Open => "open".to_string(),
-							F::Checking(_) => "checking".into(),
-							F::Collecting(n) => format!("resolution arriving ({} parts)", n.parts),
-							F::Resolved { named, blame, .. } => {
-								let meters: Vec<u64> = named.meters.0.iter().map(|m| m.0).collect();
-								let blame = match blame {
-									rt::pallet_faults::types::Blame::Meters => "meters blamed",
-									rt::pallet_faults::types::Blame::Chain => {
-										"chain fault, nobody blamed"
-									},
-								};
-								format!(
-									"resolved (named: {meters:?}{}, lone shares: {}, forged \
-									 shares: {}; {blame})",
-									if named.overflow { " and more" } else { "" },
-									named.lone,
-									named.forged
-								)
-							},
-							F::Rejected => "rejected".into(),
-							F::Void => "void".into(),
-						}
-					});
-				periods.push(PeriodStatus { period: p, outcome, aggregate, price, fault });
+			for p in cur.saturating_sub(last)..=cur {
+				periods.extend(period_status(&at, region, p).await?);
 			}
 		}
 		regions.push(RegionStatus {
@@ -190,7 +115,112 @@ pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 		});
 	}
 	regions.sort_by_key(|r| r.region);
+	let r = at.runtime_apis().call(runtime::runtime_apis().readings_api().retention()).await?;
+	let retention = Retention {
+		kept_from_period: r.kept_from_period,
+		min_cycles: r.min_cycles,
+		max_cycles: r.max_cycles,
+		waiting_for: r.waiting_for.map(|w| (w.region, w.cycle, w.pruned_anyway_in_cycle)),
+	};
+	Ok(Status {
+		endpoint: chain.url.clone(),
+		finalized_block: time.block,
+		now_ms: time.now_ms,
+		current_period: current,
+		current_cycle: current.zip(time.params).map(|(p, t)| t.cycle_of(p)),
+		periods_per_cycle: time.params.map(|t| t.periods_per_cycle),
+		period_ms: time.params.map(|t| t.period_ms),
+		regions,
+		bills: cycle_bills(&at).await?,
+		retention,
+	})
+}
 
+/// Period `p` of `region`: its outcome, price and fault; `None` for a period without a setup
+/// that is not done.
+async fn period_status(
+	at: &AtBlock,
+	region: RegionId,
+	p: PeriodIndex,
+) -> Result<Option<PeriodStatus>> {
+	let st = at
+		.runtime_apis()
+		.call(runtime::runtime_apis().readings_api().period_state(region, p))
+		.await?;
+	use rt::pallet_readings::types::{PeriodOutcome as O, PeriodPhase as P};
+	let mut aggregate = None;
+	let outcome = match st.phase {
+		P::Done(O::Sealed { aggregate: a, count }) => {
+			aggregate = Some(a);
+			format!("sealed {a} Wh ({count} shares)")
+		},
+		P::Done(O::Faulted { expected, received }) => {
+			format!("faulted ({received}/{expected} shares)")
+		},
+		P::Done(O::Withheld { count }) => {
+			format!("sealed, aggregate withheld (only {} complete readings)", count / 2)
+		},
+		P::Done(O::Void) => "void (closed by the KGC, no aggregate)".into(),
+		_ if st.setup.is_none() => return Ok(None),
+		P::Upcoming { .. } => {
+			format!("upcoming (setup {})", if st.setup_complete { "complete" } else { "partial" })
+		},
+		P::Open { .. } => format!("open ({} shares)", st.accumulator.count),
+		P::Closed | P::Sealing { .. } => "sealing".into(),
+		P::NotStarted => "not started".into(),
+	};
+	let price = at
+		.runtime_apis()
+		.call(runtime::runtime_apis().pricing_api().price_series(region, p, p))
+		.await?
+		.into_iter()
+		.next()
+		.map(|(_, r)| {
+			let source = match r.source {
+				rt::pallet_pricing::types::PriceSource::Tariff { version } => {
+					format!("tariff v{version}")
+				},
+				rt::pallet_pricing::types::PriceSource::Override => "override".into(),
+			};
+			(r.price, source)
+		});
+	let fault = at
+		.storage()
+		.try_fetch(runtime::storage().faults().faults(), (region, p))
+		.await?
+		.map(|f| f.decode())
+		.transpose()?
+		.map(|f| fault_text(f.status));
+	Ok(Some(PeriodStatus { period: p, outcome, aggregate, price, fault }))
+}
+
+/// A fault's state in words.
+fn fault_text(status: rt::pallet_faults::types::FaultStatus) -> String {
+	use rt::pallet_faults::types::{Blame, FaultStatus as F};
+	match status {
+		F::Open => "open".to_string(),
+		F::Checking(_) => "checking".into(),
+		F::Collecting(n) => format!("resolution arriving ({} parts)", n.parts),
+		F::Resolved { named, blame, .. } => {
+			let meters: Vec<u64> = named.meters.0.iter().map(|m| m.0).collect();
+			let blame = match blame {
+				Blame::Meters => "meters blamed",
+				Blame::Chain => "chain fault, nobody blamed",
+			};
+			format!(
+				"resolved (named: {meters:?}{}, lone shares: {}, forged shares: {}; {blame})",
+				if named.overflow { " and more" } else { "" },
+				named.lone,
+				named.forged
+			)
+		},
+		F::Rejected => "rejected".into(),
+		F::Void => "void".into(),
+	}
+}
+
+/// Every cycle's bills by their latest version's state.
+async fn cycle_bills(at: &AtBlock) -> Result<Vec<CycleBills>> {
 	let mut bills: std::collections::BTreeMap<u32, CycleBills> = Default::default();
 	let mut iter = at.storage().entry(runtime::storage().billing().latest_bill())?.iter(()).await?;
 	while let Some(kv) = futures::StreamExt::next(&mut iter).await {
@@ -212,27 +242,7 @@ pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 			_ => c.posted += 1,
 		}
 	}
-
-	let r = at.runtime_apis().call(runtime::runtime_apis().readings_api().retention()).await?;
-	let retention = Retention {
-		kept_from_period: r.kept_from_period,
-		min_cycles: r.min_cycles,
-		max_cycles: r.max_cycles,
-		waiting_for: r.waiting_for.map(|w| (w.region, w.cycle, w.pruned_anyway_in_cycle)),
-	};
-
-	Ok(Status {
-		endpoint: chain.url.clone(),
-		finalized_block: time.block,
-		now_ms: time.now_ms,
-		current_period: current,
-		current_cycle: current.zip(time.params).map(|(p, t)| t.cycle_of(p)),
-		periods_per_cycle: time.params.map(|t| t.periods_per_cycle),
-		period_ms: time.params.map(|t| t.period_ms),
-		regions,
-		bills: bills.into_values().collect(),
-		retention,
-	})
+	Ok(bills.into_values().collect())
 }
 
 /// The status as a table.

@@ -29,261 +29,241 @@
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startNode, connect, waitFor, finalizedNumber, workDir, tail, rpcRaw, TEST_CHAIN } from './lib/node.mjs';
+import { waitFor, rpcRaw, withTestNode } from './lib/node.mjs';
 import { gridmask, gridmaskJson, assert, stepper } from './lib/client.mjs';
 
 const step = stepper();
 
-async function main() {
-  const dir = workDir('gridmask-cycle');
-  const node = await startNode({
-    name: 'alice', chain: TEST_CHAIN, key: 'alice',
-    nodeKey: '0000000000000000000000000000000000000000000000000000000000000001',
-  }, dir);
-  let ok = false;
-  try {
-    const api = await connect(node);
-    await waitFor('block 2 (the readings clock starts)', async () => (await finalizedNumber(api)) >= 2, 60_000, api);
-    const url = ['--url', node.ws];
-    const store = join(dir, 'store');
-    const content = ['--content-store', join(dir, 'content')];
-    const now = async () => (await api.call.readingsApi.time()).currentPeriod.unwrap().toNumber();
+withTestNode('gridmask-cycle', async ({ node, api, dir }) => {
+  const url = ['--url', node.ws];
+  const store = join(dir, 'store');
+  const content = ['--content-store', join(dir, 'content')];
+  const now = async () => (await api.call.readingsApi.time()).currentPeriod.unwrap().toNumber();
 
-    step('kgc provision: 5 meters in each of regions 1 and 2');
-    const prov = await gridmaskJson([...url, 'kgc', 'provision', '--store', store,
-      '--regions', '1,2', '--meters-per-region', '5', '--kgc-admin', node.admin]);
-    assert(prov.provision.meters_registered === 10, `10 meters registered (${JSON.stringify(prov.provision)})`);
-    assert(JSON.stringify(prov.pushed.regions) === '[[1,5],[2,5]]', `both regions' 5 secrets pushed (${JSON.stringify(prov.pushed)})`);
-    assert(prov.pushed.node_roles.includes('Authority'), 'the node is an authority (its worker runs)');
-    const secretsKey = (r) => '0x' + Buffer.concat([Buffer.from('gridmask/kgc/secrets/'), Buffer.from([r, 0, 0, 0])]).toString('hex');
-    // kgc.json is sealed; the meters' credentials (each meter's own file) say who is where.
-    const sealedStore = readFileSync(join(store, 'kgc.json'), 'utf8');
-    const kgc = {
-      meters: readdirSync(join(store, 'meters')).map((f) => JSON.parse(readFileSync(join(store, 'meters', f), 'utf8'))),
-    };
-    assert(kgc.meters.length === 10 && JSON.parse(sealedStore).version === 2
-      && kgc.meters.every((m) => !sealedStore.includes(m.master_secret.replace(/^0x/, ''))),
-      'the KGC store (kgc.json) is sealed: no master secret appears in it');
-    for (const r of [1, 2]) {
-      const held = await rpcRaw(node.admin, 'offchain_localStorageGet', ['PERSISTENT', secretsKey(r)]);
-      assert(held, `the node holds region ${r}'s secrets in PERSISTENT off-chain storage`);
-      const plain = kgc.meters.filter((m) => m.region === r).map((m) => m.master_secret.replace(/^0x/, ''));
-      assert(plain.length === 5 && plain.every((s) => s.length === 64 && !held.includes(s)),
-        `region ${r}'s secrets are sealed: no master secret appears in what the node stores`);
-    }
-    assert(await rpcRaw(node.admin, 'author_hasKey', [prov.pushed.key, 'gmkg']), `the keystore holds ${prov.pushed.key} as gmkg`);
-    assert(await rpcRaw(node.admin, 'author_hasKey', [prov.pushed.secrets_key, 'gmsk']), 'the node holds the secrets key');
-    const keystoreFiles = readdirSync(join(dir, 'alice', 'chains'), { recursive: true }).map(String);
-    assert(keystoreFiles.some((f) => /keystore\/676d6b67/.test(f)) && !keystoreFiles.some((f) => /676d736b/.test(f)),
-      `the gmkg key is in the keystore directory, the secrets key (gmsk) is not: memory only (${keystoreFiles.filter((f) => f.includes('keystore/'))})`);
-    const regions = [...new Set(kgc.meters.map((m) => m.region))].sort((a, b) => a - b);
-    assert(regions.length === 2, `two regions (${regions})`);
-    const [R1, R2] = regions;
-    const inRegion = (r) => kgc.meters.filter((m) => m.region === r).map((m) => m.meter).sort((a, b) => a - b);
-    const [L, M] = inRegion(R1);
-    const [S] = inRegion(R2);
-    const meters = kgc.meters.map((m) => m.meter);
-    step(`lone L = ${L}, moved M = ${M} (region ${R1} → ${R2}), silent S = ${S} (region ${R2})`);
-
-    const ppc = (await api.call.readingsApi.time()).params.unwrap().periodsPerCycle.toNumber();
-    step('a non-CC account cannot set a tariff; the CC sets a time-of-use tariff in both regions');
-    const refused = await gridmask([...url, 'cc', 'tariff', 'set', '--cc-suri', '//Dave', '--region', String(R1),
-      '--flat', '1'], { allowFail: true });
-    assert(refused.code !== 0 && /BadOrigin/.test(refused.stderr), `refused by name: ${refused.stderr}`);
-    const from = (await now()) + 2;
-    for (const r of regions) {
-      const t = await gridmaskJson([...url, 'cc', 'tariff', 'set', '--region', String(r), '--from-period', String(from),
-        '--day-periods', String(ppc), '--band', '0:100000', '--band', `${ppc / 2}:300000`]);
-      assert(t.version === 1 && t.effective_from === from, `tariff v1 from ${from} (${JSON.stringify(t)})`);
-    }
-    const shown = await gridmaskJson([...url, 'cc', 'tariff', 'show', '--region', String(R1)]);
-    assert(shown.length === 1 && JSON.stringify(shown[0].tariff.bands) === `[[0,100000],[${ppc / 2},300000]]`,
-      `tariff show: ${JSON.stringify(shown)}`);
-    // `kgc setup` publishes periods whose window opens more than 20 s ahead; a setup run can
-    // fail with `StaleEpoch` when a meter is suspended meanwhile (its region's active set
-    // changed): then it is run again.
-    let A = null;
-    const setup = async (cycle) => {
-      for (let attempt = 1; ; attempt++) {
-        const r = await gridmask([...url, '--json', 'kgc', 'setup', '--store', store, '--cycle', String(cycle)],
-          { allowFail: true });
-        if (r.code === 0) return JSON.parse(r.stdout);
-        if (cycle === A && /window has opened or is about to/.test(r.stderr)) return { periods: [] };
-        assert(attempt < 3 && /StaleEpoch/.test(r.stderr), `kgc setup --cycle ${cycle}: ${r.stderr}`);
-      }
-    };
-    // The first cycle with a period ahead: the meters start with it, S silent from then on.
-    const c1 = Math.floor(((await now()) + 1) / ppc);
-    const firstSetUp = (await setup(c1)).periods;
-    const s0 = Math.max(Math.min(...firstSetUp), (await now()) + 1);
-    // Cycle A, billed: at least 4 periods after S falls silent (its fifth silence, in A's
-    // first period, is resolved while A has periods left to leave it out of), and priced by
-    // the tariff.
-    A = Math.ceil((Math.max(s0, from) + 4) / ppc);
-    const a0 = A * ppc;
-    const last = a0 + ppc - 1;
-
-    step(`meter run: periods ${s0}..${last}; S silent, L lone in ${a0}, M in region ${R1} until ${a0 + 2}`);
-    const run = (args) => gridmask([...url, '--json', 'meter', 'run', ...args], { allowFail: true })
-      .then((r) => ({ ...r, report: JSON.parse(r.stdout || '{}') }));
-    const all = join(store, 'meters');
-    const credM = join(all, `meter-${M}.json`);
-    const runs = [
-      run(['--credentials', all, '--first-period', String(s0), '--periods', String(a0 - s0),
-        '--silent', String(S), '--silent', String(M)]),
-      run(['--credentials', all, '--first-period', String(a0), '--periods', String(ppc),
-        '--silent', String(S), '--silent', String(M), '--drop-one', `${L}:1`]),
-      run(['--credentials', credM, '--first-period', String(s0), '--periods', String(a0 + 3 - s0)]),
-    ];
-    step(`kgc setup: every period up to the end of cycle ${A} (${a0}..${last})`);
-    for (let c = c1 + 1; c <= A; c++) await setup(c);
-
-    step(`period ${a0 + 2}: move M to region ${R2}, rebuild the upcoming setups, push the secrets`);
-    await waitFor(`period ${a0 + 2}`, async () => (await now()) >= a0 + 2, 600_000, api);
-    const moved = await gridmaskJson([...url, 'kgc', 'move', '--store', store, '--meter', String(M), '--to', String(R2)]);
-    assert(moved.from === R1 && moved.to === R2, `moved (${JSON.stringify(moved)})`);
-    await setup(A);
-    await gridmaskJson([...url, 'kgc', 'push-secrets', '--store', store, '--kgc-admin', node.admin]);
-    runs.push(run(['--credentials', credM, '--first-period', String(a0 + 3), '--periods', String(ppc - 3)]));
-
-    step(`S is suspended after 5 blamed faults; its region's upcoming setups leave it out`);
-    await waitFor(`meter ${S} suspended`, async () =>
-      (await api.query.meters.meters(S)).unwrap().status.isSuspended, 300_000, api);
-    if ((await now()) + 2 <= last) {
-      const rebuilt = await setup(A);
-      step(`rebuilt: ${JSON.stringify(rebuilt.periods)}`);
-    }
-
-    const results = await Promise.all(runs);
-    for (const r of results) {
-      assert(r.code === 0, `meter run succeeded: ${r.stderr} ${JSON.stringify(r.report.rejected)} missing ${r.report.missing}`);
-    }
-
-    // The truth: a reading is complete when both its shares are on chain (in one region).
-    const consumption = new Map();
-    const included = new Map();
-    for (const { report } of results) {
-      for (const [m, , p, c] of report.consumption) consumption.set(`${m}/${p}`, BigInt(c));
-      for (const s of report.shares.filter((x) => x.status === 'included')) {
-        const k = `${s.meter}/${s.period}`;
-        included.set(k, [...(included.get(k) ?? []), s.region]);
-      }
-    }
-    const complete = new Map(); // `${region}/${period}` → [meters]
-    for (const [k, rs] of included) {
-      if (rs.length === 2) {
-        assert(rs[0] === rs[1], `both shares of ${k} in one region (${rs})`);
-        const [m, p] = k.split('/');
-        const key = `${rs[0]}/${p}`;
-        complete.set(key, [...(complete.get(key) ?? []), Number(m)]);
-      }
-    }
-    const completeOf = (m, p) => (included.get(`${m}/${p}`) ?? []).length === 2;
-
-    step('every period settles; every aggregate is the true total of the complete readings');
-    for (const r of regions) {
-      for (let p = s0; p <= last; p++) {
-        const st = await waitFor(`region ${r} period ${p} settled`, async () => {
-          const s = await api.call.readingsApi.periodState(r, p);
-          return s.phase.isDone && !s.phase.asDone.isFaulted ? s : null;
-        }, 240_000, api);
-        const outcome = st.phase.asDone;
-        const who = complete.get(`${r}/${p}`) ?? [];
-        const truth = who.reduce((a, m) => a + consumption.get(`${m}/${p}`), 0n);
-        if (outcome.isSealed) {
-          assert(outcome.asSealed.aggregate.toBigInt() === truth,
-            `region ${r} period ${p}: aggregate ${outcome.asSealed.aggregate} = Σ of ${who} = ${truth}`);
-          assert(outcome.asSealed.count.toNumber() === 2 * who.length, `region ${r} period ${p}: count ${outcome.asSealed.count}`);
-        } else {
-          assert(outcome.isWithheld && who.length < 3, `region ${r} period ${p}: ${outcome.toString()} with ${who.length} complete`);
-        }
-      }
-    }
-    const lone = (await api.query.faults.faults(R1, a0)).unwrap().status;
-    assert(lone.isResolved && lone.asResolved.named.lone.toNumber() === 1
-      && lone.asResolved.named.meters.some(([m]) => m.toNumber() === L), `L's lone share named (${lone.toString()})`);
-    const namesS = [];
-    for (let p = a0; p <= last; p++) {
-      const f = await api.query.faults.faults(R2, p);
-      if (f.isSome && f.unwrap().status.asResolved.named.meters.some(([m]) => m.toNumber() === S)) namesS.push(p);
-    }
-    // S's fault count is the number of resolutions blaming it (from its first silence on); a
-    // period where nobody reported (before the meters started) blames nobody.
-    const at = await api.at(await api.rpc.chain.getBlockHash());
-    const blamed = [];
-    for (let p = Math.min(...firstSetUp); p <= last; p++) {
-      const f = await at.query.faults.faults(R2, p);
-      assert(f.isSome || p < s0 || p >= a0, `region ${R2} period ${p}: S's silence faulted it`);
-      if (f.isNone) continue;
-      const fault = f.unwrap();
-      const resolved = fault.status.asResolved;
-      if (p >= s0 && p < a0) {
-        assert(fault.expected.toNumber() === 10 && fault.received.toNumber() === 8,
-          `region ${R2} period ${p}: sealing saw 8 of 10 shares (${fault.toString()})`);
-        assert(resolved.named.meters.map(([m]) => m.toNumber()).join() === String(S), `period ${p}: S found silent`);
-      }
-      if (p < s0) assert(resolved.blame.isChain, `period ${p}, before the meters started: a chain fault`);
-      if (resolved.blame.isMeters && resolved.named.meters.some(([m]) => m.toNumber() === S)) blamed.push(p);
-    }
-    const sMeter = (await at.query.meters.meters(S)).unwrap();
-    assert(sMeter.status.isSuspended && sMeter.faults.toNumber() === blamed.length && blamed.length >= 5,
-      `S suspended, ${sMeter.faults} faults = the ${blamed.length} resolutions blaming it (${blamed})`);
-    assert(namesS.length >= 1 && namesS.length < ppc, `S expected in ${namesS} of cycle ${A}, then left out`);
-    const priced = a0 - 1;
-    const [[, price]] = await api.call.pricingApi.priceSeries(R2, priced, priced);
-    assert(price.price.toNumber() === 300000 && price.source.isTariff, `period ${priced} priced ${price.price} by the tariff's band`);
-
-    step(`the CC overrides the price of period ${priced}, sealed and not billed`);
-    const over = await gridmaskJson([...url, 'cc', 'price', '--region', String(R2), '--period', String(priced), '--price', '333']);
-    assert(over.price === 333 && over.replaced === 300000, `override replaced the tariff price (${JSON.stringify(over)})`);
-    const [[, overridden]] = await api.call.pricingApi.priceSeries(R2, priced, priced);
-    assert(overridden.source.isOverride && overridden.price.toNumber() === 333, 'the series shows the override');
-
-    step(`kgc bill --cycle ${A}`);
-    await waitFor(`cycle ${A} over`, async () => (await now()) >= last + 1, 120_000, api);
-    const billed = await gridmaskJson([...url, ...content, 'kgc', 'bill', '--store', store, '--cycle', String(A)]);
-    assert(billed.failed.length === 0 && billed.billed.length === meters.length,
-      `every meter billed (${JSON.stringify(billed.failed)}, ${billed.billed.length})`);
-
-    step('every owner verifies their bill');
-    for (const m of meters) {
-      const out = join(dir, `bill-${m}.html`);
-      const r = await gridmask([...url, ...content, '--json', 'owner', 'bill', '--store', store,
-        '--meter', String(m), '--cycle', String(A), '--out', out], { allowFail: true });
-      const v = JSON.parse(r.stdout);
-      assert(r.code === 0 && v.problems.length === 0, `meter ${m}'s bill verifies: ${JSON.stringify(v.problems)}`);
-      const page = readFileSync(out, 'utf8');
-      if (m === S) {
-        assert(v.lines === namesS.length && v.estimated_lines === v.lines,
-          `S: ${v.lines} lines, all estimated, for the ${namesS.length} periods it was expected in`);
-      } else {
-        // Every covered period of cycle A: estimated exactly when the reading is incomplete.
-        const incomplete = [...Array(ppc).keys()].filter((i) => !completeOf(m, a0 + i)).length;
-        assert(v.lines === ppc && v.estimated_lines === incomplete,
-          `meter ${m}: ${v.lines} lines, ${v.estimated_lines} estimated (${incomplete} incomplete readings)`);
-      }
-      if (m === L) {
-        assert(!completeOf(L, a0) && /ESTIMATED \(one share of two; own mean, same tariff band\)/.test(page),
-          'L\'s lone period is billed at its own band mean');
-      }
-      if (m === M) {
-        assert(JSON.stringify(v.regions) === JSON.stringify([R1, R2]), `M billed in both regions (${v.regions})`);
-      }
-    }
-    for (const r of regions) {
-      assert((await api.query.billing.billedCycles(r, A)).isSome, `region ${r}'s cycle ${A} is billed (overrides locked)`);
-    }
-
-    ok = true;
-    step('cycle test passed');
-    await api.disconnect();
-  } finally {
-    await node.stop();
-    if (!ok) console.error(`--- ${node.log}\n${tail(node.log)}`);
+  step('kgc provision: 5 meters in each of regions 1 and 2');
+  const prov = await gridmaskJson([...url, 'kgc', 'provision', '--store', store,
+    '--regions', '1,2', '--meters-per-region', '5', '--kgc-admin', node.admin]);
+  assert(prov.provision.meters_registered === 10, `10 meters registered (${JSON.stringify(prov.provision)})`);
+  assert(JSON.stringify(prov.pushed.regions) === '[[1,5],[2,5]]', `both regions' 5 secrets pushed (${JSON.stringify(prov.pushed)})`);
+  assert(prov.pushed.node_roles.includes('Authority'), 'the node is an authority (its worker runs)');
+  const secretsKey = (r) => '0x' + Buffer.concat([Buffer.from('gridmask/kgc/secrets/'), Buffer.from([r, 0, 0, 0])]).toString('hex');
+  // kgc.json is sealed; the meters' credentials (each meter's own file) say who is where.
+  const sealedStore = readFileSync(join(store, 'kgc.json'), 'utf8');
+  const kgc = {
+    meters: readdirSync(join(store, 'meters')).map((f) => JSON.parse(readFileSync(join(store, 'meters', f), 'utf8'))),
+  };
+  assert(kgc.meters.length === 10 && JSON.parse(sealedStore).version === 2
+    && kgc.meters.every((m) => !sealedStore.includes(m.master_secret.replace(/^0x/, ''))),
+    'the KGC store (kgc.json) is sealed: no master secret appears in it');
+  for (const r of [1, 2]) {
+    const held = await rpcRaw(node.admin, 'offchain_localStorageGet', ['PERSISTENT', secretsKey(r)]);
+    assert(held, `the node holds region ${r}'s secrets in PERSISTENT off-chain storage`);
+    const plain = kgc.meters.filter((m) => m.region === r).map((m) => m.master_secret.replace(/^0x/, ''));
+    assert(plain.length === 5 && plain.every((s) => s.length === 64 && !held.includes(s)),
+      `region ${r}'s secrets are sealed: no master secret appears in what the node stores`);
   }
-}
+  assert(await rpcRaw(node.admin, 'author_hasKey', [prov.pushed.key, 'gmkg']), `the keystore holds ${prov.pushed.key} as gmkg`);
+  assert(await rpcRaw(node.admin, 'author_hasKey', [prov.pushed.secrets_key, 'gmsk']), 'the node holds the secrets key');
+  const keystoreFiles = readdirSync(join(dir, 'alice', 'chains'), { recursive: true }).map(String);
+  assert(keystoreFiles.some((f) => /keystore\/676d6b67/.test(f)) && !keystoreFiles.some((f) => /676d736b/.test(f)),
+    `the gmkg key is in the keystore directory, the secrets key (gmsk) is not: memory only (${keystoreFiles.filter((f) => f.includes('keystore/'))})`);
+  const regions = [...new Set(kgc.meters.map((m) => m.region))].sort((a, b) => a - b);
+  assert(regions.length === 2, `two regions (${regions})`);
+  const [R1, R2] = regions;
+  const inRegion = (r) => kgc.meters.filter((m) => m.region === r).map((m) => m.meter).sort((a, b) => a - b);
+  const [L, M] = inRegion(R1);
+  const [S] = inRegion(R2);
+  const meters = kgc.meters.map((m) => m.meter);
+  step(`lone L = ${L}, moved M = ${M} (region ${R1} → ${R2}), silent S = ${S} (region ${R2})`);
 
-main().then(() => process.exit(0), (e) => {
-  console.error(e);
-  process.exit(1);
+  const ppc = (await api.call.readingsApi.time()).params.unwrap().periodsPerCycle.toNumber();
+  step('a non-CC account cannot set a tariff; the CC sets a time-of-use tariff in both regions');
+  const refused = await gridmask([...url, 'cc', 'tariff', 'set', '--cc-suri', '//Dave', '--region', String(R1),
+    '--flat', '1'], { allowFail: true });
+  assert(refused.code !== 0 && /BadOrigin/.test(refused.stderr), `refused by name: ${refused.stderr}`);
+  const from = (await now()) + 2;
+  for (const r of regions) {
+    const t = await gridmaskJson([...url, 'cc', 'tariff', 'set', '--region', String(r), '--from-period', String(from),
+      '--day-periods', String(ppc), '--band', '0:100000', '--band', `${ppc / 2}:300000`]);
+    assert(t.version === 1 && t.effective_from === from, `tariff v1 from ${from} (${JSON.stringify(t)})`);
+  }
+  const shown = await gridmaskJson([...url, 'cc', 'tariff', 'show', '--region', String(R1)]);
+  assert(shown.length === 1 && JSON.stringify(shown[0].tariff.bands) === `[[0,100000],[${ppc / 2},300000]]`,
+    `tariff show: ${JSON.stringify(shown)}`);
+  // `kgc setup` publishes periods whose window opens more than 20 s ahead; a setup run can
+  // fail with `StaleEpoch` when a meter is suspended meanwhile (its region's active set
+  // changed): then it is run again.
+  let A = null;
+  const setup = async (cycle) => {
+    for (let attempt = 1; ; attempt++) {
+      const r = await gridmask([...url, '--json', 'kgc', 'setup', '--store', store, '--cycle', String(cycle)],
+        { allowFail: true });
+      if (r.code === 0) return JSON.parse(r.stdout);
+      if (cycle === A && /window has opened or is about to/.test(r.stderr)) return { periods: [] };
+      assert(attempt < 3 && /StaleEpoch/.test(r.stderr), `kgc setup --cycle ${cycle}: ${r.stderr}`);
+    }
+  };
+  // The first cycle with a period ahead: the meters start with it, S silent from then on.
+  const c1 = Math.floor(((await now()) + 1) / ppc);
+  const firstSetUp = (await setup(c1)).periods;
+  const s0 = Math.max(Math.min(...firstSetUp), (await now()) + 1);
+  // Cycle A, billed: at least 4 periods after S falls silent (its fifth silence, in A's
+  // first period, is resolved while A has periods left to leave it out of), and priced by
+  // the tariff.
+  A = Math.ceil((Math.max(s0, from) + 4) / ppc);
+  const a0 = A * ppc;
+  const last = a0 + ppc - 1;
+
+  step(`meter run: periods ${s0}..${last}; S silent, L lone in ${a0}, M in region ${R1} until ${a0 + 2}`);
+  const run = (args) => gridmask([...url, '--json', 'meter', 'run', ...args], { allowFail: true })
+    .then((r) => ({ ...r, report: JSON.parse(r.stdout || '{}') }));
+  const all = join(store, 'meters');
+  const credM = join(all, `meter-${M}.json`);
+  const runs = [
+    run(['--credentials', all, '--first-period', String(s0), '--periods', String(a0 - s0),
+      '--silent', String(S), '--silent', String(M)]),
+    run(['--credentials', all, '--first-period', String(a0), '--periods', String(ppc),
+      '--silent', String(S), '--silent', String(M), '--drop-one', `${L}:1`]),
+    run(['--credentials', credM, '--first-period', String(s0), '--periods', String(a0 + 3 - s0)]),
+  ];
+  step(`kgc setup: every period up to the end of cycle ${A} (${a0}..${last})`);
+  for (let c = c1 + 1; c <= A; c++) await setup(c);
+
+  step(`period ${a0 + 2}: move M to region ${R2}, rebuild the upcoming setups, push the secrets`);
+  await waitFor(`period ${a0 + 2}`, async () => (await now()) >= a0 + 2, 600_000, api);
+  const moved = await gridmaskJson([...url, 'kgc', 'move', '--store', store, '--meter', String(M), '--to', String(R2)]);
+  assert(moved.from === R1 && moved.to === R2, `moved (${JSON.stringify(moved)})`);
+  await setup(A);
+  await gridmaskJson([...url, 'kgc', 'push-secrets', '--store', store, '--kgc-admin', node.admin]);
+  runs.push(run(['--credentials', credM, '--first-period', String(a0 + 3), '--periods', String(ppc - 3)]));
+
+  step(`S is suspended after 5 blamed faults; its region's upcoming setups leave it out`);
+  await waitFor(`meter ${S} suspended`, async () =>
+    (await api.query.meters.meters(S)).unwrap().status.isSuspended, 300_000, api);
+  if ((await now()) + 2 <= last) {
+    const rebuilt = await setup(A);
+    step(`rebuilt: ${JSON.stringify(rebuilt.periods)}`);
+  }
+
+  const results = await Promise.all(runs);
+  for (const r of results) {
+    assert(r.code === 0, `meter run succeeded: ${r.stderr} ${JSON.stringify(r.report.rejected)} missing ${r.report.missing}`);
+  }
+
+  // The truth: a reading is complete when both its shares are on chain (in one region).
+  const consumption = new Map();
+  const included = new Map();
+  for (const { report } of results) {
+    for (const [m, , p, c] of report.consumption) consumption.set(`${m}/${p}`, BigInt(c));
+    for (const s of report.shares.filter((x) => x.status === 'included')) {
+      const k = `${s.meter}/${s.period}`;
+      included.set(k, [...(included.get(k) ?? []), s.region]);
+    }
+  }
+  const complete = new Map(); // `${region}/${period}` → [meters]
+  for (const [k, rs] of included) {
+    if (rs.length === 2) {
+      assert(rs[0] === rs[1], `both shares of ${k} in one region (${rs})`);
+      const [m, p] = k.split('/');
+      const key = `${rs[0]}/${p}`;
+      complete.set(key, [...(complete.get(key) ?? []), Number(m)]);
+    }
+  }
+  const completeOf = (m, p) => (included.get(`${m}/${p}`) ?? []).length === 2;
+
+  step('every period settles; every aggregate is the true total of the complete readings');
+  for (const r of regions) {
+    for (let p = s0; p <= last; p++) {
+      const st = await waitFor(`region ${r} period ${p} settled`, async () => {
+        const s = await api.call.readingsApi.periodState(r, p);
+        return s.phase.isDone && !s.phase.asDone.isFaulted ? s : null;
+      }, 240_000, api);
+      const outcome = st.phase.asDone;
+      const who = complete.get(`${r}/${p}`) ?? [];
+      const truth = who.reduce((a, m) => a + consumption.get(`${m}/${p}`), 0n);
+      if (outcome.isSealed) {
+        assert(outcome.asSealed.aggregate.toBigInt() === truth,
+          `region ${r} period ${p}: aggregate ${outcome.asSealed.aggregate} = Σ of ${who} = ${truth}`);
+        assert(outcome.asSealed.count.toNumber() === 2 * who.length, `region ${r} period ${p}: count ${outcome.asSealed.count}`);
+      } else {
+        assert(outcome.isWithheld && who.length < 3, `region ${r} period ${p}: ${outcome.toString()} with ${who.length} complete`);
+      }
+    }
+  }
+  const lone = (await api.query.faults.faults(R1, a0)).unwrap().status;
+  assert(lone.isResolved && lone.asResolved.named.lone.toNumber() === 1
+    && lone.asResolved.named.meters.some(([m]) => m.toNumber() === L), `L's lone share named (${lone.toString()})`);
+  const namesS = [];
+  for (let p = a0; p <= last; p++) {
+    const f = await api.query.faults.faults(R2, p);
+    if (f.isSome && f.unwrap().status.asResolved.named.meters.some(([m]) => m.toNumber() === S)) namesS.push(p);
+  }
+  // S's fault count is the number of resolutions blaming it (from its first silence on); a
+  // period where nobody reported (before the meters started) blames nobody.
+  const at = await api.at(await api.rpc.chain.getBlockHash());
+  const blamed = [];
+  for (let p = Math.min(...firstSetUp); p <= last; p++) {
+    const f = await at.query.faults.faults(R2, p);
+    assert(f.isSome || p < s0 || p >= a0, `region ${R2} period ${p}: S's silence faulted it`);
+    if (f.isNone) continue;
+    const fault = f.unwrap();
+    const resolved = fault.status.asResolved;
+    if (p >= s0 && p < a0) {
+      assert(fault.expected.toNumber() === 10 && fault.received.toNumber() === 8,
+        `region ${R2} period ${p}: sealing saw 8 of 10 shares (${fault.toString()})`);
+      assert(resolved.named.meters.map(([m]) => m.toNumber()).join() === String(S), `period ${p}: S found silent`);
+    }
+    if (p < s0) assert(resolved.blame.isChain, `period ${p}, before the meters started: a chain fault`);
+    if (resolved.blame.isMeters && resolved.named.meters.some(([m]) => m.toNumber() === S)) blamed.push(p);
+  }
+  const sMeter = (await at.query.meters.meters(S)).unwrap();
+  assert(sMeter.status.isSuspended && sMeter.faults.toNumber() === blamed.length && blamed.length >= 5,
+    `S suspended, ${sMeter.faults} faults = the ${blamed.length} resolutions blaming it (${blamed})`);
+  assert(namesS.length >= 1 && namesS.length < ppc, `S expected in ${namesS} of cycle ${A}, then left out`);
+  const priced = a0 - 1;
+  const [[, price]] = await api.call.pricingApi.priceSeries(R2, priced, priced);
+  assert(price.price.toNumber() === 300000 && price.source.isTariff, `period ${priced} priced ${price.price} by the tariff's band`);
+
+  step(`the CC overrides the price of period ${priced}, sealed and not billed`);
+  const over = await gridmaskJson([...url, 'cc', 'price', '--region', String(R2), '--period', String(priced), '--price', '333']);
+  assert(over.price === 333 && over.replaced === 300000, `override replaced the tariff price (${JSON.stringify(over)})`);
+  const [[, overridden]] = await api.call.pricingApi.priceSeries(R2, priced, priced);
+  assert(overridden.source.isOverride && overridden.price.toNumber() === 333, 'the series shows the override');
+
+  step(`kgc bill --cycle ${A}`);
+  await waitFor(`cycle ${A} over`, async () => (await now()) >= last + 1, 120_000, api);
+  const billed = await gridmaskJson([...url, ...content, 'kgc', 'bill', '--store', store, '--cycle', String(A)]);
+  assert(billed.failed.length === 0 && billed.billed.length === meters.length,
+    `every meter billed (${JSON.stringify(billed.failed)}, ${billed.billed.length})`);
+
+  step('every owner verifies their bill');
+  for (const m of meters) {
+    const out = join(dir, `bill-${m}.html`);
+    const r = await gridmask([...url, ...content, '--json', 'owner', 'bill', '--store', store,
+      '--meter', String(m), '--cycle', String(A), '--out', out], { allowFail: true });
+    const v = JSON.parse(r.stdout);
+    assert(r.code === 0 && v.problems.length === 0, `meter ${m}'s bill verifies: ${JSON.stringify(v.problems)}`);
+    const page = readFileSync(out, 'utf8');
+    if (m === S) {
+      assert(v.lines === namesS.length && v.estimated_lines === v.lines,
+        `S: ${v.lines} lines, all estimated, for the ${namesS.length} periods it was expected in`);
+    } else {
+      // Every covered period of cycle A: estimated exactly when the reading is incomplete.
+      const incomplete = [...Array(ppc).keys()].filter((i) => !completeOf(m, a0 + i)).length;
+      assert(v.lines === ppc && v.estimated_lines === incomplete,
+        `meter ${m}: ${v.lines} lines, ${v.estimated_lines} estimated (${incomplete} incomplete readings)`);
+    }
+    if (m === L) {
+      assert(!completeOf(L, a0) && /ESTIMATED \(one share of two; own mean, same tariff band\)/.test(page),
+        'L\'s lone period is billed at its own band mean');
+    }
+    if (m === M) {
+      assert(JSON.stringify(v.regions) === JSON.stringify([R1, R2]), `M billed in both regions (${v.regions})`);
+    }
+  }
+  for (const r of regions) {
+    assert((await api.query.billing.billedCycles(r, A)).isSome, `region ${r}'s cycle ${A} is billed (overrides locked)`);
+  }
+
+  step('cycle test passed');
 });

@@ -18,118 +18,98 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Keyring } from '@polkadot/keyring';
-import { startNode, connect, waitFor, finalizedNumber, workDir, tail, TEST_CHAIN, freePort, sendAndWait, errorName, repoRoot } from './lib/node.mjs';
+import { waitFor, freePort, sendAndWait, errorName, repoRoot, withTestNode } from './lib/node.mjs';
 import { gridmask, gridmaskJson, assert, stepper } from './lib/client.mjs';
 import { printSummary } from './lib/demo.mjs';
 
 const step = stepper();
 
-async function main() {
-  const dir = workDir('gridmask-demo-test');
-  const node = await startNode({
-    name: 'alice', chain: TEST_CHAIN, key: 'alice',
-    nodeKey: '0000000000000000000000000000000000000000000000000000000000000001',
-  }, dir);
-  let ok = false;
-  try {
-    const api = await connect(node);
-    await waitFor('block 2 (the readings clock starts)', async () => (await finalizedNumber(api)) >= 2, 60_000, api);
-    const dead = `ws://127.0.0.1:${await freePort()}`;
+withTestNode('gridmask-demo-test', async ({ node, api, dir }) => {
+  const dead = `ws://127.0.0.1:${await freePort()}`;
 
-    step(`scripts/demo.sh --quick with the first endpoint (${dead}) down`);
-    const s = await new Promise((res, rej) => {
-      const p = spawn('bash', [join(repoRoot, 'scripts/demo.sh'), '--quick', '--json', '--url', `${dead},${node.ws}`, '--kgc-admin', node.admin, '--dir', dir],
-        { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      p.stdout.on('data', (d) => { out += d; });
-      p.on('error', rej);
-      p.on('exit', (code) => {
-        try {
-          const summary = JSON.parse(out);
-          if (code !== 0) rej(new Error(`demo.sh exited ${code}: ${JSON.stringify(summary)}`));
-          else res(summary);
-        } catch (e) {
-          rej(new Error(`demo.sh exited ${code} without a summary: ${out}`));
-        }
-      });
+  step(`scripts/demo.sh --quick with the first endpoint (${dead}) down`);
+  const s = await new Promise((res, rej) => {
+    const p = spawn('bash', [join(repoRoot, 'scripts/demo.sh'), '--quick', '--json', '--url', `${dead},${node.ws}`, '--kgc-admin', node.admin, '--dir', dir],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.on('error', rej);
+    p.on('exit', (code) => {
+      try {
+        const summary = JSON.parse(out);
+        if (code !== 0) rej(new Error(`demo.sh exited ${code}: ${JSON.stringify(summary)}`));
+        else res(summary);
+      } catch (e) {
+        rej(new Error(`demo.sh exited ${code} without a summary: ${out}`));
+      }
     });
-    printSummary(s, step);
-    assert(s.readings.included === s.readings.submitted && s.readings.submitted > 0, 'every share included');
-    assert(s.readings.failovers >= 1, `the meters failed over (${s.readings.failovers})`);
-    assert(s.faults_resolved >= 2, `the silent meters' faults were resolved (${s.faults_resolved})`);
-    assert(s.bills_total === 10 && s.bills_verified === 10, `every owner verified their bill (${s.bills_verified}/${s.bills_total})`);
-    assert(s.dispute.reverified && s.dispute.version === 2, 'the disputed bill was superseded by v2, which verifies');
-    const silentBill = s.bills.find((b) => b.meter === s.silent[0]);
-    assert(silentBill.verified, 'a silent meter\'s bill verifies too');
+  });
+  printSummary(s, step);
+  assert(s.readings.included === s.readings.submitted && s.readings.submitted > 0, 'every share included');
+  assert(s.readings.failovers >= 1, `the meters failed over (${s.readings.failovers})`);
+  assert(s.faults_resolved >= 2, `the silent meters' faults were resolved (${s.faults_resolved})`);
+  assert(s.bills_total === 10 && s.bills_verified === 10, `every owner verified their bill (${s.bills_verified}/${s.bills_total})`);
+  assert(s.dispute.reverified && s.dispute.version === 2, 'the disputed bill was superseded by v2, which verifies');
+  const silentBill = s.bills.find((b) => b.meter === s.silent[0]);
+  assert(silentBill.verified, 'a silent meter\'s bill verifies too');
 
-    const url = ['--url', node.ws];
-    const store = join(dir, 'store');
-    const contentDir = join(dir, 'content');
-    const content = ['--content-store', contentDir];
-    const cycle = s.cycles[0];
-    const ownerBill = async (meter) => {
-      const r = await gridmask([...url, ...content, '--json', 'owner', 'bill', '--store', store,
-        '--meter', String(meter), '--cycle', String(cycle), '--out', join(dir, `check-${meter}.html`)], { allowFail: true });
-      return { code: r.code, ...JSON.parse(r.stdout) };
-    };
+  const url = ['--url', node.ws];
+  const store = join(dir, 'store');
+  const contentDir = join(dir, 'content');
+  const content = ['--content-store', contentDir];
+  const cycle = s.cycles[0];
+  const ownerBill = async (meter) => {
+    const r = await gridmask([...url, ...content, '--json', 'owner', 'bill', '--store', store,
+      '--meter', String(meter), '--cycle', String(cycle), '--out', join(dir, `check-${meter}.html`)], { allowFail: true });
+    return { code: r.code, ...JSON.parse(r.stdout) };
+  };
 
-    step('a tampered report is refused');
-    const victim = s.bills.find((b) => b.meter === 1002);
-    const block = join(contentDir, 'blocks', victim.cid);
-    const original = readFileSync(block);
-    const tampered = Buffer.from(original);
-    tampered[tampered.length - 1] ^= 1;
-    writeFileSync(block, tampered);
-    let v = await ownerBill(1002);
-    assert(v.code === 2 && v.problems.length === 1 && /tampered/.test(v.problems[0]), `tampered: ${JSON.stringify(v.problems)}`);
-    writeFileSync(block, original);
-    assert((await ownerBill(1002)).code === 0, 'the restored report verifies');
+  step('a tampered report is refused');
+  const victim = s.bills.find((b) => b.meter === 1002);
+  const block = join(contentDir, 'blocks', victim.cid);
+  const original = readFileSync(block);
+  const tampered = Buffer.from(original);
+  tampered[tampered.length - 1] ^= 1;
+  writeFileSync(block, tampered);
+  let v = await ownerBill(1002);
+  assert(v.code === 2 && v.problems.length === 1 && /tampered/.test(v.problems[0]), `tampered: ${JSON.stringify(v.problems)}`);
+  writeFileSync(block, original);
+  assert((await ownerBill(1002)).code === 0, 'the restored report verifies');
 
-    step('a bill whose CID is another meter\'s report is refused');
-    const other = s.bills.find((b) => b.meter === 1004);
-    const otherBytes = readFileSync(join(contentDir, 'blocks', other.cid));
-    const digest = '0x' + createHash('sha256').update(otherBytes).digest('hex');
-    const bob = new Keyring({ type: 'sr25519' }).addFromUri('//Bob');
-    const regions = (await api.call.billingApi.bill(1003, cycle)).unwrap()[1].regions;
-    const posted = await sendAndWait(api,
-      api.tx.billing.postBill(1003, cycle, '0x' + Buffer.from(other.cid).toString('hex'), digest, 1, regions), bob);
-    assert(!posted.dispatchError, `the KGC posted it (${posted.dispatchError && errorName(api, posted.dispatchError)})`);
-    await waitFor('the wrong bill to be finalized', async () => {
-      const b = await api.call.billingApi.bill(1003, cycle);
-      const fin = await api.rpc.chain.getFinalizedHead();
-      const atFin = await (await api.at(fin)).call.billingApi.bill(1003, cycle);
-      return b.isSome && atFin.isSome && atFin.unwrap()[0].toNumber() === 2;
-    }, 60_000, api);
-    v = await ownerBill(1003);
-    assert(v.code === 2 && v.problems.length === 1 && /cannot be opened as meter 1003's bill/.test(v.problems[0]),
-      `wrong CID: ${JSON.stringify(v.problems)}`);
+  step('a bill whose CID is another meter\'s report is refused');
+  const other = s.bills.find((b) => b.meter === 1004);
+  const otherBytes = readFileSync(join(contentDir, 'blocks', other.cid));
+  const digest = '0x' + createHash('sha256').update(otherBytes).digest('hex');
+  const bob = new Keyring({ type: 'sr25519' }).addFromUri('//Bob');
+  const regions = (await api.call.billingApi.bill(1003, cycle)).unwrap()[1].regions;
+  const posted = await sendAndWait(api,
+    api.tx.billing.postBill(1003, cycle, '0x' + Buffer.from(other.cid).toString('hex'), digest, 1, regions), bob);
+  assert(!posted.dispatchError, `the KGC posted it (${posted.dispatchError && errorName(api, posted.dispatchError)})`);
+  await waitFor('the wrong bill to be finalized', async () => {
+    const b = await api.call.billingApi.bill(1003, cycle);
+    const fin = await api.rpc.chain.getFinalizedHead();
+    const atFin = await (await api.at(fin)).call.billingApi.bill(1003, cycle);
+    return b.isSome && atFin.isSome && atFin.unwrap()[0].toNumber() === 2;
+  }, 60_000, api);
+  v = await ownerBill(1003);
+  assert(v.code === 2 && v.problems.length === 1 && /cannot be opened as meter 1003's bill/.test(v.problems[0]),
+    `wrong CID: ${JSON.stringify(v.problems)}`);
 
-    step('a bill with one misstated line is refused, naming the line');
-    const metered = s.aggregates.find((p) => p.region === 2).period;
-    const wrong = await gridmaskJson([...url, ...content, 'kgc', 'bill', '--store', store, '--cycle', String(cycle),
-      '--meter', '1005', '--supersede', '--misstate', `${metered}:100`]);
-    assert(wrong.billed.length === 1 && wrong.billed[0][1] === 2, `v2 posted (${JSON.stringify(wrong)})`);
-    v = await ownerBill(1005);
-    assert(v.code === 2, `the misstated bill fails (${v.code})`);
-    assert(v.problems.length === 1 && v.problems[0].startsWith(`line for period ${metered}: states`),
-      `exactly the misstated line is named: ${JSON.stringify(v.problems)}`);
+  step('a bill with one misstated line is refused, naming the line');
+  const metered = s.aggregates.find((p) => p.region === 2).period;
+  const wrong = await gridmaskJson([...url, ...content, 'kgc', 'bill', '--store', store, '--cycle', String(cycle),
+    '--meter', '1005', '--supersede', '--misstate', `${metered}:100`]);
+  assert(wrong.billed.length === 1 && wrong.billed[0][1] === 2, `v2 posted (${JSON.stringify(wrong)})`);
+  v = await ownerBill(1005);
+  assert(v.code === 2, `the misstated bill fails (${v.code})`);
+  assert(v.problems.length === 1 && v.problems[0].startsWith(`line for period ${metered}: states`),
+    `exactly the misstated line is named: ${JSON.stringify(v.problems)}`);
 
-    step('status shows bills and faults');
-    // Far enough back to reach the faulted periods however long the steps above took.
-    const st = await gridmaskJson([...url, 'status', '--last', '40']);
-    assert(st.bills.some((b) => b.cycle === cycle && b.acknowledged === 1 && b.corrected >= 3), `bills in status: ${JSON.stringify(st.bills)}`);
-    assert(st.regions.some((r) => r.periods.some((p) => p.fault && p.fault.startsWith('resolved'))), 'a resolved fault in status');
+  step('status shows bills and faults');
+  // Far enough back to reach the faulted periods however long the steps above took.
+  const st = await gridmaskJson([...url, 'status', '--last', '40']);
+  assert(st.bills.some((b) => b.cycle === cycle && b.acknowledged === 1 && b.corrected >= 3), `bills in status: ${JSON.stringify(st.bills)}`);
+  assert(st.regions.some((r) => r.periods.some((p) => p.fault && p.fault.startsWith('resolved'))), 'a resolved fault in status');
 
-    ok = true;
-    step('demo test passed');
-    await api.disconnect();
-  } finally {
-    await node.stop();
-    if (!ok) console.error(`--- ${node.log}\n${tail(node.log)}`);
-  }
-}
-
-main().then(() => process.exit(0), (e) => {
-  console.error(e);
-  process.exit(1);
+  step('demo test passed');
 });

@@ -19,111 +19,92 @@
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { startNode, connect, waitFor, finalizedNumber, workDir, tail, TEST_CHAIN, repoRoot } from './lib/node.mjs';
+import { waitFor, repoRoot, withTestNode } from './lib/node.mjs';
 import { gridmask, assert, stepper } from './lib/client.mjs';
 
 const step = stepper();
 
-async function main() {
-  const dir = workDir('gridmask-readings');
-  const node = await startNode({
-    name: 'alice', chain: TEST_CHAIN, key: 'alice',
-    nodeKey: '0000000000000000000000000000000000000000000000000000000000000001',
-  }, dir);
-  let ok = false;
-  try {
-    const api = await connect(node);
-    await waitFor('block 2 (the readings clock starts)', async () => (await finalizedNumber(api)) >= 2, 60_000, api);
-    const url = ['--url', node.ws];
-    const store = join(dir, 'store');
+withTestNode('gridmask-readings', async ({ node, api, dir }) => {
+  const url = ['--url', node.ws];
+  const store = join(dir, 'store');
 
-    step('kgc provision: 3 meters in region 1');
-    const prov = JSON.parse((await gridmask([...url, '--json', 'kgc', 'provision', '--store', store,
-      '--regions', '1', '--meters-per-region', '3', '--no-push'])).stdout).provision;
-    assert(prov.meters_registered === 3, `3 meters registered (${JSON.stringify(prov)})`);
-    const region = (await api.query.meters.regions(1)).unwrap();
-    assert(region.activeMeters.toNumber() === 3, 'region 1 has 3 active meters on chain');
+  step('kgc provision: 3 meters in region 1');
+  const prov = JSON.parse((await gridmask([...url, '--json', 'kgc', 'provision', '--store', store,
+    '--regions', '1', '--meters-per-region', '3', '--no-push'])).stdout).provision;
+  assert(prov.meters_registered === 3, `3 meters registered (${JSON.stringify(prov)})`);
+  const region = (await api.query.meters.regions(1)).unwrap();
+  assert(region.activeMeters.toNumber() === 3, 'region 1 has 3 active meters on chain');
 
-    step('kgc setup: the next two periods');
-    const setup = JSON.parse((await gridmask([...url, '--json', 'kgc', 'setup', '--store', store, '--next', '2'])).stdout);
-    assert(setup.published === 2, `2 setups published (${JSON.stringify(setup)})`);
-    const period = setup.periods[0];
+  step('kgc setup: the next two periods');
+  const setup = JSON.parse((await gridmask([...url, '--json', 'kgc', 'setup', '--store', store, '--next', '2'])).stdout);
+  assert(setup.published === 2, `2 setups published (${JSON.stringify(setup)})`);
+  const period = setup.periods[0];
 
-    // No --first-period: the run must start with the first period whose setup is complete on
-    // chain (the setup skipped the periods whose window opens too soon), never earlier.
-    step(`meter run: from the first set-up period (${period})`);
-    const run = await gridmask([...url, '--json', 'meter', 'run', '--credentials', join(store, 'meters'),
-      '--periods', '1'], { allowFail: true });
-    const report = JSON.parse(run.stdout);
-    assert(run.code === 0, `meter run succeeded: ${run.stderr} ${JSON.stringify(report)}`);
-    assert(report.periods.length === 1 && report.periods[0] === period,
-      `the run reported period ${period}, the first set up (${report.periods})`);
-    assert(run.stderr.includes(`starting with period ${period}:`), `the run says where it starts: ${run.stderr}`);
-    assert(report.submitted === 6 && report.included === 6, `6 shares included (${report.submitted}/${report.included})`);
+  // No --first-period: the run must start with the first period whose setup is complete on
+  // chain (the setup skipped the periods whose window opens too soon), never earlier.
+  step(`meter run: from the first set-up period (${period})`);
+  const run = await gridmask([...url, '--json', 'meter', 'run', '--credentials', join(store, 'meters'),
+    '--periods', '1'], { allowFail: true });
+  const report = JSON.parse(run.stdout);
+  assert(run.code === 0, `meter run succeeded: ${run.stderr} ${JSON.stringify(report)}`);
+  assert(report.periods.length === 1 && report.periods[0] === period,
+    `the run reported period ${period}, the first set up (${report.periods})`);
+  assert(run.stderr.includes(`starting with period ${period}:`), `the run says where it starts: ${run.stderr}`);
+  assert(report.submitted === 6 && report.included === 6, `6 shares included (${report.submitted}/${report.included})`);
 
-    step('each reading is an unsigned extrinsic in a finalized block; each share reads back');
-    const finalized = await api.rpc.chain.getFinalizedHead();
-    const lastN = (await api.rpc.chain.getHeader(finalized)).number.toNumber();
-    const found = new Map();
-    for (let n = lastN; n > 2 && found.size < 6; n--) {
-      const hash = await api.rpc.chain.getBlockHash(n);
-      const block = await api.rpc.chain.getBlock(hash);
-      for (const xt of block.block.extrinsics) {
-        if (xt.method.section === 'readings' && xt.method.method === 'submitReading') {
-          assert(!xt.isSigned, 'a reading carries no signature of an account');
-          const prid = xt.method.args[2].toHex();
-          found.set(prid, { block: n, value: xt.method.args[3].toBigInt() });
-        }
+  step('each reading is an unsigned extrinsic in a finalized block; each share reads back');
+  const finalized = await api.rpc.chain.getFinalizedHead();
+  const lastN = (await api.rpc.chain.getHeader(finalized)).number.toNumber();
+  const found = new Map();
+  for (let n = lastN; n > 2 && found.size < 6; n--) {
+    const hash = await api.rpc.chain.getBlockHash(n);
+    const block = await api.rpc.chain.getBlock(hash);
+    for (const xt of block.block.extrinsics) {
+      if (xt.method.section === 'readings' && xt.method.method === 'submitReading') {
+        assert(!xt.isSigned, 'a reading carries no signature of an account');
+        const prid = xt.method.args[2].toHex();
+        found.set(prid, { block: n, value: xt.method.args[3].toBigInt() });
       }
     }
-    assert(found.size === 6, `6 reading extrinsics in finalized blocks (found ${found.size})`);
-    for (const s of report.shares) {
-      assert(found.has(s.prid), `share ${s.prid} is in a finalized block`);
-      const share = await api.call.readingsApi.share(s.region, s.period, s.prid);
-      assert(share.isSome, `ReadingsApi.share returns ${s.prid}`);
-      assert(share.unwrap().value.toBigInt() === found.get(s.prid).value, 'the stored value is the submitted one');
-    }
-
-    step('sealing: the aggregate is the sum of the consumption');
-    const expected = report.consumption.reduce((a, [, , , c]) => a + BigInt(c), 0n);
-    const outcome = await waitFor('the period to be sealed', async () => {
-      const st = await api.call.readingsApi.periodState(1, period);
-      return st.phase.isDone ? st.phase.asDone : null;
-    }, 120_000, api);
-    assert(outcome.isSealed, `period ${period} sealed (${outcome.toString()})`);
-    assert(outcome.asSealed.aggregate.toBigInt() === expected, `aggregate ${outcome.asSealed.aggregate} = Σ ${expected}`);
-    assert(outcome.asSealed.count.toNumber() === 6, 'count 6');
-
-    step('replaying a share is refused with a named reason');
-    const replay = await gridmask([...url, '--json', 'meter', 'run', '--credentials', join(store, 'meters', 'meter-1000.json'),
-      '--periods', '1', '--first-period', String(period)], { allowFail: true });
-    assert(replay.code === 2, `the replay run fails with exit status 2 (${replay.code}: ${replay.stderr})`);
-    const rejected = Object.keys(JSON.parse(replay.stdout).rejected);
-    assert(rejected.every((r) => ['DuplicatePrid', 'WindowClosed'].includes(r)) && rejected.length > 0,
-      `rejected by name: ${rejected}`);
-
-    step('status (of the finalized chain) shows the sealed period');
-    let status;
-    await waitFor('the sealed period in `gridmask status`', async () => {
-      status = JSON.parse((await gridmask([...url, '--json', 'status'])).stdout);
-      const r1 = status.regions.find((r) => r.region === 1);
-      return r1?.periods.some((x) => x.period === period && x.outcome === `sealed ${expected} Wh (6 shares)`);
-    }, 60_000, api).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(status)}`); });
-
-    step('polkadot.js check with readings in state');
-    await api.disconnect();
-    const check = spawn('node', [join(repoRoot, 'scripts/js/check.mjs'), node.ws], { stdio: 'inherit' });
-    const code = await new Promise((r) => check.on('exit', r));
-    assert(code === 0, 'the polkadot.js check passes');
-    ok = true;
-    step('readings test passed');
-  } finally {
-    await node.stop();
-    if (!ok) console.error(`--- ${node.log}\n${tail(node.log)}`);
   }
-}
+  assert(found.size === 6, `6 reading extrinsics in finalized blocks (found ${found.size})`);
+  for (const s of report.shares) {
+    assert(found.has(s.prid), `share ${s.prid} is in a finalized block`);
+    const share = await api.call.readingsApi.share(s.region, s.period, s.prid);
+    assert(share.isSome, `ReadingsApi.share returns ${s.prid}`);
+    assert(share.unwrap().value.toBigInt() === found.get(s.prid).value, 'the stored value is the submitted one');
+  }
 
-main().then(() => process.exit(0), (e) => {
-  console.error(e);
-  process.exit(1);
+  step('sealing: the aggregate is the sum of the consumption');
+  const expected = report.consumption.reduce((a, [, , , c]) => a + BigInt(c), 0n);
+  const outcome = await waitFor('the period to be sealed', async () => {
+    const st = await api.call.readingsApi.periodState(1, period);
+    return st.phase.isDone ? st.phase.asDone : null;
+  }, 120_000, api);
+  assert(outcome.isSealed, `period ${period} sealed (${outcome.toString()})`);
+  assert(outcome.asSealed.aggregate.toBigInt() === expected, `aggregate ${outcome.asSealed.aggregate} = Σ ${expected}`);
+  assert(outcome.asSealed.count.toNumber() === 6, 'count 6');
+
+  step('replaying a share is refused with a named reason');
+  const replay = await gridmask([...url, '--json', 'meter', 'run', '--credentials', join(store, 'meters', 'meter-1000.json'),
+    '--periods', '1', '--first-period', String(period)], { allowFail: true });
+  assert(replay.code === 2, `the replay run fails with exit status 2 (${replay.code}: ${replay.stderr})`);
+  const rejected = Object.keys(JSON.parse(replay.stdout).rejected);
+  assert(rejected.every((r) => ['DuplicatePrid', 'WindowClosed'].includes(r)) && rejected.length > 0,
+    `rejected by name: ${rejected}`);
+
+  step('status (of the finalized chain) shows the sealed period');
+  let status;
+  await waitFor('the sealed period in `gridmask status`', async () => {
+    status = JSON.parse((await gridmask([...url, '--json', 'status'])).stdout);
+    const r1 = status.regions.find((r) => r.region === 1);
+    return r1?.periods.some((x) => x.period === period && x.outcome === `sealed ${expected} Wh (6 shares)`);
+  }, 60_000, api).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(status)}`); });
+
+  step('polkadot.js check with readings in state');
+  await api.disconnect();
+  const check = spawn('node', [join(repoRoot, 'scripts/js/check.mjs'), node.ws], { stdio: 'inherit' });
+  const code = await new Promise((r) => check.on('exit', r));
+  assert(code === 0, 'the polkadot.js check passes');
+  step('readings test passed');
 });

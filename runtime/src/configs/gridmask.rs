@@ -230,13 +230,15 @@ impl pallet_billing::traits::MeterRegistry<AccountId> for BillableMeters {
 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn benchmark_meter(meter: MeterId, owner: AccountId) -> pallet_billing::BillRegions {
+		// Moved through MAX_MEMBERSHIPS regions, the most a bill names, all its own (a batch of
+		// bills marks the most regions billed): n - 1 it has left, then the one it is in (a
+		// registered region, `RegionId::MAX - own`).
+		let n = gridmask_primitives::MAX_MEMBERSHIPS;
+		let own = (meter as RegionId).wrapping_mul(n);
 		let region =
-			<MetersRegistry as pallet_readings::traits::RegionRegistry>::benchmark_region(0, 1);
-		// Moved through MAX_MEMBERSHIPS regions, ending in `region`: the most a bill names.
-		let regions: alloc::vec::Vec<RegionId> = (1..gridmask_primitives::MAX_MEMBERSHIPS)
-			.map(|i| region.wrapping_add(i))
-			.chain([region])
-			.collect();
+			<MetersRegistry as pallet_readings::traits::RegionRegistry>::benchmark_region(own, 1);
+		let regions: alloc::vec::Vec<RegionId> =
+			(1..n).map(|i| own.wrapping_add(i)).chain([region]).collect();
 		let last = regions.len() - 1;
 		let memberships = regions
 			.iter()

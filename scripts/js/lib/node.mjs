@@ -267,3 +267,33 @@ export function errorName(api, dispatchError) {
   }
   return dispatchError.type;
 }
+
+/**
+ * Runs `body({ node, api, dir })` against one fresh node of the test chain (Alice, its only
+ * authority) once the readings clock has started (block 2), then exits the process: 0 if the
+ * body returned, 1 (after the node's log tail) if it threw.
+ */
+export function withTestNode(prefix, body) {
+  const run = async () => {
+    const dir = workDir(prefix);
+    const node = await startNode({
+      name: 'alice', chain: TEST_CHAIN, key: 'alice',
+      nodeKey: '0000000000000000000000000000000000000000000000000000000000000001',
+    }, dir);
+    let ok = false;
+    try {
+      const api = await connect(node);
+      await waitFor('block 2 (the readings clock starts)', async () => (await finalizedNumber(api)) >= 2, 60_000, api);
+      await body({ node, api, dir });
+      ok = true;
+      await api.disconnect();
+    } finally {
+      await node.stop();
+      if (!ok) console.error(`--- ${node.log}\n${tail(node.log)}`);
+    }
+  };
+  run().then(() => process.exit(0), (e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
