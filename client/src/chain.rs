@@ -1,6 +1,6 @@
-//! The node connection: the subxt interface generated from `metadata/gridmask.scale`, endpoint
-//! failover, signed (KGC/CC/owner) transactions, authorized reading transactions, and errors
-//! decoded into names.
+//! The node connection: the subxt interface generated from `metadata/gridmask.scale` (crate
+//! `gridmask-chain-api`), endpoint failover, signed (KGC/CC/owner) transactions, authorized
+//! reading transactions, and errors decoded into names.
 
 use anyhow::{anyhow, bail, Context, Result};
 use gridmask_primitives::{time::TimeParams, PeriodIndex, Prid, RegionId, SignedReading};
@@ -15,14 +15,8 @@ use subxt::{
 };
 use subxt_signer::sr25519::Keypair;
 
-/// The chain's interface, generated from the committed metadata (regenerate it with
-/// `scripts/metadata.sh`; a runtime test fails while it is stale).
-#[subxt::subxt(runtime_metadata_path = "metadata/gridmask.scale", derive_for_all_types = "Clone")]
-pub mod runtime {}
-
-/// The same file, so that cargo rebuilds the client when it changes: a proc macro's reads are
-/// invisible to cargo's change tracking, an `include_bytes!` is not.
-const _METADATA_FILE: &[u8] = include_bytes!("../metadata/gridmask.scale");
+/// The chain's interface, generated from the committed metadata (crate `gridmask-chain-api`).
+pub use gridmask_chain_api::runtime;
 
 pub use runtime::runtime_types;
 use runtime_types::gridmask_primitives::prid::{Prid as ChainPrid, ReadingSignature as ChainSig};
