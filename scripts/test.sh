@@ -7,7 +7,7 @@
 #   3. the fuzz targets' build and a short run of every fuzz target (scripts/fuzz.sh: 20 s
 #      each, corpora kept between runs), in the background at the lowest priority, alongside
 #   4. the integration tests against real nodes on free loopback ports (scripts/js/*.test.mjs,
-#      on the `test` chains' time scale, two at a time: scripts/js/run-tests.mjs), which wait
+#      on the `test` chains' time scale, three at a time: scripts/js/run-tests.mjs), which wait
 #      for the chain's clock most of the time.
 # Prints each phase's time as it ends and all of them at the end.
 set -euo pipefail

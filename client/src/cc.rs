@@ -99,7 +99,8 @@ pub async fn set_tariff(
 		None => {
 			let t = chain.time().await?;
 			let params = t.started()?;
-			params.period_at(t.now_ms + 30_000).context("chain time before the clock")? + 1
+			params.period_at(t.next_blocks_ms() + 30_000).context("chain time before the clock")?
+				+ 1
 		},
 	};
 	let call = runtime::tx().pricing().set_tariff(region, effective_from, spec.to_chain());

@@ -9,7 +9,7 @@ use subxt::{
 	config::DefaultExtrinsicParamsBuilder,
 	error::{DispatchError, TransactionEventsError},
 	rpcs::RpcClient,
-	transactions::{TransactionInvalid, TransactionStatus, ValidationResult},
+	transactions::{Payload, TransactionInvalid, TransactionStatus, ValidationResult},
 	utils::{AccountId32, MultiSignature, H256},
 	OnlineClient, SubstrateConfig,
 };
@@ -130,11 +130,58 @@ impl Chain {
 	/// A dispatch error comes back as `Pallet::Error: doc`. A nonce taken meanwhile by another
 	/// sender of the same account (the KGC node's off-chain worker signs as the KGC) is retried
 	/// with a fresh nonce.
-	pub async fn sign_and_finalize<Call: subxt::transactions::Payload>(
+	pub async fn sign_and_finalize<Call: Payload>(
 		&self,
 		call: &Call,
 		signer: &Keypair,
-	) -> Result<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>> {
+	) -> Result<Events> {
+		let call = self.encode(call).await?;
+		self.sign_and_finalize_encoded(&call, signer).await
+	}
+
+	/// Like [`Self::sign_and_finalize`] for many calls of one signer, pipelined: up to
+	/// [`PIPELINE`] transactions are in the pool at once, with consecutive nonces from the
+	/// node's `system_accountNextIndex` (which counts the pool), instead of one per
+	/// finalization. `done` is called after each finalized call. Stops at the first failure.
+	pub async fn sign_and_finalize_all<Call: Payload>(
+		&self,
+		calls: &[Call],
+		signer: &Keypair,
+		mut done: impl FnMut(),
+	) -> Result<Vec<Events>> {
+		let mut encoded = Vec::with_capacity(calls.len());
+		for call in calls {
+			encoded.push(self.encode(call).await?);
+		}
+		self.sign_and_finalize_all_encoded(&encoded, signer, &mut done).await
+	}
+
+	/// `call` encoded against the node's metadata, checked against the generated interface's
+	/// hash of it (as subxt does before signing).
+	async fn encode<Call: Payload>(&self, call: &Call) -> Result<EncodedCall> {
+		let at = self.api.at_current_block().await?;
+		let tx = at.tx();
+		tx.validate(call).with_context(|| {
+			format!(
+				"{}::{} does not match the node's runtime",
+				call.pallet_name(),
+				call.call_name()
+			)
+		})?;
+		let data = tx.call_data(call)?;
+		// The call data is the pallet's and the call's index, then the fields.
+		Ok(subxt::transactions::StaticPayload::new(
+			call.pallet_name(),
+			call.call_name(),
+			EncodedFields(data[2..].to_vec()),
+		))
+	}
+
+	async fn sign_and_finalize_encoded(
+		&self,
+		call: &EncodedCall,
+		signer: &Keypair,
+	) -> Result<Events> {
 		let mut attempt = 0;
 		loop {
 			let mut nonce = None;
@@ -148,16 +195,12 @@ impl Chain {
 		}
 	}
 
-	/// Like [`Self::sign_and_finalize`] for many calls of one signer, pipelined: up to
-	/// [`PIPELINE`] transactions are in the pool at once, with consecutive nonces from the
-	/// node's `system_accountNextIndex` (which counts the pool), instead of one per
-	/// finalization. `done` is called after each finalized call. Stops at the first failure.
-	pub async fn sign_and_finalize_all<Call: subxt::transactions::Payload>(
+	async fn sign_and_finalize_all_encoded(
 		&self,
-		calls: &[Call],
+		calls: &[EncodedCall],
 		signer: &Keypair,
-		mut done: impl FnMut(),
-	) -> Result<Vec<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>>> {
+		done: &mut dyn FnMut(),
+	) -> Result<Vec<Events>> {
 		let mut out = Vec::with_capacity(calls.len());
 		for window in calls.chunks(PIPELINE) {
 			let mut nonce = None;
@@ -170,7 +213,7 @@ impl Chain {
 				let n = out.len() + k + 1;
 				let events = match result {
 					Err(e) if is_nonce_clash(&e.to_string()) => {
-						self.sign_and_finalize(call, signer).await
+						self.sign_and_finalize_encoded(call, signer).await
 					},
 					other => other,
 				};
@@ -184,9 +227,9 @@ impl Chain {
 	/// Submits `call` with nonce `*nonce` (or the node's next one for the signer, counting its
 	/// pool), mortal for 64 blocks; advances `*nonce`. Retries with a fresh nonce if another
 	/// sender took it.
-	async fn submit<Call: subxt::transactions::Payload>(
+	async fn submit(
 		&self,
-		call: &Call,
+		call: &EncodedCall,
 		signer: &Keypair,
 		nonce: &mut Option<u64>,
 	) -> Result<Progress> {
@@ -418,15 +461,36 @@ fn is_nonce_clash(message: &str) -> bool {
 /// Transactions of one signer in the pool at once ([`Chain::sign_and_finalize_all`]).
 pub const PIPELINE: usize = 64;
 
+/// The events of a finalized transaction.
+pub type Events = subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>;
+
+/// A call encoded against the node's metadata. Every signed submission goes through this one
+/// type, so that subxt's signing, submission and watching code is compiled once for the
+/// client rather than once for each kind of call.
+type EncodedCall = subxt::transactions::StaticPayload<EncodedFields>;
+
+/// A call's fields, already SCALE-encoded.
+struct EncodedFields(Vec<u8>);
+
+impl subxt::ext::scale_encode::EncodeAsFields for EncodedFields {
+	fn encode_as_fields_to<R: subxt::ext::scale_type_resolver::TypeResolver>(
+		&self,
+		_fields: &mut dyn subxt::ext::scale_encode::FieldIter<'_, R::TypeId>,
+		_types: &R,
+		out: &mut Vec<u8>,
+	) -> Result<(), subxt::ext::scale_encode::Error> {
+		out.extend_from_slice(&self.0);
+		Ok(())
+	}
+}
+
 type Progress = subxt::transactions::TransactionProgress<
 	SubstrateConfig,
 	subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>,
 >;
 
 /// Follows a submitted transaction until it is finalized and succeeded.
-async fn finalized(
-	mut progress: Progress,
-) -> Result<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>> {
+async fn finalized(mut progress: Progress) -> Result<Events> {
 	while let Some(status) = futures::StreamExt::next(&mut progress).await {
 		match status? {
 			TransactionStatus::InFinalizedBlock(b) => {
@@ -467,6 +531,14 @@ pub struct ChainTime {
 }
 
 impl ChainTime {
+	/// The time the next blocks will carry, as well as the client can tell: the later of the
+	/// finalized timestamp (which lags by a finality round or two, and by however long the
+	/// chain stalled) and this machine's clock. What must land in a future period is planned
+	/// from this, so that a stalled or slow chain does not make the plan stale on arrival.
+	pub fn next_blocks_ms(&self) -> u64 {
+		self.now_ms.max(crate::meter::unix_ms())
+	}
+
 	/// The started clock, or an error saying it has not started.
 	pub fn started(&self) -> Result<TimeParams> {
 		match self.params {

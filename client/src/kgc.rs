@@ -283,9 +283,7 @@ pub async fn setup(
 	let by_region = active_sets(&at, &store).await?;
 	let clock = chain.time().await?;
 	let time = clock.started()?;
-	// The finalized time lags the clock the next blocks will carry by a finality round or two,
-	// so a margin measured from it alone can be too short on a slow network.
-	let now = clock.now_ms.max(crate::meter::unix_ms());
+	let now = clock.next_blocks_ms();
 	// A setup must be complete before the window opens; leave time for its transactions: two
 	// rounds of inclusion and finality, about 10 blocks (a minute at 6-second blocks).
 	let slot = chain.constant(runtime::constants().readings().min_block_time_ms()).await?;
@@ -480,6 +478,21 @@ async fn active_sets(
 
 fn open_after(time: &TimeParams, p: PeriodIndex, now: u64, margin_ms: u64) -> bool {
 	time.period_end(p).is_some_and(|end| end > now + margin_ms)
+}
+
+/// Closes `region`'s `period` void (`faults.void_period`): sealed with no aggregate, for a
+/// period that cannot be repaired.
+pub async fn void_period(
+	chain: &Chain,
+	kgc: &Keypair,
+	region: RegionId,
+	period: PeriodIndex,
+) -> Result<()> {
+	chain
+		.sign_and_finalize(&runtime::tx().faults().void_period(region, period), kgc)
+		.await
+		.with_context(|| format!("closing region {region} period {period} void"))?;
+	Ok(())
 }
 
 /// Moves `meter` to region `to` on chain (`meters.move_meter`), then in the store and in its

@@ -27,6 +27,15 @@ use std::{
 use subxt::utils::H256;
 use tokio::sync::Mutex;
 
+/// A `--silent`/`--drop-one` argument: `METER` (every period) or `METER:N` (its first N).
+pub fn parse_silent(s: &str) -> Result<(u64, u32), String> {
+	let (m, n) = match s.split_once(':') {
+		Some((m, n)) => (m, n.parse::<u32>().map_err(|_| format!("bad period count in {s:?}"))?),
+		None => (s, u32::MAX),
+	};
+	Ok((m.parse().map_err(|_| format!("bad meter id in {s:?}"))?, n))
+}
+
 /// Options of `meter run`.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
@@ -663,6 +672,14 @@ fn spawn_printer(c: Arc<Counters>) -> tokio::task::JoinHandle<()> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn silent_meters_are_parsed_with_or_without_a_period_count() {
+		assert_eq!(parse_silent("1003"), Ok((1003, u32::MAX)));
+		assert_eq!(parse_silent("1003:2"), Ok((1003, 2)));
+		assert!(parse_silent("x:2").unwrap_err().contains("bad meter id"));
+		assert!(parse_silent("7:y").unwrap_err().contains("bad period count"));
+	}
 
 	#[test]
 	fn submission_times_are_inside_and_apart() {

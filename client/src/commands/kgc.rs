@@ -263,14 +263,7 @@ pub async fn run(ctx: &Context, command: KgcCommand) -> Result<ExitCode> {
 			ctx.emit(&kgc::setup(&chain, &key.signer()?, &key.dir()?, which).await?)
 		},
 		KgcCommand::Void { key, region, period } => {
-			let chain = ctx.chain().await?;
-			chain
-				.sign_and_finalize(
-					&chain::runtime::tx().faults().void_period(region, period),
-					&key.signer()?,
-				)
-				.await
-				.with_context(|| format!("closing region {region} period {period} void"))?;
+			kgc::void_period(&ctx.chain().await?, &key.signer()?, region, period).await?;
 			ctx.emit(&Said::new(
 				serde_json::json!({ "region": region, "period": period, "void": true }),
 				format!("region {region} period {period}: closed void (no aggregate)"),
