@@ -875,7 +875,7 @@ async fn billable<'a>(
 			(Some((v, _)), true) => Some(*v),
 			(None, _) => None,
 		};
-		let owner_key = HpkePublicKey(info.owner_key.0);
+		let owner_key = info.owner_key.0;
 		if !owner_key.is_acceptable() {
 			report.failed.push(fail(
 				"the owner's key on chain is an X25519 point of small order: no bill can be \
@@ -1084,7 +1084,7 @@ pub async fn verify(
 		.call(runtime::runtime_apis().billing_api().bill(meter, cycle))
 		.await?
 		.with_context(|| format!("meter {meter} has no bill for cycle {cycle} on chain"))?;
-	let cid = RawCid(record.cid.0);
+	let cid = record.cid.0;
 	let mut v = Verification {
 		meter,
 		cycle,

@@ -10,7 +10,7 @@ use subxt::{
 	error::{DispatchError, TransactionEventsError},
 	rpcs::RpcClient,
 	transactions::{Payload, TransactionInvalid, TransactionStatus, ValidationResult},
-	utils::{AccountId32, MultiSignature, H256},
+	utils::{AccountId32, MultiSignature, Static, H256},
 	OnlineClient, SubstrateConfig,
 };
 use subxt_signer::sr25519::Keypair;
@@ -19,7 +19,6 @@ use subxt_signer::sr25519::Keypair;
 pub use gridmask_chain_api::runtime;
 
 pub use runtime::runtime_types;
-use runtime_types::gridmask_primitives::prid::{Prid as ChainPrid, ReadingSignature as ChainSig};
 
 /// A reading transaction, ready to submit.
 pub type ReadingTx = subxt::transactions::SubmittableTransaction<
@@ -117,12 +116,7 @@ impl Chain {
 	pub async fn time(&self) -> Result<ChainTime> {
 		let at = self.api.at_current_block().await?;
 		let info = at.runtime_apis().call(runtime::runtime_apis().readings_api().time()).await?;
-		let params = info.params.map(|p| TimeParams {
-			genesis_start_ms: p.genesis_start_ms,
-			period_ms: p.period_ms,
-			periods_per_cycle: p.periods_per_cycle,
-			window_ms: p.window_ms,
-		});
+		let params = info.params.map(|p| p.0);
 		Ok(ChainTime { params, now_ms: info.now_ms, block: at.block_number() })
 	}
 
@@ -274,7 +268,7 @@ impl Chain {
 		let mut out = Vec::with_capacity(queries.len());
 		for page in queries.chunks(pallet_readings::MAX_API_ITEMS as usize) {
 			let q = runtime_types::bounded_collections::bounded_vec::BoundedVec(
-				page.iter().map(|(r, p, prid)| (*r, *p, ChainPrid(prid.0))).collect(),
+				page.iter().map(|(r, p, prid)| (*r, *p, Static(*prid))).collect(),
 			);
 			out.extend(
 				at.runtime_apis().call(runtime::runtime_apis().readings_api().shares(q)).await?,
@@ -345,7 +339,7 @@ impl Chain {
 		prid: Prid,
 	) -> Result<bool> {
 		let at = self.at_best().await?;
-		let api = runtime::runtime_apis().readings_api().share(region, period, ChainPrid(prid.0));
+		let api = runtime::runtime_apis().readings_api().share(region, period, Static(prid));
 		Ok(at.runtime_apis().call(api).await?.is_some())
 	}
 
@@ -387,10 +381,10 @@ pub fn reading_tx_at(at: &AtBlock, r: &SignedReading) -> Result<ReadingTx> {
 	let call = runtime::tx().readings().submit_reading(
 		r.payload.region,
 		r.payload.period,
-		ChainPrid(r.payload.prid.0),
+		Static(r.payload.prid),
 		r.payload.value,
 		r.payload.timestamp_ms,
-		ChainSig(r.signature.0),
+		Static(r.signature),
 	);
 	let params =
 		DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().immortal().nonce(0).build();

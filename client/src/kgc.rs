@@ -20,6 +20,7 @@ use gridmask_primitives::{
 use pallet_readings::BF1_BLOCKS_PER_CHUNK;
 use rand::RngCore;
 use serde::Serialize;
+use subxt::utils::Static;
 use subxt_signer::sr25519::Keypair;
 
 use rt::bounded_collections::bounded_vec::BoundedVec;
@@ -189,7 +190,7 @@ async fn register(
 					meter: *meter,
 					region: *region,
 					owner: owner.clone(),
-					owner_key: rt::gridmask_primitives::bill::HpkePublicKey(key.0),
+					owner_key: Static(key.clone()),
 				})
 				.collect();
 			sizes.push(chunk.len());
@@ -379,11 +380,8 @@ async fn publish_setups(
 				.map(|s| rt::pallet_readings::types::SetupEntry {
 					region: s.region,
 					period: s.period,
-					bf1: rt::gridmask_primitives::bloom::Bf1Params {
-						num_blocks: s.bf1.params().num_blocks,
-						k: s.bf1.params().k,
-					},
-					t: rt::gridmask_primitives::commitment::TCommitment(s.t.0),
+					bf1: Static(s.bf1.params()),
+					t: Static(s.t),
 					z: s.z,
 					expected: s.entries,
 					epoch: by_region[&s.region].epoch,

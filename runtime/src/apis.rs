@@ -17,9 +17,7 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
-use gridmask_primitives::{
-	CycleIndex, MeterId, Moment, PeriodIndex, Prid, ReadingSignature, RegionId,
-};
+use gridmask_primitives::{CycleIndex, MeterId, PeriodIndex, Prid, RegionId, SignedReading};
 
 use super::{
 	AccountId, Aura, Balance, Billing, Block, BlockNumber, Executive, Grandpa, InherentDataExt,
@@ -264,14 +262,9 @@ impl_runtime_apis! {
 			Readings::api_aggregate_series(region, from, to)
 		}
 		fn check_reading(
-			region: RegionId,
-			period: PeriodIndex,
-			prid: Prid,
-			value: u64,
-			timestamp_ms: Moment,
-			signature: ReadingSignature,
+			reading: SignedReading,
 		) -> Result<(), pallet_readings::ReadingRejection> {
-			Readings::api_check_reading(region, period, prid, value, timestamp_ms, signature)
+			Readings::api_check_reading(reading)
 		}
 		fn retention() -> pallet_readings::RetentionInfo {
 			Readings::api_retention()

@@ -6,9 +6,44 @@
 //! A crate of its own so that the generated code (the largest part of the client to compile)
 //! is compiled once, not again for each of the client's test builds.
 
+// The protocol's own types (gridmask-primitives) stand in for their generated copies, so the
+// client builds and reads calls, storage and events with the very types the runtime uses:
+// `Static` encodes and decodes them with their SCALE codec, which the metadata describes.
 #[subxt::subxt(
 	runtime_metadata_path = "../metadata/gridmask.scale",
-	derive_for_all_types = "Clone"
+	derive_for_all_types = "Clone",
+	substitute_type(
+		path = "gridmask_primitives::prid::Prid",
+		with = "::subxt::utils::Static<::gridmask_primitives::prid::Prid>"
+	),
+	substitute_type(
+		path = "gridmask_primitives::prid::ReadingSignature",
+		with = "::subxt::utils::Static<::gridmask_primitives::prid::ReadingSignature>"
+	),
+	substitute_type(
+		path = "gridmask_primitives::bill::HpkePublicKey",
+		with = "::subxt::utils::Static<::gridmask_primitives::bill::HpkePublicKey>"
+	),
+	substitute_type(
+		path = "gridmask_primitives::bloom::Bf1Params",
+		with = "::subxt::utils::Static<::gridmask_primitives::bloom::Bf1Params>"
+	),
+	substitute_type(
+		path = "gridmask_primitives::cid::RawCid",
+		with = "::subxt::utils::Static<::gridmask_primitives::cid::RawCid>"
+	),
+	substitute_type(
+		path = "gridmask_primitives::commitment::TCommitment",
+		with = "::subxt::utils::Static<::gridmask_primitives::commitment::TCommitment>"
+	),
+	substitute_type(
+		path = "gridmask_primitives::reading::SignedReading",
+		with = "::subxt::utils::Static<::gridmask_primitives::reading::SignedReading>"
+	),
+	substitute_type(
+		path = "gridmask_primitives::time::TimeParams",
+		with = "::subxt::utils::Static<::gridmask_primitives::time::TimeParams>"
+	)
 )]
 pub mod runtime {}
 

@@ -4,7 +4,7 @@ use crate::traits::Retention;
 use crate::*;
 use alloc::vec::Vec;
 use frame_support::traits::{Get, Time};
-use gridmask_primitives::{PeriodIndex, Prid, RegionId};
+use gridmask_primitives::{PeriodIndex, Prid, RegionId, SignedReading};
 
 impl<T: Config> Pallet<T> {
 	/// [`runtime_api::ReadingsApi::time`].
@@ -113,14 +113,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// [`runtime_api::ReadingsApi::check_reading`].
-	pub fn api_check_reading(
-		region: RegionId,
-		period: PeriodIndex,
-		prid: Prid,
-		value: u64,
-		timestamp_ms: Moment,
-		signature: ReadingSignature,
-	) -> Result<(), ReadingRejection> {
-		Self::check_reading(region, period, prid, value, timestamp_ms, signature).map(|_| ())
+	pub fn api_check_reading(reading: SignedReading) -> Result<(), ReadingRejection> {
+		Self::check_reading(&reading).map(|_| ())
 	}
 }

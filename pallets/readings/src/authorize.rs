@@ -9,7 +9,7 @@ use codec::Encode;
 use frame_support::traits::Time;
 use frame_support::{pallet_prelude::*, weights::Weight};
 use gridmask_primitives::{
-	Bf1Probe, Moment, PeriodIndex, Prid, ReadingPayload, ReadingSignature, RegionId,
+	Bf1Probe, Moment, PeriodIndex, Prid, ReadingPayload, ReadingSignature, RegionId, SignedReading,
 };
 use sp_runtime::transaction_validity::{
 	TransactionSource, TransactionValidityWithRefund, ValidTransaction,
@@ -27,23 +27,28 @@ impl<T: Config> Pallet<T> {
 		timestamp_ms: &Moment,
 		signature: &ReadingSignature,
 	) -> TransactionValidityWithRefund {
-		let valid =
-			Self::check_reading(*region, *period, *prid, *value, *timestamp_ms, *signature)?;
+		let reading = SignedReading {
+			payload: ReadingPayload {
+				genesis_hash: Self::genesis_hash(),
+				region: *region,
+				period: *period,
+				prid: *prid,
+				value: *value,
+				timestamp_ms: *timestamp_ms,
+			},
+			signature: *signature,
+		};
+		let valid = Self::check_reading(&reading)?;
 		Ok((valid, Weight::zero()))
 	}
 
 	/// The authorization of a reading: every check, cheapest first (see
 	/// [`ReadingRejection`]); on success the pool validity: `provides = [prid]` (tag
 	/// prefix `gridmask-reading`), longevity until the window closes, priority
-	/// [`Config::ReadingPriority`].
-	pub fn check_reading(
-		region: RegionId,
-		period: PeriodIndex,
-		prid: Prid,
-		value: u64,
-		timestamp_ms: Moment,
-		signature: ReadingSignature,
-	) -> Result<ValidTransaction, ReadingRejection> {
+	/// [`Config::ReadingPriority`]. The signature must cover this chain's genesis hash,
+	/// whatever `reading.payload.genesis_hash` says (a transaction does not carry it).
+	pub fn check_reading(reading: &SignedReading) -> Result<ValidTransaction, ReadingRejection> {
+		let ReadingPayload { region, period, prid, .. } = reading.payload;
 		let time = Self::started_time().ok_or(ReadingRejection::NotStarted)?;
 		let now = T::Clock::now();
 		let end = time.period_end(period).ok_or(ReadingRejection::WindowClosed)?;
@@ -74,16 +79,9 @@ impl<T: Config> Pallet<T> {
 		if !probe.matches(block) {
 			return Err(ReadingRejection::NotInFilter);
 		}
-		let payload = ReadingPayload {
-			genesis_hash: Self::genesis_hash(),
-			region,
-			period,
-			prid,
-			value,
-			timestamp_ms,
-		};
+		let payload = ReadingPayload { genesis_hash: Self::genesis_hash(), ..reading.payload };
 		if !sp_io::crypto::sr25519_verify(
-			&signature.into(),
+			&reading.signature.into(),
 			&payload.signing_message(),
 			&prid.into(),
 		) {

@@ -84,7 +84,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(res.z_prime.is_some(), "incomplete resolution queued");
 		}
 		if let Some(c) = Rechecking::<T>::get() {
-			ensure!(queue.first() == Some(&(c.region, c.period)), "re-check not the head");
+			ensure!(queue.first() == Some(&c.hashing.key()), "re-check not the head");
 		}
 		for (region, period, res) in Rechecks::<T>::iter() {
 			ensure!(

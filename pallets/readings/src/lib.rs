@@ -371,7 +371,7 @@ pub mod pallet {
 
 	/// The pair being sealed and its T state.
 	#[pallet::storage]
-	pub type Sealing<T: Config> = StorageValue<_, SealCursor, OptionQuery>;
+	pub type Sealing<T: Config> = StorageValue<_, HashCursor, OptionQuery>;
 
 	/// The next (period, region position) to prune.
 	#[pallet::storage]
@@ -599,19 +599,19 @@ pub mod pallet {
 				return weight.saturating_add(T::DbWeight::get().writes(2));
 			}
 			let budget = T::MaxSealStepsPerBlock::get();
-			let (mut shares, mut steps, mut hooks) = Self::seal(&time, now, budget);
+			let mut work = Self::seal(&time, now, budget);
 			// Re-checks of resolved faults share what sealing left of the budget.
-			let left = budget.saturating_sub(shares.saturating_add(steps));
+			let left = budget.saturating_sub(work.used());
 			if left > 0 && !RecheckQueue::<T>::get().is_empty() {
-				let (h, s, w) = Self::recheck(left);
-				shares = shares.saturating_add(h);
-				steps = steps.saturating_add(s).saturating_add(1);
-				hooks = hooks.saturating_add(w);
+				work.add(Self::recheck(left));
+				// Reading the queue.
+				work.steps = work.steps.saturating_add(1);
 			}
-			if shares > 0 || steps > 0 {
-				weight = weight.saturating_add(T::WeightInfo::on_initialize_seal(shares, steps));
+			if work.used() > 0 {
+				weight = weight
+					.saturating_add(T::WeightInfo::on_initialize_seal(work.hashed, work.steps));
 			}
-			weight.saturating_add(hooks)
+			weight.saturating_add(work.reported)
 		}
 
 		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {

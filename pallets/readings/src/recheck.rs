@@ -27,7 +27,7 @@
 use crate::{traits::OnPeriodOutcome, *};
 use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, weights::Weight};
-use gridmask_primitives::{Prid, TBuilder};
+use gridmask_primitives::Prid;
 
 /// Most re-checks queued at once.
 pub const MAX_QUEUED_RECHECKS: u32 = 64;
@@ -148,115 +148,112 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Advances the queued re-checks by at most `budget` steps. Returns
-	/// `(PRIDs hashed, other steps, weight of the part reads, outcome hooks and clean-up)`.
+	/// Advances the queued re-checks by at most `budget` steps.
 	///
 	/// A block reads at most the parts its merge reaches: the cursor's part (decoded again to
 	/// skip what earlier blocks hashed), the parts it consumes and one looked ahead into; each
 	/// is charged as a full part.
-	pub(crate) fn recheck(budget: u32) -> (u32, u32, Weight) {
-		let (mut hashed, mut other, mut hooks) = (0u32, 0u32, Weight::zero());
-		while hashed.saturating_add(other) < budget {
+	pub(crate) fn recheck(budget: u32) -> HashingWork {
+		let mut work = HashingWork::default();
+		while work.used() < budget {
 			let mut cursor = match Rechecking::<T>::get() {
 				Some(c) => c,
 				None => {
 					let Some(&(region, period)) = RecheckQueue::<T>::get().first() else {
 						break;
 					};
-					other = other.saturating_add(1);
-					RecheckCursor {
-						region,
-						period,
-						builder: TBuilder::new(region, period),
-						part: 0,
-					}
+					work.steps = work.steps.saturating_add(1);
+					RecheckCursor { hashing: HashCursor::new(region, period), part: 0 }
 				},
 			};
-			let (region, period) = (cursor.region, cursor.period);
-			let Some(res) = Rechecks::<T>::get(region, period).filter(|r| r.z_prime.is_some())
-			else {
+			let key = cursor.hashing.key();
+			let Some(res) = Rechecks::<T>::get(key.0, key.1).filter(|r| r.z_prime.is_some()) else {
 				// Cannot happen (queued pairs have a complete resolution); drop the entry.
-				Self::pop_recheck(region, period);
+				Self::pop_recheck(key.0, key.1);
 				continue;
 			};
-			let key = (region, period);
-			let resume_after: Option<[u8; 32]> = cursor.builder.last().map(|l| l.0);
-			let mut shares = match cursor.builder.last() {
-				Some(last) => {
-					Shares::<T>::iter_key_prefix_from(key, Shares::<T>::hashed_key_for(key, last))
-				},
-				None => Shares::<T>::iter_key_prefix(key),
-			}
-			.peekable();
-			// Entries not merged yet: from the cursor's part on, those above the last PRID
-			// hashed (a forged PRID is never hashed, but it equals a stored share's, which is
-			// consumed with it, so `last` never stops short of one).
-			// Parts are read lazily, as the merge reaches them; each read is charged.
-			let loads = core::cell::Cell::new(0u32);
-			let mut entries = (cursor.part..res.parts)
-				.flat_map(|i| {
-					loads.set(loads.get().saturating_add(1));
-					Self::resolution_part(key, i)
-						.map(|p| p.into_iter().map(move |e| (i, e)).collect::<Vec<_>>())
-						.unwrap_or_default()
-				})
-				.filter(|(_, (p, _))| resume_after.is_none_or(|l| p.0 > l))
-				.peekable();
-			let allowed = budget.saturating_sub(hashed.saturating_add(other));
-			let mut n = 0u32;
-			let mut exhausted = false;
-			while n < allowed {
-				let share = shares.peek().copied();
-				let entry = entries.peek().copied();
-				let push = match (share, entry) {
-					(None, None) => {
-						exhausted = true;
-						break;
-					},
-					// A listed share (lone or forged): hashed only if lone.
-					(Some(s), Some((part, (p, kind)))) if s.0 == p.0 => {
-						shares.next();
-						entries.next();
-						cursor.part = part;
-						(kind == EntryKind::Lone).then_some(s)
-					},
-					// A stored share below the next entry, or after the last: hashed.
-					(Some(s), Some((_, (p, _)))) if s.0 < p.0 => {
-						shares.next();
-						Some(s)
-					},
-					(Some(s), None) => {
-						shares.next();
-						Some(s)
-					},
-					// An entry below the next share: absent (not stored, checked when its part
-					// arrived), hashed.
-					(_, Some((part, (p, kind)))) => {
-						entries.next();
-						cursor.part = part;
-						(kind == EntryKind::Absent).then_some(p)
-					},
-				};
-				n += 1;
-				if let Some(prid) = push {
-					if cursor.builder.push(&prid).is_err() {
-						log::error!(target: LOG_TARGET, "re-check PRIDs out of order");
-					}
-				}
-			}
-			hashed = hashed.saturating_add(n);
-			drop(entries);
-			hooks = hooks.saturating_add(
-				T::WeightInfo::recheck_load_part().saturating_mul(loads.get().into()),
-			);
+			let allowed = budget - work.used();
+			let (n, exhausted, loads) = Self::merge(&mut cursor, &res, allowed);
+			work.hashed = work.hashed.saturating_add(n);
+			work.reported = work
+				.reported
+				.saturating_add(T::WeightInfo::recheck_load_part().saturating_mul(loads.into()));
 			if !exhausted {
 				Rechecking::<T>::put(cursor);
 				break;
 			}
-			hooks = hooks.saturating_add(Self::finish_recheck(&cursor, &res));
-			other = other.saturating_add(1);
+			work.reported = work.reported.saturating_add(Self::finish_recheck(&cursor, &res));
+			work.steps = work.steps.saturating_add(1);
 		}
-		(hashed, other, hooks)
+		work
+	}
+
+	/// Merges at most `allowed` PRIDs of `cursor`'s pair into its T: the stored shares and the
+	/// resolution's entries, in PRID order (lone shares and absent PRIDs hashed, forged shares
+	/// not). Returns `(PRIDs merged, whether the merge is complete, resolution parts read)`.
+	fn merge(
+		cursor: &mut RecheckCursor,
+		res: &ResolutionProgress,
+		allowed: u32,
+	) -> (u32, bool, u32) {
+		let key = cursor.hashing.key();
+		let resume_after: Option<[u8; 32]> = cursor.hashing.builder.last().map(|l| l.0);
+		let mut shares = Self::unhashed_shares(&cursor.hashing).peekable();
+		// Entries not merged yet: from the cursor's part on, those above the last PRID hashed
+		// (a forged PRID is never hashed, but it equals a stored share's, which is consumed
+		// with it, so `last` never stops short of one). Parts are read lazily, as the merge
+		// reaches them, and counted.
+		let loads = core::cell::Cell::new(0u32);
+		let mut entries = (cursor.part..res.parts)
+			.flat_map(|i| {
+				loads.set(loads.get().saturating_add(1));
+				Self::resolution_part(key, i)
+					.map(|p| p.into_iter().map(move |e| (i, e)).collect::<Vec<_>>())
+					.unwrap_or_default()
+			})
+			.filter(|(_, (p, _))| resume_after.is_none_or(|l| p.0 > l))
+			.peekable();
+		let mut n = 0u32;
+		let mut exhausted = false;
+		while n < allowed {
+			let push = match (shares.peek().copied(), entries.peek().copied()) {
+				(None, None) => {
+					exhausted = true;
+					break;
+				},
+				// A listed share (lone or forged): hashed only if lone.
+				(Some(s), Some((part, (p, kind)))) if s.0 == p.0 => {
+					shares.next();
+					entries.next();
+					cursor.part = part;
+					(kind == EntryKind::Lone).then_some(s)
+				},
+				// A stored share below the next entry, or after the last: hashed.
+				(Some(s), Some((_, (p, _)))) if s.0 < p.0 => {
+					shares.next();
+					Some(s)
+				},
+				(Some(s), None) => {
+					shares.next();
+					Some(s)
+				},
+				// An entry below the next share: absent (not stored, checked when its part
+				// arrived), hashed.
+				(_, Some((part, (p, kind)))) => {
+					entries.next();
+					cursor.part = part;
+					(kind == EntryKind::Absent).then_some(p)
+				},
+			};
+			n += 1;
+			if let Some(prid) = push {
+				if cursor.hashing.builder.push(&prid).is_err() {
+					log::error!(target: LOG_TARGET, "re-check PRIDs out of order");
+				}
+			}
+		}
+		drop(entries);
+		(n, exhausted, loads.get())
 	}
 
 	/// Part `part` of the resolution of `key` (at most [`MAX_RESOLUTION_PART`] entries): one
@@ -278,13 +275,13 @@ impl<T: Config> Pallet<T> {
 
 	/// Compares the re-hashed T with the setup's, records the result and cleans up.
 	fn finish_recheck(cursor: &RecheckCursor, res: &ResolutionProgress) -> Weight {
-		let (region, period) = (cursor.region, cursor.period);
+		let (region, period) = cursor.hashing.key();
 		Self::pop_recheck(region, period);
 		let clean_up = T::DbWeight::get().writes(u64::from(res.parts).saturating_add(3));
 		let Some(setup) = Setups::<T>::get(region, period) else {
 			return clean_up;
 		};
-		let result = if cursor.builder.finish() != setup.t {
+		let result = if cursor.hashing.builder.finish() != setup.t {
 			Self::deposit_event(Event::ResolutionRejected { region, period });
 			RecheckResult::Mismatch
 		} else {

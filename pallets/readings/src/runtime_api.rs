@@ -11,8 +11,9 @@
 //!     fn aggregate_series(r: RegionId, from: PeriodIndex, to: PeriodIndex) -> Vec<(PeriodIndex, PeriodOutcome)> {
 //!         Readings::api_aggregate_series(r, from, to)
 //!     }
-//!     fn check_reading(r: RegionId, p: PeriodIndex, prid: Prid, value: u64, ts: Moment, sig: ReadingSignature)
-//!         -> Result<(), ReadingRejection> { Readings::api_check_reading(r, p, prid, value, ts, sig) }
+//!     fn check_reading(reading: SignedReading) -> Result<(), ReadingRejection> {
+//!         Readings::api_check_reading(reading)
+//!     }
 //!     fn retention() -> RetentionInfo { Readings::api_retention() }
 //! }
 //! ```
@@ -21,13 +22,11 @@
 //! billing tool, the owner) knows its period (leaf and cycle) and the meter's region, and a
 //! PRID → (region, period) index would cost a second write on every reading.
 
-#![allow(clippy::too_many_arguments)]
-
 use crate::types::{
 	ApiQueries, PeriodOutcome, PeriodState, ReadingRejection, RetentionInfo, Share, TimeInfo,
 };
 use alloc::vec::Vec;
-use gridmask_primitives::{Moment, PeriodIndex, Prid, ReadingSignature, RegionId};
+use gridmask_primitives::{PeriodIndex, Prid, RegionId, SignedReading};
 
 sp_api::decl_runtime_apis! {
 	/// Readings: chain time, period state, shares and aggregates.
@@ -44,15 +43,9 @@ sp_api::decl_runtime_apis! {
 		/// Outcomes (sealed aggregates and faults) of `region` for periods `from..=to` (at most
 		/// `MAX_API_ITEMS` periods from `from`).
 		fn aggregate_series(region: RegionId, from: PeriodIndex, to: PeriodIndex) -> Vec<(PeriodIndex, PeriodOutcome)>;
-		/// Dry run of a reading's authorization against the latest block's state.
-		fn check_reading(
-			region: RegionId,
-			period: PeriodIndex,
-			prid: Prid,
-			value: u64,
-			timestamp_ms: Moment,
-			signature: ReadingSignature,
-		) -> Result<(), ReadingRejection>;
+		/// Dry run of a reading's authorization against the latest block's state (the
+		/// signature must cover this chain's genesis hash, whatever the payload's says).
+		fn check_reading(reading: SignedReading) -> Result<(), ReadingRejection>;
 		/// How long shares are kept, and what pruning waits for now.
 		fn retention() -> RetentionInfo;
 	}

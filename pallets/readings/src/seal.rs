@@ -3,81 +3,75 @@
 //! seals the pair with its aggregate, a differing one faults it.
 
 use crate::*;
+use frame_support::storage::KeyPrefixIterator;
 use frame_support::weights::Weight;
-use gridmask_primitives::{Moment, TBuilder, TimeParams};
+use gridmask_primitives::{Moment, Prid, TimeParams};
 
 impl<T: Config> Pallet<T> {
 	/// Seals with a budget of `budget` steps at chain time `now` (the parent block's
-	/// timestamp). Returns `(PRIDs hashed, other steps, weight of the outcome hooks)`.
-	pub(crate) fn seal(time: &TimeParams, now: Moment, budget: u32) -> (u32, u32, Weight) {
-		let (mut hashed, mut other, mut hooks) = (0u32, 0u32, Weight::zero());
-		loop {
-			let used = hashed.saturating_add(other);
-			if used >= budget {
-				break;
-			}
-			if let Some(mut cursor) = Sealing::<T>::get() {
-				let key = (cursor.region, cursor.period);
-				let mut iter = match cursor.builder.last() {
-					Some(last) => Shares::<T>::iter_key_prefix_from(
-						key,
-						Shares::<T>::hashed_key_for(key, last),
-					),
-					None => Shares::<T>::iter_key_prefix(key),
-				};
-				let allowed = budget - used;
-				let mut n = 0u32;
-				let mut exhausted = false;
-				while n < allowed {
-					match iter.next() {
-						Some(prid) => {
-							// Keys come in ascending order, each once: push cannot fail.
-							if cursor.builder.push(&prid).is_err() {
-								log::error!(target: LOG_TARGET, "PRIDs out of order");
-							}
-							n += 1;
-						},
-						None => {
-							exhausted = true;
-							break;
-						},
-					}
-				}
-				hashed = hashed.saturating_add(n);
-				if !exhausted {
-					Sealing::<T>::put(cursor);
-					break;
-				}
-				hooks = hooks.saturating_add(Self::finish_pair(&cursor));
-				Sealing::<T>::kill();
-				NextSeal::<T>::mutate(|p| p.next_region = p.next_region.saturating_add(1));
-				other = other.saturating_add(1);
-			} else {
+	/// timestamp).
+	pub(crate) fn seal(time: &TimeParams, now: Moment, budget: u32) -> HashingWork {
+		let mut work = HashingWork::default();
+		while work.used() < budget {
+			let Some(mut cursor) = Sealing::<T>::get() else {
 				let pos = NextSeal::<T>::get();
 				if !time.is_sealed(pos.period, now) {
 					break;
 				}
-				other = other.saturating_add(1);
-				let regions = PeriodRegions::<T>::get(pos.period);
-				match regions.get(pos.next_region as usize) {
-					Some(region) => Sealing::<T>::put(SealCursor {
-						region: *region,
-						period: pos.period,
-						builder: TBuilder::new(*region, pos.period),
-					}),
+				work.steps = work.steps.saturating_add(1);
+				match PeriodRegions::<T>::get(pos.period).get(pos.next_region as usize) {
+					Some(region) => Sealing::<T>::put(HashCursor::new(*region, pos.period)),
 					None => NextSeal::<T>::put(SealPosition {
 						period: pos.period.saturating_add(1),
 						next_region: 0,
 					}),
 				}
+				continue;
+			};
+			let allowed = budget - work.used();
+			let mut shares = Self::unhashed_shares(&cursor);
+			let mut n = 0u32;
+			let mut exhausted = false;
+			while n < allowed {
+				let Some(prid) = shares.next() else {
+					exhausted = true;
+					break;
+				};
+				// Keys come in ascending order, each once: push cannot fail.
+				if cursor.builder.push(&prid).is_err() {
+					log::error!(target: LOG_TARGET, "PRIDs out of order");
+				}
+				n += 1;
 			}
+			work.hashed = work.hashed.saturating_add(n);
+			if !exhausted {
+				Sealing::<T>::put(cursor);
+				break;
+			}
+			work.reported = work.reported.saturating_add(Self::finish_pair(&cursor));
+			Sealing::<T>::kill();
+			NextSeal::<T>::mutate(|p| p.next_region = p.next_region.saturating_add(1));
+			work.steps = work.steps.saturating_add(1);
 		}
-		(hashed, other, hooks)
+		work
+	}
+
+	/// The stored PRIDs of `cursor`'s pair it has not hashed yet, ascending: the shares above
+	/// the last PRID hashed (storage iterates a pair's shares in PRID order: the map's second
+	/// key is `Identity`-hashed).
+	pub(crate) fn unhashed_shares(cursor: &HashCursor) -> KeyPrefixIterator<Prid> {
+		let key = cursor.key();
+		match cursor.builder.last() {
+			Some(last) => {
+				Shares::<T>::iter_key_prefix_from(key, Shares::<T>::hashed_key_for(key, last))
+			},
+			None => Shares::<T>::iter_key_prefix(key),
+		}
 	}
 
 	/// Compares T and records the outcome of a fully hashed pair; tells
 	/// [`Config::OnOutcome`] and returns the weight it used.
-	fn finish_pair(cursor: &SealCursor) -> Weight {
+	fn finish_pair(cursor: &HashCursor) -> Weight {
 		let (region, period) = (cursor.region, cursor.period);
 		let acc = Accumulators::<T>::get(region, period);
 		let Some(setup) = Setups::<T>::get(region, period) else {

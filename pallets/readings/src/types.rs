@@ -220,17 +220,60 @@ impl PeriodOutcome {
 	}
 }
 
-/// The (region, period) being sealed and the T state so far.
+/// A (region, period) whose PRIDs are being hashed into T, a bounded number per block: the one
+/// resumable cursor of sealing ([`crate::Sealing`]) and of re-checking (inside
+/// [`RecheckCursor`]).
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-pub struct SealCursor {
+pub struct HashCursor {
 	/// The region.
 	pub region: RegionId,
 	/// The period.
 	pub period: PeriodIndex,
 	/// T over the PRIDs hashed so far; its `last()` is where the next block resumes.
 	pub builder: TBuilder,
+}
+
+impl HashCursor {
+	/// Nothing hashed yet.
+	pub fn new(region: RegionId, period: PeriodIndex) -> Self {
+		Self { region, period, builder: TBuilder::new(region, period) }
+	}
+
+	/// The (region, period) it hashes: the key prefix of its shares.
+	pub fn key(&self) -> (RegionId, PeriodIndex) {
+		(self.region, self.period)
+	}
+}
+
+/// What a block's sealing and re-checking did, which its weight is charged for: PRIDs hashed
+/// into T, other steps (starting or finishing a pair, moving on to the next period, taking a
+/// re-check from the queue), and the weight the outcome hooks, resolution part reads and
+/// clean-up reported themselves.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct HashingWork {
+	/// PRIDs hashed.
+	pub hashed: u32,
+	/// Other steps.
+	pub steps: u32,
+	/// Weight reported by what the steps called.
+	pub reported: frame_support::weights::Weight,
+}
+
+impl HashingWork {
+	/// Steps of the block's budget ([`crate::Config::MaxSealStepsPerBlock`]) used: each PRID
+	/// hashed is one, as is each other step.
+	pub fn used(&self) -> u32 {
+		self.hashed.saturating_add(self.steps)
+	}
+
+	/// Adds what `other` did.
+	pub fn add(&mut self, other: HashingWork) {
+		self.hashed = self.hashed.saturating_add(other.hashed);
+		self.steps = self.steps.saturating_add(other.steps);
+		self.reported = self.reported.saturating_add(other.reported);
+	}
 }
 
 /// Where sealing stands: the first period not yet completely sealed, and the position in that
@@ -582,17 +625,13 @@ pub enum RecheckResult {
 }
 
 /// The re-check under way: T over the stored PRIDs (less the forged) and the absent ones,
-/// merged in PRID order.
+/// merged in PRID order. (Encoded exactly as a [`HashCursor`] followed by the part.)
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
 pub struct RecheckCursor {
-	/// The region.
-	pub region: RegionId,
-	/// The period.
-	pub period: PeriodIndex,
-	/// T over the PRIDs merged so far; its `last()` is where the next block resumes.
-	pub builder: TBuilder,
+	/// The pair and T over the PRIDs merged so far.
+	pub hashing: HashCursor,
 	/// The resolution part holding the next entry to merge.
 	pub part: u32,
 }

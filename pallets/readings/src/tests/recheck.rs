@@ -331,8 +331,9 @@ fn a_recheck_is_charged_for_the_resolution_parts_it_reads() {
 		// 10 PRIDs to merge, 3 steps a block: a block that does not finish the re-check adds
 		// nothing but the parts it read, at least the cursor's (read again when resuming).
 		for _ in 0..2 {
-			let (hashed, _, reads) = Readings::recheck(3);
-			assert!(hashed > 0 && Rechecking::<Test>::get().is_some());
+			let work = Readings::recheck(3);
+			assert!(work.hashed > 0 && Rechecking::<Test>::get().is_some());
+			let reads = work.reported;
 			assert!(reads == part || reads == part.saturating_mul(2), "{reads:?}");
 		}
 		finish_rechecks();
