@@ -222,14 +222,7 @@ pub fn tx_extension(nonce: u32) -> TxExtension {
 
 /// The `submit_reading` call of `r`.
 pub fn reading_call(r: &SignedReading) -> RuntimeCall {
-	RuntimeCall::Readings(pallet_readings::Call::submit_reading {
-		region: r.payload.region,
-		period: r.payload.period,
-		prid: r.payload.prid,
-		value: r.payload.value,
-		timestamp_ms: r.payload.timestamp_ms,
-		signature: r.signature,
-	})
+	RuntimeCall::Readings(pallet_readings::Call::from_reading(r))
 }
 
 /// `call` as a general (account-less) transaction, as a meter sends a reading.

@@ -302,31 +302,13 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 		t.elapsed().as_secs_f64()
 	));
 
-	// Senders funded from Alice; transfers pre-signed, nonces interleaved across senders so
-	// that the pool sees each sender's nonces in order.
+	// Senders funded from Alice; transfers pre-signed.
 	let alice = keypair("//Alice")?;
 	let senders: Vec<_> = (0..opts.senders)
 		.map(|i| keypair(&format!("//Alice//bench//{i}")))
 		.collect::<Result<_>>()?;
 	fund_senders(&chain, &alice, &senders, &say).await?;
-	let dest = MultiAddress::Id(account_of(&keypair("//Ferdie")?));
-	let at = chain.api.at_current_block().await?;
-	let per_sender = opts.transfers.div_ceil(opts.senders);
-	let mut transfers = Vec::with_capacity(opts.transfers);
-	'outer: for nonce in 0..per_sender as u64 {
-		for s in &senders {
-			if transfers.len() == opts.transfers {
-				break 'outer;
-			}
-			let call = runtime::tx().balances().transfer_keep_alive(dest.clone(), TRANSFER_AMOUNT);
-			let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
-				.immortal()
-				.nonce(nonce)
-				.build();
-			let tx = at.tx().create_signable_offline(&call, params)?.sign(s)?;
-			transfers.push(tx.into_encoded());
-		}
-	}
+	let transfers = signed_transfers(&chain, &senders, opts.transfers).await?;
 	say(&format!("{} senders funded, {} transfers signed", senders.len(), transfers.len()));
 
 	let conns = connect_many(&node.url, opts.connections).await?;
@@ -360,47 +342,11 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 		(end.saturating_sub(chain.time().await?.now_ms)) / 1000
 	));
 
-	// Idle CPU while waiting; submit from the first best block inside the window.
-	let (idle_t, idle_cpu0) = (Instant::now(), node.cpu_seconds()?);
-	loop {
-		if best_now_ms(&chain).await? >= end {
-			break;
-		}
-		tokio::time::sleep(Duration::from_millis(200)).await;
-	}
-	let idle_cpu = (node.cpu_seconds()? - idle_cpu0) / idle_t.elapsed().as_secs_f64().max(1e-3);
+	let idle_cpu = idle_cpu_until(&chain, &node, end).await?;
 	let reading_report =
 		workload("readings", &readings, None, &conns, &node, &chain, &limits, opts, block_ms, true)
 			.await?;
-
-	// The chain applied what it included.
-	let state = chain
-		.api
-		.at_current_block()
-		.await?
-		.runtime_apis()
-		.call(runtime::runtime_apis().readings_api().period_state(REGION, period))
-		.await?;
-	if state.accumulator.count as usize != reading_report.finalized {
-		bail!(
-			"the chain counts {} shares for period {period} but {} readings were finalized",
-			state.accumulator.count,
-			reading_report.finalized
-		);
-	}
-	let mut nonces = 0u64;
-	for s in &senders {
-		nonces += chain
-			.rpc
-			.request::<u64>("system_accountNextIndex", rpc_params![account_of(s).to_string()])
-			.await?;
-	}
-	if nonces as usize != transfer_report.finalized {
-		bail!(
-			"the senders' nonces sum to {nonces} but {} transfers were finalized",
-			transfer_report.finalized
-		);
-	}
+	check_applied(&chain, period, &senders, &transfer_report, &reading_report).await?;
 
 	let flood = if opts.flood > 0 {
 		let f = flood(
@@ -447,6 +393,83 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 		readings,
 		work_dir: opts.work_dir.display().to_string(),
 	})
+}
+
+/// `n` transfers from `senders`, pre-signed, nonces interleaved across the senders so that
+/// the pool sees each sender's nonces in order.
+async fn signed_transfers(
+	chain: &Chain,
+	senders: &[subxt_signer::sr25519::Keypair],
+	n: usize,
+) -> Result<Vec<Vec<u8>>> {
+	let dest = MultiAddress::Id(account_of(&keypair("//Ferdie")?));
+	let at = chain.api.at_current_block().await?;
+	let mut transfers = Vec::with_capacity(n);
+	for nonce in 0.. {
+		for s in senders {
+			if transfers.len() == n {
+				return Ok(transfers);
+			}
+			let call = runtime::tx().balances().transfer_keep_alive(dest.clone(), TRANSFER_AMOUNT);
+			let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
+				.immortal()
+				.nonce(nonce)
+				.build();
+			let tx = at.tx().create_signable_offline(&call, params)?.sign(s)?;
+			transfers.push(tx.into_encoded());
+		}
+	}
+	unreachable!("the loop returns once n transfers are signed")
+}
+
+/// Waits until the best block's time reaches `end` (readings are submitted from the first
+/// best block inside their window); returns the node's CPU use meanwhile (cores), its idle
+/// load.
+async fn idle_cpu_until(chain: &Chain, node: &DevNode, end: u64) -> Result<f64> {
+	let (t, cpu0) = (Instant::now(), node.cpu_seconds()?);
+	while best_now_ms(chain).await? < end {
+		tokio::time::sleep(Duration::from_millis(200)).await;
+	}
+	Ok((node.cpu_seconds()? - cpu0) / t.elapsed().as_secs_f64().max(1e-3))
+}
+
+/// The chain applied what it included: the period's share count is the readings finalized,
+/// the senders' nonces sum to the transfers finalized.
+async fn check_applied(
+	chain: &Chain,
+	period: PeriodIndex,
+	senders: &[subxt_signer::sr25519::Keypair],
+	transfers: &Workload,
+	readings: &Workload,
+) -> Result<()> {
+	let state = chain
+		.api
+		.at_current_block()
+		.await?
+		.runtime_apis()
+		.call(runtime::runtime_apis().readings_api().period_state(REGION, period))
+		.await?;
+	if state.accumulator.count as usize != readings.finalized {
+		bail!(
+			"the chain counts {} shares for period {period} but {} readings were finalized",
+			state.accumulator.count,
+			readings.finalized
+		);
+	}
+	let mut nonces = 0u64;
+	for s in senders {
+		nonces += chain
+			.rpc
+			.request::<u64>("system_accountNextIndex", rpc_params![account_of(s).to_string()])
+			.await?;
+	}
+	if nonces as usize != transfers.finalized {
+		bail!(
+			"the senders' nonces sum to {nonces} but {} transfers were finalized",
+			transfers.finalized
+		);
+	}
+	Ok(())
 }
 
 /// Meter readings of the first set-up period whose window opens more than `ahead_ms` after
@@ -690,10 +713,6 @@ async fn workload(
 	}
 
 	let (cpu0, t0) = (node.cpu_seconds()?, Instant::now());
-	let refused: Arc<Mutex<BTreeMap<String, usize>>> = Default::default();
-	let retries = Arc::new(AtomicUsize::new(0));
-	let unsent = Arc::new(AtomicUsize::new(0));
-	let hexes: Vec<String> = items.iter().map(|b| format!("0x{}", hex::encode(b))).collect();
 	// Items are sent in lanes, each in order, all lanes at once. A transfer lane is one sender:
 	// its next nonce goes only after the previous one was accepted: the pool keeps only a few
 	// out-of-order ("future") transactions and silently evicts the rest, after which every
@@ -705,9 +724,57 @@ async fn workload(
 		let lanes = lanes.clamp(1, items.len().max(1));
 		(0..lanes).map(|l| (l..items.len()).step_by(lanes).collect()).collect()
 	});
-	let lanes = plan.len();
 	let stalled = tokio::spawn(stall_watch(board.clone(), block_ms));
-	let sends = futures::stream::iter(plan.iter().enumerate())
+	let sent = send_lanes(items, &plan, conns, &board, opts, readings).await;
+	stalled.abort();
+	let dropped = board.dropped.load(Ordering::SeqCst);
+	wait_for_finality(&board, &watcher, block_ms).await?;
+	let tracks = board.tracks.lock().unwrap().clone();
+	let last_final = tracks.iter().filter_map(|t| t.finalized).max().unwrap_or_else(Instant::now);
+	let cpu = node.cpu_seconds()? - cpu0;
+	watcher.abort();
+
+	let mut report = Workload {
+		name: name.into(),
+		items: items.len(),
+		accepted: board.accepted.load(Ordering::SeqCst),
+		refused: sent.refused,
+		unsent: sent.unsent,
+		pool_full_retries: sent.retries,
+		dropped,
+		node_cpu_s: cpu,
+		wall_s: last_final.saturating_duration_since(t0).as_secs_f64(),
+		..Default::default()
+	};
+	report.add_latencies(&tracks, last_final);
+	report.add_block_fills(&board, chain, node, limits, block_ms).await?;
+	Ok(report)
+}
+
+/// What sending a workload's items came to, besides what the board tracks.
+struct Sent {
+	/// Refused by the pool, by reason.
+	refused: BTreeMap<String, usize>,
+	/// Resubmissions after "pool full" answers.
+	retries: usize,
+	/// Not sent because the run had to stop.
+	unsent: usize,
+}
+
+/// Sends every lane of `plan` at once, each in order, lane `l` over connection `l % conns`.
+async fn send_lanes(
+	items: &[Vec<u8>],
+	plan: &[Vec<usize>],
+	conns: &[RpcClient],
+	board: &Arc<Board>,
+	opts: &IngestOptions,
+	readings: bool,
+) -> Sent {
+	let refused: Arc<Mutex<BTreeMap<String, usize>>> = Default::default();
+	let retries = Arc::new(AtomicUsize::new(0));
+	let unsent = Arc::new(AtomicUsize::new(0));
+	let hexes: Vec<String> = items.iter().map(|b| format!("0x{}", hex::encode(b))).collect();
+	futures::stream::iter(plan.iter().enumerate())
 		.map(|(lane, mine)| {
 			let (board, refused, retries, unsent, hexes) =
 				(board.clone(), refused.clone(), retries.clone(), unsent.clone(), &hexes);
@@ -731,123 +798,128 @@ async fn workload(
 				}
 			}
 		})
-		.buffer_unordered(lanes)
-		.collect::<Vec<()>>();
-	sends.await;
-	stalled.abort();
-	let dropped = board.dropped.load(Ordering::SeqCst);
+		.buffer_unordered(plan.len().max(1))
+		.collect::<Vec<()>>()
+		.await;
+	let refused = refused.lock().unwrap().clone();
+	Sent { refused, retries: retries.load(Ordering::SeqCst), unsent: unsent.load(Ordering::SeqCst) }
+}
 
-	// Wait for finality of everything accepted (a reading left in the pool when its window
-	// closes is dropped: stop waiting 10 blocks after the last finalization that brought news;
-	// a slow finality round on a loaded machine can take several).
+/// Waits until everything accepted is finalized. A reading left in the pool when its window
+/// closes is dropped: stop waiting 10 blocks after the last finalization that brought news (a
+/// slow finality round on a loaded machine can take several).
+async fn wait_for_finality(
+	board: &Board,
+	watcher: &tokio::task::JoinHandle<Result<()>>,
+	block_ms: u64,
+) -> Result<()> {
 	let mut last_progress = (board.finalized.load(Ordering::SeqCst), Instant::now());
 	loop {
 		let f = board.finalized.load(Ordering::SeqCst);
 		if f >= board.accepted.load(Ordering::SeqCst) {
-			break;
+			return Ok(());
 		}
 		if f != last_progress.0 {
 			last_progress = (f, Instant::now());
 		} else if last_progress.1.elapsed() > Duration::from_millis(10 * block_ms) {
-			break;
+			return Ok(());
 		}
 		if watcher.is_finished() {
 			bail!("the block watcher stopped");
 		}
 		tokio::time::sleep(Duration::from_millis(100)).await;
 	}
-	let tracks = board.tracks.lock().unwrap().clone();
-	let last_final = tracks.iter().filter_map(|t| t.finalized).max().unwrap_or_else(Instant::now);
-	let wall_s = last_final.saturating_duration_since(t0).as_secs_f64();
-	let cpu = node.cpu_seconds()? - cpu0;
-	watcher.abort();
+}
 
-	let mut report = Workload {
-		name: name.into(),
-		items: items.len(),
-		accepted: board.accepted.load(Ordering::SeqCst),
-		refused: refused.lock().unwrap().clone(),
-		unsent: unsent.load(Ordering::SeqCst),
-		pool_full_retries: retries.load(Ordering::SeqCst),
-		dropped,
-		included: tracks.iter().filter(|t| t.included.is_some()).count(),
-		included_items: tracks.iter().map(|t| t.included.is_some()).collect(),
-		finalized: tracks.iter().filter(|t| t.finalized.is_some()).count(),
-		node_cpu_s: cpu,
-		wall_s,
-		..Default::default()
-	};
-	report.node_cpu_us_per_item = cpu * 1e6 / report.finalized.max(1) as f64;
-	let ms = |a: Option<Instant>, b: Option<Instant>| match (a, b) {
-		(Some(a), Some(b)) => Some(b.saturating_duration_since(a).as_secs_f64() * 1e3),
-		_ => None,
-	};
-	report.inclusion =
-		Latency::of(tracks.iter().filter_map(|t| ms(t.submitted, t.included)).collect());
-	report.finality =
-		Latency::of(tracks.iter().filter_map(|t| ms(t.submitted, t.finalized)).collect());
-	let first_submit = tracks.iter().filter_map(|t| t.submitted).min();
-	if let (Some(a), f) = (first_submit, report.finalized) {
-		let span = last_final.saturating_duration_since(a).as_secs_f64();
-		report.end_to_end_per_s = if span > 0.0 { f as f64 / span } else { 0.0 };
-	}
-	let last_included = tracks.iter().filter_map(|t| t.included).max();
-	if let (Some(a), Some(b)) = (first_submit, last_included) {
-		let span = b.saturating_duration_since(a).as_secs_f64();
-		report.included_per_s = if span > 0.0 { report.included as f64 / span } else { 0.0 };
+impl Workload {
+	/// Inclusion and finality counts, latencies and rates from the items' tracks.
+	fn add_latencies(&mut self, tracks: &[Track], last_final: Instant) {
+		self.included = tracks.iter().filter(|t| t.included.is_some()).count();
+		self.included_items = tracks.iter().map(|t| t.included.is_some()).collect();
+		self.finalized = tracks.iter().filter(|t| t.finalized.is_some()).count();
+		self.node_cpu_us_per_item = self.node_cpu_s * 1e6 / self.finalized.max(1) as f64;
+		let ms = |a: Option<Instant>, b: Option<Instant>| match (a, b) {
+			(Some(a), Some(b)) => Some(b.saturating_duration_since(a).as_secs_f64() * 1e3),
+			_ => None,
+		};
+		self.inclusion =
+			Latency::of(tracks.iter().filter_map(|t| ms(t.submitted, t.included)).collect());
+		self.finality =
+			Latency::of(tracks.iter().filter_map(|t| ms(t.submitted, t.finalized)).collect());
+		let first_submit = tracks.iter().filter_map(|t| t.submitted).min();
+		if let Some(a) = first_submit {
+			let span = last_final.saturating_duration_since(a).as_secs_f64();
+			self.end_to_end_per_s = if span > 0.0 { self.finalized as f64 / span } else { 0.0 };
+		}
+		let last_included = tracks.iter().filter_map(|t| t.included).max();
+		if let (Some(a), Some(b)) = (first_submit, last_included) {
+			let span = b.saturating_duration_since(a).as_secs_f64();
+			self.included_per_s = if span > 0.0 { self.included as f64 / span } else { 0.0 };
+		}
 	}
 
-	// Block fills, with the weight the chain recorded for each.
-	let seen: Vec<(u64, String, usize, usize, usize, usize)> = board
-		.blocks
-		.lock()
-		.unwrap()
-		.iter()
-		.filter(|b| b.items > 0)
-		.map(|b| (b.number, b.hash.clone(), b.items, b.extrinsics, b.bytes, b.waiting_after))
-		.collect();
-	let built = built_blocks(&node.log);
-	let mut weight_ps = 0u64;
-	for (number, hash, items, extrinsics, bytes, waiting_after) in seen {
-		let h: subxt::utils::H256 = hash.parse().context("block hash")?;
-		let weight = chain
-			.api
-			.at_block(h)
-			.await?
-			.storage()
-			.try_fetch(runtime::storage().system().block_weight(), ())
-			.await?
-			.map(|w| w.decode().map(|w| w.normal.ref_time))
-			.transpose()?
-			.unwrap_or(0);
-		report.blocks.push(BlockFill {
-			number,
-			items,
-			extrinsics,
-			bytes,
-			waiting_after,
-			weight_pct: 100.0 * weight as f64 / limits.max_normal_weight.max(1) as f64,
-			length_pct: 100.0 * bytes as f64 / limits.max_normal_length.max(1) as f64,
-			build_ms: built.get(&number).map(|b| b.0),
-			end: built.get(&number).map(|b| b.1.clone()),
-		});
-		weight_ps += weight;
+	/// The fill of every block that took items, with the weight the chain recorded for it and
+	/// how long the node took to build it (its log), and the rates derived from them.
+	async fn add_block_fills(
+		&mut self,
+		board: &Board,
+		chain: &Chain,
+		node: &DevNode,
+		limits: &Limits,
+		block_ms: u64,
+	) -> Result<()> {
+		let seen: Vec<(u64, String, usize, usize, usize, usize)> = board
+			.blocks
+			.lock()
+			.unwrap()
+			.iter()
+			.filter(|b| b.items > 0)
+			.map(|b| (b.number, b.hash.clone(), b.items, b.extrinsics, b.bytes, b.waiting_after))
+			.collect();
+		let built = built_blocks(&node.log);
+		let mut weight_ps = 0u64;
+		for (number, hash, items, extrinsics, bytes, waiting_after) in seen {
+			let h: subxt::utils::H256 = hash.parse().context("block hash")?;
+			let weight = chain
+				.api
+				.at_block(h)
+				.await?
+				.storage()
+				.try_fetch(runtime::storage().system().block_weight(), ())
+				.await?
+				.map(|w| w.decode().map(|w| w.normal.ref_time))
+				.transpose()?
+				.unwrap_or(0);
+			self.blocks.push(BlockFill {
+				number,
+				items,
+				extrinsics,
+				bytes,
+				waiting_after,
+				weight_pct: 100.0 * weight as f64 / limits.max_normal_weight.max(1) as f64,
+				length_pct: 100.0 * bytes as f64 / limits.max_normal_length.max(1) as f64,
+				build_ms: built.get(&number).map(|b| b.0),
+				end: built.get(&number).map(|b| b.1.clone()),
+			});
+			weight_ps += weight;
+		}
+		let items_in_blocks: usize = self.blocks.iter().map(|b| b.items).sum();
+		let build_ms: u64 = self.blocks.iter().filter_map(|b| b.build_ms).sum();
+		if items_in_blocks > 0 {
+			self.build_us_per_item = build_ms as f64 * 1e3 / items_in_blocks as f64;
+			self.weight_us_per_item = weight_ps as f64 / 1e6 / items_in_blocks as f64;
+		}
+		let saturated: Vec<&BlockFill> =
+			self.blocks.iter().filter(|b| b.waiting_after > 0).collect();
+		self.saturated_blocks = saturated.len();
+		let basis: Vec<&BlockFill> =
+			if saturated.is_empty() { self.blocks.iter().collect() } else { saturated };
+		if !basis.is_empty() {
+			let mean = basis.iter().map(|b| b.items).sum::<usize>() as f64 / basis.len() as f64;
+			self.sustained_per_s = mean * 1000.0 / block_ms as f64;
+		}
+		Ok(())
 	}
-	let items_in_blocks: usize = report.blocks.iter().map(|b| b.items).sum();
-	let build_ms: u64 = report.blocks.iter().filter_map(|b| b.build_ms).sum();
-	if items_in_blocks > 0 {
-		report.build_us_per_item = build_ms as f64 * 1e3 / items_in_blocks as f64;
-		report.weight_us_per_item = weight_ps as f64 / 1e6 / items_in_blocks as f64;
-	}
-	let saturated: Vec<&BlockFill> = report.blocks.iter().filter(|b| b.waiting_after > 0).collect();
-	report.saturated_blocks = saturated.len();
-	let basis: Vec<&BlockFill> =
-		if saturated.is_empty() { report.blocks.iter().collect() } else { saturated };
-	if !basis.is_empty() {
-		let mean = basis.iter().map(|b| b.items).sum::<usize>() as f64 / basis.len() as f64;
-		report.sustained_per_s = mean * 1000.0 / block_ms as f64;
-	}
-	Ok(report)
 }
 
 /// The blocks this node built, from its log: number → (milliseconds, end reason). The line is
@@ -1132,48 +1204,7 @@ impl std::fmt::Display for IngestReport {
 			)?;
 		}
 		for w in [&r.transfers, &r.readings] {
-			writeln!(
-				f,
-				"{} blocks (items, weight %, length %, waiting after, build ms, end):",
-				w.name
-			)?;
-			for b in &w.blocks {
-				writeln!(
-					f,
-					"  #{:<6} {:>6} {:>6.1}% {:>6.1}% {:>7} {:>6} {}",
-					b.number,
-					b.items,
-					b.weight_pct,
-					b.length_pct,
-					b.waiting_after,
-					b.build_ms.map_or("?".into(), |m| m.to_string()),
-					b.end.as_deref().unwrap_or("?")
-				)?;
-			}
-			writeln!(
-				f,
-				"  per item: weight {:.0} µs, block building {:.0} µs (weight ÷ real {:.2})",
-				w.weight_us_per_item,
-				w.build_us_per_item,
-				w.weight_us_per_item / w.build_us_per_item.max(1e-9)
-			)?;
-			for (reason, n) in &w.refused {
-				writeln!(f, "  refused {n}: {reason}")?;
-			}
-			if w.unsent > 0 {
-				writeln!(f, "  not sent after the window closed: {}", w.unsent)?;
-			}
-			if w.dropped > 0 {
-				writeln!(f, "  accepted by the pool but never included (dropped): {}", w.dropped)?;
-			}
-			if w.pool_full_retries > 0 {
-				writeln!(f, "  resubmissions after a full pool: {}", w.pool_full_retries)?;
-			}
-			writeln!(
-			f,
-				"  node CPU {:.2} s over {:.1} s: {:.0} µs per finalized item ({:.0} µs after idle)",
-				w.node_cpu_s, w.wall_s, w.node_cpu_us_per_item, w.node_cpu_us_per_item_net
-			)?;
+			w.write_details(f)?;
 		}
 		writeln!(
 			f,
@@ -1182,35 +1213,93 @@ impl std::fmt::Display for IngestReport {
 			r.readings.node_cpu_us_per_item_net, r.reading_cpu_over_crypto, r.reading_crypto_us
 		)?;
 		if let Some(fl) = &r.flood {
-			writeln!(
-				f,
-				"flood (period {}): {} valid readings, each followed by {} invalid ({} in all):",
-				fl.period, fl.valid, fl.ratio, fl.invalid
-			)?;
-			for (reason, n) in &fl.run.refused {
-				writeln!(f, "  refused {n}: {reason}")?;
-			}
-			writeln!(
-			f,
-				"  valid included {} of {}, finalized {}; invalid included {}; node CPU {:.2} s over \
-				 {:.1} s",
-				fl.run.included,
-				fl.valid,
-				fl.run.finalized,
-				fl.invalid_included,
-				fl.run.node_cpu_s,
-				fl.run.wall_s
-			)?;
-			writeln!(
-			f,
-				"  valid readings included per second: {:.0} under the flood ÷ {:.0} without = {:.2}",
-				fl.run.included_per_s, r.readings.included_per_s, fl.vs_baseline
-			)?;
+			fl.write(r.readings.included_per_s, f)?;
 		}
 		writeln!(
 			f,
 			"ratio readings/s ÷ transfers/s (sustained, finalized): {:.0} / {:.0} = {:.2}",
 			r.readings.sustained_per_s, r.transfers.sustained_per_s, r.ratio
+		)?;
+		Ok(())
+	}
+}
+
+impl Workload {
+	/// Its blocks, refusals and CPU, under the summary table.
+	fn write_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		writeln!(
+			f,
+			"{} blocks (items, weight %, length %, waiting after, build ms, end):",
+			self.name
+		)?;
+		for b in &self.blocks {
+			writeln!(
+				f,
+				"  #{:<6} {:>6} {:>6.1}% {:>6.1}% {:>7} {:>6} {}",
+				b.number,
+				b.items,
+				b.weight_pct,
+				b.length_pct,
+				b.waiting_after,
+				b.build_ms.map_or("?".into(), |m| m.to_string()),
+				b.end.as_deref().unwrap_or("?")
+			)?;
+		}
+		writeln!(
+			f,
+			"  per item: weight {:.0} µs, block building {:.0} µs (weight ÷ real {:.2})",
+			self.weight_us_per_item,
+			self.build_us_per_item,
+			self.weight_us_per_item / self.build_us_per_item.max(1e-9)
+		)?;
+		for (reason, n) in &self.refused {
+			writeln!(f, "  refused {n}: {reason}")?;
+		}
+		if self.unsent > 0 {
+			writeln!(f, "  not sent after the window closed: {}", self.unsent)?;
+		}
+		if self.dropped > 0 {
+			writeln!(f, "  accepted by the pool but never included (dropped): {}", self.dropped)?;
+		}
+		if self.pool_full_retries > 0 {
+			writeln!(f, "  resubmissions after a full pool: {}", self.pool_full_retries)?;
+		}
+		writeln!(
+			f,
+			"  node CPU {:.2} s over {:.1} s: {:.0} µs per finalized item ({:.0} µs after idle)",
+			self.node_cpu_s, self.wall_s, self.node_cpu_us_per_item, self.node_cpu_us_per_item_net
+		)?;
+		Ok(())
+	}
+}
+
+impl Flood {
+	/// Its lines of the report; `baseline_per_s`: valid readings included per second without
+	/// the flood.
+	fn write(&self, baseline_per_s: f64, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		writeln!(
+			f,
+			"flood (period {}): {} valid readings, each followed by {} invalid ({} in all):",
+			self.period, self.valid, self.ratio, self.invalid
+		)?;
+		for (reason, n) in &self.run.refused {
+			writeln!(f, "  refused {n}: {reason}")?;
+		}
+		writeln!(
+			f,
+			"  valid included {} of {}, finalized {}; invalid included {}; node CPU {:.2} s over \
+			 {:.1} s",
+			self.run.included,
+			self.valid,
+			self.run.finalized,
+			self.invalid_included,
+			self.run.node_cpu_s,
+			self.run.wall_s
+		)?;
+		writeln!(
+			f,
+			"  valid readings included per second: {:.0} under the flood ÷ {:.0} without = {:.2}",
+			self.run.included_per_s, baseline_per_s, self.vs_baseline
 		)?;
 		Ok(())
 	}

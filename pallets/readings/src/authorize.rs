@@ -15,6 +15,22 @@ use sp_runtime::transaction_validity::{
 	TransactionSource, TransactionValidityWithRefund, ValidTransaction,
 };
 
+impl<T: Config> Call<T> {
+	/// The [`Pallet::submit_reading`] call that carries `reading`. The payload's genesis hash
+	/// stays behind: the chain checks the signature against its own.
+	pub fn from_reading(reading: &SignedReading) -> Self {
+		let p = reading.payload;
+		Self::submit_reading {
+			region: p.region,
+			period: p.period,
+			prid: p.prid,
+			value: p.value,
+			timestamp_ms: p.timestamp_ms,
+			signature: reading.signature,
+		}
+	}
+}
+
 impl<T: Config> Pallet<T> {
 	/// `#[pallet::authorize]` of [`Pallet::submit_reading`].
 	#[allow(clippy::too_many_arguments)]

@@ -14,7 +14,7 @@ use frame_support::{
 	BoundedVec,
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use gridmask_primitives::{Bf1Params, ReadingPayload, TCommitment};
+use gridmask_primitives::{Bf1Params, ReadingPayload, SignedReading, TCommitment};
 use sp_core::{crypto::KeyTypeId, H256};
 use sp_runtime::traits::Zero;
 
@@ -99,14 +99,7 @@ fn ready_reading<T: Config>(region: RegionId, period: PeriodIndex) -> Call<T> {
 	};
 	let sig = sp_io::crypto::sr25519_sign(KEY_TYPE, &public, &payload.signing_message())
 		.expect("key in keystore");
-	Call::<T>::submit_reading {
-		region,
-		period,
-		prid,
-		value: payload.value,
-		timestamp_ms: payload.timestamp_ms,
-		signature: ReadingSignature(sig.0),
-	}
+	Call::<T>::from_reading(&SignedReading { payload, signature: ReadingSignature(sig.0) })
 }
 
 fn prid(i: u32) -> Prid {

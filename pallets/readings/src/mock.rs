@@ -318,14 +318,7 @@ pub fn apply(call: RuntimeCall) -> Result<DispatchResult, TransactionValidityErr
 
 /// The call of a signed reading.
 pub fn reading_call(r: &SignedReading) -> RuntimeCall {
-	RuntimeCall::Readings(crate::Call::submit_reading {
-		region: r.payload.region,
-		period: r.payload.period,
-		prid: r.payload.prid,
-		value: r.payload.value,
-		timestamp_ms: r.payload.timestamp_ms,
-		signature: r.signature,
-	})
+	RuntimeCall::Readings(crate::Call::from_reading(r))
 }
 
 /// Submit a reading through the real path: validate (pool), then apply (block).

@@ -12,8 +12,8 @@ use frame_support::{
 };
 use gridmask_primitives::setup::PeriodSetup;
 use gridmask_primitives::{
-	t_commitment, Bf1, Bf1Params, PeriodIndex, Prid, PridKey, ReadingPayload, ReadingSignature,
-	SignedReading, TCommitment,
+	t_commitment, Bf1, Bf1Params, MasterSecret, PeriodIndex, Prid, PridKey, ReadingPayload,
+	ReadingSignature, SignedReading, TCommitment,
 };
 use sp_core::H256;
 use sp_runtime::{
@@ -49,12 +49,7 @@ fn events() -> Vec<Event<Test>> {
 mod api;
 mod chunks;
 /// Submits both shares of each meter (except `absent`), returns Σ consumption submitted.
-fn report(
-	ms: &[gridmask_primitives::MasterSecret],
-	region: RegionId,
-	period: PeriodIndex,
-	absent: &[usize],
-) -> u64 {
+fn report(ms: &[MasterSecret], region: RegionId, period: PeriodIndex, absent: &[usize]) -> u64 {
 	let mut total = 0u64;
 	for (i, m) in ms.iter().enumerate() {
 		if absent.contains(&i) {
@@ -69,12 +64,41 @@ fn report(
 	total
 }
 
-/// A key whose PRID passes `bf1` but is not one of the expected ones.
-fn forge(bf1: &Bf1) -> PridKey {
-	(0u32..100_000)
+/// Region 1's period 1 for `n` meters, its filter at 2^-`fp_exp`, published; in its window
+/// every meter but those in `silent` sends both shares. Returns the setup, the Σ consumption
+/// sent and the meters.
+fn reported(n: usize, fp_exp: u8, silent: &[usize]) -> (PeriodSetup, u64, Vec<MasterSecret>) {
+	let ms = meters(1, n);
+	let s = period_setup(1, 1, &ms, fp_exp);
+	publish(&s);
+	advance_to(end_of(1) + 1_000);
+	let c = report(&ms, 1, 1, silent);
+	(s, c, ms)
+}
+
+/// Closes period 1's window and seals every pair.
+fn close_and_seal() {
+	advance_to(end_of(1) + WINDOW_MS);
+	seal_all();
+}
+
+/// A reading of `value` in region 1, period 1, under a PRID that passes `bf1` but is not one of
+/// the expected ones, signed with that PRID's key: a forgery that passes every check of the
+/// authorization.
+fn forged_reading(bf1: &Bf1, value: u64) -> SignedReading {
+	let forger = (0u32..100_000)
 		.map(|i| PridKey::from_leaf(&sp_io::hashing::blake2_256(&i.to_le_bytes())))
 		.find(|k| bf1.contains(&k.prid()))
-		.expect("a tiny filter lets many PRIDs through")
+		.expect("a tiny filter lets many PRIDs through");
+	let payload = ReadingPayload {
+		genesis_hash: GENESIS,
+		region: 1,
+		period: 1,
+		prid: forger.prid(),
+		value,
+		timestamp_ms: end_of(1) + 10,
+	};
+	payload.sign(&forger).expect("signed with its own key")
 }
 
 mod clock;

@@ -3,7 +3,7 @@
 use super::*;
 
 /// Meter `i`'s PRIDs and mask sum for `period` (what only the KGC can compute).
-fn kgc_view(m: &gridmask_primitives::MasterSecret, period: PeriodIndex) -> ([Prid; 2], u64) {
+fn kgc_view(m: &MasterSecret, period: PeriodIndex) -> ([Prid; 2], u64) {
 	let time = dev_time();
 	let keys = m.cycle_seeds(time.cycle_of(period)).period_keys(time.leaf_of(period));
 	let (a, b) = keys.prids();
@@ -13,7 +13,7 @@ fn kgc_view(m: &gridmask_primitives::MasterSecret, period: PeriodIndex) -> ([Pri
 /// The PRIDs of silent meters `ms` in `period` and the sum of their masks (what the KGC
 /// names absent and takes out of Z).
 fn silent_view<'a>(
-	ms: impl IntoIterator<Item = &'a gridmask_primitives::MasterSecret>,
+	ms: impl IntoIterator<Item = &'a MasterSecret>,
 	period: PeriodIndex,
 ) -> (Vec<Prid>, u64) {
 	let mut absent = vec![];
@@ -60,14 +60,9 @@ fn finish_rechecks() {
 }
 
 /// Meter 3 of 5 is silent in period 1: the period faults. Returns (setup, Σ consumption sent).
-fn faulted_by_a_silent_meter() -> (PeriodSetup, u64, Vec<gridmask_primitives::MasterSecret>) {
-	let ms = meters(1, 5);
-	let s = period_setup(1, 1, &ms, 30);
-	publish(&s);
-	advance_to(end_of(1) + 1_000);
-	let c = report(&ms, 1, 1, &[3]);
-	advance_to(end_of(1) + WINDOW_MS);
-	seal_all();
+fn faulted_by_a_silent_meter() -> (PeriodSetup, u64, Vec<MasterSecret>) {
+	let (s, c, ms) = reported(5, 30, &[3]);
+	close_and_seal();
 	assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 10, received: 8 }));
 	RecordOutcomes::take();
 	(s, c, ms)
@@ -103,16 +98,11 @@ fn a_correct_resolution_seals_the_faulted_period_with_the_reporters_sum() {
 #[test]
 fn a_lone_share_is_kept_in_t_and_left_out_of_the_aggregate() {
 	ExtBuilder::default().build_and_execute(|| {
-		let ms = meters(1, 5);
-		let s = period_setup(1, 1, &ms, 30);
-		publish(&s);
-		advance_to(end_of(1) + 1_000);
 		// Meter 2 sends only its first share (one dropped transaction).
-		let c = report(&ms, 1, 1, &[2]);
+		let (s, c, ms) = reported(5, 30, &[2]);
 		let [first, _] = readings_of(&ms[2], 1, 1, 777);
 		assert_eq!(submit(&first), Ok(Ok(())));
-		advance_to(end_of(1) + WINDOW_MS);
-		seal_all();
+		close_and_seal();
 		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 10, received: 9 }));
 		let (prids, masks) = kgc_view(&ms[2], 1);
 		let (stored, missing) = if prids[0] == first.payload.prid {
@@ -153,13 +143,8 @@ fn lone_and_absent_names_are_checked_against_the_stored_shares() {
 fn too_few_complete_readings_publish_no_aggregate() {
 	ExtBuilder::default().build_and_execute(|| {
 		// 5 meters, 3 silent: 2 complete readings < MIN_REGION_METERS (3).
-		let ms = meters(1, 5);
-		let s = period_setup(1, 1, &ms, 30);
-		publish(&s);
-		advance_to(end_of(1) + 1_000);
-		report(&ms, 1, 1, &[0, 2, 4]);
-		advance_to(end_of(1) + WINDOW_MS);
-		seal_all();
+		let (s, _, ms) = reported(5, 30, &[0, 2, 4]);
+		close_and_seal();
 		RecordOutcomes::take();
 		let (absent, masks) = silent_view([&ms[0], &ms[2], &ms[4]], 1);
 		assert_ok!(resolve(&absent, &[], &[], s.z.wrapping_sub(masks)));
@@ -179,11 +164,8 @@ fn too_few_complete_readings_publish_no_aggregate() {
 fn a_whole_region_silent_is_resolved_in_parts() {
 	ExtBuilder::default().build_and_execute(|| {
 		// An outage: no meter of 40 reports. The resolution names all 80 PRIDs in 4 parts.
-		let ms = meters(1, 40);
-		let s = period_setup(1, 1, &ms, 30);
-		publish(&s);
-		advance_to(end_of(1) + WINDOW_MS);
-		seal_all();
+		let (s, _, ms) = reported(40, 30, &Vec::from_iter(0..40));
+		close_and_seal();
 		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 80, received: 0 }));
 		let (absent, masks) = silent_view(&ms, 1);
 		let all = entries(&absent, &[], &[]);
@@ -225,11 +207,8 @@ fn a_whole_region_silent_is_resolved_in_parts() {
 #[test]
 fn resolution_parts_are_bounded() {
 	ExtBuilder::default().build_and_execute(|| {
-		let ms = meters(1, 40);
-		let s = period_setup(1, 1, &ms, 30);
-		publish(&s);
-		advance_to(end_of(1) + WINDOW_MS);
-		seal_all();
+		let (_, _, ms) = reported(40, 30, &Vec::from_iter(0..40));
+		close_and_seal();
 		let absent: Vec<Prid> = ms.iter().flat_map(|m| kgc_view(m, 1).0).collect();
 		let all = entries(&absent, &[], &[]);
 		for i in 0..4 {
@@ -288,31 +267,17 @@ fn a_resolution_missing_a_prid_is_rejected_and_may_be_corrected() {
 #[test]
 fn a_forgery_is_excluded_from_the_resolved_aggregate() {
 	ExtBuilder::default().build_and_execute(|| {
-		let ms = meters(1, 5);
-		let s = period_setup(1, 1, &ms, 1);
-		publish(&s);
-		let forger = forge(&s.bf1);
-		advance_to(end_of(1) + 1_000);
-		let c = report(&ms, 1, 1, &[2]);
-		let p = ReadingPayload {
-			genesis_hash: GENESIS,
-			region: 1,
-			period: 1,
-			prid: forger.prid(),
-			value: 1_000_000,
-			timestamp_ms: end_of(1) + 10,
-		};
-		let forged = SignedReading { payload: p, signature: forger.sign(&p.signing_message()) };
+		let (s, c, ms) = reported(5, 1, &[2]);
+		let forged = forged_reading(&s.bf1, 1_000_000);
 		assert_eq!(submit(&forged), Ok(Ok(())));
-		advance_to(end_of(1) + WINDOW_MS);
-		seal_all();
+		close_and_seal();
 		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 10, received: 9 }));
 		let (prids, masks) = kgc_view(&ms[2], 1);
 		// Without naming the forgery, T cannot match.
 		assert_ok!(resolve(&prids, &[], &[], s.z.wrapping_sub(masks)));
 		next_block();
 		System::assert_has_event(Event::ResolutionRejected { region: 1, period: 1 }.into());
-		assert_ok!(resolve(&prids, &[], &[forger.prid()], s.z.wrapping_sub(masks)));
+		assert_ok!(resolve(&prids, &[], &[forged.payload.prid], s.z.wrapping_sub(masks)));
 		next_block();
 		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 8 }));
 	});
@@ -344,13 +309,8 @@ fn a_recheck_is_charged_for_the_resolution_parts_it_reads() {
 #[test]
 fn a_recheck_resumes_across_blocks_with_the_same_result() {
 	ExtBuilder::default().build_and_execute(|| {
-		let ms = meters(1, 40);
-		let s = period_setup(1, 1, &ms, 30);
-		publish(&s);
-		advance_to(end_of(1) + 1_000);
-		let c = report(&ms, 1, 1, &[0, 17, 39]);
-		advance_to(end_of(1) + WINDOW_MS);
-		seal_all();
+		let (s, c, ms) = reported(40, 30, &[0, 17, 39]);
+		close_and_seal();
 		let (absent, masks) = silent_view([&ms[0], &ms[17], &ms[39]], 1);
 		SealSteps::set(7);
 		assert_ok!(resolve(&absent, &[], &[], s.z.wrapping_sub(masks)));
@@ -374,8 +334,7 @@ fn recheck_requests_are_validated_before_queueing() {
 		assert_noop!(resolve(&[], &[], &[], 0), Error::<Test>::NotFaulted);
 		advance_to(end_of(1) + 1_000);
 		report(&ms, 1, 1, &[3]);
-		advance_to(end_of(1) + WINDOW_MS);
-		seal_all();
+		close_and_seal();
 		let (prids, _) = kgc_view(&ms[3], 1);
 		let mut desc = entries(&prids, &[], &[]);
 		desc.reverse();

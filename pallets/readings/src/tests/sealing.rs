@@ -46,12 +46,8 @@ fn ten_meters_in_two_regions_seal_to_the_true_consumption() {
 #[test]
 fn an_absent_meter_faults_the_period() {
 	ExtBuilder::default().build_and_execute(|| {
-		let ms = meters(1, 5);
-		publish(&period_setup(1, 1, &ms, 30));
-		advance_to(end_of(1) + 1_000);
-		report(&ms, 1, 1, &[3]);
-		advance_to(end_of(1) + WINDOW_MS);
-		seal_all();
+		reported(5, 30, &[3]);
+		close_and_seal();
 		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 10, received: 8 }));
 		System::assert_has_event(
 			Event::AggregationFault { region: 1, period: 1, expected: 10, received: 8 }.into(),
@@ -76,24 +72,11 @@ fn a_setup_without_readings_faults() {
 #[test]
 fn a_forged_prid_through_a_tiny_filter_is_caught_by_t() {
 	ExtBuilder::default().build_and_execute(|| {
-		let ms = meters(1, 5);
 		// fp rate 2^-1: 2 bits per entry, k = 1, one block.
-		let s = period_setup(1, 1, &ms, 1);
+		let (s, c, _) = reported(5, 1, &[]);
 		assert_eq!(s.bf1.params(), Bf1Params { num_blocks: 1, k: 1 });
-		publish(&s);
-		let forger = forge(&s.bf1);
-		advance_to(end_of(1) + 1_000);
-		let c = report(&ms, 1, 1, &[]);
-		let p = ReadingPayload {
-			genesis_hash: GENESIS,
-			region: 1,
-			period: 1,
-			prid: forger.prid(),
-			value: 1_000_000,
-			timestamp_ms: end_of(1) + 10,
-		};
 		// The forgery passes every check of the authorization...
-		let forged = SignedReading { payload: p, signature: forger.sign(&p.signing_message()) };
+		let forged = forged_reading(&s.bf1, 1_000_000);
 		assert_eq!(submit(&forged), Ok(Ok(())));
 		assert_eq!(Accumulators::<Test>::get(1, 1).count, 11);
 		advance_to(end_of(1) + WINDOW_MS);
@@ -110,13 +93,11 @@ fn a_forgery_replacing_an_absent_share_is_caught_with_equal_counts() {
 		let ms = meters(1, 5);
 		let s = period_setup(1, 1, &ms, 1);
 		publish(&s);
-		let forger = forge(&s.bf1);
 		advance_to(end_of(1) + 1_000);
 		report(&ms[..4], 1, 1, &[]);
 		let [a, _] = readings_of(&ms[4], 1, 1, 9);
 		assert_eq!(submit(&a), Ok(Ok(())));
-		let p = ReadingPayload { prid: forger.prid(), ..a.payload };
-		let forged = SignedReading { payload: p, signature: forger.sign(&p.signing_message()) };
+		let forged = forged_reading(&s.bf1, a.payload.value);
 		assert_eq!(submit(&forged), Ok(Ok(())));
 		advance_to(end_of(1) + WINDOW_MS);
 		seal_all();
