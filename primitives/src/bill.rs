@@ -21,18 +21,8 @@ pub const HPKE_ENC_LEN: usize = 32;
 pub const HPKE_TAG_LEN: usize = 16;
 
 /// An owner's X25519 public key (RFC 7748 encoding), registered on chain.
-#[derive(
-	Clone,
-	Copy,
-	Debug,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct HpkePublicKey(pub [u8; 32]);
 
 /// The X25519 public keys of small order, canonically encoded (u-coordinate mod p, bit 255

@@ -117,18 +117,8 @@ pub enum Bf1Error {
 }
 
 /// The shape of a filter.
-#[derive(
-	Clone,
-	Copy,
-	Debug,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct Bf1Params {
 	/// Number of 64-byte blocks.
 	pub num_blocks: u32,

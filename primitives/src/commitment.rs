@@ -13,18 +13,8 @@ use scale_info::TypeInfo;
 use crate::{prid::Prid, tags, PeriodIndex, RegionId};
 
 /// A 32-byte T commitment.
-#[derive(
-	Clone,
-	Copy,
-	Debug,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct TCommitment(pub [u8; 32]);
 
 /// Why a T commitment could not be computed.
@@ -40,9 +30,8 @@ pub enum TError {
 /// SCALE-encodable (and `MaxEncodedLen`: a storable [`Blake2b256`](crate::blake2b::Blake2b256)
 /// state), so the runtime can hash a bounded number of PRIDs per block and resume in a later
 /// block when it seals a large (region, period) (PROTOCOL.md §4 step 4).
-#[derive(
-	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct TBuilder {
 	state: crate::blake2b::Blake2b256,
 	last: Option<Prid>,

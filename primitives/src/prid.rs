@@ -26,20 +26,8 @@ pub const SIGNING_CONTEXT: &[u8] = b"substrate";
 /// A pseudo-random identity: a compressed Ristretto point, i.e. an sr25519 public key.
 ///
 /// Ordered bytewise: the T commitment sorts PRIDs in this order.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	PartialOrd,
-	Ord,
-	Hash,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct Prid(pub [u8; 32]);
 
 impl core::fmt::Debug for Prid {
@@ -65,9 +53,8 @@ impl From<sp_core::sr25519::Public> for Prid {
 }
 
 /// A 64-byte schnorrkel (sr25519) signature, as `sp_core::sr25519::Signature` lays it out.
-#[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct ReadingSignature(pub [u8; 64]);
 
 impl core::fmt::Debug for ReadingSignature {

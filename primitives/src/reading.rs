@@ -20,18 +20,8 @@ use crate::{
 pub const SIGNING_MESSAGE_LEN: usize = 19 + 32 + 4 + 4 + 32 + 8 + 8;
 
 /// One share of one meter's reading of one period, as signed.
-#[derive(
-	Clone,
-	Copy,
-	Debug,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct ReadingPayload {
 	/// Hash of the chain's genesis block.
 	pub genesis_hash: H256,
@@ -78,18 +68,8 @@ impl ReadingPayload {
 }
 
 /// A payload and its signature.
-#[derive(
-	Clone,
-	Copy,
-	Debug,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct SignedReading {
 	/// What was signed.
 	pub payload: ReadingPayload,

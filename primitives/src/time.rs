@@ -20,18 +20,8 @@ pub enum TimeError {
 }
 
 /// The chain's time parameters.
-#[derive(
-	Clone,
-	Copy,
-	Debug,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct TimeParams {
 	/// Timestamp (ms) at which period 0 starts.
 	pub genesis_start_ms: Moment,

@@ -194,6 +194,15 @@ impl TestChain {
 		)
 	}
 
+	/// Region 1's period 1 published and its window open (6 s in), with meter 0's first share
+	/// of 300 Wh, not yet submitted: the starting point of the tests of one reading.
+	pub fn one_reading_in_its_window(&self) -> SignedReading {
+		let s = self.setup(1, 1);
+		self.publish(&s, &s.bf1);
+		set_now(self.window_open(1) + 6_000);
+		self.readings(1, 0, 1, 300)[0]
+	}
+
 	/// Runs the hooks of the blocks after the window of `period` until every region's
 	/// outcome is known.
 	pub fn seal(&self, period: PeriodIndex) -> BTreeMap<RegionId, PeriodOutcome> {

@@ -524,11 +524,7 @@ mod bad_input {
 	#[test]
 	fn a_signed_reading_pays_and_fails() {
 		ext_for("development").execute_with(|| {
-			let chain = TestChain::start();
-			let s = chain.setup(1, 1);
-			chain.publish(&s, &s.bf1);
-			set_now(chain.window_open(1) + 6_000);
-			let r = chain.readings(1, 0, 1, 300)[0];
+			let r = TestChain::start().one_reading_in_its_window();
 			let dave = Dave.to_account_id();
 			let free = || frame_system::Account::<Runtime>::get(&dave).data.free;
 			let before = free();
@@ -553,11 +549,7 @@ mod bad_input {
 		use pallet_readings::ReadingRejection;
 		use sp_runtime::generic::Era;
 		ext_for("development").execute_with(|| {
-			let chain = TestChain::start();
-			let s = chain.setup(1, 1);
-			chain.publish(&s, &s.bf1);
-			set_now(chain.window_open(1) + 6_000);
-			let r = chain.readings(1, 0, 1, 300)[0];
+			let r = TestChain::start().one_reading_in_its_window();
 			let rewrapped = |f: &dyn Fn(&mut crate::TxExtension)| {
 				let mut ext = tx_extension(0);
 				f(&mut ext);

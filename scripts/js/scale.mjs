@@ -13,9 +13,9 @@
 import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { startNode, connect, waitFor, finalizedNumber, workDir, tail, nodeBinary } from './lib/node.mjs';
-import { clientBinary, stepper } from './lib/client.mjs';
+import { clientBinary, run, stepper } from './lib/client.mjs';
 
 const { values: a } = parseArgs({ options: {
   meters: { type: 'string', default: '1000' },
@@ -29,20 +29,11 @@ const dir = a.dir ?? workDir('gridmask-scale');
 mkdirSync(dir, { recursive: true });
 
 /** Runs the client under /usr/bin/time -v; resolves with { code, stdout, stderr, secs, maxRssKb }. */
-function timed(args) {
-  return new Promise((res, rej) => {
-    const t0 = Date.now();
-    const p = spawn('/usr/bin/time', ['-v', clientBinary(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => { stderr += d; });
-    p.on('error', rej);
-    p.on('exit', (code) => {
-      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      res({ code, stdout, stderr, secs: (Date.now() - t0) / 1000, maxRssKb: rss ? Number(rss[1]) : null });
-    });
-  });
+async function timed(args) {
+  const t0 = Date.now();
+  const r = await run('/usr/bin/time', ['-v', clientBinary(), ...args]);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  return { ...r, secs: (Date.now() - t0) / 1000, maxRssKb: rss ? Number(rss[1]) : null };
 }
 
 /** The dev chain spec with other reading-time parameters (only those given). */

@@ -44,9 +44,8 @@ pub const MAX_API_BILLS: u32 = 1024;
 ///
 /// Only the latest version of a (meter, cycle) is ever `Posted`, `Acknowledged` or
 /// `Disputed`; every older version is `Superseded`.
-#[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub enum BillStatus<Reason> {
 	/// Posted by the KGC; the owner has not answered yet.
 	Posted,
@@ -66,9 +65,8 @@ pub enum BillStatus<Reason> {
 /// One bill: the report's CID and digest, where and when it was posted, and its status.
 ///
 /// `Reason` is the bounded dispute reason (`BoundedVec<u8, MaxReasonLen>`, see [`ReasonOf`]).
-#[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct BillRecord<BlockNumber, Reason> {
 	/// The encrypted report's CIDv1 (raw codec, sha2-256), as parsed from the KGC's input.
 	pub cid: RawCid,
@@ -87,9 +85,8 @@ pub struct BillRecord<BlockNumber, Reason> {
 
 /// One bill of a [`crate::Pallet::post_bills`] batch (the arguments of
 /// [`crate::Pallet::post_bill`]).
-#[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct BillEntry {
 	/// The billed meter.
 	pub meter: MeterId,

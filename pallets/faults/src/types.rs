@@ -10,18 +10,8 @@ use scale_info::TypeInfo;
 pub use gridmask_primitives::{MeterId, PeriodIndex, Prid, RegionId};
 
 /// What a resolution says of one PRID (PROTOCOL.md §4 step 6), with the meter it belongs to.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub enum Mark {
 	/// The meter's share under this PRID is absent.
 	Absent(MeterId),
@@ -46,18 +36,8 @@ impl Mark {
 pub type ResolutionEntry = (Prid, Mark);
 
 /// Who a resolved fault blames.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub enum Blame {
 	/// Enough of the region sent complete readings that the chain demonstrably took the
 	/// period's readings: the named meters' fault counters rose.
@@ -68,18 +48,8 @@ pub enum Blame {
 }
 
 /// What a resolution named so far.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
-	DefaultNoBound,
-)]
+#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, DefaultNoBound)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 #[scale_info(skip_type_params(MaxNamed))]
 pub struct Named<MaxNamed: Get<u32>> {
 	/// Parts submitted.
@@ -135,17 +105,8 @@ impl<MaxNamed: Get<u32>> Named<MaxNamed> {
 ///     └─────────────────────────────────────────────── Rejected
 ///   Open / Rejected / Collecting ── void_period ──► Void
 /// ```
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
-)]
+#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 #[scale_info(skip_type_params(MaxNamed))]
 pub enum FaultStatus<MaxNamed: Get<u32>> {
 	/// Waiting for the KGC's resolution.
@@ -181,17 +142,8 @@ impl<MaxNamed: Get<u32>> FaultStatus<MaxNamed> {
 }
 
 /// A faulted (region, period): what sealing saw, and the state of its resolution.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
-)]
+#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 #[scale_info(skip_type_params(MaxNamed))]
 pub struct FaultRecord<MaxNamed: Get<u32>> {
 	/// Shares the period's setup expected (two per covered meter).
@@ -203,19 +155,8 @@ pub struct FaultRecord<MaxNamed: Get<u32>> {
 }
 
 /// What [`crate::traits::MeterDirectory::note_fault`] did to a meter.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Default,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct FaultNote {
 	/// The meter's fault counter after this fault.
 	pub faults: u32,

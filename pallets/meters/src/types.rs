@@ -7,18 +7,8 @@ use scale_info::TypeInfo;
 pub use gridmask_primitives::{HpkePublicKey, MeterId, RegionId, MAX_MEMBERSHIPS};
 
 /// A privileged role.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub enum Role {
 	/// Key generation centre and bill provider.
 	Kgc,
@@ -48,18 +38,8 @@ pub type MembershipEpoch = u32;
 
 /// A span of epochs of one region during which a meter was active there: epochs `from` up to
 /// (excluding) `until`; `until` is `None` while it still is.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct Membership {
 	/// The region.
 	pub region: RegionId,
@@ -77,18 +57,8 @@ impl Membership {
 }
 
 /// The status of a meter.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub enum MeterStatus {
 	/// Expected to report every period.
 	Active,
@@ -117,9 +87,8 @@ pub struct Meter<AccountId> {
 }
 
 /// One meter of a `register_meters` batch.
-#[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct MeterRegistration<AccountId> {
 	/// The billing id.
 	pub meter: MeterId,

@@ -31,17 +31,8 @@ pub const WH_PER_KWH: u64 = 1_000;
 ///
 /// The sum saturates; below the first tier there is no surcharge. See the crate docs for
 /// flat, time-of-use and demand-tiered examples.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
-)]
+#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 #[scale_info(skip_type_params(MaxBands, MaxTiers))]
 pub struct Tariff<MaxBands: Get<u32>, MaxTiers: Get<u32>> {
 	/// Periods in one "day" of the time-of-use pattern, ≥ 1 (48 for 30-minute periods; a
@@ -61,18 +52,8 @@ pub struct Tariff<MaxBands: Get<u32>, MaxTiers: Get<u32>> {
 }
 
 /// Why a [`Tariff`] is malformed ([`Tariff::validate`]).
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub enum TariffError {
 	/// `day_periods` is 0.
 	ZeroDayPeriods,
@@ -187,17 +168,8 @@ pub fn price(
 }
 
 /// One version of a region's tariff and the first period it applies to.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
-)]
+#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 #[scale_info(skip_type_params(MaxBands, MaxTiers))]
 pub struct TariffRecord<MaxBands: Get<u32>, MaxTiers: Get<u32>> {
 	/// The first period this version prices. It applies up to (excluding) the
@@ -209,19 +181,8 @@ pub struct TariffRecord<MaxBands: Get<u32>, MaxTiers: Get<u32>> {
 
 /// The newest tariff version of a region and its first period (so that `set_tariff` checks
 /// monotonicity, and the sealing hook finds the common case, without decoding a tariff).
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Default,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct TariffHead {
 	/// The newest version (versions `1..=version` exist).
 	pub version: TariffVersion,
@@ -230,18 +191,8 @@ pub struct TariffHead {
 }
 
 /// Where a period's price comes from.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub enum PriceSource {
 	/// Computed by [`Tariff::price`] from this version of the region's tariff, the one in
 	/// effect for the period.
@@ -251,18 +202,8 @@ pub enum PriceSource {
 }
 
 /// The price of a sealed (region, period).
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct PriceRecord {
 	/// Price per kWh, micro-units of the currency.
 	pub price: Price,

@@ -43,18 +43,8 @@ pub fn chunk_len(params: &Bf1Params, index: u32) -> Option<u32> {
 
 /// One (region, period) setup as the KGC publishes it (PROTOCOL.md §4 step 2). The filter's
 /// bytes follow in chunks (`publish_bf1_chunks`).
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct SetupEntry {
 	/// The region.
 	pub region: RegionId,
@@ -74,18 +64,8 @@ pub struct SetupEntry {
 }
 
 /// A stored setup.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct SetupInfo {
 	/// Shape of BF1.
 	pub bf1: Bf1Params,
@@ -116,9 +96,8 @@ impl SetupInfo {
 }
 
 /// A stored BF1 chunk, tagged with the setup generation it belongs to.
-#[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct StoredChunk {
 	/// The setup generation.
 	pub generation: u32,
@@ -127,18 +106,8 @@ pub struct StoredChunk {
 }
 
 /// One stored share (the masked value a meter sent under one PRID).
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct Share {
 	/// The masked value `c' + H3(z)` (or `c'' + H3(z')`).
 	pub value: u64,
@@ -147,19 +116,8 @@ pub struct Share {
 }
 
 /// The running totals of a (region, period).
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Default,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct Accumulator {
 	/// Σ value (mod 2^64).
 	pub sum: u64,
@@ -168,18 +126,8 @@ pub struct Accumulator {
 }
 
 /// The result of sealing a (region, period).
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub enum PeriodOutcome {
 	/// T matched: `aggregate = Σ value − Z` (mod 2^64) is the region's consumption (Wh).
 	Sealed {
@@ -223,9 +171,8 @@ impl PeriodOutcome {
 /// A (region, period) whose PRIDs are being hashed into T, a bounded number per block: the one
 /// resumable cursor of sealing ([`crate::Sealing`]) and of re-checking (inside
 /// [`RecheckCursor`]).
-#[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct HashCursor {
 	/// The region.
 	pub region: RegionId,
@@ -278,19 +225,8 @@ impl HashingWork {
 
 /// Where sealing stands: the first period not yet completely sealed, and the position in that
 /// period's region list ([`crate::PeriodRegions`]) of the next region to start.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Default,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct SealPosition {
 	/// The period.
 	pub period: PeriodIndex,
@@ -299,19 +235,8 @@ pub struct SealPosition {
 }
 
 /// Where pruning stands.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Default,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct PrunePosition {
 	/// The oldest period not yet pruned.
 	pub period: PeriodIndex,
@@ -344,18 +269,8 @@ pub struct PrunePosition {
 /// | 9 | `MortalEra` | the transaction has a mortal era: readings are immortal |
 /// | 10 | `Tip` | the transaction carries a tip: readings pay nothing |
 /// | 11 | `Nonce` | the transaction carries a nonce other than 0: readings have no account |
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 #[repr(u8)]
 pub enum ReadingRejection {
 	/// The period clock has not started.
@@ -534,18 +449,8 @@ pub struct PeriodState {
 }
 
 /// What a resolution says of one PRID (PROTOCOL.md §4 step 6).
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub enum EntryKind {
 	/// Expected, no share on chain: hashed into T; its mask is not in `Z'`.
 	Absent,
@@ -567,19 +472,8 @@ pub type ResolutionPart = BoundedVec<(Prid, EntryKind), ConstU32<MAX_RESOLUTION_
 /// A KGC resolution of a faulted pair (PROTOCOL.md §4 step 6) as far as it was submitted: its
 /// entries are in [`crate::RecheckParts`]; complete (and queued for the re-check) once `z_prime`
 /// is set.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Default,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct ResolutionProgress {
 	/// Parts stored.
 	pub parts: u32,
@@ -626,9 +520,8 @@ pub enum RecheckResult {
 
 /// The re-check under way: T over the stored PRIDs (less the forged) and the absent ones,
 /// merged in PRID order. (Encoded exactly as a [`HashCursor`] followed by the part.)
-#[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct RecheckCursor {
 	/// The pair and T over the PRIDs merged so far.
 	pub hashing: HashCursor,

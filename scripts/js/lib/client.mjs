@@ -7,24 +7,27 @@ export const clientBinary = () =>
   process.env.GRIDMASK_CLIENT ??
   join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/gridmask/target'), 'release/gridmask');
 
-/** Runs `gridmask args…`; resolves with { code, stdout, stderr } (rejects on a non-zero exit
- *  unless `allowFail`). */
-export function gridmask(args, { allowFail = false } = {}) {
+/** Runs `command args…` to its end; resolves with { code, stdout, stderr }. */
+export function run(command, args) {
   return new Promise((res, rej) => {
-    const p = spawn(clientBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => { stdout += d; });
     p.stderr.on('data', (d) => { stderr += d; });
     p.on('error', rej);
-    p.on('exit', (code) => {
-      if (code !== 0 && !allowFail) {
-        rej(new Error(`gridmask ${args.join(' ')} exited ${code}:\n${stderr}\n${stdout}`));
-      } else {
-        res({ code, stdout, stderr });
-      }
-    });
+    p.on('exit', (code) => res({ code, stdout, stderr }));
   });
+}
+
+/** Runs `gridmask args…`; resolves with { code, stdout, stderr } (rejects on a non-zero exit
+ *  unless `allowFail`). */
+export async function gridmask(args, { allowFail = false } = {}) {
+  const r = await run(clientBinary(), args);
+  if (r.code !== 0 && !allowFail) {
+    throw new Error(`gridmask ${args.join(' ')} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
+  }
+  return r;
 }
 
 /** `gridmask --json args…` parsed. */
