@@ -18,6 +18,7 @@ use crate::{
 	mask::h3,
 	prid::{derive_prids_batch, Prid},
 	seed::{CycleSeeds, MasterSecret},
+	time::TimeParams,
 	CycleIndex, LeafIndex, PeriodIndex, RegionId,
 };
 
@@ -144,6 +145,26 @@ pub fn build_periods(
 	Ok(out)
 }
 
+/// The setup of one `period` of `region` for `meters` on a chain with time parameters `time`:
+/// [`build_periods`] over the period's cycle, restricted to its leaf.
+pub fn build_period(
+	time: &TimeParams,
+	region: RegionId,
+	period: PeriodIndex,
+	meters: &[MasterSecret],
+	fp_exp: u8,
+) -> Result<PeriodSetup, SetupError> {
+	let params = SetupParams {
+		region,
+		cycle: time.cycle_of(period),
+		periods_per_cycle: time.periods_per_cycle,
+		fp_exp,
+	};
+	let leaf = u32::from(time.leaf_of(period));
+	let mut built = build_periods(&params, meters, leaf..leaf + 1)?;
+	Ok(built.remove(0))
+}
+
 /// `(PRID, PRID', H3(z) + H3(z'))` of one meter for leaves `start..end` (within `0..2^16`).
 fn meter_chunk(seeds: &CycleSeeds, start: u32, end: u32) -> Vec<(Prid, Prid, u64)> {
 	let n = (end - start) as usize;
@@ -167,6 +188,23 @@ fn meter_chunk(seeds: &CycleSeeds, start: u32, end: u32) -> Vec<(Prid, Prid, u64
 mod tests {
 	use super::*;
 	use crate::{commitment::t_commitment, mask::mask_sum};
+
+	#[test]
+	fn one_period_is_its_cycles_setup_at_its_leaf() {
+		let meters: Vec<MasterSecret> = (0..3u8).map(|i| MasterSecret([i; 32])).collect();
+		let time = TimeParams {
+			genesis_start_ms: 0,
+			period_ms: 60_000,
+			periods_per_cycle: 10,
+			window_ms: 30_000,
+		};
+		// Period 23: cycle 2, leaf 3.
+		let one = build_period(&time, 7, 23, &meters, 30).unwrap();
+		let params = SetupParams { region: 7, cycle: 2, periods_per_cycle: 10, fp_exp: 30 };
+		let cycle = build_cycle(&params, &meters).unwrap();
+		assert_eq!((one.period, one.leaf), (23, 3));
+		assert_eq!(one, cycle[3]);
+	}
 
 	#[test]
 	fn matches_per_meter_derivation() {

@@ -17,7 +17,7 @@ use frame_support::{
 };
 use gridmask_primitives::{
 	reading::{meter_readings, SignedReading},
-	setup::{build_periods, PeriodSetup, SetupParams},
+	setup::{build_period, PeriodSetup},
 	time::TimeParams,
 	Bf1, MasterSecret, PeriodIndex, RegionId,
 };
@@ -131,16 +131,9 @@ impl TestChain {
 
 	/// The honest setup of (region, period), computed as the KGC does.
 	pub fn setup(&self, region: RegionId, period: PeriodIndex) -> PeriodSetup {
-		let params = SetupParams {
-			region,
-			cycle: self.time.cycle_of(period),
-			periods_per_cycle: self.time.periods_per_cycle,
-			fp_exp: gridmask_primitives::BF1_DEFAULT_FP_EXP,
-		};
-		let leaf = u32::from(self.time.leaf_of(period));
-		build_periods(&params, &self.secrets[&region], leaf..leaf + 1)
+		let secrets = &self.secrets[&region];
+		build_period(&self.time, region, period, secrets, gridmask_primitives::BF1_DEFAULT_FP_EXP)
 			.expect("an honest setup builds")
-			.remove(0)
 	}
 
 	/// The KGC publishes `s` (with `bf1` as the filter), before the period's window opens.

@@ -35,10 +35,8 @@ use crate::{
 use anyhow::{bail, Context, Result};
 use futures::StreamExt;
 use gridmask_primitives::{
-	bloom::Bf1,
-	reading::meter_readings,
-	setup::{build_periods, SetupParams},
-	PeriodIndex, RegionId, SignedReading, BF1_DEFAULT_FP_EXP,
+	bloom::Bf1, reading::meter_readings, setup::build_period, PeriodIndex, RegionId, SignedReading,
+	BF1_DEFAULT_FP_EXP,
 };
 use rand::Rng;
 use serde::Serialize;
@@ -1131,17 +1129,8 @@ fn reading_crypto_us(
 	period: PeriodIndex,
 ) -> Result<f64> {
 	let secrets: Vec<_> = store.meters.iter().map(|m| m.secret()).collect();
-	let leaf = u32::from(time.leaf_of(period));
-	let params = SetupParams {
-		region: REGION,
-		cycle: time.cycle_of(period),
-		periods_per_cycle: time.periods_per_cycle,
-		fp_exp: BF1_DEFAULT_FP_EXP,
-	};
-	let setup = build_periods(&params, &secrets, leaf..leaf + 1)
-		.map_err(|e| anyhow::anyhow!("rebuilding the filter: {e:?}"))?
-		.pop()
-		.context("no setup rebuilt")?;
+	let setup = build_period(time, REGION, period, &secrets, BF1_DEFAULT_FP_EXP)
+		.map_err(|e| anyhow::anyhow!("rebuilding the filter: {e:?}"))?;
 	let bf1: &Bf1 = &setup.bf1;
 	let sample = &signed[..signed.len().min(2_000)];
 	let t = Instant::now();

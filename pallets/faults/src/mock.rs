@@ -17,10 +17,8 @@ use frame_system::offchain::{
 	AppCrypto, CreateSignedTransaction, CreateTransactionBase, SigningTypes,
 };
 use gridmask_primitives::{
-	mask_reading,
-	setup::{build_periods, SetupParams},
-	t_commitment, MasterSecret, MeterId, PeriodIndex, PeriodKeys, Prid, RegionId, TCommitment,
-	TimeParams,
+	mask_reading, setup::build_period, t_commitment, MasterSecret, MeterId, PeriodIndex,
+	PeriodKeys, Prid, RegionId, TCommitment, TimeParams,
 };
 use sp_core::{offchain::testing, Pair};
 use sp_runtime::{
@@ -449,16 +447,9 @@ pub fn consumption(meter: MeterId, period: PeriodIndex) -> u64 {
 
 /// T and Z of (`region`, `period`) for `meters`, computed by the KGC's setup builder.
 pub fn setup_of(region: RegionId, period: PeriodIndex, meters: &[MeterId]) -> (TCommitment, u64) {
-	let params = SetupParams {
-		region,
-		cycle: TIME_PARAMS.cycle_of(period),
-		periods_per_cycle: TIME_PARAMS.periods_per_cycle,
-		fp_exp: 30,
-	};
 	let secrets: Vec<MasterSecret> = meters.iter().map(|m| MasterSecret(secret(*m))).collect();
-	let leaf = u32::from(TIME_PARAMS.leaf_of(period));
-	let setup = build_periods(&params, &secrets, leaf..leaf + 1).expect("setup builds");
-	(setup[0].t, setup[0].z)
+	let setup = build_period(&TIME_PARAMS, region, period, &secrets, 30).expect("setup builds");
+	(setup.t, setup.z)
 }
 
 /// A faulted (region, period) of real meters.

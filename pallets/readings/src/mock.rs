@@ -15,7 +15,7 @@ use frame_support::{
 };
 use gridmask_primitives::{
 	reading::meter_readings,
-	setup::{build_periods, PeriodSetup, SetupParams},
+	setup::{build_period, PeriodSetup},
 	MasterSecret, PeriodIndex, RegionId, SignedReading, TimeParams,
 };
 use sp_core::H256;
@@ -346,15 +346,7 @@ pub fn period_setup(
 	meters: &[MasterSecret],
 	fp_exp: u8,
 ) -> PeriodSetup {
-	let time = dev_time();
-	let params = SetupParams {
-		region,
-		cycle: time.cycle_of(period),
-		periods_per_cycle: time.periods_per_cycle,
-		fp_exp,
-	};
-	let leaf = u32::from(time.leaf_of(period));
-	build_periods(&params, meters, leaf..leaf + 1).unwrap().remove(0)
+	build_period(&dev_time(), region, period, meters, fp_exp).expect("the setup builds")
 }
 
 /// The setup entry of `s`, for the region's current epoch. The mock region gets as many
