@@ -1058,11 +1058,7 @@ impl std::fmt::Display for Verification {
 /// Exit status 2 unless every line verifies.
 impl Output for Verification {
 	fn verdict(&self) -> Verdict {
-		if self.verified() {
-			Verdict::Done
-		} else {
-			Verdict::Short(String::new())
-		}
+		Verdict::done_if(self.verified())
 	}
 }
 

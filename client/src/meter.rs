@@ -109,11 +109,7 @@ impl std::fmt::Display for RunReport {
 /// Exit status 2 unless every share sent is in the finalized chain.
 impl Output for RunReport {
 	fn verdict(&self) -> Verdict {
-		if self.all_included() {
-			Verdict::Done
-		} else {
-			Verdict::Short(String::new())
-		}
+		Verdict::done_if(self.all_included())
 	}
 }
 

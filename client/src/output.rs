@@ -13,6 +13,17 @@ pub enum Verdict {
 	Short(String),
 }
 
+impl Verdict {
+	/// `Done` if `ok`, else `Short` with no further note (the report says what fell short).
+	pub fn done_if(ok: bool) -> Self {
+		if ok {
+			Self::Done
+		} else {
+			Self::Short(String::new())
+		}
+	}
+}
+
 /// A command's result.
 pub trait Output: Serialize + Display {
 	/// Whether the result falls short; by default it does not.

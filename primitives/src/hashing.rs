@@ -16,22 +16,21 @@ pub(crate) fn tagged_state(tag: &[u8], out_len: usize) -> State {
 
 /// `BLAKE2b-256(tag || parts[0] || parts[1] || ...)`.
 pub fn blake2b_256(tag: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-	let mut state = tagged_state(tag, 32);
-	for part in parts {
-		state.update(part);
-	}
-	let mut out = [0u8; 32];
-	out.copy_from_slice(state.finalize().as_bytes());
-	out
+	blake2b(tag, parts)
 }
 
 /// `BLAKE2b-512(tag || parts[0] || parts[1] || ...)`.
 pub fn blake2b_512(tag: &[u8], parts: &[&[u8]]) -> [u8; 64] {
-	let mut state = tagged_state(tag, 64);
+	blake2b(tag, parts)
+}
+
+/// BLAKE2b with an `N`-byte output (`N` ≤ 64) over `tag || parts[0] || parts[1] || ...`.
+fn blake2b<const N: usize>(tag: &[u8], parts: &[&[u8]]) -> [u8; N] {
+	let mut state = tagged_state(tag, N);
 	for part in parts {
 		state.update(part);
 	}
-	let mut out = [0u8; 64];
+	let mut out = [0u8; N];
 	out.copy_from_slice(state.finalize().as_bytes());
 	out
 }

@@ -117,10 +117,7 @@ impl std::fmt::Display for Acknowledged {
 /// Exit status 2 if nothing was acknowledged.
 impl Output for Acknowledged {
 	fn verdict(&self) -> Verdict {
-		match self.acknowledged {
-			Some(_) => Verdict::Done,
-			None => Verdict::Short(String::new()),
-		}
+		Verdict::done_if(self.acknowledged.is_some())
 	}
 }
 

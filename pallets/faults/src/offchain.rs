@@ -151,24 +151,17 @@ impl ComputedResolution {
 
 	/// The absent shares: `(meter, PRID)`, ascending by PRID.
 	pub fn absent(&self) -> Vec<(MeterId, Prid)> {
-		self.entries
-			.iter()
-			.filter_map(|(p, m)| match m {
-				Mark::Absent(meter) => Some((*meter, *p)),
-				_ => None,
-			})
-			.collect()
+		self.of_meters(|m| if let Mark::Absent(meter) = m { Some(*meter) } else { None })
 	}
 
 	/// The lone shares: `(meter, PRID)`, ascending by PRID.
 	pub fn lone(&self) -> Vec<(MeterId, Prid)> {
-		self.entries
-			.iter()
-			.filter_map(|(p, m)| match m {
-				Mark::Lone(meter) => Some((*meter, *p)),
-				_ => None,
-			})
-			.collect()
+		self.of_meters(|m| if let Mark::Lone(meter) = m { Some(*meter) } else { None })
+	}
+
+	/// `(meter, PRID)` of the entries whose mark `meter_of` gives a meter, ascending by PRID.
+	fn of_meters(&self, meter_of: impl Fn(&Mark) -> Option<MeterId>) -> Vec<(MeterId, Prid)> {
+		self.entries.iter().filter_map(|(p, m)| meter_of(m).map(|meter| (meter, *p))).collect()
 	}
 
 	/// The forged PRIDs, ascending.
