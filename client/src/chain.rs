@@ -129,7 +129,7 @@ impl Chain {
 		call: &Call,
 		signer: &Keypair,
 	) -> Result<Events> {
-		let call = self.encode(call).await?;
+		let call = self.encode(std::slice::from_ref(call)).await?.remove(0);
 		self.sign_and_finalize_encoded(&call, signer).await
 	}
 
@@ -143,32 +143,33 @@ impl Chain {
 		signer: &Keypair,
 		mut done: impl FnMut(),
 	) -> Result<Vec<Events>> {
-		let mut encoded = Vec::with_capacity(calls.len());
-		for call in calls {
-			encoded.push(self.encode(call).await?);
-		}
+		let encoded = self.encode(calls).await?;
 		self.sign_and_finalize_all_encoded(&encoded, signer, &mut done).await
 	}
 
-	/// `call` encoded against the node's metadata, checked against the generated interface's
-	/// hash of it (as subxt does before signing).
-	async fn encode<Call: Payload>(&self, call: &Call) -> Result<EncodedCall> {
+	/// `calls` encoded against the node's metadata (read once), each checked against the
+	/// generated interface's hash of it (as subxt does before signing).
+	async fn encode<Call: Payload>(&self, calls: &[Call]) -> Result<Vec<EncodedCall>> {
 		let at = self.api.at_current_block().await?;
 		let tx = at.tx();
-		tx.validate(call).with_context(|| {
-			format!(
-				"{}::{} does not match the node's runtime",
+		let mut out = Vec::with_capacity(calls.len());
+		for call in calls {
+			tx.validate(call).with_context(|| {
+				format!(
+					"{}::{} does not match the node's runtime",
+					call.pallet_name(),
+					call.call_name()
+				)
+			})?;
+			let data = tx.call_data(call)?;
+			// The call data is the pallet's and the call's index, then the fields.
+			out.push(subxt::transactions::StaticPayload::new(
 				call.pallet_name(),
-				call.call_name()
-			)
-		})?;
-		let data = tx.call_data(call)?;
-		// The call data is the pallet's and the call's index, then the fields.
-		Ok(subxt::transactions::StaticPayload::new(
-			call.pallet_name(),
-			call.call_name(),
-			EncodedFields(data[2..].to_vec()),
-		))
+				call.call_name(),
+				EncodedFields(data[2..].to_vec()),
+			));
+		}
+		Ok(out)
 	}
 
 	async fn sign_and_finalize_encoded(
