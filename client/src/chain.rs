@@ -344,6 +344,25 @@ impl Chain {
 		Ok(at.runtime_apis().call(api).await?.is_some())
 	}
 
+	/// Sends readings to the node's collector (`gridmask_submitReadings`, at most 1,024 per
+	/// call): one answer per reading, `"Accepted"` or the name of the refusal (a
+	/// `ReadingRejection`'s, or the collector's own `QueueFull`, `Malformed`,
+	/// `NotCollecting`).
+	pub async fn collect(&self, readings: &[SignedReading]) -> Result<Vec<String>> {
+		use codec::Encode;
+		let batch: Vec<String> =
+			readings.iter().map(|r| format!("0x{}", hex::encode(r.encode()))).collect();
+		let answers: Vec<String> = self
+			.rpc
+			.request("gridmask_submitReadings", subxt::rpcs::rpc_params![batch])
+			.await
+			.with_context(|| format!("{}: gridmask_submitReadings", self.url))?;
+		if answers.len() != readings.len() {
+			bail!("{}: {} answers to {} readings", self.url, answers.len(), readings.len());
+		}
+		Ok(answers)
+	}
+
 	/// Builds the general (unsigned, authorized) transaction of one reading: extension
 	/// format v5, no signature, immortal, nonce 0, no tip — the meter has no account.
 	pub async fn reading_tx(&self, r: &SignedReading) -> Result<ReadingTx> {

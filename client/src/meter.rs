@@ -51,6 +51,23 @@ pub struct RunOptions {
 	/// Report only from this period on (else: the first one ahead whose setup is complete on
 	/// chain for every region of the meters).
 	pub first_period: Option<PeriodIndex>,
+	/// How shares reach the chain.
+	pub via: Via,
+	/// Testing: every share is sent to every endpoint, not only the first that takes it (a
+	/// share in two aggregators' bundles).
+	pub to_all: bool,
+}
+
+/// How a meter's shares reach the chain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Via {
+	/// To the aggregators' collectors (`gridmask_submitReadings`), which bundle them: each of
+	/// a meter's two shares to a different aggregator when two or more answer.
+	#[default]
+	Collector,
+	/// Each share as its own transaction (`author_submitExtrinsic`), as a third-party meter
+	/// or polkadot.js sends it.
+	Transaction,
 }
 
 /// One share's fate.
@@ -283,6 +300,13 @@ pub async fn run(
 					candidates: candidates.iter().map(|c| c[i].clone()).collect(),
 					at,
 					resend_until: open + time.window_ms - slot,
+					// Share A and share B start at neighbouring endpoints: two different
+					// aggregators whenever two or more are given.
+					route: Route {
+						first: (2 * c.meter as usize + i) % endpoints.urls.len(),
+						via: opts.via,
+						to_all: opts.to_all,
+					},
 				};
 				sent.push((c.meter, share.candidates[0].payload.prid));
 				let (endpoints, counters, report) =
@@ -372,6 +396,16 @@ struct Share {
 	at: u64,
 	/// Until when an accepted share no best block holds is sent again.
 	resend_until: u64,
+	/// Where it goes.
+	route: Route,
+}
+
+/// Where a share goes: the endpoint tried first (the others follow in order), and how.
+#[derive(Clone, Copy)]
+struct Route {
+	first: usize,
+	via: Via,
+	to_all: bool,
 }
 
 impl Share {
@@ -387,8 +421,8 @@ impl Share {
 		sleep_until_ms(self.at).await;
 		let mut result = Err(String::new());
 		for r in &self.candidates {
-			result = match send(endpoints, r, counters).await {
-				Ok(()) => confirm(endpoints, r, counters, slot, self.resend_until)
+			result = match send(endpoints, r, counters, self.route).await {
+				Ok(()) => confirm(endpoints, r, counters, slot, self.resend_until, self.route)
 					.await
 					.map(|()| r.payload.region),
 				Err(reason) => Err(reason),
@@ -507,6 +541,7 @@ async fn confirm(
 	counters: &Counters,
 	slot: u64,
 	until: u64,
+	route: Route,
 ) -> Result<(), String> {
 	let p = &r.payload;
 	while unix_ms() + slot < until {
@@ -519,7 +554,7 @@ async fn confirm(
 			}
 		}
 		counters.resent.fetch_add(1, Ordering::Relaxed);
-		match send_once(endpoints, r, counters).await {
+		match send_once(endpoints, r, counters, route).await {
 			// Not a new acceptance: the live count stays one per share.
 			Ok(()) => _ = counters.accepted.fetch_sub(1, Ordering::Relaxed),
 			Err(reason) if reason == ReadingRejection::DuplicatePrid.name() => return Ok(()),
@@ -532,20 +567,75 @@ async fn confirm(
 	Ok(())
 }
 
-async fn send(endpoints: &Endpoints, r: &SignedReading, counters: &Counters) -> Result<(), String> {
+async fn send(
+	endpoints: &Endpoints,
+	r: &SignedReading,
+	counters: &Counters,
+	route: Route,
+) -> Result<(), String> {
 	counters.submitted.fetch_add(1, Ordering::Relaxed);
-	send_once(endpoints, r, counters).await
+	send_once(endpoints, r, counters, route).await
 }
 
-/// One submission of `r`, failing over between endpoints. A node that answers
-/// `WindowNotOpen` has not yet imported the window's first block (it may be catching up after a
-/// restart): it is asked again after 2 s, and after two such answers the next endpoint is.
+/// What one endpoint said to a share.
+enum Sent {
+	/// Accepted (queued by its collector, or in its pool).
+	Accepted,
+	/// Refused for this reason.
+	Refused(ReadingRejection),
+	/// Refused with a reason the chain does not have (the collector's: `Malformed`).
+	Other(String),
+	/// Try another endpoint: this one failed, or its collector cannot take the share now
+	/// (`NotCollecting`, `QueueFull`).
+	Elsewhere,
+}
+
+/// Sends `r` to `chain` once, `via` its collector or as a transaction.
+async fn send_to(chain: &Chain, r: &SignedReading, via: Via) -> Sent {
+	match via {
+		Via::Collector => match chain.collect(std::slice::from_ref(r)).await {
+			Ok(answers) => match answers.first().map(String::as_str) {
+				Some("Accepted") => Sent::Accepted,
+				Some("NotCollecting" | "QueueFull") | None => Sent::Elsewhere,
+				Some(name) => match ReadingRejection::ALL.into_iter().find(|x| x.name() == name) {
+					Some(rejection) => Sent::Refused(rejection),
+					None => Sent::Other(name.to_string()),
+				},
+			},
+			Err(_) => Sent::Elsewhere,
+		},
+		Via::Transaction => {
+			let Ok(tx) = chain.reading_tx(r).await else {
+				return Sent::Elsewhere;
+			};
+			match tx.submit().await {
+				Ok(_) => Sent::Accepted,
+				// Already known to this node (e.g. gossiped before a failover): in a pool.
+				Err(e) if chain::PoolAnswer::of(&e.to_string()) == chain::PoolAnswer::Known => {
+					Sent::Accepted
+				},
+				Err(_) => match chain.why_invalid(r).await {
+					Some(ReadingError::Rejected(rejection)) => Sent::Refused(rejection),
+					Some(other) => Sent::Other(other.to_string()),
+					// No structured answer: the endpoint is unwell.
+					None => Sent::Elsewhere,
+				},
+			}
+		},
+	}
+}
+
+/// One submission of `r`, failing over between endpoints from `route.first` on. A node that
+/// answers `WindowNotOpen` has not yet imported the window's first block (it may be catching up
+/// after a restart): it is asked again after 2 s, and after two such answers the next endpoint
+/// is.
 async fn send_once(
 	endpoints: &Endpoints,
 	r: &SignedReading,
 	counters: &Counters,
+	route: Route,
 ) -> Result<(), String> {
-	let mut from = 0;
+	let mut from = route.first;
 	let mut not_open = 0;
 	let mut last = "no endpoint accepted the share".to_string();
 	for _attempt in 0..(2 * endpoints.urls.len() + 6) {
@@ -553,51 +643,42 @@ async fn send_once(
 			tokio::time::sleep(Duration::from_secs(1)).await;
 			continue;
 		};
-		let tx = match chain.reading_tx(r).await {
-			Ok(tx) => tx,
-			Err(_) => {
+		match send_to(&chain, r, route.via).await {
+			Sent::Accepted => {
+				counters.accepted.fetch_add(1, Ordering::Relaxed);
+				if route.to_all {
+					for j in (0..endpoints.urls.len()).filter(|j| *j != i) {
+						if let Some((k, other)) = endpoints.get(j).await {
+							if k != i {
+								send_to(&other, r, route.via).await;
+							}
+						}
+					}
+				}
+				return Ok(());
+			},
+			Sent::Refused(ReadingRejection::WindowNotOpen) => {
+				last = ReadingRejection::WindowNotOpen.name().to_string();
+				not_open += 1;
+				tokio::time::sleep(Duration::from_secs(2)).await;
+				if not_open % 2 == 0 {
+					counters.failovers.fetch_add(1, Ordering::Relaxed);
+					from = i + 1;
+				}
+			},
+			Sent::Refused(rejection) => {
+				counters.rejected.fetch_add(1, Ordering::Relaxed);
+				return Err(rejection.name().to_string());
+			},
+			Sent::Other(reason) => {
+				counters.rejected.fetch_add(1, Ordering::Relaxed);
+				return Err(reason);
+			},
+			Sent::Elsewhere => {
 				endpoints.drop_endpoint(i).await;
 				counters.failovers.fetch_add(1, Ordering::Relaxed);
 				from = i + 1;
-				continue;
-			},
-		};
-		match tx.submit().await {
-			Ok(_) => {
-				counters.accepted.fetch_add(1, Ordering::Relaxed);
-				return Ok(());
-			},
-			Err(e) => {
-				// Already known to this node (e.g. gossiped before a failover): it is in a pool.
-				if chain::PoolAnswer::of(&e.to_string()) == chain::PoolAnswer::Known {
-					counters.accepted.fetch_add(1, Ordering::Relaxed);
-					return Ok(());
-				}
-				match chain.why_invalid(r).await {
-					Some(ReadingError::Rejected(ReadingRejection::WindowNotOpen)) => {
-						last = ReadingRejection::WindowNotOpen.name().to_string();
-						not_open += 1;
-						tokio::time::sleep(Duration::from_secs(2)).await;
-						if not_open % 2 == 0 {
-							counters.failovers.fetch_add(1, Ordering::Relaxed);
-							from = i + 1;
-						}
-					},
-					Some(reason) => {
-						counters.rejected.fetch_add(1, Ordering::Relaxed);
-						return Err(match reason {
-							ReadingError::Rejected(r) => r.name().to_string(),
-							other => other.to_string(),
-						});
-					},
-					None => {
-						// No structured answer: the endpoint is unwell.
-						endpoints.drop_endpoint(i).await;
-						counters.failovers.fetch_add(1, Ordering::Relaxed);
-						from = i + 1;
-						tokio::time::sleep(Duration::from_secs(1)).await;
-					},
-				}
+				tokio::time::sleep(Duration::from_millis(200)).await;
 			},
 		}
 	}

@@ -1,9 +1,11 @@
-//! Chain specifications: `dev`, `local`, `test` and `test-local` are built from the runtime's
-//! genesis presets (`test` and `test-local` are `dev` and `local` on the integration tests' time
-//! scale: 2-second blocks, 20-second periods).
+//! Chain specifications: `dev`, `local`, `test`, `test-local` and `test-pair` are built from the
+//! runtime's genesis presets (`test` and `test-local` are `dev` and `local` on the integration
+//! tests' time scale: 2-second blocks, 20-second periods; `test-pair` has two aggregators).
 
 use gridmask_runtime::{
-	genesis_config_presets::{TEST_LOCAL_RUNTIME_PRESET, TEST_RUNTIME_PRESET},
+	genesis_config_presets::{
+		TEST_LOCAL_RUNTIME_PRESET, TEST_PAIR_RUNTIME_PRESET, TEST_RUNTIME_PRESET,
+	},
 	WASM_BINARY,
 };
 use sc_service::ChainType;
@@ -59,5 +61,15 @@ pub fn test_local_chain_spec() -> Result<ChainSpec, String> {
 		"gridmask_test_local",
 		ChainType::Local,
 		TEST_LOCAL_RUNTIME_PRESET,
+	)
+}
+
+/// The two-aggregator chain of the integration tests (preset `test-pair`).
+pub fn test_pair_chain_spec() -> Result<ChainSpec, String> {
+	from_preset(
+		"gridmask test pair",
+		"gridmask_test_pair",
+		ChainType::Local,
+		TEST_PAIR_RUNTIME_PRESET,
 	)
 }

@@ -40,6 +40,7 @@ impl SubstrateCli for Cli {
 			"" | "local" => Box::new(chain_spec::local_chain_spec()?),
 			"test" => Box::new(chain_spec::test_chain_spec()?),
 			"test-local" => Box::new(chain_spec::test_local_chain_spec()?),
+			"test-pair" => Box::new(chain_spec::test_pair_chain_spec()?),
 			path => {
 				Box::new(chain_spec::ChainSpec::from_json_file(std::path::PathBuf::from(path))?)
 			},

@@ -5,6 +5,7 @@
 mod admin_rpc;
 mod chain_spec;
 mod cli;
+mod collector;
 mod command;
 mod kgc;
 mod rpc;

@@ -1,4 +1,5 @@
-//! The node's RPC extensions beyond Substrate's standard set: account nonces and fee queries.
+//! The node's RPC extensions beyond Substrate's standard set: account nonces, fee queries and
+//! the collection of readings (`gridmask_submitReadings`, [`crate::collector`]).
 
 use std::sync::Arc;
 
@@ -15,6 +16,8 @@ pub struct FullDeps<C, P> {
 	pub client: Arc<C>,
 	/// The transaction pool.
 	pub pool: Arc<P>,
+	/// The collector of readings.
+	pub collector: Arc<crate::collector::Collector>,
 }
 
 /// All RPC extensions of a full node.
@@ -37,8 +40,9 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool } = deps;
+	let FullDeps { client, pool, collector } = deps;
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(crate::collector::rpc(collector))?;
 	Ok(module)
 }

@@ -258,11 +258,22 @@ pub fn new_full<
 			.spawn_essential_handle()
 			.spawn("admin-rpc", None, async move { handle.stopped().await });
 	}
+	// -- collection of readings: the RPC method queues, the bundler turns the queue into bundles
+	let collector = crate::collector::Collector::new(client.clone(), keystore_container.keystore());
+	task_manager.spawn_handle().spawn(
+		"collector-bundler",
+		Some("collector"),
+		crate::collector::run_bundler(collector.clone(), transaction_pool.clone()),
+	);
 	let rpc_extensions_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				collector: collector.clone(),
+			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};

@@ -65,6 +65,7 @@ extern crate alloc;
 pub mod bill;
 pub mod blake2b;
 pub mod bloom;
+pub mod bundle;
 pub mod cid;
 pub mod commitment;
 pub mod currency;
@@ -84,6 +85,7 @@ pub mod vectors;
 
 pub use bill::HpkePublicKey;
 pub use bloom::{Bf1, Bf1Error, Bf1Params, Bf1Probe, BF1_DEFAULT_FP_EXP};
+pub use bundle::{BundledShare, BUNDLED_SHARE_BYTES};
 pub use cid::{CidError, RawCid, MAX_REPORT_BYTES};
 pub use commitment::{t_commitment, t_commitment_sorted, TBuilder, TCommitment, TError};
 pub use ggm::{GGM_DEPTH, GGM_LEAVES};

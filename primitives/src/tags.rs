@@ -28,8 +28,11 @@ pub const T_COMMIT: &[u8] = b"gridmask/t-commit/v1";
 /// First field of the HPKE `info` of a bill report.
 pub const BILL: &[u8; 16] = b"gridmask/bill/v1";
 
+/// First field of the message an aggregator signs over a bundle of readings.
+pub const BUNDLE: &[u8; 18] = b"gridmask/bundle/v1";
+
 /// Every tag, for the uniqueness test and the test vectors.
-pub const ALL: [(&str, &[u8]); 12] = [
+pub const ALL: [(&str, &[u8]); 13] = [
 	("seed_prid_a", SEED_PRID_A),
 	("seed_prid_b", SEED_PRID_B),
 	("seed_mask_a", SEED_MASK_A),
@@ -42,6 +45,7 @@ pub const ALL: [(&str, &[u8]); 12] = [
 	("bf1", BF1),
 	("t_commit", T_COMMIT),
 	("bill", BILL),
+	("bundle", BUNDLE),
 ];
 
 #[cfg(test)]

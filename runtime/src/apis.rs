@@ -269,6 +269,9 @@ impl_runtime_apis! {
 		fn retention() -> pallet_readings::RetentionInfo {
 			Readings::api_retention()
 		}
+		fn collection_limits() -> pallet_readings::CollectionLimits {
+			Readings::api_collection_limits()
+		}
 	}
 
 	#[cfg(feature = "try-runtime")]

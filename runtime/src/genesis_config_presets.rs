@@ -121,6 +121,8 @@ fn genesis(roles: ChainRoles) -> Value {
 pub const TEST_RUNTIME_PRESET: &str = "test";
 /// The id of the four-aggregator test chain's preset.
 pub const TEST_LOCAL_RUNTIME_PRESET: &str = "test-local";
+/// The id of the two-aggregator test chain's preset (collection of readings).
+pub const TEST_PAIR_RUNTIME_PRESET: &str = "test-pair";
 
 /// One aggregator (Alice, also sudo); Bob the KGC, Charlie the CC.
 fn single_aggregator(time: MeteringTime) -> ChainRoles {
@@ -149,6 +151,17 @@ fn four_aggregators(time: MeteringTime) -> ChainRoles {
 	}
 }
 
+/// Two aggregators (Alice, Bob; Alice sudo); Eve the KGC, Ferdie the CC.
+fn two_aggregators(time: MeteringTime) -> ChainRoles {
+	ChainRoles {
+		aggregators: vec![Sr25519Keyring::Alice, Sr25519Keyring::Bob],
+		sudo: Sr25519Keyring::Alice,
+		kgc: Sr25519Keyring::Eve,
+		cc: Sr25519Keyring::Ferdie,
+		time,
+	}
+}
+
 /// The `development` preset.
 pub fn development_config_genesis() -> Value {
 	genesis(single_aggregator(DEV_TIME))
@@ -169,6 +182,11 @@ pub fn test_local_config_genesis() -> Value {
 	genesis(four_aggregators(TEST_TIME))
 }
 
+/// The `test-pair` preset: two aggregators on the test time scale.
+pub fn test_pair_config_genesis() -> Value {
+	genesis(two_aggregators(TEST_TIME))
+}
+
 /// The preset with the given id (`dev` and `local` are accepted as aliases).
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
@@ -176,6 +194,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 		LOCAL_TESTNET_RUNTIME_PRESET | "local" => local_config_genesis(),
 		TEST_RUNTIME_PRESET => test_config_genesis(),
 		TEST_LOCAL_RUNTIME_PRESET => test_local_config_genesis(),
+		TEST_PAIR_RUNTIME_PRESET => test_pair_config_genesis(),
 		_ => return None,
 	};
 	Some(
@@ -192,5 +211,6 @@ pub fn preset_names() -> Vec<PresetId> {
 		PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET),
 		PresetId::from(TEST_RUNTIME_PRESET),
 		PresetId::from(TEST_LOCAL_RUNTIME_PRESET),
+		PresetId::from(TEST_PAIR_RUNTIME_PRESET),
 	]
 }

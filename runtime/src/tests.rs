@@ -19,7 +19,7 @@ fn accounts(keys: &[Sr25519Keyring]) -> Vec<AccountId> {
 fn presets_are_listed_and_aliases_resolve() {
 	let names: Vec<String> =
 		preset_names().iter().map(|p| String::from_utf8_lossy(p.as_ref()).into_owned()).collect();
-	assert_eq!(names, vec!["development", "local_testnet", "test", "test-local"]);
+	assert_eq!(names, vec!["development", "local_testnet", "test", "test-local", "test-pair"]);
 	assert_eq!(get_preset(&PresetId::from("dev")), get_preset(&PresetId::from("development")));
 	assert_eq!(get_preset(&PresetId::from("local")), get_preset(&PresetId::from("local_testnet")));
 	assert!(get_preset(&PresetId::from("mainnet")).is_none());

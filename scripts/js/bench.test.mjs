@@ -1,6 +1,7 @@
 // The quick variant of `gridmask bench ingest` (issue 7), so that the benchmark cannot rot: it
-// starts its own fresh node (of the `test` chain: the dev chain on the test time scale), sends a few hundred transfers and readings and must report
-// figures for both workloads; then the flood run (issue 8): as many valid readings again, each
+// starts its own fresh node (of the `test` chain: the dev chain on the test time scale), sends a few hundred transfers and readings (through the
+// node's collector, bundled) and must report figures for both workloads; then as many readings of the next period each as its own transaction
+// (`--old-path`); then the flood run (issue 8): as many valid readings again, each
 // followed by 10 invalid ones, every invalid one refused by name and none included. It asserts that the benchmark ran and measured, never a speed
 // (the figures of a full run are in BENCHMARKS.md).
 //
@@ -14,11 +15,11 @@ const N = 300;
 
 step(`gridmask bench ingest: ${N} transfers, then ${N} readings, on a fresh node of the test chain`);
 const { stdout, stderr } = await gridmask(['--json', 'bench', 'ingest', '--readings', String(N),
-  '--transfers', String(N), '--senders', '8', '--flood', '10', `--node-arg=--chain=${TEST_CHAIN}`]);
+  '--transfers', String(N), '--senders', '8', '--flood', '10', '--old-path', `--node-arg=--chain=${TEST_CHAIN}`]);
 const r = JSON.parse(stdout);
 try {
   assert(r.block_ms > 0 && r.meters >= N / 2, 'the run describes its node and meters');
-  for (const w of [r.transfers, r.readings]) {
+  for (const w of [r.transfers, r.readings, r.readings_tx]) {
     assert(w.items === N, `${w.name}: ${N} items prepared`);
     assert(w.finalized > 0 && w.finalized === w.included, `${w.name}: every included item finalized`);
     assert(w.blocks.length > 0 && w.blocks.every((b) => b.weight_pct > 0), `${w.name}: block fills with weights`);
@@ -31,6 +32,10 @@ try {
   // Nothing refused: the readings are sent inside their window, the transfers are funded.
   assert(r.transfers.finalized === N, 'every transfer finalized');
   assert(r.readings.finalized + r.readings.unsent === N, 'every reading sent was finalized');
+  assert(r.readings_tx.finalized + r.readings_tx.unsent === N, 'every reading sent as a transaction was finalized');
+  assert(r.bundles.count > 0 && r.bundles.max_shares > 0 && r.readings.bundles.count === r.bundles.count,
+    `the readings came in bundles: ${JSON.stringify(r.bundles)}`);
+  assert(r.collector_cpu_us > 0, 'the collector\'s CPU per reading');
   assert(r.reading_crypto_us > 0 && r.ratio > 0, 'the crypto baseline and the ratio');
   const f = r.flood;
   assert(f && f.valid === N && f.invalid === 10 * N, `flood: ${N} valid and ${10 * N} invalid readings`);

@@ -3,9 +3,10 @@
 //
 // 1. A dev node starts; the KGC (Bob) provisions 3 meters in region 1 and publishes the setups
 //    of the next two periods (`gridmask kgc provision` / `kgc setup`).
-// 2. `gridmask meter run` (no --first-period) starts with the first period whose setup is
-//    complete on chain and says so; it sends each meter's two masked shares of that period as
-//    authorized general transactions (no signature, no account) inside the period's window;
+// 2. `gridmask meter run --via transaction` (no --first-period) starts with the first period
+//    whose setup is complete on chain and says so; it sends each meter's two masked shares of
+//    that period as authorized general transactions (no signature, no account) inside the
+//    period's window (the path of third-party meters; the collectors' is `collection.test.mjs`);
 //    the client reports every share in the finalized chain.
 // 3. polkadot.js finds each reading extrinsic in a finalized block — unsigned, carrying only
 //    the PRID, the masked value, the timestamp and the PRID's signature — and reads each share
@@ -44,7 +45,7 @@ withTestNode('gridmask-readings', async ({ node, api, dir }) => {
   // chain (the setup skipped the periods whose window opens too soon), never earlier.
   step(`meter run: from the first set-up period (${period})`);
   const run = await gridmask([...url, '--json', 'meter', 'run', '--credentials', join(store, 'meters'),
-    '--periods', '1'], { allowFail: true });
+    '--periods', '1', '--via', 'transaction'], { allowFail: true });
   const report = JSON.parse(run.stdout);
   assert(run.code === 0, `meter run succeeded: ${run.stderr} ${JSON.stringify(report)}`);
   assert(report.periods.length === 1 && report.periods[0] === period,

@@ -55,6 +55,10 @@ pub enum BenchCommand {
 		/// readings run (0: no flood run).
 		#[arg(long, default_value_t = 0)]
 		flood: usize,
+		/// Also send as many readings of the next period the old way, each as its own
+		/// transaction, and compare.
+		#[arg(long)]
+		old_path: bool,
 	},
 }
 
@@ -72,6 +76,7 @@ pub async fn run(ctx: &Context, command: BenchCommand) -> Result<ExitCode> {
 			keep,
 			node_args,
 			flood,
+			old_path,
 		} => {
 			let node_bin = match node {
 				Some(n) => n,
@@ -98,6 +103,7 @@ pub async fn run(ctx: &Context, command: BenchCommand) -> Result<ExitCode> {
 				node_args,
 				work_dir: work_dir.clone(),
 				flood,
+				old_path,
 			};
 			let result = bench::ingest::run(&opts, |line| eprintln!("{line}")).await;
 			if temporary && result.is_ok() {

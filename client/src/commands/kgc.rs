@@ -1,7 +1,7 @@
 //! `gridmask kgc …`: the key generation centre (PROTOCOL §4 steps 1, 2, 6 and 7).
 
 use super::Context;
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand};
 use gridmask_client::{
 	bill, cc,

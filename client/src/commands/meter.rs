@@ -31,12 +31,28 @@ pub enum MeterCommand {
 		/// --silent (a lone share on chain). Repeatable.
 		#[arg(long, hide = true, value_parser = meter::parse_silent)]
 		drop_one: Vec<(u64, u32)>,
+		/// How shares reach the chain: to the aggregators' collectors (bundled), or each as
+		/// its own transaction.
+		#[arg(long, value_enum, default_value_t = meter::Via::Collector)]
+		via: meter::Via,
+		/// Testing: send every share to every endpoint (a share in several bundles).
+		#[arg(long, hide = true)]
+		send_to_all: bool,
 	},
 }
 
 pub async fn run(ctx: &Context, command: MeterCommand) -> Result<ExitCode> {
 	match command {
-		MeterCommand::Run { credentials, periods, first_period, seed, silent, drop_one } => {
+		MeterCommand::Run {
+			credentials,
+			periods,
+			first_period,
+			seed,
+			silent,
+			drop_one,
+			via,
+			send_to_all,
+		} => {
 			let creds = store::load_credentials(&credentials)?;
 			let endpoints = Arc::new(meter::Endpoints::new(ctx.urls.clone()));
 			let opts = meter::RunOptions {
@@ -45,6 +61,8 @@ pub async fn run(ctx: &Context, command: MeterCommand) -> Result<ExitCode> {
 				silent: silent.into_iter().collect(),
 				drop_one: drop_one.into_iter().collect(),
 				first_period,
+				via,
+				to_all: send_to_all,
 			};
 			// Live counters only when the output is text.
 			let r = meter::run(endpoints, creds, opts, !ctx.json).await?;

@@ -87,6 +87,47 @@ impl<T: Config> Pallet<T> {
 		(from..=last).filter_map(|p| Outcomes::<T>::get(region, p).map(|o| (p, o))).collect()
 	}
 
+	/// [`runtime_api::ReadingsApi::collection_limits`].
+	pub fn api_collection_limits() -> CollectionLimits {
+		CollectionLimits {
+			max_shares: Self::bundle_capacity(),
+			max_groups: T::MaxBundleGroups::get(),
+			max_ahead: T::MaxBundlesAhead::get(),
+		}
+	}
+
+	/// Most shares in a bundle that fits into one block: at most `MaxBundleShares`, with its
+	/// weight (all groups used) within 90% of a normal transaction's maximum and its length
+	/// within 90% of a block's normal length.
+	pub fn bundle_capacity() -> u32 {
+		use frame_support::dispatch::DispatchClass;
+		let weights = <T as frame_system::Config>::BlockWeights::get();
+		let normal = weights.get(DispatchClass::Normal);
+		let max_weight = normal.max_extrinsic.unwrap_or(weights.max_block);
+		let max_weight = max_weight.saturating_sub(max_weight / 10);
+		let max_length =
+			*<T as frame_system::Config>::BlockLength::get().max.get(DispatchClass::Normal);
+		let max_length = (max_length.saturating_sub(max_length / 10) as usize)
+			/ gridmask_primitives::BUNDLED_SHARE_BYTES;
+		let groups = T::MaxBundleGroups::get();
+		let fits = |n: u32| {
+			T::WeightInfo::submit_bundle(n, groups)
+				.saturating_add(T::WeightInfo::authorize_submit_bundle(n))
+				.all_lte(max_weight)
+		};
+		// The weight grows with n: the largest n that fits, by bisection.
+		let (mut lo, mut hi) = (0u32, T::MaxBundleShares::get().min(max_length as u32));
+		while lo < hi {
+			let mid = lo + (hi - lo).div_ceil(2);
+			if fits(mid) {
+				lo = mid;
+			} else {
+				hi = mid - 1;
+			}
+		}
+		lo
+	}
+
 	/// [`runtime_api::ReadingsApi::retention`].
 	pub fn api_retention() -> RetentionInfo {
 		let pos = NextPrune::<T>::get();

@@ -4,7 +4,10 @@
 //! their filters built in the runtime with `gridmask_primitives::Bf1`.
 
 use super::*;
-use crate::{traits::RegionRegistry, Pallet as Readings};
+use crate::{
+	traits::{Collectors, RegionRegistry},
+	Pallet as Readings,
+};
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::{
@@ -102,6 +105,80 @@ fn ready_reading<T: Config>(region: RegionId, period: PeriodIndex) -> Call<T> {
 	Call::<T>::from_reading(&SignedReading { payload, signature: ReadingSignature(sig.0) })
 }
 
+/// A bundle of `n` shares spread over `g` groups (regions 0.., period 1), each share a fresh
+/// keystore key's, in the largest filter of its region (only the chunks holding the PRIDs are
+/// stored), signed by a fresh collector key made an aggregator's.
+fn ready_bundle<T: Config>(n: u32, g: u32) -> Call<T> {
+	use alloc::collections::BTreeMap;
+	use codec::Encode;
+	let params = Bf1Params { num_blocks: T::MaxBf1Blocks::get(), k: 22 };
+	let genesis = Readings::<T>::genesis_hash();
+	let mut groups: Vec<BundleGroup<T::MaxBundleShares>> = (0..g)
+		.map(|region| {
+			Setups::<T>::insert(
+				region,
+				1,
+				SetupInfo {
+					bf1: params,
+					t: TCommitment([1; 32]),
+					z: 0,
+					expected: 2 * n,
+					epoch: 0,
+					chunks: chunk_count(&params),
+					chunks_present: chunk_count(&params),
+					generation: 0,
+				},
+			);
+			BundleGroup { region, period: 1, shares: BoundedVec::new() }
+		})
+		.collect();
+	let mut chunks: BTreeMap<(RegionId, u32), Vec<u8>> = BTreeMap::new();
+	for i in 0..n {
+		let group = &mut groups[(i % g) as usize];
+		let public = sp_io::crypto::sr25519_generate(KEY_TYPE, None);
+		let prid = Prid(public.0);
+		let probe = params.probe(&prid);
+		let (index, offset) = probe.chunk_position(BF1_BLOCKS_PER_CHUNK).unwrap();
+		let bytes = chunks
+			.entry((group.region, index))
+			.or_insert_with(|| vec![0u8; chunk_len(&params, index).unwrap() as usize]);
+		for (b, m) in bytes[offset..offset + 64].iter_mut().zip(probe.mask.iter()) {
+			*b |= m;
+		}
+		let payload = ReadingPayload {
+			genesis_hash: genesis,
+			region: group.region,
+			period: 1,
+			prid,
+			value: u64::from(i),
+			timestamp_ms: end_of(1) + 1,
+		};
+		let sig = sp_io::crypto::sr25519_sign(KEY_TYPE, &public, &payload.signing_message())
+			.expect("key in keystore");
+		let share = gridmask_primitives::BundledShare::of(&SignedReading {
+			payload,
+			signature: ReadingSignature(sig.0),
+		});
+		group.shares.try_push(share).expect("n ≤ MaxBundleShares");
+	}
+	for ((region, index), bytes) in chunks {
+		Bf1Chunks::<T>::insert(
+			(region, 1),
+			index,
+			StoredChunk { generation: 0, bytes: BoundedVec::truncate_from(bytes) },
+		);
+	}
+	let collector = sp_io::crypto::sr25519_generate(KEY_TYPE, None);
+	T::Collectors::add_collector(collector);
+	let groups: BundleGroupsOf<T> = BoundedVec::truncate_from(groups);
+	let contents = sp_io::hashing::blake2_256(&groups.encode());
+	let message =
+		gridmask_primitives::bundle::bundle_signing_message(&genesis, &collector.0, 0, &contents);
+	let signature =
+		sp_io::crypto::sr25519_sign(KEY_TYPE, &collector, &message).expect("key in keystore");
+	Call::<T>::submit_bundle { collector, seq: 0, groups, signature }
+}
+
 fn prid(i: u32) -> Prid {
 	Prid(sp_io::hashing::blake2_256(&i.to_le_bytes()))
 }
@@ -179,6 +256,43 @@ mod benchmarks {
 	fn authorize_submit_reading() -> Result<(), BenchmarkError> {
 		start::<T>(end_of(1) + 1);
 		let call = ready_reading::<T>(1, 1);
+
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or("call must be authorized")?
+				.map_err(|_| "authorization failed")?;
+		}
+
+		Ok(())
+	}
+
+	/// A bundle of `n` shares in `g` groups, every share stored.
+	#[benchmark]
+	fn submit_bundle(
+		n: Linear<1, { T::MaxBundleShares::get().min(1_000) }>,
+		g: Linear<1, { T::MaxBundleGroups::get().min(16) }>,
+	) -> Result<(), BenchmarkError> {
+		start::<T>(end_of(1) + 1);
+		let call = ready_bundle::<T>(n, g);
+
+		#[block]
+		{
+			call.dispatch_bypass_filter(RawOrigin::Authorized.into())?;
+		}
+
+		let stored: u32 = (0..g).map(|r| Accumulators::<T>::get(r, 1).count).sum();
+		assert_eq!(stored, n);
+		Ok(())
+	}
+
+	/// The authorization of a bundle of `n` shares (the contents' hash grows with `n`).
+	#[benchmark]
+	fn authorize_submit_bundle(
+		n: Linear<1, { T::MaxBundleShares::get().min(1_000) }>,
+	) -> Result<(), BenchmarkError> {
+		start::<T>(end_of(1) + 1);
+		let call = ready_bundle::<T>(n, 1);
 
 		#[block]
 		{

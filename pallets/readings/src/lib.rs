@@ -26,6 +26,14 @@
 //!    function over [`ReadingPayload::signing_message`], which binds the genesis hash, region,
 //!    period, PRID, value and timestamp). The dispatch stores the share and updates the
 //!    (region, period)'s accumulator; the filter is only read.
+//!    **Bundles** ([`Pallet::submit_bundle`]): the way most readings arrive. An aggregator's node
+//!    collects meters' readings (its `gridmask_submitReadings` RPC), checks them as above and
+//!    sends many at once, grouped by (region, period), in one authorized transaction signed
+//!    with its Aura key. The bundle's authorization is cheap ([`Pallet::check_bundle`]: a
+//!    current aggregator's key, a bounded size, the key's next sequence number, the signature;
+//!    [`BundleRejection`] codes 20–25); each share is checked when the bundle is applied,
+//!    exactly as a reading sent alone, and stored, or skipped and counted
+//!    ([`Event::BundleApplied`]). One accumulator write per group; no event per share.
 //! 3. **Sealing** (`on_initialize`, bounded, resumable): when a period's window has closed,
 //!    each region with a setup for it is sealed in turn: T is recomputed over the stored PRIDs
 //!    in ascending order and compared with the setup's T. Equal: `aggregate = Σ value − Z`
@@ -120,6 +128,7 @@
 //! - [`Pallet::publish_setup`]: KGC; setups of (region, period) pairs, bounded batch.
 //! - [`Pallet::publish_bf1_chunks`]: KGC; BF1 chunks of one (region, period).
 //! - [`Pallet::submit_reading`]: authorized general transaction; one share.
+//! - [`Pallet::submit_bundle`]: authorized general transaction; a collector's shares.
 //!
 //! ## Runtime API
 //!
@@ -135,6 +144,11 @@ pub use weights::WeightInfo;
 
 mod api;
 mod authorize;
+pub use authorize::{
+	check_in_filter, check_setup, check_unsigned, check_window, ChainState, ReadingState,
+};
+mod bundle;
+pub use bundle::{bundle_shares, BUNDLE_TAG_PREFIX};
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod invariants;
@@ -154,6 +168,10 @@ pub mod weights;
 use gridmask_primitives::{Moment, PeriodIndex, Prid, ReadingSignature, RegionId, TimeParams};
 
 const LOG_TARGET: &str = "runtime::readings";
+
+/// The groups of a bundle of runtime `T`.
+pub type BundleGroupsOf<T> =
+	BundleGroups<<T as Config>::MaxBundleShares, <T as Config>::MaxBundleGroups>;
 
 /// Prefix of the pool tag a reading provides: `provides = [("gridmask-reading", prid).encode()]`.
 pub const READING_TAG_PREFIX: &str = "gridmask-reading";
@@ -269,6 +287,26 @@ pub mod pallet {
 
 		/// Told each outcome as it is recorded (pricing, fault handling).
 		type OnOutcome: crate::traits::OnPeriodOutcome;
+
+		/// Who may send bundles of readings ([`Pallet::submit_bundle`]): the aggregators.
+		type Collectors: crate::traits::Collectors;
+
+		/// Most shares in one bundle (in all its groups).
+		#[pallet::constant]
+		type MaxBundleShares: Get<u32>;
+
+		/// Most (region, period) groups in one bundle.
+		#[pallet::constant]
+		type MaxBundleGroups: Get<u32>;
+
+		/// How many sequence numbers beyond its next a collector's bundle may wait in the pool.
+		#[pallet::constant]
+		type MaxBundlesAhead: Get<u32>;
+
+		/// How many blocks a bundle stays valid in the pool (it is replaced by the collector's
+		/// re-submission after that, if not included).
+		#[pallet::constant]
+		type BundleLongevity: Get<TransactionLongevity>;
 
 		/// Weights.
 		type WeightInfo: WeightInfo;
@@ -415,6 +453,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Rechecking<T: Config> = StorageValue<_, RecheckCursor, OptionQuery>;
 
+	/// The next sequence number of each collector's bundles (the replay guard).
+	#[pallet::storage]
+	pub type BundleSeqs<T: Config> = StorageMap<_, Twox64Concat, CollectorKey, u64, ValueQuery>;
+
 	/// Genesis: the time parameters (PROTOCOL.md §2). `period_ms` 0 (the default) leaves the
 	/// pallet without a clock (every reading refused); `genesis_start_ms` 0 starts the clock at
 	/// the first block (rounded down to a multiple of `period_ms`). JSON (chain spec / preset):
@@ -497,6 +539,8 @@ pub mod pallet {
 		},
 		/// A share was stored.
 		ShareStored { region: RegionId, period: PeriodIndex, prid: Prid },
+		/// A collector's bundle was applied: `stored` shares stored, the others skipped.
+		BundleApplied { collector: CollectorKey, seq: u64, stored: u32, skipped: BundleSkips },
 		/// T matched: the regional aggregate of the period.
 		PeriodSealed { region: RegionId, period: PeriodIndex, aggregate: u64, count: u32 },
 		/// T did not match: shares are missing or forged.
@@ -576,6 +620,9 @@ pub mod pallet {
 		TooManyParts,
 		/// The resolution completed with no entry at all.
 		EmptyResolution,
+		/// The bundle is not its collector's next (cannot happen after authorization in the same
+		/// state; defence in depth).
+		BundleOutOfOrder,
 	}
 
 	#[pallet::hooks]
@@ -645,6 +692,10 @@ pub mod pallet {
 				"MaxRetainCycles must be at least RetainCycles"
 			);
 			assert!(T::MaxResolutionParts::get() >= 1, "MaxResolutionParts must be at least 1");
+			assert!(T::MaxBundleShares::get() >= 1, "MaxBundleShares must be at least 1");
+			assert!(T::MaxBundleGroups::get() >= 1, "MaxBundleGroups must be at least 1");
+			assert!(T::BundleLongevity::get() >= 1, "BundleLongevity must be at least 1");
+			assert!(Self::bundle_capacity() >= 1, "a bundle of one share must fit into a block");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -831,6 +882,49 @@ pub mod pallet {
 				acc.count = acc.count.saturating_add(1);
 			});
 			Self::deposit_event(Event::ShareStored { region, period, prid });
+			Ok(())
+		}
+
+		/// Submit a collector's bundle of readings: shares of meters' readings, grouped by
+		/// (region, period), that an aggregator's node collected and checked.
+		///
+		/// Sent as a general transaction: `frame_system::AuthorizeCall` runs
+		/// [`Pallet::check_bundle`] (a current aggregator's `collector` key, at most
+		/// [`Config::MaxBundleShares`] shares, `seq` its next sequence number, its signature
+		/// over [`gridmask_primitives::bundle::bundle_signing_message`]), refusing with the
+		/// codes of [`BundleRejection`]. No fee. Each share is then checked as a reading sent
+		/// alone and stored, or skipped and counted in [`Event::BundleApplied`]: a bundle never
+		/// fails for its readings. The collector's sequence number advances.
+		///
+		/// The dispatch origin must be `Authorized` (i.e. the authorization passed).
+		///
+		/// ## Errors
+		/// - `BadOrigin`: not an authorized transaction.
+		/// - [`Error::BundleOutOfOrder`]: `seq` is not the collector's next (cannot happen after
+		///   authorization in the same state; defence in depth).
+		#[pallet::call_index(3)]
+		#[pallet::weight((
+			T::WeightInfo::submit_bundle(bundle_shares(groups), groups.len() as u32),
+			DispatchClass::Normal,
+			Pays::Yes
+		))]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_bundle(bundle_shares(
+			groups
+		)))]
+		#[pallet::authorize(Self::authorize_submit_bundle)]
+		pub fn submit_bundle(
+			origin: OriginFor<T>,
+			collector: CollectorKey,
+			seq: u64,
+			groups: BundleGroupsOf<T>,
+			signature: CollectorSignature,
+		) -> DispatchResult {
+			frame_system::ensure_authorized(origin)?;
+			let _ = signature;
+			ensure!(seq == BundleSeqs::<T>::get(collector), Error::<T>::BundleOutOfOrder);
+			BundleSeqs::<T>::insert(collector, seq.saturating_add(1));
+			let (stored, skipped) = Self::apply_bundle(&groups);
+			Self::deposit_event(Event::BundleApplied { collector, seq, stored, skipped });
 			Ok(())
 		}
 	}

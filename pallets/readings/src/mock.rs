@@ -138,9 +138,80 @@ impl pallet_readings::Config for Test {
 	type ReadingPriority = ConstU64<{ 1 << 40 }>;
 	type MaxResolutionParts = ConstU32<4>;
 	type OnOutcome = RecordOutcomes;
+	type Collectors = MockCollectors;
+	type MaxBundleShares = ConstU32<MAX_BUNDLE_SHARES>;
+	type MaxBundleGroups = ConstU32<4>;
+	type MaxBundlesAhead = ConstU32<2>;
+	type BundleLongevity = ConstU64<16>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::TimestampBenchmarkHelper<Test>;
+}
+
+/// Most shares in a mock bundle.
+pub const MAX_BUNDLE_SHARES: u32 = 64;
+
+thread_local! {
+	/// The collector keys the mock treats as aggregators'.
+	pub static COLLECTORS: RefCell<Vec<crate::CollectorKey>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The mock aggregators: [`COLLECTORS`].
+pub struct MockCollectors;
+impl crate::traits::Collectors for MockCollectors {
+	fn is_collector(key: &crate::CollectorKey) -> bool {
+		COLLECTORS.with(|c| c.borrow().contains(key))
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn add_collector(key: crate::CollectorKey) {
+		COLLECTORS.with(|c| c.borrow_mut().push(key));
+	}
+}
+
+/// A collector's key pair (sr25519, from a seed) and its public key, registered as an aggregator's
+/// if `registered`.
+pub fn collector(seed: u8, registered: bool) -> sp_core::sr25519::Pair {
+	use sp_core::Pair;
+	let pair = sp_core::sr25519::Pair::from_seed(&[seed; 32]);
+	if registered {
+		COLLECTORS.with(|c| c.borrow_mut().push(pair.public()));
+	}
+	pair
+}
+
+/// The `submit_bundle` call of `pair` with `seq` and `groups`, signed over this chain's genesis.
+pub fn bundle_call(
+	pair: &sp_core::sr25519::Pair,
+	seq: u64,
+	groups: Vec<(RegionId, PeriodIndex, Vec<SignedReading>)>,
+) -> RuntimeCall {
+	use codec::Encode;
+	use sp_core::Pair;
+	let groups: crate::BundleGroupsOf<Test> = BoundedVec::truncate_from(
+		groups
+			.into_iter()
+			.map(|(region, period, readings)| crate::BundleGroup {
+				region,
+				period,
+				shares: BoundedVec::truncate_from(
+					readings.iter().map(gridmask_primitives::BundledShare::of).collect(),
+				),
+			})
+			.collect(),
+	);
+	let contents = sp_io::hashing::blake2_256(&groups.encode());
+	let message = gridmask_primitives::bundle::bundle_signing_message(
+		&GENESIS,
+		&pair.public().0,
+		seq,
+		&contents,
+	);
+	RuntimeCall::Readings(crate::Call::submit_bundle {
+		collector: pair.public(),
+		seq,
+		groups,
+		signature: pair.sign(&message),
+	})
 }
 
 /// What [`RecordOutcomes`] was told: `(region, period, what)`.
@@ -226,6 +297,7 @@ impl ExtBuilder {
 
 	pub fn build(self) -> sp_io::TestExternalities {
 		REGIONS.with(|r| r.borrow_mut().clear());
+		COLLECTORS.with(|c| c.borrow_mut().clear());
 		AllSettled::set(true);
 		Settled::set(Vec::new());
 		for (region, active) in &self.regions {

@@ -15,6 +15,7 @@
 //!         Readings::api_check_reading(reading)
 //!     }
 //!     fn retention() -> RetentionInfo { Readings::api_retention() }
+//!     fn collection_limits() -> CollectionLimits { Readings::api_collection_limits() }
 //! }
 //! ```
 //!
@@ -23,7 +24,8 @@
 //! PRID → (region, period) index would cost a second write on every reading.
 
 use crate::types::{
-	ApiQueries, PeriodOutcome, PeriodState, ReadingRejection, RetentionInfo, Share, TimeInfo,
+	ApiQueries, CollectionLimits, PeriodOutcome, PeriodState, ReadingRejection, RetentionInfo,
+	Share, TimeInfo,
 };
 use alloc::vec::Vec;
 use gridmask_primitives::{PeriodIndex, Prid, RegionId, SignedReading};
@@ -48,5 +50,7 @@ sp_api::decl_runtime_apis! {
 		fn check_reading(reading: SignedReading) -> Result<(), ReadingRejection>;
 		/// How long shares are kept, and what pruning waits for now.
 		fn retention() -> RetentionInfo;
+		/// What an aggregator's collector may put into bundles.
+		fn collection_limits() -> CollectionLimits;
 	}
 }

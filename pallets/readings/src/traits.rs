@@ -69,3 +69,15 @@ impl Retention for () {
 		true
 	}
 }
+
+/// Who may send bundles of readings (`submit_bundle`): the aggregators, by the key their node
+/// signs bundles with. The runtime answers with the current Aura authorities, so an
+/// aggregator's collector key is its block-authoring key and changes with the authority set.
+pub trait Collectors {
+	/// Whether `key` is a current aggregator's collector key.
+	fn is_collector(key: &crate::types::CollectorKey) -> bool;
+
+	/// Benchmarks only: make `key` a collector.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn add_collector(key: crate::types::CollectorKey);
+}

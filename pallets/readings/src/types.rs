@@ -2,10 +2,12 @@
 //! polkadot.js decodes them from the metadata).
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{traits::ConstU32, BoundedVec};
+use frame_support::{
+	traits::ConstU32, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
 use gridmask_primitives::{
-	bloom::BF1_BLOCK_BYTES, Bf1Params, CycleIndex, LeafIndex, Moment, PeriodIndex, Prid, RegionId,
-	TBuilder, TCommitment, TimeParams,
+	bloom::BF1_BLOCK_BYTES, Bf1Params, BundledShare, CycleIndex, LeafIndex, Moment, PeriodIndex,
+	Prid, RegionId, TBuilder, TCommitment, TimeParams,
 };
 use scale_info::TypeInfo;
 use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
@@ -552,4 +554,159 @@ pub struct RetentionWait {
 	pub cycle: CycleIndex,
 	/// From this cycle on its shares are pruned whether it is billed or not.
 	pub pruned_anyway_in_cycle: CycleIndex,
+}
+
+/// An aggregator's key as a collector of readings: its Aura (sr25519) authority key.
+pub type CollectorKey = sp_core::sr25519::Public;
+
+/// A collector's signature over a bundle
+/// ([`gridmask_primitives::bundle::bundle_signing_message`]).
+pub type CollectorSignature = sp_core::sr25519::Signature;
+
+/// The shares of one (region, period) in a bundle.
+#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[scale_info(skip_type_params(S))]
+#[codec(mel_bound(S: frame_support::traits::Get<u32>))]
+pub struct BundleGroup<S: frame_support::traits::Get<u32>> {
+	/// The region.
+	pub region: RegionId,
+	/// The period.
+	pub period: PeriodIndex,
+	/// The shares, each with its meter's signature.
+	pub shares: BoundedVec<BundledShare, S>,
+}
+
+/// What a bundle holds: groups of shares (at most `G` groups of at most `S` shares; the
+/// authorization bounds the total by `S` as well).
+pub type BundleGroups<S, G> = BoundedVec<BundleGroup<S>, G>;
+
+/// Why a bundle's authorization refused it: `InvalidTransaction::Custom(code)`, codes apart
+/// from [`ReadingRejection`]'s.
+///
+/// | code | name | meaning |
+/// |---|---|---|
+/// | 20 | `NotCollector` | the key is not a current aggregator's (Aura authority) |
+/// | 21 | `StaleBundle` | `seq` is below the collector's next sequence number: included already (replay) |
+/// | 22 | `FutureBundle` | `seq` is too far ahead (in the pool), or not the next one (in a block) |
+/// | 23 | `EmptyBundle` | no share at all |
+/// | 24 | `OversizeBundle` | more shares in all than `MaxBundleShares` |
+/// | 25 | `BadCollectorSignature` | the collector's signature does not verify |
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[repr(u8)]
+pub enum BundleRejection {
+	/// The key is not a current aggregator's.
+	NotCollector = 20,
+	/// Sequence number already used.
+	StaleBundle = 21,
+	/// Sequence number too far ahead, or (in a block) not the next one.
+	FutureBundle = 22,
+	/// No share.
+	EmptyBundle = 23,
+	/// Too many shares.
+	OversizeBundle = 24,
+	/// The collector's signature does not verify.
+	BadCollectorSignature = 25,
+}
+
+impl BundleRejection {
+	/// Every rejection, in check order.
+	pub const ALL: [Self; 6] = [
+		Self::NotCollector,
+		Self::EmptyBundle,
+		Self::OversizeBundle,
+		Self::StaleBundle,
+		Self::FutureBundle,
+		Self::BadCollectorSignature,
+	];
+
+	/// The `InvalidTransaction::Custom` code.
+	pub fn code(self) -> u8 {
+		self as u8
+	}
+
+	/// The name (as in the table above).
+	pub fn name(self) -> &'static str {
+		match self {
+			Self::NotCollector => "NotCollector",
+			Self::StaleBundle => "StaleBundle",
+			Self::FutureBundle => "FutureBundle",
+			Self::EmptyBundle => "EmptyBundle",
+			Self::OversizeBundle => "OversizeBundle",
+			Self::BadCollectorSignature => "BadCollectorSignature",
+		}
+	}
+
+	/// The rejection of a pool / block-builder error, if it is one of these.
+	pub fn from_validity_error(e: &TransactionValidityError) -> Option<Self> {
+		match e {
+			TransactionValidityError::Invalid(InvalidTransaction::Custom(c)) => {
+				Self::ALL.into_iter().find(|r| r.code() == *c)
+			},
+			_ => None,
+		}
+	}
+}
+
+impl From<BundleRejection> for TransactionValidityError {
+	fn from(r: BundleRejection) -> Self {
+		TransactionValidityError::Invalid(InvalidTransaction::Custom(r.code()))
+	}
+}
+
+/// The shares of a bundle that were not stored, by reason (the reason a reading sent alone
+/// would have been refused with). A share stored by another bundle (a meter that sent it to
+/// two aggregators) counts as `duplicate`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+pub struct BundleSkips {
+	/// `WindowNotOpen` or `WindowClosed` (or the clock has not started).
+	pub window: u32,
+	/// `NoSetup` or `SetupIncomplete`.
+	pub setup: u32,
+	/// `DuplicatePrid`: stored already (by this bundle, another one, or a lone reading).
+	pub duplicate: u32,
+	/// `NotInFilter`.
+	pub not_in_filter: u32,
+	/// `BadSignature`.
+	pub bad_signature: u32,
+}
+
+impl BundleSkips {
+	/// Count `n` shares refused with `r`.
+	pub fn add(&mut self, r: ReadingRejection, n: u32) {
+		use ReadingRejection::*;
+		let field = match r {
+			NotStarted | WindowNotOpen | WindowClosed => &mut self.window,
+			NoSetup | SetupIncomplete => &mut self.setup,
+			DuplicatePrid => &mut self.duplicate,
+			NotInFilter => &mut self.not_in_filter,
+			// The extensions' refusals concern a transaction, never a share in a bundle.
+			BadSignature | MortalEra | Tip | Nonce => &mut self.bad_signature,
+		};
+		*field = field.saturating_add(n);
+	}
+
+	/// All skipped shares.
+	pub fn total(&self) -> u32 {
+		self.window
+			.saturating_add(self.setup)
+			.saturating_add(self.duplicate)
+			.saturating_add(self.not_in_filter)
+			.saturating_add(self.bad_signature)
+	}
+}
+
+/// What a collector may put into bundles (runtime API
+/// [`crate::runtime_api::ReadingsApi::collection_limits`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct CollectionLimits {
+	/// Most shares in one bundle: `MaxBundleShares`, or fewer if a bundle that large would not
+	/// fit into a block's weight or length for normal transactions.
+	pub max_shares: u32,
+	/// Most (region, period) groups in one bundle.
+	pub max_groups: u32,
+	/// How many bundles beyond its next a collector may have in the pool.
+	pub max_ahead: u32,
 }

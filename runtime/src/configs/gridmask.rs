@@ -3,7 +3,11 @@
 //! (`pallet-billing`) — and the adapters through which they see each other, so that no pallet
 //! depends on another.
 
-use frame_support::{parameter_types, traits::ConstU32, weights::Weight};
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, ConstU64},
+	weights::Weight,
+};
 use gridmask_primitives::{CycleIndex, MeterId, PeriodIndex, RegionId};
 use sp_runtime::transaction_validity::TransactionPriority;
 
@@ -97,9 +101,37 @@ impl pallet_readings::Config for Runtime {
 	/// 32 parts of 4,096 entries: a resolution can name every PRID of a 65,536-meter region.
 	type MaxResolutionParts = ConstU32<32>;
 	type OnOutcome = PeriodOutcomes;
+	type Collectors = AuraCollectors;
+	/// 16,384 shares (1.8 MB) at most; fewer if the weights say so
+	/// (`Readings::bundle_capacity`).
+	type MaxBundleShares = ConstU32<16_384>;
+	/// Every region's group for two periods.
+	type MaxBundleGroups = ConstU32<128>;
+	type MaxBundlesAhead = ConstU32<8>;
+	/// About 6 minutes at 6-second slots; the collector re-submits a bundle not included by
+	/// then.
+	type BundleLongevity = ConstU64<64>;
 	type WeightInfo = pallet_readings::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = pallet_readings::TimestampBenchmarkHelper<Runtime>;
+}
+
+/// The collectors of readings are the aggregators, by their current Aura (block-authoring) key:
+/// a node signs its bundles with the key it authors blocks with.
+pub struct AuraCollectors;
+impl pallet_readings::traits::Collectors for AuraCollectors {
+	fn is_collector(key: &pallet_readings::CollectorKey) -> bool {
+		pallet_aura::Authorities::<Runtime>::get().iter().any(|a| {
+			let raw: &sp_core::sr25519::Public = a.as_ref();
+			raw == key
+		})
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn add_collector(key: pallet_readings::CollectorKey) {
+		pallet_aura::Authorities::<Runtime>::mutate(|a| {
+			let _ = a.try_push(key.into());
+		});
+	}
 }
 
 /// What follows a period's outcome (PROTOCOL §4 steps 5–6): a sealed aggregate — at sealing

@@ -47,6 +47,7 @@ fn events() -> Vec<Event<Test>> {
 }
 
 mod api;
+mod bundle;
 mod chunks;
 /// Submits both shares of each meter (except `absent`), returns Σ consumption submitted.
 fn report(ms: &[MasterSecret], region: RegionId, period: PeriodIndex, absent: &[usize]) -> u64 {
