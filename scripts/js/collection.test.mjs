@@ -229,7 +229,11 @@ async function main() {
     step('hostile bundles are refused by the pool, by code');
     const one = [{ region: REGION, period: pC, shares: [randomShare(open(pC) + 3)] }];
     const submit = (tx) => rpcRaw(nodes.bob.ws, 'author_submitExtrinsic', [tx]);
-    await refused(() => submit(hostile), 'Custom error: 21', 'the included bundle replayed');
+    // The very bytes again: the pool remembers them (banned); other contents under the used
+    // sequence number: the runtime refuses them (StaleBundle).
+    await refused(() => submit(hostile), 'temporarily banned', 'the included bundle replayed');
+    await refused(() => submit(bundleTx(api, genesis, bobKey, bob, seq, one)), 'Custom error: 21',
+      'a bundle under a used sequence number');
     await refused(() => submit(bundleTx(api, genesis, u8aToHex(eve.publicKey), eve, 0, one)),
       'Custom error: 20', 'a bundle of a key that is no aggregator\'s');
     await refused(() => submit(bundleTx(api, genesis, bobKey, eve, seq + 1, one)),
