@@ -22,8 +22,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 // The longest first; the rest so that three lanes end together and the two tests that load
 // the machine most (bench, aggregators: four nodes) never overlap (the README's test times:
 // cycle ≈ 420 s alone; demo ≈ 225 s then foundation ≈ 110 s; readings ≈ 100 s, bench ≈ 100 s,
-// then aggregators ≈ 175 s). A test not listed runs last.
-const ORDER = ['cycle', 'demo', 'readings', 'collection', 'bench', 'aggregators', 'foundation'];
+// then aggregators ≈ 175 s; collection ≈ 170 s, after demo). A test not listed runs last.
+const ORDER = ['cycle', 'demo', 'readings', 'bench', 'collection', 'aggregators', 'foundation'];
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
