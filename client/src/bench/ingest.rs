@@ -364,26 +364,16 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 	say(&format!("{} senders funded, {} transfers signed", senders.len(), transfers.len()));
 
 	let conns = connect_many(&node.url, opts.connections).await?;
-	let transfer_report = workload(
-		"transfers",
-		&transfers,
-		None,
-		&conns,
-		&node,
-		&chain,
-		&limits,
-		opts,
-		block_ms,
-		Mode::Transfers,
-	)
-	.await?;
+	let bench =
+		Bench { chain: &chain, node: &node, conns: &conns, limits: &limits, opts, block_ms };
+	let transfer_report = workload(&bench, "transfers", &transfers, None, Mode::Transfers).await?;
 	drop(transfers);
 	say(&format!(
 		"transfers: {} finalized, {:.0}/s sustained",
 		transfer_report.finalized, transfer_report.sustained_per_s
 	));
 
-	let (period, end, signed, _) =
+	let (period, end, signed) =
 		period_readings(&chain, &kgc_key, &store, &setup.periods, opts.readings, 3_000).await?;
 	let readings: Vec<Vec<u8>> = signed.iter().map(codec::Encode::encode).collect();
 	let time = chain.time().await?.started()?;
@@ -397,19 +387,7 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 
 	let idle_cpu = idle_cpu_until(&chain, &node, end).await?;
 	let collector0 = collector_status(&chain).await?;
-	let reading_report = workload(
-		"readings",
-		&readings,
-		None,
-		&conns,
-		&node,
-		&chain,
-		&limits,
-		opts,
-		block_ms,
-		Mode::Collected,
-	)
-	.await?;
+	let reading_report = workload(&bench, "readings", &readings, None, Mode::Collected).await?;
 	let collector1 = collector_status(&chain).await?;
 	check_applied(&chain, period, &senders, &transfer_report, &reading_report).await?;
 	let collector_cpu_us = (collector1.cpu_ns() - collector0.cpu_ns()) as f64
@@ -422,24 +400,13 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 	let mut last_end = end;
 	let readings_tx = if opts.old_path {
 		let ahead = end.saturating_sub(chain.time().await?.now_ms) + 3_000;
-		let (period_tx, end_tx, _, txs) =
+		let (period_tx, end_tx, signed_tx) =
 			period_readings(&chain, &kgc_key, &store, &setup.periods, opts.readings, ahead).await?;
+		let txs = reading_txs(&chain, &signed_tx).await?;
 		while best_now_ms(&chain).await? < end_tx {
 			tokio::time::sleep(Duration::from_millis(200)).await;
 		}
-		let w = workload(
-			"readings-tx",
-			&txs,
-			None,
-			&conns,
-			&node,
-			&chain,
-			&limits,
-			opts,
-			block_ms,
-			Mode::ReadingTxs,
-		)
-		.await?;
+		let w = workload(&bench, "readings-tx", &txs, None, Mode::ReadingTxs).await?;
 		check_shares(&chain, period_tx, &w).await?;
 		say(&format!(
 			"readings as transactions (period {period_tx}): {} finalized, {:.0}/s sustained",
@@ -452,20 +419,7 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 	};
 
 	let flood = if opts.flood > 0 {
-		let f = flood(
-			&chain,
-			&kgc_key,
-			&store,
-			&setup.periods,
-			last_end,
-			&conns,
-			&node,
-			&limits,
-			opts,
-			block_ms,
-			&reading_report,
-		)
-		.await?;
+		let f = flood(&bench, &kgc_key, &store, &setup.periods, last_end, &reading_report).await?;
 		say(&format!(
 			"flood: {} valid + {} invalid readings; valid included {:.0}/s = {:.2} × baseline",
 			f.valid, f.invalid, f.run.included_per_s, f.vs_baseline
@@ -612,7 +566,7 @@ async fn check_shares(chain: &Chain, period: PeriodIndex, readings: &Workload) -
 
 /// Meter readings of the first set-up period whose window opens more than `ahead_ms` after
 /// the chain's time (a new setup is published if none is left): (period, window start,
-/// readings, their general transactions).
+/// readings).
 async fn period_readings(
 	chain: &Chain,
 	kgc_key: &subxt_signer::sr25519::Keypair,
@@ -620,7 +574,7 @@ async fn period_readings(
 	set_up: &[PeriodIndex],
 	n: usize,
 	ahead_ms: u64,
-) -> Result<(PeriodIndex, u64, Vec<SignedReading>, Vec<Vec<u8>>)> {
+) -> Result<(PeriodIndex, u64, Vec<SignedReading>)> {
 	let time = chain.time().await?.started()?;
 	let mut periods = set_up.to_vec();
 	let now = chain.time().await?.now_ms;
@@ -651,32 +605,41 @@ async fn period_readings(
 		signed.extend(pair);
 	}
 	signed.truncate(n);
+	Ok((period, end, signed))
+}
+
+/// The general transaction of each reading (the path of readings sent one by one).
+async fn reading_txs(chain: &Chain, signed: &[SignedReading]) -> Result<Vec<Vec<u8>>> {
 	let at = chain.api.at_current_block().await?;
-	let txs = signed
-		.iter()
-		.map(|r| chain::reading_tx_at(&at, r).map(|t| t.into_encoded()))
-		.collect::<Result<_>>()?;
-	Ok((period, end, signed, txs))
+	signed.iter().map(|r| chain::reading_tx_at(&at, r).map(|t| t.into_encoded())).collect()
+}
+
+/// What every workload of one run shares: the node, the connections to it, the chain's
+/// limits, the options.
+#[derive(Clone, Copy)]
+struct Bench<'a> {
+	chain: &'a Chain,
+	node: &'a DevNode,
+	conns: &'a [RpcClient],
+	limits: &'a Limits,
+	opts: &'a IngestOptions,
+	block_ms: u64,
 }
 
 /// The flood run (see [`Flood`]) in the first set-up period after `after_ms`.
-#[allow(clippy::too_many_arguments)]
 async fn flood(
-	chain: &Chain,
+	bench: &Bench<'_>,
 	kgc_key: &subxt_signer::sr25519::Keypair,
 	store: &StoreDir,
 	set_up: &[PeriodIndex],
 	after_ms: u64,
-	conns: &[RpcClient],
-	node: &DevNode,
-	limits: &Limits,
-	opts: &IngestOptions,
-	block_ms: u64,
 	baseline: &Workload,
 ) -> Result<Flood> {
+	let Bench { chain, conns, opts, .. } = *bench;
 	let ahead = after_ms.saturating_sub(chain.time().await?.now_ms) + 3_000;
-	let (period, end, signed, valid) =
+	let (period, end, signed) =
 		period_readings(chain, kgc_key, store, set_up, opts.readings, ahead).await?;
+	let valid = reading_txs(chain, &signed).await?;
 	let at = chain.api.at_current_block().await?;
 	let mut rng = rand::thread_rng();
 	let mut items = Vec::with_capacity(valid.len() * (opts.flood + 1));
@@ -716,19 +679,7 @@ async fn flood(
 			f += 1;
 		}
 	}
-	let run = workload(
-		"flood",
-		&items,
-		Some(plan),
-		conns,
-		node,
-		chain,
-		limits,
-		opts,
-		block_ms,
-		Mode::ReadingTxs,
-	)
-	.await?;
+	let run = workload(bench, "flood", &items, Some(plan), Mode::ReadingTxs).await?;
 	// Every (opts.flood + 1)-th item is a valid one.
 	let invalid_included = run
 		.included_items
@@ -831,19 +782,14 @@ async fn connect_many(url: &str, n: usize) -> Result<Vec<RpcClient>> {
 
 /// Submits `items` at a saturating rate while a watcher follows the best and finalized
 /// blocks, then waits until every accepted item is finalized (or cannot be any more).
-#[allow(clippy::too_many_arguments)]
 async fn workload(
+	bench: &Bench<'_>,
 	name: &str,
 	items: &[Vec<u8>],
 	plan: Option<Vec<Vec<usize>>>,
-	conns: &[RpcClient],
-	node: &DevNode,
-	chain: &Chain,
-	limits: &Limits,
-	opts: &IngestOptions,
-	block_ms: u64,
 	mode: Mode,
 ) -> Result<Workload> {
+	let Bench { chain, node, conns, limits, opts, block_ms } = *bench;
 	let board = Arc::new(Board::default());
 	{
 		if mode == Mode::Collected {
