@@ -2,6 +2,9 @@
 # Regenerates the `weights.rs` of our pallets on this machine from their v2 benchmarks.
 #
 #   scripts/weights.sh [pallet …]      (default: all of ours; STEPS / REPEAT override the defaults)
+#   scripts/weights.sh storage DIR     the database's read and write cost (`runtime/src/weights/db.rs`),
+#                                      measured on the state of the dev chain whose base path is DIR,
+#                                      e.g. `gridmask bench ingest --keep --dir D` then DIR = D/base
 #
 # Needs the node built with `--features runtime-benchmarks`, a different feature set from the
 # normal build, so it gets its own target dir (a first build takes about as long as a cold one).
@@ -23,6 +26,26 @@ log "building gridmask-node --features runtime-benchmarks (target dir $BENCH_TAR
 	cargo build --release --locked -p gridmask-node --features runtime-benchmarks) || die "build failed"
 node="$BENCH_TARGET_DIR/release/gridmask-node"
 wasm="$BENCH_TARGET_DIR/release/wbuild/gridmask-runtime/gridmask_runtime.compact.compressed.wasm"
+
+if [ "${pallets[0]}" = storage ]; then
+	[ ${#pallets[@]} -eq 2 ] && [ -d "${pallets[1]}" ] || die "usage: scripts/weights.sh storage DIR (a dev chain's base path)"
+	log "benchmarking the database under ${pallets[1]}"
+	mkdir -p "$GRIDMASK_ROOT/runtime/src/weights"
+	# The dev chain's state is trie version 1; `--db paritydb` is the node's only database.
+	# Writes are committed in batches of 2,000 keys, fewer than a full block of bundles writes
+	# (the storage root is recomputed once per batch: smaller batches cost more per key). The
+	# average is taken with 50% headroom: a utility's state (millions of shares retained) is a
+	# few trie levels deeper than a benchmark run's.
+	work="$(mktemp -d)"
+	trap 'rm -rf "$work"' EXIT
+	cp -r "${pallets[1]}" "$work/base" # the benchmark writes into the database it measures
+	"$node" benchmark storage --dev --base-path "$work/base" --db paritydb --state-version 1 \
+		--batch-size 2000 --mul 1.5 \
+		--template-path "$GRIDMASK_ROOT/scripts/db-weight-template.hbs" \
+		--weight-path "$GRIDMASK_ROOT/runtime/src/weights/db.rs"
+	log "done: review runtime/src/weights/db.rs"
+	exit 0
+fi
 
 for p in "${pallets[@]}"; do
 	dir="$GRIDMASK_ROOT/pallets/${p#pallet_}"

@@ -9,15 +9,21 @@
 //!   the queue counting as stored; then the PRID signatures, batch-verified in native code.
 //!   Collector-only refusals: `QueueFull`, `Malformed`, `NotCollecting` (this node holds no
 //!   current aggregator's key).
-//! - **Bundles**: on every new best block the node turns what it has queued into
-//!   `Readings::submit_bundle` transactions (at most [`pallet_readings::CollectionLimits`]
-//!   shares each), signs them with its Aura key and submits them to its own pool, which
-//!   gossips them. A bundle not included after [`RESUBMIT_AFTER_BLOCKS`] is submitted again;
+//! - **Bundles**: on every new best block, and again [`BUNDLE_LEAD_MS`] before each slot
+//!   starts (so that what arrived during a slot is in the next block, whoever authors it), the
+//!   node turns what it has queued into `Readings::submit_bundle` transactions (at most
+//!   [`pallet_readings::CollectionLimits`] shares each), signs them with its Aura key and
+//!   submits them to its own pool, which gossips them. A bundle not included after [`RESUBMIT_AFTER_BLOCKS`] is submitted again;
 //!   the readings of a bundle leave the collector when the chain's sequence number passes it
 //!   (stored, or skipped by the chain and then the meter's to re-send).
 //!
 //! - **`gridmask_collectorStatus`**: what the collector holds and has done (readings received
 //!   and accepted, bundles, and the CPU time its checks and bundles took).
+//!
+//! A reading that could only reach a block stamped after its window closes is refused
+//! `WindowClosed` at once (the runtime would skip it for that reason), rather than accepted and
+//! then lost: the collector accepts a reading only if the next slot it can be bundled for
+//! starts before the window closes.
 //!
 //! Readings the node accepted are lost if it stops before bundling them: meters check that
 //! their shares reached the chain and send them again (to another aggregator if this one is
@@ -60,6 +66,15 @@ pub const MAX_BATCH: usize = 1_024;
 /// each (the reading in the queue and in the index by PRID, or its share in an encoded bundle),
 /// 36 MB in all. At 2,222 readings/s that is 45 s of them.
 pub const MAX_HELD: usize = 100_000;
+/// How long before a slot starts the queue is bundled, so that the bundle is in the pools (this
+/// node's, and by gossip the author's) when the slot's block is built.
+pub const BUNDLE_LEAD_MS: u64 = 1_000;
+/// A bundle holds at most 1/`BUNDLE_FRACTION` of the largest bundle that fits in a block
+/// ([`CollectionLimits::max_shares`]), so that blocks pack full: the block builder adds a
+/// bundle only if its whole weight fits, and a bundle is charged up front as if its batch
+/// verification failed, then refunded, so a block holds more small bundles than the up-front
+/// weights suggest (about 1 − 1/`BUNDLE_FRACTION` of the block's weight is used).
+pub const BUNDLE_FRACTION: u32 = 8;
 /// A bundle not included after this many blocks is submitted again (the pool may have dropped
 /// it).
 pub const RESUBMIT_AFTER_BLOCKS: u32 = 8;
@@ -212,6 +227,8 @@ pub struct Collector {
 	held: Mutex<Held>,
 	frozen: Mutex<Frozen>,
 	stats: Stats,
+	/// The chain's slot duration (ms).
+	slot_ms: u64,
 }
 
 /// The chain's state at one block, as [`ReadingState`], with the collector's held readings
@@ -286,6 +303,10 @@ impl Collector {
 	/// The collector of the node with `client` and `keystore`.
 	pub fn new(client: Arc<FullClient>, keystore: KeystorePtr) -> Arc<Self> {
 		let info = client.info();
+		let slot_ms = AuraApi::<Block, AuraId>::slot_duration(&*client.runtime_api(), info.best_hash)
+			.map(|d| d.as_millis())
+			.unwrap_or(6_000)
+			.max(1);
 		let collector = Arc::new(Self {
 			genesis: info.genesis_hash,
 			client,
@@ -294,6 +315,7 @@ impl Collector {
 			held: Mutex::new(Held::default()),
 			frozen: Mutex::new(Frozen::default()),
 			stats: Stats::default(),
+			slot_ms,
 		});
 		collector.refresh_key(info.best_hash);
 		collector
@@ -374,6 +396,9 @@ impl Collector {
 			let p = &reading.payload;
 			match pallet_readings::check_unsigned(&mut view, time, now, p.region, p.period, &p.prid)
 			{
+				Ok(close) if self.next_bundled_slot(now) >= close => {
+					answers[i] = Answer::Refused(ReadingRejection::WindowClosed)
+				},
 				Ok(_) => candidates.push((i, reading)),
 				Err(r) => answers[i] = Answer::Refused(r),
 			}
@@ -400,6 +425,18 @@ impl Collector {
 			};
 		}
 		answers
+	}
+
+	/// The start of the first slot whose block can hold a reading accepted at `now`: the first
+	/// whose bundling time ([`BUNDLE_LEAD_MS`] before it) is still to come.
+	fn next_bundled_slot(&self, now: Moment) -> Moment {
+		(now.saturating_add(BUNDLE_LEAD_MS) / self.slot_ms).saturating_add(1) * self.slot_ms
+	}
+
+	/// How long until the next bundling time ([`BUNDLE_LEAD_MS`] before a slot starts).
+	fn until_next_bundling(&self, now: Moment) -> std::time::Duration {
+		let at = self.next_bundled_slot(now).saturating_sub(BUNDLE_LEAD_MS);
+		std::time::Duration::from_millis(at.saturating_sub(now).max(1))
 	}
 
 	/// What the collector holds and has done.
@@ -532,7 +569,8 @@ impl Collector {
 		frozen.chunks.retain(|(_, p, _), _| !closed(*p));
 	}
 
-	/// One bundle from the front of `queue`: at most `limits.max_shares` shares in at most
+	/// One bundle from the front of `queue`: at most `limits.max_shares / BUNDLE_FRACTION`
+	/// shares in at most
 	/// `limits.max_groups` groups, readings of closed windows dropped. `None` if nothing is
 	/// left or signing failed.
 	fn bundle(
@@ -546,9 +584,10 @@ impl Collector {
 	) -> Option<(sp_runtime::OpaqueExtrinsic, Vec<Prid>)> {
 		let mut groups: BTreeMap<(RegionId, PeriodIndex), Vec<BundledShare>> = BTreeMap::new();
 		let mut prids = Vec::new();
+		let max_shares = limits.max_shares.div_ceil(BUNDLE_FRACTION).max(1) as usize;
 		while let Some(r) = queue.front() {
 			let group = (r.payload.region, r.payload.period);
-			if prids.len() >= limits.max_shares as usize
+			if prids.len() >= max_shares
 				|| (!groups.contains_key(&group) && groups.len() >= limits.max_groups as usize)
 			{
 				break;
@@ -604,9 +643,20 @@ where
 	P: TransactionPool<Block = Block> + 'static,
 {
 	let mut imports = collector.client.import_notification_stream();
-	while let Some(n) = imports.next().await {
-		if n.is_new_best {
-			collector.on_best_block(n.hash, n.header.number, &*pool).await;
+	loop {
+		let tick = tokio::time::sleep(collector.until_next_bundling(wall_clock_ms()));
+		tokio::select! {
+			n = imports.next() => match n {
+				Some(n) if n.is_new_best => {
+					collector.on_best_block(n.hash, n.header.number, &*pool).await
+				},
+				Some(_) => {},
+				None => return,
+			},
+			() = tick => {
+				let info = collector.client.info();
+				collector.on_best_block(info.best_hash, info.best_number, &*pool).await;
+			},
 		}
 	}
 }

@@ -142,11 +142,23 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| match cmd {
 				BenchmarkCmd::Pallet(cmd) => cmd
-					.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(Some(
+					.run_with_spec::<
+						sp_runtime::traits::HashingFor<Block>,
+						gridmask_primitives::host::gridmask_crypto::HostFunctions,
+					>(Some(
 						config.chain_spec,
 					)),
 				BenchmarkCmd::Machine(cmd) => {
 					cmd.run(&config, frame_benchmarking_cli::SUBSTRATE_REFERENCE_HARDWARE.clone())
+				},
+				// The cost of one read and one write in this chain's own database (ParityDB) on
+				// this machine, for `runtime/src/weights/db.rs` (`scripts/weights.sh storage`).
+				BenchmarkCmd::Storage(cmd) => {
+					let PartialComponents { client, backend, .. } = service::new_partial(&config)?;
+					let db = backend.expose_db();
+					let storage = backend.expose_storage();
+					let shared_trie_cache = backend.expose_shared_trie_cache();
+					cmd.run(config, client, db, storage, shared_trie_cache)
 				},
 				_ => Err("this benchmark sub-command is not supported by gridmask-node".into()),
 			})

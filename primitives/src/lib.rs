@@ -71,6 +71,7 @@ pub mod commitment;
 pub mod currency;
 pub mod ggm;
 pub mod hashing;
+pub mod host;
 pub mod mask;
 pub mod prid;
 pub mod reading;

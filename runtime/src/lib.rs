@@ -26,6 +26,7 @@ pub mod apis;
 pub mod configs;
 pub mod extensions;
 pub mod genesis_config_presets;
+pub mod weights;
 #[cfg(any(feature = "std", feature = "try-runtime"))]
 pub mod invariants;
 #[cfg(feature = "std")]
@@ -78,7 +79,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// Bump on every change of runtime logic; the node refuses to run a wasm whose version
 	// does not match what the chain expects.
-	spec_version: 108,
+	spec_version: 109,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,

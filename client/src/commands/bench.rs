@@ -32,9 +32,10 @@ pub enum BenchCommand {
 		/// nonce chains, as real traffic has: the node's pool drops long chains of one sender.
 		#[arg(long, default_value_t = 512)]
 		senders: usize,
-		/// At most this many items accepted and not yet included (a block's worth or two;
+		/// At most this many transactions accepted and not yet included (a block's worth or two;
 		/// beyond it the node only spends CPU validating what no block can take yet). Items
 		/// accepted and not yet finalized are also kept below 90% of the node's pool (32,768).
+		/// Readings sent to the collector are bounded by its queue instead (`QueueFull`).
 		#[arg(long, default_value_t = 4_000)]
 		max_pending: usize,
 		/// RPC connections to submit over.

@@ -112,6 +112,7 @@ impl<T: Config> Pallet<T> {
 		let groups = T::MaxBundleGroups::get();
 		let fits = |n: u32| {
 			T::WeightInfo::submit_bundle(n, groups)
+				.saturating_add(T::WeightInfo::verify_one_by_one(n))
 				.saturating_add(T::WeightInfo::authorize_submit_bundle(n))
 				.all_lte(max_weight)
 		};

@@ -286,6 +286,30 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// Verifying `n` shares' signatures one by one, as a bundle does when a group's batch
+	/// verification fails.
+	#[benchmark]
+	fn verify_one_by_one(
+		n: Linear<1, { T::MaxBundleShares::get().min(1_000) }>,
+	) -> Result<(), BenchmarkError> {
+		start::<T>(end_of(1) + 1);
+		let Call::<T>::submit_bundle { groups, .. } = ready_bundle::<T>(n, 1) else {
+			return Err("ready_bundle makes a bundle".into());
+		};
+		let genesis = Readings::<T>::genesis_hash();
+		let readings: Vec<SignedReading> =
+			groups[0].shares.iter().map(|s| s.reading(genesis, 0, 1)).collect();
+		let valid;
+
+		#[block]
+		{
+			valid = readings.iter().filter(|r| Readings::<T>::signature_verifies(genesis, r)).count();
+		}
+
+		assert_eq!(valid, n as usize);
+		Ok(())
+	}
+
 	/// The authorization of a bundle of `n` shares (the contents' hash grows with `n`).
 	#[benchmark]
 	fn authorize_submit_bundle(

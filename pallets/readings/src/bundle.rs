@@ -5,15 +5,15 @@
 //! aggregator's key, a bounded size, the next sequence number of that aggregator (the replay
 //! guard) and its signature over the contents. Each reading is checked when the bundle is
 //! applied, exactly as a reading sent alone ([`check_window`], [`check_setup`], replay,
-//! [`check_in_filter`], the PRID signature), in every block that holds it, by every aggregator
-//! that imports it; a reading that fails (forged, late, sent to two aggregators and stored by
+//! [`check_in_filter`], the PRID signature: batch-verified per group, by the node's own host
+//! function), in every block that holds it, by every aggregator that imports it; a reading that fails (forged, late, sent to two aggregators and stored by
 //! the other's bundle) is skipped and counted ([`BundleSkips`]), never failing the bundle.
 
 use crate::{traits::Collectors, *};
-use alloc::vec::Vec;
+use alloc::{collections::BTreeSet, vec::Vec};
 use codec::Encode;
 use frame_support::{pallet_prelude::*, traits::Time};
-use gridmask_primitives::bundle::bundle_signing_message;
+use gridmask_primitives::{bundle::bundle_signing_message, host::gridmask_crypto};
 use sp_runtime::transaction_validity::{
 	TransactionSource, TransactionValidityWithRefund, ValidTransaction,
 };
@@ -84,11 +84,20 @@ impl<T: Config> Pallet<T> {
 
 	/// Store every share of `groups` that a reading sent alone would have been accepted
 	/// with, now; skip and count the others. One accumulator write per group.
-	pub(crate) fn apply_bundle(groups: &[BundleGroup<T::MaxBundleShares>]) -> (u32, BundleSkips) {
+	///
+	/// The signatures of a group's shares that pass the other checks are verified as one batch
+	/// (the node's [`gridmask_crypto::verify_readings`]); only if the batch fails are they
+	/// verified one by one, to skip exactly the bad ones. Returns what was stored, what was
+	/// skipped, and how many signatures were verified one by one (the weight of that fallback
+	/// is charged up front and refunded when no batch fails).
+	pub(crate) fn apply_bundle(
+		groups: &[BundleGroup<T::MaxBundleShares>],
+	) -> (u32, BundleSkips, u32) {
 		let time = Self::started_time();
 		let now = T::Clock::now();
 		let genesis = Self::genesis_hash();
 		let mut stored = 0u32;
+		let mut one_by_one = 0u32;
 		let mut skips = BundleSkips::default();
 		for group in groups {
 			let (region, period) = (group.region, group.period);
@@ -101,32 +110,45 @@ impl<T: Config> Pallet<T> {
 					continue;
 				},
 			};
-			let mut added = Accumulator::default();
+			// Every check but the signature, share by share; a PRID twice in the group counts
+			// as stored by its first occurrence.
+			let mut seen = BTreeSet::new();
+			let mut candidates = Vec::with_capacity(group.shares.len());
 			for share in &group.shares {
-				let checked = if Shares::<T>::contains_key((region, period), share.prid) {
+				let checked = if Shares::<T>::contains_key((region, period), share.prid) ||
+					!seen.insert(share.prid)
+				{
 					Err(ReadingRejection::DuplicatePrid)
 				} else {
 					check_in_filter(&setup, &share.prid, |index| {
 						Bf1Chunks::<T>::get((region, period), index)
 					})
-					.and_then(|()| {
-						Self::signature_verifies(genesis, &share.reading(genesis, region, period))
-							.then_some(())
-							.ok_or(ReadingRejection::BadSignature)
-					})
 				};
 				match checked {
-					Ok(()) => {
-						Shares::<T>::insert(
-							(region, period),
-							share.prid,
-							Share { value: share.value, timestamp_ms: share.timestamp_ms },
-						);
-						added.sum = added.sum.wrapping_add(share.value);
-						added.count = added.count.saturating_add(1);
-					},
+					Ok(()) => candidates.push(share.reading(genesis, region, period)),
 					Err(r) => skips.add(r, 1),
 				}
+			}
+			if !gridmask_crypto::verify_readings(&candidates) {
+				one_by_one = one_by_one.saturating_add(candidates.len() as u32);
+				candidates.retain(|r| {
+					let ok = Self::signature_verifies(genesis, r);
+					if !ok {
+						skips.add(ReadingRejection::BadSignature, 1);
+					}
+					ok
+				});
+			}
+			let mut added = Accumulator::default();
+			for r in &candidates {
+				let p = &r.payload;
+				Shares::<T>::insert(
+					(region, period),
+					p.prid,
+					Share { value: p.value, timestamp_ms: p.timestamp_ms },
+				);
+				added.sum = added.sum.wrapping_add(p.value);
+				added.count = added.count.saturating_add(1);
 			}
 			if added.count > 0 {
 				Accumulators::<T>::mutate(region, period, |acc| {
@@ -136,6 +158,6 @@ impl<T: Config> Pallet<T> {
 				stored = stored.saturating_add(added.count);
 			}
 		}
-		(stored, skips)
+		(stored, skips, one_by_one)
 	}
 }

@@ -107,7 +107,9 @@ impl pallet_readings::Config for Runtime {
 	type MaxBundleShares = ConstU32<16_384>;
 	/// Every region's group for two periods.
 	type MaxBundleGroups = ConstU32<128>;
-	type MaxBundlesAhead = ConstU32<8>;
+	/// Two blocks' worth of an aggregator's bundles (its collector makes bundles of 1/8 of the
+	/// largest, so that blocks pack full).
+	type MaxBundlesAhead = ConstU32<32>;
 	/// About 6 minutes at 6-second slots; the collector re-submits a bundle not included by
 	/// then.
 	type BundleLongevity = ConstU64<64>;

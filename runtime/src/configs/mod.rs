@@ -11,7 +11,7 @@ use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU128, ConstU32, ConstU8, VariantCountOf},
 	weights::{
-		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+		constants::WEIGHT_REF_TIME_PER_SECOND,
 		ConstantMultiplier, IdentityFee, Weight,
 	},
 };
@@ -49,11 +49,13 @@ parameter_types! {
 	pub const SS58Prefix: u8 = 42;
 }
 
-/// Storage is charged at `ParityDbWeight` because the node stores the chain in ParityDB (RocksDB
-/// is not compiled in): 8 µs a read, 50 µs a write instead of RocksDB's 25 µs and 100 µs, which
-/// overcharged every transaction (BENCHMARKS.md). The transaction extensions' weights use the
-/// same figures (`SubstrateExtensionsWeight` reads `DbWeight`; the default `()` has RocksDB's
-/// built in).
+/// Storage is charged at what one read and one write of the node's database (ParityDB; RocksDB
+/// is not compiled in) were measured to cost on this project's machine
+/// ([`crate::weights::db`], `scripts/weights.sh storage`: about 8 µs a read and 17 µs a write,
+/// headroom included), not polkadot-sdk's reference `ParityDbWeight` (8 µs, 50 µs) or
+/// `RocksDbWeight` (25 µs, 100 µs), which overcharged every transaction (BENCHMARKS.md). The
+/// transaction extensions' weights use the same figures (`SubstrateExtensionsWeight` reads
+/// `DbWeight`; the default `()` has RocksDB's built in).
 #[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
 impl frame_system::Config for Runtime {
 	type Block = Block;
@@ -63,7 +65,7 @@ impl frame_system::Config for Runtime {
 	type Nonce = Nonce;
 	type Hash = Hash;
 	type BlockHashCount = BlockHashCount;
-	type DbWeight = ParityDbWeight;
+	type DbWeight = crate::weights::db::MeasuredDbWeight;
 	type ExtensionsWeightInfo = frame_system::SubstrateExtensionsWeight<Runtime>;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;

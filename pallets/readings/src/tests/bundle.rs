@@ -244,7 +244,12 @@ fn submit_bundle_requires_authorization_and_is_weighed_per_share() {
 		let info =
 			general(bundle_call(&agg, 0, vec![(1, 1, rs[..3].to_vec()), (1, 2, rs[3..].to_vec())]))
 				.get_dispatch_info();
-		assert_eq!(info.call_weight, <() as WeightInfo>::submit_bundle(10, 2));
+		// Charged up front as if the batch verification failed.
+		assert_eq!(
+			info.call_weight,
+			<() as WeightInfo>::submit_bundle(10, 2)
+				.saturating_add(<() as WeightInfo>::verify_one_by_one(10))
+		);
 		assert_eq!(info.extension_weight, <() as WeightInfo>::authorize_submit_bundle(10));
 		// A bundle as large as the runtime allows fits into a block.
 		let capacity = Readings::bundle_capacity();
@@ -262,4 +267,45 @@ fn bundle_groups(groups: Vec<(RegionId, PeriodIndex, Vec<SignedReading>)>) -> Bu
 		unreachable!()
 	};
 	groups
+}
+
+#[test]
+fn a_bundle_is_refunded_the_one_by_one_verification_it_did_not_need() {
+	use frame_support::traits::UnfilteredDispatchable;
+	ExtBuilder::default().build_and_execute(|| {
+		let ms = open_period();
+		let agg = collector(1, true);
+		let (rs, _) = readings(&ms);
+		let actual = |call: RuntimeCall| {
+			let RuntimeCall::Readings(call) = call else { unreachable!("a readings call") };
+			call.dispatch_bypass_filter(frame_system::RawOrigin::Authorized.into())
+				.expect("the bundle applies")
+				.actual_weight
+		};
+		// Every signature good: one batch per group, no one-by-one verification paid.
+		let good = bundle_call(&agg, 0, vec![(1, 1, rs[..4].to_vec()), (1, 2, Vec::new())]);
+		assert_eq!(actual(good), Some(<() as WeightInfo>::submit_bundle(4, 2)));
+		// One forged share in a group of three: that group's batch fails, its three candidates
+		// are verified one by one (the other group's batch passes).
+		let mut forged = rs[5];
+		forged.payload.value += 1;
+		let mixed = bundle_call(
+			&agg,
+			1,
+			vec![(1, 1, vec![rs[4], forged, rs[6]]), (1, 1, rs[7..].to_vec())],
+		);
+		assert_eq!(
+			actual(mixed),
+			Some(
+				<() as WeightInfo>::submit_bundle(6, 2)
+					.saturating_add(<() as WeightInfo>::verify_one_by_one(3))
+			)
+		);
+		System::assert_last_event(applied(
+			agg.public(),
+			1,
+			5,
+			BundleSkips { bad_signature: 1, ..Default::default() },
+		));
+	});
 }
