@@ -567,6 +567,7 @@ async fn count_skipped(chain: &Chain, period: PeriodIndex, w: &mut Workload) -> 
 	Ok(())
 }
 
+/// The shares the chain stores for (the benchmark's region, `period`).
 async fn period_count(chain: &Chain, period: PeriodIndex) -> Result<usize> {
 	let state = chain
 		.api
@@ -580,17 +581,10 @@ async fn period_count(chain: &Chain, period: PeriodIndex) -> Result<usize> {
 
 /// The period's share count is the readings finalized.
 async fn check_shares(chain: &Chain, period: PeriodIndex, readings: &Workload) -> Result<()> {
-	let state = chain
-		.api
-		.at_current_block()
-		.await?
-		.runtime_apis()
-		.call(runtime::runtime_apis().readings_api().period_state(REGION, period))
-		.await?;
-	if state.accumulator.count as usize != readings.finalized {
+	let stored = period_count(chain, period).await?;
+	if stored != readings.finalized {
 		bail!(
-			"the chain counts {} shares for period {period} but {} readings were finalized",
-			state.accumulator.count,
+			"the chain counts {stored} shares for period {period} but {} readings were finalized",
 			readings.finalized
 		);
 	}
