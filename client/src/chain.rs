@@ -346,7 +346,7 @@ impl Chain {
 
 	/// Sends readings to the node's collector (`gridmask_submitReadings`, at most 1,024 per
 	/// call): one answer per reading, `"Accepted"` or the name of the refusal (a
-	/// `ReadingRejection`'s, or the collector's own `QueueFull`, `Malformed`,
+	/// `ReadingRejection`'s, or the collector's own `QueueFull`, `WindowFull`, `Malformed`,
 	/// `NotCollecting`).
 	pub async fn collect(&self, readings: &[SignedReading]) -> Result<Vec<String>> {
 		use codec::Encode;

@@ -586,7 +586,7 @@ enum Sent {
 	/// Refused with a reason the chain does not have (the collector's: `Malformed`).
 	Other(String),
 	/// Try another endpoint: this one failed, or its collector cannot take the share now
-	/// (`NotCollecting`, `QueueFull`).
+	/// (`NotCollecting`, `QueueFull`, `WindowFull`).
 	Elsewhere,
 }
 
@@ -596,7 +596,7 @@ async fn send_to(chain: &Chain, r: &SignedReading, via: Via) -> Sent {
 		Via::Collector => match chain.collect(std::slice::from_ref(r)).await {
 			Ok(answers) => match answers.first().map(String::as_str) {
 				Some("Accepted") => Sent::Accepted,
-				Some("NotCollecting" | "QueueFull") | None => Sent::Elsewhere,
+				Some("NotCollecting" | "QueueFull" | "WindowFull") | None => Sent::Elsewhere,
 				Some(name) => match ReadingRejection::ALL.into_iter().find(|x| x.name() == name) {
 					Some(rejection) => Sent::Refused(rejection),
 					None => Sent::Other(name.to_string()),

@@ -7,8 +7,8 @@
 //!   name of the refusal. The checks are the runtime's own ([`pallet_readings::check_unsigned`]:
 //!   window, setup, replay, filter, in that order) run natively against the best block's state,
 //!   the queue counting as stored; then the PRID signatures, batch-verified in native code.
-//!   Collector-only refusals: `QueueFull`, `Malformed`, `NotCollecting` (this node holds no
-//!   current aggregator's key).
+//!   Collector-only refusals: `QueueFull`, `WindowFull` (see below), `Malformed`,
+//!   `NotCollecting` (this node holds no current aggregator's key).
 //! - **Bundles**: on every new best block, and again [`BUNDLE_LEAD_MS`] before each slot
 //!   starts (so that what arrived during a slot is in the next block, whoever authors it), the
 //!   node turns what it has queued into `Readings::submit_bundle` transactions (at most
@@ -22,8 +22,13 @@
 //!
 //! A reading that could only reach a block stamped after its window closes is refused
 //! `WindowClosed` at once (the runtime would skip it for that reason), rather than accepted and
-//! then lost: the collector accepts a reading only if the next slot it can be bundled for
-//! starts before the window closes.
+//! then lost. On a chain of several aggregators one of them may be down and its slot empty, so
+//! a reading is accepted only if a slot *after* the next one it can be bundled for still
+//! starts before the window closes. Likewise a reading that the window's remaining blocks
+//! (less that one) cannot take is refused `WindowFull` (send it to another aggregator): the
+//! collector accepts it only if the shares waiting for a block — its own queue and every
+//! bundle in its pool, its own and the other collectors' (gossiped) — and it fit into those
+//! blocks at 90% of [`CollectionLimits::block_shares`] each.
 //!
 //! Readings the node accepted are lost if it stops before bundling them: meters check that
 //! their shares reached the chain and send them again (to another aggregator if this one is
@@ -92,6 +97,9 @@ pub enum Answer {
 	Refused(ReadingRejection),
 	/// The collector holds [`MAX_HELD`] readings.
 	QueueFull,
+	/// The blocks left in the reading's window are taken by the readings this collector
+	/// already holds.
+	WindowFull,
 	/// Neither a reading transaction nor a signed reading.
 	Malformed,
 	/// This node holds no current aggregator's key: send to another aggregator.
@@ -105,6 +113,7 @@ impl Answer {
 			Self::Accepted => "Accepted",
 			Self::Refused(r) => r.name(),
 			Self::QueueFull => "QueueFull",
+			Self::WindowFull => "WindowFull",
 			Self::Malformed => "Malformed",
 			Self::NotCollecting => "NotCollecting",
 		}
@@ -153,6 +162,17 @@ struct Held {
 	all: HashMap<Prid, SignedReading>,
 	/// Bundles submitted, by sequence number (contiguous).
 	in_flight: BTreeMap<u64, InFlight>,
+	/// Shares in the bundles of the pool's ready set (every collector's), by transaction.
+	pool: HashMap<H256, usize>,
+	/// 90% of [`CollectionLimits::block_shares`], at the last best block.
+	per_block: usize,
+}
+
+impl Held {
+	/// Shares waiting for a block: queued here, or in a bundle in the pool.
+	fn waiting(&self) -> usize {
+		self.queue.len() + self.pool.values().sum::<usize>()
+	}
 }
 
 /// Setups and filter chunks read from the chain: frozen once a period's window opened, so kept
@@ -229,6 +249,8 @@ pub struct Collector {
 	stats: Stats,
 	/// The chain's slot duration (ms).
 	slot_ms: u64,
+	/// The number of aggregators (Aura authorities) at the last best block.
+	authorities: AtomicU64,
 }
 
 /// The chain's state at one block, as [`ReadingState`], with the collector's held readings
@@ -316,12 +338,13 @@ impl Collector {
 			frozen: Mutex::new(Frozen::default()),
 			stats: Stats::default(),
 			slot_ms,
+			authorities: AtomicU64::new(1),
 		});
 		collector.refresh_key(info.best_hash);
 		collector
 	}
 
-	/// This node's key among the Aura authorities at `at`.
+	/// This node's key among the Aura authorities at `at` (their number is kept too).
 	fn refresh_key(&self, at: H256) -> Option<CollectorKey> {
 		let authorities: Vec<AuraId> =
 			AuraApi::<Block, AuraId>::authorities(&*self.client.runtime_api(), at)
@@ -334,6 +357,7 @@ impl Collector {
 			})
 		});
 		*self.key.lock().expect("not poisoned") = key;
+		self.authorities.store(authorities.len() as u64, Ordering::Relaxed);
 		key
 	}
 
@@ -381,7 +405,7 @@ impl Collector {
 		let now = chain_now.max(wall_clock_ms());
 		let mut view = View { state: &state, collector: self, time, chain_now };
 		// Cheap checks first, one by one; the signatures of those that pass, in one batch.
-		let mut candidates: Vec<(usize, SignedReading)> = Vec::new();
+		let mut candidates: Vec<(usize, SignedReading, Moment)> = Vec::new();
 		for (i, bytes) in batch.iter().enumerate() {
 			let Some(reading) = decode_reading(bytes, self.genesis) else {
 				answers[i] = Answer::Malformed;
@@ -396,17 +420,20 @@ impl Collector {
 			let p = &reading.payload;
 			match pallet_readings::check_unsigned(&mut view, time, now, p.region, p.period, &p.prid)
 			{
-				Ok(close) if self.next_bundled_slot(now) >= close => {
+				Ok(close) if self.blocks_left(now, close) <= self.spare_slots() => {
 					answers[i] = Answer::Refused(ReadingRejection::WindowClosed)
 				},
-				Ok(_) => candidates.push((i, reading)),
+				Ok(close) => candidates.push((i, reading, close)),
 				Err(r) => answers[i] = Answer::Refused(r),
 			}
 		}
-		let readings: Vec<SignedReading> = candidates.iter().map(|(_, r)| *r).collect();
+		let readings: Vec<SignedReading> = candidates.iter().map(|(_, r, _)| *r).collect();
 		let all_verify = verify_batch(&readings);
+		let spare = self.spare_slots();
 		let mut held = self.held.lock().expect("not poisoned");
-		for (i, reading) in candidates {
+		let (per_block, mut waiting) = (held.per_block, held.waiting());
+		for (i, reading, close) in candidates {
+			let blocks_left = self.blocks_left(now, close).saturating_sub(spare);
 			answers[i] = if !all_verify && !reading.verify() {
 				Answer::Refused(ReadingRejection::BadSignature)
 			} else if let Some(other) = held.all.get(&reading.payload.prid) {
@@ -418,7 +445,10 @@ impl Collector {
 				}
 			} else if held.all.len() >= MAX_HELD {
 				Answer::QueueFull
+			} else if waiting >= blocks_left.saturating_mul(per_block) {
+				Answer::WindowFull
 			} else {
+				waiting += 1;
 				held.all.insert(reading.payload.prid, reading);
 				held.queue.push_back(reading);
 				Answer::Accepted
@@ -431,6 +461,18 @@ impl Collector {
 	/// whose bundling time ([`BUNDLE_LEAD_MS`] before it) is still to come.
 	fn next_bundled_slot(&self, now: Moment) -> Moment {
 		(now.saturating_add(BUNDLE_LEAD_MS) / self.slot_ms).saturating_add(1) * self.slot_ms
+	}
+
+	/// The slots that start before `close` from the first a reading accepted at `now` can be
+	/// bundled for.
+	fn blocks_left(&self, now: Moment, close: Moment) -> usize {
+		close.saturating_sub(self.next_bundled_slot(now)).div_ceil(self.slot_ms) as usize
+	}
+
+	/// Slots of the window not counted on: one if there are several aggregators (the slot's
+	/// may be down), none if this node is the only one.
+	fn spare_slots(&self) -> usize {
+		usize::from(self.authorities.load(Ordering::Relaxed) > 1)
 	}
 
 	/// How long until the next bundling time ([`BUNDLE_LEAD_MS`] before a slot starts).
@@ -466,7 +508,7 @@ impl Collector {
 	/// On a new best block: forget included bundles, re-submit stale ones, bundle the queue.
 	async fn on_best_block<P>(&self, hash: H256, number: u32, pool: &P)
 	where
-		P: TransactionPool<Block = Block>,
+		P: TransactionPool<Block = Block, Hash = H256>,
 	{
 		let Some(key) = self.refresh_key(hash) else {
 			return;
@@ -504,6 +546,7 @@ impl Collector {
 					held.all.remove(&prid);
 				}
 			}
+			held.per_block = (limits.block_shares / 10 * 9) as usize;
 			let stuck = held
 				.in_flight
 				.first_key_value()
@@ -548,6 +591,34 @@ impl Collector {
 				log::debug!(target: "collector", "bundle not submitted: {e}");
 			}
 		}
+		// What waits in the pool now, the bundles just submitted included.
+		let known = self.held.lock().expect("not poisoned").pool.clone();
+		let in_pool = Self::pool_shares(pool, known);
+		self.held.lock().expect("not poisoned").pool = in_pool;
+	}
+
+	/// The shares of every bundle in `pool`'s ready set, by transaction (those in `known`
+	/// are not decoded again).
+	fn pool_shares<P>(pool: &P, known: HashMap<H256, usize>) -> HashMap<H256, usize>
+	where
+		P: TransactionPool<Block = Block, Hash = H256>,
+	{
+		use sc_transaction_pool_api::InPoolTransaction;
+		pool.ready()
+			.filter_map(|tx| {
+				let hash = *tx.hash();
+				if let Some(n) = known.get(&hash) {
+					return Some((hash, *n));
+				}
+				let xt = UncheckedExtrinsic::decode(&mut &tx.data().encode()[..]).ok()?;
+				match xt.function {
+					RuntimeCall::Readings(pallet_readings::Call::submit_bundle { groups, .. }) => {
+						Some((hash, pallet_readings::bundle_shares(&groups) as usize))
+					},
+					_ => None,
+				}
+			})
+			.collect()
 	}
 
 	/// Forget readings whose window has closed, and the frozen setups of their periods.
@@ -640,7 +711,7 @@ impl Collector {
 /// Bundles on every new best block, for as long as the node runs.
 pub async fn run_bundler<P>(collector: Arc<Collector>, pool: Arc<P>)
 where
-	P: TransactionPool<Block = Block> + 'static,
+	P: TransactionPool<Block = Block, Hash = H256> + 'static,
 {
 	let mut imports = collector.client.import_notification_stream();
 	loop {

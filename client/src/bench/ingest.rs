@@ -63,7 +63,7 @@ use subxt::{
 };
 
 /// The region the benchmark's meters are in.
-const REGION: RegionId = 1;
+pub(super) const REGION: RegionId = 1;
 /// Amount of each benchmark transfer (the existential deposit; to an existing account).
 const TRANSFER_AMOUNT: u128 = 1_000_000_000;
 /// What each sender account is funded with (100 units).
@@ -115,7 +115,7 @@ impl Mode {
 }
 
 /// Readings per `gridmask_submitReadings` call.
-const COLLECT_BATCH: usize = 64;
+pub(super) const COLLECT_BATCH: usize = 64;
 
 /// Latency percentiles, milliseconds.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -129,7 +129,7 @@ pub struct Latency {
 }
 
 impl Latency {
-	fn of(mut v: Vec<f64>) -> Self {
+	pub(super) fn of(mut v: Vec<f64>) -> Self {
 		if v.is_empty() {
 			return Self::default();
 		}
@@ -293,44 +293,44 @@ pub struct Flood {
 
 /// Per pre-signed item: when it was submitted, seen included and seen finalized.
 #[derive(Clone, Copy, Default)]
-struct Track {
-	submitted: Option<Instant>,
-	included: Option<Instant>,
+pub(super) struct Track {
+	pub(super) submitted: Option<Instant>,
+	pub(super) included: Option<Instant>,
 	/// The block it was included in.
-	block: u64,
-	finalized: Option<Instant>,
+	pub(super) block: u64,
+	pub(super) finalized: Option<Instant>,
 }
 
 /// A block seen by the watcher.
-struct Seen {
-	number: u64,
-	hash: String,
-	items: usize,
-	extrinsics: usize,
-	bytes: usize,
-	waiting_after: usize,
+pub(super) struct Seen {
+	pub(super) number: u64,
+	pub(super) hash: String,
+	pub(super) items: usize,
+	pub(super) extrinsics: usize,
+	pub(super) bytes: usize,
+	pub(super) waiting_after: usize,
 }
 
 /// What the block watcher shares with the senders.
 #[derive(Default)]
-struct Board {
-	by_hash: Mutex<HashMap<[u8; 32], usize>>,
+pub(super) struct Board {
+	pub(super) by_hash: Mutex<HashMap<[u8; 32], usize>>,
 	/// Collected readings by PRID (found in bundles).
-	by_prid: Mutex<HashMap<[u8; 32], usize>>,
+	pub(super) by_prid: Mutex<HashMap<[u8; 32], usize>>,
 	/// The pallet and call index of `Readings::submit_bundle`.
-	bundle_call: Mutex<Option<(u8, u8)>>,
+	pub(super) bundle_call: Mutex<Option<(u8, u8)>>,
 	/// Shares of each bundle seen in a best block.
-	bundle_sizes: Mutex<Vec<usize>>,
-	tracks: Mutex<Vec<Track>>,
-	blocks: Mutex<Vec<Seen>>,
-	accepted: AtomicUsize,
-	included: AtomicUsize,
-	finalized: AtomicUsize,
+	pub(super) bundle_sizes: Mutex<Vec<usize>>,
+	pub(super) tracks: Mutex<Vec<Track>>,
+	pub(super) blocks: Mutex<Vec<Seen>>,
+	pub(super) accepted: AtomicUsize,
+	pub(super) included: AtomicUsize,
+	pub(super) finalized: AtomicUsize,
 	/// Items submitted or queued to be and not included or refused (saturation marker).
-	outstanding: AtomicUsize,
+	pub(super) outstanding: AtomicUsize,
 	/// Accepted but never included: the pool dropped them (set when the run stalls).
-	dropped: AtomicUsize,
-	stop: AtomicBool,
+	pub(super) dropped: AtomicUsize,
+	pub(super) stop: AtomicBool,
 }
 
 /// Runs the benchmark; `say` gets progress lines.
@@ -568,7 +568,7 @@ async fn count_skipped(chain: &Chain, period: PeriodIndex, w: &mut Workload) -> 
 }
 
 /// The shares the chain stores for (the benchmark's region, `period`).
-async fn period_count(chain: &Chain, period: PeriodIndex) -> Result<usize> {
+pub(super) async fn period_count(chain: &Chain, period: PeriodIndex) -> Result<usize> {
 	let state = chain
 		.api
 		.at_current_block()
@@ -594,7 +594,7 @@ async fn check_shares(chain: &Chain, period: PeriodIndex, readings: &Workload) -
 /// Meter readings of the first set-up period whose window opens more than `ahead_ms` after
 /// the chain's time (a new setup is published if none is left): (period, window start,
 /// readings).
-async fn period_readings(
+pub(super) async fn period_readings(
 	chain: &Chain,
 	kgc_key: &subxt_signer::sr25519::Keypair,
 	store: &StoreDir,
@@ -793,13 +793,13 @@ impl Limits {
 }
 
 /// The chain time at the best block (what the pool validates readings against).
-async fn best_now_ms(chain: &Chain) -> Result<u64> {
+pub(super) async fn best_now_ms(chain: &Chain) -> Result<u64> {
 	let hash: subxt::utils::H256 = chain.rpc.request("chain_getBlockHash", rpc_params![]).await?;
 	let at = chain.api.at_block(hash).await?;
 	Ok(at.runtime_apis().call(runtime::runtime_apis().readings_api().time()).await?.now_ms)
 }
 
-async fn connect_many(url: &str, n: usize) -> Result<Vec<RpcClient>> {
+pub(super) async fn connect_many(url: &str, n: usize) -> Result<Vec<RpcClient>> {
 	let mut out = Vec::with_capacity(n);
 	for _ in 0..n {
 		out.push(RpcClient::from_insecure_url(url).await?);
@@ -965,7 +965,7 @@ async fn send_lanes(
 /// Waits until everything accepted is finalized. A reading left in the pool when its window
 /// closes is dropped: stop waiting 10 blocks after the last finalization that brought news (a
 /// slow finality round on a loaded machine can take several).
-async fn wait_for_finality(
+pub(super) async fn wait_for_finality(
 	board: &Board,
 	watcher: &tokio::task::JoinHandle<Result<()>>,
 	block_ms: u64,
@@ -1244,7 +1244,7 @@ async fn collect(
 }
 
 /// The pallet and call index of `Readings::submit_bundle` in the node's metadata.
-async fn bundle_call_index(chain: &Chain) -> Result<(u8, u8)> {
+pub(super) async fn bundle_call_index(chain: &Chain) -> Result<(u8, u8)> {
 	let metadata = chain.api.at_current_block().await?.metadata();
 	let pallet = metadata.pallet_by_name("Readings").context("no Readings pallet")?;
 	let call = pallet.call_variant_by_name("submit_bundle").context("no submit_bundle call")?;
@@ -1288,12 +1288,12 @@ async fn stall_watch(board: Arc<Board>, block_ms: u64) {
 }
 
 /// The first line of a reason, for grouping.
-fn short(reason: &str) -> String {
+pub(super) fn short(reason: &str) -> String {
 	reason.lines().next().unwrap_or(reason).chars().take(160).collect()
 }
 
 /// Follows best heads (inclusion) and finalized heads (finality) and stamps the tracks.
-async fn watch(rpc: RpcClient, board: Arc<Board>) -> Result<()> {
+pub(super) async fn watch(rpc: RpcClient, board: Arc<Board>) -> Result<()> {
 	type Header = serde_json::Value;
 	let mut best = rpc
 		.subscribe::<Header>("chain_subscribeNewHeads", rpc_params![], "chain_unsubscribeNewHeads")
@@ -1384,7 +1384,7 @@ async fn watch(rpc: RpcClient, board: Arc<Board>) -> Result<()> {
 
 /// Bare crypto of one reading, µs: sr25519 verification plus the BF1 membership test, over
 /// (up to 2,000 of) the signed readings, against the period's filter rebuilt here.
-fn reading_crypto_us(
+pub(super) fn reading_crypto_us(
 	store: &crate::store::KgcStore,
 	signed: &[SignedReading],
 	time: &gridmask_primitives::time::TimeParams,

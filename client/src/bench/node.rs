@@ -1,4 +1,4 @@
-//! A fresh dev node for a benchmark: its own base path and free loopback ports, its log in a
+//! A fresh node for a benchmark (a dev node, or one of a local network): its own base path and free loopback ports, its log in a
 //! file, its CPU time read from `/proc`, stopped (SIGINT, then SIGKILL) when dropped.
 
 use anyhow::{bail, Context, Result};
@@ -10,11 +10,13 @@ use std::{
 
 use crate::chain::Chain;
 
-/// A running dev node started by this process.
+/// A running node started by this process.
 pub struct DevNode {
 	child: Child,
 	/// Its WebSocket RPC endpoint.
 	pub url: String,
+	/// Its peer-to-peer listen address (without the peer id).
+	pub p2p: String,
 	/// Its log file.
 	pub log: PathBuf,
 }
@@ -42,12 +44,20 @@ impl DevNode {
 	/// Starts `bin --dev` with its base path under `dir` and waits until it has produced a
 	/// block and answers RPC. `extra` is passed on (e.g. pool settings).
 	pub async fn start(bin: &Path, dir: &Path, extra: &[String]) -> Result<(Self, Chain)> {
+		let node = Self::spawn(bin, dir, &["--dev".to_string()], extra)?;
+		node.ready(Duration::from_secs(60)).await
+	}
+
+	/// Starts `bin` with `chain_args` (the chain, the node's role and keys) and `extra`, its
+	/// base path under `dir`, on free loopback ports; does not wait for it.
+	pub fn spawn(bin: &Path, dir: &Path, chain_args: &[String], extra: &[String]) -> Result<Self> {
 		std::fs::create_dir_all(dir)?;
 		let (rpc, p2p) = (free_port()?, free_port()?);
 		let log = dir.join("node.log");
 		let out = std::fs::File::create(&log)?;
 		let child = Command::new(bin)
-			.args(["--dev", "--no-prometheus", "--no-telemetry", "--no-mdns"])
+			.args(chain_args)
+			.args(["--no-prometheus", "--no-telemetry", "--no-mdns"])
 			.arg("--base-path")
 			.arg(dir.join("base"))
 			.args(["--rpc-port", &rpc.to_string()])
@@ -60,22 +70,42 @@ impl DevNode {
 			.stderr(out)
 			.spawn()
 			.with_context(|| format!("starting {}", bin.display()))?;
-		let mut node = Self { child, url: format!("ws://127.0.0.1:{rpc}"), log };
-		let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+		Ok(Self {
+			child,
+			url: format!("ws://127.0.0.1:{rpc}"),
+			p2p: format!("/ip4/127.0.0.1/tcp/{p2p}"),
+			log,
+		})
+	}
+
+	/// Waits until the node answers RPC and its best block is past genesis.
+	pub async fn ready(mut self, within: Duration) -> Result<(Self, Chain)> {
+		let deadline = tokio::time::Instant::now() + within;
 		loop {
-			if let Some(status) = node.child.try_wait()? {
-				bail!("the node exited ({status}); see {}", node.log.display());
+			if let Some(status) = self.child.try_wait()? {
+				bail!("the node exited ({status}); see {}", self.log.display());
 			}
-			if let Ok(chain) = Chain::connect(std::slice::from_ref(&node.url)).await {
+			if let Ok(chain) = Chain::connect(std::slice::from_ref(&self.url)).await {
 				if chain.time().await.map(|t| t.block >= 1).unwrap_or(false) {
-					return Ok((node, chain));
+					return Ok((self, chain));
 				}
 			}
 			if tokio::time::Instant::now() > deadline {
-				bail!("the node produced no block within 60 s; see {}", node.log.display());
+				bail!(
+					"the node produced no block within {} s; see {}",
+					within.as_secs(),
+					self.log.display()
+				);
 			}
 			tokio::time::sleep(Duration::from_millis(500)).await;
 		}
+	}
+
+	/// Stops the node at once (SIGKILL), as a crash would: what it held in memory is lost.
+	pub fn kill(&mut self) -> Result<()> {
+		self.child.kill()?;
+		self.child.wait()?;
+		Ok(())
 	}
 
 	/// The process's CPU time so far (user + system, all threads), in seconds.
@@ -103,6 +133,9 @@ fn clock_ticks() -> u64 {
 
 impl Drop for DevNode {
 	fn drop(&mut self) {
+		if let Ok(Some(_)) = self.child.try_wait() {
+			return;
+		}
 		let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
 		for _ in 0..100 {
 			if let Ok(Some(_)) = self.child.try_wait() {

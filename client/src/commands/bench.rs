@@ -61,6 +61,60 @@ pub enum BenchCommand {
 		#[arg(long)]
 		old_path: bool,
 	},
+	/// Finalized readings/s on the `local` chain's four aggregators, which this command starts
+	/// on this machine (ignores --url): meters spread over all four collectors, Dave's node
+	/// stopped (killed) mid-window and its meters' unincluded readings sent elsewhere; fails
+	/// if an accepted reading is not stored. See BENCHMARKS.md.
+	Network {
+		/// The node binary (default: gridmask-node beside this program).
+		#[arg(long, env = "GRIDMASK_NODE")]
+		node: Option<PathBuf>,
+		/// Readings to send (two per meter; all for one period's window).
+		#[arg(long, default_value_t = 40_000)]
+		readings: usize,
+		/// The four-aggregator chain: `local`, or `test-local` (its test time scale).
+		#[arg(long, default_value = "local", value_parser = ["local", "test-local"])]
+		chain: String,
+		/// Seconds after the window opens to stop Dave's node (default: 40% of the window).
+		#[arg(long)]
+		stop_after: Option<f64>,
+		/// Stop no aggregator.
+		#[arg(long, conflicts_with = "stop_after")]
+		no_stop: bool,
+		/// Readings sent per second from the window's opening (default: all within the first
+		/// half of the window; 0: as fast as the collectors take them).
+		#[arg(long)]
+		rate: Option<f64>,
+		/// Work directory for the nodes' base paths, their logs and the KGC store (default: a
+		/// new directory under the system's temp dir, removed afterwards unless --keep).
+		#[arg(long)]
+		dir: Option<PathBuf>,
+		/// Keep the work directory.
+		#[arg(long)]
+		keep: bool,
+		/// An extra argument for every node (repeat).
+		#[arg(long = "node-arg", allow_hyphen_values = true)]
+		node_args: Vec<String>,
+	},
+}
+
+/// The node binary given, or `gridmask-node` beside this program.
+fn node_binary(node: Option<PathBuf>) -> Result<PathBuf> {
+	match node {
+		Some(n) => Ok(n),
+		None => std::env::current_exe()?
+			.parent()
+			.map(|d| d.join("gridmask-node"))
+			.ok_or_else(|| anyhow!("no --node given")),
+	}
+}
+
+/// The work directory given, or a new one under the temp dir (`true`: remove it afterwards).
+fn work_dir(dir: Option<PathBuf>, keep: bool, name: &str) -> (PathBuf, bool) {
+	match dir {
+		Some(d) => (d, false),
+		None => (std::env::temp_dir().join(format!("{name}-{}", std::process::id())), !keep),
+	}
 }
 
 pub async fn run(ctx: &Context, command: BenchCommand) -> Result<ExitCode> {
@@ -79,21 +133,8 @@ pub async fn run(ctx: &Context, command: BenchCommand) -> Result<ExitCode> {
 			flood,
 			old_path,
 		} => {
-			let node_bin = match node {
-				Some(n) => n,
-				None => std::env::current_exe()?
-					.parent()
-					.map(|d| d.join("gridmask-node"))
-					.ok_or_else(|| anyhow!("no --node given"))?,
-			};
-			let (work_dir, temporary) = match dir {
-				Some(d) => (d, false),
-				None => (
-					std::env::temp_dir()
-						.join(format!("gridmask-bench-ingest-{}", std::process::id())),
-					!keep,
-				),
-			};
+			let node_bin = node_binary(node)?;
+			let (work_dir, temporary) = work_dir(dir, keep, "gridmask-bench-ingest");
 			let opts = bench::ingest::IngestOptions {
 				node_bin,
 				readings,
@@ -111,6 +152,43 @@ pub async fn run(ctx: &Context, command: BenchCommand) -> Result<ExitCode> {
 				let _ = std::fs::remove_dir_all(&work_dir);
 			}
 			ctx.emit(&result?)
+		},
+		BenchCommand::Network {
+			node,
+			readings,
+			chain,
+			stop_after,
+			no_stop,
+			rate,
+			dir,
+			keep,
+			node_args,
+		} => {
+			let node_bin = node_binary(node)?;
+			let (work_dir, temporary) = work_dir(dir, keep, "gridmask-bench-network");
+			let opts = bench::network::NetworkOptions {
+				node_bin,
+				chain,
+				readings,
+				stop_after_ms: match (no_stop, stop_after) {
+					(true, _) => Some(None),
+					(false, Some(s)) => Some(Some((s * 1e3) as u64)),
+					(false, None) => None,
+				},
+				rate: rate.map(|r| (r > 0.0).then_some(r)),
+				node_args,
+				work_dir: work_dir.clone(),
+			};
+			let report = bench::network::run(&opts, |line| eprintln!("{line}")).await?;
+			if temporary {
+				let _ = std::fs::remove_dir_all(&work_dir);
+			}
+			let code = ctx.emit(&report)?;
+			if report.lost > 0 {
+				eprintln!("error: {} accepted readings were not stored", report.lost);
+				return Ok(ExitCode::FAILURE);
+			}
+			Ok(code)
 		},
 	}
 }

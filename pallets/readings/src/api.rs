@@ -93,7 +93,26 @@ impl<T: Config> Pallet<T> {
 			max_shares: Self::bundle_capacity(),
 			max_groups: T::MaxBundleGroups::get(),
 			max_ahead: T::MaxBundlesAhead::get(),
+			block_shares: Self::block_shares(),
 		}
+	}
+
+	/// [`CollectionLimits::block_shares`]: whole bundles of `bundle_capacity` shares (one
+	/// group, refunded to their real verification) that fit into the normal class's weight,
+	/// the rest of it filled at the same rate per share.
+	pub fn block_shares() -> u32 {
+		use frame_support::dispatch::DispatchClass;
+		let weights = <T as frame_system::Config>::BlockWeights::get();
+		let normal = weights.get(DispatchClass::Normal);
+		let room = normal.max_total.unwrap_or(weights.max_block).ref_time();
+		let n = Self::bundle_capacity().max(1);
+		let per_bundle = T::WeightInfo::submit_bundle(n, 1)
+			.saturating_add(T::WeightInfo::authorize_submit_bundle(n))
+			.saturating_add(normal.base_extrinsic)
+			.ref_time()
+			.max(1);
+		let shares = u128::from(room) * u128::from(n) / u128::from(per_bundle);
+		shares.min(u128::from(u32::MAX)) as u32
 	}
 
 	/// Most shares in a bundle that fits into one block: at most `MaxBundleShares`, with its

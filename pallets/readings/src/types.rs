@@ -709,4 +709,8 @@ pub struct CollectionLimits {
 	pub max_groups: u32,
 	/// How many bundles beyond its next a collector may have in the pool.
 	pub max_ahead: u32,
+	/// About how many shares one block takes from all collectors together: the normal class's
+	/// weight over the weight of a share in bundles of `max_shares` in one group, after their
+	/// refund (every batch verified). A collector's estimate of the window's room.
+	pub block_shares: u32,
 }

@@ -256,6 +256,8 @@ fn submit_bundle_requires_authorization_and_is_weighed_per_share() {
 		assert!(capacity >= 1 && capacity <= MAX_BUNDLE_SHARES);
 		let limits = Readings::api_collection_limits();
 		assert_eq!((limits.max_shares, limits.max_groups, limits.max_ahead), (capacity, 4, 2));
+		// A block takes at least one whole bundle's worth once refunds are counted.
+		assert!(limits.block_shares >= capacity, "{} < {capacity}", limits.block_shares);
 	});
 }
 
