@@ -17,6 +17,10 @@
 //! planned at the start of session `i + 1` and becomes the Aura/GRANDPA authority set at the start
 //! of session `i + 2`.
 //!
+//! Sessions rotate through [`QuietSessions`]: every session period at the earliest, and only
+//! when the runtime says the time is quiet ([`QuietTime`]), because `pallet-session` takes a
+//! rotation block's whole weight.
+//!
 //! The set never shrinks below [`Config::MinAggregators`]: with fewer authorities the chain
 //! could neither author nor finalize.
 //!
@@ -45,6 +49,7 @@
 extern crate alloc;
 
 pub use pallet::*;
+pub use sessions::{QuietSessions, QuietTime};
 pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -53,6 +58,7 @@ mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod sessions;
 pub mod weights;
 
 /// Log target of this pallet.
@@ -152,6 +158,10 @@ pub mod pallet {
 	/// Set when the registry changed since the last set was handed to `pallet-session`.
 	#[pallet::storage]
 	pub type PendingChange<T: Config> = StorageValue<_, bool, ValueQuery>;
+
+	/// The block in which the last session rotated ([`QuietSessions`]).
+	#[pallet::storage]
+	pub type LastRotation<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
 	/// The Aura slot duration (ms): set in genesis, constant for the chain's life (Aura maps
 	/// timestamps to slots with it, so changing it would move every later slot).
@@ -349,6 +359,7 @@ pub mod pallet {
 
 	impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
 		fn new_session(new_index: SessionIndex) -> Option<Vec<T::AccountId>> {
+			LastRotation::<T>::put(frame_system::Pallet::<T>::block_number());
 			// `None` keeps the current set and tells pallet-session nothing changed.
 			if !PendingChange::<T>::take() {
 				return None;

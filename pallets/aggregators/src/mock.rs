@@ -56,11 +56,28 @@ parameter_types! {
 	pub const Offset: u64 = 0;
 }
 
+std::thread_local! {
+	static QUIET: core::cell::Cell<bool> = const { core::cell::Cell::new(true) };
+}
+
+/// The mock's quiet time: a switch the tests set (quiet unless told otherwise).
+pub struct MockQuiet;
+impl MockQuiet {
+	pub fn set(quiet: bool) {
+		QUIET.with(|q| q.set(quiet));
+	}
+}
+impl pallet_aggregators::QuietTime for MockQuiet {
+	fn is_quiet() -> bool {
+		QUIET.with(|q| q.get())
+	}
+}
+
 impl pallet_session::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type ValidatorId = AccountId;
 	type ValidatorIdOf = ConvertInto;
-	type ShouldEndSession = pallet_session::PeriodicSessions<Period, Offset>;
+	type ShouldEndSession = pallet_aggregators::QuietSessions<Test, Period, MockQuiet>;
 	type NextSessionRotation = pallet_session::PeriodicSessions<Period, Offset>;
 	type SessionManager = Aggregators;
 	type SessionHandler = pallet_session::TestSessionHandler;

@@ -2,8 +2,8 @@
 //! hand-over of the registry to `pallet-session`.
 
 use crate::{
-	mock::*, Aggregators as AggregatorSet, Error, Event, HalfSlotDurationMs, PendingChange,
-	SlotDuration, SlotDurationMs,
+	mock::*, Aggregators as AggregatorSet, Error, Event, HalfSlotDurationMs, LastRotation,
+	PendingChange, SlotDuration, SlotDurationMs,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -281,5 +281,26 @@ fn empty_genesis_leaves_the_session_keys_in_charge() {
 	ExtBuilder::default().aggregators(vec![]).build().execute_with(|| {
 		assert!(Aggregators::aggregators().is_empty());
 		assert!(Session::validators().is_empty());
+	});
+}
+
+#[test]
+fn a_session_rotates_only_at_a_quiet_time() {
+	ExtBuilder::default().build_and_execute(|| {
+		run_to_block(SESSION_PERIOD);
+		assert_eq!((Session::current_index(), LastRotation::<Test>::get()), (1, SESSION_PERIOD));
+		// Due at 2 × SESSION_PERIOD, but not quiet: the session goes on.
+		MockQuiet::set(false);
+		run_to_block(2 * SESSION_PERIOD + 2);
+		assert_eq!(Session::current_index(), 1);
+		// The first quiet block rotates, and the next rotation is a whole period later.
+		MockQuiet::set(true);
+		run_to_block(2 * SESSION_PERIOD + 3);
+		assert_eq!(Session::current_index(), 2);
+		assert_eq!(LastRotation::<Test>::get(), 2 * SESSION_PERIOD + 3);
+		run_to_block(3 * SESSION_PERIOD + 2);
+		assert_eq!(Session::current_index(), 2);
+		run_to_block(3 * SESSION_PERIOD + 3);
+		assert_eq!(Session::current_index(), 3);
 	});
 }

@@ -956,6 +956,19 @@ pub mod pallet {
 			TimeConfig::<T>::get().and_then(TimeParams::started)
 		}
 
+		/// Whether the block being built falls between reading windows (or before the clock
+		/// starts): at its earliest time, the parent's plus [`Config::MinBlockTimeMs`], no
+		/// window is open, so a block that takes no transactions there costs no readings (the
+		/// runtime rotates sessions only then: `pallet_aggregators::QuietSessions`).
+		pub fn between_windows() -> bool {
+			let Some(time) = Self::started_time() else { return true };
+			let t = T::Clock::now().saturating_add(T::MinBlockTimeMs::get());
+			match time.period_at(t) {
+				Some(p) if p > 0 => !time.window_open(p - 1, t),
+				_ => true,
+			}
+		}
+
 		/// Setup of (region, period) may still be published, replaced or completed: the
 		/// period's window has not opened.
 		fn ensure_setup_open(

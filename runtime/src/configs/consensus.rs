@@ -51,11 +51,22 @@ impl pallet_aggregators::BenchmarkHelper<AccountId, crate::SessionKeys>
 	}
 }
 
+/// Quiet time for session rotations: between reading windows.
+pub struct BetweenReadingWindows;
+impl pallet_aggregators::QuietTime for BetweenReadingWindows {
+	fn is_quiet() -> bool {
+		crate::Readings::between_windows()
+	}
+}
+
 impl pallet_session::Config for Runtime {
 	type RuntimeEvent = crate::RuntimeEvent;
 	type ValidatorId = AccountId;
 	type ValidatorIdOf = ConvertInto;
-	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	/// Every `SessionPeriod` blocks at the earliest, between reading windows: a rotation block
+	/// takes no transactions (`pallet-session` charges it `max_block`).
+	type ShouldEndSession =
+		pallet_aggregators::QuietSessions<Runtime, SessionPeriod, BetweenReadingWindows>;
 	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
 	type SessionManager = Aggregators;
 	type SessionHandler = <SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;

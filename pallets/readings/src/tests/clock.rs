@@ -59,3 +59,22 @@ fn integrity_test_passes() {
 		<Readings as Hooks<u64>>::integrity_test();
 	});
 }
+
+#[test]
+fn between_windows_is_the_time_after_a_window_closes_until_the_next_opens() {
+	ExtBuilder::default().build_and_execute(|| {
+		next_block();
+		// The block being built comes BLOCK_MS after the parent's time, at the earliest.
+		let at = |t: u64| {
+			Timestamp::set_timestamp(t - BLOCK_MS);
+			Readings::between_windows()
+		};
+		let end0 = end_of(0);
+		assert!(at(end0 - 1), "period 0 runs, no window open");
+		assert!(!at(end0), "period 0's window opens");
+		assert!(!at(end0 + WINDOW_MS - 1), "its last instant");
+		assert!(at(end0 + WINDOW_MS), "closed");
+		assert!(at(end_of(1) - 1));
+		assert!(!at(end_of(1)));
+	});
+}
