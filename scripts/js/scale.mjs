@@ -3,15 +3,18 @@
 // prints the figures as JSON (wall times and the client's peak memory per step, readings sent
 // and finalized).
 //
-// usage: node scale.mjs [--meters 1000] [--dir DIR]
+// usage: node scale.mjs [--meters 1000] [--dir DIR] [--no-bill]
 //                       [--period-s S --window-s W --periods-per-cycle P]
 //
 // The dev chain's periods (60 s, a 30-s window, 10 per cycle) fit a few thousand meters: all of
 // a period's shares must reach the chain inside one window. The time options run the same dev
 // chain from a spec with other time parameters (e.g. 120 / 100 / 3 for 10,000 meters).
+// --no-bill stops once the cycle is sealed (e.g. 100,000 meters through one period:
+// --period-s 180 --window-s 120 --periods-per-cycle 1). The node's peak memory (VmHWM) is
+// reported too.
 
 import { parseArgs } from 'node:util';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startNode, connect, waitFor, finalizedNumber, workDir, tail, nodeBinary } from './lib/node.mjs';
@@ -23,6 +26,7 @@ const { values: a } = parseArgs({ options: {
   'period-s': { type: 'string' },
   'window-s': { type: 'string' },
   'periods-per-cycle': { type: 'string' },
+  'no-bill': { type: 'boolean', default: false },
 } });
 const log = stepper();
 const dir = a.dir ?? workDir('gridmask-scale');
@@ -34,6 +38,17 @@ async function timed(args) {
   const r = await run('/usr/bin/time', ['-v', clientBinary(), ...args]);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   return { ...r, secs: (Date.now() - t0) / 1000, maxRssKb: rss ? Number(rss[1]) : null };
+}
+
+/** The node process's peak resident memory (VmHWM), MB. */
+function nodePeakRssMb(n) {
+  try {
+    const status = readFileSync(`/proc/${n.proc.pid}/status`, 'utf8');
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status);
+    return kb ? Math.round(Number(kb[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The dev chain spec with other reading-time parameters (only those given). */
@@ -101,13 +116,16 @@ try {
       && st.regions[0].periods.filter((p) => p.period >= first && p.period < first + ppc).length === ppc
       && st.regions[0].periods.filter((p) => p.period >= first && p.period < first + ppc).every((p) => p.aggregate !== null);
   }, 2 * clock.period_ms + 300_000);
-  const bill = await step('bill', ['kgc', 'bill', '--store', store, '--cycle', String(cycle)]);
-  figures.bill.billed = bill.billed.length;
-  figures.bill.make_secs = bill.make_secs;
-  figures.bill.post_secs = bill.post_secs;
-  figures.bill.transactions = bill.transactions;
-  await step('owner_verify_one', ['owner', 'bill', '--store', store, '--meter', '1000', '--cycle', String(cycle),
-    '--out', join(dir, `bill-1000-${cycle}.html`)]);
+  figures.node_peak_rss_mb = nodePeakRssMb(node);
+  if (!a['no-bill']) {
+    const bill = await step('bill', ['kgc', 'bill', '--store', store, '--cycle', String(cycle)]);
+    figures.bill.billed = bill.billed.length;
+    figures.bill.make_secs = bill.make_secs;
+    figures.bill.post_secs = bill.post_secs;
+    figures.bill.transactions = bill.transactions;
+    await step('owner_verify_one', ['owner', 'bill', '--store', store, '--meter', '1000', '--cycle', String(cycle),
+      '--out', join(dir, `bill-1000-${cycle}.html`)]);
+  }
   ok = true;
   await api.disconnect();
 } catch (e) {
