@@ -341,6 +341,12 @@ impl Collector {
 			authorities: AtomicU64::new(1),
 		});
 		collector.refresh_key(info.best_hash);
+		// The room per block from the start (updated on every best block), so that the first
+		// readings are not refused `WindowFull` for want of it.
+		if let Ok(limits) = collector.client.runtime_api().collection_limits(info.best_hash) {
+			collector.held.lock().expect("not poisoned").per_block =
+				Self::room_per_block(&limits);
+		}
 		collector
 	}
 
@@ -463,6 +469,11 @@ impl Collector {
 		(now.saturating_add(BUNDLE_LEAD_MS) / self.slot_ms).saturating_add(1) * self.slot_ms
 	}
 
+	/// What the collector counts on a block to take: 90% of `block_shares`.
+	fn room_per_block(limits: &CollectionLimits) -> usize {
+		(limits.block_shares / 10 * 9) as usize
+	}
+
 	/// The slots that start before `close` from the first a reading accepted at `now` can be
 	/// bundled for.
 	fn blocks_left(&self, now: Moment, close: Moment) -> usize {
@@ -546,7 +557,7 @@ impl Collector {
 					held.all.remove(&prid);
 				}
 			}
-			held.per_block = (limits.block_shares / 10 * 9) as usize;
+			held.per_block = Self::room_per_block(&limits);
 			let stuck = held
 				.in_flight
 				.first_key_value()
