@@ -3,14 +3,14 @@
 // prints the figures as JSON (wall times and the client's peak memory per step, readings sent
 // and finalized).
 //
-// usage: node scale.mjs [--meters 1000] [--dir DIR] [--no-bill]
+// usage: node scale.mjs [--meters 1000] [--dir DIR] [--no-bill] [--ahead CYCLES]
 //                       [--period-s S --window-s W --periods-per-cycle P]
 //
 // The dev chain's periods (60 s, a 30-s window, 10 per cycle) fit a few thousand meters: all of
 // a period's shares must reach the chain inside one window. The time options run the same dev
 // chain from a spec with other time parameters (e.g. 120 / 100 / 3 for 10,000 meters).
 // --no-bill stops once the cycle is sealed (e.g. 100,000 meters through one period:
-// --period-s 180 --window-s 120 --periods-per-cycle 1). The node's peak memory (VmHWM) is
+// --period-s 180 --window-s 120 --periods-per-cycle 1 --ahead 2). The node's peak memory (VmHWM) is
 // reported too.
 
 import { parseArgs } from 'node:util';
@@ -27,6 +27,7 @@ const { values: a } = parseArgs({ options: {
   'window-s': { type: 'string' },
   'periods-per-cycle': { type: 'string' },
   'no-bill': { type: 'boolean', default: false },
+  ahead: { type: 'string', default: '1' },
 } });
 const log = stepper();
 const dir = a.dir ?? workDir('gridmask-scale');
@@ -89,10 +90,11 @@ try {
     '--meters-per-region', a.meters, '--fund-owners', '0', '--kgc-admin', node.admin]);
   await step('tariff', ['cc', 'tariff', 'set', '--region', '1', '--flat', '200000']);
 
-  // The first cycle whose first window is still far enough ahead to publish its setups.
+  // A cycle whose first window is still far enough ahead to publish its setups: the next, or
+  // `--ahead` cycles on (short cycles of many meters: their setup takes longer than one).
   const clock = JSON.parse((await timed([...url, '--json', 'status', '--last', '0'])).stdout);
   const ppc = clock.periods_per_cycle;
-  const cycle = clock.current_cycle + 1;
+  const cycle = clock.current_cycle + Number(a.ahead);
   figures.time = { period_ms: clock.period_ms, periods_per_cycle: ppc, cycle };
   const s = await step('setup', ['kgc', 'setup', '--store', store, '--cycle', String(cycle)]);
   if (s.periods.length !== ppc) throw new Error(`cycle ${cycle}: only ${s.periods.length} of ${ppc} periods set up`);
