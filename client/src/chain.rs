@@ -265,7 +265,24 @@ impl Chain {
 		&self,
 		queries: &[(RegionId, PeriodIndex, Prid)],
 	) -> Result<Vec<Option<runtime_types::pallet_readings::types::Share>>> {
-		let at = self.api.at_current_block().await?;
+		Self::shares_at(&self.api.at_current_block().await?, queries).await
+	}
+
+	/// Which of `queries` the node's *best* block (not yet final) holds a share for.
+	pub async fn shares_at_best(
+		&self,
+		queries: &[(RegionId, PeriodIndex, Prid)],
+	) -> Result<Vec<bool>> {
+		let found = Self::shares_at(&self.at_best().await?, queries).await?;
+		Ok(found.iter().map(Option::is_some).collect())
+	}
+
+	/// The shares stored under `queries` at `at` (paged: the API takes at most
+	/// `MAX_API_ITEMS` per call).
+	async fn shares_at(
+		at: &AtBlock,
+		queries: &[(RegionId, PeriodIndex, Prid)],
+	) -> Result<Vec<Option<runtime_types::pallet_readings::types::Share>>> {
 		let mut out = Vec::with_capacity(queries.len());
 		for page in queries.chunks(pallet_readings::MAX_API_ITEMS as usize) {
 			let q = runtime_types::bounded_collections::bounded_vec::BoundedVec(
@@ -330,18 +347,6 @@ impl Chain {
 		let hash: subxt::utils::H256 =
 			self.rpc.request("chain_getBlockHash", subxt::rpcs::rpc_params![]).await?;
 		Ok(self.api.at_block(hash).await?)
-	}
-
-	/// Whether a share is stored under `prid` in the node's *best* block (not yet final).
-	pub async fn share_at_best(
-		&self,
-		region: RegionId,
-		period: PeriodIndex,
-		prid: Prid,
-	) -> Result<bool> {
-		let at = self.at_best().await?;
-		let api = runtime::runtime_apis().readings_api().share(region, period, Static(prid));
-		Ok(at.runtime_apis().call(api).await?.is_some())
 	}
 
 	/// Sends readings to the node's collector (`gridmask_submitReadings`, at most 1,024 per

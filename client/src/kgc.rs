@@ -427,26 +427,20 @@ async fn active_sets(
 	at: &crate::chain::AtBlock,
 	store: &KgcStore,
 ) -> Result<std::collections::BTreeMap<RegionId, ActiveSet>> {
-	use futures::{StreamExt, TryStreamExt};
-	use std::collections::BTreeMap;
-	// Concurrent queries: latency, not work, dominates.
-	let infos: Vec<_> = futures::stream::iter(&store.meters)
-		.map(|m| {
-			let at = at.clone();
-			async move {
-				let info = at
-					.storage()
-					.try_fetch(runtime::storage().meters().meters(), (m.meter,))
-					.await?;
-				anyhow::Ok((m, info.map(|i| i.decode()).transpose()?))
-			}
-		})
-		.buffered(16)
-		.try_collect()
-		.await?;
+	use std::collections::{BTreeMap, HashMap};
+	// One paged walk over the registry: a query per meter would be 100,000 round trips for
+	// 100,000 meters.
+	let mut status = HashMap::new();
+	let mut iter = at.storage().entry(runtime::storage().meters().meters())?.iter(()).await?;
+	while let Some(kv) = futures::StreamExt::next(&mut iter).await {
+		let kv = kv?;
+		let (meter,) = kv.key()?.decode()?;
+		let info = kv.value().decode()?;
+		status.insert(meter, info);
+	}
 	let mut sets: BTreeMap<RegionId, ActiveSet> = BTreeMap::new();
-	for (m, info) in infos {
-		let Some(info) = info else { continue };
+	for m in &store.meters {
+		let Some(info) = status.get(&m.meter) else { continue };
 		if matches!(info.status, rt::pallet_meters::types::MeterStatus::Active) {
 			sets.entry(info.region)
 				.or_insert_with(|| ActiveSet { epoch: 0, secrets: Vec::new() })

@@ -17,7 +17,7 @@ use pallet_readings::ReadingRejection;
 use rand::Rng;
 use serde::Serialize;
 use std::{
-	collections::BTreeMap,
+	collections::{BTreeMap, HashSet},
 	sync::{
 		atomic::{AtomicU64, Ordering},
 		Arc,
@@ -152,11 +152,27 @@ struct Counters {
 /// others fail too.
 pub struct Endpoints {
 	urls: Vec<String>,
-	live: Mutex<Vec<Option<Chain>>>,
+	/// Each endpoint's connection behind its own lock, so that however many shares wait for
+	/// an endpoint, one connection attempt is made at a time (a herd of reconnections would
+	/// exhaust the node's RPC connections).
+	live: Vec<Mutex<Option<Live>>>,
 	/// When each endpoint was last found down (it is not retried for [`RETRY_DOWN`]).
-	down: Mutex<Vec<Option<std::time::Instant>>>,
+	down: std::sync::Mutex<Vec<Option<std::time::Instant>>>,
+	/// Connections made so far (each one's generation).
+	connections: AtomicU64,
 	/// Times an endpoint was found down and the next one tried.
 	skipped: AtomicU64,
+}
+
+/// A connection to one endpoint.
+#[derive(Clone)]
+struct Live {
+	/// Which endpoint.
+	i: usize,
+	/// Which connection to it: a task that found an older one broken does not drop a newer
+	/// one.
+	generation: u64,
+	chain: Chain,
 }
 
 /// How long an endpoint found down is skipped before it is tried again.
@@ -165,36 +181,43 @@ const RETRY_DOWN: Duration = Duration::from_secs(10);
 impl Endpoints {
 	/// Endpoints `urls`, in order of preference; connected on first use.
 	pub fn new(urls: Vec<String>) -> Self {
-		let live = Mutex::new(vec![None; urls.len()]);
-		let down = Mutex::new(vec![None; urls.len()]);
-		Self { urls, live, down, skipped: AtomicU64::new(0) }
+		let live = urls.iter().map(|_| Mutex::new(None)).collect();
+		let down = std::sync::Mutex::new(vec![None; urls.len()]);
+		Self { urls, live, down, connections: AtomicU64::new(0), skipped: AtomicU64::new(0) }
 	}
 
 	/// A connected endpoint, starting the search at `from`.
-	async fn get(&self, from: usize) -> Option<(usize, Chain)> {
+	async fn get(&self, from: usize) -> Option<Live> {
 		for k in 0..self.urls.len() {
 			let i = (from + k) % self.urls.len();
-			let cached = self.live.lock().await[i].clone();
-			if let Some(c) = cached {
-				return Some((i, c));
+			let mut slot = self.live[i].lock().await;
+			if let Some(live) = &*slot {
+				return Some(live.clone());
 			}
-			let recently_down = self.down.lock().await[i].is_some_and(|t| t.elapsed() < RETRY_DOWN);
+			let recently_down =
+				self.down.lock().unwrap()[i].is_some_and(|t| t.elapsed() < RETRY_DOWN);
 			// The last resort is tried even if it was down recently.
 			if !recently_down || k + 1 == self.urls.len() {
-				if let Ok(c) = Chain::connect(std::slice::from_ref(&self.urls[i])).await {
-					self.live.lock().await[i] = Some(c.clone());
-					self.down.lock().await[i] = None;
-					return Some((i, c));
+				if let Ok(chain) = Chain::connect(std::slice::from_ref(&self.urls[i])).await {
+					let generation = self.connections.fetch_add(1, Ordering::Relaxed);
+					let live = Live { i, generation, chain };
+					*slot = Some(live.clone());
+					self.down.lock().unwrap()[i] = None;
+					return Some(live);
 				}
-				self.down.lock().await[i] = Some(std::time::Instant::now());
+				self.down.lock().unwrap()[i] = Some(std::time::Instant::now());
 				self.skipped.fetch_add(1, Ordering::Relaxed);
 			}
 		}
 		None
 	}
 
-	async fn drop_endpoint(&self, i: usize) {
-		self.live.lock().await[i] = None;
+	/// Forgets `broken` (its endpoint failed to answer), unless it was replaced meanwhile.
+	async fn drop_endpoint(&self, broken: &Live) {
+		let mut slot = self.live[broken.i].lock().await;
+		if slot.as_ref().is_some_and(|l| l.generation == broken.generation) {
+			*slot = None;
+		}
 	}
 }
 
@@ -232,7 +255,7 @@ pub async fn run(
 	opts: RunOptions,
 	live: bool,
 ) -> Result<RunReport> {
-	let (_, chain) = endpoints.get(0).await.context("no endpoint answers")?;
+	let chain = endpoints.get(0).await.context("no endpoint answers")?.chain;
 	let genesis = chain.genesis();
 	for c in &creds {
 		if c.genesis != format!("{genesis:?}") {
@@ -260,62 +283,41 @@ pub async fn run(
 	let counters = Arc::new(Counters::default());
 	let report = Arc::new(Mutex::new(RunReport { periods: periods.clone(), ..Default::default() }));
 	let printer = live.then(|| spawn_printer(counters.clone()));
+	let inclusions = Arc::new(Inclusions::default());
+	let poller = inclusions.clone().spawn(endpoints.clone(), Duration::from_millis(slot / 2));
 
 	let mut checks = Vec::new();
 	for (k, &period) in periods.iter().enumerate() {
 		let open = time.period_end(period).context("period out of range")?;
 		let (lo, hi) = (open + head, open + time.window_ms - tail);
-		let start = time.period_start(period).expect("period in range");
+		let plan = PeriodPlan::new(&opts, &creds, &time, genesis, k, period, (lo, hi));
 		let mut tasks = Vec::new();
 		let mut sent: Vec<(MeterId, Prid)> = Vec::new();
-		let mut consumptions: Vec<(MeterId, RegionId, u64)> = Vec::new();
-		for c in &creds {
-			if opts.silent.get(&c.meter).is_some_and(|n| (k as u32) < *n) {
-				continue;
-			}
-			let consumption =
-				profile::consumption(opts.seed, c.meter, period, start, time.period_ms);
-			let mut rng = rand::rngs::OsRng;
-			let times = submission_times(&mut rng, lo, hi);
-			// The meter's region, then the ones it was moved from: a setup published before
-			// the move may still cover it there (the first region whose filter holds its
-			// PRID takes the share). The masked values are the same for every region.
-			let random = rng.gen();
-			let candidates: Vec<[SignedReading; 2]> = c
-				.regions()
-				.map(|region| {
-					let c = Credential { region, ..c.clone() };
-					readings_of(&time, &c, genesis, period, consumption, random, times)
-				})
-				.collect();
-			consumptions.push((c.meter, c.region, consumption));
-			let drop_one = opts.drop_one.get(&c.meter).is_some_and(|n| (k as u32) < *n);
-			for (i, at) in times.into_iter().enumerate() {
-				if drop_one && i == 1 {
-					// Testing: the second share is never sent (a lone share on chain).
-					continue;
-				}
-				let share = Share {
-					meter: c.meter,
-					candidates: candidates.iter().map(|c| c[i].clone()).collect(),
-					at,
-					resend_until: open + time.window_ms - slot,
-					// Share A and share B start at neighbouring endpoints: two different
-					// aggregators whenever two or more are given.
-					route: Route {
-						first: (2 * c.meter as usize + i) % endpoints.urls.len(),
-						via: opts.via,
-						to_all: opts.to_all,
-					},
-				};
-				sent.push((c.meter, share.candidates[0].payload.prid));
-				let (endpoints, counters, report) =
-					(endpoints.clone(), counters.clone(), report.clone());
-				tasks.push(tokio::spawn(async move {
-					share.deliver(&endpoints, &counters, &report, slot).await
-				}));
-			}
+		for (meter, i, candidates, at) in plan.shares {
+			let share = Share {
+				meter,
+				candidates,
+				at,
+				resend_until: open + time.window_ms - slot,
+				// Share A and share B start at neighbouring endpoints: two different
+				// aggregators whenever two or more are given.
+				route: Route {
+					first: (2 * meter as usize + i) % endpoints.urls.len(),
+					via: opts.via,
+					to_all: opts.to_all,
+				},
+			};
+			sent.push((meter, share.candidates[0].payload.prid));
+			let (endpoints, inclusions, counters, report) =
+				(endpoints.clone(), inclusions.clone(), counters.clone(), report.clone());
+			tasks.push(tokio::spawn(async move {
+				sleep_until_ms(share.at).await;
+				// Boxed: the sending state (RPC futures, several KB) is allocated only once the
+				// share's time has come, so that a period's waiting shares stay small.
+				Box::pin(share.deliver(&endpoints, &inclusions, &counters, &report, slot)).await
+			}));
 		}
+		let consumptions = plan.consumptions;
 		// The finalized chain is checked in the background, so that a finality stall (with
 		// blocks still being built) never delays the next periods' sends past their windows.
 		let (endpoints, report) = (endpoints.clone(), report.clone());
@@ -340,6 +342,7 @@ pub async fn run(
 	for check in checks {
 		check.await.context("a period's check panicked")??;
 	}
+	poller.abort();
 	if let Some(p) = printer {
 		p.abort();
 		eprintln!();
@@ -349,6 +352,61 @@ pub async fn run(
 		counters.failovers.load(Ordering::Relaxed) + endpoints.skipped.load(Ordering::Relaxed);
 	rep.resent = counters.resent.load(Ordering::Relaxed);
 	Ok(rep)
+}
+
+/// What the meters send for one period: each share of every meter not kept silent (share
+/// index, the share for each of the meter's regions, when to send it), and the meters' true
+/// consumption.
+struct PeriodPlan {
+	shares: Vec<(MeterId, usize, Vec<SignedReading>, u64)>,
+	consumptions: Vec<(MeterId, RegionId, u64)>,
+}
+
+impl PeriodPlan {
+	/// Period `period`, the `k`-th of the run, its shares sent at random times in `send_in`.
+	fn new(
+		opts: &RunOptions,
+		creds: &[Credential],
+		time: &TimeParams,
+		genesis: H256,
+		k: usize,
+		period: PeriodIndex,
+		(lo, hi): (u64, u64),
+	) -> Self {
+		let start = time.period_start(period).expect("period in range");
+		let mut plan = PeriodPlan { shares: Vec::new(), consumptions: Vec::new() };
+		for c in creds {
+			if opts.silent.get(&c.meter).is_some_and(|n| (k as u32) < *n) {
+				continue;
+			}
+			let consumption =
+				profile::consumption(opts.seed, c.meter, period, start, time.period_ms);
+			let mut rng = rand::rngs::OsRng;
+			let times = submission_times(&mut rng, lo, hi);
+			// The meter's region, then the ones it was moved from: a setup published before
+			// the move may still cover it there (the first region whose filter holds its
+			// PRID takes the share). The masked values are the same for every region.
+			let random = rng.gen();
+			let candidates: Vec<[SignedReading; 2]> = c
+				.regions()
+				.map(|region| {
+					let c = Credential { region, ..c.clone() };
+					readings_of(time, &c, genesis, period, consumption, random, times)
+				})
+				.collect();
+			plan.consumptions.push((c.meter, c.region, consumption));
+			let drop_one = opts.drop_one.get(&c.meter).is_some_and(|n| (k as u32) < *n);
+			for (i, at) in times.into_iter().enumerate() {
+				if drop_one && i == 1 {
+					// Testing: the second share is never sent (a lone share on chain).
+					continue;
+				}
+				let mine = candidates.iter().map(|c| c[i].clone()).collect();
+				plan.shares.push((c.meter, i, mine, at));
+			}
+		}
+		plan
+	}
 }
 
 impl RunReport {
@@ -409,22 +467,24 @@ struct Route {
 }
 
 impl Share {
-	/// Sends the share at its time, to the first region that takes it, and confirms it is in
-	/// a best block. Returns the region that took it; a refusal is recorded in `report`.
+	/// Sends the share (its time has come) to the first region that takes it, and confirms it
+	/// is in a best block. Returns the region that took it; a refusal is recorded in `report`.
 	async fn deliver(
 		self,
 		endpoints: &Endpoints,
+		inclusions: &Inclusions,
 		counters: &Counters,
 		report: &Mutex<RunReport>,
 		slot: u64,
 	) -> Option<RegionId> {
-		sleep_until_ms(self.at).await;
 		let mut result = Err(String::new());
 		for r in &self.candidates {
 			result = match send(endpoints, r, counters, self.route).await {
-				Ok(()) => confirm(endpoints, r, counters, slot, self.resend_until, self.route)
-					.await
-					.map(|()| r.payload.region),
+				Ok(()) => {
+					confirm(endpoints, inclusions, r, counters, slot, self.resend_until, self.route)
+						.await
+						.map(|()| r.payload.region)
+				},
 				Err(reason) => Err(reason),
 			};
 			let elsewhere = [ReadingRejection::NotInFilter, ReadingRejection::NoSetup];
@@ -529,6 +589,70 @@ pub fn readings_of(
 	meter_readings(&keys, sp_core::H256(genesis.0), c.region, period, consumption, random, times)
 }
 
+/// A share, as the chain keys it.
+type ShareKey = (RegionId, PeriodIndex, Prid);
+
+/// Which of the accepted shares a best block holds. The meters of one `meter run` share it,
+/// as meters behind one head-end system would: every half slot it asks one endpoint
+/// (`ReadingsApi::shares` at the best block) about every share still waiting, 1,024 per call,
+/// instead of one call per share per slot (100,000 meters would be 33,000 calls a second).
+#[derive(Default)]
+struct Inclusions {
+	waiting: std::sync::Mutex<HashSet<ShareKey>>,
+	held: std::sync::Mutex<HashSet<ShareKey>>,
+}
+
+impl Inclusions {
+	fn wait_for(&self, key: ShareKey) {
+		self.waiting.lock().unwrap().insert(key);
+	}
+
+	/// Whether a best block was seen holding `key` (then it is forgotten).
+	fn held(&self, key: &ShareKey) -> bool {
+		self.held.lock().unwrap().remove(key)
+	}
+
+	fn forget(&self, key: &ShareKey) {
+		self.waiting.lock().unwrap().remove(key);
+		self.held.lock().unwrap().remove(key);
+	}
+
+	/// Asks about every waiting share once.
+	async fn poll(&self, endpoints: &Endpoints) {
+		let keys: Vec<ShareKey> = self.waiting.lock().unwrap().iter().copied().collect();
+		if keys.is_empty() {
+			return;
+		}
+		let Some(live) = endpoints.get(0).await else { return };
+		match live.chain.shares_at_best(&keys).await {
+			Ok(found) => {
+				let (mut waiting, mut held) =
+					(self.waiting.lock().unwrap(), self.held.lock().unwrap());
+				for (key, _) in keys.iter().zip(found).filter(|(_, f)| *f) {
+					if waiting.remove(key) {
+						held.insert(*key);
+					}
+				}
+			},
+			Err(_) => endpoints.drop_endpoint(&live).await,
+		}
+	}
+
+	/// Polls every `every` until aborted.
+	fn spawn(
+		self: Arc<Self>,
+		endpoints: Arc<Endpoints>,
+		every: Duration,
+	) -> tokio::task::JoinHandle<()> {
+		tokio::spawn(async move {
+			loop {
+				tokio::time::sleep(every).await;
+				self.poll(&endpoints).await;
+			}
+		})
+	}
+}
+
 /// Sends one share to the first live endpoint; on a connection failure, to the next. Returns
 /// the rejection reason if the chain refuses it.
 /// After a node accepted `r`: until it is in a best block, sends it again every slot, to any
@@ -537,6 +661,7 @@ pub fn readings_of(
 /// answered "already imported", and one already stored `DuplicatePrid`, both fine.
 async fn confirm(
 	endpoints: &Endpoints,
+	inclusions: &Inclusions,
 	r: &SignedReading,
 	counters: &Counters,
 	slot: u64,
@@ -544,27 +669,32 @@ async fn confirm(
 	route: Route,
 ) -> Result<(), String> {
 	let p = &r.payload;
-	while unix_ms() + slot < until {
-		tokio::time::sleep(Duration::from_millis(slot)).await;
-		if let Some((i, chain)) = endpoints.get(0).await {
-			match chain.share_at_best(p.region, p.period, p.prid).await {
-				Ok(true) => return Ok(()),
-				Ok(false) => {},
-				Err(_) => endpoints.drop_endpoint(i).await,
+	let key = (p.region, p.period, p.prid);
+	inclusions.wait_for(key);
+	let result = async {
+		while unix_ms() + slot < until {
+			tokio::time::sleep(Duration::from_millis(slot)).await;
+			if inclusions.held(&key) {
+				return Ok(());
+			}
+			counters.resent.fetch_add(1, Ordering::Relaxed);
+			match send_once(endpoints, r, counters, route).await {
+				// Not a new acceptance: the live count stays one per share.
+				Ok(()) => _ = counters.accepted.fetch_sub(1, Ordering::Relaxed),
+				Err(reason) if reason == ReadingRejection::DuplicatePrid.name() => return Ok(()),
+				Err(reason) if reason == ReadingRejection::WindowClosed.name() => {
+					return Err(reason)
+				},
+				// Anything else may be a node still catching up; the share was accepted once,
+				// so keep trying until `until` (the finality check has the last word).
+				Err(_) => _ = counters.rejected.fetch_sub(1, Ordering::Relaxed),
 			}
 		}
-		counters.resent.fetch_add(1, Ordering::Relaxed);
-		match send_once(endpoints, r, counters, route).await {
-			// Not a new acceptance: the live count stays one per share.
-			Ok(()) => _ = counters.accepted.fetch_sub(1, Ordering::Relaxed),
-			Err(reason) if reason == ReadingRejection::DuplicatePrid.name() => return Ok(()),
-			Err(reason) if reason == ReadingRejection::WindowClosed.name() => return Err(reason),
-			// Anything else may be a node still catching up; the share was accepted once, so
-			// keep trying until `until` (the finality check has the last word).
-			Err(_) => _ = counters.rejected.fetch_sub(1, Ordering::Relaxed),
-		}
+		Ok(())
 	}
-	Ok(())
+	.await;
+	inclusions.forget(&key);
+	result
 }
 
 async fn send(
@@ -585,9 +715,11 @@ enum Sent {
 	Refused(ReadingRejection),
 	/// Refused with a reason the chain does not have (the collector's: `Malformed`).
 	Other(String),
-	/// Try another endpoint: this one failed, or its collector cannot take the share now
-	/// (`NotCollecting`, `QueueFull`, `WindowFull`).
-	Elsewhere,
+	/// Try another endpoint: its collector cannot take the share now (`NotCollecting`,
+	/// `QueueFull`, `WindowFull`); the connection is fine.
+	Busy,
+	/// Try another endpoint: this one did not answer (its connection is dropped).
+	Failed,
 }
 
 /// Sends `r` to `chain` once, `via` its collector or as a transaction.
@@ -596,17 +728,18 @@ async fn send_to(chain: &Chain, r: &SignedReading, via: Via) -> Sent {
 		Via::Collector => match chain.collect(std::slice::from_ref(r)).await {
 			Ok(answers) => match answers.first().map(String::as_str) {
 				Some("Accepted") => Sent::Accepted,
-				Some("NotCollecting" | "QueueFull" | "WindowFull") | None => Sent::Elsewhere,
+				Some("NotCollecting" | "QueueFull" | "WindowFull") => Sent::Busy,
+				None => Sent::Failed,
 				Some(name) => match ReadingRejection::ALL.into_iter().find(|x| x.name() == name) {
 					Some(rejection) => Sent::Refused(rejection),
 					None => Sent::Other(name.to_string()),
 				},
 			},
-			Err(_) => Sent::Elsewhere,
+			Err(_) => Sent::Failed,
 		},
 		Via::Transaction => {
 			let Ok(tx) = chain.reading_tx(r).await else {
-				return Sent::Elsewhere;
+				return Sent::Failed;
 			};
 			match tx.submit().await {
 				Ok(_) => Sent::Accepted,
@@ -618,7 +751,7 @@ async fn send_to(chain: &Chain, r: &SignedReading, via: Via) -> Sent {
 					Some(ReadingError::Rejected(rejection)) => Sent::Refused(rejection),
 					Some(other) => Sent::Other(other.to_string()),
 					// No structured answer: the endpoint is unwell.
-					None => Sent::Elsewhere,
+					None => Sent::Failed,
 				},
 			}
 		},
@@ -639,18 +772,19 @@ async fn send_once(
 	let mut not_open = 0;
 	let mut last = "no endpoint accepted the share".to_string();
 	for _attempt in 0..(2 * endpoints.urls.len() + 6) {
-		let Some((i, chain)) = endpoints.get(from).await else {
+		let Some(live) = endpoints.get(from).await else {
 			tokio::time::sleep(Duration::from_secs(1)).await;
 			continue;
 		};
-		match send_to(&chain, r, route.via).await {
+		let i = live.i;
+		match send_to(&live.chain, r, route.via).await {
 			Sent::Accepted => {
 				counters.accepted.fetch_add(1, Ordering::Relaxed);
 				if route.to_all {
 					for j in (0..endpoints.urls.len()).filter(|j| *j != i) {
-						if let Some((k, other)) = endpoints.get(j).await {
-							if k != i {
-								send_to(&other, r, route.via).await;
+						if let Some(other) = endpoints.get(j).await {
+							if other.i != i {
+								send_to(&other.chain, r, route.via).await;
 							}
 						}
 					}
@@ -674,8 +808,10 @@ async fn send_once(
 				counters.rejected.fetch_add(1, Ordering::Relaxed);
 				return Err(reason);
 			},
-			Sent::Elsewhere => {
-				endpoints.drop_endpoint(i).await;
+			sent @ (Sent::Busy | Sent::Failed) => {
+				if matches!(sent, Sent::Failed) {
+					endpoints.drop_endpoint(&live).await;
+				}
 				counters.failovers.fetch_add(1, Ordering::Relaxed);
 				from = i + 1;
 				tokio::time::sleep(Duration::from_millis(200)).await;
@@ -705,7 +841,7 @@ async fn shares_on_finalized_chain(
 	let queries: Vec<_> = q.iter().map(|(_, region, prid)| (*region, period, *prid)).collect();
 	let deadline = tokio::time::Instant::now() + FINALITY_TIMEOUT;
 	loop {
-		let Some((i, chain)) = endpoints.get(0).await else {
+		let Some(live) = endpoints.get(0).await else {
 			if tokio::time::Instant::now() >= deadline {
 				bail!("no endpoint answers");
 			}
@@ -713,16 +849,16 @@ async fn shares_on_finalized_chain(
 			continue;
 		};
 		let attempt = async {
-			if chain.time().await?.now_ms < close {
+			if live.chain.time().await?.now_ms < close {
 				return Ok(None);
 			}
-			let found = chain.shares(&queries).await?;
+			let found = live.chain.shares(&queries).await?;
 			anyhow::Ok(Some(found.into_iter().map(|s| s.is_some()).collect()))
 		};
 		match attempt.await {
 			Ok(Some(found)) => return Ok(found),
 			Ok(None) => {},
-			Err(_) => endpoints.drop_endpoint(i).await,
+			Err(_) => endpoints.drop_endpoint(&live).await,
 		}
 		if tokio::time::Instant::now() >= deadline {
 			bail!("the blocks of period {period}'s window were not finalized within {FINALITY_TIMEOUT:?}");

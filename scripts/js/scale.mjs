@@ -1,17 +1,17 @@
-// Scale run of the client on a fresh dev node: provision N meters in one region, set up one
+// Scale run of the client on a fresh dev node: provision N meters in R regions, set up one
 // whole billing cycle that lies ahead, run every meter through it, bill it and verify one bill;
 // prints the figures as JSON (wall times and the client's peak memory per step, readings sent
 // and finalized).
 //
-// usage: node scale.mjs [--meters 1000] [--dir DIR] [--no-bill] [--ahead CYCLES]
+// usage: node scale.mjs [--meters 1000] [--regions 1] [--dir DIR] [--no-bill] [--ahead CYCLES]
 //                       [--period-s S --window-s W --periods-per-cycle P]
 //
 // The dev chain's periods (60 s, a 30-s window, 10 per cycle) fit a few thousand meters: all of
 // a period's shares must reach the chain inside one window. The time options run the same dev
 // chain from a spec with other time parameters (e.g. 120 / 100 / 3 for 10,000 meters).
 // --no-bill stops once the cycle is sealed (e.g. 100,000 meters through one period:
-// --period-s 180 --window-s 120 --periods-per-cycle 1 --ahead 2). The node's peak memory (VmHWM) is
-// reported too.
+// --regions 2 --period-s 150 --window-s 100 --periods-per-cycle 1 --ahead 2; a region holds at
+// most 65,536 meters, `Readings::SetupTooLarge`). The node's peak memory (VmHWM) is reported too.
 
 import { parseArgs } from 'node:util';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ import { clientBinary, run, stepper } from './lib/client.mjs';
 
 const { values: a } = parseArgs({ options: {
   meters: { type: 'string', default: '1000' },
+  regions: { type: 'string', default: '1' },
   dir: { type: 'string' },
   'period-s': { type: 'string' },
   'window-s': { type: 'string' },
@@ -72,7 +73,12 @@ function chainSpec() {
 const node = await startNode({ name: 'alice', chain: chainSpec(), key: 'alice',
   nodeKey: '0000000000000000000000000000000000000000000000000000000000000001',
   extra: ['--pool-limit', process.env.GRIDMASK_POOL_LIMIT ?? '32768'] }, dir);
-const figures = { meters: Number(a.meters) };
+const regions = Number(a.regions);
+if (!(regions >= 1) || Number(a.meters) % regions !== 0) {
+  console.error(`--meters ${a.meters} does not split into --regions ${a.regions} equal regions`);
+  process.exit(2);
+}
+const figures = { meters: Number(a.meters), regions };
 let ok = false;
 try {
   const api = await connect(node);
@@ -86,9 +92,11 @@ try {
     figures[name] = { secs: r.secs, max_rss_mb: r.maxRssKb && Math.round(r.maxRssKb / 1024) };
     return JSON.parse(r.stdout);
   };
-  await step('provision', ['kgc', 'provision', '--store', store, '--regions', '1',
-    '--meters-per-region', a.meters, '--fund-owners', '0', '--kgc-admin', node.admin]);
-  await step('tariff', ['cc', 'tariff', 'set', '--region', '1', '--flat', '200000']);
+  await step('provision', ['kgc', 'provision', '--store', store, '--regions', Array.from({ length: regions }, (_, i) => i + 1).join(','),
+    '--meters-per-region', String(Number(a.meters) / regions), '--fund-owners', '0', '--kgc-admin', node.admin]);
+  for (let r = 1; r <= regions; r++) {
+    await step(`tariff_${r}`, ['cc', 'tariff', 'set', '--region', String(r), '--flat', '200000']);
+  }
 
   // A cycle whose first window is still far enough ahead to publish its setups: the next, or
   // `--ahead` cycles on (short cycles of many meters: their setup takes longer than one).
@@ -114,9 +122,11 @@ try {
   log(`waiting for cycle ${cycle} to be sealed`);
   await waitFor(`cycle ${cycle} sealed`, async () => {
     const st = JSON.parse((await timed([...url, '--json', 'status', '--last', String(ppc + 2)])).stdout);
-    return st.current_cycle > cycle
-      && st.regions[0].periods.filter((p) => p.period >= first && p.period < first + ppc).length === ppc
-      && st.regions[0].periods.filter((p) => p.period >= first && p.period < first + ppc).every((p) => p.aggregate !== null);
+    const sealed = (region) => {
+      const ours = region.periods.filter((p) => p.period >= first && p.period < first + ppc);
+      return ours.length === ppc && ours.every((p) => p.aggregate !== null);
+    };
+    return st.current_cycle > cycle && st.regions.length === regions && st.regions.every(sealed);
   }, 2 * clock.period_ms + 300_000);
   figures.node_peak_rss_mb = nodePeakRssMb(node);
   if (!a['no-bill']) {

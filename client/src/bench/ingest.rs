@@ -402,25 +402,11 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 		reading_report.finalized, reading_report.sustained_per_s
 	));
 
-	let mut last_end = end;
-	let readings_tx = if opts.old_path {
-		let ahead = end.saturating_sub(chain.time().await?.now_ms) + 3_000;
-		let (period_tx, end_tx, signed_tx) =
-			period_readings(&chain, &kgc_key, &store, &setup.periods, opts.readings, ahead).await?;
-		let txs = reading_txs(&chain, &signed_tx).await?;
-		while best_now_ms(&chain).await? < end_tx {
-			tokio::time::sleep(Duration::from_millis(200)).await;
-		}
-		let w = workload(&bench, "readings-tx", &txs, None, Mode::ReadingTxs).await?;
-		check_shares(&chain, period_tx, &w).await?;
-		say(&format!(
-			"readings as transactions (period {period_tx}): {} finalized, {:.0}/s sustained",
-			w.finalized, w.sustained_per_s
-		));
-		last_end = end_tx;
-		Some(w)
+	let (readings_tx, last_end) = if opts.old_path {
+		let (w, end_tx) = old_path(&bench, &kgc_key, &store, &setup.periods, end, &say).await?;
+		(Some(w), end_tx)
 	} else {
-		None
+		(None, end)
 	};
 
 	let flood = if opts.flood > 0 {
@@ -461,6 +447,34 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 		collector_cpu_us,
 		work_dir: opts.work_dir.display().to_string(),
 	})
+}
+
+/// The one-transaction path, in the period after the collected one (whose window ends at
+/// `end`): the same number of readings, each its own transaction. Answers its figures and the
+/// end of its window.
+async fn old_path(
+	bench: &Bench<'_>,
+	kgc_key: &subxt_signer::sr25519::Keypair,
+	store: &StoreDir,
+	set_up: &[PeriodIndex],
+	end: u64,
+	say: &impl Fn(&str),
+) -> Result<(Workload, u64)> {
+	let chain = bench.chain;
+	let ahead = end.saturating_sub(chain.time().await?.now_ms) + 3_000;
+	let (period, end_tx, signed) =
+		period_readings(chain, kgc_key, store, set_up, bench.opts.readings, ahead).await?;
+	let txs = reading_txs(chain, &signed).await?;
+	while best_now_ms(chain).await? < end_tx {
+		tokio::time::sleep(Duration::from_millis(200)).await;
+	}
+	let w = workload(bench, "readings-tx", &txs, None, Mode::ReadingTxs).await?;
+	check_shares(chain, period, &w).await?;
+	say(&format!(
+		"readings as transactions (period {period}): {} finalized, {:.0}/s sustained",
+		w.finalized, w.sustained_per_s
+	));
+	Ok((w, end_tx))
 }
 
 /// `n` transfers from `senders`, pre-signed, nonces interleaved across the senders so that
@@ -925,9 +939,7 @@ async fn send_lanes(
 			async move {
 				if mode == Mode::Collected {
 					for (b, batch) in mine.chunks(COLLECT_BATCH).enumerate() {
-						if !collect(&rpc, hexes, batch, &board, &refused, &retries, &unsent)
-							.await
-						{
+						if !collect(&rpc, hexes, batch, &board, &refused, &retries, &unsent).await {
 							// The run stopped: the later batches are not sent.
 							let rest = mine.len().saturating_sub((b + 1) * COLLECT_BATCH);
 							unsent.fetch_add(rest, Ordering::SeqCst);

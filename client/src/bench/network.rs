@@ -207,124 +207,25 @@ pub async fn run(opts: &NetworkOptions, say: impl Fn(&str)) -> Result<NetworkRep
 		opts.work_dir.display()
 	));
 	let block_ms = 2 * chain.constant(runtime::constants().timestamp().minimum_period()).await?;
-
-	let kgc_key = keypair("//Eve")?;
-	let store = StoreDir::with_secrets_key(opts.work_dir.join("store"), rand::random());
-	let meters = opts.readings.div_ceil(2);
-	let t = Instant::now();
-	kgc::provision(&chain, &kgc_key, &store, &[REGION], meters as u32, 1, None, 0).await?;
-	let setup = kgc::setup(&chain, &kgc_key, &store, PeriodSelection::Next(3)).await?;
-	say(&format!(
-		"{meters} meters provisioned, setups of periods {:?} published ({:.0} s)",
-		setup.periods,
-		t.elapsed().as_secs_f64()
-	));
-	let (period, open, signed) =
-		period_readings(&chain, &kgc_key, &store, &setup.periods, opts.readings, 3_000).await?;
-	let time = chain.time().await?.started()?;
-	let n = signed.len();
-
-	let mut conns = Vec::new();
-	for node in &nodes {
-		conns.push(connect_many(&node.url, CONNECTIONS_PER_NODE).await?);
-	}
-	let net = Arc::new(Net {
-		conns,
-		down: (0..AGGREGATORS.len()).map(|_| AtomicBool::new(false)).collect(),
-		accepted_by: Mutex::new(vec![None; n]),
-		first_accepted: (0..AGGREGATORS.len()).map(|_| AtomicUsize::new(0)).collect(),
-		refused: Mutex::default(),
-		answer_ms: Mutex::default(),
-		hexes: signed.iter().map(|r| format!("0x{}", hex::encode(codec::Encode::encode(r)))).collect(),
-	});
-	let board = Arc::new(Board::default());
-	prepare_board(&board, &chain, &signed).await?;
-	let watcher =
-		tokio::spawn(watch(RpcClient::from_insecure_url(nodes[0].url.as_str()).await?, board.clone()));
-	say(&format!(
-		"{n} readings of period {period} signed; waiting for its window (chain time {} s before it)",
-		open.saturating_sub(chain.time().await?.now_ms) / 1000
-	));
-	while best_now_ms(&chain).await? < open {
+	let w = Workload::prepare(opts, &chain, &nodes, &say).await?;
+	while best_now_ms(&chain).await? < w.open {
 		tokio::time::sleep(Duration::from_millis(200)).await;
 	}
 	let t0 = Instant::now();
 	let cpu0: Vec<f64> = nodes.iter().map(DevNode::cpu_seconds).collect::<Result<_>>()?;
-
-	// Meter m's shares (readings 2m and 2m + 1) go to collectors m and m + 1, in batches sent
-	// at the pace asked for (reading i at `i / rate` s), at most `IN_FLIGHT` at a time.
-	let mut batches: Vec<(usize, Vec<usize>)> = Vec::new();
-	for c in 0..AGGREGATORS.len() {
-		let mine: Vec<usize> =
-			(0..n).filter(|i| (i / 2 + i % 2) % AGGREGATORS.len() == c).collect();
-		batches.extend(mine.chunks(COLLECT_BATCH).map(|b| (c, b.to_vec())));
-	}
-	batches.sort_by_key(|(_, b)| b[0]);
 	let rate = opts
 		.rate
-		.unwrap_or(Some(n as f64 * 1e3 / (time.window_ms as f64 * 0.5)))
+		.unwrap_or(Some(w.readings as f64 * 1e3 / (w.window_ms as f64 * 0.5)))
 		.filter(|r| *r > 0.0);
-	let stop_after_ms = opts.stop_after_ms.unwrap_or(Some(time.window_ms * 2 / 5));
-	let send = futures::stream::iter(batches)
-		.map(|(c, batch)| {
-			let (net, board) = (net.clone(), board.clone());
-			let at = Duration::from_secs_f64(batch[0] as f64 / rate.unwrap_or(f64::INFINITY));
-			async move {
-				tokio::time::sleep(at.saturating_sub(t0.elapsed())).await;
-				deliver(&net, &board, batch, c, false).await
-			}
-		})
-		.buffer_unordered(IN_FLIGHT)
-		.collect::<Vec<bool>>();
-	let stop = async {
-		let Some(after) = stop_after_ms else { return Ok::<_, anyhow::Error>((None, None)) };
-		tokio::time::sleep(Duration::from_millis(after).saturating_sub(t0.elapsed())).await;
-		let cpu = nodes[STOPPED].cpu_seconds()?;
-		nodes[STOPPED].kill()?;
-		let after_ms = t0.elapsed().as_millis() as u64;
-		say(&format!("{} stopped {after_ms} ms into the window", AGGREGATORS[STOPPED]));
-		// Its meters notice (the connection is gone) and send what no block holds yet again;
-		// acceptances still on their way are sent again where they arrive (`deliver`).
-		let pending: Vec<usize> = {
-			let by = net.accepted_by.lock().unwrap();
-			net.down[STOPPED].store(true, Ordering::SeqCst);
-			let tracks = board.tracks.lock().unwrap();
-			(0..n).filter(|&i| by[i] == Some(STOPPED) && tracks[i].included.is_none()).collect()
-		};
-		let resent = pending.len();
-		futures::stream::iter(pending.chunks(COLLECT_BATCH).map(<[usize]>::to_vec))
-			.map(|batch| deliver(&net, &board, batch, net.next_up(STOPPED), true))
-			.buffer_unordered(AGGREGATORS.len())
-			.collect::<Vec<bool>>()
-			.await;
-		let figures = StopFigures {
-			node: AGGREGATORS[STOPPED].to_string(),
-			after_ms,
-			resent,
-		};
-		Ok((Some(figures), Some(cpu)))
-	};
-	let send = async {
-		send.await;
-		t0.elapsed().as_millis() as u64
-	};
-	let (sent_ms, stopped) = futures::join!(send, stop);
+	let stop_after_ms = opts.stop_after_ms.unwrap_or(Some(w.window_ms * 2 / 5));
+	let (sent_ms, stopped) = futures::join!(
+		send_all(&w, rate, t0),
+		stop_one(&mut nodes[STOPPED], &w, stop_after_ms, t0, &say)
+	);
 	let (stopped, stopped_cpu) = stopped?;
-	wait_for_finality(&board, &watcher, block_ms).await?;
-	watcher.abort();
-	// What each live collector still holds: readings it accepted and no block took.
-	let mut still_held = BTreeMap::new();
-	for (k, node) in nodes.iter().enumerate() {
-		if net.down[k].load(Ordering::SeqCst) {
-			continue;
-		}
-		let status: serde_json::Value = net.conns[k][0]
-			.request("gridmask_collectorStatus", rpc_params![])
-			.await
-			.with_context(|| format!("gridmask_collectorStatus of {}", node.url))?;
-		still_held.insert(AGGREGATORS[k].to_string(), status["held"].as_u64().unwrap_or(0));
-	}
-	let tracks = board.tracks.lock().unwrap().clone();
+	wait_for_finality(&w.board, &w.watcher, block_ms).await?;
+	w.watcher.abort();
+
 	let mut nodes_cpu_s = 0.0;
 	for (k, node) in nodes.iter().enumerate() {
 		let now = match (k, stopped_cpu) {
@@ -333,30 +234,11 @@ pub async fn run(opts: &NetworkOptions, say: impl Fn(&str)) -> Result<NetworkRep
 		};
 		nodes_cpu_s += now - cpu0[k];
 	}
-
-	let stored = period_count(&chain, period).await?;
-	let refused = net.refused.lock().unwrap().clone();
-	let mut never_included = BTreeMap::new();
-	for (t, by) in tracks.iter().zip(net.accepted_by.lock().unwrap().iter()) {
-		if let (None, Some(c)) = (t.included, by) {
-			*never_included.entry(AGGREGATORS[*c].to_string()).or_insert(0) += 1;
-		}
-	}
-	let answer = Latency::of(net.answer_ms.lock().unwrap().clone());
-	let accepted = net.accepted_by.lock().unwrap().iter().filter(|a| a.is_some()).count();
-	let blocks = block_times(&chain, &board, open).await?;
-	// The saturated blocks, or all if none was (the chain kept up with the pace).
-	let saturated: Vec<&NetBlock> = match blocks.iter().filter(|b| b.waiting_after > 0).count() {
-		0 => blocks.iter().collect(),
-		_ => blocks.iter().filter(|b| b.waiting_after > 0).collect(),
-	};
-	let sustained_per_s = match (saturated.first(), saturated.last()) {
-		(Some(first), Some(last)) => {
-			let span_ms = (last.at_ms - first.at_ms) as f64 + block_ms as f64;
-			saturated.iter().map(|b| b.readings).sum::<usize>() as f64 * 1e3 / span_ms
-		},
-		_ => 0.0,
-	};
+	let still_held = still_held(&w.net, &nodes).await?;
+	let stored = period_count(&chain, w.period).await?;
+	let blocks = block_times(&chain, &w.board, w.open).await?;
+	let tracks = w.board.tracks.lock().unwrap().clone();
+	let accepted_by = w.net.accepted_by.lock().unwrap().clone();
 	let ms = |a: Option<Instant>, b: Option<Instant>| match (a, b) {
 		(Some(a), Some(b)) => Some(b.saturating_duration_since(a).as_secs_f64() * 1e3),
 		_ => None,
@@ -364,16 +246,19 @@ pub async fn run(opts: &NetworkOptions, say: impl Fn(&str)) -> Result<NetworkRep
 	let latency = |f: fn(&Track) -> Option<Instant>| {
 		Latency::of(tracks.iter().filter_map(|t| ms(t.submitted, f(t))).collect())
 	};
+	let accepted = accepted_by.iter().filter(|a| a.is_some()).count();
+	let refused = w.net.refused.lock().unwrap().clone();
+	let answer = Latency::of(w.net.answer_ms.lock().unwrap().clone());
 	Ok(NetworkReport {
 		cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
 		block_ms,
-		window_ms: time.window_ms,
-		meters,
-		period,
-		readings: n,
+		window_ms: w.window_ms,
+		meters: w.meters,
+		period: w.period,
+		readings: w.readings,
 		accepted_by: AGGREGATORS
 			.iter()
-			.zip(&net.first_accepted)
+			.zip(&w.net.first_accepted)
 			.map(|(a, k)| (a.to_string(), k.load(Ordering::SeqCst)))
 			.collect(),
 		accepted,
@@ -382,12 +267,12 @@ pub async fn run(opts: &NetworkOptions, say: impl Fn(&str)) -> Result<NetworkRep
 		stored,
 		lost: accepted.saturating_sub(stored),
 		still_held,
-		never_included,
+		never_included: never_included(&tracks, &accepted_by),
+		sustained_per_s: sustained_per_s(&blocks, block_ms),
 		blocks,
 		rate,
 		sent_ms,
-		sustained_per_s,
-		window_per_s: stored as f64 * 1e3 / time.window_ms.max(1) as f64,
+		window_per_s: stored as f64 * 1e3 / w.window_ms.max(1) as f64,
 		answer,
 		inclusion: latency(|t| t.included),
 		finality: latency(|t| t.finalized),
@@ -395,6 +280,176 @@ pub async fn run(opts: &NetworkOptions, say: impl Fn(&str)) -> Result<NetworkRep
 		nodes_cpu_us_per_reading: nodes_cpu_s * 1e6 / stored.max(1) as f64,
 		work_dir: opts.work_dir.display().to_string(),
 	})
+}
+
+/// One period's readings, signed and ready to send, and what tracks them.
+struct Workload {
+	meters: usize,
+	readings: usize,
+	period: PeriodIndex,
+	/// When the period's window opens (chain time, ms).
+	open: u64,
+	window_ms: u64,
+	net: Arc<Net>,
+	board: Arc<Board>,
+	/// Follows Alice's best and finalized blocks into `board`.
+	watcher: tokio::task::JoinHandle<Result<()>>,
+}
+
+impl Workload {
+	/// Provisions the meters with the chains' KGC key (Eve's), publishes the next periods'
+	/// setups, signs one period's readings and connects to every collector.
+	async fn prepare(
+		opts: &NetworkOptions,
+		chain: &Chain,
+		nodes: &[DevNode],
+		say: &impl Fn(&str),
+	) -> Result<Self> {
+		let kgc_key = keypair("//Eve")?;
+		let store = StoreDir::with_secrets_key(opts.work_dir.join("store"), rand::random());
+		let meters = opts.readings.div_ceil(2);
+		let t = Instant::now();
+		kgc::provision(chain, &kgc_key, &store, &[REGION], meters as u32, 1, None, 0).await?;
+		let setup = kgc::setup(chain, &kgc_key, &store, PeriodSelection::Next(3)).await?;
+		say(&format!(
+			"{meters} meters provisioned, setups of periods {:?} published ({:.0} s)",
+			setup.periods,
+			t.elapsed().as_secs_f64()
+		));
+		let (period, open, signed) =
+			period_readings(chain, &kgc_key, &store, &setup.periods, opts.readings, 3_000).await?;
+		let time = chain.time().await?.started()?;
+		let mut conns = Vec::new();
+		for node in nodes {
+			conns.push(connect_many(&node.url, CONNECTIONS_PER_NODE).await?);
+		}
+		let readings = signed.len();
+		let net = Arc::new(Net {
+			conns,
+			down: (0..AGGREGATORS.len()).map(|_| AtomicBool::new(false)).collect(),
+			accepted_by: Mutex::new(vec![None; readings]),
+			first_accepted: (0..AGGREGATORS.len()).map(|_| AtomicUsize::new(0)).collect(),
+			refused: Mutex::default(),
+			answer_ms: Mutex::default(),
+			hexes: signed
+				.iter()
+				.map(|r| format!("0x{}", hex::encode(codec::Encode::encode(r))))
+				.collect(),
+		});
+		let board = Arc::new(Board::default());
+		prepare_board(&board, chain, &signed).await?;
+		let rpc = RpcClient::from_insecure_url(nodes[0].url.as_str()).await?;
+		let watcher = tokio::spawn(watch(rpc, board.clone()));
+		say(&format!(
+			"{readings} readings of period {period} signed; waiting for its window (chain time {} s \
+			 before it)",
+			open.saturating_sub(chain.time().await?.now_ms) / 1000
+		));
+		Ok(Self { meters, readings, period, open, window_ms: time.window_ms, net, board, watcher })
+	}
+}
+
+/// Sends every reading, as meters do: meter m's shares (readings 2m and 2m + 1) to collectors
+/// m and m + 1, in batches at the pace asked for (reading i at `i / rate` s after `t0`), at
+/// most `IN_FLIGHT` batches at a time. Answers when the last batch was answered, ms after `t0`.
+async fn send_all(w: &Workload, rate: Option<f64>, t0: Instant) -> u64 {
+	let mut batches: Vec<(usize, Vec<usize>)> = Vec::new();
+	for c in 0..AGGREGATORS.len() {
+		let mine: Vec<usize> =
+			(0..w.readings).filter(|i| (i / 2 + i % 2) % AGGREGATORS.len() == c).collect();
+		batches.extend(mine.chunks(COLLECT_BATCH).map(|b| (c, b.to_vec())));
+	}
+	batches.sort_by_key(|(_, b)| b[0]);
+	futures::stream::iter(batches)
+		.map(|(c, batch)| {
+			let at = Duration::from_secs_f64(batch[0] as f64 / rate.unwrap_or(f64::INFINITY));
+			async move {
+				tokio::time::sleep(at.saturating_sub(t0.elapsed())).await;
+				deliver(&w.net, &w.board, batch, c, false).await
+			}
+		})
+		.buffer_unordered(IN_FLIGHT)
+		.collect::<Vec<bool>>()
+		.await;
+	t0.elapsed().as_millis() as u64
+}
+
+/// Kills `node` (the `STOPPED` aggregator's) `after` ms after `t0`; its meters notice (the
+/// connection is gone) and send what no block holds yet to the next collector (acceptances
+/// still on their way are sent again where they arrive: `deliver`). Answers the stop's figures
+/// and the node's CPU seconds when it was killed.
+async fn stop_one(
+	node: &mut DevNode,
+	w: &Workload,
+	after: Option<u64>,
+	t0: Instant,
+	say: &impl Fn(&str),
+) -> Result<(Option<StopFigures>, Option<f64>)> {
+	let Some(after) = after else { return Ok((None, None)) };
+	tokio::time::sleep(Duration::from_millis(after).saturating_sub(t0.elapsed())).await;
+	let cpu = node.cpu_seconds()?;
+	node.kill()?;
+	let after_ms = t0.elapsed().as_millis() as u64;
+	say(&format!("{} stopped {after_ms} ms into the window", AGGREGATORS[STOPPED]));
+	let pending: Vec<usize> = {
+		let by = w.net.accepted_by.lock().unwrap();
+		w.net.down[STOPPED].store(true, Ordering::SeqCst);
+		let tracks = w.board.tracks.lock().unwrap();
+		(0..w.readings)
+			.filter(|&i| by[i] == Some(STOPPED) && tracks[i].included.is_none())
+			.collect()
+	};
+	let resent = pending.len();
+	futures::stream::iter(pending.chunks(COLLECT_BATCH).map(<[usize]>::to_vec))
+		.map(|batch| deliver(&w.net, &w.board, batch, w.net.next_up(STOPPED), true))
+		.buffer_unordered(AGGREGATORS.len())
+		.collect::<Vec<bool>>()
+		.await;
+	let figures = StopFigures { node: AGGREGATORS[STOPPED].to_string(), after_ms, resent };
+	Ok((Some(figures), Some(cpu)))
+}
+
+/// What each live collector still holds: readings it accepted and no block took.
+async fn still_held(net: &Net, nodes: &[DevNode]) -> Result<BTreeMap<String, u64>> {
+	let mut held = BTreeMap::new();
+	for (k, node) in nodes.iter().enumerate() {
+		if net.down[k].load(Ordering::SeqCst) {
+			continue;
+		}
+		let status: serde_json::Value = net.conns[k][0]
+			.request("gridmask_collectorStatus", rpc_params![])
+			.await
+			.with_context(|| format!("gridmask_collectorStatus of {}", node.url))?;
+		held.insert(AGGREGATORS[k].to_string(), status["held"].as_u64().unwrap_or(0));
+	}
+	Ok(held)
+}
+
+/// Accepted readings no best block held, by the collector that accepted them last.
+fn never_included(tracks: &[Track], accepted_by: &[Option<usize>]) -> BTreeMap<String, usize> {
+	let mut never = BTreeMap::new();
+	for (t, by) in tracks.iter().zip(accepted_by) {
+		if let (None, Some(c)) = (t.included, by) {
+			*never.entry(AGGREGATORS[*c].to_string()).or_insert(0) += 1;
+		}
+	}
+	never
+}
+
+/// Readings of the saturated blocks (all blocks, if none was: the chain kept up with the
+/// pace) ÷ the time they span by their timestamps, from one slot before the first.
+fn sustained_per_s(blocks: &[NetBlock], block_ms: u64) -> f64 {
+	let saturated: Vec<&NetBlock> = match blocks.iter().filter(|b| b.waiting_after > 0).count() {
+		0 => blocks.iter().collect(),
+		_ => blocks.iter().filter(|b| b.waiting_after > 0).collect(),
+	};
+	match (saturated.first(), saturated.last()) {
+		(Some(first), Some(last)) => {
+			let span_ms = (last.at_ms - first.at_ms) as f64 + block_ms as f64;
+			saturated.iter().map(|b| b.readings).sum::<usize>() as f64 * 1e3 / span_ms
+		},
+		_ => 0.0,
+	}
 }
 
 /// The chain's raw spec, and its four aggregators started on it (Alice the others' bootnode),
@@ -430,7 +485,12 @@ async fn start_network(opts: &NetworkOptions) -> Result<Vec<DevNode>> {
 			let boot: &DevNode = &spawned[0];
 			args.extend(["--bootnodes".to_string(), format!("{}/p2p/{boot_id}", boot.p2p)]);
 		}
-		spawned.push(DevNode::spawn(&opts.node_bin, &opts.work_dir.join(name), &args, &opts.node_args)?);
+		spawned.push(DevNode::spawn(
+			&opts.node_bin,
+			&opts.work_dir.join(name),
+			&args,
+			&opts.node_args,
+		)?);
 	}
 	let mut nodes = Vec::new();
 	for node in spawned {
@@ -487,9 +547,8 @@ async fn deliver(net: &Net, board: &Board, batch: Vec<usize>, mut c: usize, agai
 		let params: Vec<&str> = todo.iter().map(|&i| net.hexes[i].as_str()).collect();
 		let rpc = &net.conns[c][todo[0] % net.conns[c].len()];
 		let asked = Instant::now();
-		let answered = rpc
-			.request::<Vec<String>>("gridmask_submitReadings", rpc_params![params])
-			.await;
+		let answered =
+			rpc.request::<Vec<String>>("gridmask_submitReadings", rpc_params![params]).await;
 		net.answer_ms.lock().unwrap().push(asked.elapsed().as_secs_f64() * 1e3);
 		let answers = match answered {
 			Ok(a) if a.len() == todo.len() => a,
@@ -625,7 +684,10 @@ impl std::fmt::Display for NetworkReport {
 		writeln!(
 			f,
 			"inclusion p50 {:.0} ms, p99 {:.0} ms; finality p50 {:.0} ms, p99 {:.0} ms",
-			self.inclusion.p50_ms, self.inclusion.p99_ms, self.finality.p50_ms, self.finality.p99_ms
+			self.inclusion.p50_ms,
+			self.inclusion.p99_ms,
+			self.finality.p50_ms,
+			self.finality.p99_ms
 		)?;
 		writeln!(
 			f,
