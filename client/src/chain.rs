@@ -268,15 +268,6 @@ impl Chain {
 		Self::shares_at(&self.api.at_current_block().await?, queries).await
 	}
 
-	/// Which of `queries` the node's *best* block (not yet final) holds a share for.
-	pub async fn shares_at_best(
-		&self,
-		queries: &[(RegionId, PeriodIndex, Prid)],
-	) -> Result<Vec<bool>> {
-		let found = Self::shares_at(&self.at_best().await?, queries).await?;
-		Ok(found.iter().map(Option::is_some).collect())
-	}
-
 	/// The shares stored under `queries` at `at` (paged: the API takes at most
 	/// `MAX_API_ITEMS` per call).
 	async fn shares_at(
@@ -420,6 +411,96 @@ pub fn reading_tx_at(at: &AtBlock, r: &SignedReading) -> Result<ReadingTx> {
 		&MultiSignature::Sr25519([0; 64]),
 	)?;
 	Ok(tx)
+}
+
+/// Where the readings pallet's two reading calls sit in the runtime's call enum: what a block
+/// body is scanned for, without decoding every extrinsic against the metadata.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadingCalls {
+	pallet: u8,
+	reading: u8,
+	bundle: u8,
+}
+
+impl ReadingCalls {
+	/// The indices of `Readings::submit_reading` and `Readings::submit_bundle` in the
+	/// finalized block's metadata.
+	pub async fn of(chain: &Chain) -> Result<Self> {
+		let metadata = chain.api.at_current_block().await?.metadata();
+		let pallet = metadata.pallet_by_name("Readings").context("no Readings pallet")?;
+		let index = |name: &str| {
+			pallet
+				.call_variant_by_name(name)
+				.map(|c| c.index)
+				.with_context(|| format!("no {name} call"))
+		};
+		Ok(Self {
+			pallet: pallet.call_index(),
+			reading: index("submit_reading")?,
+			bundle: index("submit_bundle")?,
+		})
+	}
+
+	/// The call of `raw` if it is an authorized general transaction (version 5, extension
+	/// version 0, immortal, nonce 0, tip 0: the only form the runtime takes for readings and
+	/// bundles) of the readings pallet: its call index and its arguments.
+	fn authorized_call<'a>(&self, raw: &'a [u8]) -> Option<(u8, &'a [u8])> {
+		use codec::{Compact, Decode};
+		let input = &mut &raw[..];
+		let _length = Compact::<u32>::decode(input).ok()?;
+		let header = <[u8; 7]>::decode(input).ok()?;
+		match header {
+			[0x45, 0, 0, 0, 0, pallet, call] if pallet == self.pallet => Some((call, *input)),
+			_ => None,
+		}
+	}
+
+	/// The PRIDs of the shares in `raw` if it is a `submit_bundle` transaction.
+	pub fn bundle_prids(&self, raw: &[u8]) -> Option<Vec<Prid>> {
+		use codec::Decode;
+		let (call, args) = self.authorized_call(raw)?;
+		if call != self.bundle {
+			return None;
+		}
+		let input = &mut &args[..];
+		let _collector = <[u8; 32]>::decode(input).ok()?;
+		let _seq = u64::decode(input).ok()?;
+		type Group = (RegionId, PeriodIndex, Vec<gridmask_primitives::BundledShare>);
+		let groups = Vec::<Group>::decode(input).ok()?;
+		Some(groups.iter().flat_map(|(_, _, shares)| shares.iter().map(|s| s.prid)).collect())
+	}
+
+	/// The PRIDs of the shares `raw` carries: one for a `submit_reading` transaction, every
+	/// share's for a `submit_bundle`, none for anything else.
+	pub fn prids(&self, raw: &[u8]) -> Vec<Prid> {
+		use codec::Decode;
+		match self.authorized_call(raw) {
+			Some((call, args)) if call == self.reading => {
+				<(RegionId, PeriodIndex, Prid)>::decode(&mut &args[..])
+					.map(|(_, _, prid)| vec![prid])
+					.unwrap_or_default()
+			},
+			Some((call, _)) if call == self.bundle => self.bundle_prids(raw).unwrap_or_default(),
+			_ => Vec::new(),
+		}
+	}
+}
+
+impl Chain {
+	/// The raw extrinsics of block `number` of the node's best chain, and the block's hash.
+	pub async fn best_chain_block(&self, number: u64) -> Result<(String, Vec<Vec<u8>>)> {
+		use subxt::rpcs::rpc_params;
+		let hash: String = self.rpc.request("chain_getBlockHash", rpc_params![number]).await?;
+		let block: serde_json::Value =
+			self.rpc.request("chain_getBlock", rpc_params![&hash]).await?;
+		let xts = block["block"]["extrinsics"].as_array().cloned().unwrap_or_default();
+		let raw = xts
+			.iter()
+			.map(|x| hex::decode(x.as_str().unwrap_or("").trim_start_matches("0x")))
+			.collect::<Result<_, _>>()
+			.with_context(|| format!("{}: block {number} is not hex", self.url))?;
+		Ok((hash, raw))
+	}
 }
 
 /// Resubmissions after a nonce clash.
@@ -662,6 +743,53 @@ pub fn account_of(k: &Keypair) -> AccountId32 {
 mod tests {
 	use super::*;
 	use pallet_readings::ReadingRejection;
+
+	/// An extrinsic as the chain stores it: compact length, then `body`.
+	fn extrinsic(body: &[u8]) -> Vec<u8> {
+		use codec::{Compact, Encode};
+		let mut raw = Compact(body.len() as u32).encode();
+		raw.extend_from_slice(body);
+		raw
+	}
+
+	#[test]
+	fn readings_and_bundles_are_found_in_block_bodies() {
+		use codec::Encode;
+		use gridmask_primitives::{BundledShare, ReadingSignature};
+		let calls = ReadingCalls { pallet: 9, reading: 0, bundle: 3 };
+		let prid = |b: u8| Prid([b; 32]);
+		// Authorized general transaction: version 5, extension version 0, immortal, nonce 0,
+		// tip 0; then pallet and call.
+		let authorized = |call: u8, args: Vec<u8>| {
+			let mut body = vec![0x45, 0, 0, 0, 0, 9, call];
+			body.extend(args);
+			extrinsic(&body)
+		};
+		let reading = authorized(0, (7u32, 42u32, prid(1), 1234u64, 5u64, [0u8; 64]).encode());
+		assert_eq!(calls.prids(&reading), vec![prid(1)]);
+		assert_eq!(calls.bundle_prids(&reading), None);
+
+		let share = |b: u8| BundledShare {
+			prid: prid(b),
+			value: 1,
+			timestamp_ms: 2,
+			signature: ReadingSignature([0; 64]),
+		};
+		let groups = vec![(7u32, 42u32, vec![share(2), share(3)]), (8u32, 42u32, vec![share(4)])];
+		let bundle = authorized(3, ([0u8; 32], 5u64, groups, [0u8; 64]).encode());
+		assert_eq!(calls.prids(&bundle), vec![prid(2), prid(3), prid(4)]);
+		assert_eq!(calls.bundle_prids(&bundle).map(|p| p.len()), Some(3));
+
+		// Another pallet's call, a mortal era, a signed transaction, garbage: nothing.
+		let mut other = reading.clone();
+		other[6] = 10;
+		let mut mortal = reading.clone();
+		mortal[3] = 1;
+		let signed = extrinsic(&[0x84, 0, 1, 2, 3]);
+		for raw in [other, mortal, signed, vec![], vec![0xff; 3]] {
+			assert!(calls.prids(&raw).is_empty(), "{raw:?}");
+		}
+	}
 
 	#[test]
 	fn pool_answers_are_read_from_the_nodes_messages() {

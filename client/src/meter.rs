@@ -284,7 +284,7 @@ pub async fn run(
 	let report = Arc::new(Mutex::new(RunReport { periods: periods.clone(), ..Default::default() }));
 	let printer = live.then(|| spawn_printer(counters.clone()));
 	let inclusions = Arc::new(Inclusions::default());
-	let poller = inclusions.clone().spawn(endpoints.clone(), Duration::from_millis(slot / 2));
+	let follower = inclusions.clone().spawn(endpoints.clone());
 
 	let mut checks = Vec::new();
 	for (k, &period) in periods.iter().enumerate() {
@@ -342,7 +342,7 @@ pub async fn run(
 	for check in checks {
 		check.await.context("a period's check panicked")??;
 	}
-	poller.abort();
+	follower.abort();
 	if let Some(p) = printer {
 		p.abort();
 		eprintln!();
@@ -589,67 +589,82 @@ pub fn readings_of(
 	meter_readings(&keys, sp_core::H256(genesis.0), c.region, period, consumption, random, times)
 }
 
-/// A share, as the chain keys it.
-type ShareKey = (RegionId, PeriodIndex, Prid);
-
 /// Which of the accepted shares a best block holds. The meters of one `meter run` share it,
-/// as meters behind one head-end system would: every half slot it asks one endpoint
-/// (`ReadingsApi::shares` at the best block) about every share still waiting, 1,024 per call,
-/// instead of one call per share per slot (100,000 meters would be 33,000 calls a second).
+/// as meters behind one head-end system would: it follows one endpoint's best blocks and reads
+/// the PRIDs of the readings and bundles in each, so that its cost is one block fetch a slot
+/// however many shares wait (a runtime query per share per slot would be 33,000 a second for
+/// 100,000 meters, and the node would spend its slots answering them).
 #[derive(Default)]
 struct Inclusions {
-	waiting: std::sync::Mutex<HashSet<ShareKey>>,
-	held: std::sync::Mutex<HashSet<ShareKey>>,
+	waiting: std::sync::Mutex<HashSet<Prid>>,
+	held: std::sync::Mutex<HashSet<Prid>>,
 }
 
 impl Inclusions {
-	fn wait_for(&self, key: ShareKey) {
-		self.waiting.lock().unwrap().insert(key);
+	fn wait_for(&self, prid: Prid) {
+		self.waiting.lock().unwrap().insert(prid);
 	}
 
-	/// Whether a best block was seen holding `key` (then it is forgotten).
-	fn held(&self, key: &ShareKey) -> bool {
-		self.held.lock().unwrap().remove(key)
+	/// Whether a best block was seen holding `prid` (then it is forgotten).
+	fn held(&self, prid: &Prid) -> bool {
+		self.held.lock().unwrap().remove(prid)
 	}
 
-	fn forget(&self, key: &ShareKey) {
-		self.waiting.lock().unwrap().remove(key);
-		self.held.lock().unwrap().remove(key);
+	fn forget(&self, prid: &Prid) {
+		self.waiting.lock().unwrap().remove(prid);
+		self.held.lock().unwrap().remove(prid);
 	}
 
-	/// Asks about every waiting share once.
-	async fn poll(&self, endpoints: &Endpoints) {
-		let keys: Vec<ShareKey> = self.waiting.lock().unwrap().iter().copied().collect();
-		if keys.is_empty() {
-			return;
+	/// Marks the waiting shares among `prids` as held.
+	fn seen(&self, prids: impl IntoIterator<Item = Prid>) {
+		let (mut waiting, mut held) = (self.waiting.lock().unwrap(), self.held.lock().unwrap());
+		for prid in prids {
+			if waiting.remove(&prid) {
+				held.insert(prid);
+			}
 		}
-		let Some(live) = endpoints.get(0).await else { return };
-		match live.chain.shares_at_best(&keys).await {
-			Ok(found) => {
-				let (mut waiting, mut held) =
-					(self.waiting.lock().unwrap(), self.held.lock().unwrap());
-				for (key, _) in keys.iter().zip(found).filter(|(_, f)| *f) {
-					if waiting.remove(key) {
-						held.insert(*key);
+	}
+
+	/// Follows the best blocks of the first endpoint that answers until aborted, from the
+	/// next one on (failing over, and reading the blocks it missed meanwhile).
+	fn spawn(self: Arc<Self>, endpoints: Arc<Endpoints>) -> tokio::task::JoinHandle<()> {
+		tokio::spawn(async move {
+			let mut last = None;
+			loop {
+				if let Some(live) = endpoints.get(0).await {
+					if self.follow(&live.chain, &mut last).await.is_err() {
+						endpoints.drop_endpoint(&live).await;
 					}
 				}
-			},
-			Err(_) => endpoints.drop_endpoint(&live).await,
-		}
-	}
-
-	/// Polls every `every` until aborted.
-	fn spawn(
-		self: Arc<Self>,
-		endpoints: Arc<Endpoints>,
-		every: Duration,
-	) -> tokio::task::JoinHandle<()> {
-		tokio::spawn(async move {
-			loop {
-				tokio::time::sleep(every).await;
-				self.poll(&endpoints).await;
+				tokio::time::sleep(Duration::from_secs(1)).await;
 			}
 		})
+	}
+
+	async fn follow(&self, chain: &Chain, last: &mut Option<u64>) -> Result<()> {
+		use subxt::rpcs::rpc_params;
+		let calls = chain::ReadingCalls::of(chain).await?;
+		let mut heads = chain
+			.rpc
+			.subscribe::<serde_json::Value>(
+				"chain_subscribeNewHeads",
+				rpc_params![],
+				"chain_unsubscribeNewHeads",
+			)
+			.await?;
+		while let Some(head) = futures::StreamExt::next(&mut heads).await {
+			let number = head?["number"]
+				.as_str()
+				.map(|n| u64::from_str_radix(n.trim_start_matches("0x"), 16));
+			let n = number.context("a header without a number")??;
+			// After a re-org to a shorter chain, from the new head.
+			for k in last.map_or(n, |l| (l + 1).min(n))..=n {
+				let (_, xts) = chain.best_chain_block(k).await?;
+				self.seen(xts.iter().flat_map(|raw| calls.prids(raw)));
+			}
+			*last = Some(n);
+		}
+		bail!("{}: the best-head subscription ended", chain.url)
 	}
 }
 
@@ -668,8 +683,7 @@ async fn confirm(
 	until: u64,
 	route: Route,
 ) -> Result<(), String> {
-	let p = &r.payload;
-	let key = (p.region, p.period, p.prid);
+	let key = r.payload.prid;
 	inclusions.wait_for(key);
 	let result = async {
 		while unix_ms() + slot < until {

@@ -36,7 +36,7 @@
 
 use super::node::DevNode;
 use crate::{
-	chain::{self, account_of, keypair, runtime, Chain},
+	chain::{self, account_of, keypair, runtime, Chain, ReadingCalls},
 	kgc::{self, PeriodSelection},
 	store::StoreDir,
 };
@@ -318,7 +318,7 @@ pub(super) struct Board {
 	/// Collected readings by PRID (found in bundles).
 	pub(super) by_prid: Mutex<HashMap<[u8; 32], usize>>,
 	/// The pallet and call index of `Readings::submit_bundle`.
-	pub(super) bundle_call: Mutex<Option<(u8, u8)>>,
+	pub(super) calls: Mutex<Option<ReadingCalls>>,
 	/// Shares of each bundle seen in a best block.
 	pub(super) bundle_sizes: Mutex<Vec<usize>>,
 	pub(super) tracks: Mutex<Vec<Track>>,
@@ -839,8 +839,7 @@ async fn workload(
 				let r = <SignedReading as codec::Decode>::decode(&mut &bytes[..])?;
 				by_prid.insert(r.payload.prid.0, i);
 			}
-			let call = bundle_call_index(chain).await?;
-			*board.bundle_call.lock().unwrap() = Some(call);
+			*board.calls.lock().unwrap() = Some(ReadingCalls::of(chain).await?);
 		} else {
 			let mut by_hash = board.by_hash.lock().unwrap();
 			for (i, bytes) in items.iter().enumerate() {
@@ -850,8 +849,9 @@ async fn workload(
 		*board.tracks.lock().unwrap() = vec![Track::default(); items.len()];
 	}
 	board.outstanding.store(items.len(), Ordering::SeqCst);
-	let watcher_rpc = RpcClient::from_insecure_url(node.url.as_str()).await?;
-	let watcher = tokio::spawn(watch(watcher_rpc, board.clone()));
+	// Its own connection, so that the senders' traffic does not delay it.
+	let watcher_chain = Chain::connect(std::slice::from_ref(&node.url)).await?;
+	let watcher = tokio::spawn(watch(watcher_chain, board.clone()));
 	// Wait until the watcher has seen a head, so no inclusion is missed.
 	while board.blocks.lock().unwrap().is_empty() && !watcher.is_finished() {
 		tokio::time::sleep(Duration::from_millis(50)).await;
@@ -1256,31 +1256,6 @@ async fn collect(
 }
 
 /// The pallet and call index of `Readings::submit_bundle` in the node's metadata.
-pub(super) async fn bundle_call_index(chain: &Chain) -> Result<(u8, u8)> {
-	let metadata = chain.api.at_current_block().await?.metadata();
-	let pallet = metadata.pallet_by_name("Readings").context("no Readings pallet")?;
-	let call = pallet.call_variant_by_name("submit_bundle").context("no submit_bundle call")?;
-	Ok((pallet.call_index(), call.index))
-}
-
-/// The PRIDs of the shares in `raw` if it is a `submit_bundle` transaction (a general
-/// transaction, version 5, with the runtime's extension values for an authorized call).
-fn bundle_prids(raw: &[u8], (pallet, call): (u8, u8)) -> Option<Vec<[u8; 32]>> {
-	use codec::{Compact, Decode};
-	let input = &mut &raw[..];
-	let _length = Compact::<u32>::decode(input).ok()?;
-	// Version 5, general; extension version 0; immortal era, nonce 0, tip 0.
-	let header = <[u8; 5]>::decode(input).ok()?;
-	if header != [0x45, 0, 0, 0, 0] || <[u8; 2]>::decode(input).ok()? != [pallet, call] {
-		return None;
-	}
-	let _collector = <[u8; 32]>::decode(input).ok()?;
-	let _seq = u64::decode(input).ok()?;
-	type Group = (RegionId, PeriodIndex, Vec<gridmask_primitives::BundledShare>);
-	let groups = Vec::<Group>::decode(input).ok()?;
-	Some(groups.iter().flat_map(|(_, _, shares)| shares.iter().map(|s| s.prid.0)).collect())
-}
-
 /// Stops the run when accepted items stop being included for 10 blocks (the pool dropped them:
 /// nothing else would ever end the wait), counting them as dropped.
 async fn stall_watch(board: Arc<Board>, block_ms: u64) {
@@ -1305,8 +1280,9 @@ pub(super) fn short(reason: &str) -> String {
 }
 
 /// Follows best heads (inclusion) and finalized heads (finality) and stamps the tracks.
-pub(super) async fn watch(rpc: RpcClient, board: Arc<Board>) -> Result<()> {
+pub(super) async fn watch(chain: Chain, board: Arc<Board>) -> Result<()> {
 	type Header = serde_json::Value;
+	let rpc = &chain.rpc;
 	let mut best = rpc
 		.subscribe::<Header>("chain_subscribeNewHeads", rpc_params![], "chain_unsubscribeNewHeads")
 		.await?;
@@ -1331,24 +1307,20 @@ pub(super) async fn watch(rpc: RpcClient, board: Arc<Board>) -> Result<()> {
 				let now = Instant::now();
 				let from = last_best.map(|b| b + 1).unwrap_or(n);
 				for k in from..=n {
-					let hash: String = rpc.request("chain_getBlockHash", rpc_params![k]).await?;
-					let block: serde_json::Value =
-						rpc.request("chain_getBlock", rpc_params![&hash]).await?;
-					let xts = block["block"]["extrinsics"].as_array().cloned().unwrap_or_default();
+					let (hash, xts) = chain.best_chain_block(k).await?;
 					let mut items = 0;
 					let mut bytes = 0;
 					{
 						let by_hash = board.by_hash.lock().unwrap();
 						let by_prid = board.by_prid.lock().unwrap();
-						let bundle_call = *board.bundle_call.lock().unwrap();
+						let calls = *board.calls.lock().unwrap();
 						let mut tracks = board.tracks.lock().unwrap();
-						for x in &xts {
-							let raw = hex::decode(x.as_str().unwrap_or("").trim_start_matches("0x"))?;
+						for raw in &xts {
 							bytes += raw.len();
-							let mut found: Vec<usize> = by_hash.get(&tx_hash(&raw)).copied().into_iter().collect();
-							if let Some(prids) = bundle_call.and_then(|c| bundle_prids(&raw, c)) {
+							let mut found: Vec<usize> = by_hash.get(&tx_hash(raw)).copied().into_iter().collect();
+							if let Some(prids) = calls.and_then(|c| c.bundle_prids(raw)) {
 								board.bundle_sizes.lock().unwrap().push(prids.len());
-								found.extend(prids.iter().filter_map(|p| by_prid.get(p).copied()));
+								found.extend(prids.iter().filter_map(|p| by_prid.get(&p.0).copied()));
 							}
 							for i in found {
 								if tracks[i].included.is_none() {

@@ -30,13 +30,13 @@
 
 use super::{
 	ingest::{
-		best_now_ms, bundle_call_index, connect_many, period_count, period_readings, short,
-		wait_for_finality, watch, Board, Latency, Track, COLLECT_BATCH, REGION,
+		best_now_ms, connect_many, period_count, period_readings, short, wait_for_finality, watch,
+		Board, Latency, Track, COLLECT_BATCH, REGION,
 	},
 	node::DevNode,
 };
 use crate::{
-	chain::{keypair, runtime, Chain},
+	chain::{keypair, runtime, Chain, ReadingCalls},
 	kgc::{self, PeriodSelection},
 	store::StoreDir,
 };
@@ -338,8 +338,8 @@ impl Workload {
 		});
 		let board = Arc::new(Board::default());
 		prepare_board(&board, chain, &signed).await?;
-		let rpc = RpcClient::from_insecure_url(nodes[0].url.as_str()).await?;
-		let watcher = tokio::spawn(watch(rpc, board.clone()));
+		let watcher_chain = Chain::connect(std::slice::from_ref(&nodes[0].url)).await?;
+		let watcher = tokio::spawn(watch(watcher_chain, board.clone()));
 		say(&format!(
 			"{readings} readings of period {period} signed; waiting for its window (chain time {} s \
 			 before it)",
@@ -519,7 +519,7 @@ fn peer_id(bin: &Path, dir: &Path, key: &str) -> Result<String> {
 async fn prepare_board(board: &Board, chain: &Chain, signed: &[SignedReading]) -> Result<()> {
 	*board.by_prid.lock().unwrap() =
 		signed.iter().enumerate().map(|(i, r)| (r.payload.prid.0, i)).collect();
-	*board.bundle_call.lock().unwrap() = Some(bundle_call_index(chain).await?);
+	*board.calls.lock().unwrap() = Some(ReadingCalls::of(chain).await?);
 	*board.tracks.lock().unwrap() = vec![Track::default(); signed.len()];
 	Ok(())
 }
