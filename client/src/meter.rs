@@ -160,6 +160,9 @@ pub struct Endpoints {
 	down: std::sync::Mutex<Vec<Option<std::time::Instant>>>,
 	/// Connections made so far (each one's generation).
 	connections: AtomicU64,
+	/// Each endpoint's current connection's generation (`NONE`: not connected), readable
+	/// without waiting for a connection attempt.
+	current: Vec<AtomicU64>,
 	/// Times an endpoint was found down and the next one tried.
 	skipped: AtomicU64,
 }
@@ -183,7 +186,15 @@ impl Endpoints {
 	pub fn new(urls: Vec<String>) -> Self {
 		let live = urls.iter().map(|_| Mutex::new(None)).collect();
 		let down = std::sync::Mutex::new(vec![None; urls.len()]);
-		Self { urls, live, down, connections: AtomicU64::new(0), skipped: AtomicU64::new(0) }
+		let current = urls.iter().map(|_| AtomicU64::new(NONE)).collect();
+		Self {
+			urls,
+			live,
+			down,
+			connections: AtomicU64::new(0),
+			current,
+			skipped: AtomicU64::new(0),
+		}
 	}
 
 	/// A connected endpoint, starting the search at `from`.
@@ -202,6 +213,7 @@ impl Endpoints {
 					let generation = self.connections.fetch_add(1, Ordering::Relaxed);
 					let live = Live { i, generation, chain };
 					*slot = Some(live.clone());
+					self.current[i].store(generation, Ordering::SeqCst);
 					self.down.lock().unwrap()[i] = None;
 					return Some(live);
 				}
@@ -217,9 +229,40 @@ impl Endpoints {
 		let mut slot = self.live[broken.i].lock().await;
 		if slot.as_ref().is_some_and(|l| l.generation == broken.generation) {
 			*slot = None;
+			self.current[broken.i].store(NONE, Ordering::SeqCst);
 		}
 	}
+
+	/// Whether the connection `accepted` still stands (its node has answered since, and was
+	/// not reconnected: a restarted collector has lost its queue).
+	fn still_connected(&self, accepted: (usize, u64)) -> bool {
+		self.current[accepted.0].load(Ordering::SeqCst) == accepted.1
+	}
+
+	/// Asks every connected endpoint for its health every `every` until aborted, dropping
+	/// the connection of one that does not answer in time: how the meters notice that a
+	/// collector holding their shares has stopped.
+	fn spawn_watchdog(self: Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+		tokio::spawn(async move {
+			loop {
+				tokio::time::sleep(every).await;
+				for i in 0..self.urls.len() {
+					let Some(live) = self.live[i].lock().await.clone() else { continue };
+					let health = live
+						.chain
+						.rpc
+						.request::<serde_json::Value>("system_health", subxt::rpcs::rpc_params![]);
+					if !matches!(tokio::time::timeout(every, health).await, Ok(Ok(_))) {
+						self.drop_endpoint(&live).await;
+					}
+				}
+			}
+		})
+	}
 }
+
+/// No connection (`Endpoints::current`).
+const NONE: u64 = u64::MAX;
 
 pub(crate) fn unix_ms() -> u64 {
 	std::time::SystemTime::now()
@@ -285,6 +328,7 @@ pub async fn run(
 	let printer = live.then(|| spawn_printer(counters.clone()));
 	let inclusions = Arc::new(Inclusions::default());
 	let follower = inclusions.clone().spawn(endpoints.clone());
+	let watchdog = endpoints.clone().spawn_watchdog(Duration::from_millis(slot));
 
 	let mut checks = Vec::new();
 	for (k, &period) in periods.iter().enumerate() {
@@ -343,6 +387,7 @@ pub async fn run(
 		check.await.context("a period's check panicked")??;
 	}
 	follower.abort();
+	watchdog.abort();
 	if let Some(p) = printer {
 		p.abort();
 		eprintln!();
@@ -480,8 +525,9 @@ impl Share {
 		let mut result = Err(String::new());
 		for r in &self.candidates {
 			result = match send(endpoints, r, counters, self.route).await {
-				Ok(()) => {
-					confirm(endpoints, inclusions, r, counters, slot, self.resend_until, self.route)
+				Ok(by) => {
+					let until = self.resend_until;
+					confirm(endpoints, inclusions, r, by, counters, slot, until, self.route)
 						.await
 						.map(|()| r.payload.region)
 				},
@@ -668,16 +714,17 @@ impl Inclusions {
 	}
 }
 
-/// Sends one share to the first live endpoint; on a connection failure, to the next. Returns
-/// the rejection reason if the chain refuses it.
-/// After a node accepted `r`: until it is in a best block, sends it again every slot, to any
-/// live endpoint, up to `until` (one slot before the window closes). The node that accepted
-/// it may stop before passing it on (its pool dies with it); a copy still in some pool is
-/// answered "already imported", and one already stored `DuplicatePrid`, both fine.
+/// After the connection `by` accepted `r`: until a best block holds it, up to `until` (one
+/// slot before the window closes), sends it again — every slot if it went as a transaction (a
+/// pool may drop it), and through the collectors once the node that accepted it stops
+/// answering or was restarted (its queue is gone). A copy still in some pool is answered
+/// "already imported", and one already stored `DuplicatePrid`, both fine.
+#[allow(clippy::too_many_arguments)]
 async fn confirm(
 	endpoints: &Endpoints,
 	inclusions: &Inclusions,
 	r: &SignedReading,
+	mut by: (usize, u64),
 	counters: &Counters,
 	slot: u64,
 	until: u64,
@@ -691,10 +738,17 @@ async fn confirm(
 			if inclusions.held(&key) {
 				return Ok(());
 			}
+			if route.via == Via::Collector && endpoints.still_connected(by) {
+				// A live collector keeps what it accepted until a block takes it.
+				continue;
+			}
 			counters.resent.fetch_add(1, Ordering::Relaxed);
 			match send_once(endpoints, r, counters, route).await {
 				// Not a new acceptance: the live count stays one per share.
-				Ok(()) => _ = counters.accepted.fetch_sub(1, Ordering::Relaxed),
+				Ok(now_by) => {
+					by = now_by;
+					counters.accepted.fetch_sub(1, Ordering::Relaxed);
+				},
 				Err(reason) if reason == ReadingRejection::DuplicatePrid.name() => return Ok(()),
 				Err(reason) if reason == ReadingRejection::WindowClosed.name() => {
 					return Err(reason)
@@ -711,12 +765,13 @@ async fn confirm(
 	result
 }
 
+/// Sends one share for the first time (`send_once`, counted as submitted).
 async fn send(
 	endpoints: &Endpoints,
 	r: &SignedReading,
 	counters: &Counters,
 	route: Route,
-) -> Result<(), String> {
+) -> Result<(usize, u64), String> {
 	counters.submitted.fetch_add(1, Ordering::Relaxed);
 	send_once(endpoints, r, counters, route).await
 }
@@ -776,12 +831,13 @@ async fn send_to(chain: &Chain, r: &SignedReading, via: Via) -> Sent {
 /// answers `WindowNotOpen` has not yet imported the window's first block (it may be catching up
 /// after a restart): it is asked again after 2 s, and after two such answers the next endpoint
 /// is.
+/// Answers the connection (endpoint, generation) that accepted it.
 async fn send_once(
 	endpoints: &Endpoints,
 	r: &SignedReading,
 	counters: &Counters,
 	route: Route,
-) -> Result<(), String> {
+) -> Result<(usize, u64), String> {
 	let mut from = route.first;
 	let mut not_open = 0;
 	let mut last = "no endpoint accepted the share".to_string();
@@ -803,7 +859,7 @@ async fn send_once(
 						}
 					}
 				}
-				return Ok(());
+				return Ok((i, live.generation));
 			},
 			Sent::Refused(ReadingRejection::WindowNotOpen) => {
 				last = ReadingRejection::WindowNotOpen.name().to_string();
