@@ -261,6 +261,11 @@ impl Endpoints {
 	}
 }
 
+/// Best blocks a share accepted by a collector that still answers may take before it is sent
+/// again (`confirm`): the collector bundles what it accepts before the next slot, so two
+/// blocks, and one to spare.
+const RESEND_BLOCKS: u64 = 3;
+
 /// No connection (`Endpoints::current`).
 const NONE: u64 = u64::MAX;
 
@@ -644,11 +649,17 @@ pub fn readings_of(
 struct Inclusions {
 	waiting: std::sync::Mutex<HashSet<Prid>>,
 	held: std::sync::Mutex<HashSet<Prid>>,
+	/// The best block number last seen.
+	best: AtomicU64,
 }
 
 impl Inclusions {
 	fn wait_for(&self, prid: Prid) {
 		self.waiting.lock().unwrap().insert(prid);
+	}
+
+	fn best(&self) -> u64 {
+		self.best.load(Ordering::SeqCst)
 	}
 
 	/// Whether a best block was seen holding `prid` (then it is forgotten).
@@ -709,6 +720,7 @@ impl Inclusions {
 				self.seen(xts.iter().flat_map(|raw| calls.prids(raw)));
 			}
 			*last = Some(n);
+			self.best.store(n, Ordering::SeqCst);
 		}
 		bail!("{}: the best-head subscription ended", chain.url)
 	}
@@ -716,9 +728,12 @@ impl Inclusions {
 
 /// After the connection `by` accepted `r`: until a best block holds it, up to `until` (one
 /// slot before the window closes), sends it again — every slot if it went as a transaction (a
-/// pool may drop it), and through the collectors once the node that accepted it stops
-/// answering or was restarted (its queue is gone). A copy still in some pool is answered
-/// "already imported", and one already stored `DuplicatePrid`, both fine.
+/// pool may drop it); through the collectors at once if the node that accepted it stops
+/// answering or was restarted (its queue is gone), and otherwise after `RESEND_BLOCKS` best
+/// blocks without it, then after twice as many each time (a collector that accepts and drops
+/// while answering costs a few blocks; an honest one with a deep queue is not flooded). A copy
+/// still in some pool is answered "already imported", and one already stored `DuplicatePrid`,
+/// both fine.
 #[allow(clippy::too_many_arguments)]
 async fn confirm(
 	endpoints: &Endpoints,
@@ -732,16 +747,22 @@ async fn confirm(
 ) -> Result<(), String> {
 	let key = r.payload.prid;
 	inclusions.wait_for(key);
+	// Counted from the first best block seen after the acceptance.
+	let (mut gap, mut resend_at) = (RESEND_BLOCKS, None);
 	let result = async {
 		while unix_ms() + slot < until {
 			tokio::time::sleep(Duration::from_millis(slot)).await;
 			if inclusions.held(&key) {
 				return Ok(());
 			}
+			let best = inclusions.best();
 			if route.via == Via::Collector && endpoints.still_connected(by) {
-				// A live collector keeps what it accepted until a block takes it.
-				continue;
+				if best < *resend_at.get_or_insert(best + gap) {
+					continue;
+				}
+				gap *= 2;
 			}
+			resend_at = Some(best + gap);
 			counters.resent.fetch_add(1, Ordering::Relaxed);
 			match send_once(endpoints, r, counters, route).await {
 				// Not a new acceptance: the live count stays one per share.

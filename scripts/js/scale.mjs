@@ -121,7 +121,10 @@ try {
 
   log(`waiting for cycle ${cycle} to be sealed`);
   await waitFor(`cycle ${cycle} sealed`, async () => {
-    const st = JSON.parse((await timed([...url, '--json', 'status', '--last', String(ppc + 2)])).stdout);
+    // Every period from the cycle's first to the current one (sealing may take periods).
+    const now = JSON.parse((await timed([...url, '--json', 'status', '--last', '0'])).stdout);
+    const last = String(Math.max(ppc + 2, now.current_period - first + 1));
+    const st = JSON.parse((await timed([...url, '--json', 'status', '--last', last])).stdout);
     const sealed = (region) => {
       const ours = region.periods.filter((p) => p.period >= first && p.period < first + ppc);
       return ours.length === ppc && ours.every((p) => p.aggregate !== null);

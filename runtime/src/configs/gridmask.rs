@@ -88,7 +88,10 @@ impl pallet_readings::Config for Runtime {
 	/// 1 MiB filters: about 100,000 PRIDs at a 2^-30 false-positive rate.
 	type MaxBf1Blocks = ConstU32<16_384>;
 	type MaxRegionsPerPeriod = ConstU32<64>;
-	type MaxSealStepsPerBlock = ConstU32<2_000>;
+	/// Sealing must keep up with ingest: a million meters at 15-minute periods send 2,222
+	/// shares a second, 13,333 a 6-second block; a step costs about 10 µs (a share read and
+	/// hashed), so the whole budget is about 0.23 s of a block's 2 s.
+	type MaxSealStepsPerBlock = ConstU32<16_384>;
 	type MaxPruneStepsPerBlock = ConstU32<1_000>;
 	/// Shares are kept at least 2 cycles after their own (a month of bills and disputes at
 	/// monthly cycles), then until the region's cycle is billed and its dispute window
