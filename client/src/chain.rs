@@ -334,7 +334,7 @@ impl Chain {
 	}
 
 	/// The client of the node's best block (subxt's own current block is the finalized one).
-	async fn at_best(&self) -> Result<AtBlock> {
+	pub(crate) async fn at_best(&self) -> Result<AtBlock> {
 		let hash: subxt::utils::H256 =
 			self.rpc.request("chain_getBlockHash", subxt::rpcs::rpc_params![]).await?;
 		Ok(self.api.at_block(hash).await?)
@@ -411,6 +411,13 @@ pub fn reading_tx_at(at: &AtBlock, r: &SignedReading) -> Result<ReadingTx> {
 		&MultiSignature::Sr25519([0; 64]),
 	)?;
 	Ok(tx)
+}
+
+/// The number of a header as the node's JSON-RPC gives it (`chain_subscribeNewHeads` and the
+/// like: hex with `0x`).
+pub fn header_number(header: &serde_json::Value) -> Result<u64> {
+	let s = header["number"].as_str().context("a header without a number")?;
+	Ok(u64::from_str_radix(s.trim_start_matches("0x"), 16)?)
 }
 
 /// Where the readings pallet's two reading calls sit in the runtime's call enum: what a block

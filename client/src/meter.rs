@@ -710,10 +710,7 @@ impl Inclusions {
 			)
 			.await?;
 		while let Some(head) = futures::StreamExt::next(&mut heads).await {
-			let number = head?["number"]
-				.as_str()
-				.map(|n| u64::from_str_radix(n.trim_start_matches("0x"), 16));
-			let n = number.context("a header without a number")??;
+			let n = chain::header_number(&head?)?;
 			// After a re-org to a shorter chain, from the new head.
 			for k in last.map_or(n, |l| (l + 1).min(n))..=n {
 				let (_, xts) = chain.best_chain_block(k).await?;

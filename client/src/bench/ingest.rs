@@ -808,8 +808,7 @@ impl Limits {
 
 /// The chain time at the best block (what the pool validates readings against).
 pub(super) async fn best_now_ms(chain: &Chain) -> Result<u64> {
-	let hash: subxt::utils::H256 = chain.rpc.request("chain_getBlockHash", rpc_params![]).await?;
-	let at = chain.api.at_block(hash).await?;
+	let at = chain.at_best().await?;
 	Ok(at.runtime_apis().call(runtime::runtime_apis().readings_api().time()).await?.now_ms)
 }
 
@@ -1293,17 +1292,13 @@ pub(super) async fn watch(chain: Chain, board: Arc<Board>) -> Result<()> {
 			"chain_unsubscribeFinalizedHeads",
 		)
 		.await?;
-	let number_of = |h: &Header| -> Result<u64> {
-		let s = h["number"].as_str().context("header without number")?;
-		Ok(u64::from_str_radix(s.trim_start_matches("0x"), 16)?)
-	};
 	let mut last_best: Option<u64> = None;
 	let mut last_final: u64 = 0;
 	loop {
 		tokio::select! {
 			h = best.next() => {
 				let Some(h) = h else { bail!("best-head subscription ended") };
-				let n = number_of(&h?)?;
+				let n = chain::header_number(&h?)?;
 				let now = Instant::now();
 				let from = last_best.map(|b| b + 1).unwrap_or(n);
 				for k in from..=n {
@@ -1346,7 +1341,7 @@ pub(super) async fn watch(chain: Chain, board: Arc<Board>) -> Result<()> {
 			}
 			h = fin.next() => {
 				let Some(h) = h else { bail!("finalized-head subscription ended") };
-				let n = number_of(&h?)?;
+				let n = chain::header_number(&h?)?;
 				if n <= last_final {
 					continue;
 				}
