@@ -550,9 +550,19 @@ impl PoolAnswer {
 		}
 		if has(&["already imported", "temporarily banned"]) {
 			Self::Known
-		} else if has(&["immediately dropped", "pool is full", "too low priority"]) {
+		} else if has(&[
+			"immediately dropped",
+			"pool is full",
+			"because of the limit",
+			"too low priority",
+		]) {
 			Self::PoolFull
-		} else if has(&["outdated", "stale", "priority is too low"]) {
+		} else if has(&[
+			"outdated",
+			"stale",
+			"priority is too low",
+			"priority of the transaction is too low",
+		]) {
 			Self::NonceClash
 		} else {
 			Self::Other
@@ -813,6 +823,13 @@ mod tests {
 			),
 			("Invalid Transaction: Transaction is outdated", PoolAnswer::NonceClash),
 			("Priority is too low: (0 vs 0)", PoolAnswer::NonceClash),
+			// The same answers as `transactionWatch_v1` (sc-rpc-spec-v2) words them.
+			(
+				"The priority of the transaction is too low (pool 9315 > current 9315)",
+				PoolAnswer::NonceClash,
+			),
+			("The transaction could not enter the pool because of the limit", PoolAnswer::PoolFull),
+			("Transaction is already imported", PoolAnswer::Known),
 			("Invalid Transaction: Custom error: 200", PoolAnswer::Other),
 			("connection reset", PoolAnswer::Other),
 		];
