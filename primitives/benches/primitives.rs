@@ -10,7 +10,7 @@ use gridmask_primitives::{
 	prid::{self, PridKey},
 	reading::{meter_readings, ReadingPayload},
 	setup::{build_periods, SetupParams},
-	Bf1, MasterSecret, Prid, BF1_DEFAULT_FP_EXP,
+	Bf1, MasterSecret, Prid, Values, BF1_DEFAULT_FP_EXP,
 };
 use sp_core::H256;
 use std::hint::black_box;
@@ -34,7 +34,7 @@ fn keys_and_signatures(c: &mut Criterion) {
 		region: 1,
 		period: 2,
 		prid: key.prid(),
-		value: 3,
+		values: Values::truncate_from(vec![3]),
 		timestamp_ms: 4,
 	};
 	let msg = payload.signing_message();
@@ -52,13 +52,30 @@ fn keys_and_signatures(c: &mut Criterion) {
 fn meter_period(c: &mut Criterion) {
 	let seeds = MasterSecret([7; 32]).cycle_seeds(3);
 	let mut k = 0u16;
-	c.bench_function("meter per-period cost (4 GGM leaves, 2 PRIDs, 2 masks, 2 signatures)", |b| {
-		b.iter(|| {
-			k = (k + 1) % 1440;
-			let keys = seeds.period_keys(k);
-			meter_readings(&keys, H256::repeat_byte(1), 1, u32::from(k), 1234, 99, [5, 6])
-		})
-	});
+	// The same work for one, two and four channels: the cost of a channel is its masks.
+	for channels in [1usize, 2, 4] {
+		let name = format!(
+			"meter per-period cost, {channels} channel(s) (4 GGM leaves, 2 PRIDs, {} masks, 2 signatures)",
+			2 * channels
+		);
+		let readings = vec![1234u64; channels];
+		let randoms = vec![99u64; channels];
+		c.bench_function(&name, |b| {
+			b.iter(|| {
+				k = (k + 1) % 1440;
+				let keys = seeds.period_keys(k);
+				meter_readings(
+					&keys,
+					H256::repeat_byte(1),
+					1,
+					u32::from(k),
+					&readings,
+					&randoms,
+					[5, 6],
+				)
+			})
+		});
+	}
 }
 
 fn bf1(c: &mut Criterion) {
@@ -101,8 +118,13 @@ fn t_commitment_bench(c: &mut Criterion) {
 fn setup(c: &mut Criterion) {
 	let meters: Vec<MasterSecret> =
 		(0..1000u32).map(|i| MasterSecret(leaf(u64::from(i)))).collect();
-	let params =
-		SetupParams { region: 1, cycle: 0, periods_per_cycle: 1440, fp_exp: BF1_DEFAULT_FP_EXP };
+	let params = SetupParams {
+		region: 1,
+		cycle: 0,
+		periods_per_cycle: 1440,
+		fp_exp: BF1_DEFAULT_FP_EXP,
+		channels: 1,
+	};
 	let mut g = c.benchmark_group("period setup, 1,000 meters");
 	g.sample_size(10);
 	g.throughput(Throughput::Elements(64));

@@ -1,5 +1,6 @@
 //! Times the period setup of one whole cycle: `cargo run --release -p gridmask-primitives
-//! --example setup-cycle [meters] [periods]` (default 1,000 meters × 1,440 periods), on all cores.
+//! --example setup-cycle [meters] [periods] [channels]` (default 1,000 meters × 1,440 periods, one
+//! channel), on all cores.
 
 use gridmask_primitives::{
 	hashing::blake2b_256,
@@ -15,8 +16,14 @@ fn main() {
 	let masters: Vec<MasterSecret> = (0..meters)
 		.map(|i| MasterSecret(blake2b_256(b"setup-cycle", &[&i.to_le_bytes()])))
 		.collect();
-	let params =
-		SetupParams { region: 1, cycle: 0, periods_per_cycle: periods, fp_exp: BF1_DEFAULT_FP_EXP };
+	let channels = args.next().and_then(Result::ok).unwrap_or(1) as u8;
+	let params = SetupParams {
+		region: 1,
+		cycle: 0,
+		periods_per_cycle: periods,
+		fp_exp: BF1_DEFAULT_FP_EXP,
+		channels,
+	};
 	let start = Instant::now();
 	let setups = match build_cycle(&params, &masters) {
 		Ok(s) => s,

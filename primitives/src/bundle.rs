@@ -19,6 +19,7 @@ use scale_info::TypeInfo;
 use sp_core::H256;
 
 use crate::{
+	channel::Values,
 	prid::{Prid, ReadingSignature},
 	reading::{ReadingPayload, SignedReading},
 	tags, Moment, PeriodIndex, RegionId,
@@ -27,18 +28,21 @@ use crate::{
 /// Length of [`bundle_signing_message`].
 pub const BUNDLE_MESSAGE_LEN: usize = 18 + 32 + 32 + 8 + 32;
 
-/// Bytes of one [`BundledShare`] in a bundle: what a reading costs in block space.
-pub const BUNDLED_SHARE_BYTES: usize = 32 + 8 + 8 + 64;
+/// Bytes of one [`BundledShare`] of `channels` channels in a bundle: what a reading costs in
+/// block space (121 bytes for one channel, 8 more per further channel).
+pub const fn bundled_share_bytes(channels: usize) -> usize {
+	32 + 1 + 8 * channels + 8 + 64
+}
 
 /// One meter's share in a bundle: a [`SignedReading`] without its region and period (the
 /// group's) and its genesis hash (the chain's).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct BundledShare {
 	/// The share's one-time public key.
 	pub prid: Prid,
-	/// The masked value.
-	pub value: u64,
+	/// The masked values, one per channel.
+	pub values: Values,
 	/// When the meter took the reading (ms).
 	pub timestamp_ms: Moment,
 	/// The meter's signature over the reading's payload.
@@ -51,7 +55,7 @@ impl BundledShare {
 		let p = &reading.payload;
 		Self {
 			prid: p.prid,
-			value: p.value,
+			values: p.values.clone(),
 			timestamp_ms: p.timestamp_ms,
 			signature: reading.signature,
 		}
@@ -71,7 +75,7 @@ impl BundledShare {
 				region,
 				period,
 				prid: self.prid,
-				value: self.value,
+				values: self.values.clone(),
 				timestamp_ms: self.timestamp_ms,
 			},
 			signature: self.signature,
@@ -139,12 +143,12 @@ mod tests {
 			region: 3,
 			period: 9,
 			prid: key.prid(),
-			value: 42,
+			values: Values::truncate_from(vec![42, 0]),
 			timestamp_ms: 1_000,
 		};
 		let reading = payload.sign(&key).unwrap();
 		let share = BundledShare::of(&reading);
-		assert_eq!(share.encode().len(), BUNDLED_SHARE_BYTES);
+		assert_eq!(share.encode().len(), bundled_share_bytes(2));
 		assert_eq!(share.reading(H256::repeat_byte(1), 3, 9), reading);
 		assert!(share.reading(H256::repeat_byte(1), 3, 9).verify());
 		assert!(!share.reading(H256::repeat_byte(1), 4, 9).verify());
@@ -160,7 +164,7 @@ mod tests {
 					region: 1,
 					period: 2,
 					prid: key.prid(),
-					value: u64::from(i),
+					values: Values::truncate_from(vec![u64::from(i)]),
 					timestamp_ms: 3,
 				}
 				.sign(&key)
@@ -170,7 +174,7 @@ mod tests {
 		assert!(verify_batch(&readings));
 		assert!(verify_batch(&[]));
 		let mut bad = readings.clone();
-		bad[5].payload.value += 1;
+		bad[5].payload.values[0] += 1;
 		assert!(!verify_batch(&bad));
 		let mut bad = readings;
 		bad[0].signature.0[3] ^= 1;

@@ -66,6 +66,7 @@ pub mod bill;
 pub mod blake2b;
 pub mod bloom;
 pub mod bundle;
+pub mod channel;
 pub mod cid;
 pub mod commitment;
 pub mod currency;
@@ -86,7 +87,8 @@ pub mod vectors;
 
 pub use bill::HpkePublicKey;
 pub use bloom::{Bf1, Bf1Error, Bf1Params, Bf1Probe, BF1_DEFAULT_FP_EXP};
-pub use bundle::{BundledShare, BUNDLED_SHARE_BYTES};
+pub use bundle::{bundled_share_bytes, BundledShare};
+pub use channel::{ChannelKind, Shape, Values, MAX_CHANNELS};
 pub use cid::{CidError, RawCid, MAX_REPORT_BYTES};
 pub use commitment::{t_commitment, t_commitment_sorted, TBuilder, TCommitment, TError};
 pub use ggm::{GGM_DEPTH, GGM_LEAVES};

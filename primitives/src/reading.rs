@@ -1,26 +1,35 @@
-//! The signed reading payload (PROTOCOL.md §3).
+//! The signed reading payload (PROTOCOL.md §3, §3a).
 //!
 //! The signed message is the SCALE encoding of the tuple
-//! `(b"gridmask/reading/v1", genesis_hash, region, period, prid, value, timestamp_ms)`:
+//! `(b"gridmask/reading/v2", genesis_hash, region, period, prid, values, timestamp_ms)`:
 //! the tag as 19 raw bytes (a fixed-size array: no length prefix), the genesis hash as 32 raw
-//! bytes, `region` and `period` as u32 LE, the PRID as 32 raw bytes, `value` and `timestamp_ms`
-//! as u64 LE: always [`SIGNING_MESSAGE_LEN`] = 107 bytes. The genesis hash binds a reading to one
-//! chain, `(region, period)` to one filter and window.
+//! bytes, `region` and `period` as u32 LE, the PRID as 32 raw bytes, `values` as a SCALE vector
+//! (compact length, one byte for up to 63 channels, then each value as u64 LE) and
+//! `timestamp_ms` as u64 LE: [`signing_message_len`]`(n)` = 100 + 8n bytes for `n` channels
+//! (108 for one). The genesis hash binds a reading to one chain, `(region, period)` to one
+//! filter and window; one signature covers every channel of the share. (v1 signed a single
+//! `value` u64 in place of `values`.)
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_core::H256;
 
+use alloc::vec::Vec;
+
 use crate::{
+	channel::Values,
 	prid::{self, Prid, ReadingSignature},
 	tags, Moment, PeriodIndex, RegionId,
 };
 
-/// Length of [`ReadingPayload::signing_message`].
-pub const SIGNING_MESSAGE_LEN: usize = 19 + 32 + 4 + 4 + 32 + 8 + 8;
+/// Length of [`ReadingPayload::signing_message`] for `channels` channels (≤
+/// [`crate::channel::MAX_CHANNELS`]).
+pub const fn signing_message_len(channels: usize) -> usize {
+	19 + 32 + 4 + 4 + 32 + 1 + 8 * channels + 8
+}
 
 /// One share of one meter's reading of one period, as signed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct ReadingPayload {
 	/// Hash of the chain's genesis block.
@@ -31,29 +40,26 @@ pub struct ReadingPayload {
 	pub period: PeriodIndex,
 	/// The one-time public key this share is sent (and signed) under.
 	pub prid: Prid,
-	/// The masked share `c' + H3(z)` (or `c'' + H3(z')`).
-	pub value: u64,
+	/// The masked shares, one per channel of the region's shape: `c'_j + H3(z, j)` (or
+	/// `c''_j + H3(z', j)`).
+	pub values: Values,
 	/// When the meter took the reading (ms).
 	pub timestamp_ms: Moment,
 }
 
 impl ReadingPayload {
 	/// The bytes that are signed.
-	pub fn signing_message(&self) -> [u8; SIGNING_MESSAGE_LEN] {
-		let mut out = [0u8; SIGNING_MESSAGE_LEN];
-		let encoded = (
+	pub fn signing_message(&self) -> Vec<u8> {
+		(
 			tags::READING,
 			&self.genesis_hash,
 			self.region,
 			self.period,
 			&self.prid,
-			self.value,
+			&self.values,
 			self.timestamp_ms,
 		)
-			.encode();
-		// The tuple's encoding has a fixed length (a test pins it).
-		out.copy_from_slice(&encoded);
-		out
+			.encode()
 	}
 
 	/// Signs with `key`, which must be the key of `self.prid`.
@@ -68,7 +74,7 @@ impl ReadingPayload {
 }
 
 /// A payload and its signature.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct SignedReading {
 	/// What was signed.
@@ -92,8 +98,10 @@ pub enum ReadingError {
 	WrongKey,
 }
 
-/// A meter's whole work for one period: split `consumption` (with `random` as `c'`), mask both
-/// shares and sign each under its own PRID. Returns the readings for PRID and PRID'.
+/// A meter's whole work for one period: split each channel's reading `readings[j]` (with
+/// `randoms[j]` as `c'_j`), mask both shares per channel and sign each share under its own
+/// PRID. Returns the readings for PRID and PRID'. `randoms` has the length of `readings`, at
+/// most [`crate::channel::MAX_CHANNELS`].
 #[cfg(feature = "std")]
 #[allow(clippy::too_many_arguments)]
 pub fn meter_readings(
@@ -101,25 +109,25 @@ pub fn meter_readings(
 	genesis_hash: H256,
 	region: RegionId,
 	period: PeriodIndex,
-	consumption: u64,
-	random: u64,
+	readings: &[u64],
+	randoms: &[u64],
 	timestamps_ms: [Moment; 2],
 ) -> [SignedReading; 2] {
-	let (value_a, value_b) =
-		crate::mask::mask_reading(consumption, random, keys.mask_a, keys.mask_b);
-	let make = |key: &prid::PridKey, value, timestamp_ms| {
+	let (masks_a, masks_b) = keys.masks(readings.len());
+	let (values_a, values_b) = crate::mask::mask_values(readings, randoms, &masks_a, &masks_b);
+	let make = |key: &prid::PridKey, values, timestamp_ms| {
 		let payload =
-			ReadingPayload { genesis_hash, region, period, prid: key.prid(), value, timestamp_ms };
+			ReadingPayload { genesis_hash, region, period, prid: key.prid(), values, timestamp_ms };
 		let signature = key.sign(&payload.signing_message());
 		SignedReading { payload, signature }
 	};
-	[make(&keys.key_a, value_a, timestamps_ms[0]), make(&keys.key_b, value_b, timestamps_ms[1])]
+	[make(&keys.key_a, values_a, timestamps_ms[0]), make(&keys.key_b, values_b, timestamps_ms[1])]
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::prid::PridKey;
+	use crate::{channel::MAX_CHANNELS, prid::PridKey};
 
 	fn payload(key: &PridKey) -> ReadingPayload {
 		ReadingPayload {
@@ -127,7 +135,7 @@ mod tests {
 			region: 7,
 			period: 1441,
 			prid: key.prid(),
-			value: 123_456,
+			values: Values::truncate_from(vec![123_456, 7]),
 			timestamp_ms: 1_700_000_000_000,
 		}
 	}
@@ -137,13 +145,20 @@ mod tests {
 		let key = PridKey::from_leaf(&[1u8; 32]);
 		let p = payload(&key);
 		let m = p.signing_message();
-		assert_eq!(&m[..19], b"gridmask/reading/v1");
+		assert_eq!(m.len(), signing_message_len(2));
+		assert_eq!(&m[..19], b"gridmask/reading/v2");
 		assert_eq!(&m[19..51], &[0x11; 32]);
 		assert_eq!(&m[51..55], &7u32.to_le_bytes());
 		assert_eq!(&m[55..59], &1441u32.to_le_bytes());
 		assert_eq!(&m[59..91], &p.prid.0);
-		assert_eq!(&m[91..99], &123_456u64.to_le_bytes());
-		assert_eq!(&m[99..107], &1_700_000_000_000u64.to_le_bytes());
+		assert_eq!(m[91], 2 << 2, "compact length 2");
+		assert_eq!(&m[92..100], &123_456u64.to_le_bytes());
+		assert_eq!(&m[100..108], &7u64.to_le_bytes());
+		assert_eq!(&m[108..116], &1_700_000_000_000u64.to_le_bytes());
+		for n in 1..=MAX_CHANNELS as usize {
+			let p = ReadingPayload { values: Values::truncate_from(vec![0; n]), ..payload(&key) };
+			assert_eq!(p.signing_message().len(), signing_message_len(n));
+		}
 	}
 
 	#[test]
@@ -152,12 +167,14 @@ mod tests {
 		let signed = payload(&key).sign(&key).unwrap();
 		assert!(signed.verify());
 		let tamper = |f: &dyn Fn(&mut ReadingPayload)| {
-			let mut t = signed;
+			let mut t = signed.clone();
 			f(&mut t.payload);
 			t
 		};
 		let cases = [
-			tamper(&|p| p.value += 1),
+			tamper(&|p| p.values[0] += 1),
+			tamper(&|p| p.values[1] += 1),
+			tamper(&|p| p.values = Values::truncate_from(vec![p.values[0]])),
 			tamper(&|p| p.genesis_hash = H256::repeat_byte(0x12)),
 			tamper(&|p| p.period += 1),
 			tamper(&|p| p.region += 1),

@@ -11,9 +11,10 @@
 use codec::{Decode, Encode};
 
 use crate::{
+	channel::Values,
 	ggm::{self, Node},
 	hashing::blake2b_256,
-	mask::h3,
+	mask::{h3, h3_channels},
 	prid::{Prid, PridKey},
 	tags, CycleIndex, LeafIndex,
 };
@@ -91,21 +92,27 @@ impl PeriodLeaves {
 			key_b: PridKey::from_leaf(&self.t_b),
 			mask_a: h3(&self.z_a),
 			mask_b: h3(&self.z_b),
+			z_a: self.z_a,
+			z_b: self.z_b,
 		}
 	}
 }
 
-/// What a meter needs for one period: two one-time sr25519 keys and two masks.
+/// What a meter needs for one period: two one-time sr25519 keys and the two mask leaves.
 #[derive(Clone)]
 pub struct PeriodKeys {
 	/// Key of share A; its public key is `PRID`.
 	pub key_a: PridKey,
 	/// Key of share B; its public key is `PRID'`.
 	pub key_b: PridKey,
-	/// `H3(z)`.
+	/// `H3(z)`: the mask of share A's first channel.
 	pub mask_a: u64,
-	/// `H3(z')`.
+	/// `H3(z')`: the mask of share B's first channel.
 	pub mask_b: u64,
+	/// `z`: share A's mask leaf (every channel's mask derives from it).
+	pub z_a: Node,
+	/// `z'`: share B's mask leaf.
+	pub z_b: Node,
 }
 
 impl PeriodKeys {
@@ -114,9 +121,21 @@ impl PeriodKeys {
 		(self.key_a.prid(), self.key_b.prid())
 	}
 
-	/// `H3(z) + H3(z')` (wrapping): this meter's contribution to `Z`.
+	/// `H3(z) + H3(z')` (wrapping): this meter's contribution to `Z` of the first channel.
 	pub fn mask_sum(&self) -> u64 {
 		self.mask_a.wrapping_add(self.mask_b)
+	}
+
+	/// The masks of shares A and B for the first `channels` channels.
+	pub fn masks(&self, channels: usize) -> (Values, Values) {
+		(h3_channels(&self.z_a, channels), h3_channels(&self.z_b, channels))
+	}
+
+	/// `H3(z, j) + H3(z', j)` for each of the first `channels` channels: this meter's
+	/// contribution to each `Z_j`.
+	pub fn mask_sums(&self, channels: usize) -> Values {
+		let (a, b) = self.masks(channels);
+		Values::truncate_from(a.iter().zip(b.iter()).map(|(x, y)| x.wrapping_add(*y)).collect())
 	}
 }
 

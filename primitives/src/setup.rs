@@ -13,9 +13,10 @@ use rayon::prelude::*;
 
 use crate::{
 	bloom::{Bf1, Bf1Error},
+	channel::{Values, MAX_CHANNELS},
 	commitment::{t_commitment_sorted, TCommitment, TError},
 	ggm::{self, GGM_LEAVES},
-	mask::h3,
+	mask::h3_channel,
 	prid::{derive_prids_batch, Prid},
 	seed::{CycleSeeds, MasterSecret},
 	time::TimeParams,
@@ -36,6 +37,8 @@ pub struct SetupParams {
 	pub periods_per_cycle: u32,
 	/// BF1 false-positive exponent (rate 2^-fp_exp), normally [`crate::BF1_DEFAULT_FP_EXP`].
 	pub fp_exp: u8,
+	/// Channels of the region's shape (1 to [`MAX_CHANNELS`]): one `Z` per channel.
+	pub channels: u8,
 }
 
 /// The setup of one (region, period).
@@ -53,14 +56,15 @@ pub struct PeriodSetup {
 	pub bf1: Bf1,
 	/// The commitment to exactly the expected PRIDs.
 	pub t: TCommitment,
-	/// `Σ (H3(z) + H3(z'))` over the meters.
-	pub z: u64,
+	/// Per channel `j`: `Σ (H3(z, j) + H3(z', j))` over the meters.
+	pub z: Values,
 }
 
 /// Why setup failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SetupError {
-	/// `periods_per_cycle` is 0 or above 2^16, or the leaves are outside the cycle.
+	/// `periods_per_cycle` is 0 or above 2^16, or the leaves are outside the cycle, or
+	/// `channels` is 0 or above [`MAX_CHANNELS`].
 	BadRange,
 	/// A period index overflows u32.
 	PeriodOverflow,
@@ -88,6 +92,8 @@ pub fn build_periods(
 		|| params.periods_per_cycle > GGM_LEAVES
 		|| leaves.start > leaves.end
 		|| leaves.end > params.periods_per_cycle
+		|| params.channels == 0
+		|| u32::from(params.channels) > MAX_CHANNELS
 	{
 		return Err(SetupError::BadRange);
 	}
@@ -106,19 +112,22 @@ pub fn build_periods(
 	let mut start = leaves.start;
 	while start < leaves.end {
 		let end = leaves.end.min(start + CHUNK_PERIODS);
-		let per_meter: Vec<Vec<(Prid, Prid, u64)>> =
-			seeds.par_iter().map(|s| meter_chunk(s, start, end)).collect();
+		let channels = usize::from(params.channels);
+		let per_meter: Vec<Vec<(Prid, Prid, ChannelMasks)>> =
+			seeds.par_iter().map(|s| meter_chunk(s, start, end, channels)).collect();
 		let chunk: Result<Vec<PeriodSetup>, SetupError> = (start..end)
 			.into_par_iter()
 			.map(|leaf| {
 				let j = (leaf - start) as usize;
 				let mut prids = Vec::with_capacity(entries as usize);
-				let mut z = 0u64;
+				let mut z: ChannelMasks = [0; MAX_CHANNELS as usize];
 				for meter in &per_meter {
-					let (a, b, mask_sum) = meter[j];
-					prids.push(a);
-					prids.push(b);
-					z = z.wrapping_add(mask_sum);
+					let (a, b, mask_sums) = &meter[j];
+					prids.push(*a);
+					prids.push(*b);
+					for (z, m) in z.iter_mut().zip(mask_sums) {
+						*z = z.wrapping_add(*m);
+					}
 				}
 				prids.sort_unstable();
 				let period = first_period + leaf;
@@ -135,7 +144,7 @@ pub fn build_periods(
 					entries,
 					bf1,
 					t,
-					z,
+					z: Values::truncate_from(z[..channels].to_vec()),
 				})
 			})
 			.collect();
@@ -145,39 +154,59 @@ pub fn build_periods(
 	Ok(out)
 }
 
-/// The setup of one `period` of `region` for `meters` on a chain with time parameters `time`:
-/// [`build_periods`] over the period's cycle, restricted to its leaf.
+/// The setup of one `period` of `region` (of `channels` channels) for `meters` on a chain with
+/// time parameters `time`: [`build_periods`] over the period's cycle, restricted to its leaf.
 pub fn build_period(
 	time: &TimeParams,
 	region: RegionId,
 	period: PeriodIndex,
 	meters: &[MasterSecret],
 	fp_exp: u8,
+	channels: u8,
 ) -> Result<PeriodSetup, SetupError> {
 	let params = SetupParams {
 		region,
 		cycle: time.cycle_of(period),
 		periods_per_cycle: time.periods_per_cycle,
 		fp_exp,
+		channels,
 	};
 	let leaf = u32::from(time.leaf_of(period));
 	let mut built = build_periods(&params, meters, leaf..leaf + 1)?;
 	Ok(built.remove(0))
 }
 
-/// `(PRID, PRID', H3(z) + H3(z'))` of one meter for leaves `start..end` (within `0..2^16`).
-fn meter_chunk(seeds: &CycleSeeds, start: u32, end: u32) -> Vec<(Prid, Prid, u64)> {
+/// Per channel, a sum of masks (unused channels 0): an array, so that setup allocates nothing
+/// per meter and period.
+type ChannelMasks = [u64; MAX_CHANNELS as usize];
+
+/// `(PRID, PRID', [H3(z, j) + H3(z', j)]_j)` of one meter for leaves `start..end` (within
+/// `0..2^16`) and the first `channels` channels.
+fn meter_chunk(
+	seeds: &CycleSeeds,
+	start: u32,
+	end: u32,
+	channels: usize,
+) -> Vec<(Prid, Prid, ChannelMasks)> {
 	let n = (end - start) as usize;
 	// Leaves arrive in order, so pushing keeps index j = k - start. The caller checked
 	// end ≤ periods_per_cycle ≤ 2^16, so eval_range cannot fail.
 	let mut t_leaves = Vec::with_capacity(2 * n);
 	let _ = ggm::eval_range(&seeds.prid_a, start, end, |_, t| t_leaves.push(*t));
 	let _ = ggm::eval_range(&seeds.prid_b, start, end, |_, t| t_leaves.push(*t));
-	let mut masks = Vec::with_capacity(n);
-	let _ = ggm::eval_range(&seeds.mask_a, start, end, |_, z| masks.push(h3(z)));
+	let mut masks: Vec<ChannelMasks> = Vec::with_capacity(n);
+	let _ = ggm::eval_range(&seeds.mask_a, start, end, |_, z| {
+		let mut m = [0; MAX_CHANNELS as usize];
+		for (c, m) in m.iter_mut().enumerate().take(channels) {
+			*m = h3_channel(z, c as u8);
+		}
+		masks.push(m);
+	});
 	let mut j = 0;
 	let _ = ggm::eval_range(&seeds.mask_b, start, end, |_, z| {
-		masks[j] = masks[j].wrapping_add(h3(z));
+		for (c, m) in masks[j].iter_mut().enumerate().take(channels) {
+			*m = m.wrapping_add(h3_channel(z, c as u8));
+		}
 		j += 1;
 	});
 	let prids = derive_prids_batch(&t_leaves);
@@ -199,8 +228,9 @@ mod tests {
 			window_ms: 30_000,
 		};
 		// Period 23: cycle 2, leaf 3.
-		let one = build_period(&time, 7, 23, &meters, 30).unwrap();
-		let params = SetupParams { region: 7, cycle: 2, periods_per_cycle: 10, fp_exp: 30 };
+		let one = build_period(&time, 7, 23, &meters, 30, 2).unwrap();
+		let params =
+			SetupParams { region: 7, cycle: 2, periods_per_cycle: 10, fp_exp: 30, channels: 2 };
 		let cycle = build_cycle(&params, &meters).unwrap();
 		assert_eq!((one.period, one.leaf), (23, 3));
 		assert_eq!(one, cycle[3]);
@@ -209,7 +239,8 @@ mod tests {
 	#[test]
 	fn matches_per_meter_derivation() {
 		let meters: Vec<MasterSecret> = (0..5u8).map(|i| MasterSecret([i; 32])).collect();
-		let params = SetupParams { region: 4, cycle: 3, periods_per_cycle: 150, fp_exp: 30 };
+		let params =
+			SetupParams { region: 4, cycle: 3, periods_per_cycle: 150, fp_exp: 30, channels: 3 };
 		let setups = build_cycle(&params, &meters).unwrap();
 		assert_eq!(setups.len(), 150);
 		for s in [&setups[0], &setups[63], &setups[64], &setups[149]] {
@@ -218,7 +249,11 @@ mod tests {
 			let prids = keys.iter().flat_map(|k| [k.prids().0, k.prids().1]);
 			assert_eq!(s.period, 3 * 150 + u32::from(s.leaf));
 			assert_eq!(s.t, t_commitment(4, s.period, prids.clone()).unwrap());
-			assert_eq!(s.z, mask_sum(keys.iter().flat_map(|k| [k.mask_a, k.mask_b])));
+			assert_eq!(s.z[0], mask_sum(keys.iter().flat_map(|k| [k.mask_a, k.mask_b])));
+			for j in 0..3 {
+				assert_eq!(s.z[j], mask_sum(keys.iter().map(|k| k.mask_sums(3)[j])));
+			}
+			assert_eq!(s.z.len(), 3);
 			assert_eq!(s.entries, 10);
 			assert!(prids.clone().all(|p| s.bf1.contains(&p)));
 		}
@@ -227,6 +262,10 @@ mod tests {
 		assert_eq!(build_periods(&params, &meters, 0..151), Err(SetupError::BadRange));
 		let dup = [MasterSecret([1; 32]), MasterSecret([1; 32])];
 		assert_eq!(build_periods(&params, &dup, 0..1), Err(SetupError::T(TError::Duplicate)));
+		for channels in [0, 5] {
+			let bad = SetupParams { channels, ..params };
+			assert_eq!(build_periods(&bad, &meters, 0..1), Err(SetupError::BadRange));
+		}
 		let overflow = SetupParams { cycle: u32::MAX, ..params };
 		assert_eq!(build_cycle(&overflow, &meters), Err(SetupError::PeriodOverflow));
 	}

@@ -2,7 +2,8 @@
 //!
 //! [`generate`] builds them, [`check`] recomputes everything a [`TestVectors`] states from its
 //! inputs and verifies its signatures and HPKE ciphertext. The committed file is
-//! `primitives/test-vectors/v1.json`; regenerate it with [`REGENERATE`]. Byte strings are lowercase
+//! `primitives/test-vectors/v2.json` (v2: readings of several channels, PROTOCOL.md §3a);
+//! regenerate it with [`REGENERATE`]. Byte strings are lowercase
 //! hex without `0x`; u64 values are decimal strings (JSON numbers lose precision above 2^53 in
 //! JavaScript).
 
@@ -18,6 +19,7 @@ use sp_core::H256;
 use crate::{
 	bill,
 	bloom::{Bf1, Bf1Params},
+	channel::{self, ChannelKind, Shape},
 	cid::RawCid,
 	commitment::t_commitment_sorted,
 	ggm,
@@ -33,7 +35,7 @@ use crate::{
 
 /// The command that regenerates the committed file (run from the repository root).
 pub const REGENERATE: &str =
-	"cargo run --release -p gridmask-primitives --example gen-vectors > primitives/test-vectors/v1.json";
+	"cargo run --release -p gridmask-primitives --example gen-vectors > primitives/test-vectors/v2.json";
 
 mod dec {
 	//! u64 as a decimal string.
@@ -47,11 +49,29 @@ mod dec {
 	}
 }
 
+mod decs {
+	//! A list of u64, one per channel, as decimal strings.
+	use alloc::{
+		string::{String, ToString},
+		vec::Vec,
+	};
+	use serde::{Deserialize, Deserializer, Serializer};
+	pub fn serialize<S: Serializer>(v: &[u64], s: S) -> Result<S::Ok, S::Error> {
+		s.collect_seq(v.iter().map(|x| x.to_string()))
+	}
+	pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+		Vec::<String>::deserialize(d)?
+			.iter()
+			.map(|x| x.parse().map_err(serde::de::Error::custom))
+			.collect()
+	}
+}
+
 /// The whole file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TestVectors {
-	/// File format version (1).
+	/// File format version (2).
 	pub version: u32,
 	/// How to regenerate this file.
 	pub regenerate: String,
@@ -63,6 +83,8 @@ pub struct TestVectors {
 	pub genesis_hash: String,
 	/// Region of all meters.
 	pub region: u32,
+	/// The region's shape: channel names in order (every reading has one value per channel).
+	pub shape: Vec<String>,
 	/// Cycle.
 	pub cycle: u32,
 	/// BF1 false-positive exponent.
@@ -142,34 +164,34 @@ pub struct MeterPeriodVector {
 	pub prid_a: String,
 	/// `PRID' = x'·B`.
 	pub prid_b: String,
-	/// `H3(z)`.
-	#[serde(with = "dec")]
-	pub mask_a: u64,
-	/// `H3(z')`.
-	#[serde(with = "dec")]
-	pub mask_b: u64,
-	/// Consumption `c` (Wh).
-	#[serde(with = "dec")]
-	pub consumption: u64,
-	/// `c'` (the random share).
-	#[serde(with = "dec")]
-	pub share_a: u64,
-	/// `c'' = c - c'`.
-	#[serde(with = "dec")]
-	pub share_b: u64,
-	/// `v' = c' + H3(z)`.
-	#[serde(with = "dec")]
-	pub value_a: u64,
-	/// `v'' = c'' + H3(z')`.
-	#[serde(with = "dec")]
-	pub value_b: u64,
+	/// `H3(z, j)` per channel `j` (`H3(z, 0) = H3(z)`).
+	#[serde(with = "decs")]
+	pub masks_a: Vec<u64>,
+	/// `H3(z', j)` per channel.
+	#[serde(with = "decs")]
+	pub masks_b: Vec<u64>,
+	/// The reading `c_j` per channel (import and export in Wh, …).
+	#[serde(with = "decs")]
+	pub readings: Vec<u64>,
+	/// `c'_j` (the random share) per channel.
+	#[serde(with = "decs")]
+	pub shares_a: Vec<u64>,
+	/// `c''_j = c_j - c'_j`.
+	#[serde(with = "decs")]
+	pub shares_b: Vec<u64>,
+	/// `v'_j = c'_j + H3(z, j)`.
+	#[serde(with = "decs")]
+	pub values_a: Vec<u64>,
+	/// `v''_j = c''_j + H3(z', j)`.
+	#[serde(with = "decs")]
+	pub values_b: Vec<u64>,
 	/// Timestamp of share A (ms).
 	#[serde(with = "dec")]
 	pub timestamp_a: u64,
 	/// Timestamp of share B (ms).
 	#[serde(with = "dec")]
 	pub timestamp_b: u64,
-	/// Signed message of share A (107 bytes).
+	/// Signed message of share A (100 + 8 bytes per channel).
 	pub message_a: String,
 	/// Signed message of share B.
 	pub message_b: String,
@@ -207,15 +229,15 @@ pub struct PeriodVector {
 	pub t_preimage: String,
 	/// T.
 	pub t: String,
-	/// Z.
-	#[serde(with = "dec")]
-	pub z: u64,
-	/// Σ of all values sent.
-	#[serde(with = "dec")]
-	pub sum_of_values: u64,
-	/// `Σ values − Z` = Σ consumption.
-	#[serde(with = "dec")]
-	pub aggregate: u64,
+	/// `Z_j` per channel.
+	#[serde(with = "decs")]
+	pub z: Vec<u64>,
+	/// Σ of all values sent, per channel.
+	#[serde(with = "decs")]
+	pub sum_of_values: Vec<u64>,
+	/// `Σ values − Z` = Σ readings, per channel.
+	#[serde(with = "decs")]
+	pub aggregate: Vec<u64>,
 	/// BF1 block count.
 	pub bf1_num_blocks: u32,
 	/// BF1 bits per element.
@@ -277,14 +299,32 @@ fn masters() -> Vec<MasterSecret> {
 	(0u8..3).map(|i| MasterSecret(blake2b_256(b"gridmask-test-vectors/master", &[&[i]]))).collect()
 }
 
-/// Consumption and random share of meter `m` at `leaf` (deterministic, some near u64 bounds).
-fn reading_inputs(m: usize, leaf: LeafIndex) -> (u64, u64) {
-	let consumption = 250 * (m as u64 + 1) + u64::from(leaf);
-	let h = blake2b_256(
-		b"gridmask-test-vectors/share",
-		&[&(m as u64).to_le_bytes(), &leaf.to_le_bytes()],
-	);
-	(consumption, u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]))
+/// The region's shape: every channel kind, so that `H3(z, j)` is covered for every `j`.
+fn shape() -> Shape {
+	channel::shape(&ChannelKind::ALL).expect("a valid shape; qed")
+}
+
+/// Readings and random shares of meter `m` at `leaf`, per channel (deterministic, the random
+/// shares spread over all of u64). Meter 1 is a prosumer: it exports and imports nothing at
+/// leaf 1 (midday); the others export nothing.
+fn reading_inputs(m: usize, leaf: LeafIndex) -> (Vec<u64>, Vec<u64>) {
+	let base = 250 * (m as u64 + 1) + u64::from(leaf);
+	let (import, export) = match (m, leaf) {
+		(1, 1) => (0, 1_800),
+		(1, _) => (base, 300),
+		_ => (base, 0),
+	};
+	let readings = [import, export, 4 * base, base / 3];
+	let randoms = (0..readings.len())
+		.map(|j| {
+			let h = blake2b_256(
+				b"gridmask-test-vectors/share",
+				&[&(m as u64).to_le_bytes(), &leaf.to_le_bytes(), &[j as u8]],
+			);
+			u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]])
+		})
+		.collect();
+	(readings.to_vec(), randoms)
 }
 
 fn hex(b: impl AsRef<[u8]>) -> String {
@@ -302,6 +342,7 @@ pub fn generate() -> TestVectors {
 	let genesis = H256(GENESIS);
 	let masters = masters();
 	let bf1_params = Bf1Params::for_entries(2 * masters.len() as u32, FP_EXP).expect("small; qed");
+	let channels = shape().len();
 	let mut meters = Vec::new();
 	for (m, master) in masters.iter().enumerate() {
 		let seeds = master.cycle_seeds(CYCLE);
@@ -310,23 +351,24 @@ pub fn generate() -> TestVectors {
 			let period = time.period_of(CYCLE, leaf).expect("small; qed");
 			let leaves = seeds.leaves(leaf);
 			let keys = leaves.keys();
-			let (consumption, random) = reading_inputs(m, leaf);
-			let (share_a, share_b) = mask::split(consumption, random);
-			let (value_a, value_b) =
-				mask::mask_reading(consumption, random, keys.mask_a, keys.mask_b);
+			let (readings, randoms) = reading_inputs(m, leaf);
+			let (shares_a, shares_b): (Vec<u64>, Vec<u64>) =
+				readings.iter().zip(&randoms).map(|(c, r)| mask::split(*c, *r)).unzip();
+			let (masks_a, masks_b) = keys.masks(channels);
+			let (values_a, values_b) = mask::mask_values(&readings, &randoms, &masks_a, &masks_b);
 			let end = time.period_end(period).expect("small; qed");
 			let (timestamp_a, timestamp_b) = (end + 1_000 + m as u64, end + 120_000 + m as u64);
-			let payload = |prid, value, timestamp_ms| ReadingPayload {
+			let payload = |prid, values, timestamp_ms| ReadingPayload {
 				genesis_hash: genesis,
 				region: REGION,
 				period,
 				prid,
-				value,
+				values,
 				timestamp_ms,
 			};
 			let (prid_a, prid_b) = keys.prids();
-			let message_a = payload(prid_a, value_a, timestamp_a).signing_message();
-			let message_b = payload(prid_b, value_b, timestamp_b).signing_message();
+			let message_a = payload(prid_a, values_a.clone(), timestamp_a).signing_message();
+			let message_b = payload(prid_b, values_b.clone(), timestamp_b).signing_message();
 			periods.push(MeterPeriodVector {
 				leaf,
 				period,
@@ -341,17 +383,17 @@ pub fn generate() -> TestVectors {
 				nonce_b: hex(prid::prid_nonce(&leaves.t_b)),
 				prid_a: hex(prid_a.0),
 				prid_b: hex(prid_b.0),
-				mask_a: keys.mask_a,
-				mask_b: keys.mask_b,
-				consumption,
-				share_a,
-				share_b,
-				value_a,
-				value_b,
+				masks_a: masks_a.to_vec(),
+				masks_b: masks_b.to_vec(),
+				readings,
+				shares_a,
+				shares_b,
+				values_a: values_a.to_vec(),
+				values_b: values_b.to_vec(),
 				timestamp_a,
 				timestamp_b,
-				message_a: hex(message_a),
-				message_b: hex(message_b),
+				message_a: hex(&message_a),
+				message_b: hex(&message_b),
 				signature_a: hex(keys.key_a.sign(&message_a).0),
 				signature_b: hex(keys.key_b.sign(&message_b).0),
 				bf1_a: probe_vector(&bf1_params, &prid_a),
@@ -384,8 +426,13 @@ pub fn generate() -> TestVectors {
 		prids.iter().for_each(|p| preimage.extend_from_slice(&p.0));
 		let mut bf1 = Bf1::new(bf1_params).expect("valid; qed");
 		prids.iter().for_each(|p| bf1.insert(p));
-		let z = mask::mask_sum(rows.iter().flat_map(|r| [r.mask_a, r.mask_b]));
-		let sum_of_values = mask::mask_sum(rows.iter().flat_map(|r| [r.value_a, r.value_b]));
+		let per_channel = |of: &dyn Fn(&MeterPeriodVector, usize) -> [u64; 2]| -> Vec<u64> {
+			(0..channels).map(|j| mask::mask_sum(rows.iter().flat_map(|r| of(r, j)))).collect()
+		};
+		let z = per_channel(&|r, j| [r.masks_a[j], r.masks_b[j]]);
+		let sum_of_values = per_channel(&|r, j| [r.values_a[j], r.values_b[j]]);
+		let aggregate =
+			sum_of_values.iter().zip(&z).map(|(s, z)| mask::aggregate(*s, *z)).collect();
 		periods.push(PeriodVector {
 			leaf: *leaf,
 			period,
@@ -394,7 +441,7 @@ pub fn generate() -> TestVectors {
 			t: hex(t_commitment_sorted(REGION, period, &prids).expect("distinct; qed").0),
 			z,
 			sum_of_values,
-			aggregate: mask::aggregate(sum_of_values, z),
+			aggregate,
 			bf1_num_blocks: bf1_params.num_blocks,
 			bf1_k: bf1_params.k,
 			bf1_bytes: hex(bf1.as_bytes()),
@@ -425,7 +472,7 @@ pub fn generate() -> TestVectors {
 	};
 
 	TestVectors {
-		version: 1,
+		version: 2,
 		regenerate: REGENERATE.to_string(),
 		tags: tags::ALL
 			.iter()
@@ -439,6 +486,7 @@ pub fn generate() -> TestVectors {
 		},
 		genesis_hash: hex(GENESIS),
 		region: REGION,
+		shape: shape().iter().map(|k| k.name().to_string()).collect(),
 		cycle: CYCLE,
 		fp_exp: FP_EXP,
 		meters,
@@ -498,6 +546,12 @@ pub fn check(v: &TestVectors) -> Result<(), String> {
 	for (name, tag) in tags::ALL {
 		ensure(v.tags.get(name).map(|t| t.as_bytes()) == Some(tag), name)?;
 	}
+	let kinds = v
+		.shape
+		.iter()
+		.map(|n| ChannelKind::from_name(n).ok_or_else(|| format!("unknown channel {n}")))
+		.collect::<Result<Vec<_>, _>>()?;
+	let channels = channel::shape(&kinds).map_err(|e| format!("shape: {e:?}"))?.len();
 	for (m, meter) in v.meters.iter().enumerate() {
 		let seeds = MasterSecret(unhex::<32>("master", &meter.master)?).cycle_seeds(v.cycle);
 		ensure(hex(seeds.prid_a) == meter.seed_prid_a, format!("meter {m} s"))?;
@@ -524,27 +578,37 @@ pub fn check(v: &TestVectors) -> Result<(), String> {
 			let keys = leaves.keys();
 			let (prid_a, prid_b) = keys.prids();
 			ensure(hex(prid_a.0) == p.prid_a && hex(prid_b.0) == p.prid_b, at("prid"))?;
-			ensure(keys.mask_a == p.mask_a && keys.mask_b == p.mask_b, at("mask"))?;
-			ensure(mask::split(p.consumption, p.share_a) == (p.share_a, p.share_b), at("split"))?;
+			let (masks_a, masks_b) = keys.masks(channels);
 			ensure(
-				mask::mask_reading(p.consumption, p.share_a, p.mask_a, p.mask_b)
-					== (p.value_a, p.value_b),
-				at("values"),
+				masks_a[..] == p.masks_a[..] && masks_b[..] == p.masks_b[..],
+				at("masks per channel"),
 			)?;
+			ensure(keys.mask_a == p.masks_a[0] && keys.mask_b == p.masks_b[0], at("mask"))?;
+			ensure(p.readings.len() == channels, at("one reading per channel"))?;
+			for j in 0..channels {
+				ensure(
+					mask::split(p.readings[j], p.shares_a[j]) == (p.shares_a[j], p.shares_b[j]),
+					at(&format!("split of channel {j}")),
+				)?;
+			}
+			let (values_a, values_b) =
+				mask::mask_values(&p.readings, &p.shares_a, &p.masks_a, &p.masks_b);
+			ensure(values_a[..] == p.values_a[..] && values_b[..] == p.values_b[..], at("values"))?;
 			ensure(
-				mask::recover(p.value_a, p.value_b, p.mask_a, p.mask_b) == p.consumption,
+				mask::recover_values(&p.values_a, &p.values_b, &p.masks_a, &p.masks_b)
+					== p.readings,
 				at("recover"),
 			)?;
-			for (prid, value, ts, msg, sig, probe, share) in [
-				(prid_a, p.value_a, p.timestamp_a, &p.message_a, &p.signature_a, &p.bf1_a, "A"),
-				(prid_b, p.value_b, p.timestamp_b, &p.message_b, &p.signature_b, &p.bf1_b, "B"),
+			for (prid, values, ts, msg, sig, probe, share) in [
+				(prid_a, values_a, p.timestamp_a, &p.message_a, &p.signature_a, &p.bf1_a, "A"),
+				(prid_b, values_b, p.timestamp_b, &p.message_b, &p.signature_b, &p.bf1_b, "B"),
 			] {
 				let payload = ReadingPayload {
 					genesis_hash: genesis,
 					region: v.region,
 					period: p.period,
 					prid,
-					value,
+					values,
 					timestamp_ms: ts,
 				};
 				ensure(hex(payload.signing_message()) == *msg, at(&format!("message {share}")))?;
@@ -584,15 +648,19 @@ pub fn check(v: &TestVectors) -> Result<(), String> {
 			blake2b_simd::Params::new().hash_length(32).hash(&preimage).as_bytes() == t.0,
 			at("t preimage"),
 		)?;
-		let z = mask::mask_sum(rows.iter().flat_map(|r| [r.mask_a, r.mask_b]));
-		ensure(z == pv.z, at("z"))?;
-		let sum = mask::mask_sum(rows.iter().flat_map(|r| [r.value_a, r.value_b]));
-		ensure(sum == pv.sum_of_values, at("sum of values"))?;
-		let consumption = mask::mask_sum(rows.iter().map(|r| r.consumption));
-		ensure(
-			mask::aggregate(sum, z) == pv.aggregate && pv.aggregate == consumption,
-			at("aggregate"),
-		)?;
+		ensure(pv.z.len() == channels && pv.aggregate.len() == channels, at("channels"))?;
+		for j in 0..channels {
+			let at = |what: &str| at(&format!("channel {j} {what}"));
+			let z = mask::mask_sum(rows.iter().flat_map(|r| [r.masks_a[j], r.masks_b[j]]));
+			ensure(z == pv.z[j], at("z"))?;
+			let sum = mask::mask_sum(rows.iter().flat_map(|r| [r.values_a[j], r.values_b[j]]));
+			ensure(sum == pv.sum_of_values[j], at("sum of values"))?;
+			let total = mask::mask_sum(rows.iter().map(|r| r.readings[j]));
+			ensure(
+				mask::aggregate(sum, z) == pv.aggregate[j] && pv.aggregate[j] == total,
+				at("aggregate"),
+			)?;
+		}
 		let mut bf1 = Bf1::new(bf1_params).map_err(|e| format!("{e:?}"))?;
 		prids.iter().for_each(|p| bf1.insert(p));
 		ensure(

@@ -1,13 +1,13 @@
-//! The committed test vectors (`primitives/test-vectors/v1.json`) hold for this crate, and their
+//! The committed test vectors (`primitives/test-vectors/v2.json`) hold for this crate, and their
 //! signatures verify the way the runtime verifies them.
 
-use gridmask_primitives::{vectors::TestVectors, Prid, ReadingPayload, ReadingSignature};
+use gridmask_primitives::{vectors::TestVectors, Prid, ReadingPayload, ReadingSignature, Values};
 use sp_core::{sr25519, Pair as _, H256};
 
-const FILE: &str = include_str!("../test-vectors/v1.json");
+const FILE: &str = include_str!("../test-vectors/v2.json");
 
 fn load() -> TestVectors {
-	serde_json::from_str(FILE).expect("v1.json parses")
+	serde_json::from_str(FILE).expect("v2.json parses")
 }
 
 fn arr<const N: usize>(s: &str) -> [u8; N] {
@@ -29,16 +29,17 @@ fn vector_signatures_verify_in_the_runtime_and_fail_when_tampered() {
 	let mut checked = 0;
 	sp_io::TestExternalities::default().execute_with(|| {
 		for p in v.meters.iter().flat_map(|m| &m.periods) {
-			for (prid, value, ts, sig) in [
-				(&p.prid_a, p.value_a, p.timestamp_a, &p.signature_a),
-				(&p.prid_b, p.value_b, p.timestamp_b, &p.signature_b),
+			for (prid, values, ts, sig) in [
+				(&p.prid_a, &p.values_a, p.timestamp_a, &p.signature_a),
+				(&p.prid_b, &p.values_b, p.timestamp_b, &p.signature_b),
 			] {
+				let values = Values::truncate_from(values.clone());
 				let payload = ReadingPayload {
 					genesis_hash: genesis,
 					region: v.region,
 					period: p.period,
 					prid: Prid(arr(prid)),
-					value,
+					values,
 					timestamp_ms: ts,
 				};
 				let sig: sr25519::Signature = ReadingSignature(arr(sig)).into();
@@ -53,11 +54,18 @@ fn vector_signatures_verify_in_the_runtime_and_fail_when_tampered() {
 					in_runtime
 				};
 				assert!(ok(&payload));
-				assert!(!ok(&ReadingPayload { value: value.wrapping_add(1), ..payload }));
-				assert!(!ok(&ReadingPayload { genesis_hash: H256::repeat_byte(0), ..payload }));
-				assert!(!ok(&ReadingPayload { period: p.period + 1, ..payload }));
-				assert!(!ok(&ReadingPayload { region: v.region + 1, ..payload }));
-				assert!(!ok(&ReadingPayload { timestamp_ms: ts + 1, ..payload }));
+				for j in 0..payload.values.len() {
+					let mut values = payload.values.clone();
+					values[j] = values[j].wrapping_add(1);
+					assert!(!ok(&ReadingPayload { values, ..payload.clone() }));
+				}
+				let fewer = Values::truncate_from(payload.values[1..].to_vec());
+				assert!(!ok(&ReadingPayload { values: fewer, ..payload.clone() }));
+				let p2 = payload.clone();
+				assert!(!ok(&ReadingPayload { genesis_hash: H256::repeat_byte(0), ..p2.clone() }));
+				assert!(!ok(&ReadingPayload { period: p.period + 1, ..p2.clone() }));
+				assert!(!ok(&ReadingPayload { region: v.region + 1, ..p2.clone() }));
+				assert!(!ok(&ReadingPayload { timestamp_ms: ts + 1, ..p2 }));
 				checked += 1;
 			}
 		}
