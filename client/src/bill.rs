@@ -296,7 +296,9 @@ async fn region_cycle(
 		// Sealed, with an aggregate or without (withheld, void): priced either way.
 		let settled = matches!(st.phase, P::Done(O::Sealed { .. } | O::Withheld { .. } | O::Void));
 		let regional_mean = match st.phase {
-			P::Done(O::Sealed { aggregate, count }) => mean_per_meter(aggregate, count / 2),
+			P::Done(O::Sealed { aggregates, count }) => {
+				aggregates.0.first().copied().flatten().and_then(|a| mean_per_meter(a, count / 2))
+			},
 			_ => None,
 		};
 		// The tariff in effect: the latest version whose first period is not after `p`
@@ -416,7 +418,12 @@ async fn chain_periods(
 	}
 	let shares = chain.shares(&queries).await?;
 	let found: BTreeMap<(RegionId, PeriodIndex, Prid), u64> =
-		queries.iter().zip(shares).filter_map(|(q, s)| s.map(|s| (*q, s.value))).collect();
+		// The import channel (the first): what a bill prices.
+		queries
+			.iter()
+			.zip(shares)
+			.filter_map(|(q, s)| s.and_then(|s| s.masked.0.first().map(|v| (*q, *v))))
+			.collect();
 	let mut out = BTreeMap::new();
 	for (p, regions) in cover {
 		let Some([a, b]) = prids.get(p) else { continue };

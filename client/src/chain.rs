@@ -3,7 +3,9 @@
 //! reading transactions, and errors decoded into names.
 
 use anyhow::{anyhow, bail, Context, Result};
-use gridmask_primitives::{time::TimeParams, PeriodIndex, Prid, RegionId, SignedReading};
+use gridmask_primitives::{
+	time::TimeParams, ChannelKind, PeriodIndex, Prid, RegionId, SignedReading,
+};
 use std::time::Duration;
 use subxt::{
 	config::DefaultExtrinsicParamsBuilder,
@@ -398,7 +400,7 @@ pub fn reading_tx_at(at: &AtBlock, r: &SignedReading) -> Result<ReadingTx> {
 		r.payload.region,
 		r.payload.period,
 		Static(r.payload.prid),
-		r.payload.value,
+		runtime_types::bounded_collections::bounded_vec::BoundedVec(r.payload.masked.to_vec()),
 		r.payload.timestamp_ms,
 		Static(r.signature),
 	);
@@ -692,6 +694,17 @@ fn explain_events(e: TransactionEventsError) -> String {
 	}
 }
 
+/// A channel kind as the chain's metadata describes it, as the protocol's type.
+pub fn channel_kind(k: &runtime_types::gridmask_primitives::channel::ChannelKind) -> ChannelKind {
+	use runtime_types::gridmask_primitives::channel::ChannelKind as K;
+	match k {
+		K::ImportWh => ChannelKind::ImportWh,
+		K::ExportWh => ChannelKind::ExportWh,
+		K::MaxDemandW => ChannelKind::MaxDemandW,
+		K::ReactiveVarh => ChannelKind::ReactiveVarh,
+	}
+}
+
 /// `Pallet::Error: first doc line` for a module error, the error's text otherwise.
 pub fn explain_dispatch(d: &DispatchError) -> String {
 	if let DispatchError::Module(m) = d {
@@ -782,13 +795,14 @@ mod tests {
 			body.extend(args);
 			extrinsic(&body)
 		};
-		let reading = authorized(0, (7u32, 42u32, prid(1), 1234u64, 5u64, [0u8; 64]).encode());
+		let reading =
+			authorized(0, (7u32, 42u32, prid(1), vec![1234u64, 0], 5u64, [0u8; 64]).encode());
 		assert_eq!(calls.prids(&reading), vec![prid(1)]);
 		assert_eq!(calls.bundle_prids(&reading), None);
 
 		let share = |b: u8| BundledShare {
 			prid: prid(b),
-			value: 1,
+			masked: gridmask_primitives::Values::truncate_from(vec![1, 0]),
 			timestamp_ms: 2,
 			signature: ReadingSignature([0; 64]),
 		};

@@ -191,6 +191,7 @@ async fn register(
 					region: *region,
 					owner: owner.clone(),
 					owner_key: Static(key.clone()),
+					prosumer: false,
 				})
 				.collect();
 			sizes.push(chunk.len());
@@ -350,6 +351,7 @@ fn compute_setups(
 				cycle,
 				periods_per_cycle: time.periods_per_cycle,
 				fp_exp: BF1_DEFAULT_FP_EXP,
+				channels: set.channels,
 			};
 			let (lo, hi) = (*leaves.iter().min().unwrap(), *leaves.iter().max().unwrap());
 			let built = build_periods(&params, &set.secrets, lo..hi + 1)
@@ -382,7 +384,7 @@ async fn publish_setups(
 					period: s.period,
 					bf1: Static(s.bf1.params()),
 					t: Static(s.t),
-					z: s.z,
+					z: BoundedVec(s.z.to_vec()),
 					expected: s.entries,
 					epoch: by_region[&s.region].epoch,
 				})
@@ -418,6 +420,8 @@ async fn publish_setups(
 /// store, and the region's membership epoch.
 struct ActiveSet {
 	epoch: u32,
+	/// Channels of the region's shape: one `Z` each.
+	channels: u8,
 	secrets: Vec<MasterSecret>,
 }
 
@@ -443,7 +447,7 @@ async fn active_sets(
 		let Some(info) = status.get(&m.meter) else { continue };
 		if matches!(info.status, rt::pallet_meters::types::MeterStatus::Active) {
 			sets.entry(info.region)
-				.or_insert_with(|| ActiveSet { epoch: 0, secrets: Vec::new() })
+				.or_insert_with(|| ActiveSet { epoch: 0, channels: 1, secrets: Vec::new() })
 				.secrets
 				.push(m.secret());
 		}
@@ -464,6 +468,7 @@ async fn active_sets(
 			);
 		}
 		set.epoch = info.epoch;
+		set.channels = info.shape.0.len() as u8;
 	}
 	Ok(sets)
 }

@@ -315,6 +315,7 @@ pub async fn run(
 		}
 	}
 	let time = chain.time().await?.started()?;
+	let shapes = region_channels(&chain, &creds).await?;
 	let slot = chain.constant(runtime::constants().readings().min_block_time_ms()).await?;
 	// Submit after the first block of the window, and early enough that the share is still
 	// included inside the window if the next two authors are down (two missed slots: 2 of
@@ -339,7 +340,7 @@ pub async fn run(
 	for (k, &period) in periods.iter().enumerate() {
 		let open = time.period_end(period).context("period out of range")?;
 		let (lo, hi) = (open + head, open + time.window_ms - tail);
-		let plan = PeriodPlan::new(&opts, &creds, &time, genesis, k, period, (lo, hi));
+		let plan = PeriodPlan::new(&opts, &creds, &shapes, &time, genesis, k, period, (lo, hi));
 		let mut tasks = Vec::new();
 		let mut sent: Vec<(MeterId, Prid)> = Vec::new();
 		for (meter, i, candidates, at) in plan.shares {
@@ -413,10 +414,13 @@ struct PeriodPlan {
 }
 
 impl PeriodPlan {
-	/// Period `period`, the `k`-th of the run, its shares sent at random times in `send_in`.
+	/// Period `period`, the `k`-th of the run, its shares sent at random times in `send_in`,
+	/// one value per channel of each region's shape (`channels`).
+	#[allow(clippy::too_many_arguments)]
 	fn new(
 		opts: &RunOptions,
 		creds: &[Credential],
+		channels: &BTreeMap<RegionId, usize>,
 		time: &TimeParams,
 		genesis: H256,
 		k: usize,
@@ -436,12 +440,18 @@ impl PeriodPlan {
 			// The meter's region, then the ones it was moved from: a setup published before
 			// the move may still cover it there (the first region whose filter holds its
 			// PRID takes the share). The masked values are the same for every region.
-			let random = rng.gen();
+			let randoms: Vec<u64> =
+				(0..gridmask_primitives::MAX_CHANNELS).map(|_| rng.gen()).collect();
 			let candidates: Vec<[SignedReading; 2]> = c
 				.regions()
 				.map(|region| {
 					let c = Credential { region, ..c.clone() };
-					readings_of(time, &c, genesis, period, consumption, random, times)
+					// Import first; a consumer exports nothing, and any further channel of
+					// the region's shape reads 0 too.
+					let n = channels.get(&region).copied().unwrap_or(1);
+					let mut values = vec![0u64; n];
+					values[0] = consumption;
+					readings_of(time, &c, genesis, period, &values, &randoms[..n], times)
 				})
 				.collect();
 			plan.consumptions.push((c.meter, c.region, consumption));
@@ -624,20 +634,40 @@ async fn first_set_up(
 	Ok(None)
 }
 
-/// A meter's two signed shares of `period`.
+/// A meter's two signed shares of `period`, one value per channel of its region.
 pub fn readings_of(
 	time: &TimeParams,
 	c: &Credential,
 	genesis: H256,
 	period: PeriodIndex,
-	consumption: u64,
-	random: u64,
+	values: &[u64],
+	randoms: &[u64],
 	times: [u64; 2],
 ) -> [SignedReading; 2] {
 	let keys = MasterSecret(c.master_secret.0)
 		.cycle_seeds(time.cycle_of(period))
 		.period_keys(time.leaf_of(period));
-	meter_readings(&keys, sp_core::H256(genesis.0), c.region, period, consumption, random, times)
+	meter_readings(&keys, sp_core::H256(genesis.0), c.region, period, values, randoms, times)
+}
+
+/// The number of channels of every region the meters may send to (their regions and the
+/// ones they were moved from): the length of each region's shape on chain.
+async fn region_channels(chain: &Chain, creds: &[Credential]) -> Result<BTreeMap<RegionId, usize>> {
+	let at = chain.api.at_current_block().await?;
+	let mut out = BTreeMap::new();
+	for region in creds.iter().flat_map(|c| c.regions()) {
+		if out.contains_key(&region) {
+			continue;
+		}
+		let info = at
+			.storage()
+			.try_fetch(runtime::storage().meters().regions(), (region,))
+			.await?
+			.with_context(|| format!("region {region} is not registered"))?
+			.decode()?;
+		out.insert(region, info.shape.0.len());
+	}
+	Ok(out)
 }
 
 /// Which of the accepted shares a best block holds. The meters of one `meter run` share it,

@@ -1,8 +1,8 @@
 //! `gridmask status`: the chain's clock, regions, and recent period outcomes.
 
-use crate::chain::{runtime, runtime_types as rt, AtBlock, Chain};
+use crate::chain::{self, runtime, runtime_types as rt, AtBlock, Chain};
 use anyhow::Result;
-use gridmask_primitives::{PeriodIndex, RegionId, TimeParams};
+use gridmask_primitives::{ChannelKind, PeriodIndex, RegionId, TimeParams};
 use serde::Serialize;
 
 /// One region's state.
@@ -12,8 +12,12 @@ pub struct RegionStatus {
 	pub region: RegionId,
 	/// Name.
 	pub name: String,
+	/// The channels every reading carries, in order (`import_wh`, `export_wh`, …).
+	pub channels: Vec<String>,
 	/// Active meters.
 	pub active_meters: u32,
+	/// Of those, the registered prosumers (who alone can export).
+	pub active_prosumers: u32,
 	/// The latest periods with a setup, ascending.
 	pub periods: Vec<PeriodStatus>,
 }
@@ -23,11 +27,14 @@ pub struct RegionStatus {
 pub struct PeriodStatus {
 	/// The period.
 	pub period: PeriodIndex,
-	/// `sealed <aggregate> Wh (<count> shares)`, `faulted (<received>/<expected> shares)`, or
-	/// the phase (`upcoming (setup complete)`, `open (<n> shares)`, `sealing`).
+	/// `sealed <aggregate> Wh (<count> shares)` (each channel's, named, for several),
+	/// `faulted (<received>/<expected> shares)`, or the phase (`upcoming (setup complete)`,
+	/// `open (<n> shares)`, `sealing`).
 	pub outcome: String,
-	/// The sealed aggregate, Wh.
+	/// The sealed import aggregate, Wh.
 	pub aggregate: Option<u64>,
+	/// The sealed aggregate of each channel (`None`: withheld), in the region's order.
+	pub aggregates: Vec<Option<u64>>,
 	/// The price, µ-units per kWh, and where it comes from (`tariff v<N>`, `override`).
 	pub price: Option<(u64, String)>,
 	/// The fault's state if the period faulted: `open`, `checking`, `resolved (silent: …)`,
@@ -101,16 +108,19 @@ pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 		let kv = kv?;
 		let (region,) = kv.key()?.decode()?;
 		let info = kv.value().decode()?;
+		let channels: Vec<ChannelKind> = info.shape.0.iter().map(chain::channel_kind).collect();
 		let mut periods = Vec::new();
 		if let Some(cur) = current {
 			for p in cur.saturating_sub(last)..=cur {
-				periods.extend(period_status(&at, region, p).await?);
+				periods.extend(period_status(&at, region, p, &channels).await?);
 			}
 		}
 		regions.push(RegionStatus {
 			region,
 			name: String::from_utf8_lossy(&info.name.0).into_owned(),
+			channels: channels.iter().map(|k| k.name().to_string()).collect(),
 			active_meters: info.active_meters,
+			active_prosumers: info.active_prosumers,
 			periods,
 		});
 	}
@@ -136,23 +146,24 @@ pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 	})
 }
 
-/// Period `p` of `region`: its outcome, price and fault; `None` for a period without a setup
-/// that is not done.
+/// Period `p` of `region` (whose channels are `channels`): its outcome, price and fault;
+/// `None` for a period without a setup that is not done.
 async fn period_status(
 	at: &AtBlock,
 	region: RegionId,
 	p: PeriodIndex,
+	channels: &[ChannelKind],
 ) -> Result<Option<PeriodStatus>> {
 	let st = at
 		.runtime_apis()
 		.call(runtime::runtime_apis().readings_api().period_state(region, p))
 		.await?;
 	use rt::pallet_readings::types::{PeriodOutcome as O, PeriodPhase as P};
-	let mut aggregate = None;
+	let mut aggregates = Vec::new();
 	let outcome = match st.phase {
-		P::Done(O::Sealed { aggregate: a, count }) => {
-			aggregate = Some(a);
-			format!("sealed {a} Wh ({count} shares)")
+		P::Done(O::Sealed { aggregates: a, count }) => {
+			aggregates = a.0;
+			format!("sealed {} ({count} shares)", sealed_text(&aggregates, channels))
 		},
 		P::Done(O::Faulted { expected, received }) => {
 			format!("faulted ({received}/{expected} shares)")
@@ -191,7 +202,24 @@ async fn period_status(
 		.map(|f| f.decode())
 		.transpose()?
 		.map(|f| fault_text(f.status));
-	Ok(Some(PeriodStatus { period: p, outcome, aggregate, price, fault }))
+	let aggregate = aggregates.first().copied().flatten();
+	Ok(Some(PeriodStatus { period: p, outcome, aggregate, aggregates, price, fault }))
+}
+
+/// `1234 Wh` for one channel; `import_wh 1234 Wh, export_wh withheld` for several.
+fn sealed_text(aggregates: &[Option<u64>], channels: &[ChannelKind]) -> String {
+	let value = |a: &Option<u64>, unit: &str| match a {
+		Some(v) => format!("{v} {unit}"),
+		None => "withheld".to_string(),
+	};
+	if aggregates.len() == 1 {
+		return value(&aggregates[0], "Wh");
+	}
+	let named = aggregates
+		.iter()
+		.zip(channels)
+		.map(|(a, k)| format!("{} {}", k.name(), value(a, k.unit())));
+	named.collect::<Vec<_>>().join(", ")
 }
 
 /// A fault's state in words.
@@ -259,7 +287,15 @@ impl std::fmt::Display for Status {
 			_ => writeln!(f, "the readings clock has not started")?,
 		}
 		for r in &s.regions {
-			writeln!(f, "region {} {:?}: {} active meters", r.region, r.name, r.active_meters)?;
+			writeln!(
+				f,
+				"region {} {:?}: {} active meters ({} prosumers), channels {}",
+				r.region,
+				r.name,
+				r.active_meters,
+				r.active_prosumers,
+				r.channels.join(", ")
+			)?;
 			for p in &r.periods {
 				let price =
 					p.price.as_ref().map_or(String::new(), |(v, s)| format!("  {v} µ/kWh ({s})"));

@@ -17,8 +17,9 @@
 //!   never applied);
 //! - what validation accepts, the block builder can apply;
 //! - every pallet's `do_try_state` holds, and the total issuance equals the sum of balances;
-//! - a reading re-signed over another genesis hash is never accepted by the pool, and every
-//!   stored share is under a PRID of an honest reading for its (region, period);
+//! - a reading re-signed over another genesis hash, or with another number of values than
+//!   its region has channels, is never accepted by the pool, and every stored share is under
+//!   a PRID of an honest reading for its (region, period) with one value per channel;
 //! - a period sealed with all its shares has the meters' true total as its aggregate.
 
 use arbitrary::{Arbitrary, Unstructured};
@@ -157,6 +158,8 @@ pub enum Mutation {
 	/// Re-signed with the meter's real key over altered fields (a lying or confused meter).
 	Resigned {
 		genesis_xor: u8,
+		/// A value more than the region's channels (a share of the wrong shape).
+		extra: Option<u64>,
 		region: Option<RegionId>,
 		period: Option<PeriodIndex>,
 		value: Option<u64>,
@@ -164,29 +167,34 @@ pub enum Mutation {
 }
 
 impl Mutation {
-	/// The reading `h` with this mutation; `wrong_genesis` is set if it is validly signed over
-	/// another chain's genesis hash (it must never be accepted).
+	/// The reading `h` with this mutation, and whether it must never be accepted although
+	/// validly signed: over another chain's genesis hash, or of the wrong shape.
 	pub fn apply(&self, p: &Prepared, h: &Honest) -> (SignedReading, bool) {
-		let mut r = h.reading;
+		let mut r = h.reading.clone();
 		match self {
 			Self::None => {},
 			Self::Region(x) => r.payload.region = *x,
 			Self::Period(x) => r.payload.period = *x,
-			Self::Value(x) => r.payload.value = *x,
+			Self::Value(x) => r.payload.masked[0] = *x,
 			Self::Timestamp(x) => r.payload.timestamp_ms = *x,
 			Self::PridByte { at, xor } => r.payload.prid.0[usize::from(*at) % 32] ^= xor,
 			Self::SignatureByte { at, xor } => r.signature.0[usize::from(*at) % 64] ^= xor,
 			Self::SignatureOf(i) => r.signature = p.honest(*i).reading.signature,
 			Self::PridOf(i) => r.payload.prid = p.honest(*i).reading.payload.prid,
-			Self::Resigned { genesis_xor, region, period, value } => {
+			Self::Resigned { genesis_xor, extra, region, period, value } => {
 				let mut payload = r.payload;
 				payload.genesis_hash.0[0] ^= genesis_xor;
 				payload.region = region.unwrap_or(payload.region);
 				payload.period = period.unwrap_or(payload.period);
-				payload.value = value.unwrap_or(payload.value);
+				payload.masked[0] = value.unwrap_or(payload.masked[0]);
+				if let Some(x) = extra {
+					// At most MAX_CHANNELS values: a share of the most channels stays as it is.
+					let _ = payload.masked.try_push(*x);
+				}
 				let key = if h.share_b { &h.keys.key_b } else { &h.keys.key_a };
 				r = payload.sign(key).expect("the key of this PRID");
-				return (r, *genesis_xor != 0);
+				let wrong_shape = r.payload.masked.len() != h.reading.payload.masked.len();
+				return (r, *genesis_xor != 0 || wrong_shape);
 			},
 		}
 		(r, false)
@@ -254,11 +262,14 @@ impl<'a> Harness<'a> {
 	fn prepare(&mut self, tx: &Tx) -> Option<UncheckedExtrinsic> {
 		let xt = match tx {
 			Tx::Reading { index, mutation } => {
-				let (r, wrong_genesis) = mutation.apply(self.p, self.p.honest(*index));
+				let (r, forbidden) = mutation.apply(self.p, self.p.honest(*index));
 				let xt = testing::general_tx(testing::reading_call(&r));
 				let v = validate(&xt);
-				if wrong_genesis {
-					assert!(v.is_err(), "a reading signed over another genesis was accepted");
+				if forbidden {
+					assert!(
+						v.is_err(),
+						"a reading signed over another genesis, or of the wrong shape, was accepted"
+					);
 				}
 				return v.ok().map(|_| xt);
 			},
@@ -341,21 +352,29 @@ impl<'a> Harness<'a> {
 				((h.reading.payload.region, h.reading.payload.period, h.reading.payload.prid.0), h)
 			})
 			.collect();
-		for ((region, period), prid, _share) in pallet_readings::Shares::<Runtime>::iter() {
+		for ((region, period), prid, share) in pallet_readings::Shares::<Runtime>::iter() {
 			if self.p.setups.contains_key(&(region, period)) && self.honest_setup(region, period) {
 				assert!(
 					honest.contains_key(&(region, period, prid.0)),
 					"a share under a PRID no meter holds is stored in ({region}, {period})"
 				);
 			}
+			let channels =
+				pallet_readings::Setups::<Runtime>::get(region, period).map(|s| s.z.len());
+			assert_eq!(
+				Some(share.masked.len()),
+				channels,
+				"a share of the wrong shape is stored in ({region}, {period})"
+			);
 		}
 		for (region, period) in self.p.setups.keys() {
 			if !self.honest_setup(*region, *period) {
 				continue;
 			}
-			if let Some(pallet_readings::PeriodOutcome::Sealed { aggregate, count }) =
+			if let Some(outcome @ pallet_readings::PeriodOutcome::Sealed { count, .. }) =
 				pallet_readings::Outcomes::<Runtime>::get(region, period)
 			{
+				let aggregate = outcome.aggregate().expect("import is always published");
 				if count as usize == 2 * METERS_PER_REGION {
 					let truth: u64 = self
 						.p
@@ -401,11 +420,14 @@ pub fn check_reading_input(input: &ReadingInput) {
 		testing::set_now(h.now);
 		let xt = match &input.kind {
 			ReadingKind::Mutated { index, mutation } => {
-				let (r, wrong_genesis) = mutation.apply(p, p.honest(*index));
+				let (r, forbidden) = mutation.apply(p, p.honest(*index));
 				let xt = testing::general_tx(testing::reading_call(&r));
 				let v = validate(&xt);
-				if wrong_genesis {
-					assert!(v.is_err(), "a reading signed over another genesis was accepted");
+				if forbidden {
+					assert!(
+						v.is_err(),
+						"a reading signed over another genesis, or of the wrong shape, was accepted"
+					);
 				}
 				if v.is_ok() {
 					let honest = p.honest.iter().any(|x| {
@@ -480,6 +502,7 @@ impl<'a> Arbitrary<'a> for Mutation {
 			8 => Self::PridOf(u.arbitrary()?),
 			_ => Self::Resigned {
 				genesis_xor: u.arbitrary()?,
+				extra: u.arbitrary()?,
 				region: u.arbitrary()?,
 				period: u.arbitrary()?,
 				value: u.arbitrary()?,
@@ -546,6 +569,18 @@ mod tests {
 				index: 2,
 				mutation: Mutation::Resigned {
 					genesis_xor: 1,
+					extra: None,
+					region: None,
+					period: None,
+					value: None,
+				},
+			},
+			// Validly signed by the meter, but one value more than the region has channels.
+			Tx::Reading {
+				index: 3,
+				mutation: Mutation::Resigned {
+					genesis_xor: 0,
+					extra: Some(7),
 					region: None,
 					period: None,
 					value: None,

@@ -128,13 +128,13 @@ pub fn decode_reading(bytes: &[u8], genesis: H256) -> Option<SignedReading> {
 			region,
 			period,
 			prid,
-			value,
+			masked,
 			timestamp_ms,
 			signature,
 		}) = xt.function
 		{
 			return Some(
-				BundledShare { prid, value, timestamp_ms, signature }
+				BundledShare { prid, masked, timestamp_ms, signature }
 					.reading(genesis, region, period),
 			);
 		}
@@ -281,12 +281,12 @@ impl<S: StateBackend<sp_runtime::traits::BlakeTwo256>> ReadingState for View<'_,
 	fn setup(&mut self, region: RegionId, period: PeriodIndex) -> Option<SetupInfo> {
 		let mut frozen = self.collector.frozen.lock().expect("not poisoned");
 		if let Some(s) = frozen.setups.get(&(region, period)) {
-			return Some(*s);
+			return Some(s.clone());
 		}
 		let setup: SetupInfo =
 			self.read(&pallet_readings::Setups::<Runtime>::hashed_key_for(region, period))?;
 		if self.frozen(period) && setup.is_complete() {
-			frozen.setups.insert((region, period), setup);
+			frozen.setups.insert((region, period), setup.clone());
 		}
 		Some(setup)
 	}
@@ -325,10 +325,11 @@ impl Collector {
 	/// The collector of the node with `client` and `keystore`.
 	pub fn new(client: Arc<FullClient>, keystore: KeystorePtr) -> Arc<Self> {
 		let info = client.info();
-		let slot_ms = AuraApi::<Block, AuraId>::slot_duration(&*client.runtime_api(), info.best_hash)
-			.map(|d| d.as_millis())
-			.unwrap_or(6_000)
-			.max(1);
+		let slot_ms =
+			AuraApi::<Block, AuraId>::slot_duration(&*client.runtime_api(), info.best_hash)
+				.map(|d| d.as_millis())
+				.unwrap_or(6_000)
+				.max(1);
 		let collector = Arc::new(Self {
 			genesis: info.genesis_hash,
 			client,
@@ -344,8 +345,7 @@ impl Collector {
 		// The room per block from the start (updated on every best block), so that the first
 		// readings are not refused `WindowFull` for want of it.
 		if let Ok(limits) = collector.client.runtime_api().collection_limits(info.best_hash) {
-			collector.held.lock().expect("not poisoned").per_block =
-				Self::room_per_block(&limits);
+			collector.held.lock().expect("not poisoned").per_block = Self::room_per_block(&limits);
 		}
 		collector
 	}
@@ -418,14 +418,21 @@ impl Collector {
 				continue;
 			};
 			let held =
-				self.held.lock().expect("not poisoned").all.get(&reading.payload.prid).copied();
-			if held == Some(reading) {
+				self.held.lock().expect("not poisoned").all.get(&reading.payload.prid).cloned();
+			if held.as_ref() == Some(&reading) {
 				answers[i] = Answer::Accepted;
 				continue;
 			}
 			let p = &reading.payload;
-			match pallet_readings::check_unsigned(&mut view, time, now, p.region, p.period, &p.prid)
-			{
+			match pallet_readings::check_unsigned(
+				&mut view,
+				time,
+				now,
+				p.region,
+				p.period,
+				&p.prid,
+				p.masked.len(),
+			) {
 				Ok(close) if self.blocks_left(now, close) <= self.spare_slots() => {
 					answers[i] = Answer::Refused(ReadingRejection::WindowClosed)
 				},
@@ -433,7 +440,7 @@ impl Collector {
 				Err(r) => answers[i] = Answer::Refused(r),
 			}
 		}
-		let readings: Vec<SignedReading> = candidates.iter().map(|(_, r, _)| *r).collect();
+		let readings: Vec<SignedReading> = candidates.iter().map(|(_, r, _)| r.clone()).collect();
 		let all_verify = verify_batch(&readings);
 		let spare = self.spare_slots();
 		let mut held = self.held.lock().expect("not poisoned");
@@ -455,7 +462,7 @@ impl Collector {
 				Answer::WindowFull
 			} else {
 				waiting += 1;
-				held.all.insert(reading.payload.prid, reading);
+				held.all.insert(reading.payload.prid, reading.clone());
 				held.queue.push_back(reading);
 				Answer::Accepted
 			};
@@ -567,8 +574,8 @@ impl Collector {
 				let in_flight = core::mem::take(&mut held.in_flight);
 				for f in in_flight.into_values().rev() {
 					for prid in f.prids.iter().rev() {
-						if let Some(r) = held.all.get(prid) {
-							held.queue.push_front(*r);
+						if let Some(r) = held.all.get(prid).cloned() {
+							held.queue.push_front(r);
 						}
 					}
 				}
@@ -623,9 +630,9 @@ impl Collector {
 				}
 				let xt = UncheckedExtrinsic::decode(&mut &tx.data().encode()[..]).ok()?;
 				match xt.function {
-					RuntimeCall::Readings(pallet_readings::Call::submit_bundle { groups, .. }) => {
-						Some((hash, pallet_readings::bundle_shares(&groups) as usize))
-					},
+					RuntimeCall::Readings(pallet_readings::Call::submit_bundle {
+						groups, ..
+					}) => Some((hash, pallet_readings::bundle_shares(&groups) as usize)),
 					_ => None,
 				}
 			})

@@ -34,7 +34,7 @@ fn keys_and_signatures(c: &mut Criterion) {
 		region: 1,
 		period: 2,
 		prid: key.prid(),
-		values: Values::truncate_from(vec![3]),
+		masked: Values::truncate_from(vec![3]),
 		timestamp_ms: 4,
 	};
 	let msg = payload.signing_message();

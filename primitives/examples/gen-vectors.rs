@@ -1,5 +1,5 @@
 //! Prints the test vectors as JSON. From the repository root:
-//! `cargo run --release -p gridmask-primitives --example gen-vectors > primitives/test-vectors/v1.json`
+//! `cargo run --release -p gridmask-primitives --example gen-vectors > primitives/test-vectors/v2.json`
 
 fn main() {
 	let vectors = gridmask_primitives::vectors::generate();

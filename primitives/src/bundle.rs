@@ -42,7 +42,7 @@ pub struct BundledShare {
 	/// The share's one-time public key.
 	pub prid: Prid,
 	/// The masked values, one per channel.
-	pub values: Values,
+	pub masked: Values,
 	/// When the meter took the reading (ms).
 	pub timestamp_ms: Moment,
 	/// The meter's signature over the reading's payload.
@@ -55,7 +55,7 @@ impl BundledShare {
 		let p = &reading.payload;
 		Self {
 			prid: p.prid,
-			values: p.values.clone(),
+			masked: p.masked.clone(),
 			timestamp_ms: p.timestamp_ms,
 			signature: reading.signature,
 		}
@@ -75,7 +75,7 @@ impl BundledShare {
 				region,
 				period,
 				prid: self.prid,
-				values: self.values.clone(),
+				masked: self.masked.clone(),
 				timestamp_ms: self.timestamp_ms,
 			},
 			signature: self.signature,
@@ -143,7 +143,7 @@ mod tests {
 			region: 3,
 			period: 9,
 			prid: key.prid(),
-			values: Values::truncate_from(vec![42, 0]),
+			masked: Values::truncate_from(vec![42, 0]),
 			timestamp_ms: 1_000,
 		};
 		let reading = payload.sign(&key).unwrap();
@@ -164,7 +164,7 @@ mod tests {
 					region: 1,
 					period: 2,
 					prid: key.prid(),
-					values: Values::truncate_from(vec![u64::from(i)]),
+					masked: Values::truncate_from(vec![u64::from(i)]),
 					timestamp_ms: 3,
 				}
 				.sign(&key)
@@ -174,7 +174,7 @@ mod tests {
 		assert!(verify_batch(&readings));
 		assert!(verify_batch(&[]));
 		let mut bad = readings.clone();
-		bad[5].payload.values[0] += 1;
+		bad[5].payload.masked[0] += 1;
 		assert!(!verify_batch(&bad));
 		let mut bad = readings;
 		bad[0].signature.0[3] ^= 1;

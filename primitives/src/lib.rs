@@ -10,9 +10,13 @@
 //! ([`CycleSeeds`]: `s, s', r, r'`); leaf `k` of each tree belongs to period `k` of the cycle. The
 //! leaves `t, t'` become one-time sr25519 keys whose public keys are the period's two [`Prid`]s; the
 //! leaves `z, z'` become u64 masks `H3(z), H3(z')`. A meter splits its consumption `c` into two
-//! random shares, masks each and signs each under its own PRID ([`ReadingPayload`]). Ahead of
+//! random shares, masks each and signs each under its own PRID ([`ReadingPayload`]). A reading
+//! has one value per **channel** of its region's shape ([`channel`]: import, export, …); each
+//! channel `j` is split and masked on its own with `H3(z, j)`, and one signature per share
+//! covers all of them. Ahead of
 //! time the KGC publishes per (region, period) a Bloom filter of the expected PRIDs ([`Bf1`]), a
-//! commitment to exactly that set ([`TCommitment`]) and the sum of the masks (`Z`). The runtime
+//! commitment to exactly that set ([`TCommitment`]) and the sum of the masks (`Z`, one per
+//! channel). The runtime
 //! accepts a share if its PRID is in BF1 and its signature verifies; at sealing it recomputes T over
 //! the PRIDs it received and, if it matches, publishes `Σ values − Z`, the regional consumption.
 //! Bills are HPKE-encrypted to the owner ([`bill`]) and stored in IPFS under a raw [`RawCid`].
@@ -23,7 +27,9 @@
 //! - *share A / B*: the unprimed / primed half of a reading (`PRID`, `z` / `PRID'`, `z'`).
 //! - *PRID*: pseudo-random identity, a one-time sr25519 public key.
 //! - *BF1*: the valid-identity filter of a (region, period). *T*: the exact set commitment.
-//!   *Z*: the mask sum.
+//!   *Z*: the mask sum (`Z_j` per channel).
+//! - *channel*, *shape*: one quantity a reading carries (`import_wh`, `export_wh`,
+//!   `max_demand_w`, `reactive_varh`); a region's ordered list of them, `import_wh` first.
 //!
 //! ## Choices left open by PROTOCOL.md §3 (all versioned by their tag)
 //! - **Hash**: BLAKE2b (`blake2b_simd`, identical natively and in wasm; BLAKE2b-256 equals
@@ -36,8 +42,13 @@
 //! - **GGM** ([`ggm`]): κ = 256 bits, `G(x) = BLAKE2b-512(gridmask/ggm/v1 || x)`, depth 16, MSB first.
 //! - **PRID** ([`prid`]): `x = BLAKE2b-512(gridmask/h2/v1 || t) mod ℓ`, `PRID = x·B`; the schnorrkel
 //!   key is `(x, nonce = BLAKE2b-256(gridmask/prid-nonce/v1 || t))`; signing context `substrate`.
-//! - **H3** ([`mask`]): first 8 bytes (LE) of `BLAKE2b-256(gridmask/h3/v1 || z)`.
-//! - **Signed payload** ([`reading`]): SCALE of the §3 tuple, 107 bytes, tag without length prefix.
+//! - **H3** ([`mask`]): first 8 bytes (LE) of `BLAKE2b-256(gridmask/h3/v1 || z)`. Per channel
+//!   (§3a): `H3(z, 0) = H3(z)`; for `j ≥ 1`, the first 8 bytes (LE) of
+//!   `BLAKE2b-256(gridmask/h3-channel/v1 || z || j)` with `j` one byte. `Z_j = Σ (H3(z, j) +
+//!   H3(z', j))`.
+//! - **Signed payload** ([`reading`]): SCALE of `(gridmask/reading/v2, genesis, region, period,
+//!   PRID, masked, timestamp)`, tag without length prefix, `masked` a SCALE vector (compact
+//!   length, then u64 LE each): 100 + 8 bytes per channel (108 for one). v1 signed one `value`.
 //! - **BF1** ([`bloom`]): 64-byte blocks, `h = BLAKE2b-512(gridmask/bf1/v1 || PRID)`, block by
 //!   multiply-shift of `h[0..8]`, k 9-bit positions from the following bits; sized by an integer
 //!   table from the exact blocked-filter model: 2^-30 needs 81 bits per entry and k = 22.
@@ -52,8 +63,9 @@
 //!   --chunker=size-1048576`).
 //!
 //! ## Test vectors
-//! `primitives/test-vectors/v1.json` holds inputs and every intermediate. Regenerate with
-//! `cargo run --release -p gridmask-primitives --example gen-vectors > primitives/test-vectors/v1.json`;
+//! `primitives/test-vectors/v2.json` holds inputs and every intermediate, for a region of all
+//! four channel kinds with one prosumer. Regenerate with
+//! `cargo run --release -p gridmask-primitives --example gen-vectors > primitives/test-vectors/v2.json`;
 //! `tests/vectors.rs` checks the committed file. Signatures and HPKE ciphertexts are randomized:
 //! the file holds ones that verify / open, and the check verifies / opens them.
 

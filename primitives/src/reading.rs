@@ -1,14 +1,17 @@
 //! The signed reading payload (PROTOCOL.md §3, §3a).
 //!
 //! The signed message is the SCALE encoding of the tuple
-//! `(b"gridmask/reading/v2", genesis_hash, region, period, prid, values, timestamp_ms)`:
+//! `(b"gridmask/reading/v2", genesis_hash, region, period, prid, masked, timestamp_ms)`:
 //! the tag as 19 raw bytes (a fixed-size array: no length prefix), the genesis hash as 32 raw
-//! bytes, `region` and `period` as u32 LE, the PRID as 32 raw bytes, `values` as a SCALE vector
-//! (compact length, one byte for up to 63 channels, then each value as u64 LE) and
-//! `timestamp_ms` as u64 LE: [`signing_message_len`]`(n)` = 100 + 8n bytes for `n` channels
-//! (108 for one). The genesis hash binds a reading to one chain, `(region, period)` to one
-//! filter and window; one signature covers every channel of the share. (v1 signed a single
-//! `value` u64 in place of `values`.)
+//! bytes, `region` and `period` as u32 LE, the PRID as 32 raw bytes, `masked` (the masked
+//! values, one per channel) as a SCALE vector (compact length, one byte for up to 63 channels,
+//! then each value as u64 LE) and `timestamp_ms` as u64 LE: [`signing_message_len`]`(n)` =
+//! 100 + 8n bytes for `n` channels (108 for one). The genesis hash binds a reading to one
+//! chain, `(region, period)` to one filter and window; one signature covers every channel of
+//! the share. (v1 signed a single `value` u64 in place of `masked`.)
+//!
+//! The field is `masked`, not `values`: polkadot.js decodes a struct as a `Map`, whose
+//! `values()` method would hide a field of that name.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -42,7 +45,7 @@ pub struct ReadingPayload {
 	pub prid: Prid,
 	/// The masked shares, one per channel of the region's shape: `c'_j + H3(z, j)` (or
 	/// `c''_j + H3(z', j)`).
-	pub values: Values,
+	pub masked: Values,
 	/// When the meter took the reading (ms).
 	pub timestamp_ms: Moment,
 }
@@ -56,7 +59,7 @@ impl ReadingPayload {
 			self.region,
 			self.period,
 			&self.prid,
-			&self.values,
+			&self.masked,
 			self.timestamp_ms,
 		)
 			.encode()
@@ -116,8 +119,14 @@ pub fn meter_readings(
 	let (masks_a, masks_b) = keys.masks(readings.len());
 	let (values_a, values_b) = crate::mask::mask_values(readings, randoms, &masks_a, &masks_b);
 	let make = |key: &prid::PridKey, values, timestamp_ms| {
-		let payload =
-			ReadingPayload { genesis_hash, region, period, prid: key.prid(), values, timestamp_ms };
+		let payload = ReadingPayload {
+			genesis_hash,
+			region,
+			period,
+			prid: key.prid(),
+			masked: values,
+			timestamp_ms,
+		};
 		let signature = key.sign(&payload.signing_message());
 		SignedReading { payload, signature }
 	};
@@ -135,7 +144,7 @@ mod tests {
 			region: 7,
 			period: 1441,
 			prid: key.prid(),
-			values: Values::truncate_from(vec![123_456, 7]),
+			masked: Values::truncate_from(vec![123_456, 7]),
 			timestamp_ms: 1_700_000_000_000,
 		}
 	}
@@ -156,7 +165,7 @@ mod tests {
 		assert_eq!(&m[100..108], &7u64.to_le_bytes());
 		assert_eq!(&m[108..116], &1_700_000_000_000u64.to_le_bytes());
 		for n in 1..=MAX_CHANNELS as usize {
-			let p = ReadingPayload { values: Values::truncate_from(vec![0; n]), ..payload(&key) };
+			let p = ReadingPayload { masked: Values::truncate_from(vec![0; n]), ..payload(&key) };
 			assert_eq!(p.signing_message().len(), signing_message_len(n));
 		}
 	}
@@ -172,9 +181,9 @@ mod tests {
 			t
 		};
 		let cases = [
-			tamper(&|p| p.values[0] += 1),
-			tamper(&|p| p.values[1] += 1),
-			tamper(&|p| p.values = Values::truncate_from(vec![p.values[0]])),
+			tamper(&|p| p.masked[0] += 1),
+			tamper(&|p| p.masked[1] += 1),
+			tamper(&|p| p.masked = Values::truncate_from(vec![p.masked[0]])),
 			tamper(&|p| p.genesis_hash = H256::repeat_byte(0x12)),
 			tamper(&|p| p.period += 1),
 			tamper(&|p| p.region += 1),

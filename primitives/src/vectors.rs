@@ -363,7 +363,7 @@ pub fn generate() -> TestVectors {
 				region: REGION,
 				period,
 				prid,
-				values,
+				masked: values,
 				timestamp_ms,
 			};
 			let (prid_a, prid_b) = keys.prids();
@@ -608,7 +608,7 @@ pub fn check(v: &TestVectors) -> Result<(), String> {
 					region: v.region,
 					period: p.period,
 					prid,
-					values,
+					masked: values,
 					timestamp_ms: ts,
 				};
 				ensure(hex(payload.signing_message()) == *msg, at(&format!("message {share}")))?;

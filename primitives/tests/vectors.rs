@@ -39,7 +39,7 @@ fn vector_signatures_verify_in_the_runtime_and_fail_when_tampered() {
 					region: v.region,
 					period: p.period,
 					prid: Prid(arr(prid)),
-					values,
+					masked: values,
 					timestamp_ms: ts,
 				};
 				let sig: sr25519::Signature = ReadingSignature(arr(sig)).into();
@@ -54,13 +54,13 @@ fn vector_signatures_verify_in_the_runtime_and_fail_when_tampered() {
 					in_runtime
 				};
 				assert!(ok(&payload));
-				for j in 0..payload.values.len() {
-					let mut values = payload.values.clone();
+				for j in 0..payload.masked.len() {
+					let mut values = payload.masked.clone();
 					values[j] = values[j].wrapping_add(1);
-					assert!(!ok(&ReadingPayload { values, ..payload.clone() }));
+					assert!(!ok(&ReadingPayload { masked: values, ..payload.clone() }));
 				}
-				let fewer = Values::truncate_from(payload.values[1..].to_vec());
-				assert!(!ok(&ReadingPayload { values: fewer, ..payload.clone() }));
+				let fewer = Values::truncate_from(payload.masked[1..].to_vec());
+				assert!(!ok(&ReadingPayload { masked: fewer, ..payload.clone() }));
 				let p2 = payload.clone();
 				assert!(!ok(&ReadingPayload { genesis_hash: H256::repeat_byte(0), ..p2.clone() }));
 				assert!(!ok(&ReadingPayload { period: p.period + 1, ..p2.clone() }));

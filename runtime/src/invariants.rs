@@ -61,8 +61,11 @@ pub fn cross_pallet() -> Result<(), TryRuntimeError> {
 			) => {},
 			(
 				FaultStatus::Resolved { aggregate: Some(a), .. },
-				Some(PeriodOutcome::Sealed { aggregate, .. }),
-			) => ensure(a == &aggregate, "a resolved fault's aggregate differs from the outcome's")?,
+				Some(outcome @ PeriodOutcome::Sealed { .. }),
+			) => ensure(
+				Some(*a) == outcome.aggregate(),
+				"a resolved fault's aggregate differs from the outcome's import aggregate",
+			)?,
 			(
 				FaultStatus::Resolved { aggregate: None, .. },
 				Some(PeriodOutcome::Withheld { .. }),

@@ -26,13 +26,13 @@ pub mod apis;
 pub mod configs;
 pub mod extensions;
 pub mod genesis_config_presets;
-pub mod weights;
 #[cfg(any(feature = "std", feature = "try-runtime"))]
 pub mod invariants;
 #[cfg(feature = "std")]
 pub mod testing;
 #[cfg(test)]
 mod tests;
+pub mod weights;
 
 use sp_runtime::{
 	generic, impl_opaque_keys,
@@ -79,7 +79,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// Bump on every change of runtime logic; the node refuses to run a wasm whose version
 	// does not match what the chain expects.
-	spec_version: 111,
+	spec_version: 112,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,

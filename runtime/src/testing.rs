@@ -115,6 +115,7 @@ impl TestChain {
 					region,
 					owner: Alice.to_account_id(),
 					owner_key: gridmask_primitives::HpkePublicKey([7; 32]),
+					prosumer: false,
 				})
 				.collect::<Vec<_>>();
 			Meters::register_meters(kgc(), BoundedVec::truncate_from(regs))
@@ -129,11 +130,20 @@ impl TestChain {
 		u64::from(region) * 100 + i as u64
 	}
 
-	/// The honest setup of (region, period), computed as the KGC does.
+	/// The honest setup of (region, period), computed as the KGC does: one `Z` per channel
+	/// of the region's shape.
 	pub fn setup(&self, region: RegionId, period: PeriodIndex) -> PeriodSetup {
 		let secrets = &self.secrets[&region];
-		build_period(&self.time, region, period, secrets, gridmask_primitives::BF1_DEFAULT_FP_EXP)
-			.expect("an honest setup builds")
+		let channels = Meters::channel_contributors(region).len() as u8;
+		build_period(
+			&self.time,
+			region,
+			period,
+			secrets,
+			gridmask_primitives::BF1_DEFAULT_FP_EXP,
+			channels,
+		)
+		.expect("an honest setup builds")
 	}
 
 	/// The KGC publishes `s` (with `bf1` as the filter), before the period's window opens.
@@ -143,7 +153,7 @@ impl TestChain {
 			period: s.period,
 			bf1: bf1.params(),
 			t: s.t,
-			z: s.z,
+			z: s.z.clone(),
 			expected: s.entries,
 			epoch: Meters::region_epoch(s.region),
 		};
@@ -164,7 +174,7 @@ impl TestChain {
 		self.time.period_end(period).expect("period in range")
 	}
 
-	/// Meter `i` of `region` reports `consumption` for `period` (both shares).
+	/// Meter `i` of a one-channel `region` reports `consumption` for `period` (both shares).
 	pub fn readings(
 		&self,
 		region: RegionId,
@@ -172,17 +182,29 @@ impl TestChain {
 		period: PeriodIndex,
 		consumption: u64,
 	) -> [SignedReading; 2] {
+		self.channel_readings(region, i, period, &[consumption])
+	}
+
+	/// Meter `i` of `region` reports one value per channel for `period` (both shares).
+	pub fn channel_readings(
+		&self,
+		region: RegionId,
+		i: usize,
+		period: PeriodIndex,
+		values: &[u64],
+	) -> [SignedReading; 2] {
 		let open = self.window_open(period);
 		let keys = self.secrets[&region][i]
 			.cycle_seeds(self.time.cycle_of(period))
 			.period_keys(self.time.leaf_of(period));
+		let randoms: Vec<u64> = values.iter().map(|v| 0x5eed ^ v).collect();
 		meter_readings(
 			&keys,
 			self.genesis,
 			region,
 			period,
-			consumption,
-			0x5eed ^ consumption,
+			values,
+			&randoms,
 			[open + 1_000, open + 4_000],
 		)
 	}
@@ -193,7 +215,8 @@ impl TestChain {
 		let s = self.setup(1, 1);
 		self.publish(&s, &s.bf1);
 		set_now(self.window_open(1) + 6_000);
-		self.readings(1, 0, 1, 300)[0]
+		let [first, _] = self.readings(1, 0, 1, 300);
+		first
 	}
 
 	/// Runs the hooks of the blocks after the window of `period` until every region's
@@ -249,4 +272,12 @@ pub fn apply(
 	let len = xt.encoded_size();
 	let checked = Checkable::check(xt, &frame_system::ChainContext::<Runtime>::default())?;
 	checked.apply::<Runtime>(&info, len)
+}
+
+/// The outcome of a period sealed with these per-channel aggregates and `count` shares.
+pub fn sealed(aggregates: &[Option<u64>], count: u32) -> pallet_readings::PeriodOutcome {
+	pallet_readings::PeriodOutcome::Sealed {
+		aggregates: pallet_readings::Aggregates::truncate_from(aggregates.to_vec()),
+		count,
+	}
 }

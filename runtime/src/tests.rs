@@ -222,11 +222,7 @@ mod readings {
 			}
 			let outcomes = chain.seal(period);
 			for (region, total) in &expected {
-				assert_eq!(
-					outcomes[region],
-					PeriodOutcome::Sealed { aggregate: *total, count: 10 },
-					"region {region}"
-				);
+				assert_eq!(outcomes[region], sealed(&[Some(*total)], 10), "region {region}");
 			}
 			// Sealing priced region 1 from its tariff (period 1 of the day: the night band;
 			// 1.3 kWh of demand: the surcharge), and left region 2 unpriced.
@@ -275,7 +271,7 @@ mod readings {
 			}
 			let outcomes = chain.seal(period);
 			assert_eq!(outcomes[&1], PeriodOutcome::Faulted { expected: 10, received: 8 });
-			assert_eq!(outcomes[&2], PeriodOutcome::Sealed { aggregate: sum2, count: 10 });
+			assert_eq!(outcomes[&2], sealed(&[Some(sum2)], 10));
 		});
 	}
 
@@ -313,7 +309,7 @@ mod readings {
 					region: 1,
 					period,
 					prid: key.prid(),
-					value,
+					masked: gridmask_primitives::Values::truncate_from(vec![value]),
 					timestamp_ms: open + 2_000,
 				};
 				let signature = key.sign(&payload.signing_message());
@@ -479,7 +475,7 @@ mod readings {
 			for period in [1, 2] {
 				assert_eq!(
 					pallet_readings::Outcomes::<Runtime>::get(1, period),
-					Some(PeriodOutcome::Sealed { aggregate: sums[&(1, period)], count: 8 }),
+					Some(crate::testing::sealed(&[Some(sums[&(1, period)])], 8)),
 					"period {period}"
 				);
 				assert!(matches!(
@@ -645,7 +641,7 @@ mod bad_input {
 	fn malformed_extrinsic_bytes_do_not_decode() {
 		ext_for("development").execute_with(|| {
 			let chain = TestChain::start();
-			let r = chain.readings(1, 0, 1, 300)[0];
+			let [r, _] = chain.readings(1, 0, 1, 300);
 			let good = general_tx(reading_call(&r)).encode();
 			assert!(UncheckedExtrinsic::decode(&mut &good[..]).is_ok());
 			// Truncated at every length, and with a byte too many.
@@ -682,6 +678,7 @@ mod bad_input {
 				meter: 1u64,
 				region: 1,
 				owner: Alice.to_account_id(),
+				prosumer: false,
 				owner_key: gridmask_primitives::HpkePublicKey([7; 32]),
 			};
 			let encode = |n: u32| {

@@ -175,7 +175,7 @@ async function main() {
           const o = await api.query.readings.outcomes(region, p);
           return o.isSome ? o.unwrap() : null;
         }, 120_000, api);
-        assert(outcome.isSealed && outcome.asSealed.aggregate.toBigInt() === truth,
+        assert(outcome.isSealed && outcome.asSealed.aggregates[0].unwrap().toBigInt() === truth,
           `(${region}, ${p}) sealed with ${truth} Wh: ${outcome.toString()}`);
       }
     }

@@ -62,7 +62,7 @@ async function sealedAggregate(api, period) {
     return st.phase.isDone ? st.phase.asDone : null;
   }, 120_000, api);
   assert(outcome.isSealed, `period ${period} sealed (${outcome.toString()})`);
-  return outcome.asSealed.aggregate.toBigInt();
+  return outcome.asSealed.aggregates[0].unwrap().toBigInt();
 }
 
 /** A `BundleApplied` event's fields by name. */
@@ -91,14 +91,15 @@ function bundleTx(api, genesis, collector, signer, seq, groups) {
 /** A share with a random PRID and signature (in no filter, signed by nobody). */
 function randomShare(timestampMs) {
   const rnd = (n) => u8aToHex(globalThis.crypto.getRandomValues(new Uint8Array(n)));
-  return { prid: rnd(32), value: 1, timestampMs, signature: rnd(64) };
+  return { prid: rnd(32), masked: [1], timestampMs, signature: rnd(64) };
 }
 
-/** The SCALE bytes of a `SignedReading`. */
+/** The SCALE bytes of a `SignedReading` (at most 63 values: a one-byte compact length). */
 function signedReadingHex(genesis, region, period, share) {
   return u8aToHex(u8aConcat(hexToU8a(genesis), bnToU8a(region, { bitLength: 32, isLe: true }),
     bnToU8a(period, { bitLength: 32, isLe: true }), hexToU8a(share.prid),
-    bnToU8a(BigInt(share.value), { bitLength: 64, isLe: true }),
+    new Uint8Array([share.masked.length << 2]),
+    ...share.masked.map((v) => bnToU8a(BigInt(v), { bitLength: 64, isLe: true })),
     bnToU8a(BigInt(share.timestampMs), { bitLength: 64, isLe: true }),
     hexToU8a(share.signature)));
 }

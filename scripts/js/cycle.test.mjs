@@ -182,8 +182,8 @@ withTestNode('gridmask-cycle', async ({ node, api, dir }) => {
       const who = complete.get(`${r}/${p}`) ?? [];
       const truth = who.reduce((a, m) => a + consumption.get(`${m}/${p}`), 0n);
       if (outcome.isSealed) {
-        assert(outcome.asSealed.aggregate.toBigInt() === truth,
-          `region ${r} period ${p}: aggregate ${outcome.asSealed.aggregate} = Σ of ${who} = ${truth}`);
+        const aggregate = outcome.asSealed.aggregates[0].unwrap().toBigInt();
+        assert(aggregate === truth, `region ${r} period ${p}: aggregate ${aggregate} = Σ of ${who} = ${truth}`);
         assert(outcome.asSealed.count.toNumber() === 2 * who.length, `region ${r} period ${p}: count ${outcome.asSealed.count}`);
       } else {
         assert(outcome.isWithheld && who.length < 3, `region ${r} period ${p}: ${outcome.toString()} with ${who.length} complete`);

@@ -639,8 +639,8 @@ pub(super) async fn period_readings(
 			sp_core::H256(genesis.0),
 			m.region,
 			period,
-			rng.gen_range(50..2_000),
-			rng.gen(),
+			&[rng.gen_range(50..2_000)],
+			&[rng.gen()],
 			[end; 2],
 		);
 		signed.extend(pair);
@@ -688,13 +688,13 @@ async fn flood(
 	for (k, (r, tx)) in signed.iter().zip(&valid).enumerate() {
 		items.push(tx.clone());
 		for j in 0..opts.flood {
-			let mut bad = *r;
+			let mut bad = r.clone();
 			if (k + j) % 2 == 0 {
 				rng.fill(&mut bad.payload.prid.0[..]);
 				rng.fill(&mut bad.signature.0[..]);
 			} else {
-				bad = signed[(k + j) % signed.len()];
-				bad.payload.value ^= 1 + j as u64;
+				bad = signed[(k + j) % signed.len()].clone();
+				bad.payload.masked[0] ^= 1 + j as u64;
 			}
 			items.push(chain::reading_tx_at(&at, &bad)?.into_encoded());
 			invalid += 1;
@@ -1370,7 +1370,7 @@ pub(super) fn reading_crypto_us(
 	period: PeriodIndex,
 ) -> Result<f64> {
 	let secrets: Vec<_> = store.meters.iter().map(|m| m.secret()).collect();
-	let setup = build_period(time, REGION, period, &secrets, BF1_DEFAULT_FP_EXP)
+	let setup = build_period(time, REGION, period, &secrets, BF1_DEFAULT_FP_EXP, 1)
 		.map_err(|e| anyhow::anyhow!("rebuilding the filter: {e:?}"))?;
 	let bf1: &Bf1 = &setup.bf1;
 	let sample = &signed[..signed.len().min(2_000)];

@@ -70,7 +70,8 @@ pub fn meter_cost(periods: u32) -> MeterCost {
 		.iter()
 		.zip(&keys)
 		.map(|(&p, k)| {
-			black_box(meter_readings(k, genesis, 1, p, 1234, 99, [time.period_end(p).unwrap(); 2]))
+			let end = time.period_end(p).unwrap();
+			black_box(meter_readings(k, genesis, 1, p, &[1234], &[99], [end; 2]))
 		})
 		.collect();
 	let sign_both = t.elapsed().as_secs_f64();

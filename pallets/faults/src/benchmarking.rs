@@ -9,7 +9,7 @@
 //! [`FaultChecker::prepare_check`].
 
 use super::*;
-use crate::traits::{CheckOutcome, FaultChecker, MeterDirectory};
+use crate::traits::{CheckOutcome, FaultChecker, MeterDirectory, PeriodData};
 use alloc::vec::Vec;
 use codec::Encode;
 use frame_benchmarking::v2::*;
@@ -78,9 +78,14 @@ mod benchmarks {
 		Pallet::<T>::on_faulted(REGION, PERIOD, 2 * n, n);
 		let entries = part::<T>(n);
 		T::Checker::prepare_check(REGION, PERIOD, &entries);
+		// One Z' per channel of the setup `prepare_check` made (the checker refuses another
+		// count), one if it made none the worker can read.
+		let channels = T::Periods::setup(REGION, PERIOD).map_or(1, |(z, _)| z.len()) as u64;
+		let z_prime =
+			gridmask_primitives::Values::truncate_from((0..channels).map(|j| 42 + j).collect());
 
 		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, REGION, PERIOD, 0, entries, Some(42));
+		_(origin as T::RuntimeOrigin, REGION, PERIOD, 0, entries, Some(z_prime));
 
 		assert!(matches!(
 			Faults::<T>::get(REGION, PERIOD).map(|r| r.status),

@@ -337,9 +337,9 @@ pub mod pallet {
 		/// Resolve the fault of (`region`, `period`), in parts: part `part` of the resolution,
 		/// `entries` strictly ascending by PRID and continuing the parts before, each PRID
 		/// marked absent (with its meter), lone (stored, its meter's other share absent) or
-		/// forged. `z_prime` (the mask sum without the absent and lone PRIDs' masks) completes
-		/// the resolution: the fault goes to `Checking` and [`Config::Checker`] verifies it
-		/// against T; the outcome arrives through [`Pallet::on_check_done`]. Part 0 starts
+		/// forged. `z_prime` (per channel, the mask sum without the absent and lone PRIDs'
+		/// masks) completes the resolution: the fault goes to `Checking` and
+		/// [`Config::Checker`] verifies it against T; the outcome arrives through [`Pallet::on_check_done`]. Part 0 starts
 		/// over, discarding an unfinished submission.
 		///
 		/// The dispatch origin must be [`Config::KgcOrigin`] (the KGC, normally its node's
@@ -365,7 +365,7 @@ pub mod pallet {
 			period: PeriodIndex,
 			part: u32,
 			entries: PartOf<T>,
-			z_prime: Option<u64>,
+			z_prime: Option<gridmask_primitives::Values>,
 		) -> DispatchResult {
 			T::KgcOrigin::ensure_origin(origin)?;
 			let mut record = Faults::<T>::get(region, period).ok_or(Error::<T>::UnknownFault)?;

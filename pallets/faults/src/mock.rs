@@ -17,8 +17,8 @@ use frame_system::offchain::{
 	AppCrypto, CreateSignedTransaction, CreateTransactionBase, SigningTypes,
 };
 use gridmask_primitives::{
-	mask_reading, setup::build_period, t_commitment, MasterSecret, MeterId, PeriodIndex,
-	PeriodKeys, Prid, RegionId, TCommitment, TimeParams,
+	mask::mask_values, setup::build_period, t_commitment, MasterSecret, MeterId, PeriodIndex,
+	PeriodKeys, Prid, RegionId, TCommitment, TimeParams, Values, MAX_CHANNELS,
 };
 use sp_core::{offchain::testing, Pair};
 use sp_runtime::{
@@ -250,10 +250,10 @@ impl MeterDirectory for MockMeters {
 pub struct MockPeriod {
 	/// The setup's T.
 	pub t: Option<TCommitment>,
-	/// The setup's Z.
-	pub z: u64,
-	/// Stored shares: PRID → value.
-	pub shares: BTreeMap<Prid, u64>,
+	/// The setup's Z, one per channel.
+	pub z: Values,
+	/// Stored shares: PRID → values (one per channel).
+	pub shares: BTreeMap<Prid, Values>,
 	/// Shares pruned.
 	pub pruned: bool,
 }
@@ -278,7 +278,7 @@ impl PeriodData for MockPeriods {
 	fn time() -> Option<TimeParams> {
 		TIME.with(|t| *t.borrow())
 	}
-	fn setup(region: RegionId, period: PeriodIndex) -> Option<(u64, u32)> {
+	fn setup(region: RegionId, period: PeriodIndex) -> Option<(Values, u32)> {
 		Self::get(region, period).filter(|p| p.t.is_some()).map(|p| (p.z, EPOCH))
 	}
 	fn received_prids(region: RegionId, period: PeriodIndex) -> Option<Vec<Prid>> {
@@ -293,7 +293,7 @@ impl PeriodData for MockPeriods {
 pub struct PendingCheck {
 	pub entries: Vec<(Prid, Mark)>,
 	pub parts: u32,
-	pub z_prime: Option<u64>,
+	pub z_prime: Option<Values>,
 }
 
 /// The mock verifier: the readings pallet's up-front checks in `add_part`; the re-hash of T
@@ -310,31 +310,57 @@ impl MockChecker {
 		CHECKS.with(|c| c.borrow().get(&(region, period)).cloned())
 	}
 
-	/// The check's outcome, as the readings pallet computes it.
+	/// The PRIDs of `check`'s entries marked as `m` says.
+	fn marked(check: &PendingCheck, m: fn(&Mark) -> bool) -> BTreeSet<Prid> {
+		check.entries.iter().filter(|(_, k)| m(k)).map(|(p, _)| *p).collect()
+	}
+
+	/// The stored shares of the complete readings (neither forged nor lone in `check`).
+	fn complete(p: &MockPeriod, check: &PendingCheck) -> Vec<Values> {
+		let excluded = Self::marked(check, |k| matches!(k, Mark::Forged | Mark::Lone(_)));
+		p.shares
+			.iter()
+			.filter(|(prid, _)| !excluded.contains(prid))
+			.map(|(_, v)| v.clone())
+			.collect()
+	}
+
+	/// Per channel `j` of `check`'s `Z'`, `Σ values_j − Z'_j` (mod 2^64) over the complete
+	/// readings' shares: the aggregates the readings pallet seals (whatever the count of
+	/// contributors). Channels a share lacks count as 0.
+	pub fn aggregates(region: RegionId, period: PeriodIndex, check: &PendingCheck) -> Vec<u64> {
+		let p = MockPeriods::get(region, period).unwrap_or_default();
+		let complete = Self::complete(&p, check);
+		let z_prime = check.z_prime.clone().unwrap_or_default();
+		z_prime
+			.iter()
+			.enumerate()
+			.map(|(j, z)| {
+				let sum = complete
+					.iter()
+					.map(|v| v.get(j).copied().unwrap_or_default())
+					.fold(0u64, u64::wrapping_add);
+				sum.wrapping_sub(*z)
+			})
+			.collect()
+	}
+
+	/// The check's outcome, as the readings pallet computes it: the aggregate is channel 0's
+	/// (import).
 	pub fn outcome(region: RegionId, period: PeriodIndex, check: &PendingCheck) -> CheckOutcome {
 		let Some(p) = MockPeriods::get(region, period) else {
 			return CheckOutcome::Mismatch;
 		};
-		let marked = |m: fn(&Mark) -> bool| -> BTreeSet<Prid> {
-			check.entries.iter().filter(|(_, k)| m(k)).map(|(p, _)| *p).collect()
-		};
-		let forged = marked(|k| matches!(k, Mark::Forged));
-		let lone = marked(|k| matches!(k, Mark::Lone(_)));
-		let absent = marked(|k| matches!(k, Mark::Absent(_)));
+		let forged = Self::marked(check, |k| matches!(k, Mark::Forged));
+		let absent = Self::marked(check, |k| matches!(k, Mark::Absent(_)));
 		let in_t = p.shares.keys().filter(|prid| !forged.contains(prid)).copied();
 		let set = in_t.chain(absent.iter().copied());
-		let complete: Vec<u64> = p
-			.shares
-			.iter()
-			.filter(|(prid, _)| !forged.contains(prid) && !lone.contains(prid))
-			.map(|(_, v)| *v)
-			.collect();
-		let contributors = complete.len() as u32 / 2;
-		let sum = complete.iter().fold(0u64, |s, v| s.wrapping_add(*v));
+		let contributors = Self::complete(&p, check).len() as u32 / 2;
 		match (t_commitment(region, period, set), p.t) {
 			(Ok(t), Some(expected)) if t == expected => CheckOutcome::Resolved {
-				aggregate: (contributors >= MIN_REGION_METERS)
-					.then(|| sum.wrapping_sub(check.z_prime.unwrap_or_default())),
+				aggregate: (contributors >= MIN_REGION_METERS).then(|| {
+					Self::aggregates(region, period, check).first().copied().unwrap_or_default()
+				}),
 				contributors,
 			},
 			_ => CheckOutcome::Mismatch,
@@ -356,7 +382,7 @@ impl FaultChecker for MockChecker {
 		period: PeriodIndex,
 		part: u32,
 		entries: Vec<(Prid, Mark)>,
-		z_prime: Option<u64>,
+		z_prime: Option<Values>,
 	) -> DispatchResult {
 		let p = MockPeriods::get(region, period).ok_or(DispatchError::Other("NotFaulted"))?;
 		if p.pruned {
@@ -407,9 +433,11 @@ impl FaultChecker for MockChecker {
 		let shares = entries
 			.iter()
 			.filter(|(_, m)| !matches!(m, Mark::Absent(_)))
-			.map(|(p, _)| (*p, 1u64))
+			.map(|(p, _)| (*p, Values::truncate_from(vec![1])))
 			.collect();
-		MockPeriods::insert(region, period, MockPeriod { t: None, z: 0, shares, pruned: false });
+		// A setup the pallet reads (for the membership epoch), of one channel.
+		let (t, z) = (Some(TCommitment([0; 32])), Values::truncate_from(vec![0]));
+		MockPeriods::insert(region, period, MockPeriod { t, z, shares, pruned: false });
 	}
 }
 
@@ -440,15 +468,44 @@ pub fn keys(meter: MeterId, period: PeriodIndex) -> PeriodKeys {
 		.period_keys(TIME_PARAMS.leaf_of(period))
 }
 
-/// `meter`'s consumption in `period`, Wh (a test value).
+/// `meter`'s consumption (import) in `period`, Wh (a test value).
 pub fn consumption(meter: MeterId, period: PeriodIndex) -> u64 {
 	100 * meter + u64::from(period)
 }
 
-/// T and Z of (`region`, `period`) for `meters`, computed by the KGC's setup builder.
-pub fn setup_of(region: RegionId, period: PeriodIndex, meters: &[MeterId]) -> (TCommitment, u64) {
+/// `meter`'s readings in `period` for the first `channels` channels (a test value): channel 0
+/// is [`consumption`], channel `j ≥ 1` is `10 × meter + j` (odd meters only; even ones are
+/// consumers and send 0).
+pub fn readings(meter: MeterId, period: PeriodIndex, channels: u8) -> Vec<u64> {
+	(0..u64::from(channels))
+		.map(|j| match j {
+			0 => consumption(meter, period),
+			_ if meter % 2 == 1 => 10 * meter + j,
+			_ => 0,
+		})
+		.collect()
+}
+
+/// T and Z of (`region`, `period`) for `meters` and one channel, computed by the KGC's setup
+/// builder.
+pub fn setup_of(
+	region: RegionId,
+	period: PeriodIndex,
+	meters: &[MeterId],
+) -> (TCommitment, Values) {
+	setup_of_channels(region, period, meters, 1)
+}
+
+/// [`setup_of`] with `channels` channels: Z has one mask sum per channel.
+pub fn setup_of_channels(
+	region: RegionId,
+	period: PeriodIndex,
+	meters: &[MeterId],
+	channels: u8,
+) -> (TCommitment, Values) {
 	let secrets: Vec<MasterSecret> = meters.iter().map(|m| MasterSecret(secret(*m))).collect();
-	let setup = build_period(&TIME_PARAMS, region, period, &secrets, 30).expect("setup builds");
+	let setup =
+		build_period(&TIME_PARAMS, region, period, &secrets, 30, channels).expect("setup builds");
 	(setup.t, setup.z)
 }
 
@@ -462,8 +519,10 @@ pub struct Scenario {
 	pub silent: Vec<MeterId>,
 	/// Meters of the setup that sent only their first share (share A).
 	pub lone: Vec<MeterId>,
-	/// Forged shares that passed BF1: PRID and value.
+	/// Forged shares that passed BF1: PRID and value (of every channel).
 	pub forged: Vec<(Prid, u64)>,
+	/// Channels of the region's shape (1: import only).
+	pub channels: u8,
 }
 
 impl Scenario {
@@ -476,6 +535,7 @@ impl Scenario {
 			silent: vec![3],
 			lone: vec![],
 			forged: vec![],
+			channels: 1,
 		}
 	}
 
@@ -488,43 +548,62 @@ impl Scenario {
 			.collect()
 	}
 
-	/// The regional consumption of the reporting meters: the correct aggregate.
+	/// The regional consumption (import) of the reporting meters: the correct aggregate.
 	pub fn true_aggregate(&self) -> u64 {
-		self.reporting().iter().map(|m| consumption(*m, self.period)).sum()
+		self.true_aggregates()[0]
+	}
+
+	/// Per channel, the regional total of the reporting meters.
+	pub fn true_aggregates(&self) -> Vec<u64> {
+		let mut totals = vec![0u64; usize::from(self.channels)];
+		for m in self.reporting() {
+			for (t, r) in totals.iter_mut().zip(readings(m, self.period, self.channels)) {
+				*t += r;
+			}
+		}
+		totals
+	}
+
+	/// `meter`'s two masked shares (of every channel), `randoms` as the first parts.
+	fn masked(&self, meter: MeterId, randoms: &[u64]) -> (Values, Values) {
+		let (masks_a, masks_b) = keys(meter, self.period).masks(usize::from(self.channels));
+		mask_values(&readings(meter, self.period, self.channels), randoms, &masks_a, &masks_b)
 	}
 
 	/// Register the meters (active, in the region), publish the setup over all of them and
 	/// store the masked shares of the reporting ones plus the forged ones; record the fault as
 	/// sealing would. Returns T and Z.
-	pub fn install(&self) -> (TCommitment, u64) {
+	pub fn install(&self) -> (TCommitment, Values) {
 		for m in &self.meters {
 			if MockMeters::get(*m).is_none() {
 				MockMeters::add(*m, self.region);
 			}
 		}
-		let (t, z) = setup_of(self.region, self.period, &self.meters);
+		let (t, z) = setup_of_channels(self.region, self.period, &self.meters, self.channels);
+		let channels = usize::from(self.channels);
 		let mut shares = BTreeMap::new();
 		for m in self.reporting() {
-			let k = keys(m, self.period);
-			let random = u64::from_le_bytes(secret(m)[..8].try_into().unwrap());
-			let (va, vb) = mask_reading(consumption(m, self.period), random, k.mask_a, k.mask_b);
-			let (a, b) = k.prids();
+			let seed = secret(m);
+			let randoms: Vec<u64> = (0..channels)
+				.map(|j| u64::from_le_bytes(seed[8 * j..8 * j + 8].try_into().unwrap()))
+				.collect();
+			let (va, vb) = self.masked(m, &randoms);
+			let (a, b) = keys(m, self.period).prids();
 			shares.insert(a, va);
 			shares.insert(b, vb);
 		}
 		for m in &self.lone {
-			let k = keys(*m, self.period);
-			let (va, _) = mask_reading(consumption(*m, self.period), 7, k.mask_a, k.mask_b);
-			shares.insert(k.prids().0, va);
+			let (va, _) = self.masked(*m, &[7; MAX_CHANNELS as usize][..channels]);
+			shares.insert(keys(*m, self.period).prids().0, va);
 		}
 		for (prid, value) in &self.forged {
-			shares.insert(*prid, *value);
+			shares.insert(*prid, Values::truncate_from(vec![*value; channels]));
 		}
 		let received = shares.len() as u32;
 		MockPeriods::insert(
 			self.region,
 			self.period,
-			MockPeriod { t: Some(t), z, shares, pruned: false },
+			MockPeriod { t: Some(t), z: z.clone(), shares, pruned: false },
 		);
 		Faults::on_faulted(self.region, self.period, 2 * self.meters.len() as u32, received);
 		(t, z)
@@ -565,9 +644,9 @@ impl Scenario {
 		f
 	}
 
-	/// The correct `Z'`: the setup's Z of the reporting meters only.
-	pub fn z_prime(&self) -> u64 {
-		setup_of(self.region, self.period, &self.reporting()).1
+	/// The correct `Z'`: the setup's Z (per channel) of the reporting meters only.
+	pub fn z_prime(&self) -> Values {
+		setup_of_channels(self.region, self.period, &self.reporting(), self.channels).1
 	}
 }
 

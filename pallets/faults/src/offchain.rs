@@ -34,7 +34,7 @@ use frame_system::{
 	pallet_prelude::BlockNumberFor,
 };
 use gridmask_primitives::{
-	secrets, MasterSecret, MeterId, PeriodIndex, Prid, RegionId, TimeParams,
+	secrets, MasterSecret, MeterId, PeriodIndex, Prid, RegionId, TimeParams, Values,
 };
 use sp_runtime::{
 	offchain::storage::{MutateStorageError, StorageRetrievalError, StorageValueRef},
@@ -92,25 +92,26 @@ pub fn back_off_until<BlockNumber: Saturating + From<u32> + Copy>(
 pub struct ComputedResolution {
 	/// The PRIDs that explain the fault, strictly ascending: absent, lone and forged.
 	pub entries: Vec<ResolutionEntry>,
-	/// `Z − Σ H3(mask)` over the absent and lone PRIDs (mod 2^64): the mask sum of the
-	/// complete readings.
-	pub z_prime: u64,
+	/// Per channel `j`, `Z_j − Σ H3(mask, j)` over the absent and lone PRIDs (mod 2^64): the
+	/// mask sums of the complete readings.
+	pub z_prime: Values,
 }
 
 impl ComputedResolution {
 	/// Compute the resolution of faulted `period` from the region's `secrets` (only meters the
-	/// setup `covered`), the setup's `z` and the `received` PRIDs.
+	/// setup `covered`), the setup's `z` (one per channel) and the `received` PRIDs.
 	///
 	/// Each kept meter's period keys (`cycle_of(period)`, `leaf_of(period)`) give its expected
-	/// `(PRID, H3(z))` and `(PRID', H3(z'))`. A meter with neither share received has both
-	/// PRIDs absent; with one, the missing PRID is absent and the received one lone; the masks
-	/// of both are subtracted from `z` either way. Received PRIDs not expected are forged.
+	/// `(PRID, H3(z, j))` and `(PRID', H3(z', j))` for every channel `j`. A meter with
+	/// neither share received has both PRIDs absent; with one, the missing PRID is absent and
+	/// the received one lone; the masks of both are subtracted from every `z_j` either way.
+	/// Received PRIDs not expected are forged.
 	pub fn compute(
 		time: &TimeParams,
 		period: PeriodIndex,
 		secrets: &[(MeterId, [u8; 32])],
 		covered: impl Fn(MeterId) -> bool,
-		z: u64,
+		z: &Values,
 		received: impl IntoIterator<Item = Prid>,
 	) -> Self {
 		let (cycle, leaf) = (time.cycle_of(period), time.leaf_of(period));
@@ -118,7 +119,7 @@ impl ComputedResolution {
 		let mut expected: BTreeSet<Prid> = BTreeSet::new();
 		// Ordered by PRID, the order T hashes in.
 		let mut entries: BTreeMap<Prid, Mark> = BTreeMap::new();
-		let mut z_prime = z;
+		let mut z_prime = z.clone();
 		for (meter, secret) in secrets {
 			if !covered(*meter) {
 				continue;
@@ -127,13 +128,16 @@ impl ComputedResolution {
 			let (a, b) = keys.prids();
 			expected.insert(a);
 			expected.insert(b);
-			let shares = [(a, keys.mask_a), (b, keys.mask_b)];
+			let (masks_a, masks_b) = keys.masks(z.len());
+			let shares = [(a, masks_a), (b, masks_b)];
 			let got: Vec<bool> = shares.iter().map(|(p, _)| received.contains(p)).collect();
 			if got.iter().all(|g| *g) {
 				continue;
 			}
-			for ((prid, mask), got) in shares.into_iter().zip(got) {
-				z_prime = z_prime.wrapping_sub(mask);
+			for ((prid, masks), got) in shares.into_iter().zip(got) {
+				for (z, mask) in z_prime.iter_mut().zip(masks.iter()) {
+					*z = z.wrapping_sub(*mask);
+				}
 				entries.insert(prid, if got { Mark::Lone(*meter) } else { Mark::Absent(*meter) });
 			}
 		}
@@ -171,7 +175,7 @@ impl ComputedResolution {
 
 	/// BLAKE2b-256 of the SCALE of `(region, period, entries, z_prime)`.
 	pub fn digest(&self, region: RegionId, period: PeriodIndex) -> [u8; 32] {
-		(region, period, &self.entries, self.z_prime).using_encoded(sp_io::hashing::blake2_256)
+		(region, period, &self.entries, &self.z_prime).using_encoded(sp_io::hashing::blake2_256)
 	}
 }
 
@@ -353,7 +357,7 @@ impl<T: Config> Pallet<T> {
 			period,
 			&secrets,
 			|meter| T::Meters::was_active_in(meter, region, epoch),
-			z,
+			&z,
 			received,
 		);
 		drop(secrets);
@@ -395,7 +399,7 @@ impl<T: Config> Pallet<T> {
 					period,
 					part: i as u32,
 					entries: entries.clone(),
-					z_prime: (i == last).then_some(z_prime),
+					z_prime: (i == last).then(|| z_prime.clone()),
 				});
 			if !matches!(result, Some((_, Ok(())))) {
 				// Release the record so that the next run retries (from part 0).

@@ -5,7 +5,7 @@
 use crate::types::{FaultNote, Mark};
 use alloc::vec::Vec;
 use frame_support::dispatch::DispatchResult;
-use gridmask_primitives::{MeterId, PeriodIndex, Prid, RegionId, TimeParams};
+use gridmask_primitives::{MeterId, PeriodIndex, Prid, RegionId, TimeParams, Values};
 
 /// The KGC's account (`pallet_meters::Kgc`).
 pub trait KgcAccount<AccountId> {
@@ -39,9 +39,9 @@ pub trait PeriodData {
 	/// configured.
 	fn time() -> Option<TimeParams>;
 
-	/// `Z` of the (region, period)'s setup and the region's membership epoch it was built for;
-	/// `None` without a setup.
-	fn setup(region: RegionId, period: PeriodIndex) -> Option<(u64, u32)>;
+	/// `Z_j` of the (region, period)'s setup, one per channel of the region's shape, and the
+	/// region's membership epoch it was built for; `None` without a setup.
+	fn setup(region: RegionId, period: PeriodIndex) -> Option<(Values, u32)>;
 
 	/// The PRIDs of every share stored for (region, period), in any order; `None` if the shares
 	/// are no longer kept (pruned), in which case the fault cannot be re-checked.
@@ -54,7 +54,8 @@ pub enum CheckOutcome {
 	/// T matched: the period is sealed; `aggregate` is published if at least
 	/// `MinRegionMeters` of the `contributors` (meters with both shares) reported.
 	Resolved {
-		/// Σ consumption of the complete readings, Wh, if published.
+		/// Σ import of the complete readings, Wh, if published (the other channels'
+		/// aggregates are in the readings pallet's outcome).
 		aggregate: Option<u64>,
 		/// Meters that sent both shares.
 		contributors: u32,
@@ -70,16 +71,17 @@ pub enum CheckOutcome {
 /// when done, the runtime calls [`crate::Pallet::on_check_done`] with the [`CheckOutcome`].
 pub trait FaultChecker {
 	/// Add part `part` of the resolution of faulted (region, period) (`entries` strictly
-	/// ascending by PRID, continuing the earlier parts; part 0 starts over); `z_prime`
-	/// completes it and starts the check. Fails (and changes nothing) if the pair is not
-	/// faulted, its shares are pruned, the part is out of order, an absent PRID is stored, a
-	/// lone or forged one is not, or the verifier is busy.
+	/// ascending by PRID, continuing the earlier parts; part 0 starts over); `z_prime` (one
+	/// `Z'_j` per channel) completes it and starts the check. Fails (and changes nothing) if
+	/// the pair is not faulted, its shares are pruned, the part is out of order, an absent
+	/// PRID is stored, a lone or forged one is not, the verifier is busy, or `z_prime` has
+	/// not one value per channel.
 	fn add_part(
 		region: RegionId,
 		period: PeriodIndex,
 		part: u32,
 		entries: Vec<(Prid, Mark)>,
-		z_prime: Option<u64>,
+		z_prime: Option<Values>,
 	) -> DispatchResult;
 
 	/// Close faulted (region, period) without an aggregate (and price it without one).

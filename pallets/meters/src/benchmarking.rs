@@ -53,6 +53,7 @@ fn registration<T: Config>(meter: MeterId, region: RegionId) -> MeterRegistratio
 		region,
 		owner: account("owner", meter as u32, SEED),
 		owner_key: HpkePublicKey([(meter as u8) | 1; 32]),
+		prosumer: false,
 	}
 }
 
@@ -195,6 +196,29 @@ mod benchmarks {
 		_(origin as T::RuntimeOrigin, METER, key);
 
 		assert_eq!(Meters::<T>::get(METER).map(|m| m.owner_key), Some(key));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_region_shape() -> Result<(), BenchmarkError> {
+		let origin = one_meter::<T>()?;
+		let shape = Shape::truncate_from(ChannelKind::ALL.to_vec());
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, FROM, shape.clone());
+
+		assert_eq!(Regions::<T>::get(FROM).map(|r| r.shape), Some(shape));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_prosumer() -> Result<(), BenchmarkError> {
+		let origin = one_meter::<T>()?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, METER, true);
+
+		assert_eq!(Regions::<T>::get(FROM).map(|r| r.active_prosumers), Some(1));
 		Ok(())
 	}
 

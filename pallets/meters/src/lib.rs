@@ -139,6 +139,10 @@ pub mod pallet {
 		MeterRetired { meter: MeterId },
 		/// The owner's key for encrypted bills changed.
 		OwnerKeySet { meter: MeterId, key: HpkePublicKey },
+		/// A region's reading shape changed.
+		RegionShapeSet { region: RegionId, shape: Vec<ChannelKind> },
+		/// A meter was registered as a prosumer (or no longer is).
+		ProsumerSet { meter: MeterId, prosumer: bool },
 	}
 
 	#[pallet::error]
@@ -170,6 +174,8 @@ pub mod pallet {
 		/// The owner's HPKE key is an X25519 point of small order (all-zero included): no bill
 		/// could be sealed to it.
 		InvalidOwnerKey,
+		/// Not a reading shape: empty, not starting with `import_wh`, or a kind repeated.
+		BadShape,
 	}
 
 	#[pallet::call]
@@ -192,7 +198,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Create region `region` named `name`, served by `aggregators`.
+		/// Create region `region` named `name`, served by `aggregators`. Its shape is
+		/// `import_wh` alone until [`Pallet::set_region_shape`] changes it.
 		///
 		/// The dispatch origin must be the KGC.
 		///
@@ -208,7 +215,17 @@ pub mod pallet {
 		) -> DispatchResult {
 			EnsureKgc::<T>::ensure_origin(origin)?;
 			ensure!(!Regions::<T>::contains_key(region), Error::<T>::RegionExists);
-			Regions::<T>::insert(region, Region { name, aggregators, active_meters: 0, epoch: 0 });
+			Regions::<T>::insert(
+				region,
+				Region {
+					name,
+					aggregators,
+					shape: gridmask_primitives::channel::energy_only(),
+					active_meters: 0,
+					active_prosumers: 0,
+					epoch: 0,
+				},
+			);
 			Self::deposit_event(Event::RegionCreated { region });
 			Ok(())
 		}
@@ -272,6 +289,10 @@ pub mod pallet {
 					.active_meters
 					.checked_add(meters.len() as u32)
 					.ok_or(Error::<T>::TooManyMeters)?;
+				// Cannot overflow: there are no more prosumers than meters.
+				r.active_prosumers = r
+					.active_prosumers
+					.saturating_add(meters.iter().filter(|m| m.prosumer).count() as u32);
 				r.epoch = r.epoch.saturating_add(1);
 				Ok(r.epoch)
 			})?;
@@ -286,6 +307,7 @@ pub mod pallet {
 						owner_key: m.owner_key,
 						status: MeterStatus::Active,
 						faults: 0,
+						prosumer: m.prosumer,
 						memberships: BoundedVec::truncate_from(alloc::vec![span]),
 					},
 				);
@@ -401,6 +423,66 @@ pub mod pallet {
 			Self::deposit_event(Event::OwnerKeySet { meter, key });
 			Ok(())
 		}
+
+		/// Set the channels every reading of `region` carries (PROTOCOL.md §3a): `import_wh`
+		/// first, each kind at most once, at most [`MAX_CHANNELS`]. The region's epoch
+		/// advances, so setups must be built again for the new shape.
+		///
+		/// The dispatch origin must be the KGC.
+		///
+		/// ## Errors
+		/// - [`Error::UnknownRegion`]
+		/// - [`Error::BadShape`]: empty, not starting with `import_wh`, or a kind repeated.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::set_region_shape())]
+		pub fn set_region_shape(
+			origin: OriginFor<T>,
+			region: RegionId,
+			shape: Shape,
+		) -> DispatchResult {
+			EnsureKgc::<T>::ensure_origin(origin)?;
+			let shape =
+				gridmask_primitives::channel::shape(&shape).map_err(|_| Error::<T>::BadShape)?;
+			Regions::<T>::try_mutate(region, |r| -> DispatchResult {
+				let r = r.as_mut().ok_or(Error::<T>::UnknownRegion)?;
+				r.shape = shape.clone();
+				r.epoch = r.epoch.saturating_add(1);
+				Ok(())
+			})?;
+			Self::deposit_event(Event::RegionShapeSet { region, shape: shape.into_inner() });
+			Ok(())
+		}
+
+		/// Register whether `meter` can export (is a prosumer). If the meter is active, its
+		/// region's prosumer count and epoch change with it.
+		///
+		/// The dispatch origin must be the KGC.
+		///
+		/// ## Errors
+		/// - [`Error::UnknownMeter`], [`Error::MeterRetired`]
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::set_prosumer())]
+		pub fn set_prosumer(
+			origin: OriginFor<T>,
+			meter: MeterId,
+			prosumer: bool,
+		) -> DispatchResult {
+			EnsureKgc::<T>::ensure_origin(origin)?;
+			let mut m = Self::live_meter(meter)?;
+			if m.prosumer == prosumer {
+				return Ok(());
+			}
+			if m.status == MeterStatus::Active {
+				// Out of the active set as it was, back in as it is: counts and epoch follow.
+				Self::deactivate(&mut m)?;
+				m.prosumer = prosumer;
+				Self::activate(&mut m)?;
+			}
+			m.prosumer = prosumer;
+			Meters::<T>::insert(meter, m);
+			Self::deposit_event(Event::ProsumerSet { meter, prosumer });
+			Ok(())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -420,6 +502,28 @@ pub mod pallet {
 		/// The number of active meters of `region` (0 for an unknown region).
 		pub fn active_meters(region: RegionId) -> u32 {
 			Regions::<T>::get(region).map_or(0, |r| r.active_meters)
+		}
+
+		/// The reading shape of `region` (`None` for an unknown region).
+		pub fn region_shape(region: RegionId) -> Option<Shape> {
+			Regions::<T>::get(region).map(|r| r.shape)
+		}
+
+		/// Per channel of `region`'s shape, how many of its active meters can contribute to
+		/// the channel's published aggregate: all of them, only the prosumers for a
+		/// prosumers-only channel (export), none for a channel whose sum is not published (a
+		/// maximum). Empty for an unknown region.
+		pub fn channel_contributors(region: RegionId) -> Vec<u32> {
+			Regions::<T>::get(region).map_or_else(Vec::new, |r| {
+				r.shape
+					.iter()
+					.map(|k| match (k.summed(), k.prosumers_only()) {
+						(false, _) => 0,
+						(true, true) => r.active_prosumers,
+						(true, false) => r.active_meters,
+					})
+					.collect()
+			})
 		}
 
 		/// The meter, unless unknown or retired.
@@ -442,18 +546,26 @@ pub mod pallet {
 				.is_some_and(|m| m.memberships.iter().any(|s| s.covers(region, epoch)))
 		}
 
-		/// Count one active meter more or less in `region`, advance its epoch; returns the new
-		/// epoch.
-		fn change_active(region: RegionId, up: bool) -> Result<MembershipEpoch, DispatchError> {
+		/// Count one active meter (a prosumer if `prosumer`) more or less in `region`, advance
+		/// its epoch; returns the new epoch.
+		fn change_active(
+			region: RegionId,
+			up: bool,
+			prosumer: bool,
+		) -> Result<MembershipEpoch, DispatchError> {
 			Regions::<T>::try_mutate(region, |r| {
 				let r = r.as_mut().ok_or(Error::<T>::UnknownRegion)?;
-				r.active_meters = if up {
-					r.active_meters.checked_add(1).ok_or(Error::<T>::TooManyMeters)?
+				let step = u32::from(prosumer);
+				if up {
+					r.active_meters =
+						r.active_meters.checked_add(1).ok_or(Error::<T>::TooManyMeters)?;
+					r.active_prosumers = r.active_prosumers.saturating_add(step);
 				} else {
 					// An active meter is always counted: a zero here is a broken invariant,
 					// which try_state reports; saturate rather than fail the call.
-					r.active_meters.saturating_sub(1)
-				};
+					r.active_meters = r.active_meters.saturating_sub(1);
+					r.active_prosumers = r.active_prosumers.saturating_sub(step);
+				}
 				// 2^32 changes of one region's active set do not happen; saturate.
 				r.epoch = r.epoch.saturating_add(1);
 				Ok(r.epoch)
@@ -463,7 +575,7 @@ pub mod pallet {
 		/// The meter `m` becomes active in its region: counted, the region's epoch advances,
 		/// and a membership span opens (the oldest span is dropped if the list is full).
 		fn activate(m: &mut MeterOf<T>) -> DispatchResult {
-			let epoch = Self::change_active(m.region, true)?;
+			let epoch = Self::change_active(m.region, true, m.prosumer)?;
 			if m.memberships.is_full() {
 				m.memberships.remove(0);
 			}
@@ -475,7 +587,7 @@ pub mod pallet {
 		/// The active meter `m` stops being active in its region: uncounted, the region's
 		/// epoch advances, and its open membership span closes.
 		fn deactivate(m: &mut MeterOf<T>) -> DispatchResult {
-			let epoch = Self::change_active(m.region, false)?;
+			let epoch = Self::change_active(m.region, false, m.prosumer)?;
 			if let Some(span) = m.memberships.last_mut().filter(|s| s.until.is_none()) {
 				span.until = Some(epoch);
 			}
@@ -507,22 +619,29 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Invariants: every region's active count equals its active meters;
+		/// Invariants: every region's active count equals its active meters, and its prosumer
+		/// count its active prosumers; every region's shape is a shape;
 		/// `MetersByRegion` indexes exactly the non-retired meters; a meter's membership spans
 		/// are well formed, and exactly the active ones end with a span open in their region
 		/// from an epoch not after the region's.
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			for (region, r) in Regions::<T>::iter() {
-				let mut active = 0u32;
+				let (mut active, mut prosumers) = (0u32, 0u32);
 				for (meter, ()) in MetersByRegion::<T>::iter_prefix(region) {
 					let m = Meters::<T>::get(meter).ok_or("indexed meter missing")?;
 					ensure!(m.region == region, "meter indexed under another region");
 					ensure!(m.status != MeterStatus::Retired, "retired meter indexed");
 					if m.status == MeterStatus::Active {
 						active += 1;
+						prosumers += u32::from(m.prosumer);
 					}
 				}
 				ensure!(active == r.active_meters, "active meter count out of date");
+				ensure!(prosumers == r.active_prosumers, "active prosumer count out of date");
+				ensure!(
+					gridmask_primitives::channel::shape(&r.shape).is_ok(),
+					"a region's shape is not a shape"
+				);
 			}
 			for (meter, m) in Meters::<T>::iter() {
 				ensure!(

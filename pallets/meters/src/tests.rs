@@ -1,8 +1,9 @@
 //! Unit tests of the meters pallet: roles, regions, meters; every call, every error.
 
 use crate::{
-	mock::*, Cc, EnsureCc, EnsureKgc, Error, Event, HpkePublicKey, Kgc, Membership, MeterId,
-	MeterRegistration, MeterStatus, MetersByRegion, RegionId, Regions, Role, MAX_MEMBERSHIPS,
+	mock::*, Cc, ChannelKind, EnsureCc, EnsureKgc, Error, Event, HpkePublicKey, Kgc, Membership,
+	MeterId, MeterRegistration, MeterStatus, MetersByRegion, RegionId, Regions, Role, Shape,
+	MAX_MEMBERSHIPS,
 };
 
 /// The meters storage map (the mock names the pallet `Meters` too).
@@ -25,7 +26,17 @@ fn key(b: u8) -> HpkePublicKey {
 }
 
 fn reg(meter: MeterId, region: RegionId) -> MeterRegistration<u64> {
-	MeterRegistration { meter, region, owner: 100 + meter, owner_key: key(meter as u8) }
+	MeterRegistration {
+		meter,
+		region,
+		owner: 100 + meter,
+		owner_key: key(meter as u8),
+		prosumer: false,
+	}
+}
+
+fn prosumer(meter: MeterId, region: RegionId) -> MeterRegistration<u64> {
+	MeterRegistration { prosumer: true, ..reg(meter, region) }
 }
 
 fn batch(v: Vec<MeterRegistration<u64>>) -> BoundedVec<MeterRegistration<u64>, ConstU32Batch> {
@@ -115,6 +126,7 @@ fn create_region_works() {
 		assert_eq!(r.name.to_vec(), b"north".to_vec());
 		assert_eq!(r.aggregators.to_vec(), vec![10, 11]);
 		assert_eq!(r.active_meters, 0);
+		assert_eq!(r.shape.to_vec(), vec![ChannelKind::ImportWh]);
 		assert!(Meters::region_exists(R1));
 		assert!(!Meters::region_exists(R2));
 	});
@@ -435,6 +447,78 @@ fn try_state_detects_a_wrong_count() {
 		assert!(Meters::do_try_state().is_ok());
 		Regions::<Test>::mutate(R1, |r| r.as_mut().unwrap().active_meters = 7);
 		assert!(Meters::do_try_state().is_err());
+	});
+}
+
+// -- channels and prosumers
+
+fn shape(kinds: &[ChannelKind]) -> Shape {
+	Shape::truncate_from(kinds.to_vec())
+}
+
+#[test]
+fn set_region_shape_works_and_errors() {
+	use ChannelKind::*;
+	ExtBuilder::default().build_and_execute(|| {
+		setup();
+		let epoch = Meters::region_epoch(R1);
+		assert_ok!(Meters::set_region_shape(kgc(), R1, shape(&[ImportWh, ExportWh])));
+		System::assert_last_event(
+			Event::RegionShapeSet { region: R1, shape: vec![ImportWh, ExportWh] }.into(),
+		);
+		assert_eq!(Meters::region_shape(R1), Some(shape(&[ImportWh, ExportWh])));
+		assert_eq!(Meters::region_epoch(R1), epoch + 1, "setups must be rebuilt");
+		assert_eq!(Meters::channel_contributors(R1), vec![3, 0]);
+		for bad in [&[][..], &[ExportWh, ImportWh], &[ImportWh, MaxDemandW, MaxDemandW]] {
+			assert_noop!(Meters::set_region_shape(kgc(), R1, shape(bad)), Error::<Test>::BadShape);
+		}
+		assert_noop!(
+			Meters::set_region_shape(kgc(), 9, shape(&[ImportWh])),
+			Error::<Test>::UnknownRegion
+		);
+		assert_noop!(
+			Meters::set_region_shape(RuntimeOrigin::signed(CC), R1, shape(&[ImportWh])),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
+fn prosumers_are_counted_per_region_as_they_come_and_go() {
+	use ChannelKind::*;
+	ExtBuilder::default().build_and_execute(|| {
+		create(R1);
+		create(R2);
+		assert_ok!(Meters::set_region_shape(kgc(), R1, shape(&[ImportWh, ExportWh])));
+		assert_ok!(Meters::register_meters(
+			kgc(),
+			batch(vec![reg(1, R1), prosumer(2, R1), prosumer(3, R1)])
+		));
+		let prosumers = |r| Regions::<Test>::get(r).unwrap().active_prosumers;
+		assert_eq!(prosumers(R1), 2);
+		assert_eq!(Meters::channel_contributors(R1), vec![3, 2]);
+		// Becoming a prosumer changes the active set's epoch (setups say how many can export).
+		let epoch = Meters::region_epoch(R1);
+		assert_ok!(Meters::set_prosumer(kgc(), 1, true));
+		System::assert_last_event(Event::ProsumerSet { meter: 1, prosumer: true }.into());
+		assert_eq!((prosumers(R1), Meters::region_epoch(R1) > epoch), (3, true));
+		assert_ok!(Meters::suspend_meter(kgc(), 2));
+		assert_eq!(prosumers(R1), 2);
+		// A suspended meter's flag changes without touching the counts.
+		assert_ok!(Meters::set_prosumer(kgc(), 2, false));
+		assert_eq!(prosumers(R1), 2);
+		assert_ok!(Meters::reinstate_meter(kgc(), 2));
+		assert_eq!(prosumers(R1), 2);
+		assert_ok!(Meters::move_meter(kgc(), 3, R2));
+		assert_eq!((prosumers(R1), prosumers(R2)), (1, 1));
+		assert_ok!(Meters::retire_meter(kgc(), 3));
+		assert_eq!(prosumers(R2), 0);
+		assert_noop!(Meters::set_prosumer(kgc(), 3, false), Error::<Test>::MeterRetired);
+		assert_noop!(Meters::set_prosumer(kgc(), 99, true), Error::<Test>::UnknownMeter);
+		assert!(Meters::do_try_state().is_ok());
+		Regions::<Test>::mutate(R1, |r| r.as_mut().unwrap().active_prosumers = 0);
+		assert!(Meters::do_try_state().is_err());
+		Regions::<Test>::mutate(R1, |r| r.as_mut().unwrap().active_prosumers = 1);
 	});
 }
 

@@ -4,7 +4,9 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::*, BoundedVec};
 use scale_info::TypeInfo;
 
-pub use gridmask_primitives::{HpkePublicKey, MeterId, RegionId, MAX_MEMBERSHIPS};
+pub use gridmask_primitives::{
+	ChannelKind, HpkePublicKey, MeterId, RegionId, Shape, MAX_CHANNELS, MAX_MEMBERSHIPS,
+};
 
 /// A privileged role.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -16,8 +18,8 @@ pub enum Role {
 	Cc,
 }
 
-/// A region: its name, the aggregators serving its meters, its number of active meters and
-/// the epoch of its active set.
+/// A region: its name, the aggregators serving its meters, its reading shape, its numbers of
+/// active meters and prosumers, and the epoch of its active set.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 #[scale_info(skip_type_params(MaxName, MaxAggregators))]
 pub struct Region<AccountId, MaxName: Get<u32>, MaxAggregators: Get<u32>> {
@@ -25,10 +27,16 @@ pub struct Region<AccountId, MaxName: Get<u32>, MaxAggregators: Get<u32>> {
 	pub name: BoundedVec<u8, MaxName>,
 	/// Aggregators that serve this region's meters, in order of preference.
 	pub aggregators: BoundedVec<AccountId, MaxAggregators>,
+	/// The channels every reading of the region carries, in order (PROTOCOL.md §3a).
+	pub shape: Shape,
 	/// Meters of the region with status `Active`.
 	pub active_meters: u32,
+	/// Of those, the ones registered as prosumers: only they can export, so an export
+	/// aggregate needs at least `MinRegionMeters` of them (k-anonymity per channel).
+	pub active_prosumers: u32,
 	/// The membership epoch: bumped each time the set of active meters changes (a meter
-	/// registered, moved in or out, suspended, reinstated or retired). A period setup names the
+	/// registered, moved in or out, suspended, reinstated or retired), an active meter
+	/// becomes or stops being a prosumer, or the shape changes. A period setup names the
 	/// epoch it was built for, which fixes exactly which meters it expects.
 	pub epoch: MembershipEpoch,
 }
@@ -81,6 +89,8 @@ pub struct Meter<AccountId> {
 	pub status: MeterStatus,
 	/// Periods in which the meter was found silent (since the last reinstatement).
 	pub faults: u32,
+	/// Whether the meter can export (rooftop solar, a battery): registered by the KGC.
+	pub prosumer: bool,
 	/// Where and when the meter was active, oldest first: the last span is open exactly while
 	/// the meter is active (at most [`MAX_MEMBERSHIPS`]; the oldest are dropped).
 	pub memberships: BoundedVec<Membership, ConstU32<MAX_MEMBERSHIPS>>,
@@ -98,6 +108,8 @@ pub struct MeterRegistration<AccountId> {
 	pub owner: AccountId,
 	/// The owner's HPKE public key.
 	pub owner_key: HpkePublicKey,
+	/// Whether the meter can export (a prosumer).
+	pub prosumer: bool,
 }
 
 /// A region as stored.

@@ -57,8 +57,8 @@ impl<T: Config> Pallet<T> {
 		};
 		let pruned = period < NextPrune::<T>::get().period;
 		PeriodState {
+			setup_complete: setup.as_ref().is_some_and(|s| s.is_complete()),
 			setup,
-			setup_complete: setup.is_some_and(|s| s.is_complete()),
 			accumulator: Accumulators::<T>::get(region, period),
 			phase,
 			pruned,
@@ -127,7 +127,7 @@ impl<T: Config> Pallet<T> {
 		let max_length =
 			*<T as frame_system::Config>::BlockLength::get().max.get(DispatchClass::Normal);
 		let max_length = (max_length.saturating_sub(max_length / 10) as usize)
-			/ gridmask_primitives::BUNDLED_SHARE_BYTES;
+			/ gridmask_primitives::bundled_share_bytes(gridmask_primitives::MAX_CHANNELS as usize);
 		let groups = T::MaxBundleGroups::get();
 		let fits = |n: u32| {
 			T::WeightInfo::submit_bundle(n, groups)

@@ -1,6 +1,6 @@
 //! Authorizing a reading (PROTOCOL.md §4 step 3): the `#[pallet::authorize]` of
 //! [`Pallet::submit_reading`], which does every check that can fail, cheapest first — the
-//! window, the setup, replay, BF1 membership, the PRID's signature — so that a reading pays no
+//! window, the setup, the shape, replay, BF1 membership, the PRID's signature — so that a reading pays no
 //! fee and a refused one costs the chain nothing but this check.
 
 use crate::*;
@@ -10,7 +10,7 @@ use frame_support::traits::Time;
 use frame_support::{pallet_prelude::*, weights::Weight};
 use gridmask_primitives::{
 	Bf1Probe, Moment, PeriodIndex, Prid, ReadingPayload, ReadingSignature, RegionId, SignedReading,
-	TimeParams,
+	TimeParams, Values,
 };
 use sp_runtime::transaction_validity::{
 	TransactionSource, TransactionValidityWithRefund, ValidTransaction,
@@ -20,12 +20,12 @@ impl<T: Config> Call<T> {
 	/// The [`Pallet::submit_reading`] call that carries `reading`. The payload's genesis hash
 	/// stays behind: the chain checks the signature against its own.
 	pub fn from_reading(reading: &SignedReading) -> Self {
-		let p = reading.payload;
+		let p = &reading.payload;
 		Self::submit_reading {
 			region: p.region,
 			period: p.period,
 			prid: p.prid,
-			value: p.value,
+			masked: p.masked.clone(),
 			timestamp_ms: p.timestamp_ms,
 			signature: reading.signature,
 		}
@@ -40,7 +40,7 @@ impl<T: Config> Pallet<T> {
 		region: &RegionId,
 		period: &PeriodIndex,
 		prid: &Prid,
-		value: &u64,
+		masked: &Values,
 		timestamp_ms: &Moment,
 		signature: &ReadingSignature,
 	) -> TransactionValidityWithRefund {
@@ -50,7 +50,7 @@ impl<T: Config> Pallet<T> {
 				region: *region,
 				period: *period,
 				prid: *prid,
-				value: *value,
+				masked: masked.clone(),
 				timestamp_ms: *timestamp_ms,
 			},
 			signature: *signature,
@@ -74,6 +74,7 @@ impl<T: Config> Pallet<T> {
 			region,
 			period,
 			&prid,
+			reading.payload.masked.len(),
 		)?;
 		if !Self::signature_verifies(Self::genesis_hash(), reading) {
 			return Err(ReadingRejection::BadSignature);
@@ -94,7 +95,7 @@ impl<T: Config> Pallet<T> {
 	/// The reading's PRID signature verifies over its payload with `genesis_hash` (the
 	/// chain's), whatever the payload says (`sr25519_verify` host function: native code).
 	pub(crate) fn signature_verifies(genesis_hash: sp_core::H256, reading: &SignedReading) -> bool {
-		let payload = ReadingPayload { genesis_hash, ..reading.payload };
+		let payload = ReadingPayload { genesis_hash, ..reading.payload.clone() };
 		sp_io::crypto::sr25519_verify(
 			&reading.signature.into(),
 			&payload.signing_message(),
@@ -187,7 +188,7 @@ pub fn check_in_filter(
 }
 
 /// Every check of a reading but its signature, in the order of [`ReadingRejection`]: window,
-/// setup, replay, filter. Returns when the window closes. The runtime's authorization and an
+/// setup, shape (`channels` values, one per channel of the setup), replay, filter. Returns when the window closes. The runtime's authorization and an
 /// aggregator node's collector both run exactly this; each then verifies the signature its own
 /// way (host function, native batch).
 pub fn check_unsigned<S: ReadingState>(
@@ -197,9 +198,13 @@ pub fn check_unsigned<S: ReadingState>(
 	region: RegionId,
 	period: PeriodIndex,
 	prid: &Prid,
+	channels: usize,
 ) -> Result<Moment, ReadingRejection> {
 	let close = check_window(time, now, period)?;
 	let setup = check_setup(state.setup(region, period))?;
+	if setup.z.len() != channels {
+		return Err(ReadingRejection::WrongShape);
+	}
 	if state.is_stored(region, period, prid) {
 		return Err(ReadingRejection::DuplicatePrid);
 	}

@@ -46,6 +46,15 @@ fn end_of(p: PeriodIndex) -> Moment {
 	time().period_end(p).unwrap()
 }
 
+/// `n` values of the most channels a shape has (the worst case: the longest share, the
+/// longest signed message), `v` each.
+fn values(v: u64, n: usize) -> Values {
+	Values::truncate_from(vec![v; n])
+}
+
+/// The most channels.
+const MAX: usize = gridmask_primitives::MAX_CHANNELS as usize;
+
 /// A setup entry for `region`'s current active meters and epoch.
 fn entry<T: Config>(region: RegionId, period: PeriodIndex, num_blocks: u32) -> SetupEntry {
 	SetupEntry {
@@ -53,7 +62,7 @@ fn entry<T: Config>(region: RegionId, period: PeriodIndex, num_blocks: u32) -> S
 		period,
 		bf1: Bf1Params { num_blocks, k: 22 },
 		t: TCommitment([1; 32]),
-		z: 7,
+		z: values(7, T::Regions::channel_contributors(region).len()),
 		expected: 2 * T::Regions::active_meters(region),
 		epoch: T::Regions::epoch(region),
 	}
@@ -73,7 +82,8 @@ fn ready_reading<T: Config>(region: RegionId, period: PeriodIndex) -> Call<T> {
 		SetupInfo {
 			bf1: params,
 			t: TCommitment([1; 32]),
-			z: 0,
+			z: values(0, MAX),
+			contributors: Contributors::truncate_from(vec![1; MAX]),
 			expected: 2,
 			epoch: T::Regions::epoch(region),
 			chunks: chunk_count(&params),
@@ -97,7 +107,7 @@ fn ready_reading<T: Config>(region: RegionId, period: PeriodIndex) -> Call<T> {
 		region,
 		period,
 		prid,
-		value: 12_345,
+		masked: values(12_345, MAX),
 		timestamp_ms: end_of(period) + 1,
 	};
 	let sig = sp_io::crypto::sr25519_sign(KEY_TYPE, &public, &payload.signing_message())
@@ -121,7 +131,8 @@ fn ready_bundle<T: Config>(n: u32, g: u32) -> Call<T> {
 				SetupInfo {
 					bf1: params,
 					t: TCommitment([1; 32]),
-					z: 0,
+					z: values(0, MAX),
+					contributors: Contributors::truncate_from(vec![n; MAX]),
 					expected: 2 * n,
 					epoch: 0,
 					chunks: chunk_count(&params),
@@ -150,7 +161,7 @@ fn ready_bundle<T: Config>(n: u32, g: u32) -> Call<T> {
 			region: group.region,
 			period: 1,
 			prid,
-			value: u64::from(i),
+			masked: values(u64::from(i), MAX),
 			timestamp_ms: end_of(1) + 1,
 		};
 		let sig = sp_io::crypto::sr25519_sign(KEY_TYPE, &public, &payload.signing_message())
@@ -303,7 +314,8 @@ mod benchmarks {
 
 		#[block]
 		{
-			valid = readings.iter().filter(|r| Readings::<T>::signature_verifies(genesis, r)).count();
+			valid =
+				readings.iter().filter(|r| Readings::<T>::signature_verifies(genesis, r)).count();
 		}
 
 		assert_eq!(valid, n as usize);
@@ -351,7 +363,8 @@ mod benchmarks {
 				let mut i = SetupInfo {
 					bf1: Bf1Params { num_blocks: 1, k: 1 },
 					t: TCommitment([0; 32]),
-					z: 0,
+					z: values(0, MAX),
+					contributors: Contributors::truncate_from(vec![0; MAX]),
 					expected: 0,
 					epoch: 0,
 					chunks: 1,
@@ -364,9 +377,9 @@ mod benchmarks {
 		}
 		PeriodRegions::<T>::insert(1, BoundedVec::truncate_from(regions));
 		for i in 0..s {
-			Shares::<T>::insert((0, 1), prid(i), Share { value: 1, timestamp_ms: 0 });
+			Shares::<T>::insert((0, 1), prid(i), Share { masked: values(1, MAX), timestamp_ms: 0 });
 		}
-		Accumulators::<T>::insert(0, 1, Accumulator { sum: u64::from(s), count: s });
+		Accumulators::<T>::insert(0, 1, Accumulator { sums: values(u64::from(s), MAX), count: s });
 		// The windows of periods 0 and 1 have closed.
 		NextSeal::<T>::put(SealPosition { period: 1, next_region: 0 });
 		T::BenchmarkHelper::set_time(end_of(1) + 30_000);
@@ -385,7 +398,7 @@ mod benchmarks {
 		start::<T>(START + 1);
 		PeriodRegions::<T>::insert(1, BoundedVec::truncate_from(vec![0]));
 		for i in 0..k {
-			Shares::<T>::insert((0, 1), prid(i), Share { value: 1, timestamp_ms: 0 });
+			Shares::<T>::insert((0, 1), prid(i), Share { masked: values(1, MAX), timestamp_ms: 0 });
 		}
 		NextSeal::<T>::put(SealPosition { period: 1_000, next_region: 0 });
 		NextPrune::<T>::put(PrunePosition { period: 1, next_region: 0, shares_done: false });

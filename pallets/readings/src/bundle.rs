@@ -115,8 +115,10 @@ impl<T: Config> Pallet<T> {
 			let mut seen = BTreeSet::new();
 			let mut candidates = Vec::with_capacity(group.shares.len());
 			for share in &group.shares {
-				let checked = if Shares::<T>::contains_key((region, period), share.prid) ||
-					!seen.insert(share.prid)
+				let checked = if share.masked.len() != setup.z.len() {
+					Err(ReadingRejection::WrongShape)
+				} else if Shares::<T>::contains_key((region, period), share.prid)
+					|| !seen.insert(share.prid)
 				{
 					Err(ReadingRejection::DuplicatePrid)
 				} else {
@@ -140,19 +142,19 @@ impl<T: Config> Pallet<T> {
 				});
 			}
 			let mut added = Accumulator::default();
-			for r in &candidates {
-				let p = &r.payload;
+			for r in candidates {
+				let p = r.payload;
+				add_values(&mut added.sums, &p.masked);
+				added.count = added.count.saturating_add(1);
 				Shares::<T>::insert(
 					(region, period),
 					p.prid,
-					Share { value: p.value, timestamp_ms: p.timestamp_ms },
+					Share { masked: p.masked, timestamp_ms: p.timestamp_ms },
 				);
-				added.sum = added.sum.wrapping_add(p.value);
-				added.count = added.count.saturating_add(1);
 			}
 			if added.count > 0 {
 				Accumulators::<T>::mutate(region, period, |acc| {
-					acc.sum = acc.sum.wrapping_add(added.sum);
+					add_values(&mut acc.sums, &added.sums);
 					acc.count = acc.count.saturating_add(added.count);
 				});
 				stored = stored.saturating_add(added.count);

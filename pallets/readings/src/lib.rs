@@ -10,7 +10,8 @@
 //! ## Overview
 //!
 //! 1. **Period setup** ([`Pallet::publish_setup`], [`Pallet::publish_bf1_chunks`], KGC origin):
-//!    for each (region, period) the BF1 parameters, T, Z and the expected share count, in
+//!    for each (region, period) the BF1 parameters, T, Z (one per channel of the region's
+//!    shape, PROTOCOL.md §3a) and the expected share count, in
 //!    bounded batches; the filter's bytes follow in chunks of [`BF1_BLOCKS_PER_CHUNK`] blocks
 //!    (1 KiB), over as many transactions as needed. A setup is *complete* when every chunk is
 //!    present. The KGC may replace the setup of a period whose window has not opened (a meter
@@ -21,10 +22,11 @@
 //!    (`#[pallet::authorize]`; the runtime's transaction extensions start with
 //!    `frame_system::AuthorizeCall`), free, from no account. Authorization runs every check
 //!    that can fail, cheapest first, each with its own `InvalidTransaction::Custom` code (see
-//!    [`ReadingRejection`]): clock started; window open; setup present and complete; PRID not
-//!    yet stored; PRID ∈ BF1 (one 1 KiB chunk read); signature last (`sr25519_verify` host
-//!    function over [`ReadingPayload::signing_message`], which binds the genesis hash, region,
-//!    period, PRID, value and timestamp). The dispatch stores the share and updates the
+//!    [`ReadingRejection`]): clock started; window open; setup present and complete; one value
+//!    per channel of the setup; PRID not yet stored; PRID ∈ BF1 (one 1 KiB chunk read);
+//!    signature last (`sr25519_verify` host function over
+//!    [`ReadingPayload::signing_message`], which binds the genesis hash, region, period, PRID,
+//!    values and timestamp). The dispatch stores the share and updates the
 //!    (region, period)'s accumulator; the filter is only read.
 //!    **Bundles** ([`Pallet::submit_bundle`]): the way most readings arrive. An aggregator's node
 //!    collects meters' readings (its `gridmask_submitReadings` RPC), checks them as above and
@@ -36,8 +38,12 @@
 //!    ([`Event::BundleApplied`]). One accumulator write per group; no event per share.
 //! 3. **Sealing** (`on_initialize`, bounded, resumable): when a period's window has closed,
 //!    each region with a setup for it is sealed in turn: T is recomputed over the stored PRIDs
-//!    in ascending order and compared with the setup's T. Equal: `aggregate = Σ value − Z`
-//!    (mod 2^64), [`PeriodOutcome::Sealed`], event [`Event::PeriodSealed`]. Different:
+//!    in ascending order and compared with the setup's T. Equal: per channel `j`,
+//!    `aggregate_j = Σ values_j − Z_j` (mod 2^64), published where at least
+//!    [`MinRegionMeters`] meters can contribute to the channel (the setup's
+//!    [`SetupInfo::contributors`]: all active meters for import, the registered prosumers for
+//!    export; k-anonymity per channel), [`PeriodOutcome::Sealed`], event
+//!    [`Event::PeriodSealed`]. Different:
 //!    [`PeriodOutcome::Faulted`], event [`Event::AggregationFault`] with the expected and
 //!    received counts.
 //! 4. **Pruning** (`on_idle`, bounded): shares and filter chunks of a region's period are
@@ -55,7 +61,9 @@
 //! - **Share**: one masked half of a meter's reading, stored under its **PRID** (a one-time
 //!   sr25519 public key).
 //! - **BF1**: the blocked Bloom filter of the expected PRIDs of a (region, period). **T**: the
-//!   exact set commitment. **Z**: the sum of the masks.
+//!   exact set commitment. **Z**: the sum of the masks, one per channel.
+//! - **Channel**: one quantity of a reading (import, export, …); a region's **shape** lists
+//!   them, and every share carries one value per channel.
 //! - **Setup generation**: a counter bumped when a setup is replaced; chunks are tagged with it.
 //!
 //! ## Design notes
@@ -165,7 +173,9 @@ pub mod traits;
 pub mod types;
 pub mod weights;
 
-use gridmask_primitives::{Moment, PeriodIndex, Prid, ReadingSignature, RegionId, TimeParams};
+use gridmask_primitives::{
+	Moment, PeriodIndex, Prid, ReadingSignature, RegionId, TimeParams, Values,
+};
 
 const LOG_TARGET: &str = "runtime::readings";
 
@@ -542,7 +552,14 @@ pub mod pallet {
 		/// A collector's bundle was applied: `stored` shares stored, the others skipped.
 		BundleApplied { collector: CollectorKey, seq: u64, stored: u32, skipped: BundleSkips },
 		/// T matched: the regional aggregate of the period.
-		PeriodSealed { region: RegionId, period: PeriodIndex, aggregate: u64, count: u32 },
+		/// `aggregates`: per channel of the region's shape (import first), `None` where the
+		/// channel is withheld.
+		PeriodSealed {
+			region: RegionId,
+			period: PeriodIndex,
+			aggregates: Vec<Option<u64>>,
+			count: u32,
+		},
 		/// T did not match: shares are missing or forged.
 		AggregationFault { region: RegionId, period: PeriodIndex, expected: u32, received: u32 },
 		/// Shares and filter of a (region, period) were pruned.
@@ -551,8 +568,14 @@ pub mod pallet {
 		RecheckQueued { region: RegionId, period: PeriodIndex, absent: u32, lone: u32, forged: u32 },
 		/// The resolution reproduced T: the pair is sealed with the total of the complete
 		/// readings (`count` shares: received minus lone and forged), or without an aggregate
-		/// (`None`) if fewer than `MinRegionMeters` meters sent both shares.
-		FaultResolved { region: RegionId, period: PeriodIndex, aggregate: Option<u64>, count: u32 },
+		/// (empty) if fewer than `MinRegionMeters` meters sent both shares. Per channel as in
+		/// `PeriodSealed`.
+		FaultResolved {
+			region: RegionId,
+			period: PeriodIndex,
+			aggregates: Vec<Option<u64>>,
+			count: u32,
+		},
 		/// The resolution did not reproduce T: the pair stays faulted.
 		ResolutionRejected { region: RegionId, period: PeriodIndex },
 		/// The KGC closed the faulted pair as void: no aggregate.
@@ -572,6 +595,8 @@ pub mod pallet {
 		StaleEpoch,
 		/// `expected` is not two shares per active meter of the region.
 		ExpectedMismatch,
+		/// The setup does not give one `Z` per channel of the region's shape.
+		WrongShape,
 		/// `expected` is more than a resolution can name (`MaxResolutionParts` ×
 		/// `MAX_RESOLUTION_PART`): a fault of the period could not be resolved.
 		SetupTooLarge,
@@ -708,7 +733,8 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Publish (or replace) the setups of a batch of (region, period) pairs.
 		///
-		/// Each entry gives the BF1 shape, T, Z, the expected share count and the region's
+		/// Each entry gives the BF1 shape, T, Z (one per channel of the region's shape), the
+		/// expected share count and the region's
 		/// membership epoch it was built for, which must be the current one, with two shares
 		/// per active meter: a setup covers exactly the meters active now, and which meters
 		/// those were stays provable (`pallet_meters::Pallet::was_active_in`). The filter's
@@ -726,6 +752,7 @@ pub mod pallet {
 		/// - [`Error::TooFewMeters`]: the region has fewer than `MinRegionMeters` active meters.
 		/// - [`Error::StaleEpoch`]: the setup names another epoch than the region's current one.
 		/// - [`Error::ExpectedMismatch`]: `expected` is not twice the active meters.
+		/// - [`Error::WrongShape`]: not one `Z` per channel of the region's shape.
 		/// - [`Error::SetupTooLarge`]: more expected shares than a resolution can name.
 		/// - [`Error::InvalidBf1Params`] / [`Error::Bf1TooLarge`]: bad filter shape.
 		/// - [`Error::PeriodOutOfRange`]: the period's end overflows the time range.
@@ -754,11 +781,13 @@ pub mod pallet {
 					u64::from(e.expected) == 2 * u64::from(active),
 					Error::<T>::ExpectedMismatch
 				);
+				let contributors = T::Regions::channel_contributors(e.region);
+				ensure!(contributors.len() == e.z.len(), Error::<T>::WrongShape);
 				ensure!(e.expected <= Self::max_resolution_entries(), Error::<T>::SetupTooLarge);
 				e.bf1.validate().map_err(|_| Error::<T>::InvalidBf1Params)?;
 				ensure!(e.bf1.num_blocks <= T::MaxBf1Blocks::get(), Error::<T>::Bf1TooLarge);
 				Self::ensure_setup_open(&time, now, e.region, e.period)?;
-				let previous = Setups::<T>::get(e.region, e.period);
+				let previous = Setups::<T>::get(e.region, e.period).map(|p| p.generation);
 				if previous.is_none() {
 					PeriodRegions::<T>::try_mutate(e.period, |regions| {
 						let pos = regions.binary_search(&e.region).unwrap_or_else(|p| p);
@@ -772,12 +801,13 @@ pub mod pallet {
 					SetupInfo {
 						bf1: e.bf1,
 						t: e.t,
-						z: e.z,
+						z: e.z.clone(),
+						contributors: Contributors::truncate_from(contributors),
 						expected: e.expected,
 						epoch: e.epoch,
 						chunks,
 						chunks_present: 0,
-						generation: previous.map_or(0, |p| p.generation.wrapping_add(1)),
+						generation: previous.map_or(0, |g| g.wrapping_add(1)),
 					},
 				);
 				Self::deposit_event(Event::SetupPublished {
@@ -834,13 +864,15 @@ pub mod pallet {
 					StoredChunk { generation: setup.generation, bytes },
 				);
 			}
+			let (chunks_present, chunks, complete) =
+				(setup.chunks_present, setup.chunks, setup.is_complete());
 			Setups::<T>::insert(region, period, setup);
 			Self::deposit_event(Event::Bf1ChunksPublished {
 				region,
 				period,
-				chunks_present: setup.chunks_present,
-				chunks: setup.chunks,
-				complete: setup.is_complete(),
+				chunks_present,
+				chunks,
+				complete,
 			});
 			Ok(())
 		}
@@ -861,6 +893,7 @@ pub mod pallet {
 		/// - `BadOrigin`: not an authorized transaction.
 		/// - [`Error::DuplicatePrid`]: a share under `prid` is already stored (cannot happen
 		///   after authorization in the same state; defence in depth).
+		/// - [`Error::WrongShape`]: not one value per channel of the setup (likewise).
 		#[pallet::call_index(2)]
 		#[pallet::weight((T::WeightInfo::submit_reading(), DispatchClass::Normal, Pays::Yes))]
 		#[pallet::authorize(Self::authorize_submit_reading)]
@@ -869,18 +902,22 @@ pub mod pallet {
 			region: RegionId,
 			period: PeriodIndex,
 			prid: Prid,
-			value: u64,
+			masked: Values,
 			timestamp_ms: Moment,
 			signature: ReadingSignature,
 		) -> DispatchResult {
 			frame_system::ensure_authorized(origin)?;
 			let _ = signature;
 			ensure!(!Shares::<T>::contains_key((region, period), prid), Error::<T>::DuplicatePrid);
-			Shares::<T>::insert((region, period), prid, Share { value, timestamp_ms });
+			ensure!(
+				Setups::<T>::get(region, period).is_some_and(|s| s.z.len() == masked.len()),
+				Error::<T>::WrongShape
+			);
 			Accumulators::<T>::mutate(region, period, |acc| {
-				acc.sum = acc.sum.wrapping_add(value);
+				add_values(&mut acc.sums, &masked);
 				acc.count = acc.count.saturating_add(1);
 			});
+			Shares::<T>::insert((region, period), prid, Share { masked, timestamp_ms });
 			Self::deposit_event(Event::ShareStored { region, period, prid });
 			Ok(())
 		}

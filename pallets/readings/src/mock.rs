@@ -55,22 +55,35 @@ impl pallet_timestamp::Config for Test {
 }
 
 thread_local! {
-	/// Region → active meters.
-	pub static REGIONS: RefCell<BTreeMap<RegionId, (u32, u32)>> =
+	/// Region → (active meters, epoch, contributors of the channels after import).
+	pub static REGIONS: RefCell<BTreeMap<RegionId, (u32, u32, Vec<u32>)>> =
 		const { RefCell::new(BTreeMap::new()) };
 }
 
-/// The mock registry: regions and active meter counts set by the test; each change of a
-/// region's count advances its membership epoch.
+/// The mock registry: regions, active meter counts and channels set by the test; each change of
+/// a region's count or channels advances its membership epoch. A region has one channel
+/// (import, all active meters contribute) unless the test gives it more.
 pub struct MockRegions;
 impl MockRegions {
 	pub fn set(region: RegionId, active: u32) {
 		REGIONS.with(|r| {
 			let mut r = r.borrow_mut();
-			let entry = r.entry(region).or_insert((active, 0));
+			let entry = r.entry(region).or_insert((active, 0, Vec::new()));
 			if entry.0 != active || entry.1 == 0 {
-				*entry = (active, entry.1 + 1);
+				entry.0 = active;
+				entry.1 += 1;
 			}
+		});
+	}
+
+	/// Give `region` channels after import, with these numbers of possible contributors
+	/// (e.g. `[prosumers]` for import and export).
+	pub fn set_channels(region: RegionId, contributors: Vec<u32>) {
+		REGIONS.with(|r| {
+			let mut r = r.borrow_mut();
+			let entry = r.entry(region).or_insert((0, 0, Vec::new()));
+			entry.2 = contributors;
+			entry.1 += 1;
 		});
 	}
 }
@@ -83,6 +96,13 @@ impl RegionRegistry for MockRegions {
 	}
 	fn epoch(region: RegionId) -> u32 {
 		REGIONS.with(|r| r.borrow().get(&region).map_or(0, |e| e.1))
+	}
+	fn channel_contributors(region: RegionId) -> Vec<u32> {
+		REGIONS.with(|r| {
+			r.borrow().get(&region).map_or_else(Vec::new, |e| {
+				core::iter::once(e.0).chain(e.2.iter().copied()).collect()
+			})
+		})
 	}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn benchmark_region(index: u32, active: u32) -> RegionId {
@@ -220,7 +240,7 @@ pub type HookCall = (RegionId, PeriodIndex, Heard);
 /// One outcome hook call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Heard {
-	Sealed(u64),
+	Sealed(Option<u64>),
 	Faulted { expected: u32, received: u32 },
 	Resolved(crate::RecheckResult),
 }
@@ -237,7 +257,7 @@ impl RecordOutcomes {
 	}
 }
 impl crate::traits::OnPeriodOutcome for RecordOutcomes {
-	fn on_sealed(region: RegionId, period: PeriodIndex, aggregate: u64) -> Weight {
+	fn on_sealed(region: RegionId, period: PeriodIndex, aggregate: Option<u64>) -> Weight {
 		OUTCOMES.with(|o| o.borrow_mut().push((region, period, Heard::Sealed(aggregate))));
 		Weight::from_parts(1_000, 0)
 	}
@@ -411,14 +431,16 @@ pub fn meters(region: RegionId, n: usize) -> Vec<MasterSecret> {
 		.collect()
 }
 
-/// The setup of `period` for `meters` of `region` (default mock time), BF1 at 2^-`fp_exp`.
+/// The setup of `period` for `meters` of `region` (default mock time), BF1 at 2^-`fp_exp`,
+/// with one `Z` per channel of the region (one for a region the registry does not know).
 pub fn period_setup(
 	region: RegionId,
 	period: PeriodIndex,
 	meters: &[MasterSecret],
 	fp_exp: u8,
 ) -> PeriodSetup {
-	build_period(&dev_time(), region, period, meters, fp_exp).expect("the setup builds")
+	let channels = MockRegions::channel_contributors(region).len().max(1) as u8;
+	build_period(&dev_time(), region, period, meters, fp_exp, channels).expect("the setup builds")
 }
 
 /// The setup entry of `s`, for the region's current epoch. The mock region gets as many
@@ -432,7 +454,7 @@ pub fn entry(s: &PeriodSetup) -> SetupEntry {
 		period: s.period,
 		bf1: s.bf1.params(),
 		t: s.t,
-		z: s.z,
+		z: s.z.clone(),
 		expected: s.entries,
 		epoch: MockRegions::epoch(s.region),
 	}
@@ -460,25 +482,31 @@ pub fn publish(s: &PeriodSetup) {
 	}
 }
 
-/// The two readings of meter `m` for `period` with `consumption` (timestamps in the window).
+/// The two readings of meter `m` for `period` of a one-channel region with `consumption`
+/// (timestamps in the window).
 pub fn readings_of(
 	m: &MasterSecret,
 	region: RegionId,
 	period: PeriodIndex,
 	consumption: u64,
 ) -> [SignedReading; 2] {
+	channel_readings_of(m, region, period, &[consumption])
+}
+
+/// The two readings of meter `m` for `period` with one value per channel (timestamps in the
+/// window).
+pub fn channel_readings_of(
+	m: &MasterSecret,
+	region: RegionId,
+	period: PeriodIndex,
+	readings: &[u64],
+) -> [SignedReading; 2] {
 	let time = dev_time();
 	let keys = m.cycle_seeds(time.cycle_of(period)).period_keys(time.leaf_of(period));
 	let end = end_of(period);
-	meter_readings(
-		&keys,
-		GENESIS,
-		region,
-		period,
-		consumption,
-		consumption.wrapping_mul(0x9e37_79b9_7f4a_7c15),
-		[end + 1_000, end + 2_000],
-	)
+	let randoms: Vec<u64> =
+		readings.iter().map(|c| c.wrapping_mul(0x9e37_79b9_7f4a_7c15)).collect();
+	meter_readings(&keys, GENESIS, region, period, readings, &randoms, [end + 1_000, end + 2_000])
 }
 
 /// Blocks until no sealing work is left for periods whose window has closed.

@@ -42,13 +42,14 @@ impl<T: Config> Pallet<T> {
 	/// [`Error::NotFaulted`], [`Error::AlreadyPruned`], [`Error::RecheckPending`],
 	/// [`Error::WrongPart`], [`Error::TooManyParts`], [`Error::TooManyPrids`],
 	/// [`Error::PridsNotSorted`], [`Error::AbsentPridStored`], [`Error::PridNotStored`],
-	/// [`Error::EmptyResolution`], [`Error::RecheckQueueFull`].
+	/// [`Error::EmptyResolution`], [`Error::RecheckQueueFull`], [`Error::WrongShape`] (not
+	/// one `Z'` per channel of the setup).
 	pub fn add_resolution_part(
 		region: RegionId,
 		period: PeriodIndex,
 		part: u32,
 		entries: Vec<(Prid, EntryKind)>,
-		z_prime: Option<u64>,
+		z_prime: Option<Values>,
 	) -> DispatchResult {
 		ensure!(
 			matches!(Outcomes::<T>::get(region, period), Some(PeriodOutcome::Faulted { .. })),
@@ -56,7 +57,11 @@ impl<T: Config> Pallet<T> {
 		);
 		ensure!(period >= NextPrune::<T>::get().period, Error::<T>::AlreadyPruned);
 		let previous = Rechecks::<T>::get(region, period);
-		ensure!(previous.is_none_or(|r| r.z_prime.is_none()), Error::<T>::RecheckPending);
+		ensure!(previous.as_ref().is_none_or(|r| r.z_prime.is_none()), Error::<T>::RecheckPending);
+		if let Some(z) = &z_prime {
+			let channels = Setups::<T>::get(region, period).map(|s| s.z.len());
+			ensure!(channels == Some(z.len()), Error::<T>::WrongShape);
+		}
 		let mut res = match (part, previous) {
 			// A fresh start discards whatever an earlier, unfinished submission left.
 			(0, Some(old)) => {
@@ -80,7 +85,7 @@ impl<T: Config> Pallet<T> {
 				},
 				EntryKind::Lone | EntryKind::Forged => {
 					let share = Shares::<T>::get(key, prid).ok_or(Error::<T>::PridNotStored)?;
-					res.excluded_sum = res.excluded_sum.wrapping_add(share.value);
+					add_values(&mut res.excluded_sums, &share.masked);
 					if *kind == EntryKind::Lone {
 						res.lone = res.lone.saturating_add(1);
 					} else {
@@ -288,23 +293,34 @@ impl<T: Config> Pallet<T> {
 			let acc = Accumulators::<T>::get(region, period);
 			let count = acc.count.saturating_sub(res.lone).saturating_sub(res.forged);
 			let contributors = count / 2;
-			let z_prime = res.z_prime.unwrap_or_default();
-			let aggregate = acc.sum.wrapping_sub(res.excluded_sum).wrapping_sub(z_prime);
-			if contributors >= MinRegionMeters::<T>::get() {
-				Outcomes::<T>::insert(region, period, PeriodOutcome::Sealed { aggregate, count });
+			let min = MinRegionMeters::<T>::get();
+			if contributors >= min {
+				// A channel of few possible contributors (export: the prosumers) is published
+				// only if enough of them are certainly among the complete readings: each
+				// missing meter may have been one of them.
+				let missing = (setup.expected / 2).saturating_sub(contributors);
+				let z_prime = res.z_prime.clone().unwrap_or_default();
+				let aggregates = channel_aggregates(&acc.sums, &res.excluded_sums, &z_prime, |j| {
+					setup.contributors.get(j).is_some_and(|c| c.saturating_sub(missing) >= min)
+				});
+				Outcomes::<T>::insert(
+					region,
+					period,
+					PeriodOutcome::Sealed { aggregates: aggregates.clone(), count },
+				);
 				Self::deposit_event(Event::FaultResolved {
 					region,
 					period,
-					aggregate: Some(aggregate),
+					aggregates: aggregates.to_vec(),
 					count,
 				});
-				RecheckResult::Sealed { aggregate, contributors }
+				RecheckResult::Sealed { aggregates, contributors }
 			} else {
 				Outcomes::<T>::insert(region, period, PeriodOutcome::Withheld { count });
 				Self::deposit_event(Event::FaultResolved {
 					region,
 					period,
-					aggregate: None,
+					aggregates: Vec::new(),
 					count,
 				});
 				RecheckResult::Withheld { contributors }

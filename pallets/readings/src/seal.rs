@@ -81,14 +81,19 @@ impl<T: Config> Pallet<T> {
 			log::error!(target: LOG_TARGET, "accumulator count differs from stored shares");
 		}
 		let outcome = if cursor.builder.finish() == setup.t {
-			let aggregate = gridmask_primitives::aggregate(acc.sum, setup.z);
+			// T matched: every expected meter sent, so each channel has exactly the
+			// contributors the setup counted.
+			let min = MinRegionMeters::<T>::get();
+			let aggregates = channel_aggregates(&acc.sums, &[], &setup.z, |j| {
+				setup.contributors.get(j).is_some_and(|c| *c >= min)
+			});
 			Self::deposit_event(Event::PeriodSealed {
 				region,
 				period,
-				aggregate,
+				aggregates: aggregates.to_vec(),
 				count: acc.count,
 			});
-			PeriodOutcome::Sealed { aggregate, count: acc.count }
+			PeriodOutcome::Sealed { aggregates, count: acc.count }
 		} else {
 			Self::deposit_event(Event::AggregationFault {
 				region,
@@ -98,11 +103,13 @@ impl<T: Config> Pallet<T> {
 			});
 			PeriodOutcome::Faulted { expected: setup.expected, received: acc.count }
 		};
-		Outcomes::<T>::insert(region, period, outcome);
+		Outcomes::<T>::insert(region, period, outcome.clone());
 		match outcome {
-			PeriodOutcome::Sealed { aggregate, .. } => {
+			PeriodOutcome::Sealed { .. } => {
 				<T::OnOutcome as crate::traits::OnPeriodOutcome>::on_sealed(
-					region, period, aggregate,
+					region,
+					period,
+					outcome.aggregate(),
 				)
 			},
 			PeriodOutcome::Faulted { expected, received } => {

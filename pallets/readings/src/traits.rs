@@ -5,8 +5,9 @@ use gridmask_primitives::{PeriodIndex, RegionId};
 
 /// The region registry (implemented by `pallet-meters`).
 ///
-/// The readings pallet asks it three things when the KGC publishes a period setup: does the
-/// region exist, how many of its meters are active, and in which membership epoch. A setup must
+/// The readings pallet asks it four things when the KGC publishes a period setup: does the
+/// region exist, how many of its meters are active, in which membership epoch, and how many can
+/// contribute to each channel of its shape. A setup must
 /// be built for the current epoch and expect two shares per active meter; a region with fewer
 /// than [`crate::MinRegionMeters`] active meters gets none (k-anonymity of regional
 /// aggregates, PROTOCOL.md §4 step 2).
@@ -17,6 +18,10 @@ pub trait RegionRegistry {
 	fn active_meters(region: RegionId) -> u32;
 	/// The membership epoch of `region`'s active set (changes whenever the set does).
 	fn epoch(region: RegionId) -> u32;
+	/// Per channel of `region`'s shape (PROTOCOL.md §3a), how many of its active meters can
+	/// contribute to the channel's published aggregate (0: never published). Its length is
+	/// the number of channels; empty for an unknown region.
+	fn channel_contributors(region: RegionId) -> alloc::vec::Vec<u32>;
 
 	/// Benchmarks only: make sure a region with at least `active` active meters exists and
 	/// return its id; different `index`es give different regions.
@@ -29,8 +34,9 @@ pub trait RegionRegistry {
 /// period), inside the sealing step of `on_initialize`; each returns the weight it used, which
 /// is added to the block's.
 pub trait OnPeriodOutcome {
-	/// `aggregate` (Wh) of (region, period) is final.
-	fn on_sealed(region: RegionId, period: PeriodIndex, aggregate: u64) -> Weight;
+	/// (region, period) is sealed; `aggregate` is its import aggregate (Wh), `None` if that
+	/// is withheld (the other channels' are in the outcome).
+	fn on_sealed(region: RegionId, period: PeriodIndex, aggregate: Option<u64>) -> Weight;
 	/// (region, period) did not match its commitment.
 	fn on_faulted(region: RegionId, period: PeriodIndex, expected: u32, received: u32) -> Weight;
 	/// The re-check of a faulted (region, period) with a resolution ended: sealed with or
@@ -43,7 +49,7 @@ pub trait OnPeriodOutcome {
 }
 
 impl OnPeriodOutcome for () {
-	fn on_sealed(_: RegionId, _: PeriodIndex, _: u64) -> Weight {
+	fn on_sealed(_: RegionId, _: PeriodIndex, _: Option<u64>) -> Weight {
 		Weight::zero()
 	}
 	fn on_faulted(_: RegionId, _: PeriodIndex, _: u32, _: u32) -> Weight {

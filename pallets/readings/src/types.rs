@@ -7,7 +7,7 @@ use frame_support::{
 };
 use gridmask_primitives::{
 	bloom::BF1_BLOCK_BYTES, Bf1Params, BundledShare, CycleIndex, LeafIndex, Moment, PeriodIndex,
-	Prid, RegionId, TBuilder, TCommitment, TimeParams,
+	Prid, RegionId, TBuilder, TCommitment, TimeParams, Values, MAX_CHANNELS,
 };
 use scale_info::TypeInfo;
 use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
@@ -31,6 +31,44 @@ pub const MAX_API_ITEMS: u32 = 1024;
 /// `(region, period, prid)`, refused at decoding beyond that.
 pub type ApiQueries = BoundedVec<(RegionId, PeriodIndex, Prid), ConstU32<MAX_API_ITEMS>>;
 
+/// Per channel of a setup's shape, how many of the region's meters can contribute to the
+/// channel's aggregate: all active meters for import, the active prosumers for export, 0 for a
+/// channel whose sum is never published (a maximum). A channel's aggregate is published only
+/// if this is at least `MinRegionMeters` (k-anonymity per channel, PROTOCOL.md §3a).
+pub type Contributors = BoundedVec<u32, ConstU32<MAX_CHANNELS>>;
+
+/// Per channel, a published aggregate or `None` where it is withheld (k-anonymity per channel,
+/// or a channel whose sum is not published).
+pub type Aggregates = BoundedVec<Option<u64>, ConstU32<MAX_CHANNELS>>;
+
+/// `sums += values`, channel by channel (mod 2^64); `sums` grows to the length of `values`.
+pub fn add_values(sums: &mut Values, values: &[u64]) {
+	for (j, v) in values.iter().enumerate() {
+		match sums.get_mut(j) {
+			Some(s) => *s = s.wrapping_add(*v),
+			// `values` is at most MAX_CHANNELS long, so this never drops anything.
+			None => {
+				let _ = sums.try_push(*v);
+			},
+		}
+	}
+}
+
+/// Per channel `j` of `z`: the aggregate `sums_j − excluded_j − z_j` (mod 2^64) where
+/// `published(j)`, `None` where not. A missing sum or exclusion counts as 0.
+pub fn channel_aggregates(
+	sums: &[u64],
+	excluded: &[u64],
+	z: &[u64],
+	published: impl Fn(usize) -> bool,
+) -> Aggregates {
+	let at = |v: &[u64], j: usize| v.get(j).copied().unwrap_or(0);
+	let aggregates = (0..z.len()).map(|j| {
+		published(j).then(|| at(sums, j).wrapping_sub(at(excluded, j)).wrapping_sub(z[j]))
+	});
+	Aggregates::truncate_from(aggregates.collect())
+}
+
 /// Number of chunks of a filter with `params`.
 pub fn chunk_count(params: &Bf1Params) -> u32 {
 	params.num_blocks.div_ceil(BF1_BLOCKS_PER_CHUNK)
@@ -45,7 +83,7 @@ pub fn chunk_len(params: &Bf1Params, index: u32) -> Option<u32> {
 
 /// One (region, period) setup as the KGC publishes it (PROTOCOL.md §4 step 2). The filter's
 /// bytes follow in chunks (`publish_bf1_chunks`).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 #[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct SetupEntry {
 	/// The region.
@@ -56,8 +94,8 @@ pub struct SetupEntry {
 	pub bf1: Bf1Params,
 	/// The commitment to exactly the expected PRIDs.
 	pub t: TCommitment,
-	/// The mask sum `Z` (mod 2^64).
-	pub z: u64,
+	/// The mask sums `Z_j` (mod 2^64), one per channel of the region's shape.
+	pub z: Values,
 	/// Number of expected PRIDs: two per active meter of the region.
 	pub expected: u32,
 	/// The region's membership epoch the setup was built for: it covers exactly the meters
@@ -66,15 +104,18 @@ pub struct SetupEntry {
 }
 
 /// A stored setup.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 #[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct SetupInfo {
 	/// Shape of BF1.
 	pub bf1: Bf1Params,
 	/// T.
 	pub t: TCommitment,
-	/// Z.
-	pub z: u64,
+	/// `Z_j`, one per channel: the number of channels every share must carry.
+	pub z: Values,
+	/// Per channel, how many meters can contribute to its aggregate (read from the region
+	/// when the setup was published).
+	pub contributors: Contributors,
 	/// Number of expected PRIDs.
 	pub expected: u32,
 	/// The membership epoch of the region the setup covers: its meters are those active in
@@ -107,34 +148,35 @@ pub struct StoredChunk {
 	pub bytes: Bf1Chunk,
 }
 
-/// One stored share (the masked value a meter sent under one PRID).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// One stored share (the masked values a meter sent under one PRID).
+#[derive(Clone, PartialEq, Eq, Debug)]
 #[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct Share {
-	/// The masked value `c' + H3(z)` (or `c'' + H3(z')`).
-	pub value: u64,
+	/// The masked values `c'_j + H3(z, j)` (or `c''_j + H3(z', j)`), one per channel.
+	pub masked: Values,
 	/// The meter's timestamp (ms) from the signed payload.
 	pub timestamp_ms: Moment,
 }
 
 /// The running totals of a (region, period).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
 #[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct Accumulator {
-	/// Σ value (mod 2^64).
-	pub sum: u64,
+	/// Σ values per channel (mod 2^64); empty until the first share.
+	pub sums: Values,
 	/// Number of shares stored.
 	pub count: u32,
 }
 
 /// The result of sealing a (region, period).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 #[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub enum PeriodOutcome {
-	/// T matched: `aggregate = Σ value − Z` (mod 2^64) is the region's consumption (Wh).
+	/// T matched: per channel `j`, `Σ values_j − Z_j` (mod 2^64) is the region's total of
+	/// the channel (import first, Wh), published where enough meters contribute to it.
 	Sealed {
-		/// Σ consumption of the region's meters.
-		aggregate: u64,
+		/// Per channel, the region's total, or `None` where it is withheld.
+		aggregates: Aggregates,
 		/// Shares received.
 		count: u32,
 	},
@@ -161,10 +203,16 @@ impl PeriodOutcome {
 		!matches!(self, Self::Faulted { .. })
 	}
 
-	/// The published aggregate, if any.
+	/// The published aggregate of the first channel (import, Wh), if any: what prices a
+	/// period.
 	pub fn aggregate(&self) -> Option<u64> {
+		self.aggregate_of(0)
+	}
+
+	/// The published aggregate of channel `channel`, if any.
+	pub fn aggregate_of(&self, channel: usize) -> Option<u64> {
 		match self {
-			Self::Sealed { aggregate, .. } => Some(*aggregate),
+			Self::Sealed { aggregates, .. } => aggregates.get(channel).copied().flatten(),
 			_ => None,
 		}
 	}
@@ -258,6 +306,7 @@ pub struct PrunePosition {
 /// | 3 | `WindowClosed` | chain time is at or past `end(period) + window`: too late |
 /// | 4 | `NoSetup` | no setup for (region, period) |
 /// | 5 | `SetupIncomplete` | the setup's BF1 chunks are not all published |
+/// | 12 | `WrongShape` | not one value per channel of the region's shape (the setup's `Z` count) |
 /// | 6 | `DuplicatePrid` | a share under this PRID is already stored (replay) |
 /// | 7 | `NotInFilter` | the PRID is not in the (region, period)'s BF1 |
 /// | 8 | `BadSignature` | the sr25519 signature over the payload does not verify |
@@ -297,16 +346,19 @@ pub enum ReadingRejection {
 	Tip = 10,
 	/// The transaction carries a non-zero nonce (readings have no account).
 	Nonce = 11,
+	/// The reading does not carry one value per channel of its region's shape.
+	WrongShape = 12,
 }
 
 impl ReadingRejection {
 	/// Every rejection: the authorization's in check order, then the extensions'.
-	pub const ALL: [Self; 11] = [
+	pub const ALL: [Self; 12] = [
 		Self::NotStarted,
 		Self::WindowNotOpen,
 		Self::WindowClosed,
 		Self::NoSetup,
 		Self::SetupIncomplete,
+		Self::WrongShape,
 		Self::DuplicatePrid,
 		Self::NotInFilter,
 		Self::BadSignature,
@@ -334,6 +386,7 @@ impl ReadingRejection {
 			Self::MortalEra => "MortalEra",
 			Self::Tip => "Tip",
 			Self::Nonce => "Nonce",
+			Self::WrongShape => "WrongShape",
 		}
 	}
 
@@ -353,6 +406,9 @@ impl ReadingRejection {
 			Self::MortalEra => "the transaction has a mortal era (a reading must be immortal)",
 			Self::Tip => "the transaction carries a tip (a reading pays nothing)",
 			Self::Nonce => "the transaction carries a nonce (a reading has no account)",
+			Self::WrongShape => {
+				"the reading does not carry one value per channel of its region's shape"
+			},
 		}
 	}
 
@@ -409,7 +465,7 @@ pub struct TimeInfo {
 }
 
 /// Where a (region, period) stands (runtime API).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
 pub enum PeriodPhase {
 	/// The clock has not started.
 	NotStarted,
@@ -436,7 +492,7 @@ pub enum PeriodPhase {
 }
 
 /// The state of a (region, period) (runtime API).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
 pub struct PeriodState {
 	/// The setup, if published.
 	pub setup: Option<SetupInfo>,
@@ -474,7 +530,7 @@ pub type ResolutionPart = BoundedVec<(Prid, EntryKind), ConstU32<MAX_RESOLUTION_
 /// A KGC resolution of a faulted pair (PROTOCOL.md §4 step 6) as far as it was submitted: its
 /// entries are in [`crate::RecheckParts`]; complete (and queued for the re-check) once `z_prime`
 /// is set.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
 #[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct ResolutionProgress {
 	/// Parts stored.
@@ -487,10 +543,12 @@ pub struct ResolutionProgress {
 	pub lone: u32,
 	/// Forged shares.
 	pub forged: u32,
-	/// Σ value of the lone and forged shares (mod 2^64), read as their parts arrived.
-	pub excluded_sum: u64,
-	/// `Z' = Z − Σ H3(mask)` over the absent and lone PRIDs; set by the final part.
-	pub z_prime: Option<u64>,
+	/// Σ values per channel of the lone and forged shares (mod 2^64), read as their parts
+	/// arrived.
+	pub excluded_sums: Values,
+	/// Per channel, `Z'_j = Z_j − Σ H3(mask, j)` over the absent and lone PRIDs; set by the
+	/// final part.
+	pub z_prime: Option<Values>,
 }
 
 impl ResolutionProgress {
@@ -501,13 +559,13 @@ impl ResolutionProgress {
 }
 
 /// How a re-check ended (told to [`crate::traits::OnPeriodOutcome::on_resolved`]).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
 pub enum RecheckResult {
 	/// T matched and `contributors` meters sent both shares (at least `MinRegionMeters`):
-	/// `aggregate` is their total.
+	/// `aggregates` are their totals per channel (`None` where a channel is withheld).
 	Sealed {
-		/// Σ consumption of the complete readings, Wh.
-		aggregate: u64,
+		/// Per channel, the total of the complete readings (import first, Wh).
+		aggregates: Aggregates,
 		/// Meters with both shares.
 		contributors: u32,
 	},
@@ -663,7 +721,7 @@ impl From<BundleRejection> for TransactionValidityError {
 pub struct BundleSkips {
 	/// `WindowNotOpen` or `WindowClosed` (or the clock has not started).
 	pub window: u32,
-	/// `NoSetup` or `SetupIncomplete`.
+	/// `NoSetup` or `SetupIncomplete`, or `WrongShape` (a share that does not fit the setup).
 	pub setup: u32,
 	/// `DuplicatePrid`: stored already (by this bundle, another one, or a lone reading).
 	pub duplicate: u32,
@@ -679,7 +737,7 @@ impl BundleSkips {
 		use ReadingRejection::*;
 		let field = match r {
 			NotStarted | WindowNotOpen | WindowClosed => &mut self.window,
-			NoSetup | SetupIncomplete => &mut self.setup,
+			NoSetup | SetupIncomplete | WrongShape => &mut self.setup,
 			DuplicatePrid => &mut self.duplicate,
 			NotInFilter => &mut self.not_in_filter,
 			// The extensions' refusals concern a transaction, never a share in a bundle.

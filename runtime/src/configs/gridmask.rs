@@ -44,6 +44,10 @@ impl pallet_readings::traits::RegionRegistry for MetersRegistry {
 		Meters::region_epoch(region)
 	}
 
+	fn channel_contributors(region: RegionId) -> Vec<u32> {
+		Meters::channel_contributors(region)
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	fn benchmark_region(index: u32, active: u32) -> RegionId {
 		let region = RegionId::MAX - index;
@@ -52,7 +56,12 @@ impl pallet_readings::traits::RegionRegistry for MetersRegistry {
 			pallet_meters::Region {
 				name: Default::default(),
 				aggregators: Default::default(),
+				// The most channels: the longest shares and setups.
+				shape: pallet_meters::Shape::truncate_from(
+					gridmask_primitives::ChannelKind::ALL.to_vec(),
+				),
 				active_meters: active,
+				active_prosumers: active,
 				epoch: 1,
 			},
 		);
@@ -143,8 +152,8 @@ impl pallet_readings::traits::Collectors for AuraCollectors {
 /// or after a fault's resolution — is priced.
 pub struct PeriodOutcomes;
 impl pallet_readings::traits::OnPeriodOutcome for PeriodOutcomes {
-	fn on_sealed(region: RegionId, period: PeriodIndex, aggregate: u64) -> Weight {
-		Pricing::on_period_sealed(region, period, Some(aggregate))
+	fn on_sealed(region: RegionId, period: PeriodIndex, aggregate: Option<u64>) -> Weight {
+		Pricing::on_period_sealed(region, period, aggregate)
 	}
 
 	fn on_faulted(region: RegionId, period: PeriodIndex, expected: u32, received: u32) -> Weight {
@@ -159,10 +168,11 @@ impl pallet_readings::traits::OnPeriodOutcome for PeriodOutcomes {
 		use pallet_faults::traits::CheckOutcome;
 		use pallet_readings::RecheckResult;
 		let (outcome, aggregate) = match result {
-			RecheckResult::Sealed { aggregate, contributors } => (
-				CheckOutcome::Resolved { aggregate: Some(aggregate), contributors },
-				Some(aggregate),
-			),
+			RecheckResult::Sealed { aggregates, contributors } => {
+				// Import (channel 0): what prices the period.
+				let import = aggregates.first().copied().flatten();
+				(CheckOutcome::Resolved { aggregate: import, contributors }, import)
+			},
 			RecheckResult::Withheld { contributors } => {
 				(CheckOutcome::Resolved { aggregate: None, contributors }, None)
 			},
@@ -294,6 +304,7 @@ impl pallet_billing::traits::MeterRegistry<AccountId> for BillableMeters {
 				owner_key: gridmask_primitives::HpkePublicKey([7; 32]),
 				status: pallet_meters::MeterStatus::Active,
 				faults: 0,
+				prosumer: false,
 				memberships: frame_support::BoundedVec::truncate_from(memberships),
 			},
 		);
@@ -348,7 +359,9 @@ impl pallet_faults::traits::MeterDirectory for FaultyMeters {
 			pallet_meters::Region {
 				name: Default::default(),
 				aggregators: Default::default(),
+				shape: gridmask_primitives::channel::energy_only(),
 				active_meters: n,
+				active_prosumers: 0,
 				epoch: 1,
 			},
 		);
@@ -380,7 +393,7 @@ impl pallet_faults::traits::PeriodData for ReadingsPeriods {
 		pallet_readings::TimeConfig::<Runtime>::get().and_then(TimeParams::started)
 	}
 
-	fn setup(region: RegionId, period: PeriodIndex) -> Option<(u64, u32)> {
+	fn setup(region: RegionId, period: PeriodIndex) -> Option<(gridmask_primitives::Values, u32)> {
 		pallet_readings::Setups::<Runtime>::get(region, period).map(|s| (s.z, s.epoch))
 	}
 
@@ -398,7 +411,7 @@ impl pallet_faults::traits::FaultChecker for ReadingsRecheck {
 		period: PeriodIndex,
 		part: u32,
 		entries: Vec<(Prid, pallet_faults::Mark)>,
-		z_prime: Option<u64>,
+		z_prime: Option<gridmask_primitives::Values>,
 	) -> sp_runtime::DispatchResult {
 		let entries = entries.into_iter().map(|(p, m)| (p, entry_kind(m))).collect();
 		Readings::add_resolution_part(region, period, part, entries, z_prime)
@@ -416,6 +429,7 @@ impl pallet_faults::traits::FaultChecker for ReadingsRecheck {
 		period: PeriodIndex,
 		entries: &[(Prid, pallet_faults::Mark)],
 	) {
+		const MAX_CHANNELS: usize = gridmask_primitives::MAX_CHANNELS as usize;
 		pallet_readings::Outcomes::<Runtime>::insert(
 			region,
 			period,
@@ -428,7 +442,12 @@ impl pallet_faults::traits::FaultChecker for ReadingsRecheck {
 			pallet_readings::SetupInfo {
 				bf1: gridmask_primitives::Bf1Params { num_blocks: 1, k: 1 },
 				t: gridmask_primitives::TCommitment([0; 32]),
-				z: 0,
+				// The most channels: the longest shares and resolutions.
+				z: gridmask_primitives::Values::truncate_from(alloc::vec![0; MAX_CHANNELS]),
+				contributors: pallet_readings::Contributors::truncate_from(alloc::vec![
+					1;
+					MAX_CHANNELS
+				]),
 				expected: 2,
 				epoch: 1,
 				chunks: 1,
@@ -441,7 +460,13 @@ impl pallet_faults::traits::FaultChecker for ReadingsRecheck {
 				pallet_readings::Shares::<Runtime>::insert(
 					(region, period),
 					p,
-					pallet_readings::Share { value: 1, timestamp_ms: 0 },
+					pallet_readings::Share {
+						masked: gridmask_primitives::Values::truncate_from(alloc::vec![
+							1;
+							MAX_CHANNELS
+						]),
+						timestamp_ms: 0,
+					},
 				);
 			}
 		}

@@ -10,10 +10,7 @@ use frame_support::traits::Contains;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU128, ConstU32, ConstU8, VariantCountOf},
-	weights::{
-		constants::WEIGHT_REF_TIME_PER_SECOND,
-		ConstantMultiplier, IdentityFee, Weight,
-	},
+	weights::{constants::WEIGHT_REF_TIME_PER_SECOND, ConstantMultiplier, IdentityFee, Weight},
 };
 use frame_system::limits::{BlockLength, BlockWeights};
 use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};

@@ -17,7 +17,7 @@ use crate::{
 };
 use codec::{Decode, Encode};
 use frame_support::{assert_noop, assert_ok, traits::Hooks, BoundedVec};
-use gridmask_primitives::{MeterId, PeriodIndex, Prid, RegionId};
+use gridmask_primitives::{MeterId, PeriodIndex, Prid, RegionId, Values};
 use sp_core::offchain::StorageKind;
 use sp_runtime::{
 	generic::Preamble,
@@ -42,7 +42,7 @@ fn open() -> Vec<(RegionId, PeriodIndex)> {
 }
 
 /// Submit a complete one-part resolution of `s`.
-fn submit(s: &Scenario, entries: Vec<(Prid, Mark)>, z_prime: u64) -> DispatchResult {
+fn submit(s: &Scenario, entries: Vec<(Prid, Mark)>, z_prime: Values) -> DispatchResult {
 	Faults::submit_resolution(kgc_origin(), s.region, s.period, 0, part(entries), Some(z_prime))
 }
 
@@ -89,6 +89,7 @@ fn honest_prid(s: &Scenario, meter: MeterId) -> Prid {
 	keys(meter, s.period).prids().0
 }
 
+mod channels;
 mod check;
 mod faulted;
 mod invariants;

@@ -41,7 +41,7 @@ fn a_resolution_arrives_in_parts() {
 		s.install();
 		let entries = s.entries();
 		let chunks: Vec<Vec<(Prid, Mark)>> = entries.chunks(3).map(|c| c.to_vec()).collect();
-		let send = |i: u32, z: Option<u64>| {
+		let send = |i: u32, z: Option<Values>| {
 			Faults::submit_resolution(
 				kgc_origin(),
 				REGION,

@@ -37,7 +37,11 @@ fn resolution_of(tx: &Extrinsic, nonce: u32) -> (RegionId, PeriodIndex, Computed
 			part: 0,
 			entries,
 			z_prime: Some(z_prime),
-		}) => (*region, *period, ComputedResolution { entries: entries.to_vec(), z_prime: *z_prime }),
+		}) => (
+			*region,
+			*period,
+			ComputedResolution { entries: entries.to_vec(), z_prime: z_prime.clone() },
+		),
 		other => panic!("unexpected call {other:?}"),
 	}
 }
@@ -82,6 +86,45 @@ fn worker_resolves_a_silent_meter() {
 				blame: Blame::Meters,
 			})
 		);
+	});
+}
+
+#[test]
+fn worker_sends_one_z_prime_per_channel() {
+	let (mut ext, pool) = ExtBuilder::default().build_offchain(&[KGC_SURI]);
+	ext.execute_with(|| {
+		// [import, export]: meter 3 silent, meter 2 sent share A only.
+		let s = Scenario {
+			meters: vec![1, 2, 3, 4, 5],
+			silent: vec![3],
+			lone: vec![2],
+			channels: 2,
+			..Scenario::one_silent()
+		};
+		let (_, z) = s.install();
+		set_secrets(REGION, &s.meters);
+		run_worker(2);
+
+		let txs = pool.take();
+		assert_eq!(txs.len(), 1);
+		let (_, _, r) = resolution_of(&txs[0], 0);
+		assert_eq!(r.entries, s.entries());
+		// Z'_j: the setup's Z_j of the complete meters (1, 4, 5), for both channels.
+		assert_eq!(r.z_prime, setup_of_channels(REGION, PERIOD, &[1, 4, 5], 2).1);
+		assert_eq!(r.z_prime.len(), 2);
+		assert!(r.z_prime.iter().zip(z.iter()).all(|(zp, z)| zp != z));
+
+		assert_ok!(dispatch(txs.into_iter().next().unwrap()));
+		let check = MockChecker::pending(REGION, PERIOD).expect("a check");
+		// Every channel unmasks to its total: import, and the export of meters 1 and 5.
+		assert_eq!(MockChecker::aggregates(REGION, PERIOD, &check), s.true_aggregates());
+		assert_eq!(s.true_aggregates()[1], 11 + 51);
+		MockChecker::finish(REGION, PERIOD);
+		assert!(matches!(
+			status(REGION, PERIOD),
+			Some(FaultStatus::Resolved { aggregate: Some(a), contributors: 3, .. })
+				if a == s.true_aggregate()
+		));
 	});
 }
 
@@ -571,15 +614,16 @@ fn resolution_computation_matches_the_setup() {
 		})
 		.chain([forged_prid(3)])
 		.collect();
-	let r = ComputedResolution::compute(&TIME_PARAMS, PERIOD, &secrets, |_| true, z, received);
+	let r = ComputedResolution::compute(&TIME_PARAMS, PERIOD, &secrets, |_| true, &z, received);
 	assert_eq!(r.absent(), s.absent());
 	assert_eq!(r.forged(), vec![forged_prid(3)]);
 	assert_eq!(r.z_prime, setup_of(REGION, PERIOD, &[1, 3]).1);
-	// The masks removed are exactly meters 2 and 4's, wrapping.
+	// The masks removed are exactly meters 2 and 4's, wrapping (one channel: H3(z) + H3(z')).
 	let masks: u64 = [2, 4].iter().map(|m| keys(*m, PERIOD).mask_sum()).fold(0, u64::wrapping_add);
-	assert_eq!(r.z_prime, z.wrapping_sub(masks));
+	assert_eq!(z.len(), 1);
+	assert_eq!(r.z_prime.to_vec(), vec![z[0].wrapping_sub(masks)]);
 	// Other periods give other PRIDs.
 	let other =
-		ComputedResolution::compute(&TIME_PARAMS, PERIOD + 1, &secrets, |_| true, z, vec![]);
+		ComputedResolution::compute(&TIME_PARAMS, PERIOD + 1, &secrets, |_| true, &z, vec![]);
 	assert!(other.absent().iter().all(|a| !r.absent().contains(a)));
 }

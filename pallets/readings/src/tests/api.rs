@@ -38,21 +38,21 @@ fn runtime_api_helpers() {
 			})
 		);
 		let [a, b] = readings_of(&ms[0], 1, 1, 42);
-		let p = a.payload;
-		assert_eq!(Readings::api_check_reading(a), Ok(()));
-		let mut changed = a;
-		changed.payload.value += 1;
+		let p = a.payload.clone();
+		assert_eq!(Readings::api_check_reading(a.clone()), Ok(()));
+		let mut changed = a.clone();
+		changed.payload.masked[0] += 1;
 		assert_eq!(Readings::api_check_reading(changed), Err(ReadingRejection::BadSignature));
 		// The chain's own genesis hash is what the signature must cover, whatever the payload
 		// says: a wrong one in the payload changes nothing.
-		let mut relabelled = a;
+		let mut relabelled = a.clone();
 		relabelled.payload.genesis_hash = sp_core::H256::repeat_byte(7);
 		assert_eq!(Readings::api_check_reading(relabelled), Ok(()));
 		assert_eq!(submit(&a), Ok(Ok(())));
 		assert_eq!(Readings::api_check_reading(a), Err(ReadingRejection::DuplicatePrid));
 		assert_eq!(
 			Readings::api_share(1, 1, p.prid),
-			Some(Share { value: p.value, timestamp_ms: p.timestamp_ms })
+			Some(Share { masked: p.masked.clone(), timestamp_ms: p.timestamp_ms })
 		);
 		assert_eq!(Readings::api_share(1, 2, p.prid), None);
 		assert_eq!(
@@ -60,7 +60,7 @@ fn runtime_api_helpers() {
 				(1, 1, p.prid),
 				(1, 1, b.payload.prid)
 			])),
-			vec![Some(Share { value: p.value, timestamp_ms: p.timestamp_ms }), None]
+			vec![Some(Share { masked: p.masked.clone(), timestamp_ms: p.timestamp_ms }), None]
 		);
 		// The argument is bounded at decoding: one query too many is refused before any read.
 		let query: (RegionId, PeriodIndex, Prid) = (1, 1, p.prid);
@@ -71,7 +71,7 @@ fn runtime_api_helpers() {
 		);
 		assert!(ApiQueries::decode(&mut &queries(MAX_API_ITEMS + 1)[..]).is_err());
 		let st = Readings::api_period_state(1, 1);
-		assert_eq!(st.accumulator, Accumulator { sum: p.value, count: 1 });
+		assert_eq!(st.accumulator, Accumulator { sums: p.masked.clone(), count: 1 });
 		assert_eq!(st.phase, PeriodPhase::Open { closes_at_ms: end_of(1) + WINDOW_MS });
 		assert_eq!(submit(&b), Ok(Ok(())));
 		report(&ms[1..], 1, 1, &[]);

@@ -52,12 +52,15 @@ fn a_bundle_stores_every_share_and_the_period_seals_with_the_meters_total() {
 		for r in &rs {
 			assert_eq!(
 				Shares::<Test>::get((1, 1), r.payload.prid),
-				Some(Share { value: r.payload.value, timestamp_ms: r.payload.timestamp_ms })
+				Some(Share {
+					masked: r.payload.masked.clone(),
+					timestamp_ms: r.payload.timestamp_ms
+				})
 			);
 		}
 		assert_eq!(Accumulators::<Test>::get(1, 1).count, 10);
 		close_and_seal();
-		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: total, count: 10 }));
+		assert_eq!(outcome(1, 1), Some(sealed(&[Some(total)], 10)));
 	});
 }
 
@@ -73,8 +76,8 @@ fn a_bundle_skips_and_counts_what_a_lone_reading_would_be_refused_for() {
 		// Meter 0's share A was sent alone (and to this collector too): stored once.
 		assert_eq!(submit(&rs[0]), Ok(Ok(())));
 		// Meter 1's share A forged (value changed after signing).
-		let mut forged = rs[2];
-		forged.payload.value += 1;
+		let mut forged = rs[2].clone();
+		forged.payload.masked[0] += 1;
 		// A PRID of another region's meter: not in this filter (a coarse filter lets some
 		// through; find one it refuses).
 		let stranger = meters(9, 40)
@@ -85,10 +88,19 @@ fn a_bundle_skips_and_counts_what_a_lone_reading_would_be_refused_for() {
 		// A PRID the filter lets through but that no meter has: passes every check, stored
 		// (sealing will fault the pair, as for a lone forgery).
 		let lucky = forged_reading(&s.bf1, 5);
-		let group = vec![rs[0], rs[1], forged, rs[3], stranger, lucky, rs[3]];
+		let group = vec![
+			rs[0].clone(),
+			rs[1].clone(),
+			forged.clone(),
+			rs[3].clone(),
+			stranger.clone(),
+			lucky.clone(),
+			rs[3].clone(),
+		];
 		// The next period's window has not opened; period 9 has no setup.
 		let later = readings_of(&ms[4], 1, 2, 1).to_vec();
-		let call = bundle_call(&agg, 0, vec![(1, 1, group), (1, 2, later), (1, 0, vec![rs[4]])]);
+		let call =
+			bundle_call(&agg, 0, vec![(1, 1, group), (1, 2, later), (1, 0, vec![rs[4].clone()])]);
 		assert_eq!(apply(call), Ok(Ok(())));
 		let skipped =
 			BundleSkips { window: 3, setup: 0, duplicate: 2, not_in_filter: 1, bad_signature: 1 };
@@ -99,9 +111,10 @@ fn a_bundle_skips_and_counts_what_a_lone_reading_would_be_refused_for() {
 		assert!(!Shares::<Test>::contains_key((1, 1), stranger.payload.prid));
 		let acc = Accumulators::<Test>::get(1, 1);
 		assert_eq!(acc.count, 4);
-		let sum =
-			[rs[0], rs[1], rs[3], lucky].iter().fold(0u64, |a, r| a.wrapping_add(r.payload.value));
-		assert_eq!(acc.sum, sum);
+		let sum = [&rs[0], &rs[1], &rs[3], &lucky]
+			.iter()
+			.fold(0u64, |a, r| a.wrapping_add(r.payload.masked[0]));
+		assert_eq!(acc.sums, vals(&[sum]));
 	});
 }
 
@@ -136,7 +149,7 @@ fn bundle_authorization_refusals() {
 		let agg = collector(1, true);
 		let outsider = collector(2, false);
 		let (rs, _) = readings(&ms);
-		let one = || vec![(1, 1, vec![rs[0]])];
+		let one = || vec![(1, 1, vec![rs[0].clone()])];
 		// Not an aggregator's key.
 		assert_eq!(
 			validate(bundle_call(&outsider, 0, one())),
@@ -169,7 +182,7 @@ fn bundle_authorization_refusals() {
 		let swapped = RuntimeCall::Readings(crate::Call::submit_bundle {
 			collector: agg.public(),
 			seq: 0,
-			groups: bundle_groups(vec![(1, 1, vec![rs[1]])]),
+			groups: bundle_groups(vec![(1, 1, vec![rs[1].clone()])]),
 			signature,
 		});
 		assert_eq!(validate(swapped), Err(BundleRejection::BadCollectorSignature.into()));
@@ -221,7 +234,7 @@ fn bundles_are_ordered_by_sequence_and_never_replayed() {
 		assert_eq!(Accumulators::<Test>::get(1, 1).count, 10);
 		// Each collector has its own sequence.
 		let other = collector(3, true);
-		assert!(validate(bundle_call(&other, 0, vec![(1, 1, vec![rs[0]])])).is_ok());
+		assert!(validate(bundle_call(&other, 0, vec![(1, 1, vec![rs[0].clone()])])).is_ok());
 	});
 }
 
@@ -289,12 +302,12 @@ fn a_bundle_is_refunded_the_one_by_one_verification_it_did_not_need() {
 		assert_eq!(actual(good), Some(<() as WeightInfo>::submit_bundle(4, 2)));
 		// One forged share in a group of three: that group's batch fails, its three candidates
 		// are verified one by one (the other group's batch passes).
-		let mut forged = rs[5];
-		forged.payload.value += 1;
+		let mut forged = rs[5].clone();
+		forged.payload.masked[0] += 1;
 		let mixed = bundle_call(
 			&agg,
 			1,
-			vec![(1, 1, vec![rs[4], forged, rs[6]]), (1, 1, rs[7..].to_vec())],
+			vec![(1, 1, vec![rs[4].clone(), forged, rs[6].clone()]), (1, 1, rs[7..].to_vec())],
 		);
 		assert_eq!(
 			actual(mixed),

@@ -13,7 +13,7 @@ use frame_support::{
 use gridmask_primitives::setup::PeriodSetup;
 use gridmask_primitives::{
 	t_commitment, Bf1, Bf1Params, MasterSecret, PeriodIndex, Prid, PridKey, ReadingPayload,
-	ReadingSignature, SignedReading, TCommitment,
+	ReadingSignature, SignedReading, TCommitment, Values,
 };
 use sp_core::H256;
 use sp_runtime::{
@@ -39,6 +39,16 @@ fn outcome(region: RegionId, period: PeriodIndex) -> Option<PeriodOutcome> {
 	Outcomes::<Test>::get(region, period)
 }
 
+/// `Values` of a list.
+fn vals(v: &[u64]) -> Values {
+	Values::truncate_from(v.to_vec())
+}
+
+/// The outcome of a pair sealed with these per-channel aggregates and `count` shares.
+fn sealed(aggregates: &[Option<u64>], count: u32) -> PeriodOutcome {
+	PeriodOutcome::Sealed { aggregates: Aggregates::truncate_from(aggregates.to_vec()), count }
+}
+
 fn events() -> Vec<Event<Test>> {
 	System::events()
 		.into_iter()
@@ -48,6 +58,7 @@ fn events() -> Vec<Event<Test>> {
 
 mod api;
 mod bundle;
+mod channels;
 mod chunks;
 /// Submits both shares of each meter (except `absent`), returns Σ consumption submitted.
 fn report(ms: &[MasterSecret], region: RegionId, period: PeriodIndex, absent: &[usize]) -> u64 {
@@ -96,7 +107,7 @@ fn forged_reading(bf1: &Bf1, value: u64) -> SignedReading {
 		region: 1,
 		period: 1,
 		prid: forger.prid(),
-		value,
+		masked: vals(&[value]),
 		timestamp_ms: end_of(1) + 10,
 	};
 	payload.sign(&forger).expect("signed with its own key")

@@ -32,7 +32,7 @@ fn pruning_removes_old_shares_and_chunks_in_bounded_steps() {
 		assert_eq!(Bf1Chunks::<Test>::iter_prefix((1, 1)).count(), 0);
 		assert_eq!(Bf1Chunks::<Test>::iter_prefix((2, 1)).count(), 0);
 		// Outcomes, accumulators and setups stay; period 12 (cycle 1) is untouched.
-		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c1, count: 10 }));
+		assert_eq!(outcome(1, 1), Some(sealed(&[Some(c1)], 10)));
 		assert_eq!(Accumulators::<Test>::get(1, 1).count, 10);
 		assert!(Setups::<Test>::get(1, 1).is_some());
 		assert_eq!(Bf1Chunks::<Test>::iter_prefix((1, 12)).count(), 1);

@@ -22,11 +22,11 @@ fn a_reading_is_authorized_stored_and_accumulated() {
 		assert_eq!(submit(&b), Ok(Ok(())));
 		assert_eq!(
 			Shares::<Test>::get((1, 1), a.payload.prid),
-			Some(Share { value: a.payload.value, timestamp_ms: a.payload.timestamp_ms })
+			Some(Share { masked: a.payload.masked.clone(), timestamp_ms: a.payload.timestamp_ms })
 		);
 		let acc = Accumulators::<Test>::get(1, 1);
 		assert_eq!(acc.count, 2);
-		assert_eq!(acc.sum, a.payload.value.wrapping_add(b.payload.value));
+		assert_eq!(acc.sums, vals(&[a.payload.masked[0].wrapping_add(b.payload.masked[0])]));
 		// The filter was only read.
 		assert_eq!(Setups::<Test>::get(1, 1).unwrap().chunks_present, 1);
 	});
@@ -52,15 +52,15 @@ fn submit_reading_requires_authorization() {
 		let ms = meters(1, 5);
 		publish(&period_setup(1, 1, &ms, 30));
 		advance_to(end_of(1) + 1_000);
-		let r = readings_of(&ms[0], 1, 1, 5)[0];
-		let p = r.payload;
+		let [r, _] = readings_of(&ms[0], 1, 1, 5);
+		let p = r.payload.clone();
 		let call = |origin| {
 			Readings::submit_reading(
 				origin,
 				p.region,
 				p.period,
 				p.prid,
-				p.value,
+				p.masked.clone(),
 				p.timestamp_ms,
 				r.signature,
 			)
@@ -105,7 +105,7 @@ fn window_rejections() {
 		advance_to(end_of(1) + WINDOW_MS);
 		assert_eq!(submit(&a), rejected(ReadingRejection::WindowClosed));
 		// Period u32::MAX has no end.
-		let mut far = a;
+		let mut far = a.clone();
 		far.payload.period = u32::MAX;
 		assert_eq!(submit(&far), rejected(ReadingRejection::WindowClosed));
 	});
@@ -168,10 +168,10 @@ fn replay_across_blocks_and_in_the_same_block() {
 		assert_eq!(submit(&a), rejected(ReadingRejection::DuplicatePrid));
 		// A re-signed copy with another value under the same PRID is a replay too.
 		let key = ms[0].cycle_seeds(0).period_keys(1).key_a;
-		let mut other = a.payload;
-		other.value += 1;
-		let resigned =
-			SignedReading { payload: other, signature: key.sign(&other.signing_message()) };
+		let mut other = a.payload.clone();
+		other.masked[0] += 1;
+		let signature = key.sign(&other.signing_message());
+		let resigned = SignedReading { payload: other, signature };
 		assert_eq!(submit(&resigned), rejected(ReadingRejection::DuplicatePrid));
 		assert_eq!(submit(&b), Ok(Ok(())));
 		assert_eq!(Accumulators::<Test>::get(1, 1).count, 2);
@@ -189,9 +189,10 @@ fn prid_of_another_region_or_period_is_not_in_the_filter() {
 		// A region-2 meter's reading, correctly signed, sent for region 1.
 		let key = m2[0].cycle_seeds(0).period_keys(1).key_a;
 		let [r2, _] = readings_of(&m2[0], 2, 1, 5);
-		let mut p = r2.payload;
+		let mut p = r2.payload.clone();
 		p.region = 1;
-		let wrong_region = SignedReading { payload: p, signature: key.sign(&p.signing_message()) };
+		let signature = key.sign(&p.signing_message());
+		let wrong_region = SignedReading { payload: p, signature };
 		assert_eq!(submit(&wrong_region), rejected(ReadingRejection::NotInFilter));
 		// Period 2's PRID of a region-1 meter, sent for period 1 (window open).
 		let key = m1[0].cycle_seeds(0).period_keys(2).key_a;
@@ -200,15 +201,17 @@ fn prid_of_another_region_or_period_is_not_in_the_filter() {
 			region: 1,
 			period: 1,
 			prid: key.prid(),
-			value: 3,
+			masked: vals(&[3]),
 			timestamp_ms: end_of(1) + 500,
 		};
-		let wrong_period = SignedReading { payload: p, signature: key.sign(&p.signing_message()) };
+		let signature = key.sign(&p.signing_message());
+		let wrong_period = SignedReading { payload: p.clone(), signature };
 		assert_eq!(submit(&wrong_period), rejected(ReadingRejection::NotInFilter));
 		// A random key.
 		let stranger = PridKey::from_leaf(&[7u8; 32]);
 		let p = ReadingPayload { prid: stranger.prid(), ..p };
-		let s = SignedReading { payload: p, signature: stranger.sign(&p.signing_message()) };
+		let signature = stranger.sign(&p.signing_message());
+		let s = SignedReading { payload: p, signature };
 		assert_eq!(submit(&s), rejected(ReadingRejection::NotInFilter));
 		assert_eq!(Accumulators::<Test>::get(1, 1).count, 0);
 	});
@@ -222,25 +225,26 @@ fn signature_rejections() {
 		advance_to(end_of(1) + 1_000);
 		let [a, _] = readings_of(&ms[0], 1, 1, 5);
 		let key = ms[0].cycle_seeds(0).period_keys(1).key_a;
-		let mut bad = a;
+		let mut bad = a.clone();
 		bad.signature = ReadingSignature([0u8; 64]);
 		assert_eq!(submit(&bad), rejected(ReadingRejection::BadSignature));
-		let mut tampered = a;
-		tampered.payload.value += 1;
+		let mut tampered = a.clone();
+		tampered.payload.masked[0] += 1;
 		assert_eq!(submit(&tampered), rejected(ReadingRejection::BadSignature));
-		let mut tampered = a;
+		let mut tampered = a.clone();
 		tampered.payload.timestamp_ms += 1;
 		assert_eq!(submit(&tampered), rejected(ReadingRejection::BadSignature));
 		// Signed for another chain.
-		let other_chain = ReadingPayload { genesis_hash: H256::repeat_byte(1), ..a.payload };
+		let other_chain =
+			ReadingPayload { genesis_hash: H256::repeat_byte(1), ..a.payload.clone() };
 		let s = SignedReading {
-			payload: a.payload,
+			payload: a.payload.clone(),
 			signature: key.sign(&other_chain.signing_message()),
 		};
 		assert_eq!(submit(&s), rejected(ReadingRejection::BadSignature));
 		// Another meter's signature.
 		let [other, _] = readings_of(&ms[1], 1, 1, 5);
-		let s = SignedReading { payload: a.payload, signature: other.signature };
+		let s = SignedReading { payload: a.payload.clone(), signature: other.signature };
 		assert_eq!(submit(&s), rejected(ReadingRejection::BadSignature));
 		assert_eq!(submit(&a), Ok(Ok(())));
 	});
@@ -248,8 +252,13 @@ fn signature_rejections() {
 
 #[test]
 fn rejection_codes_round_trip() {
-	for (i, r) in ReadingRejection::ALL.iter().enumerate() {
-		assert_eq!(r.code() as usize, i + 1);
+	// Codes 1 to 12, each once; `ALL` is in check order (the shape is checked right after the
+	// setup, though its code came last).
+	let mut codes: Vec<u8> = ReadingRejection::ALL.iter().map(|r| r.code()).collect();
+	assert_eq!(codes[5], ReadingRejection::WrongShape.code());
+	codes.sort_unstable();
+	assert_eq!(codes, (1..=12).collect::<Vec<u8>>());
+	for r in ReadingRejection::ALL.iter() {
 		assert_eq!(ReadingRejection::try_from(r.code()), Ok(*r));
 		let e: TransactionValidityError = (*r).into();
 		assert_eq!(e, TransactionValidityError::Invalid(InvalidTransaction::Custom(r.code())));
@@ -257,6 +266,6 @@ fn rejection_codes_round_trip() {
 		assert_eq!(format!("{r:?}"), r.name());
 	}
 	assert_eq!(ReadingRejection::try_from(0), Err(0));
-	assert_eq!(ReadingRejection::try_from(12), Err(12));
+	assert_eq!(ReadingRejection::try_from(13), Err(13));
 	assert_eq!(ReadingRejection::from_validity_error(&InvalidTransaction::Call.into()), None);
 }

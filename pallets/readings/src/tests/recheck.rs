@@ -2,32 +2,44 @@
 
 use super::*;
 
-/// Meter `i`'s PRIDs and mask sum for `period` (what only the KGC can compute).
-fn kgc_view(m: &MasterSecret, period: PeriodIndex) -> ([Prid; 2], u64) {
+/// Meter `m`'s PRIDs and per-channel mask sums `H3(z, j) + H3(z', j)` for `period` of region
+/// 1, one per channel of the region (what only the KGC can compute).
+pub(super) fn kgc_view(m: &MasterSecret, period: PeriodIndex) -> ([Prid; 2], Values) {
 	let time = dev_time();
 	let keys = m.cycle_seeds(time.cycle_of(period)).period_keys(time.leaf_of(period));
 	let (a, b) = keys.prids();
-	([a, b], keys.mask_sum())
+	([a, b], keys.mask_sums(MockRegions::channel_contributors(1).len()))
 }
 
-/// The PRIDs of silent meters `ms` in `period` and the sum of their masks (what the KGC
-/// names absent and takes out of Z).
+/// The PRIDs of silent meters `ms` in `period` and the per-channel sums of their masks (what
+/// the KGC names absent and takes out of Z).
 fn silent_view<'a>(
 	ms: impl IntoIterator<Item = &'a MasterSecret>,
 	period: PeriodIndex,
-) -> (Vec<Prid>, u64) {
+) -> (Vec<Prid>, Values) {
 	let mut absent = vec![];
-	let mut masks = 0u64;
+	let mut masks = vals(&vec![0; MockRegions::channel_contributors(1).len()]);
 	for m in ms {
 		let (p, k) = kgc_view(m, period);
 		absent.extend(p);
-		masks = masks.wrapping_add(k);
+		masks = plus(&masks, &k);
 	}
 	(absent, masks)
 }
 
+/// `a + b` channel by channel (mod 2^64).
+fn plus(a: &[u64], b: &[u64]) -> Values {
+	Values::truncate_from(a.iter().zip(b).map(|(x, y)| x.wrapping_add(*y)).collect())
+}
+
+/// `z − masks` channel by channel (mod 2^64): `Z'` without the named meters' masks.
+pub(super) fn minus(z: &[u64], masks: &[u64]) -> Values {
+	assert_eq!(z.len(), masks.len(), "one mask sum per channel");
+	Values::truncate_from(z.iter().zip(masks).map(|(x, y)| x.wrapping_sub(*y)).collect())
+}
+
 /// The entries of a resolution naming these PRIDs, ascending.
-fn entries(absent: &[Prid], lone: &[Prid], forged: &[Prid]) -> Vec<(Prid, EntryKind)> {
+pub(super) fn entries(absent: &[Prid], lone: &[Prid], forged: &[Prid]) -> Vec<(Prid, EntryKind)> {
 	let mut v: Vec<(Prid, EntryKind)> = absent
 		.iter()
 		.map(|p| (*p, EntryKind::Absent))
@@ -43,13 +55,13 @@ fn resolve(
 	absent: &[Prid],
 	lone: &[Prid],
 	forged: &[Prid],
-	z_prime: u64,
+	z_prime: Values,
 ) -> sp_runtime::DispatchResult {
 	Readings::add_resolution_part(1, 1, 0, entries(absent, lone, forged), Some(z_prime))
 }
 
 /// Runs blocks until no re-check is left.
-fn finish_rechecks() {
+pub(super) fn finish_rechecks() {
 	for _ in 0..200 {
 		if RecheckQueue::<Test>::get().is_empty() {
 			return;
@@ -73,19 +85,27 @@ fn a_correct_resolution_seals_the_faulted_period_with_the_reporters_sum() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (s, c, ms) = faulted_by_a_silent_meter();
 		let (prids, masks) = kgc_view(&ms[3], 1);
-		let z_prime = s.z.wrapping_sub(masks);
-		assert_ok!(resolve(&prids, &[], &[], z_prime));
+		let z_prime = minus(&s.z, &masks);
+		assert_ok!(resolve(&prids, &[], &[], z_prime.clone()));
 		System::assert_last_event(
 			Event::RecheckQueued { region: 1, period: 1, absent: 2, lone: 0, forged: 0 }.into(),
 		);
 		next_block();
-		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 8 }));
+		assert_eq!(outcome(1, 1), Some(sealed(&[Some(c)], 8)));
 		System::assert_has_event(
-			Event::FaultResolved { region: 1, period: 1, aggregate: Some(c), count: 8 }.into(),
+			Event::FaultResolved { region: 1, period: 1, aggregates: vec![Some(c)], count: 8 }
+				.into(),
 		);
 		assert_eq!(
 			RecordOutcomes::take(),
-			vec![(1, 1, Heard::Resolved(RecheckResult::Sealed { aggregate: c, contributors: 4 }))]
+			vec![(
+				1,
+				1,
+				Heard::Resolved(RecheckResult::Sealed {
+					aggregates: Aggregates::truncate_from(vec![Some(c)]),
+					contributors: 4
+				})
+			)]
 		);
 		assert!(RecheckQueue::<Test>::get().is_empty());
 		assert_eq!(Rechecks::<Test>::get(1, 1), None);
@@ -113,12 +133,12 @@ fn a_lone_share_is_kept_in_t_and_left_out_of_the_aggregate() {
 		// The v1 resolution (the missing share absent, the other kept in the sum) matches T but
 		// would publish the true sum plus that meter's random split: it is not what the KGC
 		// sends; the lone entry leaves the stored share out of the sum and both masks out of Z'.
-		assert_ok!(resolve(&[missing], &[stored], &[], s.z.wrapping_sub(masks)));
+		assert_ok!(resolve(&[missing], &[stored], &[], minus(&s.z, &masks)));
 		System::assert_last_event(
 			Event::RecheckQueued { region: 1, period: 1, absent: 1, lone: 1, forged: 0 }.into(),
 		);
 		finish_rechecks();
-		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 8 }));
+		assert_eq!(outcome(1, 1), Some(sealed(&[Some(c)], 8)));
 	});
 }
 
@@ -129,11 +149,11 @@ fn lone_and_absent_names_are_checked_against_the_stored_shares() {
 		let (prids, masks) = kgc_view(&ms[3], 1);
 		let (reporter, _) = kgc_view(&ms[0], 1);
 		assert_noop!(
-			resolve(&[prids[0]], &[prids[1]], &[], s.z.wrapping_sub(masks)),
+			resolve(&[prids[0]], &[prids[1]], &[], minus(&s.z, &masks)),
 			Error::<Test>::PridNotStored
 		);
 		assert_noop!(
-			resolve(&[prids[0], prids[1], reporter[0]], &[], &[], 0),
+			resolve(&[prids[0], prids[1], reporter[0]], &[], &[], vals(&[0])),
 			Error::<Test>::AbsentPridStored
 		);
 	});
@@ -147,11 +167,11 @@ fn too_few_complete_readings_publish_no_aggregate() {
 		close_and_seal();
 		RecordOutcomes::take();
 		let (absent, masks) = silent_view([&ms[0], &ms[2], &ms[4]], 1);
-		assert_ok!(resolve(&absent, &[], &[], s.z.wrapping_sub(masks)));
+		assert_ok!(resolve(&absent, &[], &[], minus(&s.z, &masks)));
 		finish_rechecks();
 		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Withheld { count: 4 }));
 		System::assert_has_event(
-			Event::FaultResolved { region: 1, period: 1, aggregate: None, count: 4 }.into(),
+			Event::FaultResolved { region: 1, period: 1, aggregates: vec![], count: 4 }.into(),
 		);
 		assert_eq!(
 			RecordOutcomes::take(),
@@ -187,7 +207,7 @@ fn a_whole_region_silent_is_resolved_in_parts() {
 		assert_ok!(Readings::add_resolution_part(1, 1, 0, parts[0].clone(), None));
 		assert_eq!(RecheckParts::<Test>::iter().count(), 1);
 		for (i, part) in parts.iter().enumerate().skip(1) {
-			let z = (i == 3).then(|| s.z.wrapping_sub(masks));
+			let z = (i == 3).then(|| minus(&s.z, &masks));
 			assert_ok!(Readings::add_resolution_part(1, 1, i as u32, part.clone(), z));
 		}
 		// Complete: no part may be added, and it cannot be voided while queued.
@@ -236,7 +256,7 @@ fn a_faulted_period_can_be_closed_void() {
 		assert_eq!(Rechecks::<Test>::get(1, 1), None);
 		assert_eq!(RecheckParts::<Test>::iter().count(), 0);
 		assert_noop!(Readings::void_period(1, 1), Error::<Test>::NotFaulted);
-		assert_noop!(resolve(&prids, &[], &[], 0), Error::<Test>::NotFaulted);
+		assert_noop!(resolve(&prids, &[], &[], vals(&[0])), Error::<Test>::NotFaulted);
 	});
 }
 
@@ -245,9 +265,9 @@ fn a_resolution_missing_a_prid_is_rejected_and_may_be_corrected() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (s, c, ms) = faulted_by_a_silent_meter();
 		let (prids, masks) = kgc_view(&ms[3], 1);
-		let z_prime = s.z.wrapping_sub(masks);
+		let z_prime = minus(&s.z, &masks);
 		// Only one of the two absent PRIDs: T differs.
-		assert_ok!(resolve(&[prids[0]], &[], &[], z_prime));
+		assert_ok!(resolve(&[prids[0]], &[], &[], z_prime.clone()));
 		next_block();
 		System::assert_has_event(Event::ResolutionRejected { region: 1, period: 1 }.into());
 		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 10, received: 8 }));
@@ -256,11 +276,11 @@ fn a_resolution_missing_a_prid_is_rejected_and_may_be_corrected() {
 		let (other, _) = kgc_view(&ms[0], 1);
 		let mut extra = prids.to_vec();
 		extra.push(other[0]);
-		assert_noop!(resolve(&extra, &[], &[], z_prime), Error::<Test>::AbsentPridStored);
+		assert_noop!(resolve(&extra, &[], &[], z_prime.clone()), Error::<Test>::AbsentPridStored);
 		// The right one then seals.
 		assert_ok!(resolve(&prids, &[], &[], z_prime));
 		next_block();
-		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 8 }));
+		assert_eq!(outcome(1, 1), Some(sealed(&[Some(c)], 8)));
 	});
 }
 
@@ -274,12 +294,12 @@ fn a_forgery_is_excluded_from_the_resolved_aggregate() {
 		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Faulted { expected: 10, received: 9 }));
 		let (prids, masks) = kgc_view(&ms[2], 1);
 		// Without naming the forgery, T cannot match.
-		assert_ok!(resolve(&prids, &[], &[], s.z.wrapping_sub(masks)));
+		assert_ok!(resolve(&prids, &[], &[], minus(&s.z, &masks)));
 		next_block();
 		System::assert_has_event(Event::ResolutionRejected { region: 1, period: 1 }.into());
-		assert_ok!(resolve(&prids, &[], &[forged.payload.prid], s.z.wrapping_sub(masks)));
+		assert_ok!(resolve(&prids, &[], &[forged.payload.prid], minus(&s.z, &masks)));
 		next_block();
-		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 8 }));
+		assert_eq!(outcome(1, 1), Some(sealed(&[Some(c)], 8)));
 	});
 }
 
@@ -291,7 +311,7 @@ fn a_recheck_is_charged_for_the_resolution_parts_it_reads() {
 		let mut first = entries(&prids, &[], &[]);
 		let second = first.split_off(1);
 		assert_ok!(Readings::add_resolution_part(1, 1, 0, first, None));
-		assert_ok!(Readings::add_resolution_part(1, 1, 1, second, Some(s.z.wrapping_sub(masks))));
+		assert_ok!(Readings::add_resolution_part(1, 1, 1, second, Some(minus(&s.z, &masks))));
 		let part = <() as WeightInfo>::recheck_load_part();
 		// 10 PRIDs to merge, 3 steps a block: a block that does not finish the re-check adds
 		// nothing but the parts it read, at least the cursor's (read again when resuming).
@@ -302,7 +322,7 @@ fn a_recheck_is_charged_for_the_resolution_parts_it_reads() {
 			assert!(reads == part || reads == part.saturating_mul(2), "{reads:?}");
 		}
 		finish_rechecks();
-		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 8 }));
+		assert_eq!(outcome(1, 1), Some(sealed(&[Some(c)], 8)));
 	});
 }
 
@@ -313,7 +333,7 @@ fn a_recheck_resumes_across_blocks_with_the_same_result() {
 		close_and_seal();
 		let (absent, masks) = silent_view([&ms[0], &ms[17], &ms[39]], 1);
 		SealSteps::set(7);
-		assert_ok!(resolve(&absent, &[], &[], s.z.wrapping_sub(masks)));
+		assert_ok!(resolve(&absent, &[], &[], minus(&s.z, &masks)));
 		let mut blocks = 0;
 		while Rechecks::<Test>::get(1, 1).is_some() {
 			next_block();
@@ -321,7 +341,7 @@ fn a_recheck_resumes_across_blocks_with_the_same_result() {
 			assert!(blocks < 100);
 		}
 		assert!(blocks >= 80 / 7, "{blocks} blocks");
-		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 74 }));
+		assert_eq!(outcome(1, 1), Some(sealed(&[Some(c)], 74)));
 	});
 }
 
@@ -331,7 +351,7 @@ fn recheck_requests_are_validated_before_queueing() {
 		let ms = meters(1, 5);
 		publish(&period_setup(1, 1, &ms, 30));
 		// Not sealed yet.
-		assert_noop!(resolve(&[], &[], &[], 0), Error::<Test>::NotFaulted);
+		assert_noop!(resolve(&[], &[], &[], vals(&[0])), Error::<Test>::NotFaulted);
 		advance_to(end_of(1) + 1_000);
 		report(&ms, 1, 1, &[3]);
 		close_and_seal();
@@ -339,18 +359,21 @@ fn recheck_requests_are_validated_before_queueing() {
 		let mut desc = entries(&prids, &[], &[]);
 		desc.reverse();
 		assert_noop!(
-			Readings::add_resolution_part(1, 1, 0, desc, Some(0)),
+			Readings::add_resolution_part(1, 1, 0, desc, Some(vals(&[0]))),
 			Error::<Test>::PridsNotSorted
 		);
-		assert_noop!(resolve(&[prids[0], prids[0]], &[], &[], 0), Error::<Test>::PridsNotSorted);
-		assert_noop!(resolve(&[], &[], &[prids[0]], 0), Error::<Test>::PridNotStored);
+		assert_noop!(
+			resolve(&[prids[0], prids[0]], &[], &[], vals(&[0])),
+			Error::<Test>::PridsNotSorted
+		);
+		assert_noop!(resolve(&[], &[], &[prids[0]], vals(&[0])), Error::<Test>::PridNotStored);
 		let too_many = vec![(prids[0], EntryKind::Absent); MAX_RESOLUTION_PART as usize + 1];
 		assert_noop!(
-			Readings::add_resolution_part(1, 1, 0, too_many, Some(0)),
+			Readings::add_resolution_part(1, 1, 0, too_many, Some(vals(&[0]))),
 			Error::<Test>::TooManyPrids
 		);
-		assert_noop!(resolve(&[], &[], &[], 0), Error::<Test>::EmptyResolution);
-		assert_ok!(resolve(&[prids[0]], &[], &[], 0));
-		assert_noop!(resolve(&[prids[1]], &[], &[], 0), Error::<Test>::RecheckPending);
+		assert_noop!(resolve(&[], &[], &[], vals(&[0])), Error::<Test>::EmptyResolution);
+		assert_ok!(resolve(&[prids[0]], &[], &[], vals(&[0])));
+		assert_noop!(resolve(&[prids[1]], &[], &[], vals(&[0])), Error::<Test>::RecheckPending);
 	});
 }

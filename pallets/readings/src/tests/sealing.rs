@@ -20,22 +20,24 @@ fn ten_meters_in_two_regions_seal_to_the_true_consumption() {
 		assert_eq!(outcome(1, 1), None);
 		assert_eq!(Readings::api_period_state(1, 1).phase, PeriodPhase::Closed);
 		next_block();
-		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c1, count: 10 }));
-		assert_eq!(outcome(2, 1), Some(PeriodOutcome::Sealed { aggregate: c2, count: 10 }));
+		assert_eq!(outcome(1, 1), Some(sealed(&[Some(c1)], 10)));
+		assert_eq!(outcome(2, 1), Some(sealed(&[Some(c2)], 10)));
 		System::assert_has_event(
-			Event::PeriodSealed { region: 1, period: 1, aggregate: c1, count: 10 }.into(),
+			Event::PeriodSealed { region: 1, period: 1, aggregates: vec![Some(c1)], count: 10 }
+				.into(),
 		);
 		System::assert_has_event(
-			Event::PeriodSealed { region: 2, period: 1, aggregate: c2, count: 10 }.into(),
+			Event::PeriodSealed { region: 2, period: 1, aggregates: vec![Some(c2)], count: 10 }
+				.into(),
 		);
 		assert_eq!(
 			Readings::api_period_state(2, 1).phase,
-			PeriodPhase::Done(PeriodOutcome::Sealed { aggregate: c2, count: 10 })
+			PeriodPhase::Done(sealed(&[Some(c2)], 10))
 		);
 		// The outcome hook heard each pair once, in sealing order.
 		assert_eq!(
 			RecordOutcomes::take(),
-			vec![(1, 1, Heard::Sealed(c1)), (2, 1, Heard::Sealed(c2))]
+			vec![(1, 1, Heard::Sealed(Some(c1))), (2, 1, Heard::Sealed(Some(c2)))]
 		);
 		// A period without setup is never in the queue.
 		assert_eq!(outcome(1, 0), None);
@@ -97,7 +99,7 @@ fn a_forgery_replacing_an_absent_share_is_caught_with_equal_counts() {
 		report(&ms[..4], 1, 1, &[]);
 		let [a, _] = readings_of(&ms[4], 1, 1, 9);
 		assert_eq!(submit(&a), Ok(Ok(())));
-		let forged = forged_reading(&s.bf1, a.payload.value);
+		let forged = forged_reading(&s.bf1, a.payload.masked[0]);
 		assert_eq!(submit(&forged), Ok(Ok(())));
 		advance_to(end_of(1) + WINDOW_MS);
 		seal_all();
@@ -127,9 +129,9 @@ fn many_pairs_closing_together_are_sealed_in_order_over_several_blocks() {
 			next_block();
 			blocks += 1;
 			for e in events() {
-				if let Event::PeriodSealed { region, aggregate, count, .. } = e {
+				if let Event::PeriodSealed { region, aggregates, count, .. } = e {
 					assert_eq!(count, 6);
-					assert_eq!(aggregate, sums[region as usize - 1]);
+					assert_eq!(aggregates, vec![Some(sums[region as usize - 1])]);
 					sealed_order.push(region);
 				}
 			}
@@ -159,7 +161,7 @@ fn ten_thousand_shares() -> u64 {
 			period: 1,
 			bf1: Bf1Params { num_blocks: 1, k: 1 },
 			t,
-			z,
+			z: vals(&[z]),
 			expected: 10_000,
 			epoch: MockRegions::epoch(1),
 		}])
@@ -168,10 +170,10 @@ fn ten_thousand_shares() -> u64 {
 	let mut sum = 0u64;
 	for (i, prid) in prids.iter().enumerate() {
 		let value = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-		Shares::<Test>::insert((1, 1), prid, Share { value, timestamp_ms: 0 });
+		Shares::<Test>::insert((1, 1), prid, Share { masked: vals(&[value]), timestamp_ms: 0 });
 		sum = sum.wrapping_add(value);
 	}
-	Accumulators::<Test>::insert(1, 1, Accumulator { sum, count: 10_000 });
+	Accumulators::<Test>::insert(1, 1, Accumulator { sums: vals(&[sum]), count: 10_000 });
 	advance_to(end_of(1) + WINDOW_MS);
 	sum.wrapping_sub(z)
 }
@@ -182,7 +184,7 @@ fn ten_thousand_shares_are_sealed_across_blocks_as_in_one_shot() {
 		SealSteps::set(100_000);
 		let aggregate = ten_thousand_shares();
 		assert_eq!(seal_all(), 1);
-		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate, count: 10_000 }));
+		assert_eq!(outcome(1, 1), Some(sealed(&[Some(aggregate)], 10_000)));
 		outcome(1, 1)
 	});
 	ExtBuilder::default().build_and_execute(|| {
@@ -199,7 +201,7 @@ fn ten_thousand_shares_are_sealed_across_blocks_as_in_one_shot() {
 		);
 		let blocks = 1 + seal_all();
 		assert!(blocks >= 5, "10,000 shares at 2,000 steps per block took {blocks} blocks");
-		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate, count: 10_000 }));
+		assert_eq!(outcome(1, 1), Some(sealed(&[Some(aggregate)], 10_000)));
 		assert_eq!(outcome(1, 1), one_shot);
 	});
 }
@@ -217,7 +219,7 @@ fn sealing_catches_up_after_a_long_gap() {
 		SealSteps::set(50);
 		let blocks = seal_all();
 		assert!(blocks >= 1000 / 50);
-		assert_eq!(outcome(1, 1), Some(PeriodOutcome::Sealed { aggregate: c, count: 10 }));
+		assert_eq!(outcome(1, 1), Some(sealed(&[Some(c)], 10)));
 		assert_eq!(outcome(1, 5), Some(PeriodOutcome::Faulted { expected: 10, received: 0 }));
 	});
 }

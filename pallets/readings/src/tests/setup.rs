@@ -34,76 +34,88 @@ fn publish_setup_refusals() {
 		let s = period_setup(1, 3, &meters(1, 5), 30);
 		let e = entry(&s);
 		assert_noop!(
-			Readings::publish_setup(RuntimeOrigin::signed(2), batch(vec![e])),
+			Readings::publish_setup(RuntimeOrigin::signed(2), batch(vec![e.clone()])),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Readings::publish_setup(RuntimeOrigin::root(), batch(vec![e])),
+			Readings::publish_setup(RuntimeOrigin::root(), batch(vec![e.clone()])),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Readings::publish_setup(kgc(), batch(vec![e, e])),
+			Readings::publish_setup(kgc(), batch(vec![e.clone(), e.clone()])),
 			Error::<Test>::DuplicateEntry
 		);
 		assert_noop!(
-			Readings::publish_setup(kgc(), batch(vec![SetupEntry { region: 9, ..e }])),
+			Readings::publish_setup(kgc(), batch(vec![SetupEntry { region: 9, ..e.clone() }])),
 			Error::<Test>::UnknownRegion
 		);
 		// Region 3 has 2 active meters, fewer than MIN_REGION_METERS = 3.
 		assert_noop!(
-			Readings::publish_setup(kgc(), batch(vec![SetupEntry { region: 3, ..e }])),
+			Readings::publish_setup(kgc(), batch(vec![SetupEntry { region: 3, ..e.clone() }])),
 			Error::<Test>::TooFewMeters
 		);
 		// Built for another epoch than the region's, or not for all its active meters.
 		assert_noop!(
-			Readings::publish_setup(kgc(), batch(vec![SetupEntry { epoch: e.epoch - 1, ..e }])),
+			Readings::publish_setup(
+				kgc(),
+				batch(vec![SetupEntry { epoch: e.epoch - 1, ..e.clone() }])
+			),
 			Error::<Test>::StaleEpoch
 		);
 		assert_noop!(
-			Readings::publish_setup(kgc(), batch(vec![SetupEntry { expected: 8, ..e }])),
+			Readings::publish_setup(kgc(), batch(vec![SetupEntry { expected: 8, ..e.clone() }])),
 			Error::<Test>::ExpectedMismatch
 		);
 		// The region's active meters change after the setup was built: it is stale.
 		MockRegions::set(1, 6);
 		assert_noop!(
-			Readings::publish_setup(kgc(), batch(vec![SetupEntry { expected: 12, ..e }])),
+			Readings::publish_setup(kgc(), batch(vec![SetupEntry { expected: 12, ..e.clone() }])),
 			Error::<Test>::StaleEpoch
 		);
 		MockRegions::set(1, 5);
-		let e = SetupEntry { epoch: MockRegions::epoch(1), ..e };
+		let e = SetupEntry { epoch: MockRegions::epoch(1), ..e.clone() };
 		assert_noop!(
 			Readings::publish_setup(
 				kgc(),
-				batch(vec![SetupEntry { bf1: Bf1Params { num_blocks: 1, k: 0 }, ..e }])
+				batch(vec![SetupEntry { bf1: Bf1Params { num_blocks: 1, k: 0 }, ..e.clone() }])
 			),
 			Error::<Test>::InvalidBf1Params
 		);
 		assert_noop!(
 			Readings::publish_setup(
 				kgc(),
-				batch(vec![SetupEntry { bf1: Bf1Params { num_blocks: 4097, k: 22 }, ..e }])
+				batch(vec![SetupEntry { bf1: Bf1Params { num_blocks: 4097, k: 22 }, ..e.clone() }])
 			),
 			Error::<Test>::Bf1TooLarge
 		);
 		assert_noop!(
-			Readings::publish_setup(kgc(), batch(vec![SetupEntry { period: u32::MAX, ..e }])),
+			Readings::publish_setup(
+				kgc(),
+				batch(vec![SetupEntry { period: u32::MAX, ..e.clone() }])
+			),
 			Error::<Test>::PeriodOutOfRange
 		);
 		// The batch is all or nothing: a bad second entry leaves the first unpublished.
 		assert_noop!(
-			Readings::publish_setup(kgc(), batch(vec![e, SetupEntry { region: 9, ..e }])),
+			Readings::publish_setup(
+				kgc(),
+				batch(vec![e.clone(), SetupEntry { region: 9, ..e.clone() }])
+			),
 			Error::<Test>::UnknownRegion
 		);
 		// Window of period 0 opens at end_of(0): then period 0 is frozen, period 1 is not.
 		advance_to(end_of(0));
 		assert_noop!(
-			Readings::publish_setup(kgc(), batch(vec![SetupEntry { period: 0, ..e }])),
+			Readings::publish_setup(kgc(), batch(vec![SetupEntry { period: 0, ..e.clone() }])),
 			Error::<Test>::WindowOpened
 		);
-		assert_ok!(Readings::publish_setup(kgc(), batch(vec![SetupEntry { period: 1, ..e }])));
+		assert_ok!(Readings::publish_setup(
+			kgc(),
+			batch(vec![SetupEntry { period: 1, ..e.clone() }])
+		));
 		advance_to(end_of(0) + WINDOW_MS);
 		assert_noop!(
-			Readings::publish_setup(kgc(), batch(vec![SetupEntry { period: 0, ..e }])),
+			Readings::publish_setup(kgc(), batch(vec![SetupEntry { period: 0, ..e.clone() }])),
 			Error::<Test>::PeriodClosed
 		);
 	});
