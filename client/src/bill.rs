@@ -1,13 +1,20 @@
 //! Bills (PROTOCOL §4 steps 7–8): the KGC's monthly report per meter, and the owner's check of
 //! it against the chain.
 //!
-//! **The report** (format `gridmask-bill/v2`) is JSON: the meter, the cycle, the regions it was
+//! **The report** (format `gridmask-bill/v3`) is JSON: the meter, the cycle, the regions it was
 //! metered in, one line per period of the cycle whose setup covered the meter, totals, and
-//! `html`, a self-contained page (an SVG chart of energy and price per period, a table of the
-//! lines) rendered from the lines by [`render_html`]. A line states its region, the meter's two
-//! PRIDs of the period, its two masks `H3(z)`, `H3(z')`, the consumption they unmask, the
-//! region's price (µ-units per kWh, from the chain) and the amount `round(Wh × price / 1000)`
-//! µ-units.
+//! `html`, a self-contained page (an SVG chart of import, export and prices per period, a table
+//! of the lines) rendered from the lines by [`render_html`]. A line states its region, the
+//! channels of the region's readings (PROTOCOL §3a: `import_wh`, then e.g. `export_wh`), the
+//! meter's two PRIDs of the period, per channel the two masks `H3(z, j)`, `H3(z', j)` and the
+//! value they unmask, the region's import and export (feed-in) prices (µ-units per kWh, from
+//! the chain) and the amount
+//!
+//! `round(import Wh × price / 1000) − round(export Wh × export price / 1000)` µ-units,
+//!
+//! negative for a prosumer that exported more than it paid for: a line, and a bill, can be a
+//! credit. Channels other than import and export (maximum demand, reactive energy) are shown,
+//! not priced: no tariff of `pallet-pricing` prices them.
 //!
 //! **Which periods, which region.** A period is on the bill when a setup covered the meter:
 //! the setup of some region the meter has been in, built for a membership epoch in which the
@@ -29,6 +36,9 @@
 //! 4. `none`: no basis (nothing metered, no published aggregate): 0 Wh, flagged for the
 //!    utility to follow up (a field visit; the meter is suspended after repeated silence).
 //!
+//! Estimates are of import only: a period without a complete reading earns no export credit
+//! (a credit is paid for export the chain confirms, never for an estimate of it).
+//!
 //! Means are rounded half up to whole Wh. Every input is on chain or in the verified lines, so
 //! the owner recomputes each estimate and refuses a wrong one.
 //!
@@ -39,10 +49,11 @@
 //!
 //! **Verification** ([`verify`]) needs only the owner's key and the chain: the bill on chain,
 //! the bytes the CID names, decryption, then: exactly the covered periods have a line, each in
-//! the region the rule above picks; the shares at its PRIDs exist (or not), the masks unmask
-//! them to the stated consumption, each estimate is the rule's, the price is the chain's, the
-//! amount follows; the regions are the lines' and the chain's; totals add up; the page is the
-//! rendering of the lines. Each problem names its line.
+//! the region the rule above picks; its channels are the region's; the shares at its PRIDs
+//! exist (or not), the masks unmask them to the stated value of every channel, each estimate
+//! is the rule's, both prices are the chain's, the amount follows; the regions are the lines'
+//! and the chain's; totals add up; the page is the rendering of the lines. Each problem names
+//! its line, and its channel where one channel is wrong.
 
 use crate::{
 	chain::{runtime, runtime_types as rt, Chain},
@@ -58,7 +69,7 @@ use gridmask_primitives::{
 	cid::RawCid,
 	mask::recover,
 	time::TimeParams,
-	CycleIndex, MasterSecret, MeterId, PeriodIndex, Prid, RegionId,
+	ChannelKind, CycleIndex, MasterSecret, MeterId, PeriodIndex, Prid, RegionId,
 };
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -71,13 +82,13 @@ use subxt_signer::sr25519::Keypair;
 use rt::bounded_collections::bounded_vec::BoundedVec;
 
 /// The report format this client writes and reads.
-pub const REPORT_FORMAT: &str = "gridmask-bill/v2";
+pub const REPORT_FORMAT: &str = "gridmask-bill/v3";
 
 /// What a line says about the meter's shares in its period.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum LineStatus {
-	/// Both shares are on chain: the consumption is theirs, unmasked.
+	/// Both shares are on chain: every channel's value is theirs, unmasked.
 	Metered,
 	/// Neither share is on chain: the period is billed at an estimate.
 	Silent,
@@ -99,10 +110,10 @@ pub enum Basis {
 	None,
 }
 
-/// The energy a line without a complete reading is billed at.
+/// The import a line without a complete reading is billed at.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Estimate {
-	/// Estimated consumption, Wh.
+	/// Estimated import, Wh.
 	pub wh: u64,
 	/// The rule it comes from.
 	pub basis: Basis,
@@ -119,26 +130,58 @@ pub struct Line {
 	pub region: RegionId,
 	/// The meter's PRIDs of the period (`0x…`): share A, share B.
 	pub prids: [String; 2],
-	/// The masks `H3(z)`, `H3(z')` of the two shares.
-	pub masks: [u64; 2],
+	/// The channels every reading of the region carries, by name ([`ChannelKind::name`]), in
+	/// the order of its shape: `import_wh` first.
+	pub channels: Vec<String>,
+	/// Per channel, the masks `H3(z, j)`, `H3(z', j)` of the two shares.
+	pub masks: Vec<[u64; 2]>,
 	/// What the chain holds at the PRIDs.
 	pub status: LineStatus,
-	/// Metered consumption, Wh (0 unless metered).
-	pub consumption_wh: u64,
-	/// The estimate the period is billed at (exactly when it is not metered).
+	/// Per channel, the metered value (in the channel's unit); empty unless metered.
+	pub values: Vec<u64>,
+	/// The import estimate the period is billed at (exactly when it is not metered).
 	pub estimate: Option<Estimate>,
-	/// The region's price of the period, µ-units per kWh (`None`: not priced).
+	/// The region's import price of the period, µ-units per kWh (`None`: not priced).
 	pub price: Option<u64>,
-	/// Where the price comes from: `tariff v<N>` or `override`.
+	/// The region's export (feed-in) price of the period, µ-units per kWh (`None`: not
+	/// priced).
+	pub export_price: Option<u64>,
+	/// Where the prices come from: `tariff v<N>` or `override`.
 	pub price_source: Option<String>,
-	/// What the line costs, µ-units: [`amount`] of [`Line::billed_wh`] and price.
-	pub amount: u64,
+	/// What the line costs, µ-units: [`line_amount`] of its import billed and export; negative
+	/// for a credit.
+	pub amount: i64,
 }
 
 impl Line {
-	/// The energy billed: the metered consumption, or the estimate.
+	/// The metered value of channel `kind` (0 if not metered or not in the region's shape).
+	pub fn value(&self, kind: ChannelKind) -> u64 {
+		self.channels
+			.iter()
+			.position(|c| c == kind.name())
+			.and_then(|j| self.values.get(j))
+			.copied()
+			.unwrap_or(0)
+	}
+
+	/// Metered import, Wh (0 unless metered).
+	pub fn import_wh(&self) -> u64 {
+		self.value(ChannelKind::ImportWh)
+	}
+
+	/// Metered export, Wh (0 unless metered: an estimated period earns no credit).
+	pub fn export_wh(&self) -> u64 {
+		self.value(ChannelKind::ExportWh)
+	}
+
+	/// The import billed: the metered import, or the estimate.
 	pub fn billed_wh(&self) -> u64 {
-		self.estimate.map_or(self.consumption_wh, |e| e.wh)
+		self.estimate.map_or(self.import_wh(), |e| e.wh)
+	}
+
+	/// What the line must cost, from its import billed, its export and its prices.
+	pub fn due(&self) -> i64 {
+		line_amount(self.billed_wh(), self.price, self.export_wh(), self.export_price)
 	}
 }
 
@@ -157,14 +200,16 @@ pub struct Report {
 	pub cycle: CycleIndex,
 	/// One line per covered period of the cycle, ascending.
 	pub lines: Vec<Line>,
-	/// Σ metered consumption, Wh.
+	/// Σ metered import, Wh.
 	pub metered_wh: u64,
-	/// Σ estimates, Wh.
+	/// Σ import estimates, Wh.
 	pub estimated_wh: u64,
-	/// Σ billed energy (metered and estimated), Wh.
+	/// Σ import billed (metered and estimated), Wh.
 	pub total_wh: u64,
-	/// Σ amounts, µ-units.
-	pub total_amount: u64,
+	/// Σ metered export, Wh (credited at the export prices).
+	pub export_wh: u64,
+	/// Σ amounts, µ-units; negative: the bill is a credit.
+	pub total_amount: i64,
 	/// The page rendered from all of the above ([`render_html`]).
 	pub html: String,
 }
@@ -172,6 +217,14 @@ pub struct Report {
 /// The amount of `wh` at `price` µ-units per kWh, in µ-units, rounded half up.
 pub fn amount(wh: u64, price: u64) -> u64 {
 	((u128::from(wh) * u128::from(price) + 500) / 1000).min(u128::from(u64::MAX)) as u64
+}
+
+/// The amount of a line: `import` Wh at `price` less `export` Wh at `export_price` (each
+/// [`amount`]; no price: nothing), µ-units.
+pub fn line_amount(import: u64, price: Option<u64>, export: u64, export_price: Option<u64>) -> i64 {
+	let charge = i128::from(price.map_or(0, |p| amount(import, p)));
+	let credit = i128::from(export_price.map_or(0, |p| amount(export, p)));
+	(charge - credit).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
 /// The mean of `values` rounded half up, or `None` for none.
@@ -186,13 +239,13 @@ pub struct PeriodFacts {
 	/// The period's time-of-day band: (tariff version in effect, index of its band), if the
 	/// region has a tariff in effect.
 	pub band: Option<(u32, u32)>,
-	/// The region's consumption per complete reading of the period, Wh, rounded half up: its
-	/// published aggregate over `count / 2` meters (`None`: no aggregate published).
+	/// The region's import per complete reading of the period, Wh, rounded half up: its
+	/// published import aggregate over `count / 2` meters (`None`: no aggregate published).
 	pub regional_mean: Option<u64>,
 }
 
 /// The estimate of every line that is not metered (`None` for metered lines), by the rules of
-/// the module docs, from the metered lines' consumption and the chain's `facts`.
+/// the module docs, from the metered lines' import and the chain's `facts`.
 pub fn estimates(
 	lines: &[Line],
 	facts: impl Fn(RegionId, PeriodIndex) -> PeriodFacts,
@@ -214,12 +267,12 @@ pub fn estimates(
 					metered
 						.iter()
 						.filter(|(m, f)| m.region == l.region && f.band == Some(band))
-						.map(|(m, _)| m.consumption_wh),
+						.map(|(m, _)| m.import_wh()),
 				)
 			});
 			let estimate = match band {
 				Some(wh) => Estimate { wh, basis: Basis::Band },
-				None => match mean(metered.iter().map(|(m, _)| m.consumption_wh)) {
+				None => match mean(metered.iter().map(|(m, _)| m.import_wh())) {
 					Some(wh) => Estimate { wh, basis: Basis::Cycle },
 					None => match own.regional_mean {
 						Some(wh) => Estimate { wh, basis: Basis::Region },
@@ -258,14 +311,34 @@ struct RegionPeriod {
 	epoch: u32,
 	/// Sealed, withheld or void: its price is final.
 	settled: bool,
+	/// The number of channels its setup was built for (its `Z` per channel).
+	channels: usize,
 	/// What estimates use.
 	facts: PeriodFacts,
 }
 
-/// What the chain says about one region's cycle: its set-up periods and their prices.
+/// What the chain says about one region's cycle: its shape, its set-up periods and their
+/// prices.
 struct RegionCycle {
+	shape: Vec<ChannelKind>,
 	periods: BTreeMap<PeriodIndex, RegionPeriod>,
 	prices: BTreeMap<PeriodIndex, rt::pallet_pricing::types::PriceRecord>,
+}
+
+impl RegionCycle {
+	/// The channels of period `p`'s readings: the region's shape, if the period's setup was
+	/// built for it (a shape changed since is an error: the chain keeps only the current one).
+	fn shape_of(&self, region: RegionId, p: PeriodIndex) -> Result<Vec<ChannelKind>> {
+		let channels = self.periods.get(&p).map_or(self.shape.len(), |rp| rp.channels);
+		if channels != self.shape.len() {
+			bail!(
+				"region {region}'s shape changed after the setup of period {p} ({channels} \
+				 channels then, {} now): its channels cannot be named",
+				self.shape.len()
+			);
+		}
+		Ok(self.shape.clone())
+	}
 }
 
 fn price_source(p: &rt::pallet_pricing::types::PriceRecord) -> String {
@@ -286,6 +359,8 @@ async fn region_cycle(
 	let first = cycle.checked_mul(time.periods_per_cycle).context("cycle out of range")?;
 	let last = first + (time.periods_per_cycle - 1);
 	let tariffs = Chain::tariffs_at(&at, region).await?;
+	let shape = crate::chain::region_at(&at, region).await?.shape.0;
+	let shape = shape.iter().map(crate::chain::channel_kind).collect();
 	let mut periods = BTreeMap::new();
 	for p in first..=last {
 		let st = at
@@ -314,12 +389,13 @@ async fn region_cycle(
 			RegionPeriod {
 				epoch: setup.epoch,
 				settled,
+				channels: setup.z.0.len(),
 				facts: PeriodFacts { band, regional_mean },
 			},
 		);
 	}
 	let prices = Chain::price_series_at(&at, region, first, last).await?.into_iter().collect();
-	Ok(RegionCycle { periods, prices })
+	Ok(RegionCycle { shape, periods, prices })
 }
 
 /// `aggregate / meters` rounded half up (`None` for no meter).
@@ -391,11 +467,15 @@ fn covering(
 	out
 }
 
-/// The chain side of one covered period of a meter, given its PRIDs: the region picked, the
-/// shares there, and that region's price and facts.
+/// The masked values of a share, one per channel.
+type Masked = Vec<u64>;
+
+/// The chain side of one covered period of a meter, given its PRIDs: the region picked, its
+/// channels, the shares there, and that region's prices and facts.
 struct ChainPeriod {
 	region: RegionId,
-	shares: [Option<u64>; 2],
+	shape: Vec<ChannelKind>,
+	shares: [Option<Masked>; 2],
 	price: Option<rt::pallet_pricing::types::PriceRecord>,
 	facts: PeriodFacts,
 }
@@ -417,17 +497,12 @@ async fn chain_periods(
 		}
 	}
 	let shares = chain.shares(&queries).await?;
-	let found: BTreeMap<(RegionId, PeriodIndex, Prid), u64> =
-		// The import channel (the first): what a bill prices.
-		queries
-			.iter()
-			.zip(shares)
-			.filter_map(|(q, s)| s.and_then(|s| s.masked.0.first().map(|v| (*q, *v))))
-			.collect();
+	let found: BTreeMap<(RegionId, PeriodIndex, Prid), Masked> =
+		queries.iter().zip(shares).filter_map(|(q, s)| s.map(|s| (*q, s.masked.0))).collect();
 	let mut out = BTreeMap::new();
 	for (p, regions) in cover {
 		let Some([a, b]) = prids.get(p) else { continue };
-		let at = |r: RegionId| [found.get(&(r, *p, *a)).copied(), found.get(&(r, *p, *b)).copied()];
+		let at = |r: RegionId| [found.get(&(r, *p, *a)).cloned(), found.get(&(r, *p, *b)).cloned()];
 		let candidates: Vec<(RegionId, usize)> =
 			regions.iter().map(|r| (*r, at(*r).iter().filter(|s| s.is_some()).count())).collect();
 		let region = pick_region(&candidates);
@@ -436,6 +511,7 @@ async fn chain_periods(
 			*p,
 			ChainPeriod {
 				region,
+				shape: rc.shape_of(region, *p)?,
 				shares: at(region),
 				price: rc.prices.get(p).cloned(),
 				facts: rc.periods.get(p).map(|rp| rp.facts).unwrap_or_default(),
@@ -445,13 +521,22 @@ async fn chain_periods(
 	Ok(out)
 }
 
-/// What the shares say: status and, if both are there, the consumption under `masks`.
-fn unmask(shares: &[Option<u64>; 2], masks: [u64; 2]) -> (LineStatus, u64) {
+/// What the shares say: status and, if both are there, each channel's value under its
+/// `masks` (as many values as both shares and the masks have channels).
+fn unmask(shares: &[Option<Masked>; 2], masks: &[[u64; 2]]) -> (LineStatus, Vec<u64>) {
 	match shares {
-		[Some(a), Some(b)] => (LineStatus::Metered, recover(*a, *b, masks[0], masks[1])),
-		[None, None] => (LineStatus::Silent, 0),
-		_ => (LineStatus::Partial, 0),
+		[Some(a), Some(b)] => (
+			LineStatus::Metered,
+			a.iter().zip(b).zip(masks).map(|((a, b), m)| recover(*a, *b, m[0], m[1])).collect(),
+		),
+		[None, None] => (LineStatus::Silent, Vec::new()),
+		_ => (LineStatus::Partial, Vec::new()),
 	}
+}
+
+/// The names of `shape`'s channels, as lines state them.
+fn channel_names(shape: &[ChannelKind]) -> Vec<String> {
+	shape.iter().map(|k| k.name().to_string()).collect()
 }
 
 /// The facts of each (region, period) of `periods`, for [`estimates`].
@@ -475,18 +560,21 @@ fn lines_of(
 	for (p, c) in periods {
 		let k = seeds.period_keys(time.leaf_of(*p));
 		let (a, b) = k.prids();
-		let masks = [k.mask_a, k.mask_b];
-		let (status, consumption_wh) = unmask(&c.shares, masks);
+		let (ma, mb) = k.masks(c.shape.len());
+		let masks: Vec<[u64; 2]> = ma.iter().zip(mb.iter()).map(|(a, b)| [*a, *b]).collect();
+		let (status, values) = unmask(&c.shares, &masks);
 		lines.push(Line {
 			period: *p,
 			start_ms: time.period_start(*p).unwrap_or_default(),
 			region: c.region,
 			prids: [hex32(&a.0), hex32(&b.0)],
+			channels: channel_names(&c.shape),
 			masks,
 			status,
-			consumption_wh,
+			values,
 			estimate: None,
 			price: c.price.as_ref().map(|r| r.price),
+			export_price: c.price.as_ref().map(|r| r.export_price),
 			price_source: c.price.as_ref().map(price_source),
 			amount: 0,
 		});
@@ -504,7 +592,7 @@ fn lines_of(
 				l.region
 			);
 		}
-		l.amount = l.price.map_or(0, |pr| amount(l.billed_wh(), pr));
+		l.amount = l.due();
 	}
 	Ok(lines)
 }
@@ -522,10 +610,11 @@ pub fn make_report(genesis: String, meter: MeterId, cycle: CycleIndex, lines: Ve
 		meter,
 		regions: regions_of(&lines),
 		cycle,
-		metered_wh: lines.iter().map(|l| l.consumption_wh).sum(),
+		metered_wh: lines.iter().map(Line::import_wh).sum(),
 		estimated_wh: lines.iter().filter_map(|l| l.estimate).map(|e| e.wh).sum(),
 		total_wh: lines.iter().map(Line::billed_wh).sum(),
-		total_amount: lines.iter().map(|l| l.amount).sum(),
+		export_wh: lines.iter().map(Line::export_wh).sum(),
+		total_amount: total_amount(&lines),
 		lines,
 		html: String::new(),
 	};
@@ -533,9 +622,16 @@ pub fn make_report(genesis: String, meter: MeterId, cycle: CycleIndex, lines: Ve
 	r
 }
 
-/// Formats µ-units as currency units with 6 decimals.
-fn money(micro: u64) -> String {
-	format!("{}.{:06}", micro / 1_000_000, micro % 1_000_000)
+/// Formats µ-units as currency units with 6 decimals (a leading `-` for a credit).
+fn money(micro: i64) -> String {
+	let sign = if micro < 0 { "-" } else { "" };
+	let m = micro.unsigned_abs();
+	format!("{sign}{}.{:06}", m / 1_000_000, m % 1_000_000)
+}
+
+/// Σ of the lines' amounts, µ-units (saturating).
+fn total_amount(lines: &[Line]) -> i64 {
+	lines.iter().fold(0i64, |t, l| t.saturating_add(l.amount))
 }
 
 /// How the page names a line's reading.
@@ -551,97 +647,155 @@ fn reading_text(l: &Line) -> String {
 				Basis::Region => "region's mean",
 				Basis::None => "no basis: 0 Wh, to be followed up",
 			};
-			format!("ESTIMATED ({why}; {basis})")
+			let exports = l.channels.iter().any(|c| c == ChannelKind::ExportWh.name());
+			let credit = if exports { "; no export credit" } else { "" };
+			format!("ESTIMATED ({why}; {basis}{credit})")
 		},
 	}
 }
 
+/// The channels of a line other than import and export, as the page shows them (`–`: none).
+fn other_channels_text(l: &Line) -> String {
+	let shown: Vec<String> = l
+		.channels
+		.iter()
+		.zip(&l.values)
+		.filter_map(|(name, v)| {
+			let k = ChannelKind::from_name(name)?;
+			(!matches!(k, ChannelKind::ImportWh | ChannelKind::ExportWh))
+				.then(|| format!("{name} {v} {}", k.unit()))
+		})
+		.collect();
+	if shown.is_empty() {
+		"–".into()
+	} else {
+		shown.join("; ")
+	}
+}
+
+fn or_dash(v: Option<u64>) -> String {
+	v.map_or("–".into(), |v| v.to_string())
+}
+
 /// The report's page: self-contained HTML (no scripts, no external resources) with an SVG
-/// chart (bars: energy per period, estimated ones hatched grey; line: price) and the table of
-/// lines. Deterministic: the owner's tool re-renders it to check the page says what the lines
-/// say. `html` itself is not read.
+/// chart (bars up: import per period, estimated ones hatched grey; bars down: export; lines:
+/// import price, export price dashed) and the table of lines. Deterministic: the owner's tool
+/// re-renders it to check the page says what the lines say. `html` itself is not read.
 pub fn render_html(r: &Report) -> String {
-	let (w, h, pad) = (720.0_f64, 240.0_f64, 40.0_f64);
+	let (w, h, pad) = (720.0_f64, 260.0_f64, 40.0_f64);
 	let n = r.lines.len().max(1) as f64;
-	let max_wh = r.lines.iter().map(Line::billed_wh).max().unwrap_or(0).max(1) as f64;
-	let max_price = r.lines.iter().filter_map(|l| l.price).max().unwrap_or(0).max(1) as f64;
+	let max_up = r.lines.iter().map(Line::billed_wh).max().unwrap_or(0);
+	let max_down = r.lines.iter().map(Line::export_wh).max().unwrap_or(0);
+	let prices = r.lines.iter().flat_map(|l| [l.price, l.export_price]).flatten();
+	let max_price = prices.max().unwrap_or(0).max(1) as f64;
+	// One Wh scale for both directions; the axis splits the plot in their proportion.
+	let span = max_up.saturating_add(max_down).max(1) as f64;
+	let plot = h - 2.0 * pad;
+	let axis = if max_down == 0 { h - pad } else { pad + plot * max_up as f64 / span };
 	let bw = (w - 2.0 * pad) / n;
 	let mut svg = String::new();
 	let _ = write!(
 		svg,
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
-		 viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"energy and price per period\">\
-		 <defs><pattern id=\"est\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" \
-		 patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ddd\"/>\
-		 <line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#999\" stroke-width=\"3\"/>\
-		 </pattern></defs>"
+		 viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"import, export and prices per \
+		 period\"><defs><pattern id=\"est\" width=\"6\" height=\"6\" \
+		 patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" \
+		 height=\"6\" fill=\"#ddd\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#999\" \
+		 stroke-width=\"3\"/></pattern></defs>"
 	);
 	let _ = write!(
 		svg,
-		"<line x1=\"{pad}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"#444\"/>",
-		y = h - pad,
+		"<line x1=\"{pad}\" y1=\"{axis:.1}\" x2=\"{x2}\" y2=\"{axis:.1}\" stroke=\"#444\"/>",
 		x2 = w - pad
 	);
-	let mut points = Vec::new();
+	let (mut import_points, mut export_points) = (Vec::new(), Vec::new());
 	for (i, l) in r.lines.iter().enumerate() {
 		let x = pad + i as f64 * bw;
-		let bh = (h - 2.0 * pad) * l.billed_wh() as f64 / max_wh;
+		let up = plot * l.billed_wh() as f64 / span;
 		let (fill, what) =
 			if l.estimate.is_some() { ("url(#est)", "estimated") } else { ("#4a90d9", "metered") };
 		let _ = write!(
 			svg,
-			"<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bw2:.1}\" height=\"{bh:.1}\" \
-			 fill=\"{fill}\"><title>period {} {} Wh {what}</title></rect>",
+			"<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bw2:.1}\" height=\"{up:.1}\" \
+			 fill=\"{fill}\"><title>period {} import {} Wh {what}</title></rect>",
 			l.period,
 			l.billed_wh(),
-			y = h - pad - bh,
+			y = axis - up,
 			bw2 = (bw * 0.8).max(1.0),
 		);
+		if l.export_wh() > 0 {
+			let down = plot * l.export_wh() as f64 / span;
+			let _ = write!(
+				svg,
+				"<rect x=\"{x:.1}\" y=\"{axis:.1}\" width=\"{bw2:.1}\" height=\"{down:.1}\" \
+				 fill=\"#5cb85c\"><title>period {} export {} Wh</title></rect>",
+				l.period,
+				l.export_wh(),
+				bw2 = (bw * 0.8).max(1.0),
+			);
+		}
+		let py = |p: u64| h - pad - plot * p as f64 / max_price;
 		if let Some(p) = l.price {
-			let py = h - pad - (h - 2.0 * pad) * p as f64 / max_price;
-			points.push(format!("{:.1},{py:.1}", x + bw * 0.4));
+			import_points.push(format!("{:.1},{:.1}", x + bw * 0.4, py(p)));
+		}
+		if let Some(p) = l.export_price.filter(|_| l.channels.len() > 1) {
+			export_points.push(format!("{:.1},{:.1}", x + bw * 0.4, py(p)));
 		}
 	}
-	if !points.is_empty() {
-		let _ = write!(
-			svg,
-			"<polyline points=\"{}\" fill=\"none\" stroke=\"#d9534f\" stroke-width=\"2\"/>",
-			points.join(" ")
-		);
+	for (points, style) in [
+		(import_points, "stroke=\"#d9534f\""),
+		(export_points, "stroke=\"#2e7d32\" stroke-dasharray=\"4 3\""),
+	] {
+		if !points.is_empty() {
+			let _ = write!(
+				svg,
+				"<polyline points=\"{}\" fill=\"none\" {style} stroke-width=\"2\"/>",
+				points.join(" ")
+			);
+		}
 	}
 	let _ = write!(
 		svg,
-		"<text x=\"{pad}\" y=\"20\" font-size=\"12\">bars: Wh (max {max_wh}; hatched: \
-		 estimated); line: price µ/kWh (max {max_price})</text></svg>"
+		"<text x=\"{pad}\" y=\"20\" font-size=\"12\">bars up: import Wh (hatched: estimated); \
+		 bars down: export Wh (max {max_up} up, {max_down} down); lines: import price, export \
+		 price dashed, µ/kWh (max {max_price})</text></svg>"
 	);
 
 	let mut rows = String::new();
 	for l in &r.lines {
+		let export = match l.channels.iter().any(|c| c == ChannelKind::ExportWh.name()) {
+			true => l.export_wh().to_string(),
+			false => "–".into(),
+		};
 		let _ = write!(
 			rows,
-			"<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-			 <td>{}</td></tr>",
+			"<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{export}</td>\
+			 <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
 			l.period,
 			l.start_ms,
 			l.region,
 			reading_text(l),
 			l.billed_wh(),
-			l.price.map_or("–".into(), |p| p.to_string()),
+			other_channels_text(l),
+			or_dash(l.price),
+			or_dash(l.export_price),
 			l.price_source.as_deref().unwrap_or("–"),
 			money(l.amount),
 		);
 	}
 	let regions: Vec<String> = r.regions.iter().map(|x| x.to_string()).collect();
+	let credit = if r.total_amount < 0 { " (a credit)" } else { "" };
 	format!(
 		"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 		 <title>gridmask bill: meter {m}, cycle {c}</title>\
 		 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}\
 		 td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}</style></head><body>\
 		 <h1>Meter {m}: cycle {c}</h1>\
-		 <p>Region {reg}. Chain {g}. Total {wh} Wh ({mwh} Wh metered, {ewh} Wh estimated), \
-		 {amt} (currency units).</p>{svg}\
+		 <p>Region {reg}. Chain {g}. Import {wh} Wh ({mwh} Wh metered, {ewh} Wh estimated), \
+		 export {xwh} Wh; total {amt} (currency units){credit}.</p>{svg}\
 		 <table><tr><th>period</th><th>start (ms)</th><th>region</th><th>reading</th>\
-		 <th>Wh</th><th>price µ/kWh</th><th>source</th><th>amount</th></tr>{rows}</table>\
+		 <th>import Wh</th><th>export Wh</th><th>other channels</th><th>price µ/kWh</th>\
+		 <th>export price µ/kWh</th><th>source</th><th>amount</th></tr>{rows}</table>\
 		 <p>Every line can be checked against the chain: <code>gridmask owner bill</code>.</p>\
 		 </body></html>",
 		m = r.meter,
@@ -651,6 +805,7 @@ pub fn render_html(r: &Report) -> String {
 		wh = r.total_wh,
 		mwh = r.metered_wh,
 		ewh = r.estimated_wh,
+		xwh = r.export_wh,
 		amt = money(r.total_amount),
 	)
 }
@@ -665,9 +820,41 @@ pub struct BillOptions {
 	pub meters: Vec<MeterId>,
 	/// Replace each meter's latest bill of the cycle (default: skip meters already billed).
 	pub supersede: bool,
-	/// For tests of the owner's check: misstate the consumption of this period by this many
-	/// Wh (the line's amount and the totals follow, so only the line is wrong).
-	pub misstate: Option<(PeriodIndex, i64)>,
+	/// For tests of the owner's check: misstate one metered value (the line's amount and the
+	/// totals follow, so only the line is wrong).
+	pub misstate: Option<Misstatement>,
+}
+
+/// A metered value a test bill misstates: period, channel, by how much.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Misstatement {
+	/// The period.
+	pub period: PeriodIndex,
+	/// The channel.
+	pub channel: ChannelKind,
+	/// Added to the value (saturating).
+	pub delta: i64,
+}
+
+/// Parses `PERIOD:DELTA[:CHANNEL]` (the channel by name, default `import_wh`).
+pub fn parse_misstatement(s: &str) -> Result<Misstatement, String> {
+	let mut parts = s.split(':');
+	let (Some(p), Some(d)) = (parts.next(), parts.next()) else {
+		return Err(format!("expected PERIOD:DELTA[:CHANNEL], got {s:?}"));
+	};
+	let channel = match parts.next() {
+		None => ChannelKind::ImportWh,
+		Some(c) => ChannelKind::from_name(c.trim())
+			.ok_or_else(|| format!("unknown channel {c:?} in {s:?}"))?,
+	};
+	if parts.next().is_some() {
+		return Err(format!("expected PERIOD:DELTA[:CHANNEL], got {s:?}"));
+	}
+	Ok(Misstatement {
+		period: p.trim().parse().map_err(|_| format!("bad period {p:?} in {s:?}"))?,
+		delta: d.trim().parse().map_err(|_| format!("bad delta {d:?} in {s:?}"))?,
+		channel,
+	})
 }
 
 /// What `kgc bill` did.
@@ -923,7 +1110,7 @@ async fn make_bill(
 	b: &ToBill<'_>,
 	cache: &BTreeMap<RegionId, RegionCycle>,
 	content: &ContentStore,
-	misstate: Option<(PeriodIndex, i64)>,
+	misstate: Option<Misstatement>,
 ) -> Result<(RawCid, Vec<RegionId>)> {
 	let m = b.meter;
 	let genesis = chain.genesis();
@@ -939,10 +1126,14 @@ async fn make_bill(
 		.collect();
 	let periods = chain_periods(chain, &b.cover, &prids, cache).await?;
 	let mut lines = lines_of(time, &secret, cycle, &periods)?;
-	if let Some((p, delta)) = misstate {
-		if let Some(l) = lines.iter_mut().find(|l| l.period == p) {
-			l.consumption_wh = l.consumption_wh.saturating_add_signed(delta);
-			l.amount = l.price.map_or(0, |pr| amount(l.billed_wh(), pr));
+	if let Some(m) = misstate {
+		let line = lines.iter_mut().find(|l| l.period == m.period);
+		if let Some(l) = line {
+			let j = l.channels.iter().position(|c| c == m.channel.name());
+			if let Some(v) = j.and_then(|j| l.values.get_mut(j)) {
+				*v = v.saturating_add_signed(m.delta);
+				l.amount = l.due();
+			}
 		}
 	}
 	let r = make_report(format!("{genesis:?}"), m.meter, cycle, lines);
@@ -1006,10 +1197,12 @@ pub struct Verification {
 	pub estimated_lines: usize,
 	/// Σ estimates stated, Wh.
 	pub estimated_wh: u64,
-	/// Σ Wh billed stated (metered and estimated).
+	/// Σ import billed stated (metered and estimated), Wh.
 	pub total_wh: u64,
-	/// Σ µ-units stated.
-	pub total_amount: u64,
+	/// Σ export stated, Wh.
+	pub export_wh: u64,
+	/// Σ µ-units stated (negative: a credit).
+	pub total_amount: i64,
 	/// What does not hold, each naming its line; empty: verified.
 	pub problems: Vec<String>,
 	/// Where the page was written (only when the report could be opened).
@@ -1038,7 +1231,7 @@ impl std::fmt::Display for Verification {
 		writeln!(
 			f,
 			"meter {} cycle {}: bill v{} {} ({}), regions {:?}, {} lines ({} estimated, {} Wh), \
-			 {} Wh, amount {} µ",
+			 import {} Wh, export {} Wh, amount {} µ",
 			self.meter,
 			self.cycle,
 			self.version,
@@ -1049,6 +1242,7 @@ impl std::fmt::Display for Verification {
 			self.estimated_lines,
 			self.estimated_wh,
 			self.total_wh,
+			self.export_wh,
 			self.total_amount
 		)?;
 		self.problem_lines(f)?;
@@ -1103,6 +1297,7 @@ pub async fn verify(
 		estimated_lines: 0,
 		estimated_wh: 0,
 		total_wh: 0,
+		export_wh: 0,
 		total_amount: 0,
 		problems: Vec::new(),
 		html: None,
@@ -1149,6 +1344,7 @@ pub async fn verify(
 	v.estimated_lines = report.lines.iter().filter(|l| l.estimate.is_some()).count();
 	v.estimated_wh = report.estimated_wh;
 	v.total_wh = report.total_wh;
+	v.export_wh = report.export_wh;
 	v.total_amount = report.total_amount;
 	v.problems = check_report(chain, &report, genesis, meter, cycle, &record.regions.0).await?;
 	// The page is the KGC's: it reaches the owner's disk (private to them) only once every
@@ -1198,8 +1394,9 @@ async fn check_report(
 	let mut truth = r.lines.clone();
 	for l in truth.iter_mut() {
 		if let Some(c) = periods.get(&l.period) {
-			(l.status, l.consumption_wh) = unmask(&c.shares, l.masks);
+			(l.status, l.values) = unmask(&c.shares, &l.masks);
 			l.region = c.region;
+			l.channels = channel_names(&c.shape);
 		}
 	}
 	let expected_estimates = estimates(&truth, facts_of(&periods));
@@ -1285,6 +1482,16 @@ fn line_problems(l: &Line, t: &Line, est: Option<Estimate>, c: &ChainPeriod) -> 
 			l.region, c.region
 		)];
 	}
+	if l.channels != t.channels || l.masks.len() != t.channels.len() {
+		return vec![format!(
+			"line for period {p}: channels {:?} with masks for {} but region {}'s readings \
+			 carry {:?}",
+			l.channels,
+			l.masks.len(),
+			c.region,
+			t.channels
+		)];
+	}
 	if t.status != l.status {
 		return vec![format!(
 			"line for period {p}: says {:?} but the chain holds {} of its 2 shares",
@@ -1293,10 +1500,23 @@ fn line_problems(l: &Line, t: &Line, est: Option<Estimate>, c: &ChainPeriod) -> 
 		)];
 	}
 	let mut problems = Vec::new();
-	if t.consumption_wh != l.consumption_wh {
+	let stated = |j: usize| l.values.get(j).map_or("no value".into(), |v| v.to_string());
+	for (j, name) in t.channels.iter().enumerate() {
+		if l.values.get(j) != t.values.get(j) {
+			let unit = ChannelKind::from_name(name).map_or("", |k| k.unit());
+			let truth = t.values.get(j).map_or("no value".into(), |v| format!("{v} {unit}"));
+			problems.push(format!(
+				"line for period {p}, channel {name}: states {} {unit} but its shares unmask to \
+				 {truth}",
+				stated(j)
+			));
+		}
+	}
+	if l.values.len() > t.values.len() {
 		problems.push(format!(
-			"line for period {p}: states {} Wh but its shares unmask to {} Wh",
-			l.consumption_wh, t.consumption_wh
+			"line for period {p}: states {} values but its shares unmask to {}",
+			l.values.len(),
+			t.values.len()
 		));
 	}
 	if l.estimate != est {
@@ -1310,11 +1530,15 @@ fn line_problems(l: &Line, t: &Line, est: Option<Estimate>, c: &ChainPeriod) -> 
 		));
 	}
 	let chain_price = c.price.as_ref();
-	if chain_price.map(|c| c.price) != l.price {
+	let prices = |pr: Option<&rt::pallet_pricing::types::PriceRecord>| {
+		(pr.map(|c| c.price), pr.map(|c| c.export_price))
+	};
+	if prices(chain_price) != (l.price, l.export_price) {
+		let (price, export) = prices(chain_price);
 		problems.push(format!(
-			"line for period {p}: price {:?} but the chain's is {:?}",
-			l.price,
-			chain_price.map(|c| c.price)
+			"line for period {p}: prices {:?} (import), {:?} (export) but the chain's are \
+			 {price:?}, {export:?}",
+			l.price, l.export_price
 		));
 	} else if chain_price.map(price_source) != l.price_source {
 		problems.push(format!(
@@ -1323,13 +1547,16 @@ fn line_problems(l: &Line, t: &Line, est: Option<Estimate>, c: &ChainPeriod) -> 
 			chain_price.map(price_source)
 		));
 	}
-	let due = l.price.map_or(0, |pr| amount(l.billed_wh(), pr));
+	let due = l.due();
 	if l.amount != due {
 		problems.push(format!(
-			"line for period {p}: amount {} but {} Wh at {:?} µ/kWh is {due}",
+			"line for period {p}: amount {} but {} Wh imported at {:?} µ/kWh less {} Wh \
+			 exported at {:?} µ/kWh is {due}",
 			l.amount,
 			l.billed_wh(),
-			l.price
+			l.price,
+			l.export_wh(),
+			l.export_price
 		));
 	}
 	problems
@@ -1339,20 +1566,21 @@ fn line_problems(l: &Line, t: &Line, est: Option<Estimate>, c: &ChainPeriod) -> 
 fn total_problems(r: &Report) -> Vec<String> {
 	let mut problems = Vec::new();
 	let sums = [
-		("metered", r.metered_wh, r.lines.iter().map(|l| l.consumption_wh).sum::<u64>()),
+		("metered import", r.metered_wh, r.lines.iter().map(Line::import_wh).sum::<u64>()),
 		(
-			"estimated",
+			"estimated import",
 			r.estimated_wh,
 			r.lines.iter().filter_map(|l| l.estimate).map(|e| e.wh).sum(),
 		),
-		("total", r.total_wh, r.lines.iter().map(Line::billed_wh).sum()),
+		("total import", r.total_wh, r.lines.iter().map(Line::billed_wh).sum()),
+		("export", r.export_wh, r.lines.iter().map(Line::export_wh).sum()),
 	];
 	for (what, stated, sum) in sums {
 		if stated != sum {
 			problems.push(format!("totals: {stated} Wh {what} stated, the lines add up to {sum}"));
 		}
 	}
-	let amt: u64 = r.lines.iter().map(|l| l.amount).sum();
+	let amt = total_amount(&r.lines);
 	if amt != r.total_amount {
 		problems
 			.push(format!("totals: amount {} stated, the lines add up to {amt}", r.total_amount));
@@ -1431,14 +1659,27 @@ mod tests {
 			start_ms: 1_000 * u64::from(period),
 			region: 1,
 			prids: [hex32(&[1; 32]), hex32(&[2; 32])],
-			masks: [3, 4],
+			channels: vec!["import_wh".into()],
+			masks: vec![[3, 4]],
 			status: LineStatus::Metered,
-			consumption_wh: wh,
+			values: vec![wh],
 			estimate: None,
 			price: Some(price),
+			export_price: Some(0),
 			price_source: Some("tariff v1".into()),
-			amount: amount(wh, price),
+			amount: amount(wh, price) as i64,
 		}
+	}
+
+	/// A prosumer's line: import and export at 200_000 and 80_000 µ/kWh.
+	fn prosumer_line(period: u32, import: u64, export: u64) -> Line {
+		let mut l = line(period, import, 200_000);
+		l.channels = vec!["import_wh".into(), "export_wh".into()];
+		l.masks = vec![[3, 4], [5, 6]];
+		l.values = vec![import, export];
+		l.export_price = Some(80_000);
+		l.amount = l.due();
+		l
 	}
 
 	#[test]
@@ -1459,7 +1700,7 @@ mod tests {
 		// Deterministic, and sensitive to every line.
 		assert_eq!(render_html(&r), r.html);
 		let mut changed = r.clone();
-		changed.lines[1].consumption_wh += 1;
+		changed.lines[1].values[0] += 1;
 		assert_ne!(render_html(&changed), r.html);
 		// A JSON round trip keeps everything.
 		let back: Report = serde_json::from_slice(&serde_json::to_vec(&r).unwrap()).unwrap();
@@ -1467,7 +1708,7 @@ mod tests {
 	}
 
 	fn silent(period: u32, region: RegionId) -> Line {
-		Line { status: LineStatus::Silent, consumption_wh: 0, region, ..line(period, 0, 100) }
+		Line { status: LineStatus::Silent, values: Vec::new(), region, ..line(period, 0, 100) }
 	}
 
 	/// Bands: periods 0–1 of every day of 4 are band (1, 0), 2–3 band (1, 1); region 2 has no
@@ -1517,10 +1758,10 @@ mod tests {
 	fn an_estimated_line_is_billed_and_shown_as_estimated() {
 		let mut est = silent(21, 1);
 		est.estimate = Some(Estimate { wh: 300, basis: Basis::Cycle });
-		est.amount = amount(300, 100);
+		est.amount = est.due();
 		let r = make_report("0x00".into(), 7, 2, vec![line(20, 500, 100), est]);
 		assert_eq!((r.metered_wh, r.estimated_wh, r.total_wh), (500, 300, 800));
-		assert_eq!(r.total_amount, amount(500, 100) + amount(300, 100));
+		assert_eq!(r.total_amount, (amount(500, 100) + amount(300, 100)) as i64);
 		assert!(r.html.contains("ESTIMATED (no reading; own mean, this bill)"), "{}", r.html);
 		assert!(r.html.contains("url(#est)"));
 	}
@@ -1551,9 +1792,11 @@ mod tests {
 			periods: periods
 				.iter()
 				.map(|(p, epoch)| {
-					(*p, RegionPeriod { epoch: *epoch, settled: true, facts: Default::default() })
+					let facts = Default::default();
+					(*p, RegionPeriod { epoch: *epoch, settled: true, channels: 1, facts })
 				})
 				.collect(),
+			shape: vec![ChannelKind::ImportWh],
 			prices: BTreeMap::new(),
 		};
 		// In region 1 for its epochs 1 and 2, then in region 2 from its epoch 5.
@@ -1573,5 +1816,97 @@ mod tests {
 		cache.insert(3, rc(&[(10, 1)]));
 		assert_eq!(covering(&spans, &cache), expected);
 		assert!(covering(&[span(4, 0, None)], &cache).is_empty());
+	}
+
+	#[test]
+	fn a_prosumer_line_nets_export_at_the_feed_in_price_and_a_bill_can_be_a_credit() {
+		// Midday: 100 Wh in, 1,500 Wh out; evening: 700 Wh in, nothing out.
+		let noon = prosumer_line(10, 100, 1_500);
+		let evening = prosumer_line(11, 700, 0);
+		assert_eq!((noon.import_wh(), noon.export_wh()), (100, 1_500));
+		assert_eq!(noon.amount, 20_000 - 120_000);
+		assert_eq!(evening.amount, 140_000);
+		let r = make_report("0x00".into(), 7, 2, vec![noon.clone(), evening.clone()]);
+		assert_eq!((r.total_wh, r.export_wh, r.total_amount), (800, 1_500, 40_000));
+		let r = make_report("0x00".into(), 7, 2, vec![noon.clone()]);
+		assert_eq!(r.total_amount, -100_000);
+		assert!(r.html.contains("total -0.100000 (currency units) (a credit)"), "{}", r.html);
+		assert!(r.html.contains("export 1500 Wh</title>"), "the chart shows the export");
+		assert_eq!(total_problems(&r), Vec::<String>::new());
+		// A consumer's line in an import-only region shows no export column value.
+		let consumer = make_report("0x00".into(), 8, 2, vec![line(10, 100, 200_000)]);
+		assert!(consumer.html.contains("<td>100</td><td>–</td>"), "{}", consumer.html);
+		// An estimated period of a prosumer earns no credit.
+		let mut silent = prosumer_line(12, 0, 0);
+		(silent.status, silent.values) = (LineStatus::Silent, Vec::new());
+		silent.estimate = Some(Estimate { wh: 400, basis: Basis::Cycle });
+		assert_eq!(silent.due(), 80_000);
+		assert_eq!(
+			reading_text(&silent),
+			"ESTIMATED (no reading; own mean, this bill; no export credit)"
+		);
+		// Other channels are shown, not priced.
+		let mut four = prosumer_line(13, 100, 50);
+		four.channels.extend(["max_demand_w".into(), "reactive_varh".into()]);
+		four.values.extend([400, 33]);
+		assert_eq!(four.due(), prosumer_line(13, 100, 50).due());
+		assert_eq!(other_channels_text(&four), "max_demand_w 400 W; reactive_varh 33 varh");
+	}
+
+	#[test]
+	fn a_misstated_channel_is_named_with_its_line() {
+		let shape = vec![ChannelKind::ImportWh, ChannelKind::ExportWh];
+		let c = ChainPeriod {
+			region: 1,
+			shape: shape.clone(),
+			shares: [Some(vec![1, 2]), Some(vec![3, 4])],
+			price: None,
+			facts: Default::default(),
+		};
+		let truth = prosumer_line(10, 100, 1_500);
+		let mut stated = truth.clone();
+		stated.values[1] += 100;
+		stated.amount = stated.due();
+		let problems = line_problems(&stated, &truth, None, &c);
+		assert!(
+			problems[0].starts_with(
+				"line for period 10, channel export_wh: states 1600 Wh but \
+			                         its shares unmask to 1500 Wh"
+			),
+			"{problems:?}"
+		);
+		// A line whose channels are not the region's is refused as a whole.
+		let mut wrong = truth.clone();
+		wrong.channels.truncate(1);
+		let c = ChainPeriod {
+			region: 1,
+			shape,
+			shares: [None, None],
+			price: None,
+			facts: Default::default(),
+		};
+		let problems = line_problems(&wrong, &truth, None, &c);
+		assert_eq!(problems.len(), 1);
+		assert!(problems[0].contains("channels [\"import_wh\"] with masks for 2"), "{problems:?}");
+	}
+
+	#[test]
+	fn unmasking_recovers_every_channel() {
+		use gridmask_primitives::mask::mask;
+		let masks = [[11u64, 22], [33, 44]];
+		let (a, b) = ([mask(60, 11), mask(0, 33)], [mask(40, 22), mask(7, 44)]);
+		let shares = [Some(a.to_vec()), Some(b.to_vec())];
+		assert_eq!(unmask(&shares, &masks), (LineStatus::Metered, vec![100, 7]));
+		assert_eq!(unmask(&[None, Some(b.to_vec())], &masks).0, LineStatus::Partial);
+		assert_eq!(unmask(&[None, None], &masks), (LineStatus::Silent, vec![]));
+	}
+
+	#[test]
+	fn misstatements_parse_with_an_optional_channel() {
+		let m = |period, delta, channel| Misstatement { period, delta, channel };
+		assert_eq!(parse_misstatement("12:100"), Ok(m(12, 100, ChannelKind::ImportWh)));
+		assert_eq!(parse_misstatement("12:-5:export_wh"), Ok(m(12, -5, ChannelKind::ExportWh)));
+		assert!(parse_misstatement("12:1:watts").unwrap_err().contains("unknown channel"));
+		assert!(parse_misstatement("12").is_err());
 	}
 }

@@ -4,7 +4,9 @@
 //! (`pallet-pricing`'s `Tariff`): `price = band(period-of-day) + surcharge(highest tier ≤
 //! aggregate)`, in micro-units of the currency per kWh. On the command line a band is
 //! `FIRST_PERIOD_OF_DAY:PRICE` and a tier `AGGREGATE_WH:SURCHARGE`; `--flat PRICE` is one band
-//! over a one-period day.
+//! over a one-period day. Each version also has an export (feed-in) tariff of the same form
+//! (`--export-flat`, `--export-band`, `--export-tier`; its tiers key on the import aggregate
+//! too); without one, exported energy earns nothing (a flat 0).
 
 use crate::chain::{runtime, runtime_types as rt, Chain};
 use crate::output::Output;
@@ -62,6 +64,15 @@ pub fn parse_pair<A: std::str::FromStr, B: std::str::FromStr>(s: &str) -> Result
 	))
 }
 
+/// A tariff version: what import costs and what export earns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VersionSpec {
+	/// The import tariff.
+	pub import: TariffSpec,
+	/// The export (feed-in) tariff.
+	pub export: TariffSpec,
+}
+
 /// What `cc tariff set` did.
 #[derive(Debug, Serialize)]
 pub struct TariffSet {
@@ -92,7 +103,7 @@ pub async fn set_tariff(
 	cc: &Keypair,
 	region: RegionId,
 	from: Option<PeriodIndex>,
-	spec: &TariffSpec,
+	spec: &VersionSpec,
 ) -> Result<TariffSet> {
 	let effective_from = match from {
 		Some(p) => p,
@@ -103,7 +114,12 @@ pub async fn set_tariff(
 				+ 1
 		},
 	};
-	let call = runtime::tx().pricing().set_tariff(region, effective_from, spec.to_chain());
+	let call = runtime::tx().pricing().set_tariff(
+		region,
+		effective_from,
+		spec.import.to_chain(),
+		spec.export.to_chain(),
+	);
 	let events = chain
 		.sign_and_finalize(&call, cc)
 		.await
@@ -123,8 +139,10 @@ pub struct TariffVersion {
 	pub effective_from: PeriodIndex,
 	/// Whether it is the one in effect for the current period.
 	pub current: bool,
-	/// The tariff.
+	/// The import tariff.
 	pub tariff: TariffSpec,
+	/// The export (feed-in) tariff.
+	pub export: TariffSpec,
 }
 
 /// Every tariff version of `region` (oldest first), the current one marked.
@@ -144,6 +162,7 @@ pub async fn tariffs(chain: &Chain, region: RegionId) -> Result<Tariffs> {
 			effective_from: rec.effective_from,
 			current: current == Some(version),
 			tariff: TariffSpec::from_chain(&rec.tariff),
+			export: TariffSpec::from_chain(&rec.export),
 		})
 		.collect();
 	Ok(Tariffs { region, versions })
@@ -168,21 +187,25 @@ impl std::fmt::Display for Tariffs {
 			writeln!(f, "region {region} has no tariff: its sealed periods stay unpriced")?;
 		}
 		for v in versions {
-			let t = &v.tariff;
 			writeln!(
 				f,
-				"region {region} tariff v{} from period {}{}: day of {} periods (offset {})",
+				"region {region} tariff v{} from period {}{}",
 				v.version,
 				v.effective_from,
 				if v.current { " (current)" } else { "" },
-				t.day_periods,
-				t.day_offset
 			)?;
-			for (start, price) in &t.bands {
-				writeln!(f, "  band  from period-of-day {start:>5}: {price} µ/kWh")?;
-			}
-			for (wh, surcharge) in &t.tiers {
-				writeln!(f, "  tier  aggregate ≥ {wh} Wh: +{surcharge} µ/kWh")?;
+			for (what, t) in [("import", &v.tariff), ("export", &v.export)] {
+				writeln!(
+					f,
+					"  {what}: day of {} periods (offset {})",
+					t.day_periods, t.day_offset
+				)?;
+				for (start, price) in &t.bands {
+					writeln!(f, "    band  from period-of-day {start:>5}: {price} µ/kWh")?;
+				}
+				for (wh, surcharge) in &t.tiers {
+					writeln!(f, "    tier  import aggregate ≥ {wh} Wh: +{surcharge} µ/kWh")?;
+				}
 			}
 		}
 		Ok(())
@@ -198,36 +221,50 @@ pub struct PriceSet {
 	pub region: RegionId,
 	/// Period.
 	pub period: PeriodIndex,
-	/// The price published.
+	/// The import price published.
 	pub price: u64,
-	/// The price it replaced (the tariff's or an earlier override), if any.
-	pub replaced: Option<u64>,
+	/// The export price published.
+	pub export_price: u64,
+	/// The import and export prices it replaced (the tariff's or an earlier override), if any.
+	pub replaced: Option<(u64, u64)>,
 }
 
 impl std::fmt::Display for PriceSet {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
 		writeln!(
 			f,
-			"region {} period {} priced {} µ/kWh (replacing {})",
+			"region {} period {} priced {} µ/kWh import, {} µ/kWh export (replacing {})",
 			self.region,
 			self.period,
 			self.price,
-			self.replaced.map_or("no price".into(), |p| p.to_string())
+			self.export_price,
+			self.replaced.map_or("no price".into(), |(p, e)| format!("{p} and {e}"))
 		)
 	}
 }
 
 impl Output for PriceSet {}
 
-/// Publishes an explicit price for a sealed, unbilled period.
+/// Publishes explicit prices for a sealed, unbilled period: `price` per kWh imported, and
+/// `export_price` per kWh exported (`None`: the period's current export price, 0 if it has
+/// none).
 pub async fn set_price(
 	chain: &Chain,
 	cc: &Keypair,
 	region: RegionId,
 	period: PeriodIndex,
 	price: u64,
+	export_price: Option<u64>,
 ) -> Result<PriceSet> {
-	let call = runtime::tx().pricing().set_price(region, period, price);
+	let export_price = match export_price {
+		Some(p) => p,
+		None => {
+			let at = chain.api.at_current_block().await?;
+			let series = Chain::price_series_at(&at, region, period, period).await?;
+			series.first().map_or(0, |(_, r)| r.export_price)
+		},
+	};
+	let call = runtime::tx().pricing().set_price(region, period, price, export_price);
 	let events = chain
 		.sign_and_finalize(&call, cc)
 		.await
@@ -236,7 +273,13 @@ pub async fn set_price(
 		bail!("no PriceOverridden event");
 	};
 	let ev = ev?;
-	Ok(PriceSet { region, period, price: ev.price, replaced: ev.replaced.map(|r| r.price) })
+	Ok(PriceSet {
+		region,
+		period,
+		price: ev.price,
+		export_price: ev.export_price,
+		replaced: ev.replaced.map(|r| (r.price, r.export_price)),
+	})
 }
 
 #[cfg(test)]

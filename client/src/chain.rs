@@ -694,6 +694,20 @@ fn explain_events(e: TransactionEventsError) -> String {
 	}
 }
 
+/// Region `region` as registered at `at` (its aggregators, shape, counts, epoch); an error
+/// naming it if it is not registered.
+pub async fn region_at(
+	at: &AtBlock,
+	region: RegionId,
+) -> Result<runtime_types::pallet_meters::types::Region<subxt::utils::AccountId32>> {
+	Ok(at
+		.storage()
+		.try_fetch(runtime::storage().meters().regions(), (region,))
+		.await?
+		.with_context(|| format!("region {region} is not registered"))?
+		.decode()?)
+}
+
 /// A channel kind as the chain's metadata describes it, as the protocol's type.
 pub fn channel_kind(k: &runtime_types::gridmask_primitives::channel::ChannelKind) -> ChannelKind {
 	use runtime_types::gridmask_primitives::channel::ChannelKind as K;
@@ -702,6 +716,19 @@ pub fn channel_kind(k: &runtime_types::gridmask_primitives::channel::ChannelKind
 		K::ExportWh => ChannelKind::ExportWh,
 		K::MaxDemandW => ChannelKind::MaxDemandW,
 		K::ReactiveVarh => ChannelKind::ReactiveVarh,
+	}
+}
+
+/// A channel kind as the chain's metadata describes it.
+pub fn chain_channel_kind(
+	k: ChannelKind,
+) -> runtime_types::gridmask_primitives::channel::ChannelKind {
+	use runtime_types::gridmask_primitives::channel::ChannelKind as K;
+	match k {
+		ChannelKind::ImportWh => K::ImportWh,
+		ChannelKind::ExportWh => K::ExportWh,
+		ChannelKind::MaxDemandW => K::MaxDemandW,
+		ChannelKind::ReactiveVarh => K::ReactiveVarh,
 	}
 }
 

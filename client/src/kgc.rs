@@ -15,11 +15,12 @@ use gridmask_primitives::{
 	bill,
 	setup::{build_periods, PeriodSetup, SetupParams},
 	time::TimeParams,
-	MasterSecret, MeterId, PeriodIndex, RegionId, BF1_DEFAULT_FP_EXP,
+	ChannelKind, MasterSecret, MeterId, PeriodIndex, RegionId, BF1_DEFAULT_FP_EXP,
 };
 use pallet_readings::BF1_BLOCKS_PER_CHUNK;
 use rand::RngCore;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use subxt::utils::Static;
 use subxt_signer::sr25519::Keypair;
 
@@ -30,8 +31,12 @@ use rt::bounded_collections::bounded_vec::BoundedVec;
 pub struct ProvisionReport {
 	/// Regions created (those that already existed are reused).
 	pub regions_created: Vec<RegionId>,
+	/// The shape set on the regions (channel names), if one was.
+	pub shape: Option<Vec<String>>,
 	/// Meters registered on chain.
 	pub meters_registered: usize,
+	/// Of those, prosumers.
+	pub prosumers: usize,
 	/// Registration transactions.
 	pub batches: usize,
 	/// Owner accounts endowed (`--fund-owners`).
@@ -40,19 +45,108 @@ pub struct ProvisionReport {
 	pub store: String,
 }
 
-/// Provisions `per_region` meters in each of `regions`, with ids from `first_meter` on: master
-/// secrets into the KGC store, one credential per meter, demo owner keys, on-chain registration
-/// in batches. Refuses to overwrite an existing store.
+/// The meters `kgc provision` makes.
+#[derive(Clone, Debug)]
+pub struct Fleet {
+	/// Regions (created if absent).
+	pub regions: Vec<RegionId>,
+	/// Meters per region.
+	pub per_region: u32,
+	/// The first meter id; the others follow.
+	pub first_meter: MeterId,
+	/// The regions' shape, set on every region of the list (`None`: leave existing regions
+	/// as they are, new ones at `import_wh` alone — or `import_wh, export_wh` if there are
+	/// prosumers).
+	pub shape: Option<Vec<ChannelKind>>,
+	/// Which of each region's meters are prosumers.
+	pub prosumers: ProsumerShare,
+}
+
+/// The percentage of each region's meters that are prosumers (spread evenly over the ids):
+/// one for every region, or one per region listed (the others have none).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProsumerShare {
+	/// Every region's, unless listed.
+	pub all: u8,
+	/// Per region listed.
+	pub per_region: BTreeMap<RegionId, u8>,
+}
+
+impl ProsumerShare {
+	/// The percentage of `region`'s meters.
+	pub fn pct(&self, region: RegionId) -> u8 {
+		self.per_region.get(&region).copied().unwrap_or(self.all).min(100)
+	}
+
+	fn any(&self) -> bool {
+		self.all > 0 || self.per_region.values().any(|p| *p > 0)
+	}
+}
+
+/// Parses `PCT` (every region) or `REGION:PCT,…` (those regions; the others none).
+pub fn parse_prosumers(s: &str) -> Result<ProsumerShare, String> {
+	let pct = |p: &str| match p.trim().parse::<u8>() {
+		Ok(p) if p <= 100 => Ok(p),
+		_ => Err(format!("bad percentage {p:?} in {s:?} (0 to 100)")),
+	};
+	if !s.contains(':') {
+		return Ok(ProsumerShare { all: pct(s)?, per_region: BTreeMap::new() });
+	}
+	let mut per_region = BTreeMap::new();
+	for item in s.split(',') {
+		let (r, p) =
+			item.split_once(':').ok_or_else(|| format!("expected REGION:PCT, got {item:?}"))?;
+		let r = r.trim().parse().map_err(|_| format!("bad region {r:?} in {s:?}"))?;
+		per_region.insert(r, pct(p)?);
+	}
+	Ok(ProsumerShare { all: 0, per_region })
+}
+
+impl Fleet {
+	/// `per_region` consumers in each of `regions`, ids from `first_meter`, shapes untouched.
+	pub fn consumers(regions: &[RegionId], per_region: u32, first_meter: MeterId) -> Self {
+		let prosumers = ProsumerShare::default();
+		Self { regions: regions.to_vec(), per_region, first_meter, shape: None, prosumers }
+	}
+
+	/// Whether the `k`-th meter of `region` is a prosumer: `floor(n · pct / 100)` of the
+	/// region's `n` meters are, spread evenly.
+	pub fn is_prosumer(&self, region: RegionId, k: u32) -> bool {
+		let pct = u64::from(self.prosumers.pct(region));
+		(u64::from(k) + 1) * pct / 100 > u64::from(k) * pct / 100
+	}
+
+	/// The shape to set on the regions, if any; an error if prosumers could not report export.
+	fn shape_to_set(&self) -> Result<Option<Vec<ChannelKind>>> {
+		let shape = match (&self.shape, self.prosumers.any()) {
+			(Some(s), _) => Some(s.clone()),
+			(None, false) => None,
+			(None, true) => Some(vec![ChannelKind::ImportWh, ChannelKind::ExportWh]),
+		};
+		if let Some(s) = &shape {
+			gridmask_primitives::channel::shape(s)
+				.map_err(|e| anyhow::anyhow!("not a reading shape: {e:?}"))?;
+			if self.prosumers.any() && !s.contains(&ChannelKind::ExportWh) {
+				bail!("prosumers need an export_wh channel in the regions' shape");
+			}
+		}
+		Ok(shape)
+	}
+}
+
+/// Provisions `fleet`: master secrets into the KGC store, one credential per meter, demo owner
+/// keys, the regions (and their shape), on-chain registration in batches (prosumers marked).
+/// Refuses to overwrite an existing store.
 pub async fn provision(
 	chain: &Chain,
 	kgc: &Keypair,
 	dir: &StoreDir,
-	regions: &[RegionId],
-	per_region: u32,
-	first_meter: MeterId,
+	fleet: &Fleet,
 	batch: Option<u32>,
 	fund_owners: u128,
 ) -> Result<ProvisionReport> {
+	let (regions, per_region) = (&fleet.regions[..], fleet.per_region);
+	let shape = fleet.shape_to_set()?;
 	if dir.kgc().exists() {
 		bail!(
 			"{} exists: this store is already provisioned (use another --store)",
@@ -65,13 +159,17 @@ pub async fn provision(
 	let batch = batch.unwrap_or(max_batch).clamp(1, max_batch) as usize;
 	let genesis = format!("{:?}", chain.genesis());
 	let regions_created = create_regions(chain, kgc, regions).await?;
+	if let Some(shape) = &shape {
+		set_shapes(chain, kgc, regions, shape).await?;
+	}
 	// Secrets and files before registration, so nothing registered is ever without its secret.
 	let mut meters = Vec::new();
 	let mut owners = Vec::new();
-	let mut next = first_meter;
+	let mut next = fleet.first_meter;
 	for &region in regions {
-		for _ in 0..per_region {
-			let (meter, owner) = new_meter(dir, &genesis, next, region)?;
+		for k in 0..per_region {
+			let prosumer = fleet.is_prosumer(region, k);
+			let (meter, owner) = new_meter(dir, &genesis, next, region, prosumer)?;
 			meters.push(meter);
 			owners.push(owner);
 			next = next.checked_add(1).context("meter id overflow")?;
@@ -85,15 +183,41 @@ pub async fn provision(
 	}
 	Ok(ProvisionReport {
 		regions_created,
+		shape: shape.map(|s| s.iter().map(|k| k.name().to_string()).collect()),
 		meters_registered: owners.len(),
+		prosumers: owners.iter().filter(|o| o.4).count(),
 		owners_funded: if fund_owners > 0 { owners.len() } else { 0 },
 		batches,
 		store: dir.path.display().to_string(),
 	})
 }
 
-/// A meter as registered on chain: (meter, region, owner account, owner's HPKE key).
-type Registration = (MeterId, RegionId, subxt::utils::AccountId32, bill::HpkePublicKey);
+/// A meter as registered on chain: (meter, region, owner account, owner's HPKE key, prosumer).
+type Registration = (MeterId, RegionId, subxt::utils::AccountId32, bill::HpkePublicKey, bool);
+
+/// Sets `shape` on each of `regions` (`meters.set_region_shape`) where it differs.
+async fn set_shapes(
+	chain: &Chain,
+	kgc: &Keypair,
+	regions: &[RegionId],
+	shape: &[ChannelKind],
+) -> Result<()> {
+	let at = chain.api.at_current_block().await?;
+	let mut calls = Vec::new();
+	for &region in regions {
+		let info = crate::chain::region_at(&at, region).await?;
+		let now: Vec<ChannelKind> = info.shape.0.iter().map(crate::chain::channel_kind).collect();
+		if now != shape {
+			let kinds = shape.iter().map(|k| crate::chain::chain_channel_kind(*k)).collect();
+			calls.push(runtime::tx().meters().set_region_shape(region, BoundedVec(kinds)));
+		}
+	}
+	chain
+		.sign_and_finalize_all(&calls, kgc, || {})
+		.await
+		.with_context(|| format!("setting the shape of regions {regions:?}"))?;
+	Ok(())
+}
 
 /// Creates those of `regions` that do not exist yet (provisioning may add meters to a region);
 /// returns them.
@@ -131,6 +255,7 @@ fn new_meter(
 	genesis: &str,
 	meter: MeterId,
 	region: RegionId,
+	prosumer: bool,
 ) -> Result<(KgcMeter, Registration)> {
 	let master = MasterSecret::generate();
 	let mut account_seed = [0u8; 32];
@@ -152,6 +277,7 @@ fn new_meter(
 			region,
 			previous_regions: Vec::new(),
 			master_secret: Secret32(master.0),
+			prosumer,
 		},
 	)?;
 	write_secret_json(
@@ -165,7 +291,7 @@ fn new_meter(
 	)?;
 	Ok((
 		KgcMeter { meter, region, master_secret: Secret32(master.0) },
-		(meter, region, account_of(&owner), hpke_pk),
+		(meter, region, account_of(&owner), hpke_pk, prosumer),
 	))
 }
 
@@ -186,12 +312,14 @@ async fn register(
 		for chunk in mine.chunks(batch) {
 			let regs = chunk
 				.iter()
-				.map(|(meter, region, owner, key)| rt::pallet_meters::types::MeterRegistration {
-					meter: *meter,
-					region: *region,
-					owner: owner.clone(),
-					owner_key: Static(key.clone()),
-					prosumer: false,
+				.map(|(meter, region, owner, key, prosumer)| {
+					rt::pallet_meters::types::MeterRegistration {
+						meter: *meter,
+						region: *region,
+						owner: owner.clone(),
+						owner_key: Static(key.clone()),
+						prosumer: *prosumer,
+					}
 				})
 				.collect();
 			sizes.push(chunk.len());
@@ -453,12 +581,7 @@ async fn active_sets(
 		}
 	}
 	for (&region, set) in sets.iter_mut() {
-		let info = at
-			.storage()
-			.try_fetch(runtime::storage().meters().regions(), (region,))
-			.await?
-			.with_context(|| format!("region {region} is not registered"))?
-			.decode()?;
+		let info = crate::chain::region_at(at, region).await?;
 		if set.secrets.len() as u32 != info.active_meters {
 			bail!(
 				"region {region} has {} active meters on chain but this store holds the secrets of \
@@ -721,4 +844,36 @@ pub async fn push_secrets(
 		secrets_key: secrets_public,
 		node_roles,
 	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn prosumers_are_spread_evenly_and_need_an_export_channel() {
+		let share = |all| ProsumerShare { all, per_region: BTreeMap::new() };
+		let fleet = |pct| Fleet { prosumers: share(pct), ..Fleet::consumers(&[1], 10, 1) };
+		let count = |f: &Fleet| (0..10).filter(|k| f.is_prosumer(1, *k)).count();
+		assert_eq!([0, 10, 30, 35, 100].map(|p| count(&fleet(p))), [0, 1, 3, 3, 10]);
+		let which = (0..10).filter(|k| fleet(30).is_prosumer(1, *k)).collect::<Vec<_>>();
+		assert_eq!(which, [3, 6, 9]);
+		// Per region: the regions listed, the others none.
+		let listed = parse_prosumers("1:60, 2:20").unwrap();
+		assert_eq!((listed.pct(1), listed.pct(2), listed.pct(3)), (60, 20, 0));
+		assert_eq!(parse_prosumers("30"), Ok(share(30)));
+		assert!(parse_prosumers("101").unwrap_err().contains("0 to 100"));
+		assert!(parse_prosumers("1:20,x").unwrap_err().contains("REGION:PCT"));
+		let five = Fleet { prosumers: listed, ..Fleet::consumers(&[1, 2], 5, 1) };
+		let count = |r| (0..5).filter(|k| five.is_prosumer(r, *k)).count();
+		assert_eq!((count(1), count(2)), (3, 1));
+		use ChannelKind::*;
+		assert_eq!(fleet(0).shape_to_set().unwrap(), None);
+		assert_eq!(five.shape_to_set().unwrap(), Some(vec![ImportWh, ExportWh]));
+		assert_eq!(fleet(30).shape_to_set().unwrap(), Some(vec![ImportWh, ExportWh]));
+		let only_import = Fleet { shape: Some(vec![ImportWh]), ..fleet(30) };
+		assert!(only_import.shape_to_set().unwrap_err().to_string().contains("export_wh"));
+		let bad = Fleet { shape: Some(vec![ExportWh]), ..fleet(0) };
+		assert!(bad.shape_to_set().is_err());
+	}
 }

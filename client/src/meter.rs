@@ -1,6 +1,8 @@
-//! Simulated smart meters (PROTOCOL §4 step 3): each period, each meter splits its consumption
-//! into two masked shares and sends them under its two one-time pseudonyms, at independent
-//! uniformly random times inside the period's reading window, to any live aggregator.
+//! Simulated smart meters (PROTOCOL §4 step 3): each period, each meter splits its reading —
+//! one value per channel of its region's shape: import, and export for a prosumer with panels
+//! ([`crate::profile`]) — into two masked shares and sends them under its two one-time
+//! pseudonyms, at independent uniformly random times inside the period's reading window, to
+//! any live aggregator.
 
 use crate::{
 	chain::{self, runtime, Chain, ReadingError},
@@ -10,8 +12,8 @@ use crate::{
 };
 use anyhow::{bail, Context, Result};
 use gridmask_primitives::{
-	reading::meter_readings, time::TimeParams, MasterSecret, MeterId, PeriodIndex, Prid, RegionId,
-	SignedReading,
+	reading::meter_readings, time::TimeParams, ChannelKind, MasterSecret, MeterId, PeriodIndex,
+	Prid, RegionId, SignedReading,
 };
 use pallet_readings::ReadingRejection;
 use rand::Rng;
@@ -103,8 +105,11 @@ pub struct RunReport {
 	/// Accepted shares sent again because no best block held them a slot later (the node
 	/// that accepted one may have stopped before passing it on).
 	pub resent: u64,
-	/// Every meter's true consumption (Wh) per period, for checking aggregates in tests.
+	/// Every meter's true import (Wh) per period — for a consumer, its consumption — for
+	/// checking aggregates in tests.
 	pub consumption: Vec<(MeterId, RegionId, PeriodIndex, u64)>,
+	/// Every prosumer's true export (Wh) per period.
+	pub export: Vec<(MeterId, RegionId, PeriodIndex, u64)>,
 	/// Every share.
 	pub shares: Vec<ShareRecord>,
 }
@@ -315,7 +320,7 @@ pub async fn run(
 		}
 	}
 	let time = chain.time().await?.started()?;
-	let shapes = region_channels(&chain, &creds).await?;
+	let shapes = region_shapes(&chain, &creds).await?;
 	let slot = chain.constant(runtime::constants().readings().min_block_time_ms()).await?;
 	// Submit after the first block of the window, and early enough that the share is still
 	// included inside the window if the next two authors are down (two missed slots: 2 of
@@ -367,7 +372,7 @@ pub async fn run(
 				Box::pin(share.deliver(&endpoints, &inclusions, &counters, &report, slot)).await
 			}));
 		}
-		let consumptions = plan.consumptions;
+		let flows = plan.flows;
 		// The finalized chain is checked in the background, so that a finality stall (with
 		// blocks still being built) never delays the next periods' sends past their windows.
 		let (endpoints, report) = (endpoints.clone(), report.clone());
@@ -385,7 +390,7 @@ pub async fn run(
 				.collect();
 			let found = shares_on_finalized_chain(&endpoints, period, close, &accepted).await?;
 			let mut rep = report.lock().await;
-			rep.note_period(period, &consumptions, &accepted, &found, sent.len());
+			rep.note_period(period, &flows, &accepted, &found, sent.len());
 			anyhow::Ok(())
 		}));
 	}
@@ -410,7 +415,30 @@ pub async fn run(
 /// consumption.
 struct PeriodPlan {
 	shares: Vec<(MeterId, usize, Vec<SignedReading>, u64)>,
-	consumptions: Vec<(MeterId, RegionId, u64)>,
+	flows: Vec<Flows>,
+}
+
+/// What a meter measured in a period: its import, and its export if it is a prosumer.
+struct Flows {
+	meter: MeterId,
+	region: RegionId,
+	import: u64,
+	export: Option<u64>,
+}
+
+/// One value per channel of `shape` for a period of `period_ms` with these flows: import and
+/// export as measured; the others as a meter derives them (the period's mean import power as
+/// its maximum demand, a third of the import as reactive energy).
+fn channel_values(shape: &[ChannelKind], import: u64, export: u64, period_ms: u64) -> Vec<u64> {
+	shape
+		.iter()
+		.map(|k| match k {
+			ChannelKind::ImportWh => import,
+			ChannelKind::ExportWh => export,
+			ChannelKind::MaxDemandW => import.saturating_mul(3_600_000) / period_ms.max(1),
+			ChannelKind::ReactiveVarh => import / 3,
+		})
+		.collect()
 }
 
 impl PeriodPlan {
@@ -420,7 +448,7 @@ impl PeriodPlan {
 	fn new(
 		opts: &RunOptions,
 		creds: &[Credential],
-		channels: &BTreeMap<RegionId, usize>,
+		shapes: &BTreeMap<RegionId, Vec<ChannelKind>>,
 		time: &TimeParams,
 		genesis: H256,
 		k: usize,
@@ -428,13 +456,18 @@ impl PeriodPlan {
 		(lo, hi): (u64, u64),
 	) -> Self {
 		let start = time.period_start(period).expect("period in range");
-		let mut plan = PeriodPlan { shares: Vec::new(), consumptions: Vec::new() };
+		let mut plan = PeriodPlan { shares: Vec::new(), flows: Vec::new() };
 		for c in creds {
 			if opts.silent.get(&c.meter).is_some_and(|n| (k as u32) < *n) {
 				continue;
 			}
 			let consumption =
 				profile::consumption(opts.seed, c.meter, period, start, time.period_ms);
+			let generation = match c.prosumer {
+				true => profile::generation(opts.seed, c.meter, period, start, time.period_ms),
+				false => 0,
+			};
+			let (import, export) = profile::flows(consumption, generation);
 			let mut rng = rand::rngs::OsRng;
 			let times = submission_times(&mut rng, lo, hi);
 			// The meter's region, then the ones it was moved from: a setup published before
@@ -446,15 +479,18 @@ impl PeriodPlan {
 				.regions()
 				.map(|region| {
 					let c = Credential { region, ..c.clone() };
-					// Import first; a consumer exports nothing, and any further channel of
-					// the region's shape reads 0 too.
-					let n = channels.get(&region).copied().unwrap_or(1);
-					let mut values = vec![0u64; n];
-					values[0] = consumption;
-					readings_of(time, &c, genesis, period, &values, &randoms[..n], times)
+					// Every channel of the region's shape: a consumer exports 0.
+					let shape = shapes.get(&region).map_or(&[ChannelKind::ImportWh][..], |s| s);
+					let values = channel_values(shape, import, export, time.period_ms);
+					readings_of(time, &c, genesis, period, &values, &randoms[..values.len()], times)
 				})
 				.collect();
-			plan.consumptions.push((c.meter, c.region, consumption));
+			plan.flows.push(Flows {
+				meter: c.meter,
+				region: c.region,
+				import,
+				export: c.prosumer.then_some(export),
+			});
 			let drop_one = opts.drop_one.get(&c.meter).is_some_and(|n| (k as u32) < *n);
 			for (i, at) in times.into_iter().enumerate() {
 				if drop_one && i == 1 {
@@ -471,19 +507,22 @@ impl PeriodPlan {
 
 impl RunReport {
 	/// Adds what became of `period`'s `sent` shares: `accepted` (meter, region that took the
-	/// share, PRID), each `found` in the finalized chain or not, and the meters' true
-	/// consumption (in the region that took their shares, their own if none was taken).
+	/// share, PRID), each `found` in the finalized chain or not, and the meters' true import
+	/// and export (in the region that took their shares, their own if none was taken).
 	fn note_period(
 		&mut self,
 		period: PeriodIndex,
-		consumptions: &[(MeterId, RegionId, u64)],
+		flows: &[Flows],
 		accepted: &[(MeterId, RegionId, Prid)],
 		found: &[bool],
 		sent: usize,
 	) {
-		for &(meter, region, consumption) in consumptions {
-			let region = accepted.iter().find(|a| a.0 == meter).map_or(region, |a| a.1);
-			self.consumption.push((meter, region, period, consumption));
+		for f in flows {
+			let region = accepted.iter().find(|a| a.0 == f.meter).map_or(f.region, |a| a.1);
+			self.consumption.push((f.meter, region, period, f.import));
+			if let Some(export) = f.export {
+				self.export.push((f.meter, region, period, export));
+			}
 		}
 		self.submitted += sent as u64;
 		for (&(meter, region, prid), &present) in accepted.iter().zip(found) {
@@ -650,22 +689,20 @@ pub fn readings_of(
 	meter_readings(&keys, sp_core::H256(genesis.0), c.region, period, values, randoms, times)
 }
 
-/// The number of channels of every region the meters may send to (their regions and the
-/// ones they were moved from): the length of each region's shape on chain.
-async fn region_channels(chain: &Chain, creds: &[Credential]) -> Result<BTreeMap<RegionId, usize>> {
+/// The shape (channels) of every region the meters may send to (their regions and the ones
+/// they were moved from), as on chain.
+async fn region_shapes(
+	chain: &Chain,
+	creds: &[Credential],
+) -> Result<BTreeMap<RegionId, Vec<ChannelKind>>> {
 	let at = chain.api.at_current_block().await?;
 	let mut out = BTreeMap::new();
 	for region in creds.iter().flat_map(|c| c.regions()) {
 		if out.contains_key(&region) {
 			continue;
 		}
-		let info = at
-			.storage()
-			.try_fetch(runtime::storage().meters().regions(), (region,))
-			.await?
-			.with_context(|| format!("region {region} is not registered"))?
-			.decode()?;
-		out.insert(region, info.shape.0.len());
+		let info = chain::region_at(&at, region).await?;
+		out.insert(region, info.shape.0.iter().map(chain::channel_kind).collect());
 	}
 	Ok(out)
 }

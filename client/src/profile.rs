@@ -16,6 +16,22 @@
 //!
 //! Everything is drawn from a SplitMix64 stream keyed by (seed, meter, period), so a run is
 //! reproducible from `--seed` and meters differ from each other.
+//!
+//! **Prosumers** (rooftop photovoltaics) also generate. The mean PV power at local time `t` is
+//!
+//! ```text
+//! G(t) = peak · sin(π · (h − sunrise) / daylight) · season · cloud      (0 outside daylight)
+//! ```
+//!
+//! - `peak` ∈ [3, 8) kW per meter (array size);
+//! - `daylight` = 12 + 4 · cos(2π · (day − 172) / 365) hours centred on 12:00 (8 h at the
+//!   winter solstice, 16 h in midsummer: about 50° north), `sunrise` = 12 − daylight / 2;
+//! - `season` = 0.3 + 0.7 · (daylight − 8) / 8: a low winter sun gives less;
+//! - `cloud` ∈ [0.25, 1) per day and region-wide (drawn from (seed, day) alone: a cloudy day
+//!   is cloudy for every panel).
+//!
+//! A period's meter reads the net of the two, per direction: `import = max(c − g, 0)`,
+//! `export = max(g − c, 0)` ([`flows`]), as a net-metering meter's registers do per interval.
 
 use gridmask_primitives::{MeterId, Moment, PeriodIndex};
 
@@ -83,6 +99,40 @@ pub fn consumption(
 	(watts * hours).round() as u64
 }
 
+/// The PV energy (Wh) the panels of prosumer `meter` generate in `period`, which lasts
+/// `[start_ms, start_ms + period_ms)` (see the module docs).
+pub fn generation(
+	seed: u64,
+	meter: MeterId,
+	period: PeriodIndex,
+	start_ms: Moment,
+	period_ms: u64,
+) -> u64 {
+	let _ = period;
+	let peak = 3_000.0 + 5_000.0 * Mix::new(&[seed, meter, 0x7076]).unit();
+	let mid = start_ms + period_ms / 2;
+	let day = mid / DAY_MS;
+	let hour = (mid % DAY_MS) as f64 / 3_600_000.0;
+	// Days since 1970-01-01, modulo the tropical year: the day of the year, without drift.
+	let day_of_year = day as f64 % 365.2422;
+	let daylight = 12.0 + 4.0 * (2.0 * std::f64::consts::PI * (day_of_year - 172.0) / 365.0).cos();
+	let sunrise = 12.0 - daylight / 2.0;
+	if hour <= sunrise || hour >= sunrise + daylight {
+		return 0;
+	}
+	let sun = (std::f64::consts::PI * (hour - sunrise) / daylight).sin();
+	let season = 0.3 + 0.7 * (daylight - 8.0) / 8.0;
+	let cloud = 0.25 + 0.75 * Mix::new(&[seed, day, 0x636c]).unit();
+	let hours = period_ms as f64 / 3_600_000.0;
+	(peak * sun * season * cloud * hours).round() as u64
+}
+
+/// `(import, export)` Wh of a period in which a household consumed `consumption` Wh and its
+/// panels generated `generation` Wh: what flowed from the grid, and what into it.
+pub fn flows(consumption: u64, generation: u64) -> (u64, u64) {
+	(consumption.saturating_sub(generation), generation.saturating_sub(consumption))
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -113,5 +163,28 @@ mod tests {
 		let total: u64 =
 			(0..96).map(|k| consumption(3, 1, k, MONDAY + k as u64 * 900_000, 900_000)).sum();
 		assert!((3_000..20_000).contains(&total), "{total} Wh/day");
+	}
+
+	#[test]
+	fn panels_generate_by_day_more_in_summer_and_prosumers_export_at_midday() {
+		let quarter = 900_000;
+		let at = |day_ms: u64, h: u64| generation(5, 9, 0, day_ms + h * HOUR, quarter);
+		// Midnight and 05:00 in November: dark.
+		assert_eq!((at(MONDAY, 0), at(MONDAY, 5)), (0, 0));
+		let midsummer = MONDAY - 155 * DAY_MS; // 2026-06-21
+		let summer_day: u64 =
+			(0..96).map(|k| generation(5, 9, k, midsummer + k as u64 * quarter, quarter)).sum();
+		let winter_day: u64 = (0..96)
+			.map(|k| generation(5, 9, k, MONDAY + 28 * DAY_MS + k as u64 * quarter, quarter))
+			.sum();
+		assert!(summer_day > 3 * winter_day, "summer {summer_day} Wh, winter {winter_day} Wh");
+		assert!(at(midsummer, 12) > at(midsummer, 8), "noon beats morning");
+		assert_eq!(generation(5, 9, 0, midsummer + 12 * HOUR, quarter), at(midsummer, 12));
+		// Flows: a household at midday in summer exports what it does not use.
+		let (import, export) = flows(100, at(midsummer, 12));
+		assert_eq!(import, 0);
+		assert!(export > 0);
+		assert_eq!(flows(500, 200), (300, 0));
+		assert_eq!(flows(200, 500), (0, 300));
 	}
 }

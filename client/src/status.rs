@@ -35,8 +35,9 @@ pub struct PeriodStatus {
 	pub aggregate: Option<u64>,
 	/// The sealed aggregate of each channel (`None`: withheld), in the region's order.
 	pub aggregates: Vec<Option<u64>>,
-	/// The price, µ-units per kWh, and where it comes from (`tariff v<N>`, `override`).
-	pub price: Option<(u64, String)>,
+	/// The import price and the export (feed-in) price, µ-units per kWh, and where they come
+	/// from (`tariff v<N>`, `override`).
+	pub price: Option<(u64, u64, String)>,
 	/// The fault's state if the period faulted: `open`, `checking`, `resolved (silent: …)`,
 	/// `rejected`.
 	pub fault: Option<String>,
@@ -193,7 +194,7 @@ async fn period_status(
 				},
 				rt::pallet_pricing::types::PriceSource::Override => "override".into(),
 			};
-			(r.price, source)
+			(r.price, r.export_price, source)
 		});
 	let fault = at
 		.storage()
@@ -297,8 +298,9 @@ impl std::fmt::Display for Status {
 				r.channels.join(", ")
 			)?;
 			for p in &r.periods {
-				let price =
-					p.price.as_ref().map_or(String::new(), |(v, s)| format!("  {v} µ/kWh ({s})"));
+				let price = p.price.as_ref().map_or(String::new(), |(v, x, s)| {
+					format!("  {v} µ/kWh, export {x} µ/kWh ({s})")
+				});
 				let fault = p.fault.as_ref().map_or(String::new(), |f| format!("  fault {f}"));
 				writeln!(f, "  period {:>8}  {}{price}{fault}", p.period, p.outcome)?;
 			}

@@ -108,6 +108,9 @@ pub struct Credential {
 	pub previous_regions: Vec<RegionId>,
 	/// Master secret.
 	pub master_secret: Secret32,
+	/// Whether the meter's household has panels and can export (as registered on chain).
+	#[serde(default, skip_serializing_if = "std::ops::Not::not")]
+	pub prosumer: bool,
 }
 
 impl Credential {
@@ -380,6 +383,7 @@ mod tests {
 			region: 2,
 			previous_regions: vec![1],
 			master_secret: Secret32([9; 32]),
+			prosumer: true,
 		};
 		write_secret_json(&store.credential(7), &c).unwrap();
 		let mode = std::fs::metadata(store.credential(7)).unwrap().permissions().mode();
@@ -388,6 +392,7 @@ mod tests {
 		assert_eq!(back.len(), 1);
 		assert_eq!(back[0].master_secret, Secret32([9; 32]));
 		assert_eq!(back[0].regions().collect::<Vec<_>>(), vec![2, 1]);
+		assert!(back[0].prosumer);
 		assert!(!format!("{:?}", back[0]).contains("09"), "Debug never prints a secret");
 	}
 

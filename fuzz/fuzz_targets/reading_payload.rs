@@ -23,7 +23,16 @@ libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
 	let payload = gridmask_primitives::ReadingPayload { prid: key.prid(), ..r.payload };
 	let signed = payload.sign(&key).expect("the key of this PRID");
 	assert!(signed.verify() && runtime_verify(&signed), "a real signature verifies");
-	let mut altered = signed;
-	altered.payload.value ^= 1;
+	let mut altered = signed.clone();
+	match altered.payload.masked.is_empty() {
+		false => altered.payload.masked[0] ^= 1,
+		true => altered.payload.timestamp_ms ^= 1,
+	}
 	assert!(!altered.verify() && !runtime_verify(&altered), "an altered payload fails");
+	// One value more or less than was signed (another shape) fails too.
+	let mut reshaped = signed;
+	if reshaped.payload.masked.try_push(0).is_err() {
+		reshaped.payload.masked.pop();
+	}
+	assert!(!reshaped.verify() && !runtime_verify(&reshaped), "a reshaped payload fails");
 });

@@ -125,6 +125,35 @@ impl TestChain {
 		Self { time, genesis, secrets }
 	}
 
+	/// Creates `region` with `shape` and `n` meters (owned by Alice), those at `prosumers`
+	/// (indices) registered as prosumers.
+	pub fn add_region(
+		&mut self,
+		region: RegionId,
+		n: usize,
+		shape: &[gridmask_primitives::ChannelKind],
+		prosumers: &[usize],
+	) {
+		Meters::create_region(kgc(), region, Default::default(), Default::default())
+			.expect("the KGC creates a region");
+		Meters::set_region_shape(kgc(), region, BoundedVec::truncate_from(shape.to_vec()))
+			.expect("the KGC sets a region's shape");
+		let ms: Vec<MasterSecret> =
+			(0..n as u8).map(|i| MasterSecret([region as u8 * 16 + i; 32])).collect();
+		let regs = (0..n)
+			.map(|i| pallet_meters::MeterRegistration {
+				meter: Self::meter_id(region, i),
+				region,
+				owner: Alice.to_account_id(),
+				owner_key: gridmask_primitives::HpkePublicKey([7; 32]),
+				prosumer: prosumers.contains(&i),
+			})
+			.collect::<Vec<_>>();
+		Meters::register_meters(kgc(), BoundedVec::truncate_from(regs))
+			.expect("the KGC registers meters");
+		self.secrets.insert(region, ms);
+	}
+
 	/// The id of meter `i` of `region`.
 	pub fn meter_id(region: RegionId, i: usize) -> u64 {
 		u64::from(region) * 100 + i as u64

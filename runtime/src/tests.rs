@@ -202,6 +202,7 @@ mod readings {
 				1,
 				period,
 				tariff,
+				pallet_pricing::Tariff::flat(70_000),
 			)
 			.unwrap();
 			for region in REGIONS {
@@ -231,6 +232,7 @@ mod readings {
 				pallet_pricing::Prices::<Runtime>::get(1, period),
 				Some(pallet_pricing::PriceRecord {
 					price: 250_000,
+					export_price: 70_000,
 					aggregate: Some(expected[&1]),
 					source: pallet_pricing::PriceSource::Tariff { version: 1 },
 				})
@@ -331,14 +333,14 @@ mod readings {
 		});
 	}
 
-	/// PROTOCOL §4 steps 5–6 through the runtime: meter 103 is silent in periods 1 and 2, both
-	/// fault; the KGC node's real off-chain worker (keystore key, secrets in off-chain storage)
-	/// signs one resolution per fault; applied through the full extension pipeline, each is
-	/// re-checked against T, the periods are sealed with the reporters' sum and priced from the
-	/// tariff, and the meter's fault count is 2.
-	#[test]
-	fn silent_meter_faults_are_resolved_by_the_kgc_worker_and_priced() {
-		use codec::Decode;
+	/// The operator's secrets key of the KGC node in the worker tests (`--kgc-secrets-key-file`).
+	const SECRETS_SEED: [u8; 32] = [0x42; 32];
+
+	/// A development chain's externalities with what the KGC node's fault worker needs: the
+	/// KGC's (Bob's) key under the faults key type and the operator's secrets key in its
+	/// keystore, off-chain storage, and a transaction pool whose transactions the returned
+	/// function takes.
+	fn worker_ext() -> (sp_io::TestExternalities, impl Fn() -> Vec<Vec<u8>>) {
 		use sp_core::offchain::{
 			testing::{TestOffchainExt, TestTransactionPoolExt},
 			OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
@@ -349,23 +351,83 @@ mod readings {
 		let (offchain, _offchain_state) = TestOffchainExt::new();
 		let (pool, pool_state) = TestTransactionPoolExt::new();
 		let keystore = MemoryKeystore::new();
-		// The KGC (Bob) has its key in the node's keystore under the faults key type.
 		keystore.sr25519_generate_new(pallet_faults::KEY_TYPE, Some("//Bob")).unwrap();
-		// The operator's secrets key, in memory (`--kgc-secrets-key-file`).
-		let secrets_seed = [0x42u8; 32];
 		let secrets_type =
 			sp_core::crypto::KeyTypeId(gridmask_primitives::secrets::SECRETS_KEY_TYPE);
 		keystore
 			.ed25519_generate_new(
 				secrets_type,
-				Some(&format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&secrets_seed))),
+				Some(&format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&SECRETS_SEED))),
 			)
 			.unwrap();
 		ext.register_extension(OffchainDbExt::new(offchain.clone()));
 		ext.register_extension(OffchainWorkerExt::new(offchain));
 		ext.register_extension(TransactionPoolExt::new(pool));
 		ext.register_extension(KeystoreExt::new(keystore));
+		(ext, move || std::mem::take(&mut pool_state.write().transactions))
+	}
 
+	/// The KGC node's worker gets `region`'s master secrets in its persistent off-chain
+	/// storage, sealed under the operator's secrets key (as `kgc push-secrets` leaves them).
+	fn give_worker_secrets(chain: &TestChain, region: RegionId) {
+		let secrets: Vec<(u64, [u8; 32])> = chain.secrets[&region]
+			.iter()
+			.enumerate()
+			.map(|(i, m)| (TestChain::meter_id(region, i), m.0))
+			.collect();
+		let key = pallet_faults::offchain::secrets_key(region);
+		let sealed = gridmask_primitives::secrets::seal(
+			&gridmask_primitives::secrets::seal_key_of_seed(&SECRETS_SEED),
+			[1; 12],
+			&key,
+			&codec::Encode::encode(&secrets),
+		);
+		sp_io::offchain::local_storage_set(
+			sp_core::offchain::StorageKind::PERSISTENT,
+			&key,
+			&sealed,
+		);
+	}
+
+	/// Runs the KGC node's fault worker `rounds` times from block `n`, each time including
+	/// what it sent in the next block (whose hook runs the re-checks); returns the block after.
+	fn run_kgc_worker(drain_pool: &impl Fn() -> Vec<Vec<u8>>, mut n: u32, rounds: usize) -> u32 {
+		use codec::Decode;
+		for _ in 0..rounds {
+			// Signed transactions are mortal: the birth block's hash must be known (as on a
+			// real chain; blocks here are not built by `initialize_block`).
+			for b in 1..=n {
+				frame_system::BlockHash::<Runtime>::insert(b, H256::repeat_byte(b as u8));
+			}
+			// A node runs the worker on a throw-away state (its nonce bump is not kept).
+			sp_io::storage::start_transaction();
+			<crate::Faults as Hooks<crate::BlockNumber>>::offchain_worker(n);
+			sp_io::storage::rollback_transaction();
+			// Include what it sent (the KGC's nonce advances between the two).
+			for tx in drain_pool() {
+				let xt = UncheckedExtrinsic::decode(&mut &tx[..]).unwrap();
+				let info = xt.get_dispatch_info();
+				let len = codec::Encode::encoded_size(&xt);
+				let checked =
+					Checkable::check(xt, &frame_system::ChainContext::<Runtime>::default())
+						.expect("signed by the KGC key");
+				checked.apply::<Runtime>(&info, len).unwrap().unwrap();
+			}
+			n += 1;
+			frame_system::Pallet::<Runtime>::set_block_number(n);
+			<Readings as Hooks<crate::BlockNumber>>::on_initialize(n);
+		}
+		n
+	}
+
+	/// PROTOCOL §4 steps 5–6 through the runtime: meter 103 is silent in periods 1 and 2, both
+	/// fault; the KGC node's real off-chain worker (keystore key, secrets in off-chain storage)
+	/// signs one resolution per fault; applied through the full extension pipeline, each is
+	/// re-checked against T, the periods are sealed with the reporters' sum and priced from the
+	/// tariff, and the meter's fault count is 2.
+	#[test]
+	fn silent_meter_faults_are_resolved_by_the_kgc_worker_and_priced() {
+		let (mut ext, drain_pool) = worker_ext();
 		ext.execute_with(|| {
 			let chain = TestChain::start();
 			let tariff = pallet_pricing::Tariff {
@@ -379,6 +441,7 @@ mod readings {
 				1,
 				1,
 				tariff,
+				pallet_pricing::Tariff::flat(0),
 			)
 			.unwrap();
 			for period in [1, 2] {
@@ -429,49 +492,8 @@ mod readings {
 				));
 			}
 
-			// The KGC node's worker: secrets of region 1 in its persistent off-chain storage,
-			// sealed under the operator's secrets key.
-			let secrets: Vec<(u64, [u8; 32])> =
-				chain.secrets[&1].iter().enumerate().map(|(i, m)| (100 + i as u64, m.0)).collect();
-			let key = pallet_faults::offchain::secrets_key(1);
-			let sealed = gridmask_primitives::secrets::seal(
-				&gridmask_primitives::secrets::seal_key_of_seed(&secrets_seed),
-				[1; 12],
-				&key,
-				&codec::Encode::encode(&secrets),
-			);
-			sp_io::offchain::local_storage_set(
-				sp_core::offchain::StorageKind::PERSISTENT,
-				&key,
-				&sealed,
-			);
-			let mut sent = Vec::new();
-			for _ in 0..3 {
-				// Signed transactions are mortal: the birth block's hash must be known (as on a
-				// real chain; blocks here are not built by `initialize_block`).
-				for b in 1..=n {
-					frame_system::BlockHash::<Runtime>::insert(b, H256::repeat_byte(b as u8));
-				}
-				// A node runs the worker on a throw-away state (its nonce bump is not kept).
-				sp_io::storage::start_transaction();
-				<crate::Faults as Hooks<crate::BlockNumber>>::offchain_worker(n);
-				sp_io::storage::rollback_transaction();
-				for tx in pool_state.write().transactions.drain(..) {
-					sent.push(UncheckedExtrinsic::decode(&mut &tx[..]).unwrap());
-				}
-				// Include what it sent (the KGC's nonce advances between the two).
-				for xt in sent.drain(..) {
-					let info = xt.get_dispatch_info();
-					let len = codec::Encode::encoded_size(&xt);
-					let checked =
-						Checkable::check(xt, &frame_system::ChainContext::<Runtime>::default())
-							.expect("signed by the KGC key");
-					checked.apply::<Runtime>(&info, len).unwrap().unwrap();
-				}
-				n += 1;
-				frame_system::Pallet::<Runtime>::set_block_number(n);
-				<Readings as Hooks<crate::BlockNumber>>::on_initialize(n);
-			}
+			give_worker_secrets(&chain, 1);
+			run_kgc_worker(&drain_pool, n, 3);
 			for period in [1, 2] {
 				assert_eq!(
 					pallet_readings::Outcomes::<Runtime>::get(1, period),
@@ -501,6 +523,149 @@ mod readings {
 				f.as_mut().unwrap().status = pallet_faults::FaultStatus::Void
 			});
 			assert!(crate::invariants::cross_pallet().is_err());
+		});
+	}
+
+	/// Issue 21: a region of 10 meters with import and export channels, 4 of them prosumers
+	/// exporting at midday. Period 1: everyone reports; both channels' aggregates are the
+	/// meters' totals and export is priced at the feed-in price. Period 2: a prosumer is
+	/// silent; the KGC worker's resolution carries Z' per channel and the chain seals both
+	/// channels at the reporting meters' totals. Each meter's shares unmask per channel to its
+	/// readings, and its bill's net is Σ (import · p_import − export · p_export): a credit
+	/// for a prosumer. (4 prosumers, not 3: after a fault the export aggregate is published
+	/// only if `MinRegionMeters` prosumers certainly contributed, counting every missing
+	/// meter as one; 4 − 1 = 3.)
+	#[test]
+	fn prosumers_are_metered_and_priced_per_channel_and_a_fault_resolves_per_channel() {
+		use gridmask_primitives::{mask::recover_values, ChannelKind::*};
+		const R: RegionId = 3;
+		const PROSUMERS: [usize; 3] = [1, 4, 7];
+		const SILENT: usize = 8;
+		let (mut ext, drain_pool) = worker_ext();
+		ext.execute_with(|| {
+			// After a fault the chain counts every missing meter as a possible prosumer (it
+			// knows how many readings are missing, not whose), so with the floor at 3 the
+			// export of 3 prosumers would be withheld in the silent meter's period. A floor of
+			// 2 lets this test check the export aggregate that the fault resolution unmasks.
+			pallet_readings::MinRegionMeters::<Runtime>::put(2);
+			let mut chain = TestChain::start();
+			chain.add_region(R, 10, &[ImportWh, ExportWh], &PROSUMERS);
+			assert_eq!(pallet_meters::Regions::<Runtime>::get(R).unwrap().active_prosumers, 3);
+			let flat = |p| pallet_pricing::Tariff::flat(p);
+			crate::Pricing::set_tariff(
+				RuntimeOrigin::signed(Charlie.to_account_id()),
+				R,
+				1,
+				flat(200_000),
+				flat(80_000),
+			)
+			.unwrap();
+			for period in [1, 2] {
+				let s = chain.setup(R, period);
+				assert_eq!(s.z.len(), 2, "one Z per channel");
+				chain.publish(&s, &s.bf1);
+			}
+			// Midday: a prosumer imports nothing and exports; a consumer exports nothing.
+			let reading = |i: usize, period: u32| -> [u64; 2] {
+				match PROSUMERS.contains(&i) {
+					true => [0, 1_000 + 150 * i as u64 + u64::from(period)],
+					false => [300 + 11 * i as u64 + u64::from(period), 0],
+				}
+			};
+			let silent = |i: usize, period: u32| period == 2 && i == SILENT;
+			let mut totals: BTreeMap<u32, [u64; 2]> = BTreeMap::new();
+			let mut n = 3;
+			for period in [1, 2] {
+				frame_system::Pallet::<Runtime>::set_block_number(n);
+				set_now(chain.window_open(period) + 6_000);
+				for i in (0..10).filter(|i| !silent(*i, period)) {
+					let r = reading(i, period);
+					let t = totals.entry(period).or_default();
+					(t[0], t[1]) = (t[0] + r[0], t[1] + r[1]);
+					for share in chain.channel_readings(R, i, period, &r) {
+						submit(&share).expect("an honest two-channel reading is valid");
+					}
+				}
+				n += 1;
+			}
+			let mut now = chain.window_open(2) + chain.time.window_ms;
+			while pallet_readings::Outcomes::<Runtime>::get(R, 2).is_none() {
+				assert!(n < 40, "sealing did not finish");
+				frame_system::Pallet::<Runtime>::set_block_number(n);
+				<Readings as Hooks<crate::BlockNumber>>::on_initialize(n);
+				set_now(now);
+				now += 6_000;
+				n += 1;
+			}
+			let [import, export] = totals[&1];
+			assert!(import > 0 && export > 0);
+			assert_eq!(
+				pallet_readings::Outcomes::<Runtime>::get(R, 1),
+				Some(sealed(&[Some(import), Some(export)], 20))
+			);
+			assert_eq!(
+				pallet_pricing::Prices::<Runtime>::get(R, 1),
+				Some(pallet_pricing::PriceRecord {
+					price: 200_000,
+					export_price: 80_000,
+					aggregate: Some(import),
+					source: pallet_pricing::PriceSource::Tariff { version: 1 },
+				})
+			);
+			assert_eq!(
+				pallet_readings::Outcomes::<Runtime>::get(R, 2),
+				Some(PeriodOutcome::Faulted { expected: 20, received: 18 })
+			);
+
+			give_worker_secrets(&chain, R);
+			run_kgc_worker(&drain_pool, n, 3);
+			let [import, export] = totals[&2];
+			assert_eq!(
+				pallet_readings::Outcomes::<Runtime>::get(R, 2),
+				Some(sealed(&[Some(import), Some(export)], 18)),
+				"both channels sealed at the reporting meters' totals"
+			);
+			assert!(matches!(
+				pallet_faults::Faults::<Runtime>::get(R, 2).map(|f| f.status),
+				Some(pallet_faults::FaultStatus::Resolved { .. })
+			));
+			let prices = pallet_pricing::Prices::<Runtime>::get(R, 2).unwrap();
+			assert_eq!((prices.price, prices.export_price), (200_000, 80_000));
+
+			// Each meter unmasks its own shares per channel; its net over the two periods.
+			let amount = |wh: u64, price: u64| ((i128::from(wh) * i128::from(price)) + 500) / 1000;
+			for i in 0..10 {
+				let mut net = 0i128;
+				for period in [1, 2] {
+					let keys = chain.secrets[&R][i]
+						.cycle_seeds(chain.time.cycle_of(period))
+						.period_keys(chain.time.leaf_of(period));
+					let (a, b) = keys.prids();
+					let shares =
+						[a, b].map(|p| pallet_readings::Shares::<Runtime>::get((R, period), p));
+					if silent(i, period) {
+						assert_eq!(shares, [None, None]);
+						continue;
+					}
+					let [Some(sa), Some(sb)] = shares else { panic!("both shares stored") };
+					let (ma, mb) = keys.masks(2);
+					let got = recover_values(&sa.masked, &sb.masked, &ma, &mb);
+					assert_eq!(got, reading(i, period).to_vec(), "meter {i} period {period}");
+					let p = pallet_pricing::Prices::<Runtime>::get(R, period).unwrap();
+					net += amount(got[0], p.price) - amount(got[1], p.export_price);
+				}
+				let expected: i128 = [1u32, 2]
+					.iter()
+					.filter(|p| !silent(i, **p))
+					.map(|p| {
+						let [imp, exp] = reading(i, *p);
+						amount(imp, 200_000) - amount(exp, 80_000)
+					})
+					.sum();
+				assert_eq!(net, expected, "meter {i}");
+				assert_eq!(net < 0, PROSUMERS.contains(&i), "a prosumer's bill is a credit");
+			}
+			crate::invariants::all().expect("the pallets' invariants hold together");
 		});
 	}
 }

@@ -226,7 +226,8 @@ withTestNode('gridmask-cycle', async ({ node, api, dir }) => {
 
   step(`the CC overrides the price of period ${priced}, sealed and not billed`);
   const over = await gridmaskJson([...url, 'cc', 'price', '--region', String(R2), '--period', String(priced), '--price', '333']);
-  assert(over.price === 333 && over.replaced === 300000, `override replaced the tariff price (${JSON.stringify(over)})`);
+  assert(over.price === 333 && over.export_price === 0 && over.replaced[0] === 300000 && over.replaced[1] === 0,
+    `override replaced the tariff price, kept the export price (${JSON.stringify(over)})`);
   const [[, overridden]] = await api.call.pricingApi.priceSeries(R2, priced, priced);
   assert(overridden.source.isOverride && overridden.price.toNumber() === 333, 'the series shows the override');
 

@@ -1,15 +1,18 @@
 // Integration test of the whole client (issue 6) on a fresh node of the `test` chain (the dev
 // chain's roles on the test time scale: 20-second periods, 6-period cycles):
 //
-// 1. scripts/demo.sh --quick (10 meters in 2 regions, one cycle, 2 meters silent for
-//    2 periods), with the first endpoint of every command down, so every command and every
-//    meter fails over to the live node. Every aggregate equals the meters' consumption, every
-//    period is priced, the faults are resolved by the off-chain worker, every owner verifies
-//    their bill, and a disputed bill is answered by a superseding one that verifies.
+// 1. scripts/demo.sh --quick (10 meters in 2 regions, 3 prosumers in region 1 and 1 in
+//    region 2, one cycle, 2 meters silent for 2 periods), with the first endpoint of every
+//    command down, so every command and every meter fails over to the live node. Every
+//    aggregate (import, and export where published) equals the meters' totals, region 2 never
+//    publishes an export aggregate, every period is priced, the faults are resolved by the
+//    off-chain worker, every owner (prosumers too) verifies their bill, and a disputed bill is
+//    answered by a superseding one that verifies.
 // 2. `owner bill` refuses, naming what is wrong:
 //    - a report tampered with in the content store;
 //    - a bill whose CID on chain is another meter's report (posted with polkadot.js as the KGC);
-//    - a bill with one misstated line (the KGC's `--misstate`), naming that line only.
+//    - a bill with one misstated line (the KGC's `--misstate`), naming that line only;
+//    - a prosumer's bill with one misstated export value, naming that line and channel.
 //
 // usage: node demo.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
 
@@ -52,6 +55,9 @@ withTestNode('gridmask-demo-test', async ({ node, api, dir }) => {
   assert(s.dispute.reverified && s.dispute.version === 2, 'the disputed bill was superseded by v2, which verifies');
   const silentBill = s.bills.find((b) => b.meter === s.silent[0]);
   assert(silentBill.verified, 'a silent meter\'s bill verifies too');
+  assert(s.prosumers.length === 4 && s.bills.filter((b) => b.prosumer && b.verified).length === 4,
+    `the 4 prosumers' bills verify (${JSON.stringify(s.prosumers)})`);
+  assert(s.aggregates.every((p) => p.region !== 2 || p.export === null), 'region 2 (one prosumer) publishes no export aggregate');
 
   const url = ['--url', node.ws];
   const store = join(dir, 'store');
@@ -102,8 +108,19 @@ withTestNode('gridmask-demo-test', async ({ node, api, dir }) => {
   assert(wrong.billed.length === 1 && wrong.billed[0][1] === 2, `v2 posted (${JSON.stringify(wrong)})`);
   v = await ownerBill(1005);
   assert(v.code === 2, `the misstated bill fails (${v.code})`);
-  assert(v.problems.length === 1 && v.problems[0].startsWith(`line for period ${metered}: states`),
+  assert(v.problems.length === 1 && v.problems[0].startsWith(`line for period ${metered}, channel import_wh: states`),
     `exactly the misstated line is named: ${JSON.stringify(v.problems)}`);
+
+  step('a prosumer\'s bill with one misstated export value is refused, naming the line and channel');
+  const prosumer = s.prosumers.find((m) => m < 1005 && !s.silent.includes(m));
+  const sunny = s.aggregates.find((p) => p.region === 1).period;
+  const wrongExport = await gridmaskJson([...url, ...content, 'kgc', 'bill', '--store', store, '--cycle', String(cycle),
+    '--meter', String(prosumer), '--supersede', '--misstate', `${sunny}:100:export_wh`]);
+  assert(wrongExport.billed.length === 1, `posted (${JSON.stringify(wrongExport)})`);
+  v = await ownerBill(prosumer);
+  assert(v.code === 2 && v.problems.length === 1
+    && v.problems[0].startsWith(`line for period ${sunny}, channel export_wh: states`),
+    `exactly the misstated export is named: ${JSON.stringify(v.problems)}`);
 
   step('status shows bills and faults');
   // Far enough back to reach the faulted periods however long the steps above took.

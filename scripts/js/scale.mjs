@@ -5,7 +5,11 @@
 //
 // usage: node scale.mjs [--meters 1000] [--regions 1] [--dir DIR] [--no-bill] [--ahead CYCLES]
 //                       [--period-s S --window-s W --periods-per-cycle P]
+//                       [--channels import_wh,export_wh,…] [--prosumers PCT]
 //
+// --channels sets the regions' reading shape (`kgc provision --channels`), --prosumers registers
+// that share of each region's meters as prosumers (their PV exports at midday); the tariff then
+// has an export (feed-in) price too.
 // The dev chain's periods (60 s, a 30-s window, 10 per cycle) fit a few thousand meters: all of
 // a period's shares must reach the chain inside one window. The time options run the same dev
 // chain from a spec with other time parameters (e.g. 120 / 100 / 3 for 10,000 meters).
@@ -29,6 +33,8 @@ const { values: a } = parseArgs({ options: {
   'periods-per-cycle': { type: 'string' },
   'no-bill': { type: 'boolean', default: false },
   ahead: { type: 'string', default: '1' },
+  channels: { type: 'string' },
+  prosumers: { type: 'string', default: '0' },
 } });
 const log = stepper();
 const dir = a.dir ?? workDir('gridmask-scale');
@@ -78,7 +84,7 @@ if (!(regions >= 1) || Number(a.meters) % regions !== 0) {
   console.error(`--meters ${a.meters} does not split into --regions ${a.regions} equal regions`);
   process.exit(2);
 }
-const figures = { meters: Number(a.meters), regions };
+const figures = { meters: Number(a.meters), regions, channels: a.channels ?? 'import_wh', prosumers_pct: Number(a.prosumers) };
 let ok = false;
 try {
   const api = await connect(node);
@@ -93,9 +99,10 @@ try {
     return JSON.parse(r.stdout);
   };
   await step('provision', ['kgc', 'provision', '--store', store, '--regions', Array.from({ length: regions }, (_, i) => i + 1).join(','),
-    '--meters-per-region', String(Number(a.meters) / regions), '--fund-owners', '0', '--kgc-admin', node.admin]);
+    '--meters-per-region', String(Number(a.meters) / regions), '--fund-owners', '0', '--kgc-admin', node.admin,
+    ...(a.channels ? ['--channels', a.channels] : []), '--prosumers', a.prosumers]);
   for (let r = 1; r <= regions; r++) {
-    await step(`tariff_${r}`, ['cc', 'tariff', 'set', '--region', String(r), '--flat', '200000']);
+    await step(`tariff_${r}`, ['cc', 'tariff', 'set', '--region', String(r), '--flat', '200000', '--export-flat', '80000']);
   }
 
   // A cycle whose first window is still far enough ahead to publish its setups: the next, or

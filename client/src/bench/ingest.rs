@@ -43,8 +43,8 @@ use crate::{
 use anyhow::{bail, Context, Result};
 use futures::StreamExt;
 use gridmask_primitives::{
-	bloom::Bf1, reading::meter_readings, setup::build_period, PeriodIndex, RegionId, SignedReading,
-	BF1_DEFAULT_FP_EXP,
+	bloom::Bf1, reading::meter_readings, setup::build_period, ChannelKind, PeriodIndex, RegionId,
+	SignedReading, BF1_DEFAULT_FP_EXP,
 };
 use rand::Rng;
 use serde::Serialize;
@@ -95,6 +95,9 @@ pub struct IngestOptions {
 	pub flood: usize,
 	/// Also send the same number of readings of the next period as one transaction each.
 	pub old_path: bool,
+	/// Channels per reading (1 to 4): the region's shape is the first `channels` of
+	/// [`ChannelKind::ALL`] (import; export; maximum demand; reactive energy).
+	pub channels: usize,
 }
 
 /// How a workload's items reach the node.
@@ -230,6 +233,8 @@ pub struct IngestReport {
 	pub block_ms: u64,
 	/// Meters provisioned (one region).
 	pub meters: usize,
+	/// Channels per reading.
+	pub channels: usize,
 	/// The period the readings were for.
 	pub period: PeriodIndex,
 	/// The node's idle CPU use (fraction of one core) measured while waiting for the window.
@@ -338,6 +343,9 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 	if opts.readings < 2 || opts.transfers == 0 || opts.senders == 0 || opts.connections == 0 {
 		bail!("--readings must be at least 2, --transfers, --senders and --connections at least 1");
 	}
+	if !(1..=ChannelKind::ALL.len()).contains(&opts.channels) {
+		bail!("--channels must be 1 to {}", ChannelKind::ALL.len());
+	}
 	std::fs::create_dir_all(&opts.work_dir)?;
 	let (node, chain) = DevNode::start(&opts.node_bin, &opts.work_dir, &opts.node_args).await?;
 	say(&format!("dev node at {} (log {})", node.url, node.log.display()));
@@ -350,10 +358,15 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 	let store = StoreDir::with_secrets_key(opts.work_dir.join("store"), rand::random());
 	let meters = opts.readings.div_ceil(2).max(3);
 	let t = Instant::now();
-	kgc::provision(&chain, &kgc_key, &store, &[REGION], meters as u32, 1, None, 0).await?;
+	let mut fleet = kgc::Fleet::consumers(&[REGION], meters as u32, 1);
+	if opts.channels > 1 {
+		fleet.shape = Some(ChannelKind::ALL[..opts.channels].to_vec());
+	}
+	kgc::provision(&chain, &kgc_key, &store, &fleet, None, 0).await?;
 	let setup = kgc::setup(&chain, &kgc_key, &store, PeriodSelection::Next(4)).await?;
 	say(&format!(
-		"{meters} meters provisioned, setups of periods {:?} published ({:.0} s)",
+		"{meters} meters provisioned ({} channel(s) per reading), setups of periods {:?} published ({:.0} s)",
+		opts.channels,
 		setup.periods,
 		t.elapsed().as_secs_f64()
 	));
@@ -434,6 +447,7 @@ pub async fn run(opts: &IngestOptions, say: impl Fn(&str)) -> Result<IngestRepor
 		cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
 		block_ms,
 		meters,
+		channels: opts.channels,
 		period,
 		idle_cpu,
 		reading_cpu_over_crypto: readings.node_cpu_us_per_item_net / crypto_us.max(1e-9),
@@ -606,8 +620,8 @@ async fn check_shares(chain: &Chain, period: PeriodIndex, readings: &Workload) -
 }
 
 /// Meter readings of the first set-up period whose window opens more than `ahead_ms` after
-/// the chain's time (a new setup is published if none is left): (period, window start,
-/// readings).
+/// the chain's time (a new setup is published if none is left), one value per channel of the
+/// region's shape on chain: (period, window start, readings).
 pub(super) async fn period_readings(
 	chain: &Chain,
 	kgc_key: &subxt_signer::sr25519::Keypair,
@@ -630,6 +644,8 @@ pub(super) async fn period_readings(
 	let end = time.period_end(period).context("period end")?;
 	let kgc_store = store.load_kgc()?;
 	let genesis = chain.genesis();
+	let at = chain.api.at_current_block().await?;
+	let channels = chain::region_at(&at, REGION).await?.shape.0.len();
 	let mut rng = rand::thread_rng();
 	let mut signed: Vec<SignedReading> = Vec::with_capacity(n);
 	for m in &kgc_store.meters {
@@ -639,8 +655,8 @@ pub(super) async fn period_readings(
 			sp_core::H256(genesis.0),
 			m.region,
 			period,
-			&[rng.gen_range(50..2_000)],
-			&[rng.gen()],
+			&(0..channels).map(|_| rng.gen_range(50..2_000)).collect::<Vec<u64>>(),
+			&(0..channels).map(|_| rng.gen()).collect::<Vec<u64>>(),
 			[end; 2],
 		);
 		signed.extend(pair);
@@ -1370,7 +1386,8 @@ pub(super) fn reading_crypto_us(
 	period: PeriodIndex,
 ) -> Result<f64> {
 	let secrets: Vec<_> = store.meters.iter().map(|m| m.secret()).collect();
-	let setup = build_period(time, REGION, period, &secrets, BF1_DEFAULT_FP_EXP, 1)
+	let channels = signed.first().map_or(1, |r| r.payload.masked.len()) as u8;
+	let setup = build_period(time, REGION, period, &secrets, BF1_DEFAULT_FP_EXP, channels)
 		.map_err(|e| anyhow::anyhow!("rebuilding the filter: {e:?}"))?;
 	let bf1: &Bf1 = &setup.bf1;
 	let sample = &signed[..signed.len().min(2_000)];
@@ -1391,10 +1408,12 @@ impl std::fmt::Display for IngestReport {
 		writeln!(
 			f,
 			"fresh dev node, {} CPUs shared with this benchmark; block time {} ms; {} meters in one \
-			 region, readings for period {}; node idle CPU {:.1}% of a core",
+			 region, {} channel(s) per reading, readings for period {}; node idle CPU {:.1}% of a \
+			 core",
 			r.cpus,
 			r.block_ms,
 			r.meters,
+			r.channels,
 			r.period,
 			r.idle_cpu * 100.0
 		)?;

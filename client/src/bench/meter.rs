@@ -1,5 +1,6 @@
 //! `gridmask bench meter`: what one period costs a meter (PROTOCOL §4 step 3), measured in this
-//! process, with one sr25519 signature as the baseline (a meter signs two per period).
+//! process, with one sr25519 signature as the baseline (a meter signs two per period), for a
+//! reading of 1, 2 and 4 channels (PROTOCOL §3a) in the same run.
 
 use gridmask_primitives::{
 	reading::meter_readings, seed::MasterSecret, time::TimeParams, PeriodIndex,
@@ -7,9 +8,41 @@ use gridmask_primitives::{
 use serde::Serialize;
 use std::{hint::black_box, time::Instant};
 
+/// The figures for each number of channels, in one run.
+#[derive(Debug, Serialize)]
+pub struct MeterCosts {
+	/// One entry per number of channels: 1, 2, 4.
+	pub by_channels: Vec<MeterCost>,
+}
+
+impl std::fmt::Display for MeterCosts {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		let base = self.by_channels.first().map_or(1.0, |c| c.period_us);
+		for c in &self.by_channels {
+			write!(f, "{c}")?;
+			writeln!(
+				f,
+				"  {} channel(s): {:.2} × the one-channel period",
+				c.channels,
+				c.period_us / base
+			)?;
+		}
+		Ok(())
+	}
+}
+
+impl crate::output::Output for MeterCosts {}
+
+/// Measures `periods` periods for 1, 2 and 4 channels.
+pub fn meter_costs(periods: u32) -> MeterCosts {
+	MeterCosts { by_channels: [1, 2, 4].into_iter().map(|n| meter_cost(periods, n)).collect() }
+}
+
 /// The figures, µs per item.
 #[derive(Debug, Serialize)]
 pub struct MeterCost {
+	/// Channels per reading.
+	pub channels: usize,
 	/// Periods measured.
 	pub periods: u32,
 	/// Deriving a period's keys and masks (two GGM paths per PRF, PRID keys, H3).
@@ -30,9 +63,10 @@ impl std::fmt::Display for MeterCost {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
 		writeln!(
 			f,
-			"meter cost per period over {} periods: {:.1} µs (derive keys {:.1} µs + split, mask \
-			 and sign two shares {:.1} µs) = {:.2} × one sr25519 signature ({:.1} µs); one \
-			 signature check {:.1} µs",
+			"meter cost per period, {} channel(s), over {} periods: {:.1} µs (derive keys {:.1} µs \
+			 + split, mask and sign two shares {:.1} µs) = {:.2} × one sr25519 signature ({:.1} \
+			 µs); one signature check {:.1} µs",
+			self.channels,
 			self.periods,
 			self.period_us,
 			self.derive_us,
@@ -46,8 +80,9 @@ impl std::fmt::Display for MeterCost {
 
 impl crate::output::Output for MeterCost {}
 
-/// Measures `periods` consecutive periods of one meter.
-pub fn meter_cost(periods: u32) -> MeterCost {
+/// Measures `periods` consecutive periods of one meter whose readings have `channels`
+/// channels.
+pub fn meter_cost(periods: u32, channels: usize) -> MeterCost {
 	let time = TimeParams {
 		genesis_start_ms: 1_700_000_000_000,
 		period_ms: 1_800_000,
@@ -65,13 +100,14 @@ pub fn meter_cost(periods: u32) -> MeterCost {
 		.collect();
 	let derive = t.elapsed().as_secs_f64();
 
+	let (values, randoms) = (vec![1234u64; channels], vec![99u64; channels]);
 	let t = Instant::now();
 	let readings: Vec<_> = ps
 		.iter()
 		.zip(&keys)
 		.map(|(&p, k)| {
 			let end = time.period_end(p).unwrap();
-			black_box(meter_readings(k, genesis, 1, p, &[1234], &[99], [end; 2]))
+			black_box(meter_readings(k, genesis, 1, p, &values, &randoms, [end; 2]))
 		})
 		.collect();
 	let sign_both = t.elapsed().as_secs_f64();
@@ -91,6 +127,7 @@ pub fn meter_cost(periods: u32) -> MeterCost {
 
 	let per = |s: f64| s * 1e6 / f64::from(periods.max(1));
 	MeterCost {
+		channels,
 		periods,
 		derive_us: per(derive),
 		readings_us: per(sign_both),

@@ -11,4 +11,4 @@ pub mod meter;
 pub mod network;
 mod node;
 
-pub use meter::meter_cost;
+pub use meter::{meter_cost, meter_costs};

@@ -309,7 +309,8 @@ impl Workload {
 		let store = StoreDir::with_secrets_key(opts.work_dir.join("store"), rand::random());
 		let meters = opts.readings.div_ceil(2);
 		let t = Instant::now();
-		kgc::provision(chain, &kgc_key, &store, &[REGION], meters as u32, 1, None, 0).await?;
+		let fleet = kgc::Fleet::consumers(&[REGION], meters as u32, 1);
+		kgc::provision(chain, &kgc_key, &store, &fleet, None, 0).await?;
 		let setup = kgc::setup(chain, &kgc_key, &store, PeriodSelection::Next(3)).await?;
 		say(&format!(
 			"{meters} meters provisioned, setups of periods {:?} published ({:.0} s)",

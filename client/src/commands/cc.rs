@@ -19,7 +19,7 @@ pub enum CcCommand {
 	/// Tariffs: `set` a new version, `show` every version.
 	#[command(subcommand)]
 	Tariff(TariffCommand),
-	/// Publish an explicit price (micro-units per kWh) for a sealed, not yet billed period,
+	/// Publish explicit prices (micro-units per kWh) for a sealed, not yet billed period,
 	/// overriding the tariff.
 	Price {
 		#[command(flatten)]
@@ -28,8 +28,12 @@ pub enum CcCommand {
 		region: u32,
 		#[arg(long)]
 		period: u32,
+		/// The import price.
 		#[arg(long)]
 		price: u64,
+		/// The export (feed-in) price (default: the period's current one).
+		#[arg(long)]
+		export_price: Option<u64>,
 	},
 }
 
@@ -38,6 +42,9 @@ pub enum TariffCommand {
 	/// Add a tariff version for a region, effective from a future period. Prices are
 	/// micro-units of the currency per kWh. Example (time-of-use with a peak tier):
 	/// `--day-periods 48 --band 0:150000 --band 14:250000 --band 40:150000 --tier 5000:50000`.
+	/// The export (feed-in) tariff has the same form (`--export-flat`, or `--export-band` on
+	/// the same day pattern, `--export-tier` keyed on the import aggregate); without one,
+	/// exported energy earns nothing.
 	Set {
 		#[command(flatten)]
 		key: CcKey,
@@ -61,6 +68,16 @@ pub enum TariffCommand {
 		/// A demand tier `AGGREGATE_WH:SURCHARGE` (repeatable; thresholds increasing).
 		#[arg(long, value_parser = cc::parse_pair::<u64, u64>)]
 		tier: Vec<(u64, u64)>,
+		/// A flat feed-in price for exported energy.
+		#[arg(long, conflicts_with = "export_band")]
+		export_flat: Option<u64>,
+		/// A feed-in band `FIRST_PERIOD_OF_DAY:PRICE` on the import's day pattern
+		/// (repeatable; the first starts at 0).
+		#[arg(long, value_parser = cc::parse_pair::<u32, u64>)]
+		export_band: Vec<(u32, u64)>,
+		/// A feed-in tier `IMPORT_AGGREGATE_WH:SURCHARGE` (repeatable; thresholds increasing).
+		#[arg(long, value_parser = cc::parse_pair::<u64, u64>)]
+		export_tier: Vec<(u64, u64)>,
 	},
 	/// Every tariff version of a region.
 	Show {
@@ -81,20 +98,34 @@ pub async fn run(ctx: &Context, command: CcCommand) -> Result<ExitCode> {
 			day_offset,
 			band,
 			tier,
+			export_flat,
+			export_band,
+			export_tier,
 		}) => {
-			let spec = match flat {
+			let import = match flat {
 				Some(price) => TariffSpec { tiers: tier, ..TariffSpec::flat(price) },
 				None => TariffSpec { day_periods, day_offset, bands: band, tiers: tier },
 			};
+			let export = match (export_flat, export_band.is_empty()) {
+				(Some(price), _) => TariffSpec { tiers: export_tier, ..TariffSpec::flat(price) },
+				(None, false) => TariffSpec {
+					day_periods: import.day_periods,
+					day_offset: import.day_offset,
+					bands: export_band,
+					tiers: export_tier,
+				},
+				(None, true) => TariffSpec { tiers: export_tier, ..TariffSpec::flat(0) },
+			};
+			let spec = cc::VersionSpec { import, export };
 			let signer = gridmask_client::chain::keypair(&key.cc_suri)?;
 			ctx.emit(&cc::set_tariff(&chain, &signer, region, from_period, &spec).await?)
 		},
 		CcCommand::Tariff(TariffCommand::Show { region }) => {
 			ctx.emit(&cc::tariffs(&chain, region).await?)
 		},
-		CcCommand::Price { key, region, period, price } => {
+		CcCommand::Price { key, region, period, price, export_price } => {
 			let signer = gridmask_client::chain::keypair(&key.cc_suri)?;
-			ctx.emit(&cc::set_price(&chain, &signer, region, period, price).await?)
+			ctx.emit(&cc::set_price(&chain, &signer, region, period, price, export_price).await?)
 		},
 	}
 }

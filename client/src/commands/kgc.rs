@@ -4,13 +4,13 @@ use super::Context;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use gridmask_client::{
-	bill, cc,
+	bill,
 	chain::{self, Admin},
 	kgc::{self, ProvisionReport, PushReport},
 	output::{Output, Said},
 	store::StoreDir,
 };
-use gridmask_primitives::currency::UNIT;
+use gridmask_primitives::{currency::UNIT, ChannelKind};
 use serde::Serialize;
 use std::{path::PathBuf, process::ExitCode};
 
@@ -86,6 +86,16 @@ pub enum KgcCommand {
 		/// Meters per registration transaction (default: the runtime's maximum).
 		#[arg(long)]
 		batch: Option<u32>,
+		/// The regions' channels, comma-separated, `import_wh` first (`import_wh`, `export_wh`,
+		/// `max_demand_w`, `reactive_varh`): set on every listed region. Default: unchanged
+		/// (`import_wh` for a new region), or `import_wh,export_wh` with --prosumers.
+		#[arg(long, value_parser = parse_channels)]
+		channels: Option<Vec<ChannelKind>>,
+		/// Percent of each region's meters that are prosumers (have panels and export),
+		/// spread evenly over the meter ids: `PCT` for every region, or `REGION:PCT,…` (the
+		/// regions not listed have none).
+		#[arg(long, default_value = "0", value_parser = kgc::parse_prosumers)]
+		prosumers: kgc::ProsumerShare,
 		#[command(flatten)]
 		push: PushTarget,
 		/// Do not push the secrets to the KGC node (do it later with `kgc push-secrets`).
@@ -112,9 +122,10 @@ pub enum KgcCommand {
 		/// Replace each selected meter's latest bill (e.g. to answer a dispute).
 		#[arg(long)]
 		supersede: bool,
-		/// Testing the owners' check: misstate period P's consumption by DELTA Wh.
-		#[arg(long, hide = true, value_parser = cc::parse_pair::<u32, i64>)]
-		misstate: Option<(u32, i64)>,
+		/// Testing the owners' check: misstate period P's metered value of CHANNEL (default
+		/// `import_wh`) by DELTA: `P:DELTA[:CHANNEL]`.
+		#[arg(long, hide = true, value_parser = bill::parse_misstatement)]
+		misstate: Option<bill::Misstatement>,
 	},
 	/// Give the KGC node's fault-resolution worker every meter's master secret (its off-chain
 	/// storage) and the KGC signing key (its keystore, key type `gmkg`). Uses unsafe RPC
@@ -188,9 +199,12 @@ impl std::fmt::Display for Provisioned {
 		let r = &self.provision;
 		writeln!(
 			f,
-			"registered {} meters in {} transactions; regions created {:?}; store {}",
-			r.meters_registered, r.batches, r.regions_created, r.store
+			"registered {} meters ({} prosumers) in {} transactions; regions created {:?}; store {}",
+			r.meters_registered, r.prosumers, r.batches, r.regions_created, r.store
 		)?;
+		if let Some(shape) = &r.shape {
+			writeln!(f, "regions' channels: {}", shape.join(", "))?;
+		}
 		match &self.pushed {
 			Some(p) => write!(f, "{p}"),
 			None => Ok(()),
@@ -199,6 +213,11 @@ impl std::fmt::Display for Provisioned {
 }
 
 impl Output for Provisioned {}
+
+/// Parses a comma-separated list of channel names (a region's shape).
+fn parse_channels(list: &str) -> Result<Vec<ChannelKind>, String> {
+	gridmask_primitives::channel::parse_shape(list).map(|s| s.into_inner())
+}
 
 /// Pushes the store's secrets and the KGC key to the KGC node behind `push`.
 async fn push(key: &KgcKey, push: &PushTarget, dir: &StoreDir) -> Result<PushReport> {
@@ -214,19 +233,26 @@ pub async fn run(ctx: &Context, command: KgcCommand) -> Result<ExitCode> {
 			meters_per_region,
 			first_meter,
 			batch,
+			channels,
+			prosumers,
 			push: target,
 			no_push,
 			fund_owners,
 		} => {
 			let chain = ctx.chain().await?;
 			let dir = key.dir()?;
+			let fleet = kgc::Fleet {
+				regions,
+				per_region: meters_per_region,
+				first_meter,
+				shape: channels,
+				prosumers,
+			};
 			let provision = kgc::provision(
 				&chain,
 				&key.signer()?,
 				&dir,
-				&regions,
-				meters_per_region,
-				first_meter,
+				&fleet,
 				batch,
 				u128::from(fund_owners) * UNIT,
 			)

@@ -51,7 +51,7 @@ fn versions<T: Config>(region: RegionId, v: u32) {
 		Tariffs::<T>::insert(
 			region,
 			version,
-			TariffRecord { effective_from, tariff: largest::<T>() },
+			TariffRecord { effective_from, tariff: largest::<T>(), export: largest::<T>() },
 		);
 		LatestTariff::<T>::insert(region, TariffHead { version, effective_from });
 	}
@@ -61,11 +61,12 @@ fn versions<T: Config>(region: RegionId, v: u32) {
 mod benchmarks {
 	use super::*;
 
-	/// A tariff of `b` bands and `t` tiers for a region that has one already.
+	/// An import and an export tariff of `b` bands and `t` tiers between them (the weight's
+	/// arguments are the sums), for a region that has a version already.
 	#[benchmark]
 	fn set_tariff(
-		b: Linear<1, { T::MaxBands::get() }>,
-		t: Linear<0, { T::MaxTiers::get() }>,
+		b: Linear<2, { 2 * T::MaxBands::get() }>,
+		t: Linear<0, { 2 * T::MaxTiers::get() }>,
 	) -> Result<(), BenchmarkError> {
 		let origin = cc::<T>()?;
 		let region = T::Regions::benchmark_region();
@@ -74,20 +75,28 @@ mod benchmarks {
 			Tariffs::<T>::insert(
 				region,
 				1,
-				TariffRecord { effective_from: from, tariff: largest::<T>() },
+				TariffRecord {
+					effective_from: from,
+					tariff: largest::<T>(),
+					export: largest::<T>(),
+				},
 			);
 			LatestTariff::<T>::insert(region, TariffHead { version: 1, effective_from: from });
 			2
 		} else {
 			1
 		};
-		let new = tariff::<T>(b, t);
+		let (import_bands, import_tiers) =
+			((b - 1).min(T::MaxBands::get()), t.min(T::MaxTiers::get()));
+		let new = tariff::<T>(import_bands, import_tiers);
+		let export = tariff::<T>(b - import_bands, t - import_tiers);
 
 		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, region, from, new.clone());
+		_(origin as T::RuntimeOrigin, region, from, new.clone(), export.clone());
 
 		assert_eq!(LatestTariff::<T>::get(region).map(|h| h.version), Some(expected));
-		assert_eq!(Tariffs::<T>::get(region, expected).map(|r| r.tariff), Some(new));
+		let record = Tariffs::<T>::get(region, expected);
+		assert_eq!(record.map(|r| (r.tariff, r.export)), Some((new, export)));
 		Ok(())
 	}
 
@@ -99,9 +108,10 @@ mod benchmarks {
 		Pallet::<T>::on_period_sealed(region, 0, Some(AGGREGATE));
 
 		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, region, 0, 42);
+		_(origin as T::RuntimeOrigin, region, 0, 42, 7);
 
 		assert_eq!(Pallet::<T>::price_of(region, 0), Some(42));
+		assert_eq!(Prices::<T>::get(region, 0).map(|r| r.export_price), Some(7));
 		assert!(!Unpriced::<T>::contains_key(region, 0));
 		Ok(())
 	}

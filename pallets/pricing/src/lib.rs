@@ -8,7 +8,13 @@
 //! ## Overview
 //!
 //! - **Tariffs** ([`Pallet::set_tariff`], CC origin): a region's tariffs are numbered versions
-//!   `1, 2, 3, ...`, each with the first period it applies to, `effective_from`. A new version
+//!   `1, 2, 3, ...`, each with the first period it applies to, `effective_from`. A version has
+//!   two [`Tariff`]s: the **import** price (energy taken from the grid) and the **export**
+//!   (feed-in) price (energy a prosumer feeds in, paid to them; flat 0 where nothing is paid).
+//!   Both use the same form; the demand tiers of **both key on the regional import
+//!   aggregate** (channel `import_wh`, always published), never on the export or the net:
+//!   the export aggregate may be withheld (k-anonymity per channel, PROTOCOL.md §3a), and
+//!   the import aggregate is what the grid must supply. A new version
 //!   must start strictly after the current period ([`Config::Clock`]) and not before the
 //!   newest version's `effective_from`. Hence the tariff in effect for a period that has
 //!   begun, and so for every period that is sealed, never changes: the past is never
@@ -17,10 +23,11 @@
 //!   [`Config::MaxTariffVersions`] versions.
 //! - **Prices** ([`Pallet::on_period_sealed`], called by the runtime): when a (region, period)
 //!   gets its sealed aggregate, the version in effect for the period (the newest whose
-//!   `effective_from ≤ period`) prices it with [`Tariff::price`]. The price, the aggregate and
-//!   the version go to [`Prices`] (event [`Event::PriceSet`]). With no tariff in effect the
-//!   period is recorded as sealed but unpriced in [`Unpriced`] (event [`Event::NoTariff`]);
-//!   nothing fails.
+//!   `effective_from ≤ period`) prices it with [`Tariff::price`], import and export alike.
+//!   The two prices, the import aggregate and the version go to [`Prices`] (event
+//!   [`Event::PriceSet`]). A bill's line is `import Wh × price − export Wh × export_price`.
+//!   With no tariff in effect the period is recorded as sealed but unpriced in [`Unpriced`]
+//!   (event [`Event::NoTariff`]); nothing fails.
 //! - **Overrides** ([`Pallet::set_price`], CC origin): the CC may publish an explicit price for
 //!   a sealed period, priced or not, until [`Config::Billing`] reports it billed. The event
 //!   [`Event::PriceOverridden`] carries the record it replaces (the tariff's price and
@@ -170,8 +177,9 @@ pub mod weights;
 /// aggregator, so each call's work is bounded by its arguments.
 pub const MAX_API_PERIODS: u32 = 1024;
 
-/// Most tariff versions one [`runtime_api::PricingApi::tariffs`] call returns (a version is up
-/// to ~0.7 KB; all `MaxTariffVersions` of a region would be megabytes).
+/// Most tariff versions one [`runtime_api::PricingApi::tariffs`] call returns (a version, its
+/// import and export tariffs, is up to ~1.5 KB; all `MaxTariffVersions` of a region would be
+/// megabytes).
 pub const MAX_API_TARIFFS: u32 = 64;
 
 #[frame_support::pallet]
@@ -259,31 +267,36 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// Tariff `version` of `region` prices periods from `effective_from` on.
+		/// Tariff `version` of `region` prices periods from `effective_from` on: `tariff` the
+		/// import, `export` the feed-in.
 		TariffSet {
 			region: RegionId,
 			version: TariffVersion,
 			effective_from: PeriodIndex,
 			tariff: TariffOf<T>,
+			export: TariffOf<T>,
 		},
-		/// A sealed period was priced by tariff `version`: `price` per kWh for a regional
-		/// `aggregate` (Wh).
+		/// A sealed period was priced by tariff `version`: `price` per kWh imported and
+		/// `export_price` per kWh exported, for a regional import `aggregate` (Wh).
 		PriceSet {
 			region: RegionId,
 			period: PeriodIndex,
 			price: Price,
+			export_price: Price,
 			aggregate: Option<u64>,
 			version: TariffVersion,
 		},
 		/// A sealed period has no price: no tariff of the region was in effect for it.
 		NoTariff { region: RegionId, period: PeriodIndex, aggregate: Option<u64> },
-		/// The CC published `price` for a sealed period, overriding the tariff. `replaced` is
-		/// the record it replaces (source `Tariff { version }`: the tariff's price; `Override`:
-		/// an earlier override); `None` if the period had no price.
+		/// The CC published `price` (import) and `export_price` for a sealed period,
+		/// overriding the tariff. `replaced` is the record it replaces (source `Tariff {
+		/// version }`: the tariff's prices; `Override`: an earlier override); `None` if the
+		/// period had no price.
 		PriceOverridden {
 			region: RegionId,
 			period: PeriodIndex,
 			price: Price,
+			export_price: Price,
 			aggregate: Option<u64>,
 			replaced: Option<PriceRecord>,
 		},
@@ -352,18 +365,20 @@ pub mod pallet {
 		/// - [`Error::TooManyVersions`]: the region has [`Config::MaxTariffVersions`] versions.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::set_tariff(
-			tariff.bands.len() as u32,
-			tariff.tiers.len() as u32,
+			tariff.bands.len().saturating_add(export.bands.len()) as u32,
+			tariff.tiers.len().saturating_add(export.tiers.len()) as u32,
 		))]
 		pub fn set_tariff(
 			origin: OriginFor<T>,
 			region: RegionId,
 			effective_from: PeriodIndex,
 			tariff: TariffOf<T>,
+			export: TariffOf<T>,
 		) -> DispatchResult {
 			T::CcOrigin::ensure_origin(origin)?;
 			ensure!(T::Regions::region_exists(region), Error::<T>::UnknownRegion);
 			tariff.validate().map_err(Error::<T>::from)?;
+			export.validate().map_err(Error::<T>::from)?;
 			if let Some(now) = T::Clock::current_period() {
 				ensure!(effective_from > now, Error::<T>::NotInFuture);
 			}
@@ -378,15 +393,22 @@ pub mod pallet {
 			Tariffs::<T>::insert(
 				region,
 				version,
-				TariffRecord { effective_from, tariff: tariff.clone() },
+				TariffRecord { effective_from, tariff: tariff.clone(), export: export.clone() },
 			);
 			LatestTariff::<T>::insert(region, TariffHead { version, effective_from });
-			Self::deposit_event(Event::TariffSet { region, version, effective_from, tariff });
+			Self::deposit_event(Event::TariffSet {
+				region,
+				version,
+				effective_from,
+				tariff,
+				export,
+			});
 			Ok(())
 		}
 
-		/// Publish `price` (per kWh) for the sealed `period` of `region`, overriding the
-		/// tariff's price (or giving one to a period no tariff priced). Allowed until the
+		/// Publish `price` (per kWh imported) and `export_price` (per kWh exported) for the
+		/// sealed `period` of `region`, overriding the tariff's prices (or giving prices to a
+		/// period no tariff priced). Allowed until the
 		/// period is billed; a later override replaces an earlier one.
 		///
 		/// The dispatch origin must be [`Config::CcOrigin`].
@@ -403,6 +425,7 @@ pub mod pallet {
 			region: RegionId,
 			period: PeriodIndex,
 			price: Price,
+			export_price: Price,
 		) -> DispatchResult {
 			T::CcOrigin::ensure_origin(origin)?;
 			ensure!(T::Regions::region_exists(region), Error::<T>::UnknownRegion);
@@ -418,12 +441,13 @@ pub mod pallet {
 			Prices::<T>::insert(
 				region,
 				period,
-				PriceRecord { price, aggregate, source: PriceSource::Override },
+				PriceRecord { price, export_price, aggregate, source: PriceSource::Override },
 			);
 			Self::deposit_event(Event::PriceOverridden {
 				region,
 				period,
 				price,
+				export_price,
 				aggregate,
 				replaced,
 			});
@@ -456,15 +480,22 @@ pub mod pallet {
 			match Self::find_tariff(region, period, head) {
 				Some((version, record)) => {
 					let price = record.tariff.price_sealed(period, aggregate);
+					let export_price = record.export.price_sealed(period, aggregate);
 					Prices::<T>::insert(
 						region,
 						period,
-						PriceRecord { price, aggregate, source: PriceSource::Tariff { version } },
+						PriceRecord {
+							price,
+							export_price,
+							aggregate,
+							source: PriceSource::Tariff { version },
+						},
 					);
 					Self::deposit_event(Event::PriceSet {
 						region,
 						period,
 						price,
+						export_price,
 						aggregate,
 						version,
 					});
@@ -563,8 +594,9 @@ pub mod pallet {
 		/// Invariants:
 		/// - each region's versions are exactly `1..=head.version` (≤ `MaxTariffVersions`),
 		///   well formed, with non-decreasing `effective_from`, the newest matching the head;
-		/// - every tariff-sourced price is the price, by [`Tariff::price`], of the version in
-		///   effect for its period, and an unpriced period has no version in effect;
+		/// - every tariff-sourced price (import and export) is the price, by [`Tariff::price`],
+		///   of the version in effect for its period, and an unpriced period has no version in
+		///   effect;
 		/// - no period is both priced and unpriced, and every sealed period is before the
 		///   current period.
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -578,6 +610,7 @@ pub mod pallet {
 					let record =
 						Tariffs::<T>::get(region, version).ok_or("tariff version missing")?;
 					ensure!(record.tariff.validate().is_ok(), "stored tariff is malformed");
+					ensure!(record.export.validate().is_ok(), "stored export tariff is malformed");
 					ensure!(
 						previous.is_none_or(|p| p <= record.effective_from),
 						"tariff versions not monotonic in effective_from"
@@ -604,6 +637,10 @@ pub mod pallet {
 					ensure!(
 						t.tariff.price_sealed(period, record.aggregate) == record.price,
 						"tariff price differs from the tariff's"
+					);
+					ensure!(
+						t.export.price_sealed(period, record.aggregate) == record.export_price,
+						"tariff export price differs from the export tariff's"
 					);
 				}
 			}

@@ -167,7 +167,9 @@ pub fn price(
 		.saturating_add(surcharge(tiers, aggregate))
 }
 
-/// One version of a region's tariff and the first period it applies to.
+/// One version of a region's tariff and the first period it applies to: what imported energy
+/// costs and what exported energy earns (PROTOCOL.md §3a: with two prices a bill is not linear
+/// in the net, so import and export are metered and priced apart).
 #[derive(CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
 #[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 #[scale_info(skip_type_params(MaxBands, MaxTiers))]
@@ -175,8 +177,13 @@ pub struct TariffRecord<MaxBands: Get<u32>, MaxTiers: Get<u32>> {
 	/// The first period this version prices. It applies up to (excluding) the
 	/// `effective_from` of the next version with a later `effective_from`.
 	pub effective_from: PeriodIndex,
-	/// The tariff.
+	/// The import tariff: the price per kWh taken from the grid.
 	pub tariff: Tariff<MaxBands, MaxTiers>,
+	/// The export (feed-in) tariff: the price per kWh fed into the grid, paid to the
+	/// exporter. Flat, time-of-use or tiered like the import tariff; its demand tiers key on
+	/// the same regional *import* aggregate (a feed-in price that rises with demand). A region
+	/// that pays nothing for export has a flat 0.
+	pub export: Tariff<MaxBands, MaxTiers>,
 }
 
 /// The newest tariff version of a region and its first period (so that `set_tariff` checks
@@ -201,14 +208,17 @@ pub enum PriceSource {
 	Override,
 }
 
-/// The price of a sealed (region, period).
+/// The prices of a sealed (region, period).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct PriceRecord {
-	/// Price per kWh, micro-units of the currency.
+	/// Import price per kWh, micro-units of the currency.
 	pub price: Price,
-	/// The sealed regional aggregate of the period, Wh (the input of the tariff); `None` if
-	/// the period was sealed without one (then no demand tier applies).
+	/// Export (feed-in) price per kWh, micro-units of the currency: what a kWh fed into the
+	/// grid earns.
+	pub export_price: Price,
+	/// The sealed regional import aggregate of the period, Wh (the input of both tariffs'
+	/// tiers); `None` if the period was sealed without one (then no demand tier applies).
 	pub aggregate: Option<u64>,
 	/// Where the price comes from.
 	pub source: PriceSource,

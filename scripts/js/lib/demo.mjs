@@ -1,11 +1,16 @@
 // The full gridmask cycle, driven only by the `gridmask` client against a node (PROTOCOL §4):
-// provision meters (secrets pushed to the KGC node), tariffs, period setups, meters reporting
+// provision meters (secrets pushed to the KGC node), prosumers among them (readings of two
+// channels, import and export), tariffs with feed-in prices, period setups, meters reporting
 // with some silent, faults resolved by the KGC node's off-chain worker, bills, and every owner
 // checking their bill against the chain; then one acknowledgement, one dispute answered by a
 // superseding bill. Used by scripts/demo.sh and scripts/js/demo.test.mjs.
+//
+// Prosumers: 60% of region 1's meters; exactly one in the last region, which therefore never
+// publishes an export aggregate (k-anonymity per channel: fewer possible contributors than the
+// chain's MinRegionMeters) while its prosumer's bill still verifies.
 
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { gridmask, gridmaskJson, assert } from './client.mjs';
 
 
@@ -24,22 +29,29 @@ export async function demo(opts) {
   const timing = {};
   const t = () => Date.now();
 
-  log(`provision: ${perRegion * opts.regions} meters in regions ${regions}; secrets to the KGC node`);
+  // 60% prosumers; in the last region (of several) exactly one.
+  const prosumerPct = (r) => (r === regions.length && r > 1 ? Math.ceil(100 / perRegion) : 60);
+  const prosumers = regions.map((r) => `${r}:${prosumerPct(r)}`).join(',');
+  log(`provision: ${perRegion * opts.regions} meters in regions ${regions} (prosumers ${prosumers} %); secrets to the KGC node`);
   let t0 = t();
   const prov = await gridmaskJson([...url, 'kgc', 'provision', '--store', store,
     '--regions', regions.join(','), '--meters-per-region', String(perRegion),
-    '--kgc-admin', opts.kgcAdmin]);
+    '--prosumers', prosumers, '--kgc-admin', opts.kgcAdmin]);
   timing.provision_s = (t() - t0) / 1000;
   const meters = Array.from({ length: prov.provision.meters_registered }, (_, i) => 1000 + i);
+  const prosumerMeters = meters.filter((m) =>
+    JSON.parse(readFileSync(join(store, 'meters', `meter-${m}.json`), 'utf8')).prosumer === true);
+  assert(prosumerMeters.length === prov.provision.prosumers, `prosumers ${prosumerMeters} registered`);
   // Silent: the second meter of each region in turn.
   const silent = Array.from({ length: opts.silent }, (_, k) => 1000 + (k % opts.regions) * perRegion + 1 + Math.floor(k / opts.regions));
 
-  log('tariffs: region 1 flat; the others time-of-use with a demand tier');
+  log('tariffs: region 1 flat; the others time-of-use with a demand tier; export (feed-in) flat');
   const tariffs = [];
   for (const r of regions) {
     const args = r === 1
-      ? ['--flat', '200000']
-      : ['--day-periods', '4', '--band', '0:150000', '--band', '2:250000', '--tier', `${1000 * perRegion}:50000`];
+      ? ['--flat', '200000', '--export-flat', '80000']
+      : ['--day-periods', '4', '--band', '0:150000', '--band', '2:250000', '--tier', `${1000 * perRegion}:50000`,
+        '--export-flat', '60000'];
     tariffs.push(await gridmaskJson([...url, 'cc', 'tariff', 'set', '--region', String(r), ...args]));
   }
   const from = Math.max(...tariffs.map((x) => x.effective_from));
@@ -98,19 +110,32 @@ export async function demo(opts) {
     await new Promise((r) => setTimeout(r, periodMs / 10));
   }
 
-  // Aggregates against the meters' own consumption.
-  const truth = new Map();
-  for (const [, region, period, c] of readings.consumption) {
-    const k = `${region}/${period}`;
-    truth.set(k, (truth.get(k) ?? 0n) + BigInt(c));
-  }
+  // Aggregates against the meters' own import and export.
+  const sums = (rows) => {
+    const m = new Map();
+    for (const [, region, period, wh] of rows) {
+      const k = `${region}/${period}`;
+      m.set(k, (m.get(k) ?? 0n) + BigInt(wh));
+    }
+    return m;
+  };
+  const truth = sums(readings.consumption);
+  const exportTruth = sums(readings.export);
   const periods = [];
   for (const r of status.regions) {
     for (const p of r.periods.filter((x) => x.period >= first && x.period <= last)) {
-      const expected = truth.get(`${r.region}/${p.period}`) ?? 0n;
+      const k = `${r.region}/${p.period}`;
+      const expected = truth.get(k) ?? 0n;
       assert(BigInt(p.aggregate) === expected, `region ${r.region} period ${p.period}: aggregate ${p.aggregate} = Σ ${expected}`);
       assert(p.price !== null, `region ${r.region} period ${p.period} is priced`);
-      periods.push({ region: r.region, period: p.period, aggregate: p.aggregate, price: p.price, fault: p.fault });
+      const exported = p.aggregates[1];
+      if (exported !== null) {
+        assert(BigInt(exported) === (exportTruth.get(k) ?? 0n), `region ${r.region} period ${p.period}: export ${exported} = Σ ${exportTruth.get(k)}`);
+      }
+      if (prosumerPct(r.region) * perRegion < 300) {
+        assert(exported === null, `region ${r.region} (fewer prosumers than the floor) publishes no export aggregate (${exported})`);
+      }
+      periods.push({ region: r.region, period: p.period, aggregate: p.aggregate, export: exported, price: p.price, fault: p.fault });
     }
   }
   const faults = periods.filter((p) => p.fault);
@@ -131,7 +156,8 @@ export async function demo(opts) {
         '--meter', String(m), '--cycle', String(c), '--out', join(billDir, `bill-${m}-${c}.html`)], { allowFail: true });
       const res = JSON.parse(v.stdout);
       bills.push({ meter: m, cycle: c, verified: v.code === 0 && res.problems.length === 0, problems: res.problems,
-        total_wh: res.total_wh, total_amount: res.total_amount, cid: res.cid });
+        total_wh: res.total_wh, export_wh: res.export_wh, total_amount: res.total_amount, cid: res.cid,
+        prosumer: prosumerMeters.includes(m) });
     }
     timing[`verify_cycle_${c}_s`] = (t() - t0) / 1000;
   }
@@ -155,6 +181,7 @@ export async function demo(opts) {
     cycles,
     periods: { first, last },
     silent,
+    prosumers: prosumerMeters,
     readings: { submitted: readings.submitted, included: readings.included, failovers: readings.failovers },
     aggregates: periods,
     faults_resolved: faults.length,
@@ -175,9 +202,14 @@ async function periodsPerCycle(url) {
 export function printSummary(s, log = console.log) {
   log(`meters ${s.meters} in ${s.regions} regions; cycles ${s.cycles}; periods ${s.periods.first}..${s.periods.last}`);
   log(`readings: ${s.readings.included}/${s.readings.submitted} shares in the finalized chain (${s.readings.failovers} failovers)`);
-  log('region  period  aggregate Wh  price µ/kWh (source)  fault');
+  log('region  period  import Wh  export Wh  price, export price µ/kWh (source)  fault');
   for (const p of s.aggregates) {
-    log(`${String(p.region).padStart(6)}  ${String(p.period).padStart(6)}  ${String(p.aggregate).padStart(12)}  ${`${p.price[0]} (${p.price[1]})`.padEnd(21)}  ${p.fault ?? ''}`);
+    const exported = p.export === null ? 'withheld' : String(p.export);
+    log(`${String(p.region).padStart(6)}  ${String(p.period).padStart(6)}  ${String(p.aggregate).padStart(9)}  ${exported.padStart(9)}  ${`${p.price[0]}, ${p.price[1]} (${p.price[2]})`.padEnd(35)}  ${p.fault ?? ''}`);
+  }
+  log(`prosumers: ${s.prosumers}`);
+  for (const b of s.bills.filter((x) => x.prosumer)) {
+    log(`  meter ${b.meter} cycle ${b.cycle}: import ${b.total_wh} Wh, export ${b.export_wh} Wh, amount ${b.total_amount} µ${b.total_amount < 0 ? ' (a credit)' : ''}`);
   }
   log(`faults resolved by the off-chain worker: ${s.faults_resolved} (silent meters ${s.silent})`);
   log(`bills verified by their owners: ${s.bills_verified}/${s.bills_total}`);
