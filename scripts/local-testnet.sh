@@ -84,7 +84,7 @@ start_node() {
 		--no-mdns --no-telemetry --pool-limit "$GRIDMASK_POOL_LIMIT" "${kgc[@]}" \
 		>>"$DIR/$n.log" 2>&1 &
 	echo $! >"$DIR/$n.pid"
-	log "started $n (pid $!): p2p $(p2p_port "$n"), rpc $(rpc_port "$n"), admin rpc $(admin_port "$n"), prometheus $(prom_port "$n"), log $DIR/$n.log"
+	log "started $n (pid $!): p2p $(p2p_port "$n"), rpc $(rpc_port "$n"), admin rpc $(admin_port "$n"), metrics http://127.0.0.1:$(prom_port "$n")/metrics (gridmask_*: README, Metrics), log $DIR/$n.log"
 }
 
 stop_node() {

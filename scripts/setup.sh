@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Install what building and testing gridmask needs. Idempotent: re-running changes nothing.
 #   - Debian packages: protobuf-compiler (libp2p/litep2p protocol code), make, perl (vendored
-#     OpenSSL build), curl
+#     OpenSSL build), curl, libxml2-utils (xmllint: the Green Button exports in the tests)
 #   - Rust: the wasm targets and rust-src for the runtime's wasm build; cargo-fuzz (pinned)
-#   - npm packages (pinned in scripts/js/package-lock.json) for the polkadot.js checks and tests
+#   - npm packages (pinned in scripts/js/package-lock.json) for the polkadot.js checks and tests,
+#     and a real IPFS node for them (scripts/ipfs/package-lock.json)
 #   - launchers ~/.local/bin/gridmask and gridmask-node for the built binaries
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 need_pkgs=()
-for p in protobuf-compiler make perl curl; do
+# libxml2-utils: xmllint, which validates the Green Button (ESPI) exports in the tests.
+for p in protobuf-compiler make perl curl libxml2-utils; do
 	dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if ((${#need_pkgs[@]})); then
@@ -36,13 +38,17 @@ if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]
 fi
 
 command -v node >/dev/null || die "Node.js is required for the polkadot.js checks"
-js="$GRIDMASK_ROOT/scripts/js"
-lock_sum="$(sha256sum "$js/package-lock.json" | cut -d' ' -f1)"
-if [ "$(cat "$js/node_modules/.gridmask-lock.sha256" 2>/dev/null)" != "$lock_sum" ]; then
-	log "installing pinned npm packages (scripts/js)"
-	(cd "$js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-	echo "$lock_sum" >"$js/node_modules/.gridmask-lock.sha256"
-fi
+# scripts/js: polkadot.js and the tests' helpers; scripts/ipfs: a real IPFS node (js-ipfs) for
+# the tests' content store. Each is installed again only when its lock file changed.
+for pkg in js ipfs; do
+	dir="$GRIDMASK_ROOT/scripts/$pkg"
+	lock_sum="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+	if [ "$(cat "$dir/node_modules/.gridmask-lock.sha256" 2>/dev/null)" != "$lock_sum" ]; then
+		log "installing pinned npm packages (scripts/$pkg)"
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci in scripts/$pkg failed"
+		echo "$lock_sum" >"$dir/node_modules/.gridmask-lock.sha256"
+	fi
+done
 # `gridmask` and `gridmask-node` as commands: small launchers in ~/.local/bin (on PATH in a
 # Debian login shell) that run the binaries of the target dir, so that the README's commands
 # work as typed. They point at the target dir, not at this clone.

@@ -708,31 +708,27 @@ pub fn render_html(r: &Report) -> String {
 		"<line x1=\"{pad}\" y1=\"{axis:.1}\" x2=\"{x2}\" y2=\"{axis:.1}\" stroke=\"#444\"/>",
 		x2 = w - pad
 	);
+	// One bar of a period: `y` its top, `height` its length, `title` what a hover shows.
+	let bar_width = (bw * 0.8).max(1.0);
+	let bar = |svg: &mut String, x: f64, y: f64, height: f64, fill: &str, title: String| {
+		let _ = write!(
+			svg,
+			"<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_width:.1}\" height=\"{height:.1}\" \
+			 fill=\"{fill}\"><title>{title}</title></rect>"
+		);
+	};
 	let (mut import_points, mut export_points) = (Vec::new(), Vec::new());
 	for (i, l) in r.lines.iter().enumerate() {
 		let x = pad + i as f64 * bw;
 		let up = plot * l.billed_wh() as f64 / span;
 		let (fill, what) =
 			if l.estimate.is_some() { ("url(#est)", "estimated") } else { ("#4a90d9", "metered") };
-		let _ = write!(
-			svg,
-			"<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bw2:.1}\" height=\"{up:.1}\" \
-			 fill=\"{fill}\"><title>period {} import {} Wh {what}</title></rect>",
-			l.period,
-			l.billed_wh(),
-			y = axis - up,
-			bw2 = (bw * 0.8).max(1.0),
-		);
+		let title = format!("period {} import {} Wh {what}", l.period, l.billed_wh());
+		bar(&mut svg, x, axis - up, up, fill, title);
 		if l.export_wh() > 0 {
 			let down = plot * l.export_wh() as f64 / span;
-			let _ = write!(
-				svg,
-				"<rect x=\"{x:.1}\" y=\"{axis:.1}\" width=\"{bw2:.1}\" height=\"{down:.1}\" \
-				 fill=\"#5cb85c\"><title>period {} export {} Wh</title></rect>",
-				l.period,
-				l.export_wh(),
-				bw2 = (bw * 0.8).max(1.0),
-			);
+			let title = format!("period {} export {} Wh", l.period, l.export_wh());
+			bar(&mut svg, x, axis, down, "#5cb85c", title);
 		}
 		let py = |p: u64| h - pad - plot * p as f64 / max_price;
 		if let Some(p) = l.price {
@@ -1207,6 +1203,9 @@ pub struct Verification {
 	pub problems: Vec<String>,
 	/// Where the page was written (only when the report could be opened).
 	pub html: Option<String>,
+	/// The report, once every line of it verified (for exports: `owner export`).
+	#[serde(skip)]
+	pub report: Option<Report>,
 }
 
 impl Verification {
@@ -1271,7 +1270,7 @@ pub async fn verify(
 	owner: &OwnerFile,
 	content: &ContentStore,
 	cycle: CycleIndex,
-	out: &std::path::Path,
+	out: Option<&std::path::Path>,
 ) -> Result<Verification> {
 	let meter = owner.meter;
 	let genesis = chain.genesis();
@@ -1301,6 +1300,7 @@ pub async fn verify(
 		total_amount: 0,
 		problems: Vec::new(),
 		html: None,
+		report: None,
 	};
 	let bytes = match content.get(&cid).await {
 		Ok(b) => b,
@@ -1350,8 +1350,11 @@ pub async fn verify(
 	// The page is the KGC's: it reaches the owner's disk (private to them) only once every
 	// line of it has been checked.
 	if v.problems.is_empty() {
-		crate::store::write_private(out, report.html.as_bytes())?;
-		v.html = Some(out.display().to_string());
+		if let Some(out) = out {
+			crate::store::write_private(out, report.html.as_bytes())?;
+			v.html = Some(out.display().to_string());
+		}
+		v.report = Some(report);
 	}
 	Ok(v)
 }

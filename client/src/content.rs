@@ -5,7 +5,10 @@
 //! - **Kubo** (`--ipfs-api URL`): any node speaking the Kubo HTTP RPC API. `add` with
 //!   `cid-version=1`, `raw-leaves=true` and a 1 MiB chunker stores a report (≤ 1 MiB) as one
 //!   raw block, so Kubo's CID is exactly [`RawCid::of`] the bytes — the CID on chain does not
-//!   depend on the store. `cat` fetches it.
+//!   depend on the store. `cid-base=base32` asks for it in the chain's spelling (js-ipfs
+//!   otherwise answers in base58). `cat` fetches it. The integration tests run the bill round
+//!   trip against a real node of this API (js-ipfs, `scripts/js/lib/ipfs.mjs`); the unit tests
+//!   here use a mock for the error cases.
 //!
 //! Either way, what comes back is checked against the CID before anyone uses it.
 
@@ -55,7 +58,8 @@ impl ContentStore {
 				body.extend_from_slice(bytes);
 				write!(body, "\r\n--{boundary}--\r\n")?;
 				let url = format!(
-					"{}/api/v0/add?cid-version=1&raw-leaves=true&chunker=size-1048576&pin=true",
+					"{}/api/v0/add?cid-version=1&raw-leaves=true&chunker=size-1048576&pin=true&\
+					 cid-base=base32",
 					api.trim_end_matches('/')
 				);
 				let answer =

@@ -8,10 +8,12 @@
 //! | [`meter`] | simulated smart meters (3) |
 //! | [`cc`] | the control centre's tariffs and prices (5) |
 //! | [`bill`] | bills: issued by the KGC (7), checked and answered by owners (8) |
+//! | [`espi`] | a verified bill as a Green Button (ESPI 4.0) file |
 //! | [`status`] | the chain's clock, regions and period outcomes |
 //! | [`bench`] | figures measured on this machine |
 //! | [`chain`] | the node connection: generated interface, failover, transactions, errors |
 //! | [`content`] | the content store of bill reports (a directory or an IPFS node) |
+//! | [`gateway`] | the chain's prices and metering data over HTTP: OpenADR 3, JSON |
 //! | [`store`] | the KGC's, meters' and owners' files |
 //! | [`output`] | one output path: a report as text or JSON |
 //!
@@ -22,6 +24,8 @@ pub mod bill;
 pub mod cc;
 pub mod chain;
 pub mod content;
+pub mod espi;
+pub mod gateway;
 pub mod kgc;
 pub mod meter;
 pub mod output;

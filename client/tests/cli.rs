@@ -32,3 +32,31 @@ fn a_bad_silent_meter_is_named() {
 	assert!(!ok);
 	assert!(err.contains("1004:x"), "{err}");
 }
+
+#[test]
+fn a_channel_list_parses_and_a_bad_one_is_named() {
+	// Parsed in full, then the (absent) node is the first thing that fails.
+	let provision = |channels: &str| {
+		gridmask(&[
+			"--url",
+			"ws://127.0.0.1:9",
+			"kgc",
+			"provision",
+			"--store",
+			"/nonexistent",
+			"--channels",
+			channels,
+			"--prosumers",
+			"30",
+		])
+	};
+	let (ok, _, err) = provision("import_wh,export_wh");
+	assert!(!ok);
+	assert!(err.contains("no node endpoint answered"), "{err}");
+	let (ok, _, err) = provision("export_wh,import_wh");
+	assert!(!ok);
+	assert!(
+		err.contains("import_wh first") || err.contains("first channel must be import_wh"),
+		"{err}"
+	);
+}

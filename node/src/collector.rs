@@ -51,6 +51,8 @@ use gridmask_primitives::{
 };
 use gridmask_runtime::{opaque::Block, Runtime, RuntimeCall, UncheckedExtrinsic};
 use jsonrpsee::{types::ErrorObjectOwned, RpcModule};
+
+use crate::metrics::CollectorMetrics;
 use pallet_readings::{
 	runtime_api::ReadingsApi, BundleGroup, BundleGroupsOf, CollectionLimits, CollectorKey,
 	ReadingRejection, ReadingState, SetupInfo, StoredChunk,
@@ -251,6 +253,8 @@ pub struct Collector {
 	slot_ms: u64,
 	/// The number of aggregators (Aura authorities) at the last best block.
 	authorities: AtomicU64,
+	/// Its Prometheus metrics, if the node serves them.
+	metrics: Option<CollectorMetrics>,
 }
 
 /// The chain's state at one block, as [`ReadingState`], with the collector's held readings
@@ -323,7 +327,11 @@ fn wall_clock_ms() -> Moment {
 
 impl Collector {
 	/// The collector of the node with `client` and `keystore`.
-	pub fn new(client: Arc<FullClient>, keystore: KeystorePtr) -> Arc<Self> {
+	pub fn new(
+		client: Arc<FullClient>,
+		keystore: KeystorePtr,
+		metrics: Option<CollectorMetrics>,
+	) -> Arc<Self> {
 		let info = client.info();
 		let slot_ms =
 			AuraApi::<Block, AuraId>::slot_duration(&*client.runtime_api(), info.best_hash)
@@ -340,6 +348,7 @@ impl Collector {
 			stats: Stats::default(),
 			slot_ms,
 			authorities: AtomicU64::new(1),
+			metrics,
 		});
 		collector.refresh_key(info.best_hash);
 		// The room per block from the start (updated on every best block), so that the first
@@ -392,6 +401,10 @@ impl Collector {
 		self.stats.received.fetch_add(batch.len() as u64, Ordering::Relaxed);
 		self.stats.accepted.fetch_add(accepted as u64, Ordering::Relaxed);
 		self.stats.check_cpu_ns.fetch_add(thread_cpu_ns().saturating_sub(cpu0), Ordering::Relaxed);
+		if let Some(m) = &self.metrics {
+			m.answered(&answers);
+			m.held(self.held.lock().expect("not poisoned").all.len());
+		}
 		answers
 	}
 
@@ -602,6 +615,9 @@ impl Collector {
 					.insert(seq, InFlight { xt: xt.clone(), prids, first: number, last: number });
 				to_submit.push(xt);
 				seq += 1;
+			}
+			if let Some(m) = &self.metrics {
+				m.held(held.all.len());
 			}
 		}
 		for xt in to_submit {

@@ -8,6 +8,7 @@ mod cli;
 mod collector;
 mod command;
 mod kgc;
+mod metrics;
 mod rpc;
 mod service;
 

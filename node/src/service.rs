@@ -261,7 +261,28 @@ pub fn new_full<
 			.spawn("admin-rpc", None, async move { handle.stopped().await });
 	}
 	// -- collection of readings: the RPC method queues, the bundler turns the queue into bundles
-	let collector = crate::collector::Collector::new(client.clone(), keystore_container.keystore());
+	// -- the protocol's Prometheus metrics (node/src/metrics.rs), beside Substrate's own
+	let collector_metrics = match &prometheus_registry {
+		Some(registry) => {
+			let chain = crate::metrics::ChainMetrics::register(registry)
+				.map_err(|e| ServiceError::Application(Box::new(e)))?;
+			task_manager.spawn_handle().spawn(
+				"gridmask-metrics",
+				None,
+				crate::metrics::follow_finalized(client.clone(), chain),
+			);
+			Some(
+				crate::metrics::CollectorMetrics::register(registry)
+					.map_err(|e| ServiceError::Application(Box::new(e)))?,
+			)
+		},
+		None => None,
+	};
+	let collector = crate::collector::Collector::new(
+		client.clone(),
+		keystore_container.keystore(),
+		collector_metrics,
+	);
 	task_manager.spawn_handle().spawn(
 		"collector-bundler",
 		Some("collector"),

@@ -251,21 +251,35 @@ impl TestChain {
 	/// Runs the hooks of the blocks after the window of `period` until every region's
 	/// outcome is known.
 	pub fn seal(&self, period: PeriodIndex) -> BTreeMap<RegionId, PeriodOutcome> {
-		let mut n = 4;
+		self.run_blocks_while(period, 4, || {
+			REGIONS.iter().any(|r| pallet_readings::Outcomes::<Runtime>::get(r, period).is_none())
+		});
+		REGIONS
+			.iter()
+			.map(|r| (*r, pallet_readings::Outcomes::<Runtime>::get(r, period).expect("sealed")))
+			.collect()
+	}
+
+	/// Runs the hooks of blocks `n`, `n + 1`, … (a block every 6 s from the end of `period`'s
+	/// window) while `pending` holds, e.g. until a region's outcome for `period` is known;
+	/// returns the next block number.
+	pub fn run_blocks_while(
+		&self,
+		period: PeriodIndex,
+		mut n: u32,
+		pending: impl Fn() -> bool,
+	) -> u32 {
 		let mut now = self.window_open(period) + self.time.window_ms;
-		while REGIONS.iter().any(|r| pallet_readings::Outcomes::<Runtime>::get(r, period).is_none())
-		{
-			assert!(n < 20, "sealing did not finish");
+		let last = n + 36;
+		while pending() {
+			assert!(n < last, "sealing did not finish");
 			frame_system::Pallet::<Runtime>::set_block_number(n);
 			<Readings as Hooks<crate::BlockNumber>>::on_initialize(n);
 			set_now(now);
 			now += 6_000;
 			n += 1;
 		}
-		REGIONS
-			.iter()
-			.map(|r| (*r, pallet_readings::Outcomes::<Runtime>::get(r, period).expect("sealed")))
-			.collect()
+		n
 	}
 }
 

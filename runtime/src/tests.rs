@@ -471,15 +471,9 @@ mod readings {
 				n += 1;
 			}
 			// Seal both periods.
-			let mut now = chain.window_open(2) + chain.time.window_ms;
-			while pallet_readings::Outcomes::<Runtime>::get(2, 2).is_none() {
-				assert!(n < 40, "sealing did not finish");
-				frame_system::Pallet::<Runtime>::set_block_number(n);
-				<Readings as Hooks<crate::BlockNumber>>::on_initialize(n);
-				set_now(now);
-				now += 6_000;
-				n += 1;
-			}
+			n = chain.run_blocks_while(2, n, || {
+				pallet_readings::Outcomes::<Runtime>::get(2, 2).is_none()
+			});
 			for period in [1, 2] {
 				assert!(matches!(
 					pallet_readings::Outcomes::<Runtime>::get(1, period),
@@ -588,15 +582,9 @@ mod readings {
 				}
 				n += 1;
 			}
-			let mut now = chain.window_open(2) + chain.time.window_ms;
-			while pallet_readings::Outcomes::<Runtime>::get(R, 2).is_none() {
-				assert!(n < 40, "sealing did not finish");
-				frame_system::Pallet::<Runtime>::set_block_number(n);
-				<Readings as Hooks<crate::BlockNumber>>::on_initialize(n);
-				set_now(now);
-				now += 6_000;
-				n += 1;
-			}
+			n = chain.run_blocks_while(2, n, || {
+				pallet_readings::Outcomes::<Runtime>::get(R, 2).is_none()
+			});
 			let [import, export] = totals[&1];
 			assert!(import > 0 && export > 0);
 			assert_eq!(

@@ -16,6 +16,8 @@
 //    aggregator's key (20), wrong signature (25), too far ahead (22), too many shares (24).
 // 6. The collection RPC refuses malformed and oversized batches, and answers each bad reading
 //    by name (Malformed, NoSetup, NotInFilter, WindowClosed).
+// 7. Alice's Prometheus endpoint shows the protocol's counters moving: readings answered by
+//    name, shares stored, periods sealed, the shares of the last period, setups ahead.
 //
 // usage: node collection.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
 
@@ -23,7 +25,7 @@ import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { u8aConcat, u8aToHex, hexToU8a, stringToU8a, compactAddLength, bnToU8a } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
-import { startNode, connect, workDir, tail, peerIdOf, followHeads, rpcRaw, waitFor } from './lib/node.mjs';
+import { startNode, connect, workDir, tail, peerIdOf, followHeads, rpcRaw, waitFor, metrics } from './lib/node.mjs';
 import { gridmask, gridmaskJson, assert, stepper } from './lib/client.mjs';
 
 const step = stepper();
@@ -166,6 +168,7 @@ async function main() {
     }
     const total = (run) => run.consumption.reduce((a, [, , , c]) => a + BigInt(c), 0n);
     assert(await sealedAggregate(api, pA) === total(runA), `period ${pA} sealed with the meters' total`);
+    const before = await metrics(nodes.alice);
 
     step('meter run sending every share to both aggregators: each share is stored once');
     const runB = await gridmaskJson(['--url', both, ...meters, '--send-to-all']);
@@ -212,6 +215,25 @@ async function main() {
     `each bad reading answered by name (${answers})`);
     await refused(() => rpcRaw(nodes.alice.ws, 'gridmask_submitReadings', ['0x00']), 'Malformed', 'a batch that is not an array');
     await refused(() => collect(Array.from({ length: 1_025 }, () => '0x00')), 'BatchTooLarge', 'a batch of 1,025');
+
+    step('Alice\'s /metrics: the protocol\'s counters moved');
+    const m = await waitFor('the counters of the finalized chain', async () => {
+      const now = await metrics(nodes.alice);
+      return now.get('gridmask_periods_total{outcome="sealed"}') > (before.get('gridmask_periods_total{outcome="sealed"}') ?? 0) ? now : null;
+    }, 60_000, api);
+    const moved = (name) => (m.get(name) ?? 0) - (before.get(name) ?? 0);
+    assert(moved('gridmask_collector_readings_total{answer="Accepted"}') >= 6,
+      `Alice's collector counted the readings it accepted (+${moved('gridmask_collector_readings_total{answer="Accepted"}')})`);
+    for (const refusal of ['Malformed', 'NoSetup', 'WindowClosed', 'WindowNotOpen']) {
+      assert(moved(`gridmask_collector_readings_total{answer="${refusal}"}`) >= 1, `a refusal counted by name: ${refusal}`);
+    }
+    assert(moved('gridmask_shares_stored_total') >= 12, `shares stored counted (+${moved('gridmask_shares_stored_total')})`);
+    // The latest period with an outcome may be one the meters skipped (faulted, 0 shares).
+    assert([0, 12].includes(m.get(`gridmask_period_shares{region="${REGION}"}`)),
+      `the shares of region ${REGION}'s latest period (${m.get(`gridmask_period_shares{region="${REGION}"}`)})`);
+    assert(m.has(`gridmask_setups_ahead{region="${REGION}"}`) && m.get('gridmask_current_period') >= pB,
+      `setups ahead (${m.get(`gridmask_setups_ahead{region="${REGION}"}`)}) and the current period (${m.get('gridmask_current_period')})`);
+    assert(m.has('gridmask_collector_held_readings'), 'the collector\'s held readings');
 
     const applied = await waitFor('the test\'s bundle in a finalized block', async () => {
       const seen = await finalizedReadings(api, seenB.fin + 1);

@@ -20,24 +20,50 @@
 // 3. Every period of both regions settles, and every published aggregate is the true total of
 //    the complete readings (both shares on chain). Each fault before A saw 8 of 10 shares and
 //    its resolution names exactly S; S's fault count is the number of resolutions blaming it.
-//    A sealed period is priced by the tariff; the CC overrides one (`cc price`).
+//    A sealed period is priced by the tariff; the CC overrides one (`cc price`). The node's
+//    /metrics counts the faults recorded and resolved, and how long resolutions took.
 // 4. `kgc bill --cycle A` bills every meter; every owner's `owner bill` verifies. L's partial
 //    line and S's silent lines are billed at estimates; M's bill names both regions and both
-//    are locked for overrides; S has no line for the periods after it was left out.
+//    are locked for overrides; S has no line for the periods after it was left out. The
+//    reports go through a real IPFS node (js-ipfs, Kubo's HTTP RPC API, `--ipfs-api`): each
+//    CID it gives is the raw CIDv1 computed here from the bytes it returns, and an owner's
+//    bill verifies just as well from a directory store holding those bytes under that name.
 //
 // usage: node cycle.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor, rpcRaw, withTestNode } from './lib/node.mjs';
+import { startIpfs, ipfsCat } from './lib/ipfs.mjs';
+import { waitFor, rpcRaw, withTestNode, metrics } from './lib/node.mjs';
 import { gridmask, gridmaskJson, assert, stepper } from './lib/client.mjs';
 
 const step = stepper();
 
+/** The raw CIDv1 (sha2-256) of `bytes`, base32: what the client and the chain name a report by. */
+function rawCid(bytes) {
+  const cid = Buffer.concat([Buffer.from([0x01, 0x55, 0x12, 0x20]), createHash('sha256').update(bytes).digest()]);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let bits = 0;
+  let value = 0;
+  let out = 'b';
+  for (const byte of cid) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  return out;
+}
+
 withTestNode('gridmask-cycle', async ({ node, api, dir }) => {
   const url = ['--url', node.ws];
   const store = join(dir, 'store');
-  const content = ['--content-store', join(dir, 'content')];
+  const ipfs = await startIpfs(join(dir, 'ipfs'));
+  const content = ['--ipfs-api', ipfs.api];
   const now = async () => (await api.call.readingsApi.time()).currentPeriod.unwrap().toNumber();
 
   step('kgc provision: 5 meters in each of regions 1 and 2');
@@ -220,6 +246,16 @@ withTestNode('gridmask-cycle', async ({ node, api, dir }) => {
   assert(sMeter.status.isSuspended && sMeter.faults.toNumber() === blamed.length && blamed.length >= 5,
     `S suspended, ${sMeter.faults} faults = the ${blamed.length} resolutions blaming it (${blamed})`);
   assert(namesS.length >= 1 && namesS.length < ppc, `S expected in ${namesS} of cycle ${A}, then left out`);
+  // The metrics follow finality; the faults above were read at the best block.
+  const m = await waitFor('the resolutions in /metrics', async () => {
+    const now = await metrics(node);
+    return now.get('gridmask_periods_total{outcome="resolved"}') >= blamed.length ? now : null;
+  }, 60_000, api);
+  const resolved = m.get('gridmask_periods_total{outcome="resolved"}');
+  assert(resolved >= blamed.length && m.get('gridmask_periods_total{outcome="faulted"}') >= resolved,
+    `/metrics: ${resolved} faults resolved of ${m.get('gridmask_periods_total{outcome="faulted"}')} recorded`);
+  assert(m.get('gridmask_fault_resolution_seconds_count') === resolved && m.get('gridmask_fault_resolution_seconds_sum') > 0,
+    `/metrics: resolution latency observed for each (${m.get('gridmask_fault_resolution_seconds_sum')} s in all)`);
   const priced = a0 - 1;
   const [[, price]] = await api.call.pricingApi.priceSeries(R2, priced, priced);
   assert(price.price.toNumber() === 300000 && price.source.isTariff, `period ${priced} priced ${price.price} by the tariff's band`);
@@ -265,6 +301,20 @@ withTestNode('gridmask-cycle', async ({ node, api, dir }) => {
   for (const r of regions) {
     assert((await api.query.billing.billedCycles(r, A)).isSome, `region ${r}'s cycle ${A} is billed (overrides locked)`);
   }
+
+  step(`the reports in IPFS (js-ipfs ${ipfs.version}) are named as the directory store names them`);
+  const blocks = join(dir, 'content', 'blocks');
+  mkdirSync(blocks, { recursive: true });
+  for (const [m, , cid] of billed.billed) {
+    const bytes = await ipfsCat(ipfs.api, cid);
+    assert(rawCid(bytes) === cid, `meter ${m}: IPFS's block ${cid} is the raw CIDv1 of its bytes (${rawCid(bytes)})`);
+    writeFileSync(join(blocks, cid), bytes);
+  }
+  const fromDir = await gridmask([...url, '--content-store', join(dir, 'content'), '--json', 'owner', 'bill',
+    '--store', store, '--meter', String(meters[0]), '--cycle', String(A)], { allowFail: true });
+  assert(fromDir.code === 0 && JSON.parse(fromDir.stdout).problems.length === 0,
+    `meter ${meters[0]}'s bill verifies from a directory store too: ${fromDir.stderr}`);
+  await ipfs.stop();
 
   step('cycle test passed');
 });

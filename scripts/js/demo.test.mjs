@@ -8,7 +8,10 @@
 //    publishes an export aggregate, every period is priced, the faults are resolved by the
 //    off-chain worker, every owner (prosumers too) verifies their bill, and a disputed bill is
 //    answered by a superseding one that verifies.
-// 2. `owner bill` refuses, naming what is wrong:
+// 2. Every owner exports their verified bill as a Green Button file (`owner export --format
+//    espi`): it validates against the ESPI 4.0 schema (`xmllint --schema client/espi/espi.xsd`),
+//    and its readings' values and costs are the bill's lines (`--format json`), import and export.
+// 3. `owner bill` refuses, naming what is wrong:
 //    - a report tampered with in the content store;
 //    - a bill whose CID on chain is another meter's report (posted with polkadot.js as the KGC);
 //    - a bill with one misstated line (the KGC's `--misstate`), naming that line only;
@@ -17,7 +20,7 @@
 // usage: node demo.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
 
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Keyring } from '@polkadot/keyring';
@@ -64,6 +67,47 @@ withTestNode('gridmask-demo-test', async ({ node, api, dir }) => {
   const contentDir = join(dir, 'content');
   const content = ['--content-store', contentDir];
   const cycle = s.cycles[0];
+
+  step('every owner exports their verified bill as Green Button (ESPI 4.0); it validates and states the lines');
+  const espiDir = join(repoRoot, 'client/espi');
+  // A cost in micro-units as ESPI's hundred-thousandths (half away from zero).
+  const cost = (micro) => Math.sign(micro) * Math.round(Math.abs(micro) / 10);
+  const amount = (wh, price) => Math.floor((wh * price + 500) / 1000);
+  for (const b of s.bills) {
+    const base = [...url, ...content, '--json', 'owner', 'export', '--store', store, '--meter', String(b.meter),
+      '--cycle', String(cycle)];
+    const xml = join(dir, `espi-${b.meter}.xml`);
+    const lines = join(dir, `lines-${b.meter}.json`);
+    await gridmask([...base, '--format', 'espi', '--currency', '978', '--out', xml]);
+    await gridmask([...base, '--format', 'json', '--out', lines]);
+    execFileSync('xmllint', ['--noout', '--nonet', '--schema', join(espiDir, 'espi.xsd'), xml],
+      { env: { ...process.env, XML_CATALOG_FILES: join(espiDir, 'catalog.xml') }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const feed = readFileSync(xml, 'utf8');
+    const bill = JSON.parse(readFileSync(lines, 'utf8'));
+    // Each IntervalBlock's readings: [cost, quality, start, value].
+    const blocks = [...feed.matchAll(/<espi:IntervalBlock>([\s\S]*?)<\/espi:IntervalBlock>/g)].map((m) =>
+      [...m[1].matchAll(/<espi:cost>(-?\d+)<\/espi:cost>[\s\S]*?<espi:quality>(\d+)<\/espi:quality>[\s\S]*?<espi:start>(\d+)<\/espi:start>[\s\S]*?<espi:value>(\d+)<\/espi:value>/g)]
+        .map((r) => r.slice(1).map(Number)));
+    const exports = bill.some((l) => l.channels.includes('export_wh'));
+    assert(blocks.length === (exports ? 2 : 1) && /<espi:flowDirection>1<\/espi:flowDirection>/.test(feed) &&
+      exports === /<espi:flowDirection>19<\/espi:flowDirection>/.test(feed), `meter ${b.meter}: an import block${exports ? ' and an export block' : ''}`);
+    const value = (l, ch) => (l.status === 'metered' ? l.values[l.channels.indexOf(ch)] ?? 0 : 0);
+    bill.forEach((l, i) => {
+      const billed = l.estimate ? l.estimate.wh : value(l, 'import_wh');
+      const [c, q, start, v] = blocks[0][i];
+      assert(v === billed && c === cost(amount(billed, l.price ?? 0)) && start === l.start_ms / 1000 && q === (l.estimate ? 8 : 0),
+        `meter ${b.meter} period ${l.period}: ESPI import ${v} Wh costing ${c} (quality ${q}) = the line's ${billed} Wh at ${l.price}`);
+      if (exports) {
+        const [ec, , , ev] = blocks[1][i];
+        const exported = value(l, 'export_wh');
+        assert(ev === exported && ec === -cost(amount(exported, l.export_price ?? 0)),
+          `meter ${b.meter} period ${l.period}: ESPI export ${ev} Wh credited ${ec} = the line's ${exported} Wh at ${l.export_price}`);
+      }
+    });
+    const total = bill.reduce((a, l) => a + l.amount, 0);
+    assert(feed.includes(`<espi:billLastPeriod>${cost(total)}</espi:billLastPeriod>`), `meter ${b.meter}: the summary's total is the bill's ${total}`);
+  }
+
   const ownerBill = async (meter) => {
     const r = await gridmask([...url, ...content, '--json', 'owner', 'bill', '--store', store,
       '--meter', String(meter), '--cycle', String(cycle), '--out', join(dir, `check-${meter}.html`)], { allowFail: true });

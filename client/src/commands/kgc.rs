@@ -90,7 +90,7 @@ pub enum KgcCommand {
 		/// `max_demand_w`, `reactive_varh`): set on every listed region. Default: unchanged
 		/// (`import_wh` for a new region), or `import_wh,export_wh` with --prosumers.
 		#[arg(long, value_parser = parse_channels)]
-		channels: Option<Vec<ChannelKind>>,
+		channels: Option<ChannelList>,
 		/// Percent of each region's meters that are prosumers (have panels and export),
 		/// spread evenly over the meter ids: `PCT` for every region, or `REGION:PCT,…` (the
 		/// regions not listed have none).
@@ -213,6 +213,11 @@ impl std::fmt::Display for Provisioned {
 }
 
 impl Output for Provisioned {}
+
+/// A region's shape as one option value. An alias, because clap's derive reads a literal
+/// `Option<Vec<_>>` as an option given many times and would hand the parser's whole list to
+/// a field of one channel (a panic at the first use of `--channels`).
+type ChannelList = Vec<ChannelKind>;
 
 /// Parses a comma-separated list of channel names (a region's shape).
 fn parse_channels(list: &str) -> Result<Vec<ChannelKind>, String> {

@@ -3,6 +3,7 @@
 
 mod bench;
 mod cc;
+mod gateway;
 mod kgc;
 mod meter;
 mod owner;
@@ -61,6 +62,9 @@ enum Command {
 	/// A meter's owner: check a bill against the chain, acknowledge or dispute it.
 	#[command(subcommand)]
 	Owner(owner::OwnerCommand),
+	/// An HTTP server of the chain's prices (OpenADR 3.0.1 VTN, read subset with
+	/// subscriptions) and metering data (JSON), in front of the nodes of --url.
+	Gateway(gateway::GatewayArgs),
 	/// Figures measured on this machine (`ingest` starts its own dev node).
 	#[command(subcommand)]
 	Bench(bench::BenchCommand),
@@ -111,6 +115,7 @@ impl Cli {
 			Command::Cc(c) => cc::run(&ctx, c).await,
 			Command::Owner(c) => owner::run(&ctx, c).await,
 			Command::Bench(c) => bench::run(&ctx, c).await,
+			Command::Gateway(a) => gateway::run(&ctx, a).await,
 			Command::Status { last } => ctx.emit(&status::status(&ctx.chain().await?, last).await?),
 		}
 	}

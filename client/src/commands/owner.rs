@@ -6,6 +6,7 @@ use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 use gridmask_client::{
 	bill::{self, Verification},
+	espi,
 	output::{Output, Said, Verdict},
 	store::{self, OwnerFile, StoreDir},
 };
@@ -73,6 +74,24 @@ pub enum OwnerCommand {
 		#[arg(long)]
 		out: Option<PathBuf>,
 	},
+	/// Verify the latest bill as `owner bill` does and, only if every line verifies, write it
+	/// in another format: a Green Button file (`espi`: a NAESB ESPI 4.0 Atom feed of the
+	/// import and export readings, their costs and the cycle's summary) or the report's lines
+	/// as JSON (`json`). Exit status 2 (nothing written) if it does not verify.
+	Export {
+		#[command(flatten)]
+		owner: OwnerKey,
+		/// The format.
+		#[arg(long, value_enum, default_value_t = ExportFormat::Espi)]
+		format: ExportFormat,
+		/// Where to write it.
+		#[arg(long)]
+		out: PathBuf,
+		/// ESPI: the ISO 4217 number of the currency of the costs (978 EUR, 840 USD; default
+		/// 999, "no currency": the chain's own unit).
+		#[arg(long, default_value_t = 999)]
+		currency: u16,
+	},
 	/// Dispute the latest bill, with a reason (the KGC may answer with a superseding bill).
 	Dispute {
 		#[command(flatten)]
@@ -83,6 +102,50 @@ pub enum OwnerCommand {
 		#[arg(long)]
 		version: Option<u32>,
 	},
+}
+
+/// What `owner export` can write.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+	/// Green Button: a NAESB REQ.21 ESPI 4.0 Atom feed.
+	Espi,
+	/// The verified report's lines, as JSON.
+	Json,
+}
+
+/// What `owner export` did: the file written (none if the bill does not verify).
+#[derive(Serialize)]
+struct Exported {
+	written: Option<String>,
+	verification: Verification,
+}
+
+impl std::fmt::Display for Exported {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		let v = &self.verification;
+		match &self.written {
+			Some(path) => writeln!(
+				f,
+				"meter {} cycle {}: bill v{} verified and written to {path}",
+				v.meter, v.cycle, v.version
+			),
+			None => {
+				writeln!(
+					f,
+					"meter {} cycle {}: bill v{} does not verify; nothing written",
+					v.meter, v.cycle, v.version
+				)?;
+				v.problem_lines(f)
+			},
+		}
+	}
+}
+
+/// Exit status 2 if nothing was written.
+impl Output for Exported {
+	fn verdict(&self) -> Verdict {
+		Verdict::done_if(self.written.is_some())
+	}
 }
 
 /// What `owner ack` did: the version acknowledged (none if the bill does not verify).
@@ -125,16 +188,21 @@ pub async fn run(ctx: &Context, command: OwnerCommand) -> Result<ExitCode> {
 	match command {
 		OwnerCommand::Bill { owner, out } => {
 			let chain = ctx.chain().await?;
-			let v =
-				bill::verify(&chain, &owner.load()?, &ctx.content, owner.cycle, &owner.page(out))
-					.await?;
+			let v = bill::verify(
+				&chain,
+				&owner.load()?,
+				&ctx.content,
+				owner.cycle,
+				Some(&owner.page(out)),
+			)
+			.await?;
 			ctx.emit(&v)
 		},
 		OwnerCommand::Ack { owner, version, out } => {
 			let chain = ctx.chain().await?;
 			let file = owner.load()?;
-			let v =
-				bill::verify(&chain, &file, &ctx.content, owner.cycle, &owner.page(out)).await?;
+			let v = bill::verify(&chain, &file, &ctx.content, owner.cycle, Some(&owner.page(out)))
+				.await?;
 			if let Some(asked) = version.filter(|asked| *asked != v.version) {
 				bail!(
 					"meter {} cycle {}: version {asked} is not the latest bill (v{} is): nothing \
@@ -151,6 +219,26 @@ pub async fn run(ctx: &Context, command: OwnerCommand) -> Result<ExitCode> {
 				None
 			};
 			ctx.emit(&Acknowledged { acknowledged, verification: v })
+		},
+		OwnerCommand::Export { owner, format, out, currency } => {
+			let chain = ctx.chain().await?;
+			let v = bill::verify(&chain, &owner.load()?, &ctx.content, owner.cycle, None).await?;
+			let written = match &v.report {
+				Some(report) => {
+					let bytes = match format {
+						ExportFormat::Espi => {
+							let time = chain.time().await?;
+							let period_ms = time.started()?.period_ms;
+							espi::feed(report, period_ms, currency, time.now_ms).into_bytes()
+						},
+						ExportFormat::Json => serde_json::to_vec_pretty(&report.lines)?,
+					};
+					store::write_private(&out, &bytes)?;
+					Some(out.display().to_string())
+				},
+				None => None,
+			};
+			ctx.emit(&Exported { written, verification: v })
 		},
 		OwnerCommand::Dispute { owner, reason, version } => {
 			let chain = ctx.chain().await?;

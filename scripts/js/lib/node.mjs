@@ -133,6 +133,22 @@ export async function rpcRaw(url, method, params = []) {
 }
 
 /** Connect polkadot.js to a node, retrying while it starts. */
+/**
+ * The node's Prometheus metrics (`/metrics` on its `--prometheus-port`): a Map from the sample's
+ * name with its labels as written (`gridmask_periods_total{outcome="sealed"}`) to its value.
+ */
+export async function metrics(node) {
+  const res = await fetch(`http://127.0.0.1:${node.promPort}/metrics`);
+  if (!res.ok) throw new Error(`/metrics of ${node.name}: HTTP ${res.status}`);
+  const samples = new Map();
+  for (const line of (await res.text()).split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    samples.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return samples;
+}
+
 export async function connect(node, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

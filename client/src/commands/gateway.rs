@@ -1,0 +1,33 @@
+//! `gridmask gateway`: the chain's prices (OpenADR 3) and metering data (JSON) over HTTP.
+
+use super::Context;
+use anyhow::Result;
+use clap::Args;
+use gridmask_client::gateway::{self, auth::Auth, Gateway};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+
+#[derive(Args)]
+pub struct GatewayArgs {
+	/// Address to listen on (port 0: any free port; the address is printed once listening).
+	#[arg(long, default_value = "127.0.0.1:8081")]
+	listen: SocketAddr,
+	/// The OAuth2 clients (JSON: `{"clients": [{"client_id", "client_secret", "scopes"}]}`;
+	/// scopes `read_all`, `write_subscriptions`).
+	#[arg(long)]
+	clients: PathBuf,
+	/// Currency code of the prices (ISO 4217 where the chain's currency has one).
+	#[arg(long, default_value = gridmask_primitives::currency::SYMBOL)]
+	currency: String,
+}
+
+pub async fn run(ctx: &Context, args: GatewayArgs) -> Result<ExitCode> {
+	let auth = Auth::load(&args.clients)?;
+	let gateway =
+		Gateway::new(gateway::Config { urls: ctx.urls.clone(), auth, currency: args.currency });
+	gateway::serve(gateway, args.listen, |addr| {
+		// One line on stdout, for scripts that start it on port 0.
+		println!("gateway listening on http://{addr}{}", gateway::OPENADR_BASE);
+	})
+	.await?;
+	Ok(ExitCode::SUCCESS)
+}
