@@ -45,7 +45,13 @@ for pkg in js ipfs; do
 	lock_sum="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
 	if [ "$(cat "$dir/node_modules/.gridmask-lock.sha256" 2>/dev/null)" != "$lock_sum" ]; then
 		log "installing pinned npm packages (scripts/$pkg)"
-		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci in scripts/$pkg failed"
+		# js-ipfs has an optional dependency on a GitHub tarball (electron-eval → headless), which
+		# cannot be fetched here: `npm ci` refuses a lock without it, `npm install` skips it and
+		# otherwise installs exactly the locked versions (`--no-save`: the lock is not rewritten).
+		install=(ci)
+		[ "$pkg" = ipfs ] && install=(install --no-save)
+		(cd "$dir" && npm "${install[@]}" --no-audit --no-fund --loglevel=error >/dev/null) ||
+			die "npm ${install[*]} in scripts/$pkg failed"
 		echo "$lock_sum" >"$dir/node_modules/.gridmask-lock.sha256"
 	fi
 done

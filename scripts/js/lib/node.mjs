@@ -135,7 +135,8 @@ export async function rpcRaw(url, method, params = []) {
 /** Connect polkadot.js to a node, retrying while it starts. */
 /**
  * The node's Prometheus metrics (`/metrics` on its `--prometheus-port`): a Map from the sample's
- * name with its labels as written (`gridmask_periods_total{outcome="sealed"}`) to its value.
+ * name with its labels (`gridmask_periods_total{outcome="sealed"}`) to its value. The `chain`
+ * label Substrate adds to every metric is left out, the others keep their order.
  */
 export async function metrics(node) {
   const res = await fetch(`http://127.0.0.1:${node.promPort}/metrics`);
@@ -144,7 +145,9 @@ export async function metrics(node) {
   for (const line of (await res.text()).split('\n')) {
     if (!line || line.startsWith('#')) continue;
     const at = line.lastIndexOf(' ');
-    samples.set(line.slice(0, at), Number(line.slice(at + 1)));
+    const [, name, labels = ''] = /^([^{\s]+)(?:\{(.*)\})?$/.exec(line.slice(0, at));
+    const kept = labels.split(/,(?=[a-zA-Z_]+=")/).filter((l) => l && !l.startsWith('chain='));
+    samples.set(kept.length ? `${name}{${kept.join(',')}}` : name, Number(line.slice(at + 1)));
   }
   return samples;
 }
