@@ -4,7 +4,8 @@
 #     OpenSSL build), curl, libxml2-utils (xmllint: the Green Button exports in the tests)
 #   - Rust: the wasm targets and rust-src for the runtime's wasm build; cargo-fuzz (pinned)
 #   - npm packages (pinned in scripts/js/package-lock.json) for the polkadot.js checks and tests,
-#     and a real IPFS node for them (scripts/ipfs/package-lock.json)
+#     and a real IPFS node for them (scripts/ipfs/package-lock.json, installed in
+#     $GRIDMASK_IPFS_DIR, default ~/.cache/gridmask/ipfs)
 #   - launchers ~/.local/bin/gridmask and gridmask-node for the built binaries
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -38,20 +39,27 @@ if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]
 fi
 
 command -v node >/dev/null || die "Node.js is required for the polkadot.js checks"
-# scripts/js: polkadot.js and the tests' helpers; scripts/ipfs: a real IPFS node (js-ipfs) for
-# the tests' content store. Each is installed again only when its lock file changed.
+# scripts/js: polkadot.js and the tests' helpers, installed in the work tree. scripts/ipfs: a
+# real IPFS node (js-ipfs, 997 packages) for the tests' content store, installed outside it
+# (GRIDMASK_IPFS_DIR), like the target dir, so that a fresh clone does not install it again.
+# Each is installed again only when its lock file changed.
+export GRIDMASK_IPFS_DIR="${GRIDMASK_IPFS_DIR:-$HOME/.cache/gridmask/ipfs}"
+mkdir -p "$GRIDMASK_IPFS_DIR"
 for pkg in js ipfs; do
-	dir="$GRIDMASK_ROOT/scripts/$pkg"
-	lock_sum="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+	src="$GRIDMASK_ROOT/scripts/$pkg"
+	dir="$src"
+	[ "$pkg" = ipfs ] && dir="$GRIDMASK_IPFS_DIR"
+	lock_sum="$(sha256sum "$src/package-lock.json" | cut -d' ' -f1)"
 	if [ "$(cat "$dir/node_modules/.gridmask-lock.sha256" 2>/dev/null)" != "$lock_sum" ]; then
-		log "installing pinned npm packages (scripts/$pkg)"
+		log "installing pinned npm packages (scripts/$pkg into $dir)"
+		[ "$dir" = "$src" ] || cp "$src/package.json" "$src/package-lock.json" "$dir/"
 		# js-ipfs has an optional dependency on a GitHub tarball (electron-eval → headless), which
 		# cannot be fetched here: `npm ci` refuses a lock without it, `npm install` skips it and
 		# otherwise installs exactly the locked versions (`--no-save`: the lock is not rewritten).
 		install=(ci)
 		[ "$pkg" = ipfs ] && install=(install --no-save)
 		(cd "$dir" && npm "${install[@]}" --no-audit --no-fund --loglevel=error >/dev/null) ||
-			die "npm ${install[*]} in scripts/$pkg failed"
+			die "npm ${install[*]} in $dir failed"
 		echo "$lock_sum" >"$dir/node_modules/.gridmask-lock.sha256"
 	fi
 done

@@ -1,13 +1,15 @@
-// A real IPFS node for the tests: js-ipfs 0.66.1 (scripts/ipfs, installed by scripts/setup.sh),
+// A real IPFS node for the tests: js-ipfs 0.66.1 (pinned in scripts/ipfs; scripts/setup.sh
+// installs it in $GRIDMASK_IPFS_DIR, default ~/.cache/gridmask/ipfs, outside the work tree),
 // serving the Kubo-compatible HTTP RPC API on loopback, offline (no swarm, no gateway, no
 // bootstrap peers), with a fresh repository in the test's work dir.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, tail } from './node.mjs';
+import { tail } from './node.mjs';
 
-const cli = join(repoRoot, 'scripts/ipfs/node_modules/ipfs/src/cli.js');
+const ipfsDir = process.env.GRIDMASK_IPFS_DIR ?? join(process.env.HOME, '.cache/gridmask/ipfs');
+const cli = join(ipfsDir, 'node_modules/ipfs/src/cli.js');
 
 // Every address but the API's is empty: an offline node on loopback, nothing listening for peers.
 const CONFIG = {
