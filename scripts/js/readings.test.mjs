@@ -14,13 +14,14 @@
 // 4. After the window the period is sealed; its aggregate equals Σ of the meters' consumption
 //    (which only the meters' own report reveals).
 // 5. Replaying a share over RPC is refused with `DuplicatePrid` (or `WindowClosed`), by name.
-// 6. The polkadot.js check passes with the readings in state.
+// 6. The node's /metrics counts the shares stored and the period sealed.
+// 7. The polkadot.js check passes with the readings in state.
 //
 // usage: node readings.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { waitFor, repoRoot, withTestNode } from './lib/node.mjs';
+import { waitFor, repoRoot, withTestNode, metrics } from './lib/node.mjs';
 import { gridmask, assert, stepper } from './lib/client.mjs';
 
 const step = stepper();
@@ -102,6 +103,16 @@ withTestNode('gridmask-readings', async ({ node, api, dir }) => {
     const r1 = status.regions.find((r) => r.region === 1);
     return r1?.periods.some((x) => x.period === period && x.outcome === `sealed ${expected} Wh (6 shares)`);
   }, 60_000, api).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(status)}`); });
+
+  step('the node\'s /metrics counts the readings and the sealed period');
+  const m = await waitFor('the sealed period in /metrics', async () => {
+    const now = await metrics(node);
+    return now.get('gridmask_periods_total{outcome="sealed"}') >= 1 ? now : null;
+  }, 60_000, api);
+  assert(m.get('gridmask_shares_stored_total') === 6, `6 shares stored (${m.get('gridmask_shares_stored_total')})`);
+  // The latest period with an outcome: the one sealed, or already the next (set up, no readings: faulted).
+  assert([6, 0].includes(m.get('gridmask_period_shares{region="1"}')),
+    `the shares of region 1's latest period (${m.get('gridmask_period_shares{region="1"}')})`);
 
   step('polkadot.js check with readings in state');
   await api.disconnect();
