@@ -60,7 +60,7 @@ use crate::{
 	content::ContentStore,
 	output::{Output, Verdict},
 	progress,
-	store::{KgcStore, OwnerFile, StoreDir},
+	store::{BillKey, KgcStore, OwnerFile, StoreDir},
 };
 use anyhow::{bail, Context, Result};
 use futures::{StreamExt, TryStreamExt};
@@ -943,9 +943,7 @@ pub async fn issue(
 ) -> Result<BillReport> {
 	let store: KgcStore = dir.load_kgc()?;
 	let genesis = chain.genesis();
-	if store.genesis != format!("{genesis:?}") {
-		bail!("the store is for chain {} but the node runs {genesis:?}", store.genesis);
-	}
+	crate::store::same_chain("the store", &store.genesis, genesis.0)?;
 	let time = finished_cycle(chain, cycle).await?;
 	let mut report = BillReport { cycle, ..Default::default() };
 	let started = std::time::Instant::now();
@@ -1132,7 +1130,7 @@ async fn make_bill(
 			}
 		}
 	}
-	let r = make_report(format!("{genesis:?}"), m.meter, cycle, lines);
+	let r = make_report(crate::store::genesis_hex(genesis.0), m.meter, cycle, lines);
 	let json = serde_json::to_vec(&r)?;
 	let info = bill_info(&sp_core::H256(genesis.0), &m.meter, cycle);
 	let sealed = pbill::seal_bill(&b.owner_key, &info, &json)
@@ -1223,6 +1221,29 @@ impl Verification {
 		}
 		Ok(())
 	}
+
+	/// What was done with this bill because it verified (`done`, e.g. "acknowledged"), or
+	/// that it does not verify, `nothing` was done, and why.
+	pub fn then(
+		&self,
+		f: &mut std::fmt::Formatter<'_>,
+		done: Option<&str>,
+		nothing: &str,
+	) -> std::fmt::Result {
+		let (meter, cycle, version) = (self.meter, self.cycle, self.version);
+		match done {
+			Some(done) => {
+				writeln!(f, "meter {meter} cycle {cycle}: bill v{version} verified and {done}")
+			},
+			None => {
+				writeln!(
+					f,
+					"meter {meter} cycle {cycle}: bill v{version} does not verify; {nothing}"
+				)?;
+				self.problem_lines(f)
+			},
+		}
+	}
 }
 
 impl std::fmt::Display for Verification {
@@ -1267,7 +1288,7 @@ impl Output for Verification {
 /// even start (no bill, node unreachable); everything a report gets wrong is a problem.
 pub async fn verify(
 	chain: &Chain,
-	owner: &OwnerFile,
+	owner: &BillKey,
 	content: &ContentStore,
 	cycle: CycleIndex,
 	out: Option<&std::path::Path>,
@@ -1400,6 +1421,7 @@ async fn check_report(
 			(l.status, l.values) = unmask(&c.shares, &l.masks);
 			l.region = c.region;
 			l.channels = channel_names(&c.shape);
+			l.start_ms = time.period_start(l.period).unwrap_or_default();
 		}
 	}
 	let expected_estimates = estimates(&truth, facts_of(&periods));
@@ -1424,7 +1446,7 @@ fn header_problems(
 	if r.format != REPORT_FORMAT {
 		problems.push(format!("header: format {:?}, expected {REPORT_FORMAT:?}", r.format));
 	}
-	if r.genesis != format!("{genesis:?}") || r.meter != meter || r.cycle != cycle {
+	if !crate::store::is_genesis(&r.genesis, genesis.0) || r.meter != meter || r.cycle != cycle {
 		problems.push(format!(
 			"header: the report is for chain {} meter {} cycle {}, not this bill",
 			r.genesis, r.meter, r.cycle
@@ -1503,6 +1525,14 @@ fn line_problems(l: &Line, t: &Line, est: Option<Estimate>, c: &ChainPeriod) -> 
 		)];
 	}
 	let mut problems = Vec::new();
+	// The page shows the period by its start: it must be the chain's.
+	if l.start_ms != t.start_ms {
+		problems.push(format!(
+			"line for period {p}: starts at {} but the chain's clock starts it at {}",
+			crate::datetime::rfc3339(l.start_ms),
+			crate::datetime::rfc3339(t.start_ms)
+		));
+	}
 	let stated = |j: usize| l.values.get(j).map_or("no value".into(), |v| v.to_string());
 	for (j, name) in t.channels.iter().enumerate() {
 		if l.values.get(j) != t.values.get(j) {
@@ -1611,13 +1641,21 @@ pub enum Answer {
 
 /// The latest version of the bill of (meter, cycle) on chain.
 pub async fn latest_version(chain: &Chain, meter: MeterId, cycle: CycleIndex) -> Result<u32> {
-	let at = chain.api.at_current_block().await?;
-	let (version, _) = at
-		.runtime_apis()
-		.call(runtime::runtime_apis().billing_api().bill(meter, cycle))
+	posted_version(chain, meter, cycle)
 		.await?
-		.with_context(|| format!("meter {meter} has no bill for cycle {cycle} on chain"))?;
-	Ok(version)
+		.with_context(|| format!("meter {meter} has no bill for cycle {cycle} on chain"))
+}
+
+/// The latest version of the bill of (meter, cycle) on chain, if one was posted.
+pub async fn posted_version(
+	chain: &Chain,
+	meter: MeterId,
+	cycle: CycleIndex,
+) -> Result<Option<u32>> {
+	let at = chain.api.at_current_block().await?;
+	let apis = at.runtime_apis();
+	let bill = apis.call(runtime::runtime_apis().billing_api().bill(meter, cycle)).await?;
+	Ok(bill.map(|(version, _)| version))
 }
 
 /// Sends the owner's answer; returns the version the chain recorded it for.
@@ -1891,6 +1929,23 @@ mod tests {
 		let problems = line_problems(&wrong, &truth, None, &c);
 		assert_eq!(problems.len(), 1);
 		assert!(problems[0].contains("channels [\"import_wh\"] with masks for 2"), "{problems:?}");
+		// A line dated other than the chain's clock dates its period.
+		let mut early = truth.clone();
+		early.start_ms += 60_000;
+		let c = ChainPeriod {
+			region: 1,
+			shape: vec![ChannelKind::ImportWh, ChannelKind::ExportWh],
+			shares: [Some(vec![1, 2]), Some(vec![3, 4])],
+			price: None,
+			facts: Default::default(),
+		};
+		let dated = |l: &Line| {
+			line_problems(l, &truth, None, &c)
+				.into_iter()
+				.filter(|p| p.contains("starts at"))
+				.count()
+		};
+		assert_eq!((dated(&early), dated(&truth)), (1, 0));
 	}
 
 	#[test]

@@ -708,6 +708,22 @@ pub async fn region_at(
 		.decode()?)
 }
 
+/// Every region registered at `at`, by id.
+pub async fn regions_at(
+	at: &AtBlock,
+) -> Result<Vec<(RegionId, runtime_types::pallet_meters::types::Region<subxt::utils::AccountId32>)>>
+{
+	let mut regions = Vec::new();
+	let mut iter = at.storage().entry(runtime::storage().meters().regions())?.iter(()).await?;
+	while let Some(kv) = futures::StreamExt::next(&mut iter).await {
+		let kv = kv?;
+		let (id,) = kv.key()?.decode()?;
+		regions.push((id, kv.value().decode()?));
+	}
+	regions.sort_by_key(|(id, _)| *id);
+	Ok(regions)
+}
+
 /// A channel kind as the chain's metadata describes it, as the protocol's type.
 pub fn channel_kind(k: &runtime_types::gridmask_primitives::channel::ChannelKind) -> ChannelKind {
 	use runtime_types::gridmask_primitives::channel::ChannelKind as K;

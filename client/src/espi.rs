@@ -13,8 +13,49 @@
 //! rounded half away from zero to the nearest 10 micro-units. Only a bill that verified
 //! against the chain is exported (`gridmask owner export`).
 
-use crate::bill::{amount, Report};
+use crate::{
+	bill::{amount, Report},
+	chain::Chain,
+	datetime::rfc3339,
+};
+use anyhow::Result;
 use std::fmt::Write;
+
+/// What a verified bill can be exported as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+	/// Green Button: a NAESB REQ.21 ESPI 4.0 Atom feed.
+	Espi,
+	/// The verified report's lines, as JSON.
+	Json,
+}
+
+impl Format {
+	/// Its media type.
+	pub fn media_type(self) -> &'static str {
+		match self {
+			Self::Espi => "application/atom+xml",
+			Self::Json => "application/json",
+		}
+	}
+}
+
+/// The verified `report` in `format`, stamped with the chain's time (ESPI costs in the
+/// ISO 4217 currency numbered `currency`).
+pub async fn export(
+	chain: &Chain,
+	report: &Report,
+	format: Format,
+	currency: u16,
+) -> Result<Vec<u8>> {
+	Ok(match format {
+		Format::Espi => {
+			let time = chain.time().await?;
+			feed(report, time.started()?.period_ms, currency, time.now_ms).into_bytes()
+		},
+		Format::Json => serde_json::to_vec_pretty(&report.lines)?,
+	})
+}
 
 /// ESPI's `uom` for watt-hours.
 const UOM_WH: u16 = 72;
@@ -62,12 +103,54 @@ fn esc(s: &str) -> String {
 /// The ESPI feed of the verified `report`; periods are `period_ms` long, costs in the
 /// ISO 4217 currency numbered `currency`; `now_ms` stamps it.
 pub fn feed(report: &Report, period_ms: u64, currency: u16, now_ms: u64) -> String {
-	let period_s = period_ms / 1000;
-	let at = crate::gateway::openadr::rfc3339(now_ms - now_ms % 1000);
-	let (meter, cycle) = (report.meter, report.cycle);
-	let id = |what: &str| urn(&report.genesis, meter, cycle, what);
-	let base = format!("/espi/1_1/resource/Subscription/{meter}/UsagePoint/1");
-	let exports = report.lines.iter().any(|l| l.channels.iter().any(|c| c == "export_wh"));
+	let f = Feed::new(report, period_ms, now_ms);
+	let (meter, base) = (report.meter, &f.base);
+	let mut x = f.head();
+	let related = [
+		format!("{base}/MeterReading"),
+		format!("{base}/UsageSummary"),
+		"/espi/1_1/resource/LocalTimeParameters/1".into(),
+	];
+	f.entry(
+		&mut x,
+		"usage-point",
+		base,
+		&format!("/espi/1_1/resource/Subscription/{meter}/UsagePoint"),
+		&related,
+		&format!("meter {meter}"),
+		"      <espi:UsagePoint>\n        <espi:ServiceCategory>\n          <espi:kind>0</espi:kind>\n        \
+		 </espi:ServiceCategory>\n        <espi:status>1</espi:status>\n      </espi:UsagePoint>\n",
+	);
+	f.entry(
+		&mut x,
+		"local-time",
+		"/espi/1_1/resource/LocalTimeParameters/1",
+		"/espi/1_1/resource/LocalTimeParameters",
+		&[],
+		"UTC",
+		"      <espi:LocalTimeParameters>\n        <espi:dstEndRule>00000000</espi:dstEndRule>\n        \
+		 <espi:dstOffset>0</espi:dstOffset>\n        <espi:dstStartRule>00000000</espi:dstStartRule>\n        \
+		 <espi:tzOffset>0</espi:tzOffset>\n      </espi:LocalTimeParameters>\n",
+	);
+	let channels = channels(report);
+	for (i, ch) in channels.iter().enumerate() {
+		f.channel(&mut x, i + 1, ch, currency);
+	}
+	f.entry(
+		&mut x,
+		"usage-summary",
+		&format!("{base}/UsageSummary/1"),
+		&format!("{base}/UsageSummary"),
+		&[],
+		&format!("bill of cycle {}", report.cycle),
+		&f.summary(&channels, currency),
+	);
+	x.push_str("</feed>\n");
+	x
+}
+
+/// The report's channels as ESPI readings: import, and export where the bill has any.
+fn channels(report: &Report) -> Vec<Channel> {
 	let mut channels = vec![Channel {
 		title: "Energy imported (delivered), Wh per period",
 		flow: FORWARD,
@@ -80,7 +163,7 @@ pub fn feed(report: &Report, period_ms: u64, currency: u16, now_ms: u64) -> Stri
 			})
 			.collect(),
 	}];
-	if exports {
+	if exports(report) {
 		channels.push(Channel {
 			title: "Energy exported (received), Wh per period",
 			flow: REVERSE,
@@ -94,71 +177,97 @@ pub fn feed(report: &Report, period_ms: u64, currency: u16, now_ms: u64) -> Stri
 				.collect(),
 		});
 	}
-	let first = report.lines.first().map_or(0, |l| l.start_ms / 1000);
-	let end = report.lines.last().map_or(first, |l| l.start_ms / 1000 + period_s);
+	channels
+}
 
-	let mut x = String::new();
-	let entry = |x: &mut String,
-	             what: &str,
-	             path: &str,
-	             up: &str,
-	             related: &[String],
-	             title: &str,
-	             content: &str| {
+/// Whether the bill's region(s) have an export channel.
+fn exports(report: &Report) -> bool {
+	report.lines.iter().any(|l| l.channels.iter().any(|c| c == "export_wh"))
+}
+
+/// What every part of one feed shares.
+struct Feed<'a> {
+	report: &'a Report,
+	period_s: u64,
+	/// `now_ms`, whole seconds, RFC 3339.
+	at: String,
+	now_ms: u64,
+	/// The usage point's path.
+	base: String,
+	/// The cycle's first period's start and its last period's end, seconds.
+	first: u64,
+	end: u64,
+}
+
+impl<'a> Feed<'a> {
+	fn new(report: &'a Report, period_ms: u64, now_ms: u64) -> Self {
+		let period_s = period_ms / 1000;
+		let first = report.lines.first().map_or(0, |l| l.start_ms / 1000);
+		Self {
+			report,
+			period_s,
+			at: rfc3339(now_ms - now_ms % 1000),
+			now_ms,
+			base: format!("/espi/1_1/resource/Subscription/{}/UsagePoint/1", report.meter),
+			first,
+			end: report.lines.last().map_or(first, |l| l.start_ms / 1000 + period_s),
+		}
+	}
+
+	/// A stable id of one of the feed's parts.
+	fn id(&self, what: &str) -> String {
+		urn(&self.report.genesis, self.report.meter, self.report.cycle, what)
+	}
+
+	/// The XML declaration and the feed's own elements.
+	fn head(&self) -> String {
+		let (meter, cycle, at) = (self.report.meter, self.report.cycle, &self.at);
+		format!(
+			"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- gridmask bill of meter {meter}, cycle {cycle}, \
+			 verified against chain {}: Green Button (NAESB REQ.21 ESPI 4.0) -->\n<feed \
+			 xmlns=\"http://www.w3.org/2005/Atom\" xmlns:espi=\"http://naesb.org/espi\">\n  \
+			 <id>{}</id>\n  <title>gridmask bill: meter {meter}, cycle {cycle}</title>\n  \
+			 <updated>{at}</updated>\n  <link rel=\"self\" href=\"/espi/1_1/resource/Subscription/{meter}/UsagePoint\"/>\n",
+			self.report.genesis,
+			self.id("feed")
+		)
+	}
+
+	/// One Atom entry holding `content`.
+	#[allow(clippy::too_many_arguments)]
+	fn entry(
+		&self,
+		x: &mut String,
+		what: &str,
+		path: &str,
+		up: &str,
+		related: &[String],
+		title: &str,
+		content: &str,
+	) {
 		let _ = write!(
 			x,
 			"  <entry>\n    <id>{}</id>\n    <link rel=\"self\" href=\"{path}\"/>\n    <link rel=\"up\" href=\"{up}\"/>\n",
-			id(what)
+			self.id(what)
 		);
 		for r in related {
 			let _ = writeln!(x, "    <link rel=\"related\" href=\"{r}\"/>");
 		}
+		let at = &self.at;
 		let _ = write!(
 			x,
 			"    <title>{}</title>\n    <content>\n{content}    </content>\n    <published>{at}</published>\n    <updated>{at}</updated>\n  </entry>\n",
 			esc(title)
 		);
-	};
-	let _ = write!(
-		x,
-		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- gridmask bill of meter {meter}, cycle {cycle}, \
-		 verified against chain {}: Green Button (NAESB REQ.21 ESPI 4.0) -->\n<feed \
-		 xmlns=\"http://www.w3.org/2005/Atom\" xmlns:espi=\"http://naesb.org/espi\">\n  \
-		 <id>{}</id>\n  <title>gridmask bill: meter {meter}, cycle {cycle}</title>\n  \
-		 <updated>{at}</updated>\n  <link rel=\"self\" href=\"/espi/1_1/resource/Subscription/{meter}/UsagePoint\"/>\n",
-		report.genesis,
-		id("feed")
-	);
-	let mut related: Vec<String> =
-		vec![format!("{base}/MeterReading"), format!("{base}/UsageSummary")];
-	related.push("/espi/1_1/resource/LocalTimeParameters/1".into());
-	entry(
-		&mut x,
-		"usage-point",
-		&base,
-		&format!("/espi/1_1/resource/Subscription/{meter}/UsagePoint"),
-		&related,
-		&format!("meter {meter}"),
-		"      <espi:UsagePoint>\n        <espi:ServiceCategory>\n          <espi:kind>0</espi:kind>\n        \
-		 </espi:ServiceCategory>\n        <espi:status>1</espi:status>\n      </espi:UsagePoint>\n",
-	);
-	entry(
-		&mut x,
-		"local-time",
-		"/espi/1_1/resource/LocalTimeParameters/1",
-		"/espi/1_1/resource/LocalTimeParameters",
-		&[],
-		"UTC",
-		"      <espi:LocalTimeParameters>\n        <espi:dstEndRule>00000000</espi:dstEndRule>\n        \
-		 <espi:dstOffset>0</espi:dstOffset>\n        <espi:dstStartRule>00000000</espi:dstStartRule>\n        \
-		 <espi:tzOffset>0</espi:tzOffset>\n      </espi:LocalTimeParameters>\n",
-	);
-	for (i, ch) in channels.iter().enumerate() {
-		let n = i + 1;
+	}
+
+	/// Channel `n`'s MeterReading, ReadingType and IntervalBlock entries.
+	fn channel(&self, x: &mut String, n: usize, ch: &Channel, currency: u16) {
+		let (base, meter, cycle) = (&self.base, self.report.meter, self.report.cycle);
 		let reading = format!("{base}/MeterReading/{n}");
 		let reading_type = format!("/espi/1_1/resource/ReadingType/{meter}-{n}");
-		entry(
-			&mut x,
+		self.entry(
+			x,
 			&format!("meter-reading-{n}"),
 			&reading,
 			&format!("{base}/MeterReading"),
@@ -173,7 +282,7 @@ pub fn feed(report: &Report, period_ms: u64, currency: u16, now_ms: u64) -> Stri
 			("currency", u64::from(currency)),
 			("dataQualifier", 12),
 			("flowDirection", u64::from(ch.flow)),
-			("intervalLength", period_s),
+			("intervalLength", self.period_s),
 			("kind", 12),
 			("phase", 0),
 			("powerOfTenMultiplier", 0),
@@ -183,19 +292,13 @@ pub fn feed(report: &Report, period_ms: u64, currency: u16, now_ms: u64) -> Stri
 			let _ = writeln!(rt, "        <espi:{tag}>{v}</espi:{tag}>");
 		}
 		rt.push_str("      </espi:ReadingType>\n");
-		entry(
-			&mut x,
-			&format!("reading-type-{n}"),
-			&reading_type,
-			"/espi/1_1/resource/ReadingType",
-			&[],
-			ch.title,
-			&rt,
-		);
+		let rt_path = "/espi/1_1/resource/ReadingType";
+		self.entry(x, &format!("reading-type-{n}"), &reading_type, rt_path, &[], ch.title, &rt);
+		let (first, period_s) = (self.first, self.period_s);
 		let mut block = format!(
 			"      <espi:IntervalBlock>\n        <espi:interval>\n          <espi:duration>{}</espi:duration>\n          \
 			 <espi:start>{first}</espi:start>\n        </espi:interval>\n",
-			end - first
+			self.end - first
 		);
 		for (start, value, c, estimated) in &ch.readings {
 			let quality = if *estimated { 8 } else { 0 };
@@ -209,8 +312,8 @@ pub fn feed(report: &Report, period_ms: u64, currency: u16, now_ms: u64) -> Stri
 			);
 		}
 		block.push_str("      </espi:IntervalBlock>\n");
-		entry(
-			&mut x,
+		self.entry(
+			x,
 			&format!("interval-block-{n}"),
 			&format!("{reading}/IntervalBlock/1"),
 			&format!("{reading}/IntervalBlock"),
@@ -219,52 +322,46 @@ pub fn feed(report: &Report, period_ms: u64, currency: u16, now_ms: u64) -> Stri
 			&block,
 		);
 	}
-	// The summary: the bill's total; the export credit itemised.
-	let credit: i64 = channels.get(1).map_or(0, |c| c.readings.iter().map(|r| r.2).sum());
-	let mut summary = format!(
-		"      <espi:UsageSummary>\n        <espi:billingPeriod>\n          <espi:duration>{}</espi:duration>\n          \
-		 <espi:start>{first}</espi:start>\n        </espi:billingPeriod>\n        <espi:billLastPeriod>{}</espi:billLastPeriod>\n",
-		end - first,
-		cost(report.total_amount)
-	);
-	if exports {
+
+	/// The UsageSummary: the bill's total; the export credit itemised.
+	fn summary(&self, channels: &[Channel], currency: u16) -> String {
+		let (report, first, end) = (self.report, self.first, self.end);
+		let credit: i64 = channels.get(1).map_or(0, |c| c.readings.iter().map(|r| r.2).sum());
+		let mut summary = format!(
+			"      <espi:UsageSummary>\n        <espi:billingPeriod>\n          <espi:duration>{}</espi:duration>\n          \
+			 <espi:start>{first}</espi:start>\n        </espi:billingPeriod>\n        <espi:billLastPeriod>{}</espi:billLastPeriod>\n",
+			end - first,
+			cost(report.total_amount)
+		);
+		if exports(report) {
+			let _ = write!(
+				summary,
+				"        <espi:costAdditionalLastPeriod>{credit}</espi:costAdditionalLastPeriod>\n        \
+				 <espi:costAdditionalDetailLastPeriod>\n          <espi:amount>{credit}</espi:amount>\n          \
+				 <espi:note>export credit: {} Wh at the feed-in prices</espi:note>\n          <espi:measurement>\n            \
+				 <espi:powerOfTenMultiplier>0</espi:powerOfTenMultiplier>\n            <espi:uom>{UOM_WH}</espi:uom>\n            \
+				 <espi:value>{}</espi:value>\n          </espi:measurement>\n          <espi:itemKind>6</espi:itemKind>\n          \
+				 <espi:itemPeriod>\n            <espi:duration>{}</espi:duration>\n            <espi:start>{first}</espi:start>\n          \
+				 </espi:itemPeriod>\n        </espi:costAdditionalDetailLastPeriod>\n",
+				report.export_wh,
+				report.export_wh,
+				end - first
+			);
+		}
+		let mixed = report.lines.iter().any(|l| l.estimate.is_some());
 		let _ = write!(
 			summary,
-			"        <espi:costAdditionalLastPeriod>{credit}</espi:costAdditionalLastPeriod>\n        \
-			 <espi:costAdditionalDetailLastPeriod>\n          <espi:amount>{credit}</espi:amount>\n          \
-			 <espi:note>export credit: {} Wh at the feed-in prices</espi:note>\n          <espi:measurement>\n            \
-			 <espi:powerOfTenMultiplier>0</espi:powerOfTenMultiplier>\n            <espi:uom>{UOM_WH}</espi:uom>\n            \
-			 <espi:value>{}</espi:value>\n          </espi:measurement>\n          <espi:itemKind>6</espi:itemKind>\n          \
-			 <espi:itemPeriod>\n            <espi:duration>{}</espi:duration>\n            <espi:start>{first}</espi:start>\n          \
-			 </espi:itemPeriod>\n        </espi:costAdditionalDetailLastPeriod>\n",
-			report.export_wh,
-			report.export_wh,
-			end - first
+			"        <espi:currency>{currency}</espi:currency>\n        <espi:overallConsumptionLastPeriod>\n          \
+			 <espi:powerOfTenMultiplier>0</espi:powerOfTenMultiplier>\n          <espi:timeStamp>{end}</espi:timeStamp>\n          \
+			 <espi:uom>{UOM_WH}</espi:uom>\n          <espi:value>{}</espi:value>\n        </espi:overallConsumptionLastPeriod>\n        \
+			 <espi:qualityOfReading>{}</espi:qualityOfReading>\n        <espi:statusTimeStamp>{}</espi:statusTimeStamp>\n        \
+			 <espi:commodity>1</espi:commodity>\n      </espi:UsageSummary>\n",
+			report.total_wh,
+			if mixed { 13 } else { 0 },
+			self.now_ms / 1000
 		);
+		summary
 	}
-	let mixed = report.lines.iter().any(|l| l.estimate.is_some());
-	let _ = write!(
-		summary,
-		"        <espi:currency>{currency}</espi:currency>\n        <espi:overallConsumptionLastPeriod>\n          \
-		 <espi:powerOfTenMultiplier>0</espi:powerOfTenMultiplier>\n          <espi:timeStamp>{end}</espi:timeStamp>\n          \
-		 <espi:uom>{UOM_WH}</espi:uom>\n          <espi:value>{}</espi:value>\n        </espi:overallConsumptionLastPeriod>\n        \
-		 <espi:qualityOfReading>{}</espi:qualityOfReading>\n        <espi:statusTimeStamp>{}</espi:statusTimeStamp>\n        \
-		 <espi:commodity>1</espi:commodity>\n      </espi:UsageSummary>\n",
-		report.total_wh,
-		if mixed { 13 } else { 0 },
-		now_ms / 1000
-	);
-	entry(
-		&mut x,
-		"usage-summary",
-		&format!("{base}/UsageSummary/1"),
-		&format!("{base}/UsageSummary"),
-		&[],
-		&format!("bill of cycle {cycle}"),
-		&summary,
-	);
-	x.push_str("</feed>\n");
-	x
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use crate::{
 	output::Output,
 	progress,
 	store::{
-		write_secret_json, Credential, KgcMeter, KgcStore, OwnerFile, Secret32, StoreDir,
+		self, write_secret_json, Credential, KgcMeter, KgcStore, OwnerFile, Secret32, StoreDir,
 		FORMAT_VERSION,
 	},
 };
@@ -157,7 +157,7 @@ pub async fn provision(
 	dir.store_key()?;
 	let max_batch = chain.constant(runtime::constants().meters().max_register_batch()).await?;
 	let batch = batch.unwrap_or(max_batch).clamp(1, max_batch) as usize;
-	let genesis = format!("{:?}", chain.genesis());
+	let genesis = store::genesis_hex(chain.genesis().0);
 	let regions_created = create_regions(chain, kgc, regions).await?;
 	if let Some(shape) = &shape {
 		set_shapes(chain, kgc, regions, shape).await?;
@@ -758,10 +758,7 @@ pub async fn push_secrets(
 	let secrets_type = String::from_utf8_lossy(&secrets::SECRETS_KEY_TYPE).into_owned();
 
 	let store = dir.load_kgc()?;
-	let genesis = format!("{:?}", node.genesis().await?);
-	if store.genesis != genesis {
-		bail!("the store is for chain {} but the node runs {genesis}", store.genesis);
-	}
+	store::same_chain("the store", &store.genesis, node.genesis().await?.0)?;
 	let unsafe_hint = |e: subxt::rpcs::Error, method: &str| {
 		anyhow::anyhow!(
 			"the KGC node refused {method}: {e} (is {} the node's admin endpoint, \

@@ -13,7 +13,8 @@
 //! | [`bench`] | figures measured on this machine |
 //! | [`chain`] | the node connection: generated interface, failover, transactions, errors |
 //! | [`content`] | the content store of bill reports (a directory or an IPFS node) |
-//! | [`gateway`] | the chain's prices and metering data over HTTP: OpenADR 3, JSON |
+//! | [`datetime`] | RFC 3339 times and ISO 8601 durations |
+//! | [`gateway`] | the chain's prices and metering data over HTTP (OpenADR 3, JSON), and owners' verified bills (Green Button) |
 //! | [`store`] | the KGC's, meters' and owners' files |
 //! | [`output`] | one output path: a report as text or JSON |
 //!
@@ -24,6 +25,7 @@ pub mod bill;
 pub mod cc;
 pub mod chain;
 pub mod content;
+pub mod datetime;
 pub mod espi;
 pub mod gateway;
 pub mod kgc;

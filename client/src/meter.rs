@@ -8,7 +8,7 @@ use crate::{
 	chain::{self, runtime, Chain, ReadingError},
 	output::{Output, Verdict},
 	profile,
-	store::Credential,
+	store::{self, Credential},
 };
 use anyhow::{bail, Context, Result};
 use gridmask_primitives::{
@@ -50,6 +50,9 @@ pub struct RunOptions {
 	/// Meters that send only their first share (testing lone shares): meter → number of
 	/// leading periods.
 	pub drop_one: BTreeMap<MeterId, u32>,
+	/// Meters whose readings carry a broken signature (testing the aggregators' refusal):
+	/// meter → number of leading periods.
+	pub bad_signature: BTreeMap<MeterId, u32>,
 	/// Report only from this period on (else: the first one ahead whose setup is complete on
 	/// chain for every region of the meters).
 	pub first_period: Option<PeriodIndex>,
@@ -202,10 +205,15 @@ impl Endpoints {
 		}
 	}
 
-	/// A connected endpoint, starting the search at `from`.
+	/// A connected endpoint, starting the search at `from` and going up.
 	async fn get(&self, from: usize) -> Option<Live> {
+		self.get_toward(from, Toward::Up).await
+	}
+
+	/// A connected endpoint, starting the search at `from` and going `toward`.
+	async fn get_toward(&self, from: usize, toward: Toward) -> Option<Live> {
 		for k in 0..self.urls.len() {
-			let i = (from + k) % self.urls.len();
+			let i = toward.step(from, k, self.urls.len());
 			let mut slot = self.live[i].lock().await;
 			if let Some(live) = &*slot {
 				return Some(live.clone());
@@ -311,13 +319,7 @@ pub async fn run(
 	let chain = endpoints.get(0).await.context("no endpoint answers")?.chain;
 	let genesis = chain.genesis();
 	for c in &creds {
-		if c.genesis != format!("{genesis:?}") {
-			bail!(
-				"meter {} is registered on chain {}, but the node runs {genesis:?}",
-				c.meter,
-				c.genesis
-			);
-		}
+		store::same_chain(&format!("meter {}'s credential", c.meter), &c.genesis, genesis.0)?;
 	}
 	let time = chain.time().await?.started()?;
 	let shapes = region_shapes(&chain, &creds).await?;
@@ -354,10 +356,11 @@ pub async fn run(
 				candidates,
 				at,
 				resend_until: open + time.window_ms - slot,
-				// Share A and share B start at neighbouring endpoints: two different
-				// aggregators whenever two or more are given.
+				// Share A and share B start at neighbouring endpoints and fail over in
+				// opposite directions: two different aggregators whenever two answer.
 				route: Route {
 					first: (2 * meter as usize + i) % endpoints.urls.len(),
+					toward: if i == 0 { Toward::Down } else { Toward::Up },
 					via: opts.via,
 					to_all: opts.to_all,
 				},
@@ -492,12 +495,18 @@ impl PeriodPlan {
 				export: c.prosumer.then_some(export),
 			});
 			let drop_one = opts.drop_one.get(&c.meter).is_some_and(|n| (k as u32) < *n);
+			let bad_signature = opts.bad_signature.get(&c.meter).is_some_and(|n| (k as u32) < *n);
 			for (i, at) in times.into_iter().enumerate() {
 				if drop_one && i == 1 {
 					// Testing: the second share is never sent (a lone share on chain).
 					continue;
 				}
-				let mine = candidates.iter().map(|c| c[i].clone()).collect();
+				let mut mine: Vec<SignedReading> =
+					candidates.iter().map(|c| c[i].clone()).collect();
+				if bad_signature {
+					// Testing: one bit of R flipped (the last byte holds schnorrkel's marker).
+					mine.iter_mut().for_each(|r| r.signature.0[0] ^= 1);
+				}
 				plan.shares.push((c.meter, i, mine, at));
 			}
 		}
@@ -557,12 +566,33 @@ struct Share {
 	route: Route,
 }
 
-/// Where a share goes: the endpoint tried first (the others follow in order), and how.
+/// Where a share goes: the endpoint tried first, which way it fails over, and how.
 #[derive(Clone, Copy)]
 struct Route {
 	first: usize,
+	toward: Toward,
 	via: Via,
 	to_all: bool,
+}
+
+/// Which way a share fails over through the endpoints (in a ring). A meter's share A starts at
+/// endpoint 2m and goes down, share B starts at 2m + 1 and goes up: the two meet at one
+/// endpoint only after passing over all the others, so they reach two different aggregators
+/// whenever two answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Toward {
+	Up,
+	Down,
+}
+
+impl Toward {
+	/// The endpoint `k` steps from `from` this way, of `n`.
+	fn step(self, from: usize, k: usize, n: usize) -> usize {
+		match self {
+			Self::Up => (from + k) % n,
+			Self::Down => (from % n + n - k % n) % n,
+		}
+	}
 }
 
 impl Share {
@@ -912,7 +942,7 @@ async fn send_to(chain: &Chain, r: &SignedReading, via: Via) -> Sent {
 	}
 }
 
-/// One submission of `r`, failing over between endpoints from `route.first` on. A node that
+/// One submission of `r`, failing over between endpoints from `route.first` on, `route.toward`. A node that
 /// answers `WindowNotOpen` has not yet imported the window's first block (it may be catching up
 /// after a restart): it is asked again after 2 s, and after two such answers the next endpoint
 /// is.
@@ -927,7 +957,7 @@ async fn send_once(
 	let mut not_open = 0;
 	let mut last = "no endpoint accepted the share".to_string();
 	for _attempt in 0..(2 * endpoints.urls.len() + 6) {
-		let Some(live) = endpoints.get(from).await else {
+		let Some(live) = endpoints.get_toward(from, route.toward).await else {
 			tokio::time::sleep(Duration::from_secs(1)).await;
 			continue;
 		};
@@ -952,7 +982,7 @@ async fn send_once(
 				tokio::time::sleep(Duration::from_secs(2)).await;
 				if not_open % 2 == 0 {
 					counters.failovers.fetch_add(1, Ordering::Relaxed);
-					from = i + 1;
+					from = route.toward.step(i, 1, endpoints.urls.len());
 				}
 			},
 			Sent::Refused(rejection) => {
@@ -968,7 +998,7 @@ async fn send_once(
 					endpoints.drop_endpoint(&live).await;
 				}
 				counters.failovers.fetch_add(1, Ordering::Relaxed);
-				from = i + 1;
+				from = route.toward.step(i, 1, endpoints.urls.len());
 				tokio::time::sleep(Duration::from_millis(200)).await;
 			},
 		}
@@ -1040,6 +1070,28 @@ fn spawn_printer(c: Arc<Counters>) -> tokio::task::JoinHandle<()> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn a_meters_two_shares_reach_two_aggregators_while_two_answer() {
+		// The endpoint a share ends at, failing over past the `down` ones from where it starts.
+		let lands = |first: usize, toward: Toward, n: usize, down: u32| {
+			(0..n).map(|k| toward.step(first, k, n)).find(|i| down & (1 << i) == 0).unwrap()
+		};
+		for n in 2..=6usize {
+			for down in 0u32..(1 << n) {
+				if (n as u32) - down.count_ones() < 2 {
+					continue;
+				}
+				for meter in 0..2 * n {
+					let a = lands((2 * meter) % n, Toward::Down, n, down);
+					let b = lands((2 * meter + 1) % n, Toward::Up, n, down);
+					assert_ne!(a, b, "{n} endpoints, down {down:b}, meter {meter}");
+				}
+			}
+		}
+		// Going the same way, they would meet.
+		assert_eq!(lands(0, Toward::Up, 3, 0b001), lands(1, Toward::Up, 3, 0b001));
+	}
 
 	#[test]
 	fn silent_meters_are_parsed_with_or_without_a_period_count() {

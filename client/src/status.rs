@@ -104,11 +104,7 @@ pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 	let at = chain.api.at_current_block().await?;
 	let current = time.params.and_then(TimeParams::started).and_then(|p| p.period_at(time.now_ms));
 	let mut regions = Vec::new();
-	let mut iter = at.storage().entry(runtime::storage().meters().regions())?.iter(()).await?;
-	while let Some(kv) = futures::StreamExt::next(&mut iter).await {
-		let kv = kv?;
-		let (region,) = kv.key()?.decode()?;
-		let info = kv.value().decode()?;
+	for (region, info) in chain::regions_at(&at).await? {
 		let channels: Vec<ChannelKind> = info.shape.0.iter().map(chain::channel_kind).collect();
 		let mut periods = Vec::new();
 		if let Some(cur) = current {
@@ -125,7 +121,6 @@ pub async fn status(chain: &Chain, last: u32) -> Result<Status> {
 			periods,
 		});
 	}
-	regions.sort_by_key(|r| r.region);
 	let r = at.runtime_apis().call(runtime::runtime_apis().readings_api().retention()).await?;
 	let retention = Retention {
 		kept_from_period: r.kept_from_period,

@@ -19,6 +19,10 @@
 //! secret, which in a deployment lives on that device, not beside the KGC's.
 //! A credential is `{"version":1,"genesis":"0x…","meter":1000,"region":1,"master_secret":"0x…"}`.
 //! An owner file is `{"version":1,"meter":1000,"account_seed":"0x…","hpke_secret":"0x…"}`.
+//! A bill key (`gridmask owner bill-key`) is the part of it that opens the owner's bills and
+//! cannot answer them: `{"version":1,"meter":1000,"hpke_secret":"0x…"}`. An owner file read as
+//! a bill key gives the same; it is what an owner hands to a gateway that serves them their
+//! bills.
 
 use anyhow::{bail, Context, Result};
 use gridmask_primitives::{MasterSecret, MeterId, RegionId};
@@ -129,6 +133,25 @@ pub struct OwnerFile {
 	pub meter: MeterId,
 	/// Seed of the owner's sr25519 account.
 	pub account_seed: Secret32,
+	/// The owner's HPKE (X25519) secret key.
+	pub hpke_secret: Secret32,
+}
+
+impl OwnerFile {
+	/// What opens this owner's bills (without the account key that answers them).
+	pub fn bill_key(&self) -> BillKey {
+		BillKey { version: self.version, meter: self.meter, hpke_secret: self.hpke_secret.clone() }
+	}
+}
+
+/// What opens an owner's bill reports and nothing more: no account key, so whoever holds it
+/// can read and verify the bills but cannot acknowledge or dispute them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BillKey {
+	/// Format version.
+	pub version: u32,
+	/// The meter owned.
+	pub meter: MeterId,
 	/// The owner's HPKE (X25519) secret key.
 	pub hpke_secret: Secret32,
 }
@@ -303,6 +326,36 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
 		.with_context(|| format!("{} is not a valid file of its kind", path.display()))
 }
 
+/// A genesis hash as the files write it: `0x` and 64 lowercase hex digits.
+pub fn genesis_hex(genesis: [u8; 32]) -> String {
+	format!("0x{}", hex::encode(genesis))
+}
+
+/// Whether a file's `genesis` (`0x…`) is the hash `genesis` (compared as bytes, so the case of
+/// its hex digits does not matter).
+pub fn is_genesis(written: &str, genesis: [u8; 32]) -> bool {
+	hex::decode(written.strip_prefix("0x").unwrap_or(written)).is_ok_and(|b| b == genesis)
+}
+
+/// `Err` unless `what` (a file, whose `genesis` is `written`) is of the chain the node runs.
+pub fn same_chain(what: &str, written: &str, node: [u8; 32]) -> Result<()> {
+	if !is_genesis(written, node) {
+		bail!("{what} is for chain {written}, but the node runs {}", genesis_hex(node));
+	}
+	Ok(())
+}
+
+/// Reads a JSON file that holds a secret, refusing it (as ssh refuses a key) if others than
+/// its owner may read it.
+pub fn read_private_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+	let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+	let mode = meta.permissions().mode() & 0o777;
+	if mode & 0o077 != 0 {
+		bail!("{} is readable by others (mode {mode:o}): chmod 600 it", path.display());
+	}
+	read_json(path)
+}
+
 /// Reads credentials: a single file, or every `meter-*.json` of a directory (sorted by meter).
 pub fn load_credentials(path: &Path) -> Result<Vec<Credential>> {
 	let files = if path.is_dir() {
@@ -344,6 +397,21 @@ pub fn load_credentials(path: &Path) -> Result<Vec<Credential>> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn a_files_genesis_is_compared_as_bytes() {
+		let g = [0xab; 32];
+		let written = genesis_hex(g);
+		assert_eq!(written.len(), 66);
+		assert!(
+			is_genesis(&written, g) && is_genesis(&written.to_uppercase().replace("0X", "0x"), g)
+		);
+		assert!(
+			!is_genesis(&written, [0xac; 32]) && !is_genesis("0xab", g) && !is_genesis("nope", g)
+		);
+		let err = same_chain("the store", "0x00", g).unwrap_err().to_string();
+		assert!(err.contains("the store is for chain 0x00, but the node runs 0xabab"), "{err}");
+	}
 
 	/// `kgc.json` is sealed: no master secret appears in the file, it opens only with its
 	/// key, and a plain (version 1) store is sealed in place when read.

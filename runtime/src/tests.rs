@@ -336,7 +336,7 @@ mod readings {
 	/// The operator's secrets key of the KGC node in the worker tests (`--kgc-secrets-key-file`).
 	const SECRETS_SEED: [u8; 32] = [0x42; 32];
 
-	/// A development chain's externalities with what the KGC node's fault worker needs: the
+	/// A development chain's externalities with what the KGC node's fault-resolution worker needs: the
 	/// KGC's (Bob's) key under the faults key type and the operator's secrets key in its
 	/// keystore, off-chain storage, and a transaction pool whose transactions the returned
 	/// function takes.
@@ -389,7 +389,7 @@ mod readings {
 		);
 	}
 
-	/// Runs the KGC node's fault worker `rounds` times from block `n`, each time including
+	/// Runs the KGC node's fault-resolution worker `rounds` times from block `n`, each time including
 	/// what it sent in the next block (whose hook runs the re-checks); returns the block after.
 	fn run_kgc_worker(drain_pool: &impl Fn() -> Vec<Vec<u8>>, mut n: u32, rounds: usize) -> u32 {
 		use codec::Decode;
@@ -523,7 +523,7 @@ mod readings {
 	/// Issue 21: a region of 10 meters with import and export channels, 4 of them prosumers
 	/// exporting at midday. Period 1: everyone reports; both channels' aggregates are the
 	/// meters' totals and export is priced at the feed-in price. Period 2: a prosumer is
-	/// silent; the KGC worker's resolution carries Z' per channel and the chain seals both
+	/// silent; the fault-resolution worker's resolution carries Z' per channel and the chain seals both
 	/// channels at the reporting meters' totals. Each meter's shares unmask per channel to its
 	/// readings, and its bill's net is Σ (import · p_import − export · p_export): a credit
 	/// for a prosumer. (4 prosumers, not 3: after a fault the export aggregate is published

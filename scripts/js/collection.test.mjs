@@ -15,9 +15,11 @@
 // 5. Hostile bundles are refused by the pool with their codes: replayed (21), not an
 //    aggregator's key (20), wrong signature (25), too far ahead (22), too many shares (24).
 // 6. The collection RPC refuses malformed and oversized batches, and answers each bad reading
-//    by name (Malformed, NoSetup, NotInFilter, WindowClosed).
+//    by name (Malformed, NoSetup, NotInFilter, WindowClosed, WindowNotOpen).
 // 7. Alice's Prometheus endpoint shows the protocol's counters moving: readings answered by
 //    name, shares stored, periods sealed, the shares of the last period, setups ahead.
+// 8. A meter whose readings carry a broken signature (`meter run --bad-signature`, real PRIDs
+//    of its own in the filter) is answered BadSignature for both shares, and counted so.
 //
 // usage: node collection.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
 
@@ -268,6 +270,16 @@ async function main() {
       { region: REGION, period: pC, shares: many.slice(0, 8_000) },
       { region: REGION, period: pC + 1, shares: many.slice(8_000) },
     ])), 'Custom error: 24', 'a bundle of 16,385 shares');
+
+    step('a meter whose readings carry a broken signature is refused BadSignature by the collector');
+    const meterId = runA.shares[0].meter;
+    const broken = await gridmask(['--url', nodes.alice.ws, '--json', 'meter', 'run', '--credentials',
+      join(store, 'meters', `meter-${meterId}.json`), '--periods', '1', '--bad-signature', String(meterId)], { allowFail: true });
+    const brokenRun = JSON.parse(broken.stdout);
+    assert(broken.code !== 0 && brokenRun.included === 0 && brokenRun.rejected.BadSignature === 2,
+      `both shares refused BadSignature, none included (exit ${broken.code}: ${JSON.stringify(brokenRun.rejected)})`);
+    const counted = (await metrics(nodes.alice)).get('gridmask_collector_readings_total{answer="BadSignature"}');
+    assert(counted >= 2, `Alice's /metrics counts them by name (${counted})`);
 
     ok = true;
     await api.disconnect();

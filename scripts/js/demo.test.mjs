@@ -11,7 +11,11 @@
 // 2. Every owner exports their verified bill as a Green Button file (`owner export --format
 //    espi`): it validates against the ESPI 4.0 schema (`xmllint --schema client/espi/espi.xsd`),
 //    and its readings' values and costs are the bill's lines (`--format json`), import and export.
-// 3. `owner bill` refuses, naming what is wrong:
+// 3. `gridmask gateway`, given one owner's bill key (`owner bill-key`: no account key), serves
+//    that owner's token the same Green Button file and lines; no token 401, a VEN's token 403,
+//    a cycle without a bill 404, the owner's token at the OpenADR API 403; once that owner's
+//    bill is superseded by a misstated one, 422 naming the line.
+// 4. `owner bill` refuses, naming what is wrong:
 //    - a report tampered with in the content store;
 //    - a bill whose CID on chain is another meter's report (posted with polkadot.js as the KGC);
 //    - a bill with one misstated line (the KGC's `--misstate`), naming that line only;
@@ -25,7 +29,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Keyring } from '@polkadot/keyring';
 import { waitFor, freePort, sendAndWait, errorName, repoRoot, withTestNode } from './lib/node.mjs';
-import { gridmask, gridmaskJson, assert, stepper } from './lib/client.mjs';
+import { gridmask, gridmaskJson, assert, stepper, startGateway } from './lib/client.mjs';
 import { printSummary } from './lib/demo.mjs';
 
 const step = stepper();
@@ -70,6 +74,9 @@ withTestNode('gridmask-demo-test', async ({ node, api, dir }) => {
 
   step('every owner exports their verified bill as Green Button (ESPI 4.0); it validates and states the lines');
   const espiDir = join(repoRoot, 'client/espi');
+  // xmllint against the ESPI 4.0 schema, offline; throws on an invalid file.
+  const validEspi = (xml) => execFileSync('xmllint', ['--noout', '--nonet', '--schema', join(espiDir, 'espi.xsd'), xml],
+    { env: { ...process.env, XML_CATALOG_FILES: join(espiDir, 'catalog.xml') }, stdio: ['ignore', 'ignore', 'pipe'] });
   // A cost in micro-units as ESPI's hundred-thousandths (half away from zero).
   const cost = (micro) => Math.sign(micro) * Math.round(Math.abs(micro) / 10);
   const amount = (wh, price) => Math.floor((wh * price + 500) / 1000);
@@ -80,8 +87,7 @@ withTestNode('gridmask-demo-test', async ({ node, api, dir }) => {
     const lines = join(dir, `lines-${b.meter}.json`);
     await gridmask([...base, '--format', 'espi', '--currency', '978', '--out', xml]);
     await gridmask([...base, '--format', 'json', '--out', lines]);
-    execFileSync('xmllint', ['--noout', '--nonet', '--schema', join(espiDir, 'espi.xsd'), xml],
-      { env: { ...process.env, XML_CATALOG_FILES: join(espiDir, 'catalog.xml') }, stdio: ['ignore', 'ignore', 'pipe'] });
+    validEspi(xml);
     const feed = readFileSync(xml, 'utf8');
     const bill = JSON.parse(readFileSync(lines, 'utf8'));
     // Each IntervalBlock's readings: [cost, quality, start, value].
@@ -107,6 +113,51 @@ withTestNode('gridmask-demo-test', async ({ node, api, dir }) => {
     const total = bill.reduce((a, l) => a + l.amount, 0);
     assert(feed.includes(`<espi:billLastPeriod>${cost(total)}</espi:billLastPeriod>`), `meter ${b.meter}: the summary's total is the bill's ${total}`);
   }
+
+  step('the gateway serves an owner (by their bill key) their verified Green Button file, and no one else');
+  const home = 1005;
+  const billKey = join(dir, `bill-key-${home}.json`);
+  await gridmaskJson(['owner', 'bill-key', '--store', store, '--meter', String(home), '--out', billKey]);
+  const keyFile = JSON.parse(readFileSync(billKey, 'utf8'));
+  assert(keyFile.meter === home && /^0x[0-9a-f]{64}$/.test(keyFile.hpke_secret) && !('account_seed' in keyFile),
+    `the bill key opens bills and holds no account key (${Object.keys(keyFile)})`);
+  const clients = join(dir, 'clients.json');
+  const secrets = { [`home-${home}`]: 'a-secret-of-household-1005-0123', 'ven-1': 'a-secret-of-a-thermostat-01234' };
+  writeFileSync(clients, JSON.stringify({ clients: [
+    { client_id: `home-${home}`, client_secret: secrets[`home-${home}`], scopes: ['read_bills'], bill_key: billKey },
+    { client_id: 'ven-1', client_secret: secrets['ven-1'], scopes: ['read_all'] },
+  ] }));
+  const gw = await startGateway([...url, ...content, 'gateway', '--listen', '127.0.0.1:0', '--clients', clients,
+    '--espi-currency', '978']);
+  const tokenOf = async (id) => (await (await fetch(`${gw.base}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: id, client_secret: secrets[id] }),
+  })).json()).access_token;
+  const homeToken = await tokenOf(`home-${home}`);
+  const venToken = await tokenOf('ven-1');
+  const served = (token, path) => fetch(`${gw.origin}/greenbutton/bills/${path}`,
+    { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  let r = await served(homeToken, cycle);
+  assert(r.status === 200 && r.headers.get('content-type') === 'application/atom+xml', `the owner's bill: HTTP ${r.status}`);
+  const feed = await r.text();
+  const servedXml = join(dir, `espi-${home}-gateway.xml`);
+  writeFileSync(servedXml, feed);
+  validEspi(servedXml);
+  // The same file as `owner export` wrote, but for the times it was made at.
+  const unstamped = (x) => x.replace(/<(updated|published|espi:statusTimeStamp)>[^<]*<\/\1>/g, '');
+  assert(unstamped(feed) === unstamped(readFileSync(join(dir, `espi-${home}.xml`), 'utf8')),
+    'the gateway serves what owner export wrote');
+  r = await served(homeToken, `${cycle}?format=json`);
+  assert(r.status === 200 && JSON.stringify(await r.json()) === JSON.stringify(JSON.parse(readFileSync(join(dir, `lines-${home}.json`), 'utf8'))),
+    'its lines as JSON are the exported ones');
+  const statuses = {
+    'no token': (await served(null, cycle)).status,
+    'a VEN\'s token': (await served(venToken, cycle)).status,
+    'a cycle without a bill': (await served(homeToken, cycle + 1000)).status,
+    'the owner\'s token at the OpenADR programs': (await fetch(`${gw.base}/programs`, { headers: { authorization: `Bearer ${homeToken}` } })).status,
+  };
+  assert(JSON.stringify(Object.values(statuses)) === '[401,403,404,403]', `refusals: ${JSON.stringify(statuses)}`);
 
   const ownerBill = async (meter) => {
     const r = await gridmask([...url, ...content, '--json', 'owner', 'bill', '--store', store,
@@ -154,6 +205,13 @@ withTestNode('gridmask-demo-test', async ({ node, api, dir }) => {
   assert(v.code === 2, `the misstated bill fails (${v.code})`);
   assert(v.problems.length === 1 && v.problems[0].startsWith(`line for period ${metered}, channel import_wh: states`),
     `exactly the misstated line is named: ${JSON.stringify(v.problems)}`);
+
+  step('the gateway no longer serves that owner their bill: it does not verify');
+  r = await served(homeToken, cycle);
+  const refusal = await r.json();
+  assert(r.status === 422 && refusal.detail.includes(`line for period ${metered}, channel import_wh: states`),
+    `HTTP ${r.status}: ${JSON.stringify(refusal)}`);
+  gw.proc.kill();
 
   step('a prosumer\'s bill with one misstated export value is refused, naming the line and channel');
   const prosumer = s.prosumers.find((m) => m < 1005 && !s.silent.includes(m));

@@ -24,12 +24,11 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import YAML from 'yaml';
 import { repoRoot, waitFor, withTestNode } from './lib/node.mjs';
-import { clientBinary, gridmask, gridmaskJson, assert, stepper } from './lib/client.mjs';
+import { gridmask, gridmaskJson, assert, stepper, startGateway } from './lib/client.mjs';
 
 const step = stepper();
 const SECRET = 'a-secret-of-the-test-ven-0123456789';
@@ -48,21 +47,6 @@ function valid(validator, body, what) {
   const v = typeof validator === 'string' ? schema(validator) : validator;
   assert(v(body), `${what} validates against openadr3.yaml: ${JSON.stringify(v.errors)}\n${JSON.stringify(body).slice(0, 600)}`);
   return body;
-}
-
-/** Starts the gateway; resolves with { base, proc } once it listens. */
-function startGateway(args) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(clientBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    proc.stderr.on('data', (d) => { stderr += d; });
-    proc.on('exit', (code) => reject(new Error(`the gateway exited (${code}): ${stderr}`)));
-    createInterface({ input: proc.stdout }).on('line', (line) => {
-      const m = /listening on (http:\/\/\S+)/.exec(line);
-      if (m) resolve({ base: m[1], proc, stderr: () => stderr });
-    });
-    process.on('exit', () => proc.kill('SIGKILL'));
-  });
 }
 
 /** The VEN's webhook receiver: answers echo challenges, keeps notifications. */

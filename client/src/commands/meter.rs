@@ -31,6 +31,10 @@ pub enum MeterCommand {
 		/// --silent (a lone share on chain). Repeatable.
 		#[arg(long, hide = true, value_parser = meter::parse_silent)]
 		drop_one: Vec<(u64, u32)>,
+		/// Testing: meters whose readings carry a broken signature, METER or METER:N as for
+		/// --silent (the aggregators refuse them `BadSignature`). Repeatable.
+		#[arg(long, hide = true, value_parser = meter::parse_silent)]
+		bad_signature: Vec<(u64, u32)>,
 		/// How shares reach the chain: to the aggregators' collectors (bundled), or each as
 		/// its own transaction.
 		#[arg(long, value_enum, default_value_t = meter::Via::Collector)]
@@ -50,6 +54,7 @@ pub async fn run(ctx: &Context, command: MeterCommand) -> Result<ExitCode> {
 			seed,
 			silent,
 			drop_one,
+			bad_signature,
 			via,
 			send_to_all,
 		} => {
@@ -60,6 +65,7 @@ pub async fn run(ctx: &Context, command: MeterCommand) -> Result<ExitCode> {
 				seed,
 				silent: silent.into_iter().collect(),
 				drop_one: drop_one.into_iter().collect(),
+				bad_signature: bad_signature.into_iter().collect(),
 				first_period,
 				via,
 				to_all: send_to_all,

@@ -13,9 +13,9 @@ use gridmask_client::{
 use serde::Serialize;
 use std::{path::PathBuf, process::ExitCode};
 
-/// Whose bill of which cycle.
+/// Whose keys.
 #[derive(Args)]
-pub struct OwnerKey {
+pub struct OwnerFileArgs {
 	/// The owner's key file (default: <store>/owners/owner-<meter>.json).
 	#[arg(long)]
 	owner_file: Option<PathBuf>,
@@ -25,12 +25,9 @@ pub struct OwnerKey {
 	/// The meter.
 	#[arg(long)]
 	meter: u64,
-	/// The billing cycle.
-	#[arg(long)]
-	cycle: u32,
 }
 
-impl OwnerKey {
+impl OwnerFileArgs {
 	fn load(&self) -> Result<OwnerFile> {
 		let path = self
 			.owner_file
@@ -42,10 +39,30 @@ impl OwnerKey {
 		}
 		Ok(f)
 	}
+}
+
+/// Whose bill of which cycle.
+#[derive(Args)]
+pub struct OwnerKey {
+	#[command(flatten)]
+	file: OwnerFileArgs,
+	/// The billing cycle.
+	#[arg(long)]
+	cycle: u32,
+}
+
+impl OwnerKey {
+	fn load(&self) -> Result<OwnerFile> {
+		self.file.load()
+	}
+
+	fn meter(&self) -> u64 {
+		self.file.meter
+	}
 
 	/// `out`, or bill-<meter>-<cycle>.html.
 	fn page(&self, out: Option<PathBuf>) -> PathBuf {
-		out.unwrap_or_else(|| PathBuf::from(format!("bill-{}-{}.html", self.meter, self.cycle)))
+		out.unwrap_or_else(|| PathBuf::from(format!("bill-{}-{}.html", self.meter(), self.cycle)))
 	}
 }
 
@@ -82,8 +99,8 @@ pub enum OwnerCommand {
 		#[command(flatten)]
 		owner: OwnerKey,
 		/// The format.
-		#[arg(long, value_enum, default_value_t = ExportFormat::Espi)]
-		format: ExportFormat,
+		#[arg(long, value_enum, default_value_t = espi::Format::Espi)]
+		format: espi::Format,
 		/// Where to write it.
 		#[arg(long)]
 		out: PathBuf,
@@ -91,6 +108,17 @@ pub enum OwnerCommand {
 		/// 999, "no currency": the chain's own unit).
 		#[arg(long, default_value_t = 999)]
 		currency: u16,
+	},
+	/// Write the owner's bill key: what opens and verifies their bills, without the account key
+	/// that answers them. Give it to a gateway that serves the owner their Green Button files
+	/// (`gridmask gateway --clients`, a client's `bill_key`): it can read the bills, never
+	/// acknowledge or dispute one.
+	BillKey {
+		#[command(flatten)]
+		owner: OwnerFileArgs,
+		/// Where to write it (mode 0600).
+		#[arg(long)]
+		out: PathBuf,
 	},
 	/// Dispute the latest bill, with a reason (the KGC may answer with a superseding bill).
 	Dispute {
@@ -104,15 +132,6 @@ pub enum OwnerCommand {
 	},
 }
 
-/// What `owner export` can write.
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum ExportFormat {
-	/// Green Button: a NAESB REQ.21 ESPI 4.0 Atom feed.
-	Espi,
-	/// The verified report's lines, as JSON.
-	Json,
-}
-
 /// What `owner export` did: the file written (none if the bill does not verify).
 #[derive(Serialize)]
 struct Exported {
@@ -122,22 +141,8 @@ struct Exported {
 
 impl std::fmt::Display for Exported {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-		let v = &self.verification;
-		match &self.written {
-			Some(path) => writeln!(
-				f,
-				"meter {} cycle {}: bill v{} verified and written to {path}",
-				v.meter, v.cycle, v.version
-			),
-			None => {
-				writeln!(
-					f,
-					"meter {} cycle {}: bill v{} does not verify; nothing written",
-					v.meter, v.cycle, v.version
-				)?;
-				v.problem_lines(f)
-			},
-		}
+		let done = self.written.as_ref().map(|path| format!("written to {path}"));
+		self.verification.then(f, done.as_deref(), "nothing written")
 	}
 }
 
@@ -157,23 +162,9 @@ struct Acknowledged {
 
 impl std::fmt::Display for Acknowledged {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-		let v = &self.verification;
-		match self.acknowledged {
-			Some(version) => writeln!(
-				f,
-				"meter {} cycle {}: bill v{version} verified and acknowledged",
-				v.meter, v.cycle
-			),
-			None => {
-				writeln!(
-					f,
-					"meter {} cycle {}: bill v{} does not verify; nothing acknowledged (dispute \
-					 it with `owner dispute`)",
-					v.meter, v.cycle, v.version
-				)?;
-				v.problem_lines(f)
-			},
-		}
+		let done = self.acknowledged.map(|_| "acknowledged");
+		let nothing = "nothing acknowledged (dispute it with `owner dispute`)";
+		self.verification.then(f, done, nothing)
 	}
 }
 
@@ -190,7 +181,7 @@ pub async fn run(ctx: &Context, command: OwnerCommand) -> Result<ExitCode> {
 			let chain = ctx.chain().await?;
 			let v = bill::verify(
 				&chain,
-				&owner.load()?,
+				&owner.load()?.bill_key(),
 				&ctx.content,
 				owner.cycle,
 				Some(&owner.page(out)),
@@ -201,13 +192,14 @@ pub async fn run(ctx: &Context, command: OwnerCommand) -> Result<ExitCode> {
 		OwnerCommand::Ack { owner, version, out } => {
 			let chain = ctx.chain().await?;
 			let file = owner.load()?;
-			let v = bill::verify(&chain, &file, &ctx.content, owner.cycle, Some(&owner.page(out)))
+			let page = owner.page(out);
+			let v = bill::verify(&chain, &file.bill_key(), &ctx.content, owner.cycle, Some(&page))
 				.await?;
 			if let Some(asked) = version.filter(|asked| *asked != v.version) {
 				bail!(
 					"meter {} cycle {}: version {asked} is not the latest bill (v{} is): nothing \
 					 acknowledged",
-					owner.meter,
+					owner.meter(),
 					owner.cycle,
 					v.version
 				);
@@ -222,35 +214,38 @@ pub async fn run(ctx: &Context, command: OwnerCommand) -> Result<ExitCode> {
 		},
 		OwnerCommand::Export { owner, format, out, currency } => {
 			let chain = ctx.chain().await?;
-			let v = bill::verify(&chain, &owner.load()?, &ctx.content, owner.cycle, None).await?;
+			let key = owner.load()?.bill_key();
+			let v = bill::verify(&chain, &key, &ctx.content, owner.cycle, None).await?;
 			let written = match &v.report {
 				Some(report) => {
-					let bytes = match format {
-						ExportFormat::Espi => {
-							let time = chain.time().await?;
-							let period_ms = time.started()?.period_ms;
-							espi::feed(report, period_ms, currency, time.now_ms).into_bytes()
-						},
-						ExportFormat::Json => serde_json::to_vec_pretty(&report.lines)?,
-					};
-					store::write_private(&out, &bytes)?;
+					store::write_private(
+						&out,
+						&espi::export(&chain, report, format, currency).await?,
+					)?;
 					Some(out.display().to_string())
 				},
 				None => None,
 			};
 			ctx.emit(&Exported { written, verification: v })
 		},
+		OwnerCommand::BillKey { owner, out } => {
+			store::write_secret_json(&out, &owner.load()?.bill_key())?;
+			ctx.emit(&Said::new(
+				serde_json::json!({ "bill_key": out.display().to_string(), "meter": owner.meter }),
+				format!("meter {}: bill key written to {}", owner.meter, out.display()),
+			))
+		},
 		OwnerCommand::Dispute { owner, reason, version } => {
 			let chain = ctx.chain().await?;
 			let version = match version {
 				Some(v) => v,
-				None => bill::latest_version(&chain, owner.meter, owner.cycle).await?,
+				None => bill::latest_version(&chain, owner.meter(), owner.cycle).await?,
 			};
 			let answer = bill::Answer::Dispute { version, reason };
 			let version = bill::answer(&chain, &owner.load()?, owner.cycle, answer).await?;
 			ctx.emit(&Said::new(
 				serde_json::json!({ "disputed": version }),
-				format!("meter {} cycle {}: bill v{version} disputed", owner.meter, owner.cycle),
+				format!("meter {} cycle {}: bill v{version} disputed", owner.meter(), owner.cycle),
 			))
 		},
 	}

@@ -6,27 +6,38 @@
 //!
 //! ```json
 //! { "clients": [
-//!   { "client_id": "ven-1", "client_secret": "…", "scopes": ["read_all", "write_subscriptions"] }
+//!   { "client_id": "ven-1", "client_secret": "…", "scopes": ["read_all", "write_subscriptions"] },
+//!   { "client_id": "home-1000", "client_secret": "…", "scopes": ["read_bills"],
+//!     "bill_key": "bill-key-1000.json" }
 //! ] }
 //! ```
+//!
+//! `read_all` and `write_subscriptions` are OpenADR's scopes. `read_bills` is gridmask's own:
+//! its client is one owner, whose bill key (`gridmask owner bill-key`: the key that opens their
+//! bills, not the account key that answers them; a path relative to the clients file, mode
+//! 0600) the gateway loads at start, and it may read that owner's verified bills only.
 //!
 //! Tokens are random (256 bits), held in memory only and valid for [`TOKEN_SECS`]; a restarted
 //! gateway forgets them and its clients fetch new ones, as OAuth2 clients do on a 401.
 
+use crate::store::{self, BillKey};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::{
 	collections::HashMap,
-	path::Path,
+	path::{Path, PathBuf},
 	sync::Mutex,
 	time::{Duration, Instant},
 };
 
 /// How long a token is valid.
 pub const TOKEN_SECS: u64 = 3_600;
-/// The scopes of OpenADR 3.0.1 this gateway grants: it reads, and keeps subscriptions.
-pub const SCOPES: [&str; 2] = ["read_all", "write_subscriptions"];
+/// The scopes this gateway grants: OpenADR 3.0.1's to read and to keep subscriptions, and
+/// gridmask's own to read one owner's verified bills.
+pub const SCOPES: [&str; 3] = ["read_all", "write_subscriptions", READ_BILLS];
+/// The scope of an owner's client: their own verified bills.
+pub const READ_BILLS: &str = "read_bills";
 /// Most tokens held at once (a client that fetches a token per request cannot grow the map
 /// without bound: the oldest are dropped).
 const MAX_TOKENS: usize = 10_000;
@@ -40,6 +51,9 @@ pub struct Client {
 	pub client_secret: String,
 	/// The scopes it may be granted.
 	pub scopes: Vec<String>,
+	/// An owner's client: their bill key file (required with `read_bills`, refused without).
+	#[serde(default)]
+	pub bill_key: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +110,8 @@ pub struct Grant {
 /// The clients and the tokens issued to them.
 pub struct Auth {
 	clients: HashMap<String, Client>,
+	/// The bill keys of the owners' clients, by client id.
+	bill_keys: HashMap<String, BillKey>,
 	tokens: Mutex<HashMap<String, Grant>>,
 }
 
@@ -105,18 +121,23 @@ fn digest(s: &str) -> [u8; 32] {
 }
 
 impl Auth {
-	/// The clients of `path`.
+	/// The clients of `path` (bill keys relative to its directory).
 	pub fn load(path: &Path) -> Result<Self> {
 		let text = std::fs::read_to_string(path)
 			.with_context(|| format!("reading the clients file {}", path.display()))?;
-		let file: ClientsFile = serde_json::from_str(&text)
+		let mut file: ClientsFile = serde_json::from_str(&text)
 			.with_context(|| format!("{}: not a clients file", path.display()))?;
+		let dir = path.parent().unwrap_or(Path::new("."));
+		for c in &mut file.clients {
+			c.bill_key = c.bill_key.take().map(|k| dir.join(k));
+		}
 		Self::new(file.clients)
 	}
 
 	/// These clients.
 	pub fn new(clients: Vec<Client>) -> Result<Self> {
 		let mut map = HashMap::new();
+		let mut bill_keys = HashMap::new();
 		for c in clients {
 			if c.client_id.is_empty() || c.client_secret.len() < 16 {
 				bail!("client {:?}: an id and a secret of at least 16 characters", c.client_id);
@@ -124,11 +145,28 @@ impl Auth {
 			if let Some(s) = c.scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
 				bail!("client {}: unknown scope {s} (known: {})", c.client_id, SCOPES.join(", "));
 			}
+			match (&c.bill_key, c.scopes.iter().any(|s| s == READ_BILLS)) {
+				(Some(path), true) => {
+					let key: BillKey = store::read_private_json(path)
+						.with_context(|| format!("client {}: its bill key", c.client_id))?;
+					bill_keys.insert(c.client_id.clone(), key);
+				},
+				(None, false) => {},
+				(None, true) => bail!("client {}: {READ_BILLS} needs a bill_key", c.client_id),
+				(Some(_), false) => {
+					bail!("client {}: a bill_key is only for a client of {READ_BILLS}", c.client_id)
+				},
+			}
 			if map.insert(c.client_id.clone(), c.clone()).is_some() {
 				bail!("client {} is listed twice", c.client_id);
 			}
 		}
-		Ok(Self { clients: map, tokens: Mutex::new(HashMap::new()) })
+		Ok(Self { clients: map, bill_keys, tokens: Mutex::new(HashMap::new()) })
+	}
+
+	/// The bill key of an owner's client.
+	pub fn bill_key(&self, client_id: &str) -> Option<&BillKey> {
+		self.bill_keys.get(client_id)
 	}
 
 	/// Issues a token for the form fields of a token request; `(token, scopes)`.
@@ -191,6 +229,7 @@ mod tests {
 			client_id: "ven-1".into(),
 			client_secret: "0123456789abcdef".into(),
 			scopes: vec!["read_all".into()],
+			bill_key: None,
 		}])
 		.unwrap()
 	}
@@ -244,8 +283,38 @@ mod tests {
 			client_id: "c".into(),
 			client_secret: secret.into(),
 			scopes: vec![scope.into()],
+			bill_key: None,
 		};
 		assert!(Auth::new(vec![client("short", "read_all")]).is_err());
 		assert!(Auth::new(vec![client("0123456789abcdef", "write_events")]).is_err());
+	}
+
+	#[test]
+	fn an_owner_client_holds_its_bill_key_and_only_a_private_one() {
+		use std::os::unix::fs::PermissionsExt;
+		let dir = crate::test_dir::TempDir::new();
+		let key = BillKey { version: 1, meter: 1000, hpke_secret: store::Secret32([7; 32]) };
+		store::write_secret_json(&dir.path().join("bill-key.json"), &key).unwrap();
+		let clients = |scopes: &str, bill_key: Option<&str>| {
+			let entry = serde_json::json!({
+				"client_id": "home-1000",
+				"client_secret": "0123456789abcdef",
+				"scopes": [scopes],
+				"bill_key": bill_key,
+			});
+			let path = dir.path().join("clients.json");
+			std::fs::write(&path, serde_json::json!({ "clients": [entry] }).to_string()).unwrap();
+			Auth::load(&path)
+		};
+		// Relative to the clients file.
+		let a = clients(READ_BILLS, Some("bill-key.json")).unwrap();
+		assert_eq!(a.bill_key("home-1000").map(|k| k.meter), Some(1000));
+		assert!(a.bill_key("ven-1").is_none());
+		let err = |r: Result<Auth>| format!("{:#}", r.err().expect("refused"));
+		assert!(err(clients(READ_BILLS, None)).contains("needs a bill_key"));
+		assert!(err(clients("read_all", Some("bill-key.json"))).contains("only for a client"));
+		let path = dir.path().join("bill-key.json");
+		std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+		assert!(err(clients(READ_BILLS, Some("bill-key.json"))).contains("readable by others"));
 	}
 }

@@ -7,11 +7,18 @@
 //!   tokens at `POST /auth/token` ([`auth`]). Errors are OpenADR `problem` objects.
 //! - **Metering JSON** under `/metering`: the clock, the regions, and per region its periods'
 //!   outcomes, aggregates per channel and prices.
+//! - **An owner's verified bills** under `/greenbutton/bills/{cycle}`: the Green Button (ESPI
+//!   4.0) file of their bill of that cycle, exactly what `gridmask owner export` writes, or
+//!   with `?format=json` its lines. The gateway fetches the report, opens it with the owner's
+//!   bill key and verifies every line against the chain first; a bill that does not verify is
+//!   not served (422, naming its problems).
 //!
 //! Every endpoint but the token's needs a bearer token (`read_all`; creating and deleting
-//! subscriptions `write_subscriptions`). The gateway is read-only towards the chain: it holds
-//! no key and signs nothing. It reads the finalized chain through the first node of `--url`
-//! that answers and moves on to the next when that one fails.
+//! subscriptions `write_subscriptions`; an owner's bills `read_bills`, whose client is that
+//! owner). The gateway is read-only towards the chain: it signs nothing, and the only keys it
+//! holds are the bill keys of the owners it serves, which open their bills and cannot answer
+//! them. It reads the chain through the first node of `--url` that answers and moves on to
+//! the next when that one fails.
 
 pub mod auth;
 pub mod openadr;
@@ -19,7 +26,7 @@ pub mod subscriptions;
 
 use anyhow::{Context, Result};
 use auth::{Auth, Grant};
-use gridmask_primitives::{PeriodIndex, RegionId};
+use gridmask_primitives::{CycleIndex, PeriodIndex, RegionId};
 use http_body_util::{BodyExt, Full};
 use hyper::{body::Bytes, header, Method, Request, Response, StatusCode};
 use openadr::{Prices, Snapshot};
@@ -33,7 +40,13 @@ use std::{
 use subscriptions::Subscriptions;
 use tokio::sync::Mutex;
 
-use crate::chain::{runtime_types as rt, Chain};
+use crate::{
+	bill,
+	chain::{runtime_types as rt, Chain},
+	content::ContentStore,
+	datetime::rfc3339,
+	espi,
+};
 
 /// Where the OpenADR API lives (the `servers` URL of `openadr3.yaml`).
 pub const OPENADR_BASE: &str = "/openadr3/3.0.1";
@@ -54,6 +67,10 @@ pub struct Config {
 	pub auth: Auth,
 	/// The currency code prices are given in (OpenADR payload descriptors).
 	pub currency: String,
+	/// Where bill reports are fetched from.
+	pub content: ContentStore,
+	/// The ISO 4217 number of the currency of ESPI costs.
+	pub espi_currency: u16,
 }
 
 /// The gateway's state.
@@ -177,18 +194,31 @@ impl Gateway {
 
 	/// The finalized chain, through the current node or, if it fails, the first that answers.
 	async fn snapshot(&self) -> Result<Snapshot> {
+		let c = self.connected().await?;
+		match Snapshot::read(&c).await {
+			Ok(s) => Ok(s),
+			Err(e) => {
+				log(&format!("{}: {e:#}; trying the nodes again", c.url));
+				Snapshot::read(&self.reconnect().await?).await
+			},
+		}
+	}
+
+	/// The node in use, or the first of `--url` that answers.
+	async fn connected(&self) -> Result<Chain> {
 		let mut chain = self.chain.lock().await;
 		if let Some(c) = chain.as_ref() {
-			match Snapshot::read(c).await {
-				Ok(s) => return Ok(s),
-				Err(e) => log(&format!("{}: {e:#}; trying the nodes again", c.url)),
-			}
+			return Ok(c.clone());
 		}
-		*chain = None;
 		let c = Chain::connect(&self.config.urls).await?;
-		let s = Snapshot::read(&c).await?;
-		*chain = Some(c);
-		Ok(s)
+		*chain = Some(c.clone());
+		Ok(c)
+	}
+
+	/// Drops the node in use for the first of `--url` that answers.
+	async fn reconnect(&self) -> Result<Chain> {
+		self.chain.lock().await.take();
+		self.connected().await
 	}
 
 	/// Answers one request.
@@ -211,7 +241,18 @@ impl Gateway {
 			[a, b, rest @ ..] if [*a, *b] == openadr[..] => {
 				self.openadr(&method, rest, req, &grant).await
 			},
-			["metering", rest @ ..] if method == Method::GET => self.metering(rest, &req).await,
+			["metering", ..] | ["greenbutton", ..] if method != Method::GET => Ok(problem(
+				StatusCode::METHOD_NOT_ALLOWED,
+				format!("{method} is not served here: read-only"),
+			)),
+			["metering", rest @ ..] => match require(&grant, "read_all") {
+				Ok(()) => self.metering(rest, &req).await,
+				Err(reply) => Ok(reply),
+			},
+			["greenbutton", "bills", cycle] => match require(&grant, auth::READ_BILLS) {
+				Ok(()) => self.bill(&grant, cycle, &req).await,
+				Err(reply) => Ok(reply),
+			},
 			_ => Ok(problem(StatusCode::NOT_FOUND, format!("no such resource: {path}"))),
 		};
 		result.unwrap_or_else(|e| {
@@ -251,14 +292,9 @@ impl Gateway {
 		req: Request<hyper::body::Incoming>,
 		grant: &Grant,
 	) -> Result<Reply> {
-		let scope = |s: &str| grant.scopes.iter().any(|g| g == s);
-		let writes = *method != Method::GET;
-		if !scope(if writes { "write_subscriptions" } else { "read_all" }) {
-			let need = if writes { "write_subscriptions" } else { "read_all" };
-			return Ok(problem(
-				StatusCode::FORBIDDEN,
-				format!("this token lacks the {need} scope"),
-			));
+		let need = if *method == Method::GET { "read_all" } else { "write_subscriptions" };
+		if let Err(reply) = require(grant, need) {
+			return Ok(reply);
 		}
 		let q = query(&req);
 		let list = |allowed: &[&str]| ListQuery::parse(&q, allowed);
@@ -397,6 +433,68 @@ impl Gateway {
 		})
 	}
 
+	/// `GET /greenbutton/bills/{cycle}[?format=espi|json]`: the token's owner's bill of that
+	/// cycle, verified against the chain, as Green Button or its lines as JSON.
+	async fn bill(
+		&self,
+		grant: &Grant,
+		cycle: &str,
+		req: &Request<hyper::body::Incoming>,
+	) -> Result<Reply> {
+		let Some(key) = self.config.auth.bill_key(&grant.client_id) else {
+			return Ok(problem(StatusCode::FORBIDDEN, "this client is no owner's"));
+		};
+		let Ok(cycle) = cycle.parse::<CycleIndex>() else {
+			return Ok(problem(StatusCode::BAD_REQUEST, format!("{cycle:?} is not a cycle index")));
+		};
+		let format = match query(req).as_slice() {
+			[] => espi::Format::Espi,
+			[(k, v)] if k == "format" && v == "espi" => espi::Format::Espi,
+			[(k, v)] if k == "format" && v == "json" => espi::Format::Json,
+			_ => {
+				return Ok(problem(
+					StatusCode::BAD_REQUEST,
+					"the one parameter is format=espi|json",
+				))
+			},
+		};
+		let meter = key.meter;
+		let mut chain = self.connected().await?;
+		let posted = match bill::posted_version(&chain, meter, cycle).await {
+			Ok(posted) => posted,
+			Err(e) => {
+				log(&format!("{}: {e:#}; trying the nodes again", chain.url));
+				chain = self.reconnect().await?;
+				bill::posted_version(&chain, meter, cycle).await?
+			},
+		};
+		if posted.is_none() {
+			return Ok(problem(
+				StatusCode::NOT_FOUND,
+				format!("meter {meter} has no bill for cycle {cycle}"),
+			));
+		}
+		let v = bill::verify(&chain, key, &self.config.content, cycle, None).await?;
+		let Some(report) = &v.report else {
+			return Ok(problem(
+				StatusCode::UNPROCESSABLE_ENTITY,
+				format!(
+					"meter {meter}'s bill v{} of cycle {cycle} does not verify against the chain, \
+					 so it is not served: {}",
+					v.version,
+					v.problems.join("; ")
+				),
+			));
+		};
+		let bytes = espi::export(&chain, report, format, self.config.espi_currency).await?;
+		Ok(Response::builder()
+			.status(StatusCode::OK)
+			.header(header::CONTENT_TYPE, format.media_type())
+			.header(header::CACHE_CONTROL, "no-store")
+			.body(Full::new(Bytes::from(bytes)))
+			.expect("a valid response"))
+	}
+
 	/// `GET /metering/…`.
 	async fn metering(
 		&self,
@@ -408,13 +506,13 @@ impl Gateway {
 			["time"] => json_reply(
 				StatusCode::OK,
 				&json!({
-					"now": openadr::rfc3339(s.now_ms),
+					"now": rfc3339(s.now_ms),
 					"current_period": s.current,
 					"current_cycle": s.time.cycle_of(s.current),
 					"period_ms": s.time.period_ms,
 					"window_ms": s.time.window_ms,
 					"periods_per_cycle": s.time.periods_per_cycle,
-					"genesis_start": openadr::rfc3339(s.time.genesis_start_ms),
+					"genesis_start": rfc3339(s.time.genesis_start_ms),
 				}),
 			),
 			["regions"] => json_reply(
@@ -527,6 +625,15 @@ impl Gateway {
 	}
 }
 
+/// `Err` (403) unless the token holds `scope`.
+fn require(grant: &Grant, scope: &str) -> std::result::Result<(), Reply> {
+	if grant.scopes.iter().any(|g| g == scope) {
+		Ok(())
+	} else {
+		Err(problem(StatusCode::FORBIDDEN, format!("this token lacks the {scope} scope")))
+	}
+}
+
 /// Region `id` of the snapshot.
 fn region(s: &Snapshot, id: RegionId) -> Option<&openadr::Region> {
 	s.regions.iter().find(|r| r.id == id)
@@ -577,7 +684,7 @@ async fn periods_json(
 		};
 		let (import, export, status) = prices.of(p);
 		o["period"] = json!(p);
-		o["start"] = json!(openadr::rfc3339(s.time.period_start(p).unwrap_or(0)));
+		o["start"] = json!(rfc3339(s.time.period_start(p).unwrap_or(0)));
 		o["price_per_kwh_micro"] = json!(import);
 		o["export_price_per_kwh_micro"] = json!(export.filter(|_| r.exports()));
 		o["price_status"] = json!(status);

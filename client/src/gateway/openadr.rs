@@ -17,7 +17,10 @@
 //! Prices on chain are integers in micro-units per kWh; here they are decimal units per kWh
 //! (`300000` → `0.3`).
 
-use crate::chain::{self, runtime, runtime_types as rt, AtBlock, Chain};
+use crate::{
+	chain::{self, runtime_types as rt, AtBlock, Chain},
+	datetime::{iso_duration, rfc3339},
+};
 use anyhow::Result;
 use gridmask_primitives::{ChannelKind, CycleIndex, PeriodIndex, RegionId, TimeParams};
 use serde_json::{json, Value};
@@ -70,21 +73,17 @@ impl Snapshot {
 		let time = t.started()?;
 		let current = time.period_at(t.now_ms).unwrap_or(0);
 		let at = chain.api.at_current_block().await?;
-		let mut regions = Vec::new();
-		let mut iter = at.storage().entry(runtime::storage().meters().regions())?.iter(()).await?;
-		while let Some(kv) = futures::StreamExt::next(&mut iter).await {
-			let kv = kv?;
-			let (id,) = kv.key()?.decode()?;
-			let info = kv.value().decode()?;
-			regions.push(Region {
+		let regions = chain::regions_at(&at)
+			.await?
+			.into_iter()
+			.map(|(id, info)| Region {
 				id,
 				name: String::from_utf8_lossy(&info.name.0).into_owned(),
 				channels: info.shape.0.iter().map(chain::channel_kind).collect(),
 				active_meters: info.active_meters,
 				active_prosumers: info.active_prosumers,
-			});
-		}
-		regions.sort_by_key(|r| r.id);
+			})
+			.collect();
 		Ok(Self { at, time, now_ms: t.now_ms, current, regions })
 	}
 
@@ -114,34 +113,6 @@ impl Snapshot {
 		let ppc = self.time.periods_per_cycle.max(1);
 		let first = cycle.saturating_mul(ppc);
 		first..first.saturating_add(ppc)
-	}
-}
-
-/// RFC 3339 UTC time of `ms` since 1970 (`2026-12-07T13:50:00Z`, milliseconds when not whole).
-pub fn rfc3339(ms: u64) -> String {
-	let secs = ms / 1000;
-	let (days, rem) = (secs / 86_400, secs % 86_400);
-	// Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-	let z = days as i64 + 719_468;
-	let era = z.div_euclid(146_097);
-	let doe = z - era * 146_097;
-	let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-	let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	let mp = (5 * doy + 2) / 153;
-	let day = doy - (153 * mp + 2) / 5 + 1;
-	let month = if mp < 10 { mp + 3 } else { mp - 9 };
-	let year = yoe + era * 400 + i64::from(month <= 2);
-	let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
-	let frac = if ms % 1000 == 0 { String::new() } else { format!(".{:03}", ms % 1000) };
-	format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}{frac}Z")
-}
-
-/// ISO 8601 duration of `ms` (`PT60S`, `PT0.5S`).
-pub fn iso_duration(ms: u64) -> String {
-	if ms % 1000 == 0 {
-		format!("PT{}S", ms / 1000)
-	} else {
-		format!("PT{}.{:03}S", ms / 1000, ms % 1000)
 	}
 }
 
@@ -290,15 +261,6 @@ pub fn targets_match(object: &Value, target_type: Option<&str>, values: &[String
 #[cfg(test)]
 mod tests {
 	use super::*;
-
-	#[test]
-	fn times_are_rfc3339_and_durations_iso8601() {
-		assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-		assert_eq!(rfc3339(1_796_119_920_000), "2026-12-01T10:12:00Z");
-		assert_eq!(rfc3339(951_782_400_500), "2000-02-29T00:00:00.500Z");
-		assert_eq!(iso_duration(60_000), "PT60S");
-		assert_eq!(iso_duration(1_500), "PT1.500S");
-	}
 
 	#[test]
 	fn targets_match_by_type_and_any_value() {

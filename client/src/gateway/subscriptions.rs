@@ -9,7 +9,7 @@
 //! server that did not ask for them. Subscriptions are held in memory, like tokens: a VEN
 //! subscribes again after the gateway restarts.
 
-use super::openadr::rfc3339;
+use crate::datetime::rfc3339;
 use anyhow::{bail, Context, Result};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;

@@ -128,9 +128,11 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod invariants;
 #[cfg(test)]
 mod mock;
 pub mod offchain;
+mod outcome;
 #[cfg(test)]
 mod tests;
 pub mod traits;
@@ -182,7 +184,7 @@ pub mod crypto {
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use crate::traits::{CheckOutcome, FaultChecker, KgcAccount, MeterDirectory, PeriodData};
+	use crate::traits::{FaultChecker, KgcAccount, MeterDirectory, PeriodData};
 	use alloc::vec::Vec;
 	use frame_support::pallet_prelude::*;
 	use frame_system::{
@@ -450,169 +452,6 @@ pub mod pallet {
 			Faults::<T>::insert(region, period, record);
 			OpenFaults::<T>::mutate(|open| open.retain(|k| *k != (region, period)));
 			Self::deposit_event(Event::PeriodVoided { region, period });
-			Ok(())
-		}
-	}
-
-	impl<T: Config> Pallet<T> {
-		/// Record that sealing found (`region`, `period`) faulted with `expected` shares
-		/// committed to and `received` on chain: status `Open`, indexed for the off-chain worker
-		/// (evicting the oldest indexed fault if the index is full). Returns the weight used.
-		///
-		/// Called by the runtime from the readings pallet's outcome hook, once per faulted pair.
-		/// Infallible; a repeated call for a recorded pair changes nothing.
-		pub fn on_faulted(
-			region: RegionId,
-			period: PeriodIndex,
-			expected: u32,
-			received: u32,
-		) -> Weight {
-			if Faults::<T>::contains_key(region, period) {
-				log::warn!(
-					target: LOG_TARGET,
-					"fault of region {region} period {period} recorded already",
-				);
-				return T::DbWeight::get().reads(1);
-			}
-			Faults::<T>::insert(
-				region,
-				period,
-				FaultRecord { expected, received, status: FaultStatus::Open },
-			);
-			Self::deposit_event(Event::FaultRecorded { region, period, expected, received });
-			Self::index_open(region, period);
-			T::WeightInfo::on_faulted()
-		}
-
-		/// The checker finished the resolution of (`region`, `period`). Resolved: the period
-		/// is sealed; if at least [`Config::BlameQuorum`] of the meters its setup covered sent
-		/// both shares (and the named meters fit the record), the named meters' fault counters
-		/// rise (suspension at [`Config::SuspendAfter`]); otherwise it is the chain's fault and
-		/// nobody's counter rises. Mismatch: the fault is open to another resolution. Returns
-		/// the weight used.
-		///
-		/// Called by the runtime from the readings pallet's outcome hook when a re-check ends.
-		/// Infallible; ignored (with a log) unless the fault is `Checking`.
-		pub fn on_check_done(
-			region: RegionId,
-			period: PeriodIndex,
-			outcome: CheckOutcome,
-		) -> Weight {
-			let Some(mut record) = Faults::<T>::get(region, period) else {
-				log::warn!(target: LOG_TARGET, "check of unknown fault {region}/{period}");
-				return T::DbWeight::get().reads(1);
-			};
-			let FaultStatus::Checking(named) = record.status.clone() else {
-				log::warn!(target: LOG_TARGET, "check of fault {region}/{period} not checking");
-				return T::DbWeight::get().reads(1);
-			};
-			match outcome {
-				CheckOutcome::Resolved { aggregate, contributors } => {
-					let covered = record.expected / 2;
-					let quorum = T::BlameQuorum::get().mul_ceil(covered);
-					let blame = if contributors >= quorum && !named.overflow {
-						Blame::Meters
-					} else {
-						Blame::Chain
-					};
-					let meters = named.meter_ids();
-					let m = meters.len() as u32;
-					record.status = FaultStatus::Resolved { named, aggregate, contributors, blame };
-					Faults::<T>::insert(region, period, record);
-					Self::deposit_event(Event::FaultResolved {
-						region,
-						period,
-						aggregate,
-						contributors,
-						meters: meters.clone(),
-						blame,
-					});
-					if blame == Blame::Chain {
-						Self::deposit_event(Event::ChainFault {
-							region,
-							period,
-							contributors,
-							covered,
-						});
-						return T::WeightInfo::on_check_done_resolved(0);
-					}
-					let suspend_after = T::SuspendAfter::get();
-					for meter in meters {
-						let Some(note) = T::Meters::note_fault(meter, suspend_after) else {
-							log::warn!(target: LOG_TARGET, "named meter {meter} is gone");
-							continue;
-						};
-						Self::deposit_event(Event::MeterFaulted { meter, faults: note.faults });
-						if note.suspended {
-							Self::deposit_event(Event::MeterSuspended { meter });
-						}
-					}
-					T::WeightInfo::on_check_done_resolved(m)
-				},
-				CheckOutcome::Mismatch => {
-					record.status = FaultStatus::Rejected;
-					Faults::<T>::insert(region, period, record);
-					Self::deposit_event(Event::ResolutionRejected { region, period });
-					Self::index_open(region, period);
-					T::WeightInfo::on_check_done_rejected()
-				},
-			}
-		}
-
-		/// Append (`region`, `period`) to [`OpenFaults`], evicting the oldest entry if full.
-		fn index_open(region: RegionId, period: PeriodIndex) {
-			let key = (region, period);
-			let evicted = OpenFaults::<T>::mutate(|open| {
-				if open.contains(&key) {
-					return None;
-				}
-				let evicted =
-					if open.is_full() && !open.is_empty() { Some(open.remove(0)) } else { None };
-				// Room was made above (a zero-capacity index is refused by integrity_test).
-				let _ = open.try_push(key);
-				evicted
-			});
-			if let Some((region, period)) = evicted {
-				Self::deposit_event(Event::OpenFaultEvicted { region, period });
-			}
-		}
-
-		/// Invariants:
-		/// - every [`OpenFaults`] entry is a recorded fault that awaits a resolution, listed once;
-		/// - what a resolution named is consistent: meters ascending, at most two shares each,
-		///   counts within the parts submitted.
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			let open = OpenFaults::<T>::get();
-			for (i, (region, period)) in open.iter().enumerate() {
-				ensure!(!open[..i].contains(&(*region, *period)), "fault indexed twice");
-				let record = Faults::<T>::get(region, period).ok_or("indexed fault missing")?;
-				ensure!(record.status.awaits_resolution(), "indexed fault not awaiting");
-			}
-			for (_, _, record) in Faults::<T>::iter() {
-				let named = match &record.status {
-					FaultStatus::Collecting(n) | FaultStatus::Checking(n) => n,
-					FaultStatus::Resolved { named, .. } => named,
-					FaultStatus::Open | FaultStatus::Rejected | FaultStatus::Void => continue,
-				};
-				ensure!(
-					named.meters.windows(2).all(|w| w[0].0 < w[1].0),
-					"named meters not ascending"
-				);
-				ensure!(
-					named.meters.iter().all(|(_, n)| (1..=2).contains(n)),
-					"a meter named for no or more than two shares"
-				);
-				let shares: u32 = named.meters.iter().map(|(_, n)| u32::from(*n)).sum();
-				ensure!(
-					named.overflow || shares == named.absent + named.lone,
-					"named shares differ from the absent and lone counts"
-				);
-				ensure!(
-					u64::from(named.absent + named.lone + named.forged)
-						<= u64::from(named.parts) * u64::from(T::MaxEntriesPerPart::get()),
-					"more entries than the parts hold"
-				);
-			}
 			Ok(())
 		}
 	}

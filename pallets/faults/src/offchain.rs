@@ -240,6 +240,75 @@ pub fn claim_send<BlockNumber: Encode + Decode + PartialOrd + Clone>(
 	}
 }
 
+/// The send record of one fault in local storage, as read at the start of a run: the one place
+/// the worker's lock on a fault is checked, taken, backed off and released.
+pub struct SendRecord<BlockNumber> {
+	key: Vec<u8>,
+	/// What the record held when the run read it.
+	previous: Option<SentResolution<BlockNumber>>,
+}
+
+impl<BlockNumber> SendRecord<BlockNumber>
+where
+	BlockNumber: Encode + Decode + PartialOrd + Clone + Saturating + From<u32> + Copy,
+{
+	/// The record of (`region`, `period`).
+	pub fn read(region: RegionId, period: PeriodIndex) -> Self {
+		let key = sent_key(region, period);
+		let previous = StorageValueRef::persistent(&key).get().ok().flatten();
+		Self { key, previous }
+	}
+
+	/// `Err(RecentlySent)` while the record says nothing may be sent before a block after
+	/// `now`.
+	pub fn check(&self, now: BlockNumber) -> Result<(), OffchainError<BlockNumber>> {
+		match &self.previous {
+			Some(p) if now < p.until => Err(OffchainError::RecentlySent(p.until)),
+			_ => Ok(()),
+		}
+	}
+
+	/// The digest of what was last sent, if anything was.
+	pub fn last_digest(&self) -> Option<[u8; 32]> {
+		self.previous.as_ref().map(|p| p.digest)
+	}
+
+	/// An evaluation that sent nothing (`e`): the fault is left alone for exponentially
+	/// longer ([`back_off_until`]), keeping the digest of what was sent before.
+	pub fn back_off(
+		&self,
+		now: BlockNumber,
+		resend_after: BlockNumber,
+		e: OffchainError<BlockNumber>,
+	) -> OffchainError<BlockNumber> {
+		let digest = self.previous.as_ref().map_or([0u8; 32], |p| p.digest);
+		let idle_runs = self.previous.as_ref().map_or(0, |p| p.idle_runs).saturating_add(1);
+		let until = back_off_until(now, resend_after, idle_runs);
+		StorageValueRef::persistent(&self.key).set(&SentResolution { until, digest, idle_runs });
+		e
+	}
+
+	/// Takes the record for a send of `digest` ([`claim_send`]): nothing else is sent for the
+	/// fault before `until`, even if runs overlap.
+	pub fn claim(
+		&self,
+		now: BlockNumber,
+		until: BlockNumber,
+		digest: [u8; 32],
+	) -> Result<(), OffchainError<BlockNumber>> {
+		claim_send(&self.key, now, SentResolution { until, digest, idle_runs: 0 })
+	}
+
+	/// Gives the record back as it was (a send failed), so that the next run retries.
+	pub fn release(&self) {
+		let mut record = StorageValueRef::persistent(&self.key);
+		match &self.previous {
+			Some(p) => record.set(p),
+			None => record.clear(),
+		}
+	}
+}
+
 impl<T: Config> Pallet<T> {
 	/// The off-chain worker's run at block `now`: resolve open faults, at most
 	/// [`Config::OcwFaultsPerBlock`] evaluated. Returns the number of resolutions sent; errors
@@ -338,14 +407,8 @@ impl<T: Config> Pallet<T> {
 			Some(FaultStatus::Rejected) => true,
 			_ => return Err(OffchainError::NotAwaiting),
 		};
-		let key = sent_key(region, period);
-		let record = StorageValueRef::persistent(&key);
-		let previous = record.get::<SentResolution<BlockNumberFor<T>>>().ok().flatten();
-		if let Some(p) = &previous {
-			if now < p.until {
-				return Err(OffchainError::RecentlySent(p.until));
-			}
-		}
+		let record = SendRecord::<BlockNumberFor<T>>::read(region, period);
+		record.check(now)?;
 		let secrets = Self::region_secrets(region)?;
 		let (z, epoch) = T::Periods::setup(region, period).ok_or(OffchainError::NoSetup)?;
 		let received =
@@ -361,21 +424,14 @@ impl<T: Config> Pallet<T> {
 			received,
 		);
 		drop(secrets);
-		let until = now.saturating_add(T::ResendAfter::get());
-		// Back off exponentially (keeping what was sent before) when there is nothing worth
-		// sending: the next evaluations of a stuck fault come ever later.
-		let back_off = |e: OffchainError<BlockNumberFor<T>>| {
-			let digest = previous.as_ref().map_or([0u8; 32], |p| p.digest);
-			let idle_runs = previous.as_ref().map_or(0, |p| p.idle_runs).saturating_add(1);
-			let until = back_off_until(now, T::ResendAfter::get(), idle_runs);
-			record.set(&SentResolution { until, digest, idle_runs });
-			e
-		};
+		// Back off exponentially when there is nothing worth sending: the next evaluations of a
+		// stuck fault come ever later.
+		let back_off = |e| record.back_off(now, T::ResendAfter::get(), e);
 		if resolution.is_empty() {
 			return Err(back_off(OffchainError::NothingToResolve));
 		}
 		let digest = resolution.digest(region, period);
-		if rejected && previous.as_ref().is_some_and(|p| p.digest == digest) {
+		if rejected && record.last_digest() == Some(digest) {
 			return Err(back_off(OffchainError::AlreadyRejected));
 		}
 		let per_part = T::MaxEntriesPerPart::get().max(1) as usize;
@@ -385,8 +441,8 @@ impl<T: Config> Pallet<T> {
 			.map(|c| BoundedVec::truncate_from(c.to_vec()))
 			.collect();
 
-		// Take the send record: one resolution per fault until `until`, even if runs overlap.
-		claim_send(&key, now, SentResolution { until, digest, idle_runs: 0 })?;
+		// Take the send record: one resolution per fault until then, even if runs overlap.
+		record.claim(now, now.saturating_add(T::ResendAfter::get()), digest)?;
 
 		// Sign with the KGC's key only; the parts go out in order with consecutive nonces.
 		let z_prime = resolution.z_prime;
@@ -402,11 +458,8 @@ impl<T: Config> Pallet<T> {
 					z_prime: (i == last).then(|| z_prime.clone()),
 				});
 			if !matches!(result, Some((_, Ok(())))) {
-				// Release the record so that the next run retries (from part 0).
-				match &previous {
-					Some(p) => record.set(p),
-					None => StorageValueRef::persistent(&key).clear(),
-				}
+				// The next run retries (from part 0).
+				record.release();
 				return Err(OffchainError::SubmitFailed);
 			}
 		}

@@ -328,7 +328,7 @@ impl pallet_billing::Config for Runtime {
 	type WeightInfo = pallet_billing::weights::SubstrateWeight<Runtime>;
 }
 
-/// The KGC account, for the fault worker's signer check.
+/// The KGC account, for the fault-resolution worker's signer check.
 pub struct KgcRole;
 impl pallet_faults::traits::KgcAccount<AccountId> for KgcRole {
 	fn kgc() -> Option<AccountId> {
@@ -386,7 +386,7 @@ impl pallet_faults::traits::MeterDirectory for FaultyMeters {
 	}
 }
 
-/// What the fault worker reads of the readings pallet.
+/// What the fault-resolution worker reads of the readings pallet.
 pub struct ReadingsPeriods;
 impl pallet_faults::traits::PeriodData for ReadingsPeriods {
 	fn time() -> Option<TimeParams> {
@@ -483,7 +483,7 @@ fn entry_kind(mark: pallet_faults::Mark) -> pallet_readings::EntryKind {
 }
 
 parameter_types! {
-	/// A KGC worker's resolution that was dropped is sent again after a minute.
+	/// A fault-resolution worker's resolution that was dropped is sent again after a minute.
 	pub const ResendAfter: crate::BlockNumber = 10;
 	/// Half of the covered meters must have reported for the missing ones to be blamed.
 	pub const BlameQuorum: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(50);

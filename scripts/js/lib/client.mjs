@@ -1,6 +1,7 @@
 // Running the `gridmask` client from the integration tests, and their small helpers.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 /** The client binary: $GRIDMASK_CLIENT, or the release build in $CARGO_TARGET_DIR. */
 export const clientBinary = () =>
@@ -44,4 +45,22 @@ export function assert(cond, msg) {
 export function stepper(out = console.log) {
   const t0 = Date.now();
   return (m) => out(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}`);
+}
+
+/**
+ * Starts `gridmask …args` (a gateway, `--listen 127.0.0.1:0`); resolves with { base, origin,
+ * proc, stderr } once it listens: `base` is its OpenADR base URL, `origin` its root.
+ */
+export function startGateway(args) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(clientBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (d) => { stderr += d; });
+    proc.on('exit', (code) => reject(new Error(`the gateway exited (${code}): ${stderr}`)));
+    createInterface({ input: proc.stdout }).on('line', (line) => {
+      const m = /listening on (http:\/\/\S+)/.exec(line);
+      if (m) resolve({ base: m[1], origin: new URL(m[1]).origin, proc, stderr: () => stderr });
+    });
+    process.on('exit', () => proc.kill('SIGKILL'));
+  });
 }

@@ -7,6 +7,7 @@
 
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { get as httpGet } from 'node:http';
 import { mkdtempSync, openSync, writeFileSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -139,10 +140,8 @@ export async function rpcRaw(url, method, params = []) {
  * label Substrate adds to every metric is left out, the others keep their order.
  */
 export async function metrics(node) {
-  const res = await fetch(`http://127.0.0.1:${node.promPort}/metrics`);
-  if (!res.ok) throw new Error(`/metrics of ${node.name}: HTTP ${res.status}`);
   const samples = new Map();
-  for (const line of (await res.text()).split('\n')) {
+  for (const line of (await scrape(node)).split('\n')) {
     if (!line || line.startsWith('#')) continue;
     const at = line.lastIndexOf(' ');
     const [, name, labels = ''] = /^([^{\s]+)(?:\{(.*)\})?$/.exec(line.slice(0, at));
@@ -150,6 +149,32 @@ export async function metrics(node) {
     samples.set(kept.length ? `${name}{${kept.join(',')}}` : name, Number(line.slice(at + 1)));
   }
   return samples;
+}
+
+/**
+ * The text of a node's `/metrics`, each time on a new connection: Node's `fetch` keeps
+ * connections alive, and reusing one the node's Prometheus server has just closed fails with
+ * ECONNRESET (seen in CI). Asked up to 3 times.
+ */
+async function scrape(node) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await new Promise((res, rej) => {
+        const req = httpGet({ host: '127.0.0.1', port: node.promPort, path: '/metrics', agent: false }, (r) => {
+          let body = '';
+          r.setEncoding('utf8');
+          r.on('data', (d) => { body += d; });
+          r.on('end', () => (r.statusCode === 200 ? res(body) : rej(new Error(`/metrics of ${node.name}: HTTP ${r.statusCode}`))));
+          r.on('error', rej);
+        });
+        req.on('error', rej);
+        req.setTimeout(10_000, () => req.destroy(new Error(`/metrics of ${node.name}: no answer in 10 s`)));
+      });
+    } catch (e) {
+      if (attempt >= 3 || /HTTP \d+/.test(e.message)) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 export async function connect(node, timeoutMs = 60_000) {
