@@ -32,7 +32,7 @@ use hyper::{body::Bytes, header, Method, Request, Response, StatusCode};
 use openadr::{Prices, Snapshot};
 use serde_json::{json, Value};
 use std::{
-	collections::{BTreeMap, HashMap},
+	collections::{BTreeMap, BTreeSet, HashMap},
 	net::SocketAddr,
 	sync::Arc,
 	time::Duration,
@@ -598,8 +598,10 @@ impl Gateway {
 				}
 				let Some(latest) = latest else { continue };
 				seen.insert(r.id, latest);
-				for period in prices.priced.keys() {
-					let cycle = s.time.cycle_of(*period);
+				// One notification per event (cycle) that changed, its prices read once.
+				let cycles: BTreeSet<CycleIndex> =
+					prices.priced.keys().map(|p| s.time.cycle_of(*p)).collect();
+				for cycle in cycles {
 					let cycle_prices = match Prices::read(&s, r.id, s.periods_of(cycle)).await {
 						Ok(p) => p,
 						Err(_) => continue,
@@ -615,7 +617,7 @@ impl Gateway {
 							if let Err(e) =
 								subscriptions::notify(&url, bearer.as_deref(), &notification).await
 							{
-								log(&format!("notifying {url} of period {period}: {e:#}"));
+								log(&format!("notifying {url} of cycle {cycle}: {e:#}"));
 							}
 						}
 					}
