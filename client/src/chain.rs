@@ -184,7 +184,7 @@ impl Chain {
 			let mut nonce = None;
 			let progress = self.submit(call, signer, &mut nonce).await?;
 			match finalized(progress).await {
-				Err(e) if attempt < NONCE_RETRIES && is_nonce_clash(&e.to_string()) => {
+				Err(e) if attempt < NONCE_RETRIES && is_nonce_clash(&e) => {
 					attempt += 1;
 				},
 				other => return other,
@@ -209,7 +209,7 @@ impl Chain {
 			for (k, (result, call)) in results.into_iter().zip(window).enumerate() {
 				let n = out.len() + k + 1;
 				let events = match result {
-					Err(e) if is_nonce_clash(&e.to_string()) => {
+					Err(e) if is_nonce_clash(&e) => {
 						self.sign_and_finalize_encoded(call, signer).await
 					},
 					other => other,
@@ -251,12 +251,14 @@ impl Chain {
 					*nonce = Some(n + 1);
 					return Ok(progress);
 				},
-				Err(e) if attempt < NONCE_RETRIES && is_nonce_clash(&e.to_string()) => {
-					attempt += 1;
-					*nonce = None;
-					tokio::time::sleep(Duration::from_millis(500)).await;
+				Err(e) => match PoolAnswer::of_submission(&e) {
+					PoolAnswer::NonceClash if attempt < NONCE_RETRIES => {
+						attempt += 1;
+						*nonce = None;
+						tokio::time::sleep(Duration::from_millis(500)).await;
+					},
+					answer => bail!("submission refused: {}", answer.explain(&e.to_string())),
 				},
-				Err(e) => bail!("submission refused: {}", explain_message(&e.to_string())),
 			}
 		}
 	}
@@ -515,9 +517,11 @@ impl Chain {
 /// Resubmissions after a nonce clash.
 const NONCE_RETRIES: u32 = 3;
 
-/// What a node's transaction pool answered to a submission. The author RPC and the watch
-/// stream carry the pool's error only as text (`sc-transaction-pool-api`'s and the runtime's
-/// fixed phrases, and `Custom error: N` for our codes), so this is the one place that reads it.
+/// What a node's transaction pool answered to a submission. A refused submission carries the
+/// author API's JSON-RPC error code (sc-rpc-api's `author` codes) and, for an invalid
+/// transaction, the runtime's reason in the error's data (`Custom error: N` for our codes);
+/// [`PoolAnswer::of_rpc`] reads those. A transaction that leaves the pool later is reported by
+/// the watch stream with a message only ([`PoolAnswer::of_status`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PoolAnswer {
 	/// Refused with one of the readings' codes.
@@ -534,21 +538,69 @@ pub enum PoolAnswer {
 	Other,
 }
 
+/// The author API's error codes (sc-rpc-api `author::error`: base 1000).
+mod author_code {
+	pub const INVALID_TX: i32 = 1010;
+	pub const TEMPORARILY_BANNED: i32 = 1012;
+	pub const ALREADY_IMPORTED: i32 = 1013;
+	pub const TOO_LOW_PRIORITY: i32 = 1014;
+	pub const IMMEDIATELY_DROPPED: i32 = 1016;
+}
+
 impl PoolAnswer {
-	/// Reads a pool error message.
-	pub fn of(message: &str) -> Self {
+	/// Reads the author API's answer to a refused submission by its code.
+	pub fn of_rpc(e: &subxt::rpcs::Error) -> Self {
+		let subxt::rpcs::Error::User(u) = e else {
+			return Self::Other;
+		};
+		let data = u.data.as_ref().and_then(|d| serde_json::from_str::<String>(d.get()).ok());
+		match u.code {
+			author_code::INVALID_TX => match data.as_deref().map(Self::invalid_reason) {
+				Some(answer) => answer,
+				None => Self::Other,
+			},
+			author_code::TEMPORARILY_BANNED | author_code::ALREADY_IMPORTED => Self::Known,
+			author_code::TOO_LOW_PRIORITY => Self::NonceClash,
+			author_code::IMMEDIATELY_DROPPED => Self::PoolFull,
+			_ => Self::Other,
+		}
+	}
+
+	/// Reads a submission subxt refused: by the RPC error's code where the node answered with
+	/// one, else by its message.
+	pub fn of_submission(e: &subxt::error::ExtrinsicError) -> Self {
+		use subxt::error::{BackendError, ExtrinsicError, RpcError};
+		match e {
+			ExtrinsicError::ErrorSubmittingTransaction(BackendError::Rpc(
+				RpcError::ClientError(rpc),
+			)) => Self::of_rpc(rpc),
+			other => Self::of_status(&other.to_string()),
+		}
+	}
+
+	/// An invalid transaction's reason, as sp-runtime words it (`InvalidTransaction`'s fixed
+	/// phrases) and `Custom error: N` for a pallet's code.
+	fn invalid_reason(reason: &str) -> Self {
+		let code = reason.strip_prefix("Custom error: ").and_then(|n| n.trim().parse::<u8>().ok());
+		match code {
+			Some(c) => pallet_readings::ReadingRejection::try_from(c)
+				.map(Self::Rejected)
+				.unwrap_or(Self::Other),
+			None if reason == "Transaction is outdated" => Self::NonceClash,
+			None => Self::Other,
+		}
+	}
+
+	/// Reads a transaction status' message (the watch stream's `invalid` and `dropped` events,
+	/// legacy or `transactionWatch_v1`, carry no code).
+	pub fn of_status(message: &str) -> Self {
 		let m = message.to_ascii_lowercase();
 		let has = |phrases: &[&str]| phrases.iter().any(|p| m.contains(p));
-		if m.contains("custom") {
-			let code = m
-				.split(|c: char| !c.is_ascii_digit())
-				.filter(|s| !s.is_empty())
-				.last()
-				.and_then(|s| s.parse::<u8>().ok());
-			if let Some(r) = code.and_then(|c| pallet_readings::ReadingRejection::try_from(c).ok())
-			{
-				return Self::Rejected(r);
-			}
+		let custom = m.find("custom error: ").map(|at| &m[at + "custom error: ".len()..]);
+		let code = custom.and_then(|c| c.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
+		if let Some(r) = code.and_then(|c: u8| pallet_readings::ReadingRejection::try_from(c).ok())
+		{
+			return Self::Rejected(r);
 		}
 		if has(&["already imported", "temporarily banned"]) {
 			Self::Known
@@ -570,11 +622,36 @@ impl PoolAnswer {
 			Self::Other
 		}
 	}
+
+	/// `message`, with our rejection code named.
+	pub fn explain(self, message: &str) -> String {
+		match self {
+			Self::Rejected(r) => format!("{message} = {}: {}", r.name(), r.description()),
+			_ => message.to_string(),
+		}
+	}
 }
 
-/// Whether a pool error means the nonce was used by another transaction of the same account.
-fn is_nonce_clash(message: &str) -> bool {
-	PoolAnswer::of(message) == PoolAnswer::NonceClash
+/// A transaction the pool let go of before it was finalized.
+#[derive(Debug)]
+pub struct NotIncluded {
+	/// The pool's answer.
+	pub answer: PoolAnswer,
+	/// The status' message.
+	pub message: String,
+}
+
+impl std::fmt::Display for NotIncluded {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		write!(f, "transaction not included: {}", self.answer.explain(&self.message))
+	}
+}
+
+impl std::error::Error for NotIncluded {}
+
+/// Whether a transaction failed because another one of the same account took its nonce.
+fn is_nonce_clash(e: &anyhow::Error) -> bool {
+	e.downcast_ref::<NotIncluded>().is_some_and(|n| n.answer == PoolAnswer::NonceClash)
 }
 
 /// Transactions of one signer in the pool at once ([`Chain::sign_and_finalize_all`]).
@@ -630,7 +707,7 @@ async fn finalized(mut progress: Progress) -> Result<Events> {
 			TransactionStatus::Invalid { message }
 			| TransactionStatus::Dropped { message }
 			| TransactionStatus::Error { message } => {
-				bail!("transaction not included: {}", explain_message(&message))
+				return Err(NotIncluded { answer: PoolAnswer::of_status(&message), message }.into())
 			},
 			_ => {},
 		}
@@ -793,14 +870,6 @@ pub fn explain_event_dispatch(
 	}
 }
 
-/// A pool message, with our rejection codes named.
-pub fn explain_message(message: &str) -> String {
-	match PoolAnswer::of(message) {
-		PoolAnswer::Rejected(r) => format!("{message} = {}: {}", r.name(), r.description()),
-		_ => message.to_string(),
-	}
-}
-
 /// Parses a secret URI (`//Bob`, a mnemonic, `0x…` seed) into an sr25519 key pair.
 pub fn keypair(suri: &str) -> Result<Keypair> {
 	let uri: subxt_signer::SecretUri = suri.parse().context("bad secret URI")?;
@@ -866,7 +935,38 @@ mod tests {
 	}
 
 	#[test]
-	fn pool_answers_are_read_from_the_nodes_messages() {
+	fn pool_answers_are_read_from_the_author_apis_codes() {
+		let rpc = |code: i32, data: Option<&str>| {
+			subxt::rpcs::Error::User(subxt::rpcs::UserError {
+				code,
+				message: "as the node words it".into(),
+				data: data.map(|d| serde_json::value::to_raw_value(d).unwrap()),
+			})
+		};
+		let cases = [
+			(
+				rpc(1010, Some("Custom error: 6")),
+				PoolAnswer::Rejected(ReadingRejection::DuplicatePrid),
+			),
+			(rpc(1010, Some("Custom error: 200")), PoolAnswer::Other),
+			(rpc(1010, Some("Transaction is outdated")), PoolAnswer::NonceClash),
+			(rpc(1010, Some("Transaction has a bad signature")), PoolAnswer::Other),
+			(rpc(1010, None), PoolAnswer::Other),
+			(rpc(1012, None), PoolAnswer::Known),
+			(rpc(1013, Some("0x00")), PoolAnswer::Known),
+			(rpc(1014, Some("The transaction has too low priority")), PoolAnswer::NonceClash),
+			(rpc(1016, Some("because of the limit")), PoolAnswer::PoolFull),
+			// Not the author API's: whatever the text says.
+			(rpc(-32000, Some("Custom error: 6")), PoolAnswer::Other),
+			(subxt::rpcs::Error::Client("Custom error: 6".into()), PoolAnswer::Other),
+		];
+		for (error, answer) in cases {
+			assert_eq!(PoolAnswer::of_rpc(&error), answer, "{error:?}");
+		}
+	}
+
+	#[test]
+	fn pool_answers_are_read_from_the_watch_streams_messages() {
 		let cases = [
 			(
 				"Invalid Transaction: Custom error: 6",
@@ -891,9 +991,10 @@ mod tests {
 			("connection reset", PoolAnswer::Other),
 		];
 		for (message, answer) in cases {
-			assert_eq!(PoolAnswer::of(message), answer, "{message}");
+			assert_eq!(PoolAnswer::of_status(message), answer, "{message}");
 		}
-		assert!(explain_message("Custom error: 3")
+		assert!(PoolAnswer::of_status("Custom error: 3")
+			.explain("Custom error: 3")
 			.ends_with("WindowClosed: the reading window of this period has closed"));
 	}
 }

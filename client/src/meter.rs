@@ -928,7 +928,7 @@ async fn send_to(chain: &Chain, r: &SignedReading, via: Via) -> Sent {
 			match tx.submit().await {
 				Ok(_) => Sent::Accepted,
 				// Already known to this node (e.g. gossiped before a failover): in a pool.
-				Err(e) if chain::PoolAnswer::of(&e.to_string()) == chain::PoolAnswer::Known => {
+				Err(e) if chain::PoolAnswer::of_submission(&e) == chain::PoolAnswer::Known => {
 					Sent::Accepted
 				},
 				Err(_) => match chain.why_invalid(r).await {

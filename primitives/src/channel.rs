@@ -19,6 +19,38 @@ pub type Values = BoundedVec<u64, ConstU32<MAX_CHANNELS>>;
 /// A region's reading shape: its channels in order.
 pub type Shape = BoundedVec<ChannelKind, ConstU32<MAX_CHANNELS>>;
 
+/// Per channel, a published aggregate or `None` where it is withheld (k-anonymity per channel,
+/// or a channel whose sum is not published).
+pub type Aggregates = BoundedVec<Option<u64>, ConstU32<MAX_CHANNELS>>;
+
+/// `sums += values`, channel by channel (mod 2^64); `sums` grows to the length of `values`.
+pub fn add_values(sums: &mut Values, values: &[u64]) {
+	for (j, v) in values.iter().enumerate() {
+		match sums.get_mut(j) {
+			Some(s) => *s = s.wrapping_add(*v),
+			// `values` is at most MAX_CHANNELS long, so this never drops anything.
+			None => {
+				let _ = sums.try_push(*v);
+			},
+		}
+	}
+}
+
+/// Per channel `j` of `z`: the aggregate `sums_j − excluded_j − z_j` (mod 2^64) where
+/// `published(j)`, `None` where not. A missing sum or exclusion counts as 0.
+pub fn channel_aggregates(
+	sums: &[u64],
+	excluded: &[u64],
+	z: &[u64],
+	published: impl Fn(usize) -> bool,
+) -> Aggregates {
+	let at = |v: &[u64], j: usize| v.get(j).copied().unwrap_or(0);
+	let aggregates = (0..z.len()).map(|j| {
+		published(j).then(|| at(sums, j).wrapping_sub(at(excluded, j)).wrapping_sub(z[j]))
+	});
+	Aggregates::truncate_from(aggregates.collect())
+}
+
 /// What a channel measures in one period.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]

@@ -88,6 +88,7 @@ pub mod host;
 pub mod mask;
 pub mod prid;
 pub mod reading;
+pub mod resolution;
 pub mod secrets;
 pub mod seed;
 #[cfg(feature = "std")]
@@ -100,7 +101,9 @@ pub mod vectors;
 pub use bill::HpkePublicKey;
 pub use bloom::{Bf1, Bf1Error, Bf1Params, Bf1Probe, BF1_DEFAULT_FP_EXP};
 pub use bundle::{bundled_share_bytes, BundledShare};
-pub use channel::{ChannelKind, Shape, Values, MAX_CHANNELS};
+pub use channel::{
+	add_values, channel_aggregates, Aggregates, ChannelKind, Shape, Values, MAX_CHANNELS,
+};
 pub use cid::{CidError, RawCid, MAX_REPORT_BYTES};
 pub use commitment::{t_commitment, t_commitment_sorted, TBuilder, TCommitment, TError};
 pub use ggm::{GGM_DEPTH, GGM_LEAVES};

@@ -1180,16 +1180,17 @@ async fn submit(
 					),
 					other => other.to_string(),
 				};
-				if chain::PoolAnswer::of(&msg) == chain::PoolAnswer::PoolFull {
+				let answer = chain::PoolAnswer::of_rpc(&e);
+				if answer == chain::PoolAnswer::PoolFull {
 					retries.fetch_add(1, Ordering::SeqCst);
 					tokio::time::sleep(Duration::from_millis(50)).await;
 					continue;
 				}
-				let reason = chain::explain_message(&msg);
+				let reason = answer.explain(&msg);
 				// Every later reading would be refused the same way.
 				let closed =
 					chain::PoolAnswer::Rejected(pallet_readings::ReadingRejection::WindowClosed);
-				if readings && chain::PoolAnswer::of(&msg) == closed {
+				if readings && answer == closed {
 					board.stop.store(true, Ordering::SeqCst);
 				}
 				*refused.lock().unwrap().entry(short(&reason)).or_default() += 1;

@@ -36,8 +36,9 @@
 //!    meter's fault counter rises ([`Config::Meters`], suspended at [`Config::SuspendAfter`]
 //!    faults; events [`Event::MeterFaulted`], [`Event::MeterSuspended`]); otherwise it is a
 //!    chain fault ([`Blame::Chain`], [`Event::ChainFault`]) and nobody is blamed. Otherwise
-//!    (T differs) → [`FaultStatus::Rejected`], back in [`OpenFaults`], event
-//!    [`Event::ResolutionRejected`]; the KGC may submit again.
+//!    (T differs) → [`FaultStatus::Rejected`], back in [`OpenFaults`]; the KGC may submit
+//!    again. The period's outcomes are the checker's events (the readings pallet's
+//!    `FaultResolved`, `ResolutionRejected`, `PeriodVoided`); this pallet's are about blame.
 //! 5. **Void** ([`Pallet::void_period`], KGC): when nothing else works, the KGC closes the
 //!    period without an aggregate; it is priced without one and billed like any other.
 //!
@@ -308,10 +309,6 @@ pub mod pallet {
 		/// A resolved fault is the chain's: too few of the covered meters reported for the
 		/// missing ones to be blamed.
 		ChainFault { region: RegionId, period: PeriodIndex, contributors: u32, covered: u32 },
-		/// The resolution did not reproduce T; the fault waits for another one.
-		ResolutionRejected { region: RegionId, period: PeriodIndex },
-		/// The KGC closed the faulted period without an aggregate.
-		PeriodVoided { region: RegionId, period: PeriodIndex },
 	}
 
 	#[pallet::error]
@@ -450,8 +447,9 @@ pub mod pallet {
 			T::Checker::void(region, period)?;
 			record.status = FaultStatus::Void;
 			Faults::<T>::insert(region, period, record);
+			// The period's outcome, and its event, are the checker's (the readings pallet's
+			// `PeriodVoided`).
 			OpenFaults::<T>::mutate(|open| open.retain(|k| *k != (region, period)));
-			Self::deposit_event(Event::PeriodVoided { region, period });
 			Ok(())
 		}
 	}

@@ -1,7 +1,7 @@
 //! Mock runtime for the faults pallet: System + Faults with `AccountId32` accounts and
 //! `MultiSignature` signed transactions (as the gridmask runtime), a mock meter registry, a mock
-//! readings pallet (setups, stored shares) and a checker that really re-hashes T with
-//! `gridmask-primitives`, and builders of real faulted periods from meters' master secrets.
+//! readings pallet (setups, stored shares) and a checker that really re-hashes T by
+//! `gridmask_primitives::resolution`'s rules, and builders of real faulted periods from meters' master secrets.
 
 use crate as pallet_faults;
 use crate::traits::{CheckOutcome, FaultChecker, KgcAccount, MeterDirectory, PeriodData};
@@ -17,8 +17,12 @@ use frame_system::offchain::{
 	AppCrypto, CreateSignedTransaction, CreateTransactionBase, SigningTypes,
 };
 use gridmask_primitives::{
-	mask::mask_values, setup::build_period, t_commitment, MasterSecret, MeterId, PeriodIndex,
-	PeriodKeys, Prid, RegionId, TCommitment, TimeParams, Values, MAX_CHANNELS,
+	add_values, channel_aggregates,
+	mask::mask_values,
+	resolution::{check_entry, EntryError, Merge, Merged},
+	setup::build_period,
+	t_commitment_sorted, MasterSecret, MeterId, PeriodIndex, PeriodKeys, Prid, RegionId,
+	TCommitment, TimeParams, Values, MAX_CHANNELS,
 };
 use sp_core::{offchain::testing, Pair};
 use sp_runtime::{
@@ -296,9 +300,10 @@ pub struct PendingCheck {
 	pub z_prime: Option<Values>,
 }
 
-/// The mock verifier: the readings pallet's up-front checks in `add_part`; the re-hash of T
-/// (received less forged, plus absent) with `gridmask_primitives::t_commitment` in `finish`,
-/// which, like the readings pallet a few blocks later, reports to `Faults::on_check_done`.
+/// The mock verifier: the readings pallet's up-front checks in `add_part`, and its re-check of a
+/// whole period at once in `finish` (`gridmask_primitives::resolution`'s rules: the same merge
+/// of stored shares and entries, T re-hashed over what it keeps), which, like the readings
+/// pallet a few blocks later, reports to `Faults::on_check_done`.
 pub struct MockChecker;
 impl MockChecker {
 	/// Whether (region, period) was closed void.
@@ -310,39 +315,28 @@ impl MockChecker {
 		CHECKS.with(|c| c.borrow().get(&(region, period)).cloned())
 	}
 
-	/// The PRIDs of `check`'s entries marked as `m` says.
-	fn marked(check: &PendingCheck, m: fn(&Mark) -> bool) -> BTreeSet<Prid> {
-		check.entries.iter().filter(|(_, k)| m(k)).map(|(p, _)| *p).collect()
-	}
-
-	/// The stored shares of the complete readings (neither forged nor lone in `check`).
-	fn complete(p: &MockPeriod, check: &PendingCheck) -> Vec<Values> {
-		let excluded = Self::marked(check, |k| matches!(k, Mark::Forged | Mark::Lone(_)));
-		p.shares
-			.iter()
-			.filter(|(prid, _)| !excluded.contains(prid))
-			.map(|(_, v)| v.clone())
-			.collect()
+	/// The stored shares and `check`'s entries, merged in PRID order.
+	fn merged(p: &MockPeriod, check: &PendingCheck) -> Vec<Merged<()>> {
+		let entries = check.entries.iter().map(|(prid, mark)| (*prid, mark.kind(), ()));
+		Merge::new(p.shares.keys().copied(), entries).collect()
 	}
 
 	/// Per channel `j` of `check`'s `Z'`, `Σ values_j − Z'_j` (mod 2^64) over the complete
 	/// readings' shares: the aggregates the readings pallet seals (whatever the count of
-	/// contributors). Channels a share lacks count as 0.
+	/// contributors).
 	pub fn aggregates(region: RegionId, period: PeriodIndex, check: &PendingCheck) -> Vec<u64> {
 		let p = MockPeriods::get(region, period).unwrap_or_default();
-		let complete = Self::complete(&p, check);
+		let (mut sums, mut excluded) = (Values::new(), Values::new());
+		for m in Self::merged(&p, check) {
+			let Some(values) = p.shares.get(&m.prid) else { continue };
+			add_values(&mut sums, values);
+			if !m.in_sum() {
+				add_values(&mut excluded, values);
+			}
+		}
 		let z_prime = check.z_prime.clone().unwrap_or_default();
-		z_prime
-			.iter()
-			.enumerate()
-			.map(|(j, z)| {
-				let sum = complete
-					.iter()
-					.map(|v| v.get(j).copied().unwrap_or_default())
-					.fold(0u64, u64::wrapping_add);
-				sum.wrapping_sub(*z)
-			})
-			.collect()
+		let aggregates = channel_aggregates(&sums, &excluded, &z_prime, |_| true);
+		aggregates.into_iter().map(Option::unwrap_or_default).collect()
 	}
 
 	/// The check's outcome, as the readings pallet computes it: the aggregate is channel 0's
@@ -351,12 +345,10 @@ impl MockChecker {
 		let Some(p) = MockPeriods::get(region, period) else {
 			return CheckOutcome::Mismatch;
 		};
-		let forged = Self::marked(check, |k| matches!(k, Mark::Forged));
-		let absent = Self::marked(check, |k| matches!(k, Mark::Absent(_)));
-		let in_t = p.shares.keys().filter(|prid| !forged.contains(prid)).copied();
-		let set = in_t.chain(absent.iter().copied());
-		let contributors = Self::complete(&p, check).len() as u32 / 2;
-		match (t_commitment(region, period, set), p.t) {
+		let merged = Self::merged(&p, check);
+		let in_t: Vec<Prid> = merged.iter().filter(|m| m.in_t()).map(|m| m.prid).collect();
+		let contributors = merged.iter().filter(|m| m.in_sum()).count() as u32 / 2;
+		match (t_commitment_sorted(region, period, &in_t), p.t) {
 			(Ok(t), Some(expected)) if t == expected => CheckOutcome::Resolved {
 				aggregate: (contributors >= MIN_REGION_METERS).then(|| {
 					Self::aggregates(region, period, check).first().copied().unwrap_or_default()
@@ -397,17 +389,14 @@ impl FaultChecker for MockChecker {
 			_ => return Err(DispatchError::Other("WrongPart")),
 		};
 		for (prid, mark) in &entries {
-			if check.entries.last().is_some_and(|(l, _)| l >= prid) {
-				return Err(DispatchError::Other("PridsNotSorted"));
-			}
-			let stored = p.shares.contains_key(prid);
-			match mark {
-				Mark::Absent(_) if stored => return Err(DispatchError::Other("AbsentPridStored")),
-				Mark::Lone(_) | Mark::Forged if !stored => {
-					return Err(DispatchError::Other("PridNotStored"))
-				},
-				_ => {},
-			}
+			let last = check.entries.last().map(|(l, _)| l);
+			check_entry(last, prid, mark.kind(), p.shares.contains_key(prid)).map_err(|e| {
+				DispatchError::Other(match e {
+					EntryError::NotAscending => "PridsNotSorted",
+					EntryError::AbsentPridStored => "AbsentPridStored",
+					EntryError::PridNotStored => "PridNotStored",
+				})
+			})?;
 			check.entries.push((*prid, *mark));
 		}
 		if !entries.is_empty() {

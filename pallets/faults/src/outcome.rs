@@ -104,7 +104,6 @@ impl<T: Config> Pallet<T> {
 			CheckOutcome::Mismatch => {
 				record.status = FaultStatus::Rejected;
 				Faults::<T>::insert(region, period, record);
-				Self::deposit_event(Event::ResolutionRejected { region, period });
 				Self::index_open(region, period);
 				T::WeightInfo::on_check_done_rejected()
 			},

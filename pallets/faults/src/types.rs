@@ -7,7 +7,7 @@ use frame_support::{
 };
 use scale_info::TypeInfo;
 
-pub use gridmask_primitives::{MeterId, PeriodIndex, Prid, RegionId};
+pub use gridmask_primitives::{resolution::EntryKind, MeterId, PeriodIndex, Prid, RegionId};
 
 /// What a resolution says of one PRID (PROTOCOL.md §4 step 6), with the meter it belongs to.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -23,6 +23,15 @@ pub enum Mark {
 }
 
 impl Mark {
+	/// What the mark says of its PRID, without the meter: what the chain re-checks.
+	pub fn kind(&self) -> EntryKind {
+		match self {
+			Self::Absent(_) => EntryKind::Absent,
+			Self::Lone(_) => EntryKind::Lone,
+			Self::Forged => EntryKind::Forged,
+		}
+	}
+
 	/// The meter named, if any.
 	pub fn meter(&self) -> Option<MeterId> {
 		match self {

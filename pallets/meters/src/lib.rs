@@ -494,6 +494,16 @@ pub mod pallet {
 			}
 		}
 
+		/// `meter`'s owner and the regions of its membership spans (ascending, each once),
+		/// whatever its status: what a bill names.
+		pub fn owner_and_regions(meter: MeterId) -> Option<(T::AccountId, Vec<RegionId>)> {
+			let m = Meters::<T>::get(meter)?;
+			let mut regions: Vec<RegionId> = m.memberships.iter().map(|s| s.region).collect();
+			regions.sort_unstable();
+			regions.dedup();
+			Some((m.owner, regions))
+		}
+
 		/// Whether `region` exists.
 		pub fn region_exists(region: RegionId) -> bool {
 			Regions::<T>::contains_key(region)

@@ -174,7 +174,7 @@ pub mod types;
 pub mod weights;
 
 use gridmask_primitives::{
-	Moment, PeriodIndex, Prid, ReadingSignature, RegionId, TimeParams, Values,
+	CycleIndex, Moment, PeriodIndex, Prid, ReadingSignature, RegionId, TimeParams, Values,
 };
 
 const LOG_TARGET: &str = "runtime::readings";
@@ -986,6 +986,11 @@ pub mod pallet {
 		/// The genesis hash signed into readings: `frame_system::BlockHash(0)`.
 		pub fn genesis_hash() -> H256 {
 			frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
+		}
+
+		/// The cycle `period` falls in (`None` before the time parameters are set).
+		pub fn cycle_of(period: PeriodIndex) -> Option<CycleIndex> {
+			TimeConfig::<T>::get().map(|t| t.cycle_of(period))
 		}
 
 		/// The time parameters once the clock has started.

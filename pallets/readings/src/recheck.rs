@@ -27,7 +27,10 @@
 use crate::{traits::OnPeriodOutcome, *};
 use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, weights::Weight};
-use gridmask_primitives::Prid;
+use gridmask_primitives::{
+	resolution::{check_entry, EntryError, Merge},
+	Prid,
+};
 
 /// Most re-checks queued at once.
 pub const MAX_QUEUED_RECHECKS: u32 = 64;
@@ -76,22 +79,21 @@ impl<T: Config> Pallet<T> {
 		let entries: ResolutionPart = entries.try_into().map_err(|_| Error::<T>::TooManyPrids)?;
 		let key = (region, period);
 		for (prid, kind) in entries.iter() {
-			ensure!(res.last.is_none_or(|l| l.0 < prid.0), Error::<T>::PridsNotSorted);
+			let share = Shares::<T>::get(key, prid);
+			check_entry(res.last.as_ref(), prid, *kind, share.is_some()).map_err(|e| match e {
+				EntryError::NotAscending => Error::<T>::PridsNotSorted,
+				EntryError::AbsentPridStored => Error::<T>::AbsentPridStored,
+				EntryError::PridNotStored => Error::<T>::PridNotStored,
+			})?;
 			res.last = Some(*prid);
-			match kind {
-				EntryKind::Absent => {
-					ensure!(!Shares::<T>::contains_key(key, prid), Error::<T>::AbsentPridStored);
-					res.absent = res.absent.saturating_add(1);
-				},
-				EntryKind::Lone | EntryKind::Forged => {
-					let share = Shares::<T>::get(key, prid).ok_or(Error::<T>::PridNotStored)?;
-					add_values(&mut res.excluded_sums, &share.masked);
-					if *kind == EntryKind::Lone {
-						res.lone = res.lone.saturating_add(1);
-					} else {
-						res.forged = res.forged.saturating_add(1);
-					}
-				},
+			let counter = match kind {
+				EntryKind::Absent => &mut res.absent,
+				EntryKind::Lone => &mut res.lone,
+				EntryKind::Forged => &mut res.forged,
+			};
+			*counter = counter.saturating_add(1);
+			if let Some(share) = share {
+				add_values(&mut res.excluded_sums, &share.masked);
 			}
 		}
 		if !entries.is_empty() {
@@ -194,8 +196,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Merges at most `allowed` PRIDs of `cursor`'s pair into its T: the stored shares and the
-	/// resolution's entries, in PRID order (lone shares and absent PRIDs hashed, forged shares
-	/// not). Returns `(PRIDs merged, whether the merge is complete, resolution parts read)`.
+	/// resolution's entries in PRID order, by the rules of [`Merge`] (lone shares and absent
+	/// PRIDs hashed, forged shares not). Returns `(PRIDs merged, whether the merge is complete,
+	/// resolution parts read)`.
 	fn merge(
 		cursor: &mut RecheckCursor,
 		res: &ResolutionProgress,
@@ -203,61 +206,36 @@ impl<T: Config> Pallet<T> {
 	) -> (u32, bool, u32) {
 		let key = cursor.hashing.key();
 		let resume_after: Option<[u8; 32]> = cursor.hashing.builder.last().map(|l| l.0);
-		let mut shares = Self::unhashed_shares(&cursor.hashing).peekable();
 		// Entries not merged yet: from the cursor's part on, those above the last PRID hashed
 		// (a forged PRID is never hashed, but it equals a stored share's, which is consumed
 		// with it, so `last` never stops short of one). Parts are read lazily, as the merge
 		// reaches them, and counted.
 		let loads = core::cell::Cell::new(0u32);
-		let mut entries = (cursor.part..res.parts)
+		let entries = (cursor.part..res.parts)
 			.flat_map(|i| {
 				loads.set(loads.get().saturating_add(1));
 				Self::resolution_part(key, i)
-					.map(|p| p.into_iter().map(move |e| (i, e)).collect::<Vec<_>>())
+					.map(|p| p.into_iter().map(move |(p, k)| (p, k, i)).collect::<Vec<_>>())
 					.unwrap_or_default()
 			})
-			.filter(|(_, (p, _))| resume_after.is_none_or(|l| p.0 > l))
-			.peekable();
+			.filter(|(p, _, _)| resume_after.is_none_or(|l| p.0 > l));
+		let mut merge = Merge::new(Self::unhashed_shares(&cursor.hashing), entries);
 		let mut n = 0u32;
 		let mut exhausted = false;
 		while n < allowed {
-			let push = match (shares.peek().copied(), entries.peek().copied()) {
-				(None, None) => {
-					exhausted = true;
-					break;
-				},
-				// A listed share (lone or forged): hashed only if lone.
-				(Some(s), Some((part, (p, kind)))) if s.0 == p.0 => {
-					shares.next();
-					entries.next();
-					cursor.part = part;
-					(kind == EntryKind::Lone).then_some(s)
-				},
-				// A stored share below the next entry, or after the last: hashed.
-				(Some(s), Some((_, (p, _)))) if s.0 < p.0 => {
-					shares.next();
-					Some(s)
-				},
-				(Some(s), None) => {
-					shares.next();
-					Some(s)
-				},
-				// An entry below the next share: absent (not stored, checked when its part
-				// arrived), hashed.
-				(_, Some((part, (p, kind)))) => {
-					entries.next();
-					cursor.part = part;
-					(kind == EntryKind::Absent).then_some(p)
-				},
+			let Some(merged) = merge.next() else {
+				exhausted = true;
+				break;
 			};
 			n += 1;
-			if let Some(prid) = push {
-				if cursor.hashing.builder.push(&prid).is_err() {
-					log::error!(target: LOG_TARGET, "re-check PRIDs out of order");
-				}
+			if let Some((_, part)) = merged.entry {
+				cursor.part = part;
+			}
+			if merged.in_t() && cursor.hashing.builder.push(&merged.prid).is_err() {
+				log::error!(target: LOG_TARGET, "re-check PRIDs out of order");
 			}
 		}
-		drop(entries);
+		drop(merge);
 		(n, exhausted, loads.get())
 	}
 

@@ -37,38 +37,6 @@ pub type ApiQueries = BoundedVec<(RegionId, PeriodIndex, Prid), ConstU32<MAX_API
 /// if this is at least `MinRegionMeters` (k-anonymity per channel, PROTOCOL.md §3a).
 pub type Contributors = BoundedVec<u32, ConstU32<MAX_CHANNELS>>;
 
-/// Per channel, a published aggregate or `None` where it is withheld (k-anonymity per channel,
-/// or a channel whose sum is not published).
-pub type Aggregates = BoundedVec<Option<u64>, ConstU32<MAX_CHANNELS>>;
-
-/// `sums += values`, channel by channel (mod 2^64); `sums` grows to the length of `values`.
-pub fn add_values(sums: &mut Values, values: &[u64]) {
-	for (j, v) in values.iter().enumerate() {
-		match sums.get_mut(j) {
-			Some(s) => *s = s.wrapping_add(*v),
-			// `values` is at most MAX_CHANNELS long, so this never drops anything.
-			None => {
-				let _ = sums.try_push(*v);
-			},
-		}
-	}
-}
-
-/// Per channel `j` of `z`: the aggregate `sums_j − excluded_j − z_j` (mod 2^64) where
-/// `published(j)`, `None` where not. A missing sum or exclusion counts as 0.
-pub fn channel_aggregates(
-	sums: &[u64],
-	excluded: &[u64],
-	z: &[u64],
-	published: impl Fn(usize) -> bool,
-) -> Aggregates {
-	let at = |v: &[u64], j: usize| v.get(j).copied().unwrap_or(0);
-	let aggregates = (0..z.len()).map(|j| {
-		published(j).then(|| at(sums, j).wrapping_sub(at(excluded, j)).wrapping_sub(z[j]))
-	});
-	Aggregates::truncate_from(aggregates.collect())
-}
-
 /// Number of chunks of a filter with `params`.
 pub fn chunk_count(params: &Bf1Params) -> u32 {
 	params.num_blocks.div_ceil(BF1_BLOCKS_PER_CHUNK)
@@ -506,20 +474,10 @@ pub struct PeriodState {
 	pub pruned: bool,
 }
 
-/// What a resolution says of one PRID (PROTOCOL.md §4 step 6).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
-pub enum EntryKind {
-	/// Expected, no share on chain: hashed into T; its mask is not in `Z'`.
-	Absent,
-	/// A share on chain whose meter's other share is absent: hashed into T (it is expected),
-	/// its value left out of the sum and its mask out of `Z'`, so the aggregate is the true
-	/// sum of the complete readings.
-	Lone,
-	/// A share on chain under a PRID no meter owns (it passed BF1): not hashed, value left
-	/// out of the sum.
-	Forged,
-}
+pub use gridmask_primitives::{
+	channel::{add_values, channel_aggregates, Aggregates},
+	resolution::EntryKind,
+};
 
 /// Most entries in one part of a resolution.
 pub const MAX_RESOLUTION_PART: u32 = 4_096;

@@ -241,8 +241,7 @@ impl pallet_readings::traits::Retention for BilledRetention {
 pub struct BillingStatus;
 impl pallet_pricing::traits::BillingStatus for BillingStatus {
 	fn is_billed(region: RegionId, period: PeriodIndex) -> bool {
-		pallet_readings::TimeConfig::<Runtime>::get()
-			.is_some_and(|t| Billing::is_billed(region, t.cycle_of(period)))
+		Readings::cycle_of(period).is_some_and(|cycle| Billing::is_billed(region, cycle))
 	}
 }
 
@@ -263,16 +262,10 @@ impl pallet_pricing::Config for Runtime {
 pub struct BillableMeters;
 impl pallet_billing::traits::MeterRegistry<AccountId> for BillableMeters {
 	fn meter_info(meter: MeterId) -> Option<pallet_billing::traits::MeterInfo<AccountId>> {
-		let m = pallet_meters::Meters::<Runtime>::get(meter)?;
-		let mut regions: alloc::vec::Vec<RegionId> =
-			m.memberships.iter().map(|s| s.region).collect();
-		regions.sort_unstable();
-		regions.dedup();
+		let (owner, regions) = Meters::owner_and_regions(meter)?;
 		// At most MAX_MEMBERSHIPS spans, so at most as many regions: nothing is truncated.
-		Some(pallet_billing::traits::MeterInfo {
-			owner: m.owner,
-			regions: frame_support::BoundedVec::truncate_from(regions),
-		})
+		let regions = frame_support::BoundedVec::truncate_from(regions);
+		Some(pallet_billing::traits::MeterInfo { owner, regions })
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
@@ -332,7 +325,7 @@ impl pallet_billing::Config for Runtime {
 pub struct KgcRole;
 impl pallet_faults::traits::KgcAccount<AccountId> for KgcRole {
 	fn kgc() -> Option<AccountId> {
-		pallet_meters::Kgc::<Runtime>::get()
+		Meters::role_holder(pallet_meters::Role::Kgc)
 	}
 }
 
@@ -390,7 +383,7 @@ impl pallet_faults::traits::MeterDirectory for FaultyMeters {
 pub struct ReadingsPeriods;
 impl pallet_faults::traits::PeriodData for ReadingsPeriods {
 	fn time() -> Option<TimeParams> {
-		pallet_readings::TimeConfig::<Runtime>::get().and_then(TimeParams::started)
+		Readings::started_time()
 	}
 
 	fn setup(region: RegionId, period: PeriodIndex) -> Option<(gridmask_primitives::Values, u32)> {
@@ -413,7 +406,7 @@ impl pallet_faults::traits::FaultChecker for ReadingsRecheck {
 		entries: Vec<(Prid, pallet_faults::Mark)>,
 		z_prime: Option<gridmask_primitives::Values>,
 	) -> sp_runtime::DispatchResult {
-		let entries = entries.into_iter().map(|(p, m)| (p, entry_kind(m))).collect();
+		let entries = entries.into_iter().map(|(p, m)| (p, m.kind())).collect();
 		Readings::add_resolution_part(region, period, part, entries, z_prime)
 	}
 
@@ -470,15 +463,6 @@ impl pallet_faults::traits::FaultChecker for ReadingsRecheck {
 				);
 			}
 		}
-	}
-}
-
-/// The readings pallet's view of a resolution entry (the meter stays with the faults pallet).
-fn entry_kind(mark: pallet_faults::Mark) -> pallet_readings::EntryKind {
-	match mark {
-		pallet_faults::Mark::Absent(_) => pallet_readings::EntryKind::Absent,
-		pallet_faults::Mark::Lone(_) => pallet_readings::EntryKind::Lone,
-		pallet_faults::Mark::Forged => pallet_readings::EntryKind::Forged,
 	}
 }
 

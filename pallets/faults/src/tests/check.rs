@@ -162,9 +162,6 @@ fn wrong_resolutions_are_rejected() {
 		let check = |entries: Vec<(Prid, Mark)>| {
 			assert_ok!(submit(&s, entries, s.z_prime()));
 			MockChecker::finish(REGION, PERIOD);
-			System::assert_last_event(
-				Event::ResolutionRejected { region: REGION, period: PERIOD }.into(),
-			);
 			assert_eq!(status(REGION, PERIOD), Some(FaultStatus::Rejected));
 			assert_eq!(open(), vec![(REGION, PERIOD)]);
 		};
@@ -207,7 +204,6 @@ fn a_fault_can_be_closed_void() {
 		assert_eq!(status(REGION, PERIOD), Some(FaultStatus::Void));
 		assert!(MockChecker::voided(REGION, PERIOD));
 		assert!(open().is_empty());
-		System::assert_last_event(Event::PeriodVoided { region: REGION, period: PERIOD }.into());
 		assert_noop!(submit_correct(&s), Error::<Test>::NotAwaitingResolution);
 		assert_noop!(
 			Faults::void_period(kgc_origin(), REGION, PERIOD + 1),
