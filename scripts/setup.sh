@@ -2,7 +2,8 @@
 # Install what building and testing gridmask needs. Idempotent: re-running changes nothing.
 #   - Debian packages: protobuf-compiler (libp2p/litep2p protocol code), make, perl (vendored
 #     OpenSSL build), curl, libxml2-utils (xmllint: the Green Button exports in the tests)
-#   - Rust: the wasm targets and rust-src for the runtime's wasm build; cargo-fuzz (pinned)
+#   - Rust: the wasm targets and rust-src for the runtime's wasm build; cargo-fuzz (pinned);
+#     wasm-bindgen-cli (the version of the wasm-bindgen crate in Cargo.lock) for the portal
 #   - npm packages (pinned in scripts/js/package-lock.json) for the polkadot.js checks and tests,
 #     and a real IPFS node for them (scripts/ipfs/package-lock.json, installed in
 #     $GRIDMASK_IPFS_DIR, default ~/.cache/gridmask/ipfs)
@@ -36,6 +37,15 @@ CARGO_FUZZ_VERSION=0.13.1
 if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
 	log "installing cargo-fuzz $CARGO_FUZZ_VERSION"
 	cargo install --locked --quiet cargo-fuzz --version "$CARGO_FUZZ_VERSION" || die "cargo-fuzz install failed"
+fi
+
+# wasm-bindgen-cli for scripts/portal.sh: exactly the wasm-bindgen crate's version in Cargo.lock
+# (the two must match), without its default features (a TLS stack for its test runner).
+WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print }' "$GRIDMASK_ROOT/Cargo.lock")"
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+	log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+	cargo install --locked --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" \
+		--no-default-features --bin wasm-bindgen || die "wasm-bindgen-cli install failed"
 fi
 
 command -v node >/dev/null || die "Node.js is required for the polkadot.js checks"

@@ -3,7 +3,8 @@
 # (scripts/setup.sh), builds with the release profile into $CARGO_TARGET_DIR (outside the
 # clone, default ~/.cache/gridmask/target) and runs:
 #   1. the Rust unit tests of every library crate (pallets with mock runtimes, the runtime);
-#   2. the node build;
+#   2. the node build, and the owner's portal's wasm (scripts/portal.sh: its build, size and a
+#      check in Node);
 #   3. the fuzz targets' build and a short run of every fuzz target (scripts/fuzz.sh: 20 s
 #      each, corpora kept between runs), in the background at the lowest priority, alongside
 #   4. the integration tests against real nodes on free loopback ports (scripts/js/*.test.mjs,
@@ -52,6 +53,9 @@ cargo test "${WORKSPACE_TEST_FLAGS[@]}"
 
 phase "node and client (up to date)"
 build_node
+
+phase "portal wasm: build, size, check in Node"
+scripts/portal.sh
 
 # The fuzz targets' build and their short run go on in the background at the lowest CPU
 # priority, on what the integration tests leave idle (they mostly wait for the chain's

@@ -76,16 +76,22 @@ pub fn bill_info<M: Encode>(genesis_hash: &H256, meter: &M, cycle: CycleIndex) -
 	(tags::BILL, genesis_hash, meter, cycle).encode()
 }
 
-#[cfg(feature = "std")]
+// Opening a report needs no RNG and no `std` (`bill-open`: the owner's portal compiled to
+// wasm); sealing and key generation draw randomness from the OS (`std`).
+#[cfg(any(feature = "std", feature = "bill-open"))]
 pub use ops::*;
 
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", feature = "bill-open"))]
 mod ops {
 	use super::*;
-	use crate::cid::{CidError, RawCid, MAX_REPORT_BYTES};
+	#[cfg(feature = "std")]
+	use crate::cid::CidError;
+	use crate::cid::{RawCid, MAX_REPORT_BYTES};
+	#[cfg(feature = "std")]
+	use hpke::OpModeS;
 	use hpke::{
 		aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256, Deserializable, Kem,
-		OpModeR, OpModeS, Serializable,
+		OpModeR, Serializable,
 	};
 
 	type KemT = X25519HkdfSha256;
@@ -130,6 +136,7 @@ mod ops {
 	}
 
 	/// A fresh key pair from the OS RNG.
+	#[cfg(feature = "std")]
 	pub fn generate_keypair() -> (HpkeSecretKey, HpkePublicKey) {
 		let (sk, pk) = KemT::gen_keypair();
 		split_keys(sk, pk)
@@ -151,6 +158,7 @@ mod ops {
 	}
 
 	/// Seals `plaintext` to `pk`: `enc || ciphertext`.
+	#[cfg(feature = "std")]
 	pub fn seal(
 		pk: &HpkePublicKey,
 		info: &[u8],
@@ -207,6 +215,7 @@ mod ops {
 
 	/// Seals a report (no AAD; `info` from [`bill_info`]) and computes its CID; errors if it would
 	/// not fit one raw block.
+	#[cfg(feature = "std")]
 	pub fn seal_bill(
 		pk: &HpkePublicKey,
 		info: &[u8],

@@ -84,6 +84,7 @@ pub mod commitment;
 pub mod currency;
 pub mod ggm;
 pub mod hashing;
+#[cfg(feature = "host")]
 pub mod host;
 pub mod mask;
 pub mod prid;

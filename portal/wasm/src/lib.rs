@@ -1,0 +1,144 @@
+//! The owner's portal's verifier: `gridmask-primitives` compiled to wasm with wasm-bindgen, so
+//! that the page opens and checks a bill report with the protocol's own code, not a JavaScript
+//! re-implementation.
+//!
+//! Built by `scripts/portal.sh` for `wasm32-unknown-unknown` (profile `portal`, its own target
+//! dir); the workspace's tests run it natively. It needs no RNG and no `std` in the primitives
+//! (their `bill-open` feature): opening a report is deterministic.
+//!
+//! Byte strings cross as hex (`0x` optional), u64s as JavaScript `BigInt`s.
+
+use gridmask_primitives::{
+	bill::{self, BillError, HpkeSecretKey},
+	cid::RawCid,
+	mask,
+};
+use sp_core::H256;
+use wasm_bindgen::prelude::*;
+
+/// Why a report cannot be opened, worded as the client words it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum OpenError {
+	/// A hex argument is malformed.
+	BadHex(&'static str),
+	/// The CID is not a gridmask report's (CIDv1, raw, sha2-256).
+	BadCid,
+	/// The bytes are not what the CID names.
+	Tampered,
+	/// Wrong key, wrong chain/meter/cycle, or altered bytes.
+	CannotOpen,
+}
+
+impl core::fmt::Display for OpenError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		match self {
+			Self::BadHex(what) => write!(f, "{what} is not hex"),
+			Self::BadCid => f.write_str("not a raw sha2-256 CIDv1"),
+			Self::Tampered => f.write_str("the report's bytes are not what its CID names (tampered with)"),
+			Self::CannotOpen => f.write_str(
+				"the report does not open with this key (a wrong key, or a report sealed for another meter, cycle or chain)",
+			),
+		}
+	}
+}
+
+fn unhex<const N: usize>(s: &str, what: &'static str) -> Result<[u8; N], OpenError> {
+	let bytes =
+		hex::decode(s.trim().trim_start_matches("0x")).map_err(|_| OpenError::BadHex(what))?;
+	bytes.try_into().map_err(|_| OpenError::BadHex(what))
+}
+
+/// The HPKE `info` a report of `meter`'s `cycle` on the chain of `genesis` is sealed under.
+pub fn report_info(genesis: &str, meter: u64, cycle: u32) -> Result<Vec<u8>, OpenError> {
+	let genesis = H256::from(unhex::<32>(genesis, "the genesis hash")?);
+	Ok(bill::bill_info(&genesis, &meter, cycle))
+}
+
+/// Opens a fetched report: checks that `sealed` is what `cid` names, then opens it with the
+/// owner's HPKE secret under `info` (from [`report_info`]).
+pub fn open(secret: &str, info: &[u8], cid: &str, sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
+	let sk = HpkeSecretKey(unhex::<32>(secret, "the key's hpke_secret")?);
+	let cid = RawCid::parse(cid.trim().as_bytes()).map_err(|_| OpenError::BadCid)?;
+	if RawCid::of(sealed).ok() != Some(cid) {
+		return Err(OpenError::Tampered);
+	}
+	bill::open_bill(&sk, info, &cid, sealed).map_err(|e: BillError| match e {
+		BillError::Open | BillError::Truncated | BillError::BadKey => OpenError::CannotOpen,
+		_ => OpenError::CannotOpen,
+	})
+}
+
+/// [`report_info`] then [`open`]: the report's plaintext (JSON) as a string.
+#[wasm_bindgen(js_name = openReport)]
+pub fn open_report(
+	secret: &str,
+	genesis: &str,
+	meter: u64,
+	cycle: u32,
+	cid: &str,
+	sealed: &[u8],
+) -> Result<String, JsError> {
+	let info = report_info(genesis, meter, cycle).map_err(|e| JsError::new(&e.to_string()))?;
+	let plain = open(secret, &info, cid, sealed).map_err(|e| JsError::new(&e.to_string()))?;
+	String::from_utf8(plain).map_err(|_| JsError::new("the report is not UTF-8 text"))
+}
+
+/// A share pair's value: `(value_a + value_b) − H3` of both masks (mod 2^64), as the chain's
+/// shares at a reading's two PRIDs unmask with the masks the report states.
+#[wasm_bindgen]
+pub fn recover(value_a: u64, value_b: u64, mask_a: u64, mask_b: u64) -> u64 {
+	mask::recover(value_a, value_b, mask_a, mask_b)
+}
+
+/// RFC 9180 `DeriveKeyPair(ikm)`'s secret, hex: an owner's key from their own secret bytes (the
+/// test vectors' keys are made so).
+#[wasm_bindgen(js_name = deriveSecret)]
+pub fn derive_secret(ikm: &[u8]) -> String {
+	hex::encode(bill::derive_keypair(ikm).0 .0)
+}
+
+/// The version of this build (the workspace's), for the page's footer.
+#[wasm_bindgen]
+pub fn version() -> String {
+	env!("CARGO_PKG_VERSION").into()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// The committed test vectors' sealed report, opened as the page opens it.
+	#[test]
+	fn opens_the_committed_vector_and_refuses_altered_bytes() {
+		let v: serde_json::Value =
+			serde_json::from_str(include_str!("../../../primitives/test-vectors/v2.json")).unwrap();
+		let h = &v["hpke"];
+		let s = |k: &str| h[k].as_str().unwrap().to_string();
+		let info = hex::decode(s("info")).unwrap();
+		let sealed = hex::decode(s("sealed")).unwrap();
+		let (sk, _) = bill::derive_keypair(&hex::decode(s("ikm")).unwrap());
+		let secret = hex::encode(sk.0);
+		let plain = open(&secret, &info, &s("cid"), &sealed).unwrap();
+		assert_eq!(hex::encode(&plain), s("plaintext"));
+
+		let mut altered = sealed.clone();
+		*altered.last_mut().unwrap() ^= 1;
+		assert_eq!(open(&secret, &info, &s("cid"), &altered), Err(OpenError::Tampered));
+		let other = RawCid::of(&altered).unwrap().to_string();
+		assert_eq!(open(&secret, &info, &other, &altered), Err(OpenError::CannotOpen));
+		assert_eq!(open(&secret, b"another info", &s("cid"), &sealed), Err(OpenError::CannotOpen));
+		assert_eq!(
+			open("zz", &info, &s("cid"), &sealed),
+			Err(OpenError::BadHex("the key's hpke_secret"))
+		);
+		assert_eq!(open(&secret, &info, "bafy", &sealed), Err(OpenError::BadCid));
+	}
+
+	#[test]
+	fn the_info_is_the_primitives() {
+		let genesis = format!("0x{}", "5a".repeat(32));
+		let info = report_info(&genesis, 1001, 2).unwrap();
+		assert_eq!(info, bill::bill_info(&H256::from([0x5a; 32]), &1001u64, 2));
+		assert!(report_info("0x12", 1, 2).is_err());
+	}
+}
