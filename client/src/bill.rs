@@ -1,46 +1,9 @@
 //! Bills (PROTOCOL §4 steps 7–8): the KGC's monthly report per meter, and the owner's check of
 //! it against the chain.
 //!
-//! **The report** (format `gridmask-bill/v3`) is JSON: the meter, the cycle, the regions it was
-//! metered in, one line per period of the cycle whose setup covered the meter, totals, and
-//! `html`, a self-contained page (an SVG chart of import, export and prices per period, a table
-//! of the lines) rendered from the lines by [`render_html`]. A line states its region, the
-//! channels of the region's readings (PROTOCOL §3a: `import_wh`, then e.g. `export_wh`), the
-//! meter's two PRIDs of the period, per channel the two masks `H3(z, j)`, `H3(z', j)` and the
-//! value they unmask, the region's import and export (feed-in) prices (µ-units per kWh, from
-//! the chain) and the amount
-//!
-//! `round(import Wh × price / 1000) − round(export Wh × export price / 1000)` µ-units,
-//!
-//! negative for a prosumer that exported more than it paid for: a line, and a bill, can be a
-//! credit. Channels other than import and export (maximum demand, reactive energy) are shown,
-//! not priced: no tariff of `pallet-pricing` prices them.
-//!
-//! **Which periods, which region.** A period is on the bill when a setup covered the meter:
-//! the setup of some region the meter has been in, built for a membership epoch in which the
-//! meter was active there (`Meter.memberships` on chain). A meter moved during the cycle has
-//! periods in several regions, each priced in its own; a suspended or retired meter has no
-//! line for the periods it was not expected in. Where two regions' setups covered the same
-//! period (setups published ahead of a move), the line is in the one holding more of the
-//! meter's shares, else the later membership ([`pick_region`]).
-//!
-//! **Estimates (validation, estimation, editing).** A period without a complete reading
-//! (neither share, or one of two) is never billed at zero: it is billed at an estimate,
-//! flagged as such on the line and the page, by the first rule that applies
-//! ([`estimates`]):
-//! 1. `band`: the mean of the meter's metered periods of this bill in the same tariff band
-//!    (same region, same tariff version, same time-of-day band);
-//! 2. `cycle`: the mean of all the meter's metered periods of this bill;
-//! 3. `region`: the region's mean per complete reading in that period (its published aggregate
-//!    over the meters that sent both shares);
-//! 4. `none`: no basis (nothing metered, no published aggregate): 0 Wh, flagged for the
-//!    utility to follow up (a field visit; the meter is suspended after repeated silence).
-//!
-//! Estimates are of import only: a period without a complete reading earns no export credit
-//! (a credit is paid for export the chain confirms, never for an estimate of it).
-//!
-//! Means are rounded half up to whole Wh. Every input is on chain or in the verified lines, so
-//! the owner recomputes each estimate and refuses a wrong one.
+//! The report, its arithmetic, its estimates, its page and the check of it against the chain
+//! are `gridmask-bill`'s (the same code in the client, the gateway and the owner's portal);
+//! this module reads the chain for them, seals and posts bills, and answers them.
 //!
 //! **Sealing:** the JSON is HPKE-sealed to the owner's key registered on chain, with the `info`
 //! that binds it to (chain, meter, cycle) (`gridmask_primitives::bill`), stored in the content
@@ -67,285 +30,38 @@ use futures::{StreamExt, TryStreamExt};
 use gridmask_primitives::{
 	bill::{self as pbill, bill_info, HpkePublicKey, HpkeSecretKey},
 	cid::RawCid,
-	mask::recover,
 	time::TimeParams,
 	ChannelKind, CycleIndex, MasterSecret, MeterId, PeriodIndex, Prid, RegionId,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::Digest;
-use std::{
-	collections::{BTreeMap, BTreeSet},
-	fmt::Write as _,
-};
+use std::collections::BTreeMap;
 use subxt_signer::sr25519::Keypair;
 
 use rt::bounded_collections::bounded_vec::BoundedVec;
 
-/// The report format this client writes and reads.
-pub const REPORT_FORMAT: &str = "gridmask-bill/v3";
+pub use gridmask_bill::{
+	amount, estimates, line_amount, make_report, pick_region, render_html, Basis, Estimate, Line,
+	LineStatus, PeriodFacts, Report, REPORT_FORMAT,
+};
+use gridmask_bill::{
+	chain::{
+		channel_names, covering, facts_of, span_regions, unmask, ChainPeriod, Masked, Price,
+		PriceSource, RegionCycle, RegionPeriod, Span,
+	},
+	check::{completeness_problems, header_problems, line_prids, lines_problems, total_problems},
+	report::{hex32, mean_per_meter},
+};
 
-/// What a line says about the meter's shares in its period.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum LineStatus {
-	/// Both shares are on chain: every channel's value is theirs, unmasked.
-	Metered,
-	/// Neither share is on chain: the period is billed at an estimate.
-	Silent,
-	/// One share of two: the consumption is unknown; the period is billed at an estimate.
-	Partial,
-}
-
-/// The rule an estimate comes from (see the module docs), in the order they are tried.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Basis {
-	/// The meter's mean over its metered periods of the bill in the same tariff band.
-	Band,
-	/// The meter's mean over all its metered periods of the bill.
-	Cycle,
-	/// The region's mean per complete reading in the period.
-	Region,
-	/// Nothing to estimate from: 0 Wh, for the utility to follow up.
-	None,
-}
-
-/// The import a line without a complete reading is billed at.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Estimate {
-	/// Estimated import, Wh.
-	pub wh: u64,
-	/// The rule it comes from.
-	pub basis: Basis,
-}
-
-/// One period of a bill.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Line {
-	/// The period.
-	pub period: PeriodIndex,
-	/// Its start, ms since the Unix epoch.
-	pub start_ms: u64,
-	/// The region whose setup covered the meter in the period (its prices apply).
-	pub region: RegionId,
-	/// The meter's PRIDs of the period (`0x…`): share A, share B.
-	pub prids: [String; 2],
-	/// The channels every reading of the region carries, by name ([`ChannelKind::name`]), in
-	/// the order of its shape: `import_wh` first.
-	pub channels: Vec<String>,
-	/// Per channel, the masks `H3(z, j)`, `H3(z', j)` of the two shares.
-	pub masks: Vec<[u64; 2]>,
-	/// What the chain holds at the PRIDs.
-	pub status: LineStatus,
-	/// Per channel, the metered value (in the channel's unit); empty unless metered.
-	pub values: Vec<u64>,
-	/// The import estimate the period is billed at (exactly when it is not metered).
-	pub estimate: Option<Estimate>,
-	/// The region's import price of the period, µ-units per kWh (`None`: not priced).
-	pub price: Option<u64>,
-	/// The region's export (feed-in) price of the period, µ-units per kWh (`None`: not
-	/// priced).
-	pub export_price: Option<u64>,
-	/// Where the prices come from: `tariff v<N>` or `override`.
-	pub price_source: Option<String>,
-	/// What the line costs, µ-units: [`line_amount`] of its import billed and export; negative
-	/// for a credit.
-	pub amount: i64,
-}
-
-impl Line {
-	/// The metered value of channel `kind` (0 if not metered or not in the region's shape).
-	pub fn value(&self, kind: ChannelKind) -> u64 {
-		self.channels
-			.iter()
-			.position(|c| c == kind.name())
-			.and_then(|j| self.values.get(j))
-			.copied()
-			.unwrap_or(0)
-	}
-
-	/// Metered import, Wh (0 unless metered).
-	pub fn import_wh(&self) -> u64 {
-		self.value(ChannelKind::ImportWh)
-	}
-
-	/// Metered export, Wh (0 unless metered: an estimated period earns no credit).
-	pub fn export_wh(&self) -> u64 {
-		self.value(ChannelKind::ExportWh)
-	}
-
-	/// The import billed: the metered import, or the estimate.
-	pub fn billed_wh(&self) -> u64 {
-		self.estimate.map_or(self.import_wh(), |e| e.wh)
-	}
-
-	/// What the line must cost, from its import billed, its export and its prices.
-	pub fn due(&self) -> i64 {
-		line_amount(self.billed_wh(), self.price, self.export_wh(), self.export_price)
-	}
-}
-
-/// A bill report.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Report {
-	/// [`REPORT_FORMAT`].
-	pub format: String,
-	/// The chain (`0x…` genesis hash).
-	pub genesis: String,
-	/// The meter billed.
-	pub meter: MeterId,
-	/// The regions of its lines, ascending (the chain records the same).
-	pub regions: Vec<RegionId>,
-	/// The cycle billed.
-	pub cycle: CycleIndex,
-	/// One line per covered period of the cycle, ascending.
-	pub lines: Vec<Line>,
-	/// Σ metered import, Wh.
-	pub metered_wh: u64,
-	/// Σ import estimates, Wh.
-	pub estimated_wh: u64,
-	/// Σ import billed (metered and estimated), Wh.
-	pub total_wh: u64,
-	/// Σ metered export, Wh (credited at the export prices).
-	pub export_wh: u64,
-	/// Σ amounts, µ-units; negative: the bill is a credit.
-	pub total_amount: i64,
-	/// The page rendered from all of the above ([`render_html`]).
-	pub html: String,
-}
-
-/// The amount of `wh` at `price` µ-units per kWh, in µ-units, rounded half up.
-pub fn amount(wh: u64, price: u64) -> u64 {
-	((u128::from(wh) * u128::from(price) + 500) / 1000).min(u128::from(u64::MAX)) as u64
-}
-
-/// The amount of a line: `import` Wh at `price` less `export` Wh at `export_price` (each
-/// [`amount`]; no price: nothing), µ-units.
-pub fn line_amount(import: u64, price: Option<u64>, export: u64, export_price: Option<u64>) -> i64 {
-	let charge = i128::from(price.map_or(0, |p| amount(import, p)));
-	let credit = i128::from(export_price.map_or(0, |p| amount(export, p)));
-	(charge - credit).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
-}
-
-/// The mean of `values` rounded half up, or `None` for none.
-fn mean(values: impl Iterator<Item = u64>) -> Option<u64> {
-	let (sum, n) = values.fold((0u128, 0u128), |(s, n), v| (s + u128::from(v), n + 1));
-	(n > 0).then(|| ((sum + n / 2) / n) as u64)
-}
-
-/// What the chain says of one (region, period) that estimates use.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PeriodFacts {
-	/// The period's time-of-day band: (tariff version in effect, index of its band), if the
-	/// region has a tariff in effect.
-	pub band: Option<(u32, u32)>,
-	/// The region's import per complete reading of the period, Wh, rounded half up: its
-	/// published import aggregate over `count / 2` meters (`None`: no aggregate published).
-	pub regional_mean: Option<u64>,
-}
-
-/// The estimate of every line that is not metered (`None` for metered lines), by the rules of
-/// the module docs, from the metered lines' import and the chain's `facts`.
-pub fn estimates(
-	lines: &[Line],
-	facts: impl Fn(RegionId, PeriodIndex) -> PeriodFacts,
-) -> Vec<Option<Estimate>> {
-	let metered: Vec<(&Line, PeriodFacts)> = lines
-		.iter()
-		.filter(|l| l.status == LineStatus::Metered)
-		.map(|l| (l, facts(l.region, l.period)))
-		.collect();
-	lines
-		.iter()
-		.map(|l| {
-			if l.status == LineStatus::Metered {
-				return None;
-			}
-			let own = facts(l.region, l.period);
-			let band = own.band.and_then(|band| {
-				mean(
-					metered
-						.iter()
-						.filter(|(m, f)| m.region == l.region && f.band == Some(band))
-						.map(|(m, _)| m.import_wh()),
-				)
-			});
-			let estimate = match band {
-				Some(wh) => Estimate { wh, basis: Basis::Band },
-				None => match mean(metered.iter().map(|(m, _)| m.import_wh())) {
-					Some(wh) => Estimate { wh, basis: Basis::Cycle },
-					None => match own.regional_mean {
-						Some(wh) => Estimate { wh, basis: Basis::Region },
-						None => Estimate { wh: 0, basis: Basis::None },
-					},
-				},
-			};
-			Some(estimate)
-		})
-		.collect()
-}
-
-/// Which of the regions whose setups covered a period the line belongs to: the one holding
-/// more of the meter's shares of the period, then the later membership. `candidates` are
-/// (region, shares present) in membership order; never empty.
-pub fn pick_region(candidates: &[(RegionId, usize)]) -> RegionId {
-	candidates
-		.iter()
-		.enumerate()
-		.max_by_key(|(i, (_, present))| (*present, *i))
-		.map(|(_, (region, _))| *region)
-		.unwrap_or_default()
-}
-
-fn hex32(b: &[u8; 32]) -> String {
-	format!("0x{}", hex::encode(b))
-}
-
-fn parse_prid(s: &str) -> Option<Prid> {
-	crate::store::parse_hex32(s).ok().map(Prid)
-}
-
-/// One set-up period of a region's cycle.
-struct RegionPeriod {
-	/// The membership epoch its setup was built for: it covered the meters active then.
-	epoch: u32,
-	/// Sealed, withheld or void: its price is final.
-	settled: bool,
-	/// The number of channels its setup was built for (its `Z` per channel).
-	channels: usize,
-	/// What estimates use.
-	facts: PeriodFacts,
-}
-
-/// What the chain says about one region's cycle: its shape, its set-up periods and their
-/// prices.
-struct RegionCycle {
-	shape: Vec<ChannelKind>,
-	periods: BTreeMap<PeriodIndex, RegionPeriod>,
-	prices: BTreeMap<PeriodIndex, rt::pallet_pricing::types::PriceRecord>,
-}
-
-impl RegionCycle {
-	/// The channels of period `p`'s readings: the region's shape, if the period's setup was
-	/// built for it (a shape changed since is an error: the chain keeps only the current one).
-	fn shape_of(&self, region: RegionId, p: PeriodIndex) -> Result<Vec<ChannelKind>> {
-		let channels = self.periods.get(&p).map_or(self.shape.len(), |rp| rp.channels);
-		if channels != self.shape.len() {
-			bail!(
-				"region {region}'s shape changed after the setup of period {p} ({channels} \
-				 channels then, {} now): its channels cannot be named",
-				self.shape.len()
-			);
-		}
-		Ok(self.shape.clone())
-	}
-}
-
-fn price_source(p: &rt::pallet_pricing::types::PriceRecord) -> String {
-	match p.source {
-		rt::pallet_pricing::types::PriceSource::Tariff { version } => format!("tariff v{version}"),
-		rt::pallet_pricing::types::PriceSource::Override => "override".into(),
-	}
+/// A period's prices as the chain records them.
+fn price_of(p: &rt::pallet_pricing::types::PriceRecord) -> Price {
+	let source = match p.source {
+		rt::pallet_pricing::types::PriceSource::Tariff { version } => {
+			PriceSource::Tariff { version }
+		},
+		rt::pallet_pricing::types::PriceSource::Override => PriceSource::Override,
+	};
+	Price { price: p.price, export_price: p.export_price, source }
 }
 
 async fn region_cycle(
@@ -394,37 +110,23 @@ async fn region_cycle(
 			},
 		);
 	}
-	let prices = Chain::price_series_at(&at, region, first, last).await?.into_iter().collect();
+	let prices = Chain::price_series_at(&at, region, first, last).await?;
+	let prices = prices.iter().map(|(p, r)| (*p, price_of(r))).collect();
 	Ok(RegionCycle { shape, periods, prices })
 }
 
-/// `aggregate / meters` rounded half up (`None` for no meter).
-fn mean_per_meter(aggregate: u64, meters: u32) -> Option<u64> {
-	let n = u128::from(meters);
-	(n > 0).then(|| ((u128::from(aggregate) + n / 2) / n) as u64)
+/// A membership span as the chain keeps it.
+fn span_of(s: &rt::pallet_meters::types::Membership) -> Span {
+	Span { region: s.region, from: s.from, until: s.until }
 }
-
-/// A meter's membership span as the chain keeps it.
-type Span = rt::pallet_meters::types::Membership;
 
 /// The meter's spans on chain (`None`: not registered).
 async fn spans_of(chain: &Chain, meter: MeterId) -> Result<Option<Vec<Span>>> {
 	let at = chain.api.at_current_block().await?;
 	Ok(match at.storage().try_fetch(runtime::storage().meters().meters(), (meter,)).await? {
-		Some(v) => Some(v.decode()?.memberships.0),
+		Some(v) => Some(v.decode()?.memberships.0.iter().map(span_of).collect()),
 		None => None,
 	})
-}
-
-/// The regions a meter's spans name, each once, in first-seen order.
-fn span_regions(spans: &[Span]) -> Vec<RegionId> {
-	let mut out = Vec::new();
-	for s in spans {
-		if !out.contains(&s.region) {
-			out.push(s.region);
-		}
-	}
-	out
 }
 
 /// Fetches the cycles of the regions not in `cache` yet.
@@ -442,42 +144,6 @@ async fn fetch_regions(
 		}
 	}
 	Ok(())
-}
-
-/// For each period of the cycle that some setup covered the meter in: the regions of those
-/// setups (usually one), in membership order. A setup covers the meter when it was built for
-/// an epoch of its region in which one of the meter's spans there was open.
-fn covering(
-	spans: &[Span],
-	cache: &BTreeMap<RegionId, RegionCycle>,
-) -> BTreeMap<PeriodIndex, Vec<RegionId>> {
-	let mut out: BTreeMap<PeriodIndex, Vec<RegionId>> = BTreeMap::new();
-	for s in spans {
-		let Some(rc) = cache.get(&s.region) else { continue };
-		for (p, rp) in &rc.periods {
-			if s.from <= rp.epoch && s.until.is_none_or(|u| rp.epoch < u) {
-				// A region's spans never overlap, so a region covers a period through one
-				// span; the list keeps membership order for the tie rule.
-				let regions = out.entry(*p).or_default();
-				regions.retain(|r| *r != s.region);
-				regions.push(s.region);
-			}
-		}
-	}
-	out
-}
-
-/// The masked values of a share, one per channel.
-type Masked = Vec<u64>;
-
-/// The chain side of one covered period of a meter, given its PRIDs: the region picked, its
-/// channels, the shares there, and that region's prices and facts.
-struct ChainPeriod {
-	region: RegionId,
-	shape: Vec<ChannelKind>,
-	shares: [Option<Masked>; 2],
-	price: Option<rt::pallet_pricing::types::PriceRecord>,
-	facts: PeriodFacts,
 }
 
 /// Reads the meter's shares of each covered period in every covering region, and picks each
@@ -511,7 +177,7 @@ async fn chain_periods(
 			*p,
 			ChainPeriod {
 				region,
-				shape: rc.shape_of(region, *p)?,
+				shape: rc.shape_of(region, *p).map_err(anyhow::Error::msg)?,
 				shares: at(region),
 				price: rc.prices.get(p).cloned(),
 				facts: rc.periods.get(p).map(|rp| rp.facts).unwrap_or_default(),
@@ -519,33 +185,6 @@ async fn chain_periods(
 		);
 	}
 	Ok(out)
-}
-
-/// What the shares say: status and, if both are there, each channel's value under its
-/// `masks` (as many values as both shares and the masks have channels).
-fn unmask(shares: &[Option<Masked>; 2], masks: &[[u64; 2]]) -> (LineStatus, Vec<u64>) {
-	match shares {
-		[Some(a), Some(b)] => (
-			LineStatus::Metered,
-			a.iter().zip(b).zip(masks).map(|((a, b), m)| recover(*a, *b, m[0], m[1])).collect(),
-		),
-		[None, None] => (LineStatus::Silent, Vec::new()),
-		_ => (LineStatus::Partial, Vec::new()),
-	}
-}
-
-/// The names of `shape`'s channels, as lines state them.
-fn channel_names(shape: &[ChannelKind]) -> Vec<String> {
-	shape.iter().map(|k| k.name().to_string()).collect()
-}
-
-/// The facts of each (region, period) of `periods`, for [`estimates`].
-fn facts_of(
-	periods: &BTreeMap<PeriodIndex, ChainPeriod>,
-) -> impl Fn(RegionId, PeriodIndex) -> PeriodFacts + '_ {
-	move |region, p| {
-		periods.get(&p).filter(|c| c.region == region).map(|c| c.facts).unwrap_or_default()
-	}
 }
 
 /// The lines of one meter, from its master secret and the chain.
@@ -575,7 +214,7 @@ fn lines_of(
 			estimate: None,
 			price: c.price.as_ref().map(|r| r.price),
 			export_price: c.price.as_ref().map(|r| r.export_price),
-			price_source: c.price.as_ref().map(price_source),
+			price_source: c.price.as_ref().map(|p| p.source.name()),
 			amount: 0,
 		});
 	}
@@ -595,215 +234,6 @@ fn lines_of(
 		l.amount = l.due();
 	}
 	Ok(lines)
-}
-
-/// The regions of `lines`, ascending, each once.
-fn regions_of(lines: &[Line]) -> Vec<RegionId> {
-	lines.iter().map(|l| l.region).collect::<BTreeSet<_>>().into_iter().collect()
-}
-
-/// Makes a report from its lines: regions, totals and page.
-pub fn make_report(genesis: String, meter: MeterId, cycle: CycleIndex, lines: Vec<Line>) -> Report {
-	let mut r = Report {
-		format: REPORT_FORMAT.into(),
-		genesis,
-		meter,
-		regions: regions_of(&lines),
-		cycle,
-		metered_wh: lines.iter().map(Line::import_wh).sum(),
-		estimated_wh: lines.iter().filter_map(|l| l.estimate).map(|e| e.wh).sum(),
-		total_wh: lines.iter().map(Line::billed_wh).sum(),
-		export_wh: lines.iter().map(Line::export_wh).sum(),
-		total_amount: total_amount(&lines),
-		lines,
-		html: String::new(),
-	};
-	r.html = render_html(&r);
-	r
-}
-
-/// Formats µ-units as currency units with 6 decimals (a leading `-` for a credit).
-fn money(micro: i64) -> String {
-	let sign = if micro < 0 { "-" } else { "" };
-	let m = micro.unsigned_abs();
-	format!("{sign}{}.{:06}", m / 1_000_000, m % 1_000_000)
-}
-
-/// Σ of the lines' amounts, µ-units (saturating).
-fn total_amount(lines: &[Line]) -> i64 {
-	lines.iter().fold(0i64, |t, l| t.saturating_add(l.amount))
-}
-
-/// How the page names a line's reading.
-fn reading_text(l: &Line) -> String {
-	match l.estimate {
-		None => "metered".into(),
-		Some(e) => {
-			let why =
-				if l.status == LineStatus::Partial { "one share of two" } else { "no reading" };
-			let basis = match e.basis {
-				Basis::Band => "own mean, same tariff band",
-				Basis::Cycle => "own mean, this bill",
-				Basis::Region => "region's mean",
-				Basis::None => "no basis: 0 Wh, to be followed up",
-			};
-			let exports = l.channels.iter().any(|c| c == ChannelKind::ExportWh.name());
-			let credit = if exports { "; no export credit" } else { "" };
-			format!("ESTIMATED ({why}; {basis}{credit})")
-		},
-	}
-}
-
-/// The channels of a line other than import and export, as the page shows them (`–`: none).
-fn other_channels_text(l: &Line) -> String {
-	let shown: Vec<String> = l
-		.channels
-		.iter()
-		.zip(&l.values)
-		.filter_map(|(name, v)| {
-			let k = ChannelKind::from_name(name)?;
-			(!matches!(k, ChannelKind::ImportWh | ChannelKind::ExportWh))
-				.then(|| format!("{name} {v} {}", k.unit()))
-		})
-		.collect();
-	if shown.is_empty() {
-		"–".into()
-	} else {
-		shown.join("; ")
-	}
-}
-
-fn or_dash(v: Option<u64>) -> String {
-	v.map_or("–".into(), |v| v.to_string())
-}
-
-/// The report's page: self-contained HTML (no scripts, no external resources) with an SVG
-/// chart (bars up: import per period, estimated ones hatched grey; bars down: export; lines:
-/// import price, export price dashed) and the table of lines. Deterministic: the owner's tool
-/// re-renders it to check the page says what the lines say. `html` itself is not read.
-pub fn render_html(r: &Report) -> String {
-	let (w, h, pad) = (720.0_f64, 260.0_f64, 40.0_f64);
-	let n = r.lines.len().max(1) as f64;
-	let max_up = r.lines.iter().map(Line::billed_wh).max().unwrap_or(0);
-	let max_down = r.lines.iter().map(Line::export_wh).max().unwrap_or(0);
-	let prices = r.lines.iter().flat_map(|l| [l.price, l.export_price]).flatten();
-	let max_price = prices.max().unwrap_or(0).max(1) as f64;
-	// One Wh scale for both directions; the axis splits the plot in their proportion.
-	let span = max_up.saturating_add(max_down).max(1) as f64;
-	let plot = h - 2.0 * pad;
-	let axis = if max_down == 0 { h - pad } else { pad + plot * max_up as f64 / span };
-	let bw = (w - 2.0 * pad) / n;
-	let mut svg = String::new();
-	let _ = write!(
-		svg,
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
-		 viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"import, export and prices per \
-		 period\"><defs><pattern id=\"est\" width=\"6\" height=\"6\" \
-		 patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" \
-		 height=\"6\" fill=\"#ddd\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#999\" \
-		 stroke-width=\"3\"/></pattern></defs>"
-	);
-	let _ = write!(
-		svg,
-		"<line x1=\"{pad}\" y1=\"{axis:.1}\" x2=\"{x2}\" y2=\"{axis:.1}\" stroke=\"#444\"/>",
-		x2 = w - pad
-	);
-	// One bar of a period: `y` its top, `height` its length, `title` what a hover shows.
-	let bar_width = (bw * 0.8).max(1.0);
-	let bar = |svg: &mut String, x: f64, y: f64, height: f64, fill: &str, title: String| {
-		let _ = write!(
-			svg,
-			"<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_width:.1}\" height=\"{height:.1}\" \
-			 fill=\"{fill}\"><title>{title}</title></rect>"
-		);
-	};
-	let (mut import_points, mut export_points) = (Vec::new(), Vec::new());
-	for (i, l) in r.lines.iter().enumerate() {
-		let x = pad + i as f64 * bw;
-		let up = plot * l.billed_wh() as f64 / span;
-		let (fill, what) =
-			if l.estimate.is_some() { ("url(#est)", "estimated") } else { ("#4a90d9", "metered") };
-		let title = format!("period {} import {} Wh {what}", l.period, l.billed_wh());
-		bar(&mut svg, x, axis - up, up, fill, title);
-		if l.export_wh() > 0 {
-			let down = plot * l.export_wh() as f64 / span;
-			let title = format!("period {} export {} Wh", l.period, l.export_wh());
-			bar(&mut svg, x, axis, down, "#5cb85c", title);
-		}
-		let py = |p: u64| h - pad - plot * p as f64 / max_price;
-		if let Some(p) = l.price {
-			import_points.push(format!("{:.1},{:.1}", x + bw * 0.4, py(p)));
-		}
-		if let Some(p) = l.export_price.filter(|_| l.channels.len() > 1) {
-			export_points.push(format!("{:.1},{:.1}", x + bw * 0.4, py(p)));
-		}
-	}
-	for (points, style) in [
-		(import_points, "stroke=\"#d9534f\""),
-		(export_points, "stroke=\"#2e7d32\" stroke-dasharray=\"4 3\""),
-	] {
-		if !points.is_empty() {
-			let _ = write!(
-				svg,
-				"<polyline points=\"{}\" fill=\"none\" {style} stroke-width=\"2\"/>",
-				points.join(" ")
-			);
-		}
-	}
-	let _ = write!(
-		svg,
-		"<text x=\"{pad}\" y=\"20\" font-size=\"12\">bars up: import Wh (hatched: estimated); \
-		 bars down: export Wh (max {max_up} up, {max_down} down); lines: import price, export \
-		 price dashed, µ/kWh (max {max_price})</text></svg>"
-	);
-
-	let mut rows = String::new();
-	for l in &r.lines {
-		let export = match l.channels.iter().any(|c| c == ChannelKind::ExportWh.name()) {
-			true => l.export_wh().to_string(),
-			false => "–".into(),
-		};
-		let _ = write!(
-			rows,
-			"<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{export}</td>\
-			 <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-			l.period,
-			l.start_ms,
-			l.region,
-			reading_text(l),
-			l.billed_wh(),
-			other_channels_text(l),
-			or_dash(l.price),
-			or_dash(l.export_price),
-			l.price_source.as_deref().unwrap_or("–"),
-			money(l.amount),
-		);
-	}
-	let regions: Vec<String> = r.regions.iter().map(|x| x.to_string()).collect();
-	let credit = if r.total_amount < 0 { " (a credit)" } else { "" };
-	format!(
-		"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-		 <title>gridmask bill: meter {m}, cycle {c}</title>\
-		 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}\
-		 td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}</style></head><body>\
-		 <h1>Meter {m}: cycle {c}</h1>\
-		 <p>Region {reg}. Chain {g}. Import {wh} Wh ({mwh} Wh metered, {ewh} Wh estimated), \
-		 export {xwh} Wh; total {amt} (currency units){credit}.</p>{svg}\
-		 <table><tr><th>period</th><th>start (ms)</th><th>region</th><th>reading</th>\
-		 <th>import Wh</th><th>export Wh</th><th>other channels</th><th>price µ/kWh</th>\
-		 <th>export price µ/kWh</th><th>source</th><th>amount</th></tr>{rows}</table>\
-		 <p>Every line can be checked against the chain: <code>gridmask owner bill</code>.</p>\
-		 </body></html>",
-		m = r.meter,
-		c = r.cycle,
-		reg = regions.join(", "),
-		g = r.genesis,
-		wh = r.total_wh,
-		mwh = r.metered_wh,
-		ewh = r.estimated_wh,
-		xwh = r.export_wh,
-		amt = money(r.total_amount),
-	)
 }
 
 /// Meters whose chain data is fetched at once by `kgc bill`.
@@ -1072,7 +502,7 @@ async fn billable<'a>(
 			));
 			continue;
 		}
-		let spans = info.memberships.0;
+		let spans: Vec<Span> = info.memberships.0.iter().map(span_of).collect();
 		fetch_regions(chain, time, cycle, &span_regions(&spans), cache).await?;
 		let cover = covering(&spans, cache);
 		if cover.is_empty() {
@@ -1389,7 +819,7 @@ async fn check_report(
 	cycle: CycleIndex,
 	billed_regions: &[RegionId],
 ) -> Result<Vec<String>> {
-	let mut problems = header_problems(r, genesis, meter, cycle, billed_regions);
+	let mut problems = header_problems(r, genesis.0, meter, cycle, billed_regions);
 	let time = chain.time().await?.started()?;
 	let Some(spans) = spans_of(chain, meter).await? else {
 		problems.push(format!("meter {meter} is not registered on chain"));
@@ -1399,229 +829,17 @@ async fn check_report(
 	fetch_regions(chain, &time, cycle, &span_regions(&spans), &mut cache).await?;
 	let cover = covering(&spans, &cache);
 	problems.extend(completeness_problems(r, &cover, meter, cycle));
-
-	// Lines against the chain.
-	let mut prids = BTreeMap::new();
-	for l in &r.lines {
-		match (parse_prid(&l.prids[0]), parse_prid(&l.prids[1])) {
-			(Some(a), Some(b)) => {
-				prids.insert(l.period, [a, b]);
-			},
-			_ => {
-				problems.push(format!("line for period {}: malformed PRIDs", l.period));
-				return Ok(problems);
-			},
-		}
-	}
+	let prids = match line_prids(r) {
+		Ok(prids) => prids,
+		Err(problem) => {
+			problems.push(problem);
+			return Ok(problems);
+		},
+	};
 	let periods = chain_periods(chain, &cover, &prids, &cache).await?;
-	// The lines as the chain has them: what estimates are computed from.
-	let mut truth = r.lines.clone();
-	for l in truth.iter_mut() {
-		if let Some(c) = periods.get(&l.period) {
-			(l.status, l.values) = unmask(&c.shares, &l.masks);
-			l.region = c.region;
-			l.channels = channel_names(&c.shape);
-			l.start_ms = time.period_start(l.period).unwrap_or_default();
-		}
-	}
-	let expected_estimates = estimates(&truth, facts_of(&periods));
-	for ((l, t), est) in r.lines.iter().zip(&truth).zip(expected_estimates) {
-		if let Some(c) = periods.get(&l.period) {
-			problems.extend(line_problems(l, t, est, c));
-		}
-	}
+	problems.extend(lines_problems(r, &time, &periods));
 	problems.extend(total_problems(r));
 	Ok(problems)
-}
-
-/// What does not hold in the report's header: its format, chain, meter, cycle and regions.
-fn header_problems(
-	r: &Report,
-	genesis: subxt::utils::H256,
-	meter: MeterId,
-	cycle: CycleIndex,
-	billed_regions: &[RegionId],
-) -> Vec<String> {
-	let mut problems = Vec::new();
-	if r.format != REPORT_FORMAT {
-		problems.push(format!("header: format {:?}, expected {REPORT_FORMAT:?}", r.format));
-	}
-	if !crate::store::is_genesis(&r.genesis, genesis.0) || r.meter != meter || r.cycle != cycle {
-		problems.push(format!(
-			"header: the report is for chain {} meter {} cycle {}, not this bill",
-			r.genesis, r.meter, r.cycle
-		));
-	}
-	if r.regions != billed_regions {
-		problems.push(format!(
-			"header: regions {:?} but the chain billed regions {billed_regions:?}",
-			r.regions
-		));
-	}
-	if r.regions != regions_of(&r.lines) {
-		problems.push(format!(
-			"header: regions {:?} but the lines are in {:?}",
-			r.regions,
-			regions_of(&r.lines)
-		));
-	}
-	problems
-}
-
-/// Completeness: a line for exactly the periods a setup covered the meter in, once each.
-fn completeness_problems(
-	r: &Report,
-	cover: &BTreeMap<PeriodIndex, Vec<RegionId>>,
-	meter: MeterId,
-	cycle: CycleIndex,
-) -> Vec<String> {
-	let mut problems = Vec::new();
-	let mut seen = BTreeSet::new();
-	for l in &r.lines {
-		if !cover.contains_key(&l.period) {
-			problems.push(format!(
-				"line for period {}: no setup of cycle {cycle} covered meter {meter} then",
-				l.period
-			));
-		}
-		if !seen.insert(l.period) {
-			problems.push(format!("line for period {}: appears more than once", l.period));
-		}
-	}
-	for p in cover.keys() {
-		if !seen.contains(p) {
-			problems
-				.push(format!("period {p}: a setup covered the meter but the bill has no line"));
-		}
-	}
-	problems
-}
-
-/// What does not hold in line `l` against the chain's facts `c` of its period: `t` is the
-/// line as the shares on chain unmask, `est` the estimate the rule gives.
-fn line_problems(l: &Line, t: &Line, est: Option<Estimate>, c: &ChainPeriod) -> Vec<String> {
-	let p = l.period;
-	if l.region != c.region {
-		return vec![format!(
-			"line for period {p}: region {} but the setup that covered the meter is region {}'s",
-			l.region, c.region
-		)];
-	}
-	if l.channels != t.channels || l.masks.len() != t.channels.len() {
-		return vec![format!(
-			"line for period {p}: channels {:?} with masks for {} but region {}'s readings \
-			 carry {:?}",
-			l.channels,
-			l.masks.len(),
-			c.region,
-			t.channels
-		)];
-	}
-	if t.status != l.status {
-		return vec![format!(
-			"line for period {p}: says {:?} but the chain holds {} of its 2 shares",
-			l.status,
-			c.shares.iter().filter(|s| s.is_some()).count()
-		)];
-	}
-	let mut problems = Vec::new();
-	// The page shows the period by its start: it must be the chain's.
-	if l.start_ms != t.start_ms {
-		problems.push(format!(
-			"line for period {p}: starts at {} but the chain's clock starts it at {}",
-			crate::datetime::rfc3339(l.start_ms),
-			crate::datetime::rfc3339(t.start_ms)
-		));
-	}
-	let stated = |j: usize| l.values.get(j).map_or("no value".into(), |v| v.to_string());
-	for (j, name) in t.channels.iter().enumerate() {
-		if l.values.get(j) != t.values.get(j) {
-			let unit = ChannelKind::from_name(name).map_or("", |k| k.unit());
-			let truth = t.values.get(j).map_or("no value".into(), |v| format!("{v} {unit}"));
-			problems.push(format!(
-				"line for period {p}, channel {name}: states {} {unit} but its shares unmask to \
-				 {truth}",
-				stated(j)
-			));
-		}
-	}
-	if l.values.len() > t.values.len() {
-		problems.push(format!(
-			"line for period {p}: states {} values but its shares unmask to {}",
-			l.values.len(),
-			t.values.len()
-		));
-	}
-	if l.estimate != est {
-		let show = |e: Option<Estimate>| {
-			e.map_or("none".to_string(), |e| format!("{} Wh ({:?})", e.wh, e.basis))
-		};
-		problems.push(format!(
-			"line for period {p}: estimate {} but the rule gives {}",
-			show(l.estimate),
-			show(est)
-		));
-	}
-	let chain_price = c.price.as_ref();
-	let prices = |pr: Option<&rt::pallet_pricing::types::PriceRecord>| {
-		(pr.map(|c| c.price), pr.map(|c| c.export_price))
-	};
-	if prices(chain_price) != (l.price, l.export_price) {
-		let (price, export) = prices(chain_price);
-		problems.push(format!(
-			"line for period {p}: prices {:?} (import), {:?} (export) but the chain's are \
-			 {price:?}, {export:?}",
-			l.price, l.export_price
-		));
-	} else if chain_price.map(price_source) != l.price_source {
-		problems.push(format!(
-			"line for period {p}: price source {:?} but the chain's is {:?}",
-			l.price_source,
-			chain_price.map(price_source)
-		));
-	}
-	let due = l.due();
-	if l.amount != due {
-		problems.push(format!(
-			"line for period {p}: amount {} but {} Wh imported at {:?} µ/kWh less {} Wh \
-			 exported at {:?} µ/kWh is {due}",
-			l.amount,
-			l.billed_wh(),
-			l.price,
-			l.export_wh(),
-			l.export_price
-		));
-	}
-	problems
-}
-
-/// What does not hold in the totals and the page.
-fn total_problems(r: &Report) -> Vec<String> {
-	let mut problems = Vec::new();
-	let sums = [
-		("metered import", r.metered_wh, r.lines.iter().map(Line::import_wh).sum::<u64>()),
-		(
-			"estimated import",
-			r.estimated_wh,
-			r.lines.iter().filter_map(|l| l.estimate).map(|e| e.wh).sum(),
-		),
-		("total import", r.total_wh, r.lines.iter().map(Line::billed_wh).sum()),
-		("export", r.export_wh, r.lines.iter().map(Line::export_wh).sum()),
-	];
-	for (what, stated, sum) in sums {
-		if stated != sum {
-			problems.push(format!("totals: {stated} Wh {what} stated, the lines add up to {sum}"));
-		}
-	}
-	let amt = total_amount(&r.lines);
-	if amt != r.total_amount {
-		problems
-			.push(format!("totals: amount {} stated, the lines add up to {amt}", r.total_amount));
-	}
-	if r.html != render_html(r) {
-		problems.push("page: the HTML is not the rendering of the lines".into());
-	}
-	problems
 }
 
 /// The owner's answer to a bill: each names the version it answers, which the chain refuses
@@ -1693,6 +911,11 @@ pub async fn answer(
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use gridmask_bill::{
+		check::line_problems,
+		page::{other_channels_text, reading_text},
+		report::mean,
+	};
 
 	fn line(period: u32, wh: u64, price: u64) -> Line {
 		Line {
@@ -1737,7 +960,24 @@ mod tests {
 		assert_eq!(r.total_wh, 750);
 		assert_eq!(r.total_amount, 100_000 + 25);
 		assert!(r.html.starts_with("<!DOCTYPE html>") && r.html.contains("<svg"));
-		assert!(r.html.contains("<td>21</td>"));
+		assert!(r.html.contains("<tr data-period=\"21\">"), "{}", r.html);
+		// Reads like a bill: the total first, in the chain's currency, periods by their time.
+		assert!(
+			r.html.contains(
+				"Total to pay</h2><p class=\"total\" data-amount=\"100025\">0.100025 GMT</p>"
+			),
+			"{}",
+			r.html
+		);
+		assert!(r
+			.html
+			.contains("<time datetime=\"1970-01-01T00:00:21Z\">1970-01-01 00:00 UTC</time>"));
+		assert!(r.html.contains("0.000100 GMT/kWh") && r.html.contains("0.250 kWh"));
+		assert!(
+			r.html.find("Total to pay") < r.html.find("<svg"),
+			"the total comes before the chart"
+		);
+		assert!(r.html.find("<details>") > r.html.find("<table>"), "PRIDs are in the details");
 		// Deterministic, and sensitive to every line.
 		assert_eq!(render_html(&r), r.html);
 		let mut changed = r.clone();
@@ -1803,7 +1043,11 @@ mod tests {
 		let r = make_report("0x00".into(), 7, 2, vec![line(20, 500, 100), est]);
 		assert_eq!((r.metered_wh, r.estimated_wh, r.total_wh), (500, 300, 800));
 		assert_eq!(r.total_amount, (amount(500, 100) + amount(300, 100)) as i64);
-		assert!(r.html.contains("ESTIMATED (no reading; own mean, this bill)"), "{}", r.html);
+		assert!(
+			r.html.contains("Estimated: no reading received (your average over this bill)"),
+			"{}",
+			r.html
+		);
 		assert!(r.html.contains("url(#est)"));
 	}
 
@@ -1871,12 +1115,12 @@ mod tests {
 		assert_eq!((r.total_wh, r.export_wh, r.total_amount), (800, 1_500, 40_000));
 		let r = make_report("0x00".into(), 7, 2, vec![noon.clone()]);
 		assert_eq!(r.total_amount, -100_000);
-		assert!(r.html.contains("total -0.100000 (currency units) (a credit)"), "{}", r.html);
+		assert!(r.html.contains("Total: a credit to you</h2><p class=\"total credit\" data-amount=\"-100000\">-0.100000 GMT</p>"), "{}", r.html);
 		assert!(r.html.contains("export 1500 Wh</title>"), "the chart shows the export");
 		assert_eq!(total_problems(&r), Vec::<String>::new());
 		// A consumer's line in an import-only region shows no export column value.
 		let consumer = make_report("0x00".into(), 8, 2, vec![line(10, 100, 200_000)]);
-		assert!(consumer.html.contains("<td>100</td><td>–</td>"), "{}", consumer.html);
+		assert!(consumer.html.contains("<td>0.100 kWh</td><td>–</td>"), "{}", consumer.html);
 		// An estimated period of a prosumer earns no credit.
 		let mut silent = prosumer_line(12, 0, 0);
 		(silent.status, silent.values) = (LineStatus::Silent, Vec::new());
@@ -1884,14 +1128,14 @@ mod tests {
 		assert_eq!(silent.due(), 80_000);
 		assert_eq!(
 			reading_text(&silent),
-			"ESTIMATED (no reading; own mean, this bill; no export credit)"
+			"Estimated: no reading received (your average over this bill; no export credit)"
 		);
 		// Other channels are shown, not priced.
 		let mut four = prosumer_line(13, 100, 50);
 		four.channels.extend(["max_demand_w".into(), "reactive_varh".into()]);
 		four.values.extend([400, 33]);
 		assert_eq!(four.due(), prosumer_line(13, 100, 50).due());
-		assert_eq!(other_channels_text(&four), "max_demand_w 400 W; reactive_varh 33 varh");
+		assert_eq!(other_channels_text(&four), "maximum demand 400 W; reactive energy 33 varh");
 	}
 
 	#[test]

@@ -25,7 +25,7 @@ pub mod bill;
 pub mod cc;
 pub mod chain;
 pub mod content;
-pub mod datetime;
+pub use gridmask_bill::datetime;
 pub mod espi;
 pub mod gateway;
 pub mod kgc;

@@ -332,10 +332,8 @@ pub fn genesis_hex(genesis: [u8; 32]) -> String {
 }
 
 /// Whether a file's `genesis` (`0x…`) is the hash `genesis` (compared as bytes, so the case of
-/// its hex digits does not matter).
-pub fn is_genesis(written: &str, genesis: [u8; 32]) -> bool {
-	hex::decode(written.strip_prefix("0x").unwrap_or(written)).is_ok_and(|b| b == genesis)
-}
+/// its hex digits does not matter): the bill check's own comparison.
+pub use gridmask_bill::report::is_genesis;
 
 /// `Err` unless `what` (a file, whose `genesis` is `written`) is of the chain the node runs.
 pub fn same_chain(what: &str, written: &str, node: [u8; 32]) -> Result<()> {

@@ -90,6 +90,15 @@ pub fn recover(value_a: u64, value_b: u64, mask_a: u64, mask_b: u64) -> u64 {
 	mask::recover(value_a, value_b, mask_a, mask_b)
 }
 
+/// The page of an opened report (its JSON), rendered by the same code as the client's
+/// (`gridmask_bill::render_html`): what the owner sees is what the check compares.
+#[wasm_bindgen(js_name = renderReport)]
+pub fn render_report(report: &str) -> Result<String, JsError> {
+	let report: gridmask_bill::Report = serde_json::from_str(report)
+		.map_err(|e| JsError::new(&format!("the report is not a gridmask bill report: {e}")))?;
+	Ok(gridmask_bill::render_html(&report))
+}
+
 /// RFC 9180 `DeriveKeyPair(ikm)`'s secret, hex: an owner's key from their own secret bytes (the
 /// test vectors' keys are made so).
 #[wasm_bindgen(js_name = deriveSecret)]
@@ -132,6 +141,13 @@ mod tests {
 			Err(OpenError::BadHex("the key's hpke_secret"))
 		);
 		assert_eq!(open(&secret, &info, "bafy", &sealed), Err(OpenError::BadCid));
+	}
+
+	#[test]
+	fn a_report_renders_as_the_client_renders_it() {
+		let report = gridmask_bill::make_report(format!("0x{}", "5a".repeat(32)), 1001, 2, vec![]);
+		let json = serde_json::to_string(&report).unwrap();
+		assert_eq!(render_report(&json).unwrap(), report.html);
 	}
 
 	#[test]
