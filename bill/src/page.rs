@@ -37,15 +37,31 @@ pub fn price_text(micro_per_kwh: Option<u64>) -> String {
 
 /// Wh as kWh with 3 decimals (exact).
 pub fn kwh(wh: u64) -> String {
-	format!("{}.{:03} kWh", wh / 1000, wh % 1000)
+	format!("{} kWh", kwh_number(wh))
+}
+
+/// Wh as a number of kWh with 3 decimals.
+fn kwh_number(wh: u64) -> String {
+	format!("{}.{:03}", wh / 1000, wh % 1000)
 }
 
 /// A time as the page writes it: `<time datetime="2026-12-01T10:12:00Z">2026-12-01 10:12
-/// UTC</time>`.
-pub fn time_html(ms: u64) -> String {
+/// UTC</time>`, with seconds where `seconds` (a bill of periods shorter than a minute).
+pub fn time_html(ms: u64, seconds: bool) -> String {
 	let t = rfc3339(ms);
-	let shown = format!("{} {} UTC", &t[..10], &t[11..16]);
+	let shown = format!("{} {} UTC", &t[..10], clock(&t, seconds));
 	format!("<time datetime=\"{t}\">{shown}</time>")
+}
+
+/// `HH:MM` (or `HH:MM:SS`) of an RFC 3339 time.
+fn clock(t: &str, seconds: bool) -> &str {
+	&t[11..if seconds { 19 } else { 16 }]
+}
+
+/// Whether the page must show seconds to tell the periods apart: some period does not start
+/// on a whole minute.
+fn needs_seconds(r: &Report) -> bool {
+	r.lines.iter().any(|l| l.start_ms % 60_000 != 0)
 }
 
 /// How the page names a line's reading.
@@ -113,7 +129,7 @@ figure{margin:0}svg{max-width:100%;height:auto}.legend{list-style:none;padding:0
 .sw{display:inline-block;width:1em;height:1em;vertical-align:-.15em;margin-right:.3em;border:1px solid #666}\
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.9rem}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right;vertical-align:top}\
 th{background:#f3f3f3}td.l,th.l{text-align:left}tr.est td{background:#fff8e1}small{color:#555}\
-code{word-break:break-all;font-size:.85em}details{margin-top:1.5em}";
+code{word-break:break-all;font-size:.85em}details{margin-top:1.5em}.nw{white-space:nowrap}.rd{min-width:14em}";
 
 /// The report's page: the total, a summary, a chart (bars up: import per period, estimated ones
 /// hatched; bars down: export; lines: import price, export price dashed; labelled axes and a
@@ -124,12 +140,14 @@ pub fn render_html(r: &Report) -> String {
 	let c = r.cycle;
 	let n = r.lines.len();
 	let estimated = r.lines.iter().filter(|l| l.estimate.is_some()).count();
+	let secs = needs_seconds(r);
 	let span = match (r.lines.first(), r.lines.last()) {
-		(Some(a), Some(b)) => format!(
+		(Some(a), Some(b)) if n > 1 => format!(
 			"{n} periods, the first starting {}, the last {}",
-			time_html(a.start_ms),
-			time_html(b.start_ms)
+			time_html(a.start_ms, secs),
+			time_html(b.start_ms, secs)
 		),
+		(Some(a), _) => format!("1 period, starting {}", time_html(a.start_ms, secs)),
 		_ => "no periods".into(),
 	};
 	let (heading, class) = if r.total_amount < 0 {
@@ -148,11 +166,12 @@ pub fn render_html(r: &Report) -> String {
 		let class = if l.estimate.is_some() { " class=\"est\"" } else { "" };
 		let _ = write!(
 			rows,
-			"<tr{class} data-period=\"{p}\"><td class=\"l\">{t} <small>period {p}</small></td>\
-			 <td class=\"l\">{reading}</td><td>{import}</td><td>{export}</td><td class=\"l\">{other}</td>\
-			 <td>{price}</td><td>{export_price}</td><td>{amount}</td></tr>",
+			"<tr{class} data-period=\"{p}\"><td class=\"l nw\">{t}<br><small>period {p}</small></td>\
+			 <td class=\"l rd\">{reading}</td><td class=\"nw\">{import}</td><td class=\"nw\">{export}</td>\
+			 <td class=\"l\">{other}</td><td class=\"nw\">{price}</td><td class=\"nw\">{export_price}</td>\
+			 <td class=\"nw\">{amount}</td></tr>",
 			p = l.period,
-			t = time_html(l.start_ms),
+			t = time_html(l.start_ms, secs),
 			reading = reading_text(l),
 			import = kwh(l.billed_wh()),
 			other = other_channels_text(l),
@@ -200,7 +219,8 @@ pub fn render_html(r: &Report) -> String {
 		 <dt>Estimated: one share missing</dt><dd>Only one of the two shares reached the chain, \
 		 so the reading cannot be unmasked; it is estimated the same way.</dd>\
 		 <dt>Export credit</dt><dd>Only for exports the chain confirms: an estimated period earns \
-		 none.</dd></dl></section>\
+		 none.</dd><dt>A price of –</dt><dd>No tariff was in effect for the period: it is \
+		 stated, and charges nothing.</dd></dl></section>\
 		 <details><summary>Details for checking this bill</summary>\
 		 <p>Chain (genesis hash): <code>{g}</code>. Each line's two PRIDs are the one-time names \
 		 the meter's shares were sent under; the prices come from the region's tariff version or \
@@ -227,7 +247,7 @@ pub fn render_html(r: &Report) -> String {
 /// currency per kWh, the first and last periods' times under it, and an HTML legend.
 fn chart(r: &Report) -> String {
 	let (w, h) = (720.0_f64, 300.0_f64);
-	let (left, right, top, bottom) = (70.0_f64, 90.0_f64, 16.0_f64, 40.0_f64);
+	let (left, right, top, bottom) = (60.0_f64, 70.0_f64, 22.0_f64, 40.0_f64);
 	let n = r.lines.len().max(1) as f64;
 	let max_up = r.lines.iter().map(Line::billed_wh).max().unwrap_or(0);
 	let max_down = r.lines.iter().map(Line::export_wh).max().unwrap_or(0);
@@ -257,18 +277,20 @@ fn chart(r: &Report) -> String {
 		 y2=\"{y_end}\" stroke=\"#444\"/><line x1=\"{left}\" y1=\"{axis:.1}\" x2=\"{x_end}\" \
 		 y2=\"{axis:.1}\" stroke=\"#444\"/>\
 		 <text x=\"{lx}\" y=\"{ty:.1}\" text-anchor=\"end\">{up}</text>\
-		 <text x=\"{lx}\" y=\"{ay:.1}\" text-anchor=\"end\">0 kWh</text>",
+		 <text x=\"{lx}\" y=\"{ay:.1}\" text-anchor=\"end\">0</text>\
+		 <text x=\"{left}\" y=\"10\" text-anchor=\"middle\">kWh</text>\
+		 <text x=\"{x_end}\" y=\"10\" text-anchor=\"middle\">{SYMBOL}/kWh</text>",
 		lx = left - 4.0,
 		ty = top + 10.0,
 		ay = axis + 4.0,
-		up = kwh(max_up),
+		up = kwh_number(max_up),
 	);
 	if max_down > 0 {
 		let _ = write!(
 			svg,
 			"<text x=\"{lx}\" y=\"{y_end}\" text-anchor=\"end\">-{down}</text>",
 			lx = left - 4.0,
-			down = kwh(max_down),
+			down = kwh_number(max_down),
 		);
 	}
 	let _ = write!(
@@ -276,12 +298,13 @@ fn chart(r: &Report) -> String {
 		"<text x=\"{rx}\" y=\"{ty:.1}\">{p}</text><text x=\"{rx}\" y=\"{y_end}\">0</text>",
 		rx = x_end + 4.0,
 		ty = top + 10.0,
-		p = price_text(Some(max_price)),
+		p = format!("{}.{:06}", max_price / 1_000_000, max_price % 1_000_000),
 	);
 	if let (Some(a), Some(b)) = (r.lines.first(), r.lines.last()) {
+		let secs = needs_seconds(r);
 		let t = |ms: u64| {
 			let s = rfc3339(ms);
-			format!("{} {}", &s[5..10], &s[11..16])
+			format!("{} {}", &s[5..10], clock(&s, secs))
 		};
 		let _ = write!(
 			svg,

@@ -971,7 +971,7 @@ mod tests {
 		);
 		assert!(r
 			.html
-			.contains("<time datetime=\"1970-01-01T00:00:21Z\">1970-01-01 00:00 UTC</time>"));
+			.contains("<time datetime=\"1970-01-01T00:00:21Z\">1970-01-01 00:00:21 UTC</time>"));
 		assert!(r.html.contains("0.000100 GMT/kWh") && r.html.contains("0.250 kWh"));
 		assert!(
 			r.html.find("Total to pay") < r.html.find("<svg"),
@@ -1120,7 +1120,7 @@ mod tests {
 		assert_eq!(total_problems(&r), Vec::<String>::new());
 		// A consumer's line in an import-only region shows no export column value.
 		let consumer = make_report("0x00".into(), 8, 2, vec![line(10, 100, 200_000)]);
-		assert!(consumer.html.contains("<td>0.100 kWh</td><td>–</td>"), "{}", consumer.html);
+		assert!(consumer.html.contains("<td class=\"nw\">0.100 kWh</td><td class=\"nw\">–</td>"), "{}", consumer.html);
 		// An estimated period of a prosumer earns no credit.
 		let mut silent = prosumer_line(12, 0, 0);
 		(silent.status, silent.values) = (LineStatus::Silent, Vec::new());
