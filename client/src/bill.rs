@@ -1120,7 +1120,11 @@ mod tests {
 		assert_eq!(total_problems(&r), Vec::<String>::new());
 		// A consumer's line in an import-only region shows no export column value.
 		let consumer = make_report("0x00".into(), 8, 2, vec![line(10, 100, 200_000)]);
-		assert!(consumer.html.contains("<td class=\"nw\">0.100 kWh</td><td class=\"nw\">–</td>"), "{}", consumer.html);
+		assert!(
+			consumer.html.contains("<td class=\"nw\">0.100 kWh</td><td class=\"nw\">–</td>"),
+			"{}",
+			consumer.html
+		);
 		// An estimated period of a prosumer earns no credit.
 		let mut silent = prosumer_line(12, 0, 0);
 		(silent.status, silent.values) = (LineStatus::Silent, Vec::new());
