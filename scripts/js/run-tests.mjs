@@ -64,7 +64,9 @@ function run(file) {
   const started = Date.now();
   console.log(`${stamp()} start ${name}`);
   return new Promise((res) => {
-    const p = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    // Each test its own slot of loopback ports (lib/node.mjs freePort).
+    const env = { ...process.env, GRIDMASK_PORT_SLOT: String(tests.indexOf(file)) };
+    const p = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'], env });
     const prefix = `${name.padEnd(width)} |`;
     for (const stream of [p.stdout, p.stderr]) {
       let partial = '';

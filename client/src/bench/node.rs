@@ -36,8 +36,36 @@ fn pool_limit(extra: &[String]) -> Vec<String> {
 /// dev and testnet scripts start aggregators with the same figure (a whole reading window).
 pub const POOL_LIMIT: usize = 32_768;
 
+/// Loopback ports for the benchmark's nodes come from below the kernel's ephemeral range
+/// (32,768 and up on Linux): a port from `bind(:0)`, closed and handed to the node, can be taken
+/// in between by any outgoing connection or another process's `bind(:0)`, and the node then
+/// quietly serves RPC on another port. Within this range only a listener can hold one, which
+/// the check sees; the start is random so that concurrent benchmarks take different ports.
+const PORTS: std::ops::Range<u16> = 10_000..32_000;
+
 fn free_port() -> Result<u16> {
-	Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+	use std::sync::{
+		atomic::{AtomicU32, Ordering},
+		OnceLock,
+	};
+	static START: OnceLock<u32> = OnceLock::new();
+	static TAKEN: AtomicU32 = AtomicU32::new(0);
+	let span = u32::from(PORTS.end - PORTS.start);
+	let start = *START.get_or_init(|| {
+		let nanos = std::time::SystemTime::now()
+			.duration_since(std::time::UNIX_EPOCH)
+			.map(|d| d.subsec_nanos())
+			.unwrap_or(0);
+		(std::process::id() ^ nanos) % span
+	});
+	for _ in 0..span {
+		let k = TAKEN.fetch_add(1, Ordering::Relaxed);
+		let port = PORTS.start + ((start + k) % span) as u16;
+		if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+			return Ok(port);
+		}
+	}
+	bail!("no free loopback port in {PORTS:?}")
 }
 
 impl DevNode {

@@ -39,17 +39,34 @@ export function secretsKeyFile() {
   return file;
 }
 
-/** A TCP port on 127.0.0.1 that nobody listens on right now. */
-export function freePort() {
-  return new Promise((res, rej) => {
+// Ports come from below the kernel's ephemeral range (32768 and up here), so that no outgoing
+// connection and no other process's `listen(0)` takes one between our check and the node's bind:
+// a port from `listen(0)`, closed and handed to a node, was once taken in that gap by another
+// test's node, and the node's RPC silently moved to another port. The test runner gives each test
+// its own slot of ports (GRIDMASK_PORT_SLOT); a test run alone takes a random one.
+const PORTS_FROM = 10_000;
+const PORTS_PER_SLOT = 2_000;
+const SLOTS = 11; // 10_000 + 11 * 2_000 = 32_000, below the ephemeral range
+const slot = Number(process.env.GRIDMASK_PORT_SLOT ?? Math.floor(Math.random() * SLOTS)) % SLOTS;
+let nextPort = PORTS_FROM + slot * PORTS_PER_SLOT;
+
+function canListen(port) {
+  return new Promise((res) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
+    srv.once('error', () => res(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => res(true)));
   });
+}
+
+/** A TCP port on 127.0.0.1 that nobody listens on right now, from this test's slot. */
+export async function freePort() {
+  const end = PORTS_FROM + (slot + 1) * PORTS_PER_SLOT;
+  while (nextPort < end) {
+    const port = nextPort++;
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port left in slot ${slot} (${end - PORTS_PER_SLOT}..${end})`);
 }
 
 /** The libp2p peer id of a node key (hex, 32 bytes) as the node computes it. */
