@@ -46,15 +46,20 @@
 //!
 //! **Where things are:** [`report`] (lines, amounts, estimates, totals), [`page`] (the HTML),
 //! [`chain`] (what the chain says, as plain data: spans, a region's cycle, the shares at a
-//! line's PRIDs), [`check`] (the problems of a report against it), [`datetime`].
+//! line's PRIDs), [`check`] (the problems of a report against it), [`facts`] (everything the
+//! check reads from the chain, as one JSON-able value, and the check over it), [`datetime`].
 
 extern crate alloc;
 
 pub mod chain;
 pub mod check;
 pub mod datetime;
+pub mod facts;
 pub mod page;
 pub mod report;
+
+#[cfg(test)]
+mod tests;
 
 pub use page::render_html;
 pub use report::{

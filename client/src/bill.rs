@@ -19,7 +19,7 @@
 //! its line, and its channel where one channel is wrong.
 
 use crate::{
-	chain::{runtime, runtime_types as rt, Chain},
+	chain::{runtime, runtime_types as rt, AtBlock, Chain},
 	content::ContentStore,
 	output::{Output, Verdict},
 	progress,
@@ -28,13 +28,12 @@ use crate::{
 use anyhow::{bail, Context, Result};
 use futures::{StreamExt, TryStreamExt};
 use gridmask_primitives::{
-	bill::{self as pbill, bill_info, HpkePublicKey, HpkeSecretKey},
+	bill::{self as pbill, bill_info, HpkePublicKey},
 	cid::RawCid,
 	time::TimeParams,
 	ChannelKind, CycleIndex, MasterSecret, MeterId, PeriodIndex, Prid, RegionId,
 };
 use serde::Serialize;
-use sha2::Digest;
 use std::collections::BTreeMap;
 use subxt_signer::sr25519::Keypair;
 
@@ -46,73 +45,77 @@ pub use gridmask_bill::{
 };
 use gridmask_bill::{
 	chain::{
-		channel_names, covering, facts_of, span_regions, unmask, ChainPeriod, Masked, Price,
-		PriceSource, RegionCycle, RegionPeriod, Span,
+		channel_names, covering, facts_of, span_regions, unmask, ChainPeriod, Masked, RegionCycle,
+		Span,
 	},
-	check::{completeness_problems, header_problems, line_prids, lines_problems, total_problems},
-	report::{hex32, mean_per_meter},
+	facts::{
+		check, cycle_periods, open_report, queries_of, share_queries, BillFacts, ChainFacts, Dec,
+		PeriodFact, PriceFact, RegionFacts, ShareFact, SourceFact, TariffFact,
+	},
+	report::hex32,
 };
 
-/// A period's prices as the chain records them.
-fn price_of(p: &rt::pallet_pricing::types::PriceRecord) -> Price {
-	let source = match p.source {
-		rt::pallet_pricing::types::PriceSource::Tariff { version } => {
-			PriceSource::Tariff { version }
-		},
-		rt::pallet_pricing::types::PriceSource::Override => PriceSource::Override,
-	};
-	Price { price: p.price, export_price: p.export_price, source }
-}
-
-async fn region_cycle(
-	chain: &Chain,
+/// What the chain says of `region` during `cycle`, at `at`: its shape, its set-up periods,
+/// its tariffs and its prices (`gridmask_bill::facts`, as the portal reads them too).
+async fn region_facts(
+	at: &AtBlock,
 	time: &TimeParams,
 	region: RegionId,
 	cycle: CycleIndex,
-) -> Result<RegionCycle> {
+) -> Result<RegionFacts> {
 	use rt::pallet_readings::types::{PeriodOutcome as O, PeriodPhase as P};
-	let at = chain.api.at_current_block().await?;
-	let first = cycle.checked_mul(time.periods_per_cycle).context("cycle out of range")?;
-	let last = first + (time.periods_per_cycle - 1);
-	let tariffs = Chain::tariffs_at(&at, region).await?;
-	let shape = crate::chain::region_at(&at, region).await?.shape.0;
-	let shape = shape.iter().map(crate::chain::channel_kind).collect();
-	let mut periods = BTreeMap::new();
+	let (first, last) = cycle_periods(time, cycle).map_err(anyhow::Error::msg)?;
+	let shape = crate::chain::region_at(at, region).await?.shape.0;
+	let shape = shape.iter().map(|k| crate::chain::channel_kind(k).name().to_string()).collect();
+	let mut periods = Vec::new();
 	for p in first..=last {
 		let st = at
 			.runtime_apis()
 			.call(runtime::runtime_apis().readings_api().period_state(region, p))
 			.await?;
 		let Some(setup) = st.setup else { continue };
-		// Sealed, with an aggregate or without (withheld, void): priced either way.
-		let settled = matches!(st.phase, P::Done(O::Sealed { .. } | O::Withheld { .. } | O::Void));
-		let regional_mean = match st.phase {
+		let (outcome, aggregate, count) = match st.phase {
 			P::Done(O::Sealed { aggregates, count }) => {
-				aggregates.0.first().copied().flatten().and_then(|a| mean_per_meter(a, count / 2))
+				(Some("Sealed"), aggregates.0.first().copied().flatten().map(Dec), count)
 			},
-			_ => None,
+			P::Done(O::Withheld { .. }) => (Some("Withheld"), None, 0),
+			P::Done(O::Void) => (Some("Void"), None, 0),
+			P::Done(_) => (Some("Faulted"), None, 0),
+			_ => (None, None, 0),
 		};
-		// The tariff in effect: the latest version whose first period is not after `p`
-		// (versions' first periods never decrease).
-		let band = tariffs.iter().rev().find(|(_, t)| t.effective_from <= p).map(|(v, t)| {
-			let t = &t.tariff;
-			let pod = pallet_pricing::types::period_of_day(t.day_periods, t.day_offset, p);
-			let index = t.bands.0.partition_point(|(start, _)| *start <= pod).saturating_sub(1);
-			(*v, index as u32)
+		periods.push(PeriodFact {
+			period: p,
+			epoch: setup.epoch,
+			channels: setup.z.0.len() as u32,
+			outcome: outcome.map(str::to_string),
+			aggregate,
+			count,
 		});
-		periods.insert(
-			p,
-			RegionPeriod {
-				epoch: setup.epoch,
-				settled,
-				channels: setup.z.0.len(),
-				facts: PeriodFacts { band, regional_mean },
-			},
-		);
 	}
-	let prices = Chain::price_series_at(&at, region, first, last).await?;
-	let prices = prices.iter().map(|(p, r)| (*p, price_of(r))).collect();
-	Ok(RegionCycle { shape, periods, prices })
+	let tariffs = Chain::tariffs_at(at, region)
+		.await?
+		.into_iter()
+		.map(|(version, t)| TariffFact {
+			version,
+			effective_from: t.effective_from,
+			day_periods: t.tariff.day_periods,
+			day_offset: t.tariff.day_offset,
+			band_starts: t.tariff.bands.0.iter().map(|(start, _)| *start).collect(),
+		})
+		.collect();
+	let prices = Chain::price_series_at(at, region, first, last)
+		.await?
+		.into_iter()
+		.map(|(period, r)| {
+			use rt::pallet_pricing::types::PriceSource as S;
+			let source = match r.source {
+				S::Tariff { version } => SourceFact::Tariff(version),
+				S::Override => SourceFact::Override,
+			};
+			PriceFact { period, price: Dec(r.price), export_price: Dec(r.export_price), source }
+		})
+		.collect();
+	Ok(RegionFacts { region, shape, periods, tariffs, prices })
 }
 
 /// A membership span as the chain keeps it.
@@ -120,9 +123,8 @@ fn span_of(s: &rt::pallet_meters::types::Membership) -> Span {
 	Span { region: s.region, from: s.from, until: s.until }
 }
 
-/// The meter's spans on chain (`None`: not registered).
-async fn spans_of(chain: &Chain, meter: MeterId) -> Result<Option<Vec<Span>>> {
-	let at = chain.api.at_current_block().await?;
+/// The meter's spans at `at` (`None`: not registered).
+async fn spans_at(at: &AtBlock, meter: MeterId) -> Result<Option<Vec<Span>>> {
 	Ok(match at.storage().try_fetch(runtime::storage().meters().meters(), (meter,)).await? {
 		Some(v) => Some(v.decode()?.memberships.0.iter().map(span_of).collect()),
 		None => None,
@@ -137,9 +139,11 @@ async fn fetch_regions(
 	regions: &[RegionId],
 	cache: &mut BTreeMap<RegionId, RegionCycle>,
 ) -> Result<()> {
+	let at = chain.api.at_current_block().await?;
 	for r in regions {
 		if !cache.contains_key(r) {
-			let rc = region_cycle(chain, time, *r, cycle).await?;
+			let rc =
+				region_facts(&at, time, *r, cycle).await?.cycle().map_err(anyhow::Error::msg)?;
 			cache.insert(*r, rc);
 		}
 	}
@@ -154,37 +158,11 @@ async fn chain_periods(
 	prids: &BTreeMap<PeriodIndex, [Prid; 2]>,
 	cache: &BTreeMap<RegionId, RegionCycle>,
 ) -> Result<BTreeMap<PeriodIndex, ChainPeriod>> {
-	let mut queries = Vec::new();
-	for (p, regions) in cover {
-		let Some([a, b]) = prids.get(p) else { continue };
-		for r in regions {
-			queries.push((*r, *p, *a));
-			queries.push((*r, *p, *b));
-		}
-	}
+	let queries = queries_of(cover, prids);
 	let shares = chain.shares(&queries).await?;
 	let found: BTreeMap<(RegionId, PeriodIndex, Prid), Masked> =
 		queries.iter().zip(shares).filter_map(|(q, s)| s.map(|s| (*q, s.masked.0))).collect();
-	let mut out = BTreeMap::new();
-	for (p, regions) in cover {
-		let Some([a, b]) = prids.get(p) else { continue };
-		let at = |r: RegionId| [found.get(&(r, *p, *a)).cloned(), found.get(&(r, *p, *b)).cloned()];
-		let candidates: Vec<(RegionId, usize)> =
-			regions.iter().map(|r| (*r, at(*r).iter().filter(|s| s.is_some()).count())).collect();
-		let region = pick_region(&candidates);
-		let rc = &cache[&region];
-		out.insert(
-			*p,
-			ChainPeriod {
-				region,
-				shape: rc.shape_of(region, *p).map_err(anyhow::Error::msg)?,
-				shares: at(region),
-				price: rc.prices.get(p).cloned(),
-				facts: rc.periods.get(p).map(|rp| rp.facts).unwrap_or_default(),
-			},
-		);
-	}
-	Ok(out)
+	gridmask_bill::facts::chain_periods(cover, prids, cache, &found).map_err(anyhow::Error::msg)
 }
 
 /// The lines of one meter, from its master secret and the chain.
@@ -731,19 +709,25 @@ pub async fn verify(
 		.call(runtime::runtime_apis().billing_api().bill(meter, cycle))
 		.await?
 		.with_context(|| format!("meter {meter} has no bill for cycle {cycle} on chain"))?;
-	let cid = record.cid.0;
-	let mut v = Verification {
-		meter,
-		cycle,
+	let bill = BillFacts {
 		version,
-		cid: cid.to_string(),
+		cid: record.cid.0.to_string(),
+		digest: hex32(&record.digest),
+		regions: record.regions.0.clone(),
 		status: format!("{:?}", record.status)
 			.split(['(', ' ', '{'])
 			.next()
 			.unwrap_or_default()
 			.to_string(),
+	};
+	let mut v = Verification {
+		meter,
+		cycle,
+		version,
+		cid: bill.cid.clone(),
+		status: bill.status.clone(),
 		lines: 0,
-		regions: record.regions.0.clone(),
+		regions: bill.regions.clone(),
 		estimated_lines: 0,
 		estimated_wh: 0,
 		total_wh: 0,
@@ -753,41 +737,15 @@ pub async fn verify(
 		html: None,
 		report: None,
 	};
-	let bytes = match content.get(&cid).await {
-		Ok(b) => b,
-		Err(e) => {
-			v.problems.push(format!("report: {e:#}"));
-			return Ok(v);
-		},
+	// The bytes unchecked: `open_report` checks them against the CID, as the portal does.
+	let opened = match content.get_raw(&record.cid.0).await {
+		Ok(bytes) => open_report(&owner.hpke_secret.0, genesis.0, meter, cycle, &bill, &bytes),
+		Err(e) => Err(format!("report: {e:#}")),
 	};
-	let digest: [u8; 32] = sha2::Sha256::digest(&bytes).into();
-	if digest != record.digest {
-		v.problems.push(format!(
-			"report: its sha2-256 digest {} is not the one on chain {}",
-			hex32(&digest),
-			hex32(&record.digest)
-		));
-		return Ok(v);
-	}
-	let plain = match pbill::open_bill(
-		&HpkeSecretKey(owner.hpke_secret.0),
-		&bill_info(&sp_core::H256(genesis.0), &meter, cycle),
-		&cid,
-		&bytes,
-	) {
-		Ok(p) => p,
-		Err(e) => {
-			v.problems.push(format!(
-				"report {cid}: cannot be opened as meter {meter}'s bill of cycle {cycle} with \
-				 the owner's key ({e:?}): it is not this bill"
-			));
-			return Ok(v);
-		},
-	};
-	let report: Report = match serde_json::from_slice(&plain) {
+	let report = match opened {
 		Ok(r) => r,
-		Err(e) => {
-			v.problems.push(format!("report: not a {REPORT_FORMAT} document: {e}"));
+		Err(problem) => {
+			v.problems.push(problem);
 			return Ok(v);
 		},
 	};
@@ -797,7 +755,8 @@ pub async fn verify(
 	v.total_wh = report.total_wh;
 	v.export_wh = report.export_wh;
 	v.total_amount = report.total_amount;
-	v.problems = check_report(chain, &report, genesis, meter, cycle, &record.regions.0).await?;
+	let facts = chain_facts(&at, genesis.0, meter, cycle, bill).await?;
+	v.problems = check_report(&at, &report, facts).await?;
 	// The page is the KGC's: it reaches the owner's disk (private to them) only once every
 	// line of it has been checked.
 	if v.problems.is_empty() {
@@ -810,36 +769,50 @@ pub async fn verify(
 	Ok(v)
 }
 
-/// Every check of an opened report against the chain; the problems found, each naming its line.
-async fn check_report(
-	chain: &Chain,
-	r: &Report,
-	genesis: subxt::utils::H256,
+/// The chain's facts about `meter`'s bill of `cycle` at `at`, without the shares (the first
+/// round of the check).
+pub async fn chain_facts(
+	at: &AtBlock,
+	genesis: [u8; 32],
 	meter: MeterId,
 	cycle: CycleIndex,
-	billed_regions: &[RegionId],
-) -> Result<Vec<String>> {
-	let mut problems = header_problems(r, genesis.0, meter, cycle, billed_regions);
-	let time = chain.time().await?.started()?;
-	let Some(spans) = spans_of(chain, meter).await? else {
-		problems.push(format!("meter {meter} is not registered on chain"));
-		return Ok(problems);
-	};
-	let mut cache = BTreeMap::new();
-	fetch_regions(chain, &time, cycle, &span_regions(&spans), &mut cache).await?;
-	let cover = covering(&spans, &cache);
-	problems.extend(completeness_problems(r, &cover, meter, cycle));
-	let prids = match line_prids(r) {
-		Ok(prids) => prids,
-		Err(problem) => {
-			problems.push(problem);
-			return Ok(problems);
-		},
-	};
-	let periods = chain_periods(chain, &cover, &prids, &cache).await?;
-	problems.extend(lines_problems(r, &time, &periods));
-	problems.extend(total_problems(r));
-	Ok(problems)
+	bill: BillFacts,
+) -> Result<ChainFacts> {
+	let info = at.runtime_apis().call(runtime::runtime_apis().readings_api().time()).await?;
+	let time = info.params.map(|p| p.0).context("the chain's clock has not started")?;
+	let spans = spans_at(at, meter).await?;
+	let mut regions = Vec::new();
+	for r in spans.as_deref().map(span_regions).unwrap_or_default() {
+		regions.push(region_facts(at, &time, r, cycle).await?);
+	}
+	Ok(ChainFacts {
+		genesis: hex32(&genesis),
+		meter: Dec(meter),
+		cycle,
+		bill,
+		time: time.into(),
+		spans,
+		regions,
+		shares: Vec::new(),
+	})
+}
+
+/// Every check of an opened report against the chain (`gridmask_bill::facts::check`, after
+/// reading the shares at its PRIDs); the problems found, each naming its line.
+async fn check_report(at: &AtBlock, r: &Report, mut facts: ChainFacts) -> Result<Vec<String>> {
+	let queries = share_queries(r, &facts).map_err(anyhow::Error::msg)?;
+	let shares = Chain::shares_at(at, &queries).await?;
+	facts.shares = queries
+		.iter()
+		.zip(shares)
+		.map(|((region, period, prid), s)| ShareFact {
+			region: *region,
+			period: *period,
+			prid: hex32(&prid.0),
+			masked: s.map(|s| s.masked.0.into_iter().map(Dec).collect()),
+		})
+		.collect();
+	check(r, &facts).map_err(anyhow::Error::msg)
 }
 
 /// The owner's answer to a bill: each names the version it answers, which the chain refuses
@@ -911,301 +884,6 @@ pub async fn answer(
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use gridmask_bill::{
-		check::line_problems,
-		page::{other_channels_text, reading_text},
-		report::mean,
-	};
-
-	fn line(period: u32, wh: u64, price: u64) -> Line {
-		Line {
-			period,
-			start_ms: 1_000 * u64::from(period),
-			region: 1,
-			prids: [hex32(&[1; 32]), hex32(&[2; 32])],
-			channels: vec!["import_wh".into()],
-			masks: vec![[3, 4]],
-			status: LineStatus::Metered,
-			values: vec![wh],
-			estimate: None,
-			price: Some(price),
-			export_price: Some(0),
-			price_source: Some("tariff v1".into()),
-			amount: amount(wh, price) as i64,
-		}
-	}
-
-	/// A prosumer's line: import and export at 200_000 and 80_000 µ/kWh.
-	fn prosumer_line(period: u32, import: u64, export: u64) -> Line {
-		let mut l = line(period, import, 200_000);
-		l.channels = vec!["import_wh".into(), "export_wh".into()];
-		l.masks = vec![[3, 4], [5, 6]];
-		l.values = vec![import, export];
-		l.export_price = Some(80_000);
-		l.amount = l.due();
-		l
-	}
-
-	#[test]
-	fn amounts_round_half_up() {
-		assert_eq!(amount(1000, 200_000), 200_000);
-		assert_eq!(amount(1, 1_500), 2);
-		assert_eq!(amount(1, 1_499), 1);
-		assert_eq!(amount(u64::MAX, u64::MAX), u64::MAX);
-	}
-
-	#[test]
-	fn report_totals_and_page_follow_the_lines() {
-		let r = make_report("0x00".into(), 7, 2, vec![line(20, 500, 200_000), line(21, 250, 100)]);
-		assert_eq!(r.total_wh, 750);
-		assert_eq!(r.total_amount, 100_000 + 25);
-		assert!(r.html.starts_with("<!DOCTYPE html>") && r.html.contains("<svg"));
-		assert!(r.html.contains("<tr data-period=\"21\">"), "{}", r.html);
-		// Reads like a bill: the total first, in the chain's currency, periods by their time.
-		assert!(
-			r.html.contains(
-				"Total to pay</h2><p class=\"total\" data-amount=\"100025\">0.100025 GMT</p>"
-			),
-			"{}",
-			r.html
-		);
-		assert!(r
-			.html
-			.contains("<time datetime=\"1970-01-01T00:00:21Z\">1970-01-01 00:00:21 UTC</time>"));
-		assert!(r.html.contains("0.000100 GMT/kWh") && r.html.contains("0.250 kWh"));
-		assert!(
-			r.html.find("Total to pay") < r.html.find("<svg"),
-			"the total comes before the chart"
-		);
-		assert!(r.html.find("<details>") > r.html.find("<table>"), "PRIDs are in the details");
-		// Deterministic, and sensitive to every line.
-		assert_eq!(render_html(&r), r.html);
-		let mut changed = r.clone();
-		changed.lines[1].values[0] += 1;
-		assert_ne!(render_html(&changed), r.html);
-		// A JSON round trip keeps everything.
-		let back: Report = serde_json::from_slice(&serde_json::to_vec(&r).unwrap()).unwrap();
-		assert_eq!(back, r);
-	}
-
-	fn silent(period: u32, region: RegionId) -> Line {
-		Line { status: LineStatus::Silent, values: Vec::new(), region, ..line(period, 0, 100) }
-	}
-
-	/// Bands: periods 0–1 of every day of 4 are band (1, 0), 2–3 band (1, 1); region 2 has no
-	/// tariff. Regional means: 40 Wh in region 1, 70 Wh in region 2.
-	fn facts(region: RegionId, p: PeriodIndex) -> PeriodFacts {
-		PeriodFacts {
-			band: (region == 1).then_some((1, (p % 4) / 2)),
-			regional_mean: Some(if region == 1 { 40 } else { 70 }),
-		}
-	}
-
-	#[test]
-	fn estimates_follow_the_rules_in_order() {
-		let at = |wh: u64, basis| Some(Estimate { wh, basis });
-		// Own band first: band 0 has 100 and 201 (mean 150.5 → 151), band 1 has 10.
-		let lines = vec![
-			line(0, 100, 1),
-			line(1, 201, 1),
-			line(2, 10, 1),
-			silent(4, 1),
-			silent(6, 1),
-			Line { status: LineStatus::Partial, ..silent(7, 1) },
-		];
-		assert_eq!(
-			estimates(&lines, facts),
-			vec![None, None, None, at(151, Basis::Band), at(10, Basis::Band), at(10, Basis::Band)]
-		);
-		// No metered period in the band: the meter's mean over the bill (100, 201 → 151).
-		let lines = vec![line(0, 100, 1), line(1, 201, 1), silent(2, 1)];
-		assert_eq!(estimates(&lines, facts)[2], at(151, Basis::Cycle));
-		// A region without a tariff has no band: the meter's mean again, from any region.
-		let lines = vec![line(0, 100, 1), silent(1, 2)];
-		assert_eq!(estimates(&lines, facts)[1], at(100, Basis::Cycle));
-		// Nothing metered: the region's mean of the period; without one, no basis.
-		let lines = vec![silent(0, 1), silent(1, 2)];
-		assert_eq!(estimates(&lines, facts), vec![at(40, Basis::Region), at(70, Basis::Region)]);
-		let none = |_: RegionId, _: PeriodIndex| PeriodFacts::default();
-		assert_eq!(estimates(&lines, none), vec![at(0, Basis::None), at(0, Basis::None)]);
-		// A metered line in another region's band does not count for this one's band.
-		let lines = vec![Line { region: 3, ..line(0, 500, 1) }, line(1, 7, 1), silent(4, 1)];
-		let same_band =
-			|_: RegionId, _: PeriodIndex| PeriodFacts { band: Some((1, 0)), regional_mean: None };
-		assert_eq!(estimates(&lines, same_band)[2], at(7, Basis::Band));
-	}
-
-	#[test]
-	fn an_estimated_line_is_billed_and_shown_as_estimated() {
-		let mut est = silent(21, 1);
-		est.estimate = Some(Estimate { wh: 300, basis: Basis::Cycle });
-		est.amount = est.due();
-		let r = make_report("0x00".into(), 7, 2, vec![line(20, 500, 100), est]);
-		assert_eq!((r.metered_wh, r.estimated_wh, r.total_wh), (500, 300, 800));
-		assert_eq!(r.total_amount, (amount(500, 100) + amount(300, 100)) as i64);
-		assert!(
-			r.html.contains("Estimated: no reading received (your average over this bill)"),
-			"{}",
-			r.html
-		);
-		assert!(r.html.contains("url(#est)"));
-	}
-
-	#[test]
-	fn the_region_with_more_shares_then_the_later_membership_wins() {
-		assert_eq!(pick_region(&[(1, 0)]), 1);
-		assert_eq!(pick_region(&[(1, 2), (2, 0)]), 1);
-		assert_eq!(pick_region(&[(1, 1), (2, 2)]), 2);
-		assert_eq!(pick_region(&[(1, 0), (2, 0)]), 2);
-		assert_eq!(pick_region(&[(2, 1), (1, 1)]), 1);
-	}
-
-	#[test]
-	fn means_round_half_up() {
-		assert_eq!(mean([1u64, 2].into_iter()), Some(2));
-		assert_eq!(mean([1u64, 1, 2].into_iter()), Some(1));
-		assert_eq!(mean(std::iter::empty()), None);
-		assert_eq!(mean([u64::MAX, u64::MAX].into_iter()), Some(u64::MAX));
-		assert_eq!(mean_per_meter(7, 2), Some(4));
-		assert_eq!(mean_per_meter(7, 0), None);
-	}
-
-	#[test]
-	fn periods_are_billed_where_a_setup_covered_the_meter() {
-		let span = |region, from, until| Span { region, from, until };
-		let rc = |periods: &[(PeriodIndex, u32)]| RegionCycle {
-			periods: periods
-				.iter()
-				.map(|(p, epoch)| {
-					let facts = Default::default();
-					(*p, RegionPeriod { epoch: *epoch, settled: true, channels: 1, facts })
-				})
-				.collect(),
-			shape: vec![ChannelKind::ImportWh],
-			prices: BTreeMap::new(),
-		};
-		// In region 1 for its epochs 1 and 2, then in region 2 from its epoch 5.
-		let spans = [span(1, 1, Some(3)), span(2, 5, None)];
-		let mut cache = BTreeMap::new();
-		// Region 1's setups: periods 10, 11 built for epoch 2 (covered), 12 for epoch 3 (after
-		// the move: not), 9 for epoch 0 (before it joined: not).
-		cache.insert(1, rc(&[(9, 0), (10, 2), (11, 2), (12, 3)]));
-		// Region 2's: 11 built for epoch 5 (a setup published after the move for a period whose
-		// region-1 setup was published before it: both cover it), 12 and 13 covered, 10 not.
-		cache.insert(2, rc(&[(10, 4), (11, 5), (12, 5), (13, 6)]));
-		let cover = covering(&spans, &cache);
-		let expected: BTreeMap<PeriodIndex, Vec<RegionId>> =
-			[(10, vec![1]), (11, vec![1, 2]), (12, vec![2]), (13, vec![2])].into_iter().collect();
-		assert_eq!(cover, expected);
-		// A region the meter was never in covers nothing; nor does an unknown region.
-		cache.insert(3, rc(&[(10, 1)]));
-		assert_eq!(covering(&spans, &cache), expected);
-		assert!(covering(&[span(4, 0, None)], &cache).is_empty());
-	}
-
-	#[test]
-	fn a_prosumer_line_nets_export_at_the_feed_in_price_and_a_bill_can_be_a_credit() {
-		// Midday: 100 Wh in, 1,500 Wh out; evening: 700 Wh in, nothing out.
-		let noon = prosumer_line(10, 100, 1_500);
-		let evening = prosumer_line(11, 700, 0);
-		assert_eq!((noon.import_wh(), noon.export_wh()), (100, 1_500));
-		assert_eq!(noon.amount, 20_000 - 120_000);
-		assert_eq!(evening.amount, 140_000);
-		let r = make_report("0x00".into(), 7, 2, vec![noon.clone(), evening.clone()]);
-		assert_eq!((r.total_wh, r.export_wh, r.total_amount), (800, 1_500, 40_000));
-		let r = make_report("0x00".into(), 7, 2, vec![noon.clone()]);
-		assert_eq!(r.total_amount, -100_000);
-		assert!(r.html.contains("Total: a credit to you</h2><p class=\"total credit\" data-amount=\"-100000\">-0.100000 GMT</p>"), "{}", r.html);
-		assert!(r.html.contains("export 1500 Wh</title>"), "the chart shows the export");
-		assert_eq!(total_problems(&r), Vec::<String>::new());
-		// A consumer's line in an import-only region shows no export column value.
-		let consumer = make_report("0x00".into(), 8, 2, vec![line(10, 100, 200_000)]);
-		assert!(
-			consumer.html.contains("<td class=\"nw\">0.100 kWh</td><td class=\"nw\">–</td>"),
-			"{}",
-			consumer.html
-		);
-		// An estimated period of a prosumer earns no credit.
-		let mut silent = prosumer_line(12, 0, 0);
-		(silent.status, silent.values) = (LineStatus::Silent, Vec::new());
-		silent.estimate = Some(Estimate { wh: 400, basis: Basis::Cycle });
-		assert_eq!(silent.due(), 80_000);
-		assert_eq!(
-			reading_text(&silent),
-			"Estimated: no reading received (your average over this bill; no export credit)"
-		);
-		// Other channels are shown, not priced.
-		let mut four = prosumer_line(13, 100, 50);
-		four.channels.extend(["max_demand_w".into(), "reactive_varh".into()]);
-		four.values.extend([400, 33]);
-		assert_eq!(four.due(), prosumer_line(13, 100, 50).due());
-		assert_eq!(other_channels_text(&four), "maximum demand 400 W; reactive energy 33 varh");
-	}
-
-	#[test]
-	fn a_misstated_channel_is_named_with_its_line() {
-		let shape = vec![ChannelKind::ImportWh, ChannelKind::ExportWh];
-		let c = ChainPeriod {
-			region: 1,
-			shape: shape.clone(),
-			shares: [Some(vec![1, 2]), Some(vec![3, 4])],
-			price: None,
-			facts: Default::default(),
-		};
-		let truth = prosumer_line(10, 100, 1_500);
-		let mut stated = truth.clone();
-		stated.values[1] += 100;
-		stated.amount = stated.due();
-		let problems = line_problems(&stated, &truth, None, &c);
-		assert!(
-			problems[0].starts_with(
-				"line for period 10, channel export_wh: states 1600 Wh but \
-			                         its shares unmask to 1500 Wh"
-			),
-			"{problems:?}"
-		);
-		// A line whose channels are not the region's is refused as a whole.
-		let mut wrong = truth.clone();
-		wrong.channels.truncate(1);
-		let c = ChainPeriod {
-			region: 1,
-			shape,
-			shares: [None, None],
-			price: None,
-			facts: Default::default(),
-		};
-		let problems = line_problems(&wrong, &truth, None, &c);
-		assert_eq!(problems.len(), 1);
-		assert!(problems[0].contains("channels [\"import_wh\"] with masks for 2"), "{problems:?}");
-		// A line dated other than the chain's clock dates its period.
-		let mut early = truth.clone();
-		early.start_ms += 60_000;
-		let c = ChainPeriod {
-			region: 1,
-			shape: vec![ChannelKind::ImportWh, ChannelKind::ExportWh],
-			shares: [Some(vec![1, 2]), Some(vec![3, 4])],
-			price: None,
-			facts: Default::default(),
-		};
-		let dated = |l: &Line| {
-			line_problems(l, &truth, None, &c)
-				.into_iter()
-				.filter(|p| p.contains("starts at"))
-				.count()
-		};
-		assert_eq!((dated(&early), dated(&truth)), (1, 0));
-	}
-
-	#[test]
-	fn unmasking_recovers_every_channel() {
-		use gridmask_primitives::mask::mask;
-		let masks = [[11u64, 22], [33, 44]];
-		let (a, b) = ([mask(60, 11), mask(0, 33)], [mask(40, 22), mask(7, 44)]);
-		let shares = [Some(a.to_vec()), Some(b.to_vec())];
-		assert_eq!(unmask(&shares, &masks), (LineStatus::Metered, vec![100, 7]));
-		assert_eq!(unmask(&[None, Some(b.to_vec())], &masks).0, LineStatus::Partial);
-		assert_eq!(unmask(&[None, None], &masks), (LineStatus::Silent, vec![]));
-	}
 
 	#[test]
 	fn misstatements_parse_with_an_optional_channel() {

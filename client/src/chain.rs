@@ -274,7 +274,7 @@ impl Chain {
 
 	/// The shares stored under `queries` at `at` (paged: the API takes at most
 	/// `MAX_API_ITEMS` per call).
-	async fn shares_at(
+	pub(crate) async fn shares_at(
 		at: &AtBlock,
 		queries: &[(RegionId, PeriodIndex, Prid)],
 	) -> Result<Vec<Option<runtime_types::pallet_readings::types::Share>>> {

@@ -108,6 +108,16 @@ impl TimeParams {
 	}
 }
 
+/// The period-of-day of global period `period` in a day of `day_periods` periods that starts
+/// `day_offset` periods into period 0's day: `(period + day_offset) % day_periods`, in 64 bits
+/// so that nothing overflows; 0 if `day_periods` is 0. Tariff bands are by period of day; the
+/// chain prices by it and a bill's estimates group by it.
+pub fn period_of_day(day_periods: u32, day_offset: u32, period: PeriodIndex) -> u32 {
+	(u64::from(period) + u64::from(day_offset))
+		.checked_rem(u64::from(day_periods))
+		.map_or(0, |pod| pod as u32)
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;

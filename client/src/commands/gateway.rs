@@ -15,8 +15,9 @@ pub struct GatewayArgs {
 	/// The OAuth2 clients (JSON: `{"clients": [{"client_id", "client_secret", "scopes",
 	/// "bill_key"}]}`; scopes `read_all`, `write_subscriptions`, and `read_bills` for an
 	/// owner's client, with the path of their bill key from `gridmask owner bill-key`).
+	/// Without clients only the portal and the reports it reads are served.
 	#[arg(long)]
-	clients: PathBuf,
+	clients: Option<PathBuf>,
 	/// Currency code of the prices (ISO 4217 where the chain's currency has one).
 	#[arg(long, default_value = gridmask_primitives::currency::SYMBOL)]
 	currency: String,
@@ -24,16 +25,51 @@ pub struct GatewayArgs {
 	/// 999, "no currency": the chain's own unit).
 	#[arg(long, default_value_t = 999)]
 	espi_currency: u16,
+	/// The owner's portal to serve under `/portal/` (the site `scripts/portal.sh` builds;
+	/// default `$GRIDMASK_PORTAL_DIR/site`, else `~/.cache/gridmask/portal/site`, if built).
+	#[arg(long)]
+	portal: Option<PathBuf>,
+	/// The node the portal's page reads (WebSocket; default the first `--url`). The page may
+	/// connect to it and to every `--url`, nothing else.
+	#[arg(long)]
+	portal_node: Option<String>,
+}
+
+/// The portal's site directory: `--portal`, else the default build's if it exists.
+fn portal_dir(given: Option<PathBuf>) -> Option<PathBuf> {
+	if given.is_some() {
+		return given;
+	}
+	let base = match std::env::var_os("GRIDMASK_PORTAL_DIR") {
+		Some(d) => PathBuf::from(d),
+		None => PathBuf::from(std::env::var_os("HOME")?).join(".cache/gridmask/portal"),
+	};
+	Some(base.join("site")).filter(|d| d.join("index.html").is_file())
 }
 
 pub async fn run(ctx: &Context, args: GatewayArgs) -> Result<ExitCode> {
-	let auth = Auth::load(&args.clients)?;
+	let auth = match &args.clients {
+		Some(path) => Auth::load(path)?,
+		None => Auth::none(),
+	};
+	let portal = match portal_dir(args.portal) {
+		Some(dir) => {
+			let mut nodes = ctx.urls.clone();
+			let node = args.portal_node.unwrap_or_else(|| nodes[0].clone());
+			if !nodes.contains(&node) {
+				nodes.push(node.clone());
+			}
+			Some(gateway::portal::Portal::load(&dir, &node, &nodes)?)
+		},
+		None => None,
+	};
 	let gateway = Gateway::new(gateway::Config {
 		urls: ctx.urls.clone(),
 		auth,
 		currency: args.currency,
 		content: ctx.content.clone(),
 		espi_currency: args.espi_currency,
+		portal,
 	});
 	gateway::serve(gateway, args.listen, |addr| {
 		// One line on stdout, for scripts that start it on port 0.

@@ -121,6 +121,15 @@ fn digest(s: &str) -> [u8; 32] {
 }
 
 impl Auth {
+	/// No clients: every token request and every bearer token is refused.
+	pub fn none() -> Self {
+		Self {
+			clients: HashMap::new(),
+			bill_keys: HashMap::new(),
+			tokens: Mutex::new(HashMap::new()),
+		}
+	}
+
 	/// The clients of `path` (bill keys relative to its directory).
 	pub fn load(path: &Path) -> Result<Self> {
 		let text = std::fs::read_to_string(path)

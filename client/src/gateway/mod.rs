@@ -22,6 +22,7 @@
 
 pub mod auth;
 pub mod openadr;
+pub mod portal;
 pub mod subscriptions;
 
 use anyhow::{Context, Result};
@@ -71,6 +72,8 @@ pub struct Config {
 	pub content: ContentStore,
 	/// The ISO 4217 number of the currency of ESPI costs.
 	pub espi_currency: u16,
+	/// The owner's portal, if it is served (`/portal/`, [`portal`]).
+	pub portal: Option<portal::Portal>,
 }
 
 /// The gateway's state.
@@ -229,6 +232,10 @@ impl Gateway {
 		if method == Method::POST && path == format!("{OPENADR_BASE}/auth/token") {
 			return self.token(req).await;
 		}
+		// The portal and the reports it reads need no token (see [`portal`]).
+		if let Some(reply) = self.public(&method, req.uri().path()).await {
+			return reply;
+		}
 		let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
 		let Some(grant) = self.config.auth.check(authorization) else {
 			return problem(
@@ -259,6 +266,29 @@ impl Gateway {
 			log(&format!("{method} {path}: {e:#}"));
 			problem(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"))
 		})
+	}
+
+	/// `/portal/…` and `/content/{cid}` (GET only), or `None` for the other routes.
+	async fn public(&self, method: &Method, path: &str) -> Option<Reply> {
+		let route: Vec<&str> = path.split('/').skip(1).collect();
+		let reply = match route.as_slice() {
+			["portal"] | ["portal", ..] | ["content", _] if method != Method::GET => problem(
+				StatusCode::METHOD_NOT_ALLOWED,
+				format!("{method} is not served here: read-only"),
+			),
+			["portal"] => portal::to_index(),
+			["portal", name] => match &self.config.portal {
+				Some(p) => p.file(name),
+				None => problem(
+					StatusCode::NOT_FOUND,
+					"this gateway serves no portal (gridmask gateway --portal DIR; scripts/portal.sh \
+					 builds it)",
+				),
+			},
+			["content", cid] => portal::content(&self.config.content, cid).await,
+			_ => return None,
+		};
+		Some(reply)
 	}
 
 	/// `POST /auth/token`: a form of `grant_type`, `client_id`, `client_secret`, `scope`.

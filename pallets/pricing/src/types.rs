@@ -134,13 +134,7 @@ impl<MaxBands: Get<u32>, MaxTiers: Get<u32>> Tariff<MaxBands, MaxTiers> {
 	}
 }
 
-/// `(period + day_offset) % day_periods`, in 64 bits so that nothing overflows; 0 if
-/// `day_periods` is 0.
-pub fn period_of_day(day_periods: u32, day_offset: u32, period: PeriodIndex) -> u32 {
-	(u64::from(period) + u64::from(day_offset))
-		.checked_rem(u64::from(day_periods))
-		.map_or(0, |pod| pod as u32)
-}
+pub use gridmask_primitives::time::period_of_day;
 
 /// The price of the last band whose start ≤ `period_of_day` (0 if there is none).
 pub fn band_price(bands: &[(u32, Price)], period_of_day: u32) -> Price {

@@ -8,6 +8,10 @@
 //!
 //! Byte strings cross as hex (`0x` optional), u64s as JavaScript `BigInt`s.
 
+use gridmask_bill::{
+	facts::{self, BillFacts, ChainFacts},
+	report::hex32,
+};
 use gridmask_primitives::{
 	bill::{self, BillError, HpkeSecretKey},
 	cid::RawCid,
@@ -102,6 +106,103 @@ pub fn render_report(report: &str) -> Result<String, JsError> {
 #[wasm_bindgen(js_name = deriveSecret)]
 pub fn derive_secret(ikm: &[u8]) -> String {
 	hex::encode(bill::derive_keypair(ikm).0 .0)
+}
+
+fn js(e: impl core::fmt::Display) -> JsError {
+	JsError::new(&e.to_string())
+}
+
+fn report_of(json: &str) -> Result<gridmask_bill::Report, JsError> {
+	serde_json::from_str(json)
+		.map_err(|e| js(format!("the report is not a gridmask bill report: {e}")))
+}
+
+fn facts_of(json: &str) -> Result<ChainFacts, JsError> {
+	serde_json::from_str(json).map_err(|e| js(format!("the chain facts are malformed: {e}")))
+}
+
+/// An owner's key file (`owners/owner-<meter>.json`, or the `bill-key` one without an
+/// account), read as the client reads it.
+#[derive(serde::Deserialize)]
+struct KeyFile {
+	meter: u64,
+	hpke_secret: String,
+	#[serde(default)]
+	account_seed: Option<String>,
+}
+
+/// Parses an owner's key file: `{"meter": "<decimal>", "hpke_secret": "0x…", "account_seed":
+/// "0x…" | null}` (the meter as a string: JavaScript numbers cannot hold every u64).
+#[wasm_bindgen(js_name = parseKeyFile)]
+pub fn parse_key_file(text: &str) -> Result<String, JsError> {
+	let k: KeyFile = serde_json::from_str(text).map_err(|e| {
+		js(format!("this is not a gridmask owner key file (owners/owner-<meter>.json): {e}"))
+	})?;
+	let secret = unhex::<32>(&k.hpke_secret, "the key's hpke_secret").map_err(js)?;
+	let seed = match &k.account_seed {
+		Some(s) => Some(unhex::<32>(s, "the key's account_seed").map_err(js)?),
+		None => None,
+	};
+	Ok(serde_json::json!({
+		"meter": k.meter.to_string(),
+		"hpke_secret": format!("0x{}", hex::encode(secret)),
+		"account_seed": seed.map(|s| format!("0x{}", hex::encode(s))),
+	})
+	.to_string())
+}
+
+/// Opens the bytes fetched for a bill (unchecked: this checks them) with the owner's key: the
+/// CID, the digest on chain, decryption, the JSON. Returns the report's JSON; throws the
+/// problem as `gridmask owner bill` words it. `bill` is the facts' `bill` (JSON).
+#[wasm_bindgen(js_name = openBill)]
+pub fn open_bill(
+	secret: &str,
+	genesis: &str,
+	meter: &str,
+	cycle: u32,
+	bill: &str,
+	bytes: &[u8],
+) -> Result<String, JsError> {
+	let secret = unhex::<32>(secret, "the key's hpke_secret").map_err(js)?;
+	let genesis = unhex::<32>(genesis, "the genesis hash").map_err(js)?;
+	let meter: u64 =
+		meter.trim().parse().map_err(|_| js(format!("meter {meter:?} is not a u64")))?;
+	let bill: BillFacts =
+		serde_json::from_str(bill).map_err(|e| js(format!("the bill record is malformed: {e}")))?;
+	let report = facts::open_report(&secret, genesis, meter, cycle, &bill, bytes).map_err(js)?;
+	serde_json::to_string(&report).map_err(js)
+}
+
+/// The shares the check reads for `report` given the first round of `facts` (no shares):
+/// `[{"region", "period", "prid"}]`, in the order `ReadingsApi_shares` should be asked.
+#[wasm_bindgen(js_name = shareQueries)]
+pub fn share_queries(report: &str, facts: &str) -> Result<String, JsError> {
+	let queries = facts::share_queries(&report_of(report)?, &facts_of(facts)?).map_err(js)?;
+	let out: Vec<_> = queries
+		.iter()
+		.map(|(region, period, prid)| {
+			serde_json::json!({ "region": region, "period": period, "prid": hex32(&prid.0) })
+		})
+		.collect();
+	Ok(serde_json::Value::Array(out).to_string())
+}
+
+/// The check of `report` against the chain's `facts` (with the shares):
+/// `{"problems": [...], "lines": [{"period", "problems": [...]}]}`; `problems` is exactly what
+/// `gridmask owner bill` lists (empty: verified).
+#[wasm_bindgen(js_name = checkBill)]
+pub fn check_bill(report: &str, facts: &str) -> Result<String, JsError> {
+	let report = report_of(report)?;
+	let problems = facts::check(&report, &facts_of(facts)?).map_err(js)?;
+	let lines: Vec<_> = report
+		.lines
+		.iter()
+		.map(|l| {
+			let of_line = facts::problems_of_line(&problems, l.period);
+			serde_json::json!({ "period": l.period, "problems": of_line })
+		})
+		.collect();
+	Ok(serde_json::json!({ "problems": problems, "lines": lines }).to_string())
 }
 
 /// The version of this build (the workspace's), for the page's footer.

@@ -1,0 +1,133 @@
+//! The owner's portal and the reports it reads, served without a token:
+//!
+//! - `/portal/` — the static web app (`scripts/portal.sh` builds it into
+//!   `$GRIDMASK_PORTAL_DIR/site`): the files are read once at start into a map, so a request
+//!   never touches the file system and no path can leave the directory. `/portal/config.json`
+//!   tells the page which node to read and the chain's currency. A Content-Security-Policy
+//!   lets the page connect only to this gateway and the configured nodes: what the page says
+//!   ("nothing is sent anywhere but reads from a node and the content store") is a browser rule.
+//! - `/content/{cid}` — a report's bytes as the content store holds them, **unchecked**: the
+//!   page checks them against the CID itself, so that it can name tampering as the CLI does.
+//!   They are ciphertext named on chain, so any origin may read them (the page also works from
+//!   a file), and never cached (a replaced block must be seen at once).
+
+use anyhow::{Context, Result};
+use gridmask_primitives::cid::{RawCid, MAX_REPORT_BYTES};
+use http_body_util::Full;
+use hyper::{body::Bytes, header, Response, StatusCode};
+use serde_json::json;
+use std::{collections::BTreeMap, path::Path};
+
+use super::{problem, Reply};
+use crate::content::ContentStore;
+
+/// The portal's files and settings.
+pub struct Portal {
+	files: BTreeMap<String, (&'static str, Bytes)>,
+	csp: String,
+}
+
+/// A file's content type by its extension (only what the site holds).
+fn content_type(name: &str) -> Option<&'static str> {
+	let ext = name.rsplit_once('.').map(|(_, e)| e)?;
+	Some(match ext {
+		"html" => "text/html; charset=utf-8",
+		"js" => "text/javascript; charset=utf-8",
+		"css" => "text/css; charset=utf-8",
+		"json" => "application/json",
+		"txt" => "text/plain; charset=utf-8",
+		"png" => "image/png",
+		"svg" => "image/svg+xml",
+		_ => return None,
+	})
+}
+
+impl Portal {
+	/// The site in `dir` (its regular files of known types, not its subdirectories); `node` is
+	/// the node the page reads by default, `nodes` every node it may connect to.
+	pub fn load(dir: &Path, node: &str, nodes: &[String]) -> Result<Self> {
+		let mut files = BTreeMap::new();
+		let entries = std::fs::read_dir(dir).with_context(|| {
+			format!("the portal is not built in {} (run scripts/portal.sh)", dir.display())
+		})?;
+		for entry in entries {
+			let entry = entry?;
+			let name = entry.file_name().to_string_lossy().into_owned();
+			let Some(kind) = content_type(&name) else { continue };
+			if entry.file_type()?.is_file() {
+				let bytes = std::fs::read(entry.path())
+					.with_context(|| format!("reading {}", entry.path().display()))?;
+				files.insert(name, (kind, Bytes::from(bytes)));
+			}
+		}
+		if !files.contains_key("index.html") {
+			anyhow::bail!("{} has no index.html (run scripts/portal.sh)", dir.display());
+		}
+		// Prices and bills count in µ-units of the chain's currency: 6 decimals.
+		let config = json!({
+			"node": node,
+			"symbol": gridmask_primitives::currency::SYMBOL,
+			"decimals": 6,
+		});
+		files.insert(
+			"config.json".into(),
+			("application/json", Bytes::from(config.to_string().into_bytes())),
+		);
+		// `wasm-unsafe-eval`: the page's verifier and polkadot.js's crypto are WebAssembly.
+		// Inline styles (not scripts): the bill page carries its own stylesheet.
+		let csp = format!(
+			"default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+			 img-src 'self' data:; frame-src 'self' data:; connect-src 'self' {}; base-uri \
+			 'none'; form-action 'none'; frame-ancestors 'self'",
+			nodes.join(" ")
+		);
+		Ok(Self { files, csp })
+	}
+
+	/// `GET /portal/{name}` (`""`: the index).
+	pub fn file(&self, name: &str) -> Reply {
+		let name = if name.is_empty() { "index.html" } else { name };
+		let Some((kind, bytes)) = self.files.get(name) else {
+			return problem(StatusCode::NOT_FOUND, format!("the portal has no {name}"));
+		};
+		Response::builder()
+			.header(header::CONTENT_TYPE, *kind)
+			.header(header::CONTENT_SECURITY_POLICY, &self.csp)
+			.header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+			.header(header::REFERRER_POLICY, "no-referrer")
+			.header(header::CACHE_CONTROL, "no-cache")
+			.body(Full::new(bytes.clone()))
+			.expect("a valid response")
+	}
+}
+
+/// `GET /portal`: the index is at `/portal/` (its relative links need the slash).
+pub fn to_index() -> Reply {
+	Response::builder()
+		.status(StatusCode::PERMANENT_REDIRECT)
+		.header(header::LOCATION, "/portal/")
+		.body(Full::new(Bytes::new()))
+		.expect("a valid response")
+}
+
+/// `GET /content/{cid}`: the block's bytes as the store holds them (see the module's doc).
+pub async fn content(store: &ContentStore, cid: &str) -> Reply {
+	let Ok(cid) = RawCid::parse(cid.as_bytes()) else {
+		return problem(StatusCode::BAD_REQUEST, format!("{cid:?} is not a raw sha2-256 CIDv1"));
+	};
+	let mut reply = match store.get_raw(&cid).await {
+		Ok(bytes) if bytes.len() <= MAX_REPORT_BYTES => Response::builder()
+			.header(header::CONTENT_TYPE, "application/vnd.ipld.raw")
+			.body(Full::new(Bytes::from(bytes)))
+			.expect("a valid response"),
+		Ok(bytes) => problem(
+			StatusCode::BAD_GATEWAY,
+			format!("the content store returned {} bytes for {cid}: not a report", bytes.len()),
+		),
+		Err(e) => problem(StatusCode::NOT_FOUND, format!("{e:#}")),
+	};
+	let headers = reply.headers_mut();
+	headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, header::HeaderValue::from_static("*"));
+	headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+	reply
+}
