@@ -54,6 +54,7 @@ extern crate alloc;
 pub mod chain;
 pub mod check;
 pub mod datetime;
+pub mod espi;
 pub mod facts;
 pub mod page;
 pub mod report;

@@ -205,6 +205,19 @@ pub fn check_bill(report: &str, facts: &str) -> Result<String, JsError> {
 	Ok(serde_json::json!({ "problems": problems, "lines": lines }).to_string())
 }
 
+/// The Green Button (ESPI 4.0) file of a verified report, as `gridmask owner export --format
+/// espi` writes it: periods of `period_ms`, costs in the ISO 4217 currency numbered `currency`
+/// (999: none, the chain's own unit), stamped `now_ms` (the chain's time).
+#[wasm_bindgen(js_name = greenButton)]
+pub fn green_button(
+	report: &str,
+	period_ms: u64,
+	currency: u16,
+	now_ms: u64,
+) -> Result<String, JsError> {
+	Ok(gridmask_bill::espi::feed(&report_of(report)?, period_ms, currency, now_ms))
+}
+
 /// The version of this build (the workspace's), for the page's footer.
 #[wasm_bindgen]
 pub fn version() -> String {
