@@ -9,7 +9,9 @@
 #      browser must not be asked for one by the protocol code;
 #   3. wasm-bindgen (the CLI of the crate's exact version, installed by scripts/setup.sh);
 #   4. prints the .wasm's size, raw and gzip -9, and fails above 1 MiB;
-#   5. opens the committed test vector's sealed report with it in Node (scripts/js/portal-wasm.mjs).
+#   5. opens the committed test vector's sealed report with it in Node (scripts/js/portal-wasm.mjs);
+#   6. bundles the web app (portal/web, with the wasm inlined) into $GRIDMASK_PORTAL_DIR/site
+#      (scripts/js/build-portal.mjs, esbuild): the static site the gateway serves at /portal/.
 # Idempotent; run by scripts/test.sh.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -40,3 +42,5 @@ log "portal wasm: $raw bytes, $gz gzip -9 ($wasm)"
 [ "$raw" -le "$budget" ] || die "the portal's wasm is $raw bytes, above its budget of $budget"
 
 node scripts/js/portal-wasm.mjs "$portal_dir/pkg" || die "the portal's wasm failed its check in Node"
+
+GRIDMASK_PORTAL_DIR="$portal_dir" node scripts/js/build-portal.mjs || die "the portal's web app did not bundle"

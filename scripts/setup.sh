@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what building and testing gridmask needs. Idempotent: re-running changes nothing.
 #   - Debian packages: protobuf-compiler (libp2p/litep2p protocol code), make, perl (vendored
-#     OpenSSL build), curl, libxml2-utils (xmllint: the Green Button exports in the tests)
+#     OpenSSL build), curl, libxml2-utils (xmllint: the Green Button exports in the tests),
+#     chromium (the portal's browser test: playwright-core downloads no browser)
 #   - Rust: the wasm targets and rust-src for the runtime's wasm build; cargo-fuzz (pinned);
 #     wasm-bindgen-cli (the version of the wasm-bindgen crate in Cargo.lock) for the portal
 #   - npm packages (pinned in scripts/js/package-lock.json) for the polkadot.js checks and tests,
@@ -13,7 +14,8 @@ source "$(dirname "$0")/common.sh"
 
 need_pkgs=()
 # libxml2-utils: xmllint, which validates the Green Button (ESPI) exports in the tests.
-for p in protobuf-compiler make perl curl libxml2-utils; do
+# chromium: the headless browser the portal's test drives (scripts/js/lib/portal.mjs).
+for p in protobuf-compiler make perl curl libxml2-utils chromium; do
 	dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if ((${#need_pkgs[@]})); then

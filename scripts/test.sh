@@ -3,8 +3,8 @@
 # (scripts/setup.sh), builds with the release profile into $CARGO_TARGET_DIR (outside the
 # clone, default ~/.cache/gridmask/target) and runs:
 #   1. the Rust unit tests of every library crate (pallets with mock runtimes, the runtime);
-#   2. the node build, and the owner's portal's wasm (scripts/portal.sh: its build, size and a
-#      check in Node);
+#   2. the node build, and the owner's portal (scripts/portal.sh: the verifier's wasm, its size
+#      and a check in Node, then the web app's bundle, which the demo test drives in Chromium);
 #   3. the fuzz targets' build and a short run of every fuzz target (scripts/fuzz.sh: 20 s
 #      each, corpora kept between runs), in the background at the lowest priority, alongside
 #   4. the integration tests against real nodes on free loopback ports (scripts/js/*.test.mjs,
@@ -54,7 +54,7 @@ cargo test "${WORKSPACE_TEST_FLAGS[@]}"
 phase "node and client (up to date)"
 build_node
 
-phase "portal wasm: build, size, check in Node"
+phase "portal: wasm build, size, Node check, web bundle"
 scripts/portal.sh
 
 # The fuzz targets' build and their short run go on in the background at the lowest CPU

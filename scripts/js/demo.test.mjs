@@ -20,6 +20,13 @@
 //    - a bill whose CID on chain is another meter's report (posted with polkadot.js as the KGC);
 //    - a bill with one misstated line (the KGC's `--misstate`), naming that line only;
 //    - a prosumer's bill with one misstated export value, naming that line and channel.
+// 5. The portal (portal/web, served by `gridmask gateway` without clients at /portal/) in
+//    headless Chromium (Debian's, through playwright-core): the operator view shows the sealed
+//    periods with `gridmask status`'s aggregates and prices; the owner view, given an owner's
+//    key file, checks the bill in the page (the wasm verifier) and says "verified", and for the
+//    tampered report, the wrong CID and the misstated line shows exactly the CLI's problems;
+//    an acknowledgement signed in the page lands on chain. Screenshots of both views, desktop
+//    and phone, go to $GRIDMASK_TEST_OUT (default ~/.cache/gridmask/test-output)/portal.
 //
 // usage: node demo.test.mjs   (GRIDMASK_NODE / GRIDMASK_CLIENT override the binaries)
 
@@ -31,6 +38,9 @@ import { Keyring } from '@polkadot/keyring';
 import { waitFor, freePort, sendAndWait, errorName, repoRoot, withTestNode } from './lib/node.mjs';
 import { gridmask, gridmaskJson, assert, stepper, startGateway } from './lib/client.mjs';
 import { printSummary } from './lib/demo.mjs';
+import { openBrowser, newPage, unexpectedRequests } from './lib/portal.mjs';
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 
 const step = stepper();
 
@@ -159,11 +169,48 @@ withTestNode('gridmask-demo-test', async ({ node, api, dir }) => {
   };
   assert(JSON.stringify(Object.values(statuses)) === '[401,403,404,403]', `refusals: ${JSON.stringify(statuses)}`);
 
-  const ownerBill = async (meter) => {
+  step('the portal: the operator view shows the sealed periods as gridmask status does');
+  const site = join(process.env.GRIDMASK_PORTAL_DIR ?? join(homedir(), '.cache/gridmask/portal'), 'site');
+  // No --clients: only the portal and the reports it reads are served.
+  const portalGw = await startGateway([...url, ...content, 'gateway', '--listen', '127.0.0.1:0', '--portal', site]);
+  const shots = join(process.env.GRIDMASK_TEST_OUT ?? join(homedir(), '.cache/gridmask/test-output'), 'portal');
+  mkdirSync(shots, { recursive: true });
+  const browser = await openBrowser();
+  const portalUrl = `${portalGw.origin}/portal/?node=${encodeURIComponent(node.ws)}`;
+  const portal = new Portal(await newPage(browser), portalUrl, store, cycle);
+  await portal.operatorMatches(await gridmaskJson([...url, 'status', '--last', '40']));
+  await portal.page.screenshot({ path: join(shots, 'operator-desktop.png'), fullPage: true });
+
+  // A bill with metered lines (and nobody's answer yet: 1000 and 1001 answered in demo.sh).
+  const good = s.bills.find((b) => b.meter >= 1006 && b.verified && !s.silent.includes(b.meter)).meter;
+  step(`the portal: owner ${good}'s bill verifies in the page, as it does with the CLI`);
+  let seen = await portal.check(good);
+  assert(seen.state === 'verified' && seen.problems.length === 0, `the page verifies ${good}'s bill: ${JSON.stringify(seen)}`);
+  const cliGood = await ownerBillOf(good);
+  assert(seen.lines.length === cliGood.lines && seen.lines.every((l) => l.verified),
+    `every one of its ${cliGood.lines} lines is verified in the page (${JSON.stringify(seen.lines)})`);
+  await portal.page.screenshot({ path: join(shots, 'owner-desktop.png'), fullPage: true });
+  {
+    const phone = new Portal(await newPage(browser, { phone: true }), portalUrl, store, cycle);
+    await phone.operatorMatches(null);
+    await phone.page.screenshot({ path: join(shots, 'operator-phone.png'), fullPage: true });
+    assert((await phone.check(good)).state === 'verified', 'the page verifies it at a phone\'s width too');
+    await phone.page.screenshot({ path: join(shots, 'owner-phone.png'), fullPage: true });
+    await phone.page.context().close();
+  }
+  // Before the steps below: the test chain prunes the cycle's shares minutes after its bills'
+  // dispute window, and a bill is acknowledged only once it verifies.
+  step(`the portal: owner ${good} acknowledges their bill in the page; it lands on chain`);
+  const version = (await api.call.billingApi.bill(good, cycle)).unwrap()[0].toNumber();
+  await portal.acknowledge(good);
+  const record = (await api.query.billing.bills(good, cycle, version)).unwrap();
+  assert(record.status.isAcknowledged, `bill v${version} of ${good} is acknowledged on chain (${record.status.type})`);
+
+  async function ownerBillOf(meter) {
     const r = await gridmask([...url, ...content, '--json', 'owner', 'bill', '--store', store,
       '--meter', String(meter), '--cycle', String(cycle), '--out', join(dir, `check-${meter}.html`)], { allowFail: true });
     return { code: r.code, ...JSON.parse(r.stdout) };
-  };
+  }
 
   step('a tampered report is refused');
   const victim = s.bills.find((b) => b.meter === 1002);
@@ -172,10 +219,11 @@ withTestNode('gridmask-demo-test', async ({ node, api, dir }) => {
   const tampered = Buffer.from(original);
   tampered[tampered.length - 1] ^= 1;
   writeFileSync(block, tampered);
-  let v = await ownerBill(1002);
+  let v = await ownerBillOf(1002);
   assert(v.code === 2 && v.problems.length === 1 && /tampered/.test(v.problems[0]), `tampered: ${JSON.stringify(v.problems)}`);
+  await portal.sameProblems(1002, v.problems, 'the tampered report');
   writeFileSync(block, original);
-  assert((await ownerBill(1002)).code === 0, 'the restored report verifies');
+  assert((await ownerBillOf(1002)).code === 0, 'the restored report verifies');
 
   step('a bill whose CID is another meter\'s report is refused');
   const other = s.bills.find((b) => b.meter === 1004);
@@ -192,19 +240,23 @@ withTestNode('gridmask-demo-test', async ({ node, api, dir }) => {
     const atFin = await (await api.at(fin)).call.billingApi.bill(1003, cycle);
     return b.isSome && atFin.isSome && atFin.unwrap()[0].toNumber() === 2;
   }, 60_000, api);
-  v = await ownerBill(1003);
+  v = await ownerBillOf(1003);
   assert(v.code === 2 && v.problems.length === 1 && /cannot be opened as meter 1003's bill/.test(v.problems[0]),
     `wrong CID: ${JSON.stringify(v.problems)}`);
+  await portal.sameProblems(1003, v.problems, 'another meter\'s report');
 
   step('a bill with one misstated line is refused, naming the line');
   const metered = s.aggregates.find((p) => p.region === 2).period;
   const wrong = await gridmaskJson([...url, ...content, 'kgc', 'bill', '--store', store, '--cycle', String(cycle),
     '--meter', '1005', '--supersede', '--misstate', `${metered}:100`]);
   assert(wrong.billed.length === 1 && wrong.billed[0][1] === 2, `v2 posted (${JSON.stringify(wrong)})`);
-  v = await ownerBill(1005);
+  v = await ownerBillOf(1005);
   assert(v.code === 2, `the misstated bill fails (${v.code})`);
   assert(v.problems.length === 1 && v.problems[0].startsWith(`line for period ${metered}, channel import_wh: states`),
     `exactly the misstated line is named: ${JSON.stringify(v.problems)}`);
+  seen = await portal.sameProblems(1005, v.problems, 'the misstated line');
+  assert(seen.lines.filter((l) => !l.verified).map((l) => l.period).join() === String(metered),
+    `the page marks only line ${metered} as not verified (${JSON.stringify(seen.lines)})`);
 
   step('the gateway no longer serves that owner their bill: it does not verify');
   r = await served(homeToken, cycle);
@@ -219,7 +271,7 @@ withTestNode('gridmask-demo-test', async ({ node, api, dir }) => {
   const wrongExport = await gridmaskJson([...url, ...content, 'kgc', 'bill', '--store', store, '--cycle', String(cycle),
     '--meter', String(prosumer), '--supersede', '--misstate', `${sunny}:100:export_wh`]);
   assert(wrongExport.billed.length === 1, `posted (${JSON.stringify(wrongExport)})`);
-  v = await ownerBill(prosumer);
+  v = await ownerBillOf(prosumer);
   assert(v.code === 2 && v.problems.length === 1
     && v.problems[0].startsWith(`line for period ${sunny}, channel export_wh: states`),
     `exactly the misstated export is named: ${JSON.stringify(v.problems)}`);
@@ -227,8 +279,89 @@ withTestNode('gridmask-demo-test', async ({ node, api, dir }) => {
   step('status shows bills and faults');
   // Far enough back to reach the faulted periods however long the steps above took.
   const st = await gridmaskJson([...url, 'status', '--last', '40']);
-  assert(st.bills.some((b) => b.cycle === cycle && b.acknowledged === 1 && b.corrected >= 3), `bills in status: ${JSON.stringify(st.bills)}`);
+  assert(st.bills.some((b) => b.cycle === cycle && b.acknowledged === 2 && b.corrected >= 3), `bills in status: ${JSON.stringify(st.bills)}`);
   assert(st.regions.some((r) => r.periods.some((p) => p.fault && p.fault.startsWith('resolved'))), 'a resolved fault in status');
+
+  const strays = unexpectedRequests(portal.page, [portalGw.origin, node.ws]);
+  assert(strays.length === 0, `the page asked nothing of anyone but the gateway and the node: ${strays}`);
+  portal.page.assertNoCspErrors();
+  await browser.close();
+  portalGw.proc.kill();
 
   step('demo test passed');
 });
+
+/** The portal in one page: its views, driven as a user would (labels, roles, keys). */
+class Portal {
+  constructor(page, url, store, cycle) {
+    Object.assign(this, { page, url, store, cycle });
+  }
+
+  /** The operator view: every sealed period of `status` (`gridmask status --json`; null: just
+   * wait for it) is shown with its import aggregate and prices. */
+  async operatorMatches(status) {
+    const { page } = this;
+    await page.goto(this.url);
+    await page.getByRole('tab', { name: 'Chain' }).click();
+    await page.locator('tr[data-region][data-period][data-aggregate]').first().waitFor({ timeout: 60_000 });
+    if (!status) return;
+    let compared = 0;
+    for (const r of status.regions) {
+      for (const p of r.periods.filter((p) => p.outcome.startsWith('sealed'))) {
+        const row = page.locator(`tr[data-region="${r.region}"][data-period="${p.period}"]`);
+        await row.waitFor({ timeout: 60_000 });
+        const [agg, price, exp] = await Promise.all(['data-aggregate', 'data-price', 'data-export-price']
+          .map((a) => row.getAttribute(a)));
+        const want = [p.aggregate === null ? '' : String(p.aggregate), p.price ? String(p.price[0]) : '', p.price ? String(p.price[1]) : ''];
+        assert(JSON.stringify([agg ?? '', price ?? '', exp ?? '']) === JSON.stringify(want),
+          `region ${r.region} period ${p.period}: the page shows ${[agg, price, exp]}, status ${want}`);
+        compared += 1;
+      }
+    }
+    assert(compared > 0, 'status has sealed periods to compare');
+    console.log(`  the operator view shows ${compared} sealed periods as status does`);
+  }
+
+  /** The owner view: loads `meter`'s key file, checks the bill of the cycle; the verdict, the
+   * problems and each line's state as the page shows them. */
+  async check(meter) {
+    const { page } = this;
+    await page.goto(this.url);
+    await page.getByRole('tab', { name: 'My bill' }).click();
+    await page.getByLabel('Your key file').setInputFiles(join(this.store, 'owners', `owner-${meter}.json`));
+    const select = page.getByLabel('Billing cycle');
+    await select.locator(`option[value="${this.cycle}"]`).waitFor({ state: 'attached', timeout: 30_000 });
+    await select.selectOption(String(this.cycle));
+    // The keyboard reaches the button: focus it by tabbing from the cycle, press Enter.
+    await select.focus();
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => document.activeElement?.textContent?.trim());
+    assert(focused === 'Check my bill', `Tab from the cycle reaches "Check my bill" (${focused})`);
+    await page.keyboard.press('Enter');
+    const verdict = page.locator('#verdict[data-state="verified"], #verdict[data-state="not-verified"]');
+    await verdict.waitFor({ timeout: 60_000 });
+    const state = await verdict.getAttribute('data-state');
+    const problems = await page.locator('#problems li').allTextContents();
+    const lines = await page.locator('tr[data-line]').evaluateAll((rows) => rows.map((r) => ({
+      period: Number(r.dataset.period), verified: r.dataset.verified === 'true' })));
+    return { state, problems: problems.map((p) => p.trim()), lines };
+  }
+
+  /** The page's check of `meter` fails with exactly the CLI's `problems`. */
+  async sameProblems(meter, problems, what) {
+    const seen = await this.check(meter);
+    assert(seen.state === 'not-verified' && JSON.stringify(seen.problems) === JSON.stringify(problems),
+      `${what}: the page says ${JSON.stringify(seen.problems)}, the CLI ${JSON.stringify(problems)}`);
+    return seen;
+  }
+
+  /** Acknowledges `meter`'s bill from the page (after checking it) and waits until final. */
+  async acknowledge(meter) {
+    assert((await this.check(meter)).state === 'verified', `${meter}'s bill verifies before it is acknowledged`);
+    await this.page.getByRole('button', { name: 'Acknowledge' }).click();
+    const answer = this.page.locator('#answer[data-state="finalized"], #answer[data-state="failed"]');
+    await answer.waitFor({ timeout: 90_000 });
+    const state = await answer.getAttribute('data-state');
+    assert(state === 'finalized', `the acknowledgement: ${state} (${await answer.textContent()})`);
+  }
+}

@@ -73,12 +73,13 @@ impl Portal {
 			"config.json".into(),
 			("application/json", Bytes::from(config.to_string().into_bytes())),
 		);
-		// `wasm-unsafe-eval`: the page's verifier and polkadot.js's crypto are WebAssembly.
-		// Inline styles (not scripts): the bill page carries its own stylesheet.
+		// `wasm-unsafe-eval`: the page's verifier and polkadot.js's crypto are WebAssembly. The
+		// bill page is shown in a shadow root with its stylesheet attached from script, so
+		// neither inline styles nor frames are needed.
 		let csp = format!(
-			"default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-			 img-src 'self' data:; frame-src 'self' data:; connect-src 'self' {}; base-uri \
-			 'none'; form-action 'none'; frame-ancestors 'self'",
+			"default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src \
+			 'self' data:; connect-src 'self' {}; base-uri 'none'; form-action 'none'; \
+			 frame-ancestors 'none'",
 			nodes.join(" ")
 		);
 		Ok(Self { files, csp })
