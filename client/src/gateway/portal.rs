@@ -132,3 +132,47 @@ pub async fn content(store: &ContentStore, cid: &str) -> Reply {
 	headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
 	reply
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn the_site_is_read_once_and_served_with_its_policy() {
+		let dir = std::env::temp_dir().join(format!("gridmask-portal-test-{}", std::process::id()));
+		std::fs::create_dir_all(dir.join("sub")).unwrap();
+		std::fs::write(dir.join("index.html"), "<!DOCTYPE html>").unwrap();
+		std::fs::write(dir.join("portal.js"), "1").unwrap();
+		std::fs::write(dir.join("notes.bin"), "not served").unwrap();
+		std::fs::write(dir.join("sub/secret.txt"), "not served").unwrap();
+		let nodes = ["ws://127.0.0.1:9944".to_string(), "ws://10.0.0.2:9944".to_string()];
+		let p = Portal::load(&dir, &nodes[0], &nodes).unwrap();
+		std::fs::remove_dir_all(&dir).unwrap();
+		// Read at start: the files are gone from disk and still served.
+		let index = p.file("");
+		assert_eq!(index.status(), StatusCode::OK);
+		assert_eq!(index.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+		let csp = index.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+		assert!(
+			csp.contains("connect-src 'self' ws://127.0.0.1:9944 ws://10.0.0.2:9944;"),
+			"{csp}"
+		);
+		assert!(csp.starts_with("default-src 'none'") && !csp.contains("unsafe-inline"), "{csp}");
+		assert_eq!(
+			p.file("portal.js").headers()[header::CONTENT_TYPE],
+			"text/javascript; charset=utf-8"
+		);
+		for absent in ["notes.bin", "sub", "secret.txt", "../index.html"] {
+			assert_eq!(p.file(absent).status(), StatusCode::NOT_FOUND, "{absent}");
+		}
+		let config = p.files["config.json"].1.clone();
+		let config: serde_json::Value = serde_json::from_slice(&config).unwrap();
+		assert_eq!(
+			config,
+			json!({ "node": "ws://127.0.0.1:9944", "symbol": "GMT", "decimals": 6 })
+		);
+		// No site, no portal.
+		let err = Portal::load(&dir, &nodes[0], &nodes).err().unwrap();
+		assert!(format!("{err:#}").contains("run scripts/portal.sh"), "{err:#}");
+	}
+}
