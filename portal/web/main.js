@@ -7,7 +7,9 @@
 // Where things come from:
 //   node     ?node=ws://…, else config.json next to the page ({"node", "symbol", "decimals"}), else
 //            ws://127.0.0.1:9944
-//   content  ?content=<base URL>, else the page's origin: GET <base>/content/<cid>
+//   content  ?content=<base URL>, else the page's origin: GET <base>/content/<cid> (a gridmask
+//            gateway); or ?ipfs=<base URL> (or config.json's "ipfs"): GET <base>/ipfs/<cid>?format=raw
+//            from an IPFS HTTP gateway (the trustless gateway's raw block)
 
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import * as wasm from 'gridmask-portal-wasm';
@@ -35,6 +37,7 @@ async function loadConfig() {
   return {
     node: query.get('node') || file.node || DEFAULT_NODE,
     content: query.get('content') || origin,
+    ipfs: query.get('ipfs') || (typeof file.ipfs === 'string' ? file.ipfs : null),
     symbol: typeof file.symbol === 'string' ? file.symbol : null,
     decimals: Number.isInteger(file.decimals) ? file.decimals : null,
   };

@@ -17,6 +17,14 @@ const STATUS_WORDS = {
 };
 const SHORT_STATUS = { Posted: 'to answer', Acknowledged: 'acknowledged', Disputed: 'disputed', Superseded: 'replaced' };
 
+/** Where the report `cid` is fetched from: an IPFS HTTP gateway's raw block if one is set, else
+ * the gridmask gateway's `/content/{cid}`; the bytes are checked against the CID either way. */
+function reportUrl(config, cid) {
+  const trim = (u) => u.replace(/\/$/, '');
+  if (config.ipfs) return `${trim(config.ipfs)}/ipfs/${cid}?format=raw`;
+  return config.content ? `${trim(config.content)}/content/${cid}` : null;
+}
+
 /** Wires the owner's view. `ctx`: { api (a promise of the ApiPromise), wasm, config, currency() }. */
 export function setupOwner(ctx) {
   const state = { key: null, checked: null, busy: false };
@@ -147,11 +155,10 @@ export function setupOwner(ctx) {
 
   /** Fetch, open, gather the facts, check. Returns { problems, lines, report }. */
   async function openAndCheck(api, at, key, cycle, bill) {
-    const base = ctx.config.content;
-    if (!base) {
-      return { problems: ['report: no content store to fetch it from (open the page with ?content=<gateway URL>)'] };
+    const url = reportUrl(ctx.config, bill.cid);
+    if (!url) {
+      return { problems: ['report: no content store to fetch it from (open the page with ?content=<gateway URL> or ?ipfs=<IPFS gateway URL>)'] };
     }
-    const url = `${base.replace(/\/$/, '')}/content/${bill.cid}`;
     let bytes;
     try {
       const r = await fetch(url, { cache: 'no-store' });

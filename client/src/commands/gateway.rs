@@ -33,6 +33,11 @@ pub struct GatewayArgs {
 	/// connect to it and to every `--url`, nothing else.
 	#[arg(long)]
 	portal_node: Option<String>,
+	/// An IPFS HTTP gateway the portal's page fetches reports from (`GET
+	/// <url>/ipfs/<cid>?format=raw`) instead of this gateway's `/content/{cid}`; the page may
+	/// connect to it.
+	#[arg(long)]
+	portal_ipfs_gateway: Option<String>,
 }
 
 /// The portal's site directory: `--portal`, else the default build's if it exists.
@@ -59,7 +64,8 @@ pub async fn run(ctx: &Context, args: GatewayArgs) -> Result<ExitCode> {
 			if !nodes.contains(&node) {
 				nodes.push(node.clone());
 			}
-			Some(gateway::portal::Portal::load(&dir, &node, &nodes)?)
+			let ipfs = args.portal_ipfs_gateway.as_deref();
+			Some(gateway::portal::Portal::load(&dir, &node, &nodes, ipfs)?)
 		},
 		None => None,
 	};

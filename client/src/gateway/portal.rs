@@ -44,8 +44,9 @@ fn content_type(name: &str) -> Option<&'static str> {
 
 impl Portal {
 	/// The site in `dir` (its regular files of known types, not its subdirectories); `node` is
-	/// the node the page reads by default, `nodes` every node it may connect to.
-	pub fn load(dir: &Path, node: &str, nodes: &[String]) -> Result<Self> {
+	/// the node the page reads by default, `nodes` every node it may connect to, `ipfs` the IPFS
+	/// HTTP gateway it fetches reports from, if not from this gateway.
+	pub fn load(dir: &Path, node: &str, nodes: &[String], ipfs: Option<&str>) -> Result<Self> {
 		let mut files = BTreeMap::new();
 		let entries = std::fs::read_dir(dir).with_context(|| {
 			format!("the portal is not built in {} (run scripts/portal.sh)", dir.display())
@@ -64,11 +65,16 @@ impl Portal {
 			anyhow::bail!("{} has no index.html (run scripts/portal.sh)", dir.display());
 		}
 		// Prices and bills count in µ-units of the chain's currency: 6 decimals.
-		let config = json!({
+		let mut config = json!({
 			"node": node,
 			"symbol": gridmask_primitives::currency::SYMBOL,
 			"decimals": 6,
 		});
+		let mut connect = nodes.to_vec();
+		if let Some(ipfs) = ipfs {
+			config["ipfs"] = json!(ipfs);
+			connect.push(ipfs.trim_end_matches('/').to_string());
+		}
 		files.insert(
 			"config.json".into(),
 			("application/json", Bytes::from(config.to_string().into_bytes())),
@@ -80,7 +86,7 @@ impl Portal {
 			"default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src \
 			 'self' data:; connect-src 'self' {}; base-uri 'none'; form-action 'none'; \
 			 frame-ancestors 'none'",
-			nodes.join(" ")
+			connect.join(" ")
 		);
 		Ok(Self { files, csp })
 	}
@@ -146,8 +152,14 @@ mod tests {
 		std::fs::write(dir.join("notes.bin"), "not served").unwrap();
 		std::fs::write(dir.join("sub/secret.txt"), "not served").unwrap();
 		let nodes = ["ws://127.0.0.1:9944".to_string(), "ws://10.0.0.2:9944".to_string()];
-		let p = Portal::load(&dir, &nodes[0], &nodes).unwrap();
+		let p = Portal::load(&dir, &nodes[0], &nodes, None).unwrap();
+		let ipfs = Portal::load(&dir, &nodes[0], &nodes, Some("http://127.0.0.1:8080/")).unwrap();
 		std::fs::remove_dir_all(&dir).unwrap();
+		// An IPFS HTTP gateway is named to the page and allowed to it.
+		let config: serde_json::Value =
+			serde_json::from_slice(&ipfs.files["config.json"].1).unwrap();
+		assert_eq!(config["ipfs"], "http://127.0.0.1:8080/");
+		assert!(ipfs.csp.contains("ws://10.0.0.2:9944 http://127.0.0.1:8080;"), "{}", ipfs.csp);
 		// Read at start: the files are gone from disk and still served.
 		let index = p.file("");
 		assert_eq!(index.status(), StatusCode::OK);
@@ -172,7 +184,7 @@ mod tests {
 			json!({ "node": "ws://127.0.0.1:9944", "symbol": "GMT", "decimals": 6 })
 		);
 		// No site, no portal.
-		let err = Portal::load(&dir, &nodes[0], &nodes).err().unwrap();
+		let err = Portal::load(&dir, &nodes[0], &nodes, None).err().unwrap();
 		assert!(format!("{err:#}").contains("run scripts/portal.sh"), "{err:#}");
 	}
 }
